@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvkit top-level Makefile, in the style of Linux's kbuild:
+#
+#   make [O=dir] [V=1]          build $(O)/pvkit (default O=build)
+#   make defconfig              $(O)/.config from configs/defconfig
+#   make NAME_defconfig         $(O)/.config from configs/NAME_defconfig
+#   make menuconfig | olddefconfig | savedefconfig
+#   make run                    build and boot under QEMU (KVM if usable, else TCG)
+#   make check                  build, host unit tests, boot matrix (tests/matrix.ini)
+#   make clean | mrproper
+#
+# Every directory has a Makefile with obj-$(CONFIG_FOO) += foo.o and
+# obj-y += subdir/ lines; scripts/Makefile.build turns each directory into
+# a thin archive, and the archives are linked into one ELF64 image.
+
+MAKEFLAGS += -rR --no-print-directory
+
+O ?= build
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+srctree := $(CURDIR)
+objtree := $(abspath $(O))
+
+# Kconfiglib is Debian's python3-kconfiglib: it lives in the system
+# Python's dist-packages, so use that interpreter whatever python3 is first
+# on PATH.
+KPYTHON ?= /usr/bin/python3
+KCONFIG_ENV := KCONFIG_CONFIG=$(objtree)/.config srctree=$(srctree)
+
+CC := gcc
+LD := ld
+AR := ar
+NM := nm
+OBJCOPY := objcopy
+HOSTCC := gcc
+
+KCONFIG := $(objtree)/.config
+AUTOCONF := $(objtree)/include/config/auto.conf
+AUTOHEADER := $(objtree)/include/generated/autoconf.h
+
+export Q V srctree objtree CC LD AR NM HOSTCC AUTOCONF AUTOHEADER
+
+# Targets that only touch the configuration or the tree must not read it.
+no-config-targets := defconfig %_defconfig menuconfig olddefconfig \
+	savedefconfig clean mrproper help deps
+config-targets := $(filter $(no-config-targets),$(MAKECMDGOALS))
+
+ifeq ($(config-targets),)
+ifneq ($(wildcard $(AUTOCONF)),)
+include $(AUTOCONF)
+endif
+endif
+
+# ---------------------------------------------------------------------------
+# Compiler flags
+
+KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-I$(srctree)/arch/x86/include -I$(srctree)/include \
+	-I$(objtree)/include -include $(AUTOHEADER) -D__KERNEL__
+
+KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mno-mmx -mno-sse -mno-sse2 -mno-3dnow -mno-avx -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-strict-aliasing -fno-delete-null-pointer-checks \
+	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
+
+ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
+KBUILD_CFLAGS += -Os
+else
+KBUILD_CFLAGS += -O2
+endif
+ifeq ($(CONFIG_DEBUG_INFO),y)
+KBUILD_CFLAGS += -g
+endif
+
+KBUILD_AFLAGS := -D__ASSEMBLY__ -fno-pic -fno-pie
+KBUILD_LDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack \
+	--build-id=none --no-warn-rwx-segments
+
+export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
+
+# Top-level directories, each linked as $(O)/DIR/built-in.a.
+core-y := arch/x86 kernel mm lib drivers apps
+built-ins := $(addprefix $(objtree)/,$(addsuffix /built-in.a,$(core-y)))
+
+LDS := $(objtree)/arch/x86/boot/pvkit.lds
+IMAGE := $(objtree)/pvkit
+
+quiet = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(2)';)
+
+.PHONY: all
+all: $(IMAGE)
+
+# ---------------------------------------------------------------------------
+# Configuration
+
+KCONFIG_FILES := $(shell find $(srctree) -name Kconfig -not -path '$(objtree)/*')
+
+.PHONY: defconfig menuconfig olddefconfig savedefconfig
+defconfig: deps-kconfig
+	$(Q)mkdir -p $(objtree)
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m defconfig --kconfig Kconfig configs/defconfig
+
+%_defconfig: deps-kconfig
+	$(Q)test -f configs/$@ || { echo "no such configuration: configs/$@"; exit 1; }
+	$(Q)mkdir -p $(objtree)
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m defconfig --kconfig Kconfig configs/$@
+
+menuconfig: deps-kconfig
+	$(Q)mkdir -p $(objtree)
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m menuconfig Kconfig
+
+olddefconfig: deps-kconfig
+	$(Q)mkdir -p $(objtree)
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m olddefconfig Kconfig
+
+savedefconfig: deps-kconfig
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m savedefconfig --kconfig Kconfig \
+		--out $(objtree)/defconfig
+	@echo "wrote $(objtree)/defconfig"
+
+$(KCONFIG):
+	@echo "  no $(KCONFIG): using configs/defconfig"
+	$(Q)$(MAKE) defconfig
+
+# auto.conf (for make) and autoconf.h (for C) follow .config and Kconfig.
+$(AUTOCONF): $(KCONFIG) $(KCONFIG_FILES)
+	$(call quiet,GEN,include/generated/autoconf.h)
+	$(Q)mkdir -p $(dir $(AUTOCONF)) $(dir $(AUTOHEADER))
+	$(Q)$(KCONFIG_ENV) $(KPYTHON) -m genconfig --header-path $(AUTOHEADER) \
+		--config-out $(AUTOCONF) Kconfig
+
+# ---------------------------------------------------------------------------
+# Build
+
+# The Xen public interface comes from libxen-dev; it is reachable as
+# <xen/interface/...>, the spelling Linux uses.
+XEN_PUBLIC ?= /usr/include/xen
+GENERATED_XEN := $(objtree)/include/xen/interface
+
+$(GENERATED_XEN):
+	$(Q)test -d $(XEN_PUBLIC) || { echo "missing $(XEN_PUBLIC): apt-get install libxen-dev"; exit 1; }
+	$(Q)mkdir -p $(dir $@)
+	$(Q)ln -sfn $(XEN_PUBLIC) $@
+
+.PHONY: prepare
+prepare: $(AUTOCONF) $(GENERATED_XEN)
+
+$(built-ins): prepare FORCE
+	$(Q)$(MAKE) -f $(srctree)/scripts/Makefile.build obj=$(patsubst $(objtree)/%/built-in.a,%,$@)
+
+$(LDS): $(srctree)/arch/x86/boot/pvkit.lds.S $(AUTOCONF)
+	$(call quiet,LDS,arch/x86/boot/pvkit.lds)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c $(KBUILD_CPPFLAGS) -D__ASSEMBLY__ -o $@ $<
+
+# The image is linked twice when the symbol table is wanted: the first link
+# gives the text addresses, the table is generated from them and the second
+# link adds it at the end of .rodata, after all code, so no text address
+# moves.  scripts/link-pvkit checks that.
+$(IMAGE): $(built-ins) $(LDS) $(srctree)/scripts/link-pvkit $(srctree)/scripts/kallsyms.py
+	$(call quiet,LD,pvkit)
+	$(Q)LD="$(LD)" NM="$(NM)" CC="$(CC)" KALLSYMS="$(CONFIG_KALLSYMS)" \
+		CPPFLAGS="$(KBUILD_CPPFLAGS)" LDFLAGS="$(KBUILD_LDFLAGS)" \
+		PYTHON=python3 $(srctree)/scripts/link-pvkit $@ $(LDS) $(built-ins)
+	$(Q)size $@ | awk 'NR==2 { printf "  IMAGE    %s: %d bytes (text %d, data %d, bss %d); file %d bytes\n", \
+		"$(O)/pvkit", $$1 + $$2, $$1, $$2, $$3, '"$$(stat -c %s $@)"' }'
+
+# ---------------------------------------------------------------------------
+# Host unit tests: the machine-independent code compiled for the host.
+
+HOST_TEST := $(objtree)/tests/unit/host-tests
+
+.PHONY: host-tests
+host-tests: $(AUTOCONF)
+	$(Q)$(MAKE) -f $(srctree)/tests/unit/Makefile
+
+# ---------------------------------------------------------------------------
+# Dependencies, run, check
+
+.PHONY: deps deps-kconfig
+deps:
+	$(Q)$(srctree)/scripts/install-deps all
+
+deps-kconfig:
+	$(Q)$(srctree)/scripts/install-deps kconfig
+
+RUNNER := $(srctree)/tests/run
+RUNNER_FLAGS := --builddir $(objtree) $(if $(filter 1,$(V)),-v)
+
+.PHONY: run
+run: deps
+	$(Q)$(MAKE) all
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --boot auto $(if $(APPEND),--append "$(APPEND)")
+
+.PHONY: check
+check: deps
+	$(Q)$(MAKE) all
+	$(Q)$(MAKE) host-tests
+	$(Q)python3 $(srctree)/tests/test_runner.py -q 2>&1 | tail -n 3
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
+
+.PHONY: clean mrproper
+clean:
+	$(Q)rm -rf $(objtree)/arch $(objtree)/kernel $(objtree)/mm $(objtree)/lib \
+		$(objtree)/drivers $(objtree)/apps $(objtree)/tests $(IMAGE) $(IMAGE).*
+mrproper:
+	$(Q)rm -rf $(objtree)
+
+.PHONY: help
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+.PHONY: FORCE
+FORCE:

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* info: what the kernel found at boot.  The default app. */
+#include <pvkit/kernel.h>
+#include <pvkit/app.h>
+#include <pvkit/bootinfo.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/mm.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+static void print_cpu(void)
+{
+	const struct cpuinfo_x86 *c = &boot_cpu;
+
+	console_printf("cpu: %s, %s (family %#x model %#x stepping %u)\n",
+		       c->vendor, c->model_name, c->family, c->model, c->stepping);
+	if (!c->hypervisor_bit)
+		console_printf("hypervisor: none (CPUID.1:ECX[31] clear)\n");
+	else if (!c->hv_base)
+		console_printf("hypervisor: present, no signature leaf\n");
+	else
+		console_printf("hypervisor: \"%s\" at leaf %#x (max leaf %#x)\n",
+			       c->hv_signature, c->hv_base, c->hv_max_leaf);
+}
+
+static void print_memory(const struct boot_info *bi)
+{
+	console_printf("memory map: %u entries from %s, %llu MiB RAM\n", bi->nr_mem,
+		       bi->loader, bootinfo_ram_total(bi) >> 20);
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+
+		console_printf("  [0x%012llx-0x%012llx] %s\n", r->addr,
+			       r->addr + r->size - 1, boot_mem_type_name(r->type));
+	}
+	for (unsigned int i = 0; i < bi->nr_modules; i++)
+		console_printf("module %u: %#llx, %llu bytes, \"%s\"\n", i,
+			       bi->modules[i].addr, bi->modules[i].size,
+			       bi->modules[i].cmdline);
+	console_printf("free pages: %lu of %lu\n", nr_free_pages(), nr_managed_pages());
+	if (bi->rsdp)
+		console_printf("acpi: RSDP at %#llx\n", bi->rsdp);
+	else
+		console_printf("acpi: no RSDP found\n");
+}
+
+static void print_boot_time(void)
+{
+	const char *source;
+	u32 khz = tsc_khz(&source);
+	u64 cycles = boot_cycles;
+
+	console_printf("image: %lu bytes loaded at %#llx\n",
+		       (unsigned long)(kernel_phys_end() - kernel_phys_start()),
+		       kernel_phys_start());
+	if (!khz) {
+		console_printf("boot time: %llu cycles (TSC frequency unknown)\n", cycles);
+		return;
+	}
+	console_printf("boot time: %llu cycles, %llu us (TSC %u kHz from %s)\n",
+		       cycles, tsc_cycles_to_ns(cycles) / 1000, khz, source);
+}
+
+static int info_main(void)
+{
+	print_cpu();
+	print_memory(&boot_info);
+	console_printf("cmdline: \"%s\"\n", params_raw());
+	print_boot_time();
+	return EXIT_OK;
+}
+DEFINE_APP(info, "CPU, hypervisor, memory map, command line, boot time", info_main);

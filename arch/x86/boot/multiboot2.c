@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multiboot2 boot information (the Multiboot2 specification, 3.6): a
+ * header of total_size and reserved, then 8-byte aligned tags of type and
+ * size, ended by a tag of type 0.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/bootinfo.h>
+#include <pvkit/string.h>
+#include <asm/boot.h>
+#include <asm/page.h>
+#include "boot.h"
+
+#define MB2_TAG_END		0
+#define MB2_TAG_CMDLINE		1
+#define MB2_TAG_MODULE		3
+#define MB2_TAG_MMAP		6
+#define MB2_TAG_ACPI_OLD	14
+#define MB2_TAG_ACPI_NEW	15
+
+struct mb2_tag {
+	u32 type;
+	u32 size;
+};
+
+struct mb2_mmap_entry {
+	u64 addr;
+	u64 len;
+	u32 type;
+	u32 reserved;
+};
+
+/* The RSDP handed over in an ACPI tag, in case the firmware's is not reachable. */
+static u8 rsdp_copy[36] __aligned(16);
+
+static void mb2_mmap(struct boot_info *bi, const struct mb2_tag *tag)
+{
+	const u32 *hdr = (const u32 *)(tag + 1);
+	u32 entry_size = hdr[0];
+	const u8 *p = (const u8 *)(hdr + 2);
+	const u8 *end = (const u8 *)tag + tag->size;
+
+	if (entry_size < sizeof(struct mb2_mmap_entry))
+		panic("multiboot2: memory map entry size %u is too small", entry_size);
+	for (; p + entry_size <= end; p += entry_size) {
+		const struct mb2_mmap_entry *e = (const void *)p;
+
+		bootinfo_add_mem(bi, e->addr, e->len, e->type);
+	}
+}
+
+static void mb2_module(struct boot_info *bi, const struct mb2_tag *tag)
+{
+	const u32 *m = (const u32 *)(tag + 1);
+
+	if (m[1] < m[0])
+		return;
+	bootinfo_add_module(bi, m[0], m[1] - m[0], (const char *)(m + 2));
+}
+
+static void mb2_acpi(struct boot_info *bi, const struct mb2_tag *tag)
+{
+	size_t len = tag->size - sizeof(*tag);
+
+	if (bi->rsdp && tag->type == MB2_TAG_ACPI_OLD)
+		return;		/* prefer the ACPI 2.0 one */
+	memcpy(rsdp_copy, tag + 1, min(len, sizeof(rsdp_copy)));
+	bi->rsdp = virt_to_phys(rsdp_copy);
+}
+
+void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
+{
+	const u8 *mbi = phys_to_virt(mbi_phys);
+	u32 total = *(const u32 *)mbi;
+	const u8 *p = mbi + 8, *end = mbi + total;
+
+	bi->loader = "multiboot2";
+	if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
+		panic("multiboot2: bad magic %#x, expected %#x", magic,
+		      MULTIBOOT2_BOOTLOADER_MAGIC);
+
+	while (p + sizeof(struct mb2_tag) <= end) {
+		const struct mb2_tag *tag = (const void *)p;
+
+		if (tag->type == MB2_TAG_END)
+			break;
+		if (tag->size < sizeof(*tag) || p + tag->size > end)
+			panic("multiboot2: tag %u at %#lx has bad size %u",
+			      tag->type, (unsigned long)(p - mbi), tag->size);
+		switch (tag->type) {
+		case MB2_TAG_CMDLINE:
+			bootinfo_set_cmdline(bi, (const char *)(tag + 1),
+					     tag->size - sizeof(*tag));
+			break;
+		case MB2_TAG_MODULE:
+			mb2_module(bi, tag);
+			break;
+		case MB2_TAG_MMAP:
+			mb2_mmap(bi, tag);
+			break;
+		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_ACPI_NEW:
+			mb2_acpi(bi, tag);
+			break;
+		}
+		p += ALIGN_UP(tag->size, 8);
+	}
+
+	/* The firmware's own copy is the one to use where there is one. */
+	if (bi->rsdp == virt_to_phys(rsdp_copy)) {
+		u64 bios = x86_find_rsdp_bios();
+
+		if (bios && !memcmp(phys_to_virt(bios), rsdp_copy, 20))
+			bi->rsdp = bios;
+	}
+	if (!bi->nr_mem)
+		panic("multiboot2: the loader gave no memory map");
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PVH: %ebx pointed at struct hvm_start_info (Xen's
+ * arch-x86/hvm/start_info.h, from libxen-dev).  Version 1 adds the memory
+ * map; QEMU and Xen both give version 1.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/bootinfo.h>
+#include <asm/page.h>
+#include <xen/interface/arch-x86/hvm/start_info.h>
+#include "boot.h"
+
+static const char *pvh_string(u64 paddr)
+{
+	return paddr ? phys_to_virt(paddr) : "";
+}
+
+void pvh_parse(struct boot_info *bi, u32 start_info_phys)
+{
+	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
+	const struct hvm_memmap_table_entry *mm;
+	const struct hvm_modlist_entry *mod;
+
+	bi->loader = "PVH";
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
+		panic("PVH: start info at %#x has magic %#x, expected %#x",
+		      start_info_phys, si->magic, XEN_HVM_START_MAGIC_VALUE);
+
+	bootinfo_set_cmdline(bi, pvh_string(si->cmdline_paddr), BOOT_CMDLINE_MAX);
+
+	mod = phys_to_virt(si->modlist_paddr);
+	for (u32 i = 0; si->modlist_paddr && i < si->nr_modules; i++)
+		bootinfo_add_module(bi, mod[i].paddr, mod[i].size,
+				    pvh_string(mod[i].cmdline_paddr));
+
+	if (si->version < 1 || !si->memmap_entries)
+		panic("PVH: start info version %u gives no memory map", si->version);
+	mm = phys_to_virt(si->memmap_paddr);
+	for (u32 i = 0; i < si->memmap_entries; i++)
+		bootinfo_add_mem(bi, mm[i].addr, mm[i].size, mm[i].type);
+
+	bi->rsdp = si->rsdp_paddr ? si->rsdp_paddr : x86_find_rsdp_bios();
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The image: .boot (entry code, multiboot2 header, PVH note) linked and
+ * loaded at CONFIG_PHYS_LOAD_ADDR; everything else linked at
+ * KERNEL_VIRT_BASE + its physical address and loaded right behind .boot.
+ * ELF p_paddr is the physical address, which is what PVH loaders, GRUB
+ * and QEMU use.
+ */
+#include <asm/page.h>
+
+OUTPUT_FORMAT("elf64-x86-64")
+OUTPUT_ARCH(i386:x86-64)
+ENTRY(mb2_entry)
+
+PHDRS {
+	boot PT_LOAD FLAGS(7);
+	text PT_LOAD FLAGS(5);
+	rodata PT_LOAD FLAGS(4);
+	data PT_LOAD FLAGS(6);
+	note PT_NOTE FLAGS(4);
+}
+
+#define AT_PHYS(sec)	AT(ADDR(sec) - KERNEL_VIRT_BASE)
+
+SECTIONS
+{
+	. = CONFIG_PHYS_LOAD_ADDR;
+	__image_start = .;
+	.boot : {
+		KEEP(*(.multiboot2))
+		*(.boot.text)
+		*(.boot.data)
+	} :boot
+	.notes : {
+		KEEP(*(.note.Xen))
+	} :boot :note
+
+	. = ALIGN(4096) + KERNEL_VIRT_BASE;
+	_text = .;
+	.text : AT_PHYS(.text) {
+		*(.text .text.*)
+	} :text
+	_etext = .;
+
+	. = ALIGN(4096);
+	.rodata : AT_PHYS(.rodata) {
+		*(.rodata .rodata.*)
+		. = ALIGN(8);
+		__start_pvkit_apps = .;
+		KEEP(*(pvkit_apps))
+		__stop_pvkit_apps = .;
+		__start_ktest_suites = .;
+		KEEP(*(ktest_suites))
+		__stop_ktest_suites = .;
+		__start_extable = .;
+		KEEP(*(__extable))
+		__stop_extable = .;
+		/* Last: its size may differ between the two links. */
+		. = ALIGN(8);
+		KEEP(*(.kallsyms))
+	} :rodata
+
+	. = ALIGN(4096);
+	.data : AT_PHYS(.data) {
+		*(.data .data.*)
+	} :data
+	.bss : AT_PHYS(.bss) {
+		__bss_start = .;
+		*(.bss.page_tables)
+		*(.bss .bss.*)
+		*(COMMON)
+		__bss_end = .;
+	} :data
+	. = ALIGN(4096);
+	_end = .;
+
+	/DISCARD/ : {
+		*(.eh_frame) *(.comment) *(.note.GNU-stack) *(.note.gnu.*)
+		*(.rela.*)
+	}
+}

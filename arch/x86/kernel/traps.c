@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IDT and the exception handlers.  An exception nobody handles is
+ * fatal: it is reported with the registers, the faulting address and a
+ * backtrace, and the kernel exits with EXIT_PANIC.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/kallsyms.h>
+#include <asm/boot.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/ptrace.h>
+#include <asm/setup.h>
+
+struct idt_gate {
+	u16 offset_low;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_high;
+	u32 reserved;
+} __packed;
+
+#define GATE_INTERRUPT	0x8e	/* present, DPL 0, 64-bit interrupt gate */
+
+static struct idt_gate idt[256] __aligned(16);
+extern const u64 trap_entry_table[256];
+
+static trap_hook_t trap_hook;
+static unsigned long unexpected_vectors;
+
+static const char *const trap_names[32] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD error",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security",
+};
+
+const char *trap_name(unsigned int vector)
+{
+	if (vector < 32)
+		return trap_names[vector] ? trap_names[vector] : "reserved exception";
+	return "interrupt";
+}
+
+void trap_set_hook(trap_hook_t hook)
+{
+	trap_hook = hook;
+}
+
+void trap_init(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
+
+	for (int v = 0; v < 256; v++) {
+		u64 a = trap_entry_table[v];
+
+		idt[v] = (struct idt_gate){
+			.offset_low = a & 0xffff,
+			.selector = BOOT_CS64,
+			.type_attr = GATE_INTERRUPT,
+			.offset_mid = (a >> 16) & 0xffff,
+			.offset_high = a >> 32,
+		};
+	}
+	__asm__ __volatile__("lidt %0" : : "m"(idtr));
+}
+
+static void show_pf_reason(const struct pt_regs *regs, unsigned long cr2)
+{
+	u64 e = regs->error_code;
+
+	console_printf("  %s %s access to %#lx, %s mode%s%s\n",
+		       e & 1 ? "protection violation on" : "no page for",
+		       e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
+		       cr2, e & 4 ? "user" : "kernel",
+		       e & 8 ? ", reserved bit set" : "",
+		       cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
+}
+
+void show_regs(const struct pt_regs *r)
+{
+	char sym[96];
+
+	kallsyms_format(sym, sizeof(sym), r->rip);
+	console_printf("RIP: %04llx:%016llx %s\n", r->cs, r->rip, sym);
+	console_printf("RSP: %04llx:%016llx RFLAGS: %08llx\n", r->ss, r->rsp, r->rflags);
+	console_printf("RAX: %016llx RBX: %016llx RCX: %016llx\n", r->rax, r->rbx, r->rcx);
+	console_printf("RDX: %016llx RSI: %016llx RDI: %016llx\n", r->rdx, r->rsi, r->rdi);
+	console_printf("RBP: %016llx R08: %016llx R09: %016llx\n", r->rbp, r->r8, r->r9);
+	console_printf("R10: %016llx R11: %016llx R12: %016llx\n", r->r10, r->r11, r->r12);
+	console_printf("R13: %016llx R14: %016llx R15: %016llx\n", r->r13, r->r14, r->r15);
+	console_printf("CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n",
+		       read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+static bool on_boot_stack(unsigned long p, size_t len)
+{
+	return p >= (unsigned long)boot_stack &&
+	       p + len <= (unsigned long)boot_stack_top;
+}
+
+/*
+ * Walks the frame-pointer chain: [rbp] is the caller's rbp, [rbp + 8] the
+ * return address.  Every frame must lie on the stack and above the last
+ * one, so a corrupt chain ends the walk instead of faulting.
+ */
+void show_backtrace(unsigned long rbp, unsigned long rip)
+{
+	char sym[96];
+	int depth = 0;
+
+	console_printf("Call Trace:\n");
+	kallsyms_format(sym, sizeof(sym), rip);
+	console_printf(" [<%016lx>] %s\n", rip, sym);
+	while (rbp && depth++ < 32) {
+		const unsigned long *frame = (const unsigned long *)rbp;
+
+		if ((rbp & 7) || !on_boot_stack(rbp, 16))
+			break;
+		if (!frame[1])
+			break;
+		kallsyms_format(sym, sizeof(sym), frame[1]);
+		console_printf(" [<%016lx>] %s\n", frame[1], sym);
+		if (frame[0] <= rbp)
+			break;
+		rbp = frame[0];
+	}
+}
+
+static void __noreturn die(struct pt_regs *regs)
+{
+	unsigned long cr2 = read_cr2();
+
+	local_irq_disable();
+	console_printf("PANIC: %s (vector %llu), error code %#llx\n",
+		       trap_name(regs->vector), regs->vector, regs->error_code);
+	if (regs->vector == 14)
+		show_pf_reason(regs, cr2);
+	show_regs(regs);
+	show_backtrace(regs->rbp, regs->rip);
+	kernel_exit(EXIT_PANIC);
+}
+
+void do_trap(struct pt_regs *regs);
+void do_trap(struct pt_regs *regs)
+{
+	if (trap_hook && trap_hook(regs))
+		return;
+	if (regs->vector < 32)
+		die(regs);
+	/* No interrupt controller is programmed yet: nothing should arrive. */
+	if (!unexpected_vectors++)
+		pr_warn("unexpected interrupt on vector %llu\n", regs->vector);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The 16550 UART on COM1 as a console: 115200 8N1, polled.  Transmit
+ * waits for the holding register to empty, bounded, so a missing UART
+ * cannot hang the kernel.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/console.h>
+#include <asm/io.h>
+
+#define COM1		0x3f8
+#define UART_THR	0	/* transmit holding (DLAB=0) */
+#define UART_DLL	0	/* divisor low (DLAB=1) */
+#define UART_IER	1
+#define UART_DLM	1
+#define UART_FCR	2
+#define UART_LCR	3
+#define UART_MCR	4
+#define UART_LSR	5
+#define UART_SCR	7
+#define LSR_THRE	0x20
+#define LCR_DLAB	0x80
+#define LCR_8N1		0x03
+
+static u16 base = COM1;
+
+static void serial_putc(char c)
+{
+	for (int spins = 0; spins < 100000; spins++) {
+		if (inb(base + UART_LSR) & LSR_THRE)
+			break;
+	}
+	outb(c, base + UART_THR);
+}
+
+static void serial_write(struct console *con, const char *s, size_t n)
+{
+	for (; n; n--, s++) {
+		if (*s == '\n')
+			serial_putc('\r');
+		serial_putc(*s);
+	}
+}
+
+static struct console serial_console = {
+	.name = "ttyS0",
+	.write = serial_write,
+};
+
+/* The scratch register keeps what is written if a UART is there. */
+static bool serial_present(void)
+{
+	outb(0x5a, base + UART_SCR);
+	return inb(base + UART_SCR) == 0x5a;
+}
+
+void serial8250_early_init(void)
+{
+	if (!serial_present())
+		return;
+	outb(0, base + UART_IER);		/* polled: no interrupts */
+	outb(LCR_DLAB, base + UART_LCR);
+	outb(1, base + UART_DLL);		/* 115200 baud */
+	outb(0, base + UART_DLM);
+	outb(LCR_8N1, base + UART_LCR);
+	outb(0x07, base + UART_FCR);		/* FIFOs on and cleared */
+	outb(0x03, base + UART_MCR);		/* DTR, RTS */
+	register_console(&serial_console);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Apps: what the image runs after boot, chosen with app=NAME.
+ *
+ *	static int hello_main(void)
+ *	{
+ *		console_printf("hello\n");
+ *		return EXIT_OK;
+ *	}
+ *	DEFINE_APP(hello, "say hello", hello_main);
+ *
+ * The return value is the exit status handed to the host.
+ */
+#ifndef _PVKIT_APP_H
+#define _PVKIT_APP_H
+
+#include <pvkit/types.h>
+#include <pvkit/compiler.h>
+
+struct app {
+	const char *name;
+	const char *description;
+	int (*main)(void);
+};
+
+#define DEFINE_APP(aname, desc, fn)					\
+	static const struct app __app_##aname				\
+	__used __section("pvkit_apps") __aligned(8) = {		\
+		.name = #aname, .description = desc, .main = fn,	\
+	}
+
+const struct app *app_find(const char *name);
+void app_list(void);
+
+/* TSC cycles from the first instruction to the app's start. */
+extern u64 boot_cycles;
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _PVKIT_CONSOLE_H
+#define _PVKIT_CONSOLE_H
+
+#include <pvkit/types.h>
+
+struct console {
+	const char *name;
+	void (*write)(struct console *con, const char *s, size_t n);
+	struct console *next;
+};
+
+void register_console(struct console *con);
+void console_write(const char *s, size_t n);
+
+/* Brings up the first console(s) the platform has (drivers/tty). */
+void early_console_init(void);
+
+void serial8250_early_init(void);
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * start_kernel: every entry point ends here with a filled boot_info.
+ * The order matters: command line (for loglevel=), memory, then the app.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/app.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <asm/processor.h>
+#include <asm/setup.h>
+
+#define PVKIT_VERSION	"0.1"
+
+u64 boot_cycles;
+
+static const char *default_app = "info";
+
+static int run_app(void)
+{
+	const char *name = param_get("app");
+	const struct app *app;
+
+	if (!name || !*name)
+		name = default_app;
+	app = app_find(name);
+	if (!app) {
+		console_printf("pvkit: no app '%s'; the image has:\n", name);
+		app_list();
+		return EXIT_BADCMD;
+	}
+	pr_info("app: %s\n", app->name);
+	boot_cycles = rdtsc() - boot_info.entry_tsc;
+	return app->main();
+}
+
+void start_kernel(struct boot_info *bi)
+{
+	params_parse(bi->cmdline);
+	if (param_get("loglevel"))
+		console_set_loglevel(param_get_ull("loglevel", CONFIG_LOG_DEFAULT_LEVEL));
+	pr_info("pvkit %s (entry: %s)\n", PVKIT_VERSION, bi->loader);
+	if (bi->cmdline_truncated)
+		pr_warn("cmdline: truncated to %zu bytes\n", sizeof(bi->cmdline) - 1);
+
+	arch_setup(bi);
+	mm_init(bi);
+	kernel_exit(run_app());
+}

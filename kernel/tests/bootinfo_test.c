@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The boot-info record every entry point fills, and the command line. */
+#include <pvkit/ktest.h>
+#include <pvkit/bootinfo.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+
+static void memmap_is_sorted_and_disjoint(struct ktest *t)
+{
+	const struct boot_info *bi = &boot_info;
+
+	KT_ASSERT_GT(t, bi->nr_mem, 0);
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		KT_EXPECT_GT(t, bi->mem[i].size, 0);
+		KT_EXPECT_GE(t, bi->mem[i].type, BOOT_MEM_RAM);
+		if (i == 0)
+			continue;
+		/* RAM must not overlap anything: the allocator trusts it */
+		if (bi->mem[i].type == BOOT_MEM_RAM || bi->mem[i - 1].type == BOOT_MEM_RAM)
+			KT_EXPECT_LE(t, bi->mem[i - 1].addr + bi->mem[i - 1].size,
+				     bi->mem[i].addr);
+		KT_EXPECT_LE(t, bi->mem[i - 1].addr, bi->mem[i].addr);
+	}
+}
+
+static void memmap_has_the_ram_we_run_in(struct ktest *t)
+{
+	const struct boot_info *bi = &boot_info;
+	u64 start = kernel_phys_start(), end = kernel_phys_end();
+	bool image_in_ram = false;
+
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+
+		if (r->type == BOOT_MEM_RAM && r->addr <= start &&
+		    end <= r->addr + r->size)
+			image_in_ram = true;
+	}
+	KT_EXPECT_TRUE(t, image_in_ram);
+	/* the runner gives guests 64 MiB or more */
+	KT_EXPECT_GE(t, bootinfo_ram_total(bi), 60 * 1024 * 1024);
+}
+
+static void loader_and_entry_time_recorded(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, boot_info.loader);
+	KT_EXPECT_TRUE(t, !strcmp(boot_info.loader, "PVH") ||
+		       !strcmp(boot_info.loader, "multiboot2"));
+	KT_EXPECT_GT(t, boot_info.entry_tsc, 0);
+	KT_EXPECT_LT(t, boot_info.entry_tsc, rdtsc());
+}
+
+static void cmdline_round_trips(struct ktest *t)
+{
+	/* We run because the command line said app=selftest. */
+	KT_EXPECT_STREQ(t, param_get("app"), "selftest");
+	KT_EXPECT_STREQ(t, params_raw(), boot_info.cmdline);
+	KT_EXPECT_NULL(t, param_get("no-such-parameter"));
+}
+
+/* Each parameter, printed back, parses to itself. */
+static void cmdline_reparses_to_itself(struct ktest *t)
+{
+	for (unsigned int i = 0; i < params_count(); i++) {
+		const struct cmdline_param *p = param_at(i);
+		struct cmdline_param q;
+		char buf[CMDLINE_KEY_MAX + CMDLINE_VAL_MAX + 4];
+
+		snprintf(buf, sizeof(buf), p->has_val ? "%s=\"%s\"" : "%s",
+			 p->key, p->val);
+		KT_ASSERT_NOT_NULL(t, cmdline_next(buf, &q));
+		KT_EXPECT_STREQ(t, q.key, p->key);
+		KT_EXPECT_STREQ(t, q.val, p->val);
+		KT_EXPECT_EQ(t, q.has_val, p->has_val);
+	}
+	KT_EXPECT_GT(t, params_count(), 0);
+}
+
+static void rsdp_is_valid_when_present(struct ktest *t)
+{
+	const u8 *p;
+	u8 sum = 0;
+
+	if (!boot_info.rsdp) {
+		ktest_skip(t, "no ACPI RSDP on this platform");
+		return;
+	}
+	p = phys_to_virt(boot_info.rsdp);
+	KT_EXPECT_MEMEQ(t, p, "RSD PTR ", 8);
+	for (int i = 0; i < 20; i++)
+		sum += p[i];
+	KT_EXPECT_EQ(t, sum, 0);
+}
+
+static const struct ktest_case bootinfo_cases[] = {
+	KTEST_CASE(memmap_is_sorted_and_disjoint),
+	KTEST_CASE(memmap_has_the_ram_we_run_in),
+	KTEST_CASE(loader_and_entry_time_recorded),
+	KTEST_CASE(cmdline_round_trips),
+	KTEST_CASE(cmdline_reparses_to_itself),
+	KTEST_CASE(rsdp_is_valid_when_present),
+	{}
+};
+KTEST_SUITE(bootinfo, bootinfo_cases);

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's page allocator and heap, set up from the boot memory map.
+ * The pool covers the RAM the direct map reaches; its bitmap lives in the
+ * first free RAM above the image.  Reserved: the first MiB (firmware,
+ * loader structures), the image, the bitmap and the boot modules.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/heap.h>
+#include <pvkit/mm.h>
+#include <pvkit/page_pool.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+
+#define HEAP_GROW_MIN	(64 * KiB)
+
+static struct page_pool pool;
+static struct heap kheap;
+
+static unsigned long pfn_down(u64 a)
+{
+	return a >> PAGE_SHIFT;
+}
+
+static unsigned long pfn_up(u64 a)
+{
+	return (a + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static bool range_is_taken(const struct boot_info *bi, u64 addr, u64 len)
+{
+	if (overlaps(addr, len, 0, MiB) ||
+	    overlaps(addr, len, kernel_phys_start(),
+		     kernel_phys_end() - kernel_phys_start()))
+		return true;
+	for (unsigned int i = 0; i < bi->nr_modules; i++) {
+		if (overlaps(addr, len, bi->modules[i].addr, bi->modules[i].size))
+			return true;
+	}
+	return false;
+}
+
+/* Page-aligned space for the bitmap in a RAM range nothing else uses. */
+static u64 place_bitmap(const struct boot_info *bi, u64 bytes)
+{
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		u64 a = ALIGN_UP(r->addr, PAGE_SIZE);
+		u64 end = min(r->addr + r->size, (u64)DIRECT_MAP_SIZE);
+
+		if (r->type != BOOT_MEM_RAM)
+			continue;
+		for (; a + bytes <= end; a += PAGE_SIZE) {
+			if (!range_is_taken(bi, a, bytes))
+				return a;
+		}
+	}
+	panic("mm: no room for the page bitmap (%llu bytes)", bytes);
+}
+
+static void *heap_grow(struct heap *heap, size_t *size)
+{
+	unsigned long n = DIV_ROUND_UP(max(*size, HEAP_GROW_MIN), PAGE_SIZE);
+	void *p = alloc_pages(n);
+
+	*size = n * PAGE_SIZE;
+	return p;
+}
+
+void mm_init(const struct boot_info *bi)
+{
+	u64 top = 0, bitmap, bytes;
+
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+
+		if (r->type == BOOT_MEM_RAM)
+			top = max(top, min(r->addr + r->size, (u64)DIRECT_MAP_SIZE));
+	}
+	if (!top)
+		panic("mm: the memory map has no RAM");
+
+	bytes = ALIGN_UP(PAGE_POOL_BITMAP_LONGS(pfn_down(top)) * sizeof(long), PAGE_SIZE);
+	bitmap = place_bitmap(bi, bytes);
+	page_pool_init(&pool, 0, pfn_down(top), phys_to_virt(bitmap));
+
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+
+		if (r->type == BOOT_MEM_RAM)
+			page_pool_release(&pool, pfn_up(r->addr),
+					  pfn_down(r->addr + r->size) - pfn_up(r->addr));
+	}
+	page_pool_reserve(&pool, 0, pfn_up(MiB));
+	page_pool_reserve(&pool, pfn_down(kernel_phys_start()),
+			  pfn_up(kernel_phys_end()) - pfn_down(kernel_phys_start()));
+	page_pool_reserve(&pool, pfn_down(bitmap), bytes / PAGE_SIZE);
+	for (unsigned int i = 0; i < bi->nr_modules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+
+		page_pool_reserve(&pool, pfn_down(m->addr),
+				  pfn_up(m->addr + m->size) - pfn_down(m->addr));
+	}
+	heap_init(&kheap, heap_grow);
+	pr_info("mm: %lu pages (%lu MiB) free, bitmap at %#llx\n", pool.nr_free,
+		pool.nr_free >> (20 - PAGE_SHIFT), bitmap);
+}
+
+void *alloc_pages(unsigned long n)
+{
+	long pfn = page_pool_alloc(&pool, n, 1);
+
+	return pfn < 0 ? NULL : phys_to_virt((phys_addr_t)pfn << PAGE_SHIFT);
+}
+
+void free_pages(void *va, unsigned long n)
+{
+	unsigned long pfn = virt_to_phys(va) >> PAGE_SHIFT;
+
+	if (!page_pool_free(&pool, pfn, n))
+		pr_err("mm: bad free_pages(%p, %lu): not allocated\n", va, n);
+}
+
+unsigned long nr_free_pages(void)
+{
+	return pool.nr_free;
+}
+
+unsigned long nr_managed_pages(void)
+{
+	return pool.nr_pages;
+}
+
+struct page_pool *kernel_page_pool(void)
+{
+	return &pool;
+}
+
+void *kmalloc(size_t size)
+{
+	return heap_alloc(&kheap, size);
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(void *p)
+{
+	heap_free(&kheap, p);
+}
+
+struct heap *kernel_heap(void)
+{
+	return &kheap;
+}

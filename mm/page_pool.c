@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <pvkit/page_pool.h>
+#include <pvkit/string.h>
+
+#define BITS	64
+
+static bool test_bit(const unsigned long *map, unsigned long i)
+{
+	return map[i / BITS] & (1UL << (i % BITS));
+}
+
+static void set_bit(unsigned long *map, unsigned long i)
+{
+	map[i / BITS] |= 1UL << (i % BITS);
+}
+
+static void clear_bit(unsigned long *map, unsigned long i)
+{
+	map[i / BITS] &= ~(1UL << (i % BITS));
+}
+
+void page_pool_init(struct page_pool *pool, unsigned long base_pfn,
+		    unsigned long nr_pages, unsigned long *bitmap)
+{
+	pool->base_pfn = base_pfn;
+	pool->nr_pages = nr_pages;
+	pool->bitmap = bitmap;
+	pool->nr_free = 0;
+	pool->hint = 0;
+	memset(bitmap, 0xff, PAGE_POOL_BITMAP_LONGS(nr_pages) * sizeof(long));
+}
+
+/* Clips [pfn, pfn + n) to the pool; returns false if nothing is left. */
+static bool clip(const struct page_pool *pool, unsigned long *pfn,
+		 unsigned long *n)
+{
+	unsigned long start = *pfn, end = *pfn + *n;
+	unsigned long lo = pool->base_pfn, hi = pool->base_pfn + pool->nr_pages;
+
+	if (end <= lo || start >= hi || end < start)
+		return false;
+	if (start < lo)
+		start = lo;
+	if (end > hi)
+		end = hi;
+	*pfn = start;
+	*n = end - start;
+	return true;
+}
+
+unsigned long page_pool_release(struct page_pool *pool, unsigned long pfn,
+				unsigned long n)
+{
+	unsigned long changed = 0;
+
+	if (!clip(pool, &pfn, &n))
+		return 0;
+	for (unsigned long i = pfn - pool->base_pfn; n; n--, i++) {
+		if (test_bit(pool->bitmap, i)) {
+			clear_bit(pool->bitmap, i);
+			changed++;
+		}
+	}
+	pool->nr_free += changed;
+	return changed;
+}
+
+unsigned long page_pool_reserve(struct page_pool *pool, unsigned long pfn,
+				unsigned long n)
+{
+	unsigned long changed = 0;
+
+	if (!clip(pool, &pfn, &n))
+		return 0;
+	for (unsigned long i = pfn - pool->base_pfn; n; n--, i++) {
+		if (!test_bit(pool->bitmap, i)) {
+			set_bit(pool->bitmap, i);
+			changed++;
+		}
+	}
+	pool->nr_free -= changed;
+	return changed;
+}
+
+/* Index of the first free page at or after i, or nr_pages. */
+static unsigned long next_free(const struct page_pool *pool, unsigned long i)
+{
+	while (i < pool->nr_pages) {
+		/* Skip whole words of used pages: the common case when full. */
+		if (i % BITS == 0 && pool->bitmap[i / BITS] == ~0UL) {
+			i += BITS;
+			continue;
+		}
+		if (!test_bit(pool->bitmap, i))
+			return i;
+		i++;
+	}
+	return pool->nr_pages;
+}
+
+/* Length of the free run at i, up to want. */
+static unsigned long free_run(const struct page_pool *pool, unsigned long i,
+			      unsigned long want)
+{
+	unsigned long n = 0;
+
+	while (n < want && i + n < pool->nr_pages && !test_bit(pool->bitmap, i + n))
+		n++;
+	return n;
+}
+
+static long search(struct page_pool *pool, unsigned long from,
+		   unsigned long to, unsigned long n, unsigned long align)
+{
+	unsigned long i = from, run;
+
+	while (i < to) {
+		i = next_free(pool, i);
+		/* Align the frame number, not the index: base_pfn may be odd. */
+		i = ((pool->base_pfn + i + align - 1) & ~(align - 1)) - pool->base_pfn;
+		if (i >= to || i + n > pool->nr_pages)
+			return -1;
+		run = free_run(pool, i, n);
+		if (run == n)
+			return i;
+		i += run ? run : 1;
+	}
+	return -1;
+}
+
+long page_pool_alloc(struct page_pool *pool, unsigned long n,
+		     unsigned long align)
+{
+	long i;
+
+	if (!n || n > pool->nr_free || !align || (align & (align - 1)))
+		return -1;
+	/* Next fit from the hint, then from the start. */
+	i = search(pool, pool->hint, pool->nr_pages, n, align);
+	if (i < 0)
+		i = search(pool, 0, pool->nr_pages, n, align);
+	if (i < 0)
+		return -1;
+	for (unsigned long k = 0; k < n; k++)
+		set_bit(pool->bitmap, i + k);
+	pool->nr_free -= n;
+	pool->hint = i + n;
+	return pool->base_pfn + i;
+}
+
+bool page_pool_free(struct page_pool *pool, unsigned long pfn, unsigned long n)
+{
+	unsigned long i = pfn - pool->base_pfn;
+
+	if (pfn < pool->base_pfn || i + n > pool->nr_pages || i + n < i)
+		return false;
+	for (unsigned long k = 0; k < n; k++) {
+		if (!test_bit(pool->bitmap, i + k))
+			return false;		/* double free */
+	}
+	for (unsigned long k = 0; k < n; k++)
+		clear_bit(pool->bitmap, i + k);
+	pool->nr_free += n;
+	return true;
+}
+
+bool page_pool_is_free(const struct page_pool *pool, unsigned long pfn)
+{
+	unsigned long i = pfn - pool->base_pfn;
+
+	return pfn >= pool->base_pfn && i < pool->nr_pages &&
+	       !test_bit(pool->bitmap, i);
+}
