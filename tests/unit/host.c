@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host side of the unit tests: the kernel's console and panic entry
+ * points over stdio, and main() running every suite linked in.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <pvkit/kernel.h>
+#include <pvkit/ktest.h>
+#include <pvkit/string.h>
+
+static int host_vprint(const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	fputs(buf, stdout);
+	return n;
+}
+
+int console_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = host_vprint(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	/* Log lines are not KTAP: keep them out of stdout's way. */
+	if (fmt[0] == KERN_SOH[0] && fmt[1])
+		fmt += 2;
+	va_start(ap, fmt);
+	fputs("log: ", stderr);
+	n = vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("PANIC: ", stdout);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int failed = ktest_run(argc > 1 ? argv[1] : NULL);
+
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
