@@ -22,14 +22,24 @@
 #define LCR_DLAB	0x80
 #define LCR_8N1		0x03
 
-static u16 base = COM1;
+#define FIFO_SIZE	16
 
+static u16 base = COM1;
+static unsigned int fifo_room;
+
+/*
+ * THRE set means the transmit FIFO is empty, so that many bytes can go
+ * without asking again: a status read per byte would double the port
+ * accesses, and each is a VM exit under a hypervisor.
+ */
 static void serial_putc(char c)
 {
-	for (int spins = 0; spins < 100000; spins++) {
+	for (int spins = 0; !fifo_room && spins < 100000; spins++) {
 		if (inb(base + UART_LSR) & LSR_THRE)
-			break;
+			fifo_room = FIFO_SIZE;
 	}
+	if (fifo_room)
+		fifo_room--;
 	outb(c, base + UART_THR);
 }
 
