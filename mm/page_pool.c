@@ -49,6 +49,16 @@ static bool clip(const struct page_pool *pool, unsigned long *pfn,
 	return true;
 }
 
+/* Without -mpopcnt gcc would call libgcc's __popcountdi2, which a kernel lacks. */
+static unsigned int popcount(unsigned long w)
+{
+	unsigned int n = 0;
+
+	for (; w; w &= w - 1)
+		n++;
+	return n;
+}
+
 /*
  * Sets (used = true) or clears the bits of [i, i + n), a whole word at a
  * time where it can: boot releases every RAM page once.  Returns how many
@@ -66,7 +76,7 @@ static unsigned long mark(unsigned long *map, unsigned long i, unsigned long n,
 		unsigned long *w = &map[i / BITS];
 		unsigned long flip = used ? ~*w & mask : *w & mask;
 
-		changed += __builtin_popcountl(flip);
+		changed += popcount(flip);
 		*w ^= flip;
 		i += len;
 		n -= len;
