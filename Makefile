@@ -51,10 +51,11 @@ no-config-targets := defconfig %_defconfig menuconfig olddefconfig \
 	savedefconfig clean mrproper help deps
 config-targets := $(filter $(no-config-targets),$(MAKECMDGOALS))
 
+# auto.conf is a makefile make knows how to remake: on a fresh tree make
+# generates it (from configs/defconfig) and restarts, so that the CONFIG_
+# values are known everywhere, the link step included.
 ifeq ($(config-targets),)
-ifneq ($(wildcard $(AUTOCONF)),)
-include $(AUTOCONF)
-endif
+-include $(AUTOCONF)
 endif
 
 # ---------------------------------------------------------------------------
@@ -62,7 +63,8 @@ endif
 
 KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-I$(srctree)/arch/x86/include -I$(srctree)/include \
-	-I$(objtree)/include -include $(AUTOHEADER) -D__KERNEL__
+	-I$(objtree)/include -idirafter $(objtree)/include/uapi \
+	-include $(AUTOHEADER) -D__KERNEL__ -D__XEN_INTERFACE_VERSION__=0x00040d00
 
 KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
@@ -152,8 +154,20 @@ $(GENERATED_XEN):
 	$(Q)mkdir -p $(dir $@)
 	$(Q)ln -sfn $(XEN_PUBLIC) $@
 
+# The Linux UAPI headers (virtio, KVM) come from linux-libc-dev, searched
+# after the kernel's own: <linux/virtio_ring.h>, <asm/kvm_para.h>.
+UAPI_DIR := $(objtree)/include/uapi
+UAPI_LINKS := $(UAPI_DIR)/linux $(UAPI_DIR)/asm $(UAPI_DIR)/asm-generic
+
+$(UAPI_DIR)/linux:
+	$(Q)mkdir -p $(UAPI_DIR) && ln -sfn /usr/include/linux $@
+$(UAPI_DIR)/asm:
+	$(Q)mkdir -p $(UAPI_DIR) && ln -sfn /usr/include/x86_64-linux-gnu/asm $@
+$(UAPI_DIR)/asm-generic:
+	$(Q)mkdir -p $(UAPI_DIR) && ln -sfn /usr/include/asm-generic $@
+
 .PHONY: prepare
-prepare: $(AUTOCONF) $(GENERATED_XEN)
+prepare: $(AUTOCONF) $(GENERATED_XEN) $(UAPI_LINKS)
 
 $(built-ins): prepare FORCE
 	$(Q)$(MAKE) -f $(srctree)/scripts/Makefile.build obj=$(patsubst $(objtree)/%/built-in.a,%,$@)
@@ -206,7 +220,7 @@ run: deps
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) host-tests
-	$(Q)python3 $(srctree)/tests/test_runner.py -q 2>&1 | tail -n 3
+	$(Q)python3 $(srctree)/tests/test_runner.py -q
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
 
 .PHONY: clean mrproper
