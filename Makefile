@@ -198,6 +198,11 @@ HOST_TEST := $(objtree)/tests/unit/host-tests
 host-tests: $(AUTOCONF)
 	$(Q)$(MAKE) -f $(srctree)/tests/unit/Makefile
 
+# Fuzz targets (clang, libFuzzer).
+.PHONY: fuzz
+fuzz:
+	$(Q)$(MAKE) -f $(srctree)/tests/fuzz/Makefile
+
 # ---------------------------------------------------------------------------
 # Dependencies, run, check
 
@@ -220,6 +225,7 @@ run: deps
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) host-tests
+	$(Q)$(MAKE) fuzz
 	$(Q)python3 $(srctree)/tests/test_runner.py -q
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
 

@@ -5,24 +5,9 @@
 #include <pvkit/bootinfo.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/mm.h>
+#include <pvkit/platform.h>
 #include <asm/page.h>
-#include <asm/processor.h>
 #include <asm/tsc.h>
-
-static void print_cpu(void)
-{
-	const struct cpuinfo_x86 *c = &boot_cpu;
-
-	console_printf("cpu: %s, %s (family %#x model %#x stepping %u)\n",
-		       c->vendor, c->model_name, c->family, c->model, c->stepping);
-	if (!c->hypervisor_bit)
-		console_printf("hypervisor: none (CPUID.1:ECX[31] clear)\n");
-	else if (!c->hv_base)
-		console_printf("hypervisor: present, no signature leaf\n");
-	else
-		console_printf("hypervisor: \"%s\" at leaf %#x (max leaf %#x)\n",
-			       c->hv_signature, c->hv_base, c->hv_max_leaf);
-}
 
 static void print_memory(const struct boot_info *bi)
 {
@@ -64,7 +49,7 @@ static void print_boot_time(void)
 
 static int info_main(void)
 {
-	print_cpu();
+	platform_show();
 	print_memory(&boot_info);
 	console_printf("cmdline: \"%s\"\n", params_raw());
 	print_boot_time();

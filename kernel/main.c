@@ -6,8 +6,11 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
 
@@ -46,5 +49,8 @@ void start_kernel(struct boot_info *bi)
 
 	arch_setup(bi);
 	mm_init(bi);
+	arch_irq_init();
+	time_init();
+	local_irq_enable();
 	kernel_exit(run_app());
 }

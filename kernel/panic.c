@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
-#include <asm/processor.h>
+#include <pvkit/irqflags.h>
 #include <asm/ptrace.h>
 
 

@@ -6,6 +6,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/console.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 
 static struct console *consoles;
 static int console_loglevel = CONFIG_LOG_DEFAULT_LEVEL;
@@ -48,18 +49,36 @@ static int printk_level(const char **fmt)
 	return LOGLEVEL_DEFAULT;
 }
 
-static int emit(const char *fmt, va_list ap)
-{
-	char buf[512];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+#define LINE_MAX	512
 
-	if (n >= (int)sizeof(buf)) {
-		/* Say the line was cut rather than lose that silently. */
-		memcpy(buf + sizeof(buf) - 6, "[...]\n", 6);
-		n = sizeof(buf);
+/* Writes a formatted line; one that did not fit says so rather than lose that silently. */
+static int emit_line(char *buf, int n)
+{
+	if (n >= LINE_MAX) {
+		memcpy(buf + LINE_MAX - 6, "[...]\n", 6);
+		n = LINE_MAX;
 	}
 	console_write(buf, n);
 	return n;
+}
+
+static int emit(const char *fmt, va_list ap)
+{
+	char buf[LINE_MAX];
+
+	return emit_line(buf, vsnprintf(buf, sizeof(buf), fmt, ap));
+}
+
+/* Log lines start with "[seconds.microseconds] " of the monotonic clock. */
+static int emit_log(const char *fmt, va_list ap)
+{
+	char buf[LINE_MAX];
+	u64 ns = ktime_get_ns();
+	int n = snprintf(buf, sizeof(buf), "[%5llu.%06llu] ", ns / NSEC_PER_SEC,
+			 ns % NSEC_PER_SEC / NSEC_PER_USEC);
+
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	return emit_line(buf, n);
 }
 
 int vprintk(const char *fmt, va_list ap)
@@ -68,7 +87,7 @@ int vprintk(const char *fmt, va_list ap)
 
 	if (level >= console_loglevel)
 		return 0;
-	return emit(fmt, ap);
+	return emit_log(fmt, ap);
 }
 
 int printk(const char *fmt, ...)

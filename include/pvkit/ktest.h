@@ -117,6 +117,7 @@ void ktest_fail_msg(struct ktest *t, const char *kind, const char *file,
 #define KT_ASSERT_EQ(t, a, b)	do { if (!__KT_CMP(t, "ASSERTION", a, ==, b)) return; } while (0)
 #define KT_ASSERT_NE(t, a, b)	do { if (!__KT_CMP(t, "ASSERTION", a, !=, b)) return; } while (0)
 #define KT_ASSERT_LE(t, a, b)	do { if (!__KT_CMP(t, "ASSERTION", a, <=, b)) return; } while (0)
+#define KT_ASSERT_GE(t, a, b)	do { if (!__KT_CMP(t, "ASSERTION", a, >=, b)) return; } while (0)
 #define KT_ASSERT_GT(t, a, b)	do { if (!__KT_CMP(t, "ASSERTION", a, >, b)) return; } while (0)
 #define KT_ASSERT_TRUE(t, c)	do { if (!__KT_TRUE(t, "ASSERTION", c, "Expected " #c " to be true")) return; } while (0)
 #define KT_ASSERT_NOT_NULL(t, p) do { if (!__KT_TRUE(t, "ASSERTION", (p) != NULL, "Expected " #p " not to be NULL")) return; } while (0)

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What CPUID says about the boot CPU: vendor, model and the raw
- * hypervisor signature.  The hypervisor leaves live at 0x40000000 +
- * 0x100 * i (Xen moves up one step when it also offers Hyper-V's).
+ * What CPUID says about the boot CPU: vendor, model, the leaves it has.
+ * The hypervisor leaves are hypervisor.c's.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
@@ -23,6 +22,8 @@ static void detect_model(struct cpuinfo_x86 *c)
 	char *s;
 
 	cpuid(1, &r);
+	c->features_ecx = r.ecx;
+	c->features_edx = r.edx;
 	c->family = (r.eax >> 8) & 0xf;
 	c->model = (r.eax >> 4) & 0xf;
 	c->stepping = r.eax & 0xf;
@@ -30,7 +31,6 @@ static void detect_model(struct cpuinfo_x86 *c)
 		c->family += (r.eax >> 20) & 0xff;
 	if (c->family >= 6)
 		c->model |= ((r.eax >> 16) & 0xf) << 4;
-	c->hypervisor_bit = r.ecx & (1u << 31);
 
 	cpuid(0x80000000, &r);
 	c->max_ext_leaf = r.eax;
@@ -51,31 +51,6 @@ static void detect_model(struct cpuinfo_x86 *c)
 	memmove(c->model_name, s, strlen(s) + 1);
 }
 
-/*
- * The first leaf base whose signature is non-empty; a real hypervisor
- * answers with its maximum leaf at or above the base.
- */
-static void detect_hypervisor_raw(struct cpuinfo_x86 *c)
-{
-	struct cpuid_regs r;
-	u32 words[3];
-
-	if (!c->hypervisor_bit)
-		return;
-	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
-		cpuid(base, &r);
-		if (r.eax < base || r.eax > base + 0xff)
-			continue;
-		words[0] = r.ebx;
-		words[1] = r.ecx;
-		words[2] = r.edx;
-		regs_to_string(c->hv_signature, words, 3);
-		c->hv_base = base;
-		c->hv_max_leaf = r.eax;
-		return;
-	}
-}
-
 void cpu_detect(void)
 {
 	struct cpuinfo_x86 *c = &boot_cpu;
@@ -89,5 +64,4 @@ void cpu_detect(void)
 	words[2] = r.ecx;
 	regs_to_string(c->vendor, words, 3);
 	detect_model(c);
-	detect_hypervisor_raw(c);
 }

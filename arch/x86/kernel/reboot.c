@@ -8,7 +8,7 @@
  */
 #include <pvkit/kernel.h>
 #include <asm/io.h>
-#include <asm/processor.h>
+#include <asm/paravirt.h>
 
 #define DEBUG_EXIT_PORT	0xf4
 
@@ -17,5 +17,5 @@ void machine_exit(int status)
 	outl(status, DEBUG_EXIT_PORT);
 	local_irq_disable();
 	for (;;)
-		halt();
+		pv_ops.cpu.halt();
 }

@@ -8,6 +8,7 @@
 #include <pvkit/kallsyms.h>
 #include <asm/boot.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/setup.h>
@@ -28,7 +29,6 @@ static struct idt_gate idt[256] __aligned(16);
 extern const u64 trap_entry_table[256];
 
 static trap_hook_t trap_hook;
-static unsigned long unexpected_vectors;
 
 static const char *const trap_names[32] = {
 	[0] = "#DE divide error",
@@ -166,13 +166,12 @@ static void __noreturn die(struct pt_regs *regs)
 }
 
 void do_trap(struct pt_regs *regs);
+void x86_handle_irq(unsigned int vector);
 void do_trap(struct pt_regs *regs)
 {
 	if (trap_hook && trap_hook(regs))
 		return;
 	if (regs->vector < 32)
 		die(regs);
-	/* No interrupt controller is programmed yet: nothing should arrive. */
-	if (!unexpected_vectors++)
-		pr_warn("unexpected interrupt on vector %llu\n", regs->vector);
+	x86_handle_irq(regs->vector);
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TSC frequency.  It is found on first use, not at boot: a PIT
- * measurement takes 10 ms, which would dwarf the boot itself.
+ * The TSC: its frequency and the "tsc" clocksource.  A measured frequency
+ * comes from a 2 ms window against the best reference counter the
+ * platform registered (HPET, ACPI PM timer), or 10 ms of PIT channel 2.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/time.h>
+#include <asm/hypervisor.h>
 #include <asm/io.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
@@ -15,6 +18,19 @@
 
 static u32 khz;
 static const char *khz_source = "unknown";
+static const struct tsc_reference *reference;
+
+void tsc_set_reference(const struct tsc_reference *ref)
+{
+	if (!reference)
+		reference = ref;
+}
+
+void tsc_set_khz(u32 k, const char *source)
+{
+	khz = k;
+	khz_source = source;
+}
 
 /* CPUID 0x15: TSC = crystal * ebx / eax; 0x16: base frequency in MHz. */
 static u32 tsc_khz_cpuid(void)
@@ -34,24 +50,70 @@ static u32 tsc_khz_cpuid(void)
 	return 0;
 }
 
-/* KVM/VMware's timing leaf 0x40000010: eax = TSC kHz. */
+/* KVM's and VMware's timing leaf, base + 0x10: eax = TSC kHz. */
 static u32 tsc_khz_hypervisor(void)
 {
 	struct cpuid_regs r;
-	u32 leaf = boot_cpu.hv_base + 0x10;
+	u32 leaf = x86_hyper.base + 0x10;
 
-	if (!boot_cpu.hv_base || boot_cpu.hv_max_leaf < leaf)
+	if (!x86_hyper.base || x86_hyper.max_leaf < leaf)
 		return 0;
 	cpuid(leaf, &r);
 	return r.eax;
+}
+
+/*
+ * One reading of the reference with the TSC read on both sides of it; a
+ * wide bracket means the vCPU was preempted in between: read again.
+ */
+static u64 bracketed_read(const struct tsc_reference *ref, u64 *tsc)
+{
+	u64 best_width = ~0ULL, best_tsc = 0, best_ref = 0;
+
+	for (int i = 0; i < 5; i++) {
+		u64 t0 = rdtsc(), r = ref->read(), t1 = rdtsc();
+
+		if (t1 - t0 < best_width) {
+			best_width = t1 - t0;
+			best_tsc = t0 + (t1 - t0) / 2;
+			best_ref = r;
+		}
+	}
+	*tsc = best_tsc;
+	return best_ref;
+}
+
+/*
+ * TSC cycles over 2 ms of the reference.  Only the end points matter
+ * (a preemption in the middle delays both clocks alike), and they are
+ * bracketed; the median of three windows guards against the rest.
+ */
+static u32 tsc_khz_reference(const struct tsc_reference *ref)
+{
+	u64 want = ref->freq_hz / 500, k[3];
+
+	for (int i = 0; i < 3; i++) {
+		u64 t0, t1, r0, r1, ticks;
+
+		r0 = bracketed_read(ref, &t0);
+		do {
+			r1 = ref->read();
+		} while (((r1 - r0) & ref->mask) < want);
+		r1 = bracketed_read(ref, &t1);
+		ticks = (r1 - r0) & ref->mask;
+		/* 2 ms of cycles times a reference of a few hundred MHz fits. */
+		k[i] = (t1 - t0) * ref->freq_hz / ticks / 1000;
+	}
+	/* The median of three. */
+	return max(min(k[0], k[1]), min(max(k[0], k[1]), k[2]));
 }
 
 /* Counts TSC cycles while PIT channel 2 counts down 10 ms in mode 0. */
 static u32 tsc_khz_pit(void)
 {
 	const u32 ms = 10, count = PIT_HZ * ms / 1000;
-	u64 t0, t1;
 	unsigned long spins = 0;
+	u64 t0, t1;
 
 	outb((inb(PORT_B) & ~0x02) | 0x01, PORT_B);
 	outb(0xb0, PIT_CMD);		/* channel 2, lo/hi byte, mode 0 */
@@ -73,8 +135,10 @@ u32 tsc_khz(const char **source)
 			khz_source = "CPUID 0x15/0x16";
 		else if ((khz = tsc_khz_hypervisor()))
 			khz_source = "hypervisor CPUID leaf";
+		else if (reference && (khz = tsc_khz_reference(reference)))
+			khz_source = reference->name;
 		else if ((khz = tsc_khz_pit()))
-			khz_source = "PIT calibration";
+			khz_source = "PIT";
 	}
 	if (source)
 		*source = khz_source;
@@ -89,4 +153,43 @@ u64 tsc_cycles_to_ns(u64 cycles)
 		return 0;
 	/* Split so that cycles * 1e6 cannot overflow for large counts. */
 	return cycles / k * 1000000 + cycles % k * 1000000 / k;
+}
+
+/* CPUID 0x80000007 EDX[8]: the TSC runs at a constant rate in all states. */
+bool tsc_invariant(void)
+{
+	struct cpuid_regs r;
+
+	if (boot_cpu.max_ext_leaf < 0x80000007)
+		return false;
+	cpuid(0x80000007, &r);
+	return r.edx & (1U << 8);
+}
+
+static u64 tsc_read(struct clocksource *cs)
+{
+	return rdtsc();
+}
+
+static struct clocksource tsc_cs = {
+	.name = "tsc",
+	.read = tsc_read,
+	.mask = ~0ULL,
+};
+
+void tsc_clocksource_init(void)
+{
+	const char *source;
+	u32 k = tsc_khz(&source);
+
+	if (!k) {
+		pr_warn("tsc: frequency unknown, not a clocksource\n");
+		return;
+	}
+	/* A TSC that may change rate ranks below the HPET. */
+	tsc_cs.rating = tsc_invariant() ? 300 : 200;
+	tsc_cs.freq_hz = (u64)k * 1000;
+	pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
+		tsc_invariant() ? "" : "not ");
+	clocksource_register(&tsc_cs);
 }

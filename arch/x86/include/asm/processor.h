@@ -83,15 +83,47 @@ static inline void cpu_relax(void)
 	__asm__ __volatile__("pause" ::: "memory");
 }
 
-static inline void local_irq_disable(void)
+/* The raw instructions; the rest of the kernel goes through pv_ops. */
+static inline void native_irq_disable(void)
 {
 	__asm__ __volatile__("cli" ::: "memory");
 }
 
-static inline void halt(void)
+static inline void native_irq_enable(void)
+{
+	__asm__ __volatile__("sti" ::: "memory");
+}
+
+static inline unsigned long native_save_fl(void)
+{
+	unsigned long flags;
+
+	__asm__ __volatile__("pushfq; popq %0" : "=rm"(flags) : : "memory");
+	return flags;
+}
+
+static inline void native_restore_fl(unsigned long flags)
+{
+	__asm__ __volatile__("pushq %0; popfq" : : "g"(flags) : "memory", "cc");
+}
+
+static inline void native_halt(void)
 {
 	__asm__ __volatile__("hlt" ::: "memory");
 }
+
+/* sti takes effect after the next instruction, so no interrupt slips in between. */
+static inline void native_safe_halt(void)
+{
+	__asm__ __volatile__("sti; hlt" ::: "memory");
+}
+
+static inline void native_invlpg(unsigned long va)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+#define X86_EFLAGS_IF	(1UL << 9)
 
 /* Boot-time CPU facts, filled by arch/x86/kernel/cpu.c. */
 struct cpuinfo_x86 {
@@ -99,10 +131,7 @@ struct cpuinfo_x86 {
 	char model_name[49];
 	u32 family, model, stepping;
 	u32 max_leaf, max_ext_leaf;
-	bool hypervisor_bit;		/* CPUID.1:ECX[31] */
-	char hv_signature[13];		/* at the first hypervisor leaf found */
-	u32 hv_base;			/* 0x40000000 + 0x100 * i, or 0 */
-	u32 hv_max_leaf;
+	u32 features_ecx, features_edx;	/* CPUID.1 */
 };
 
 extern struct cpuinfo_x86 boot_cpu;

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clockbench: what reading the time and taking a timer interrupt cost
+ * here.  For every clocksource: cycles per read (median of many), and
+ * how many trapping accesses (VM exits under a hypervisor) a read makes;
+ * for every clock event device: latency from the programmed expiry to
+ * the handler; and the cost of a native pv_ops call next to a direct
+ * call of the same function.  Prints Markdown tables.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/app.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/platform.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+#define SAMPLES		1001
+#define IRQ_SAMPLES	51
+
+static u64 samples[SAMPLES];
+
+static void sort(u64 *v, unsigned int n)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		u64 x = v[i];
+		unsigned int j = i;
+
+		for (; j && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static u64 median(u64 *v, unsigned int n)
+{
+	sort(v, n);
+	return v[n / 2];
+}
+
+/* rdtsc itself costs something: measured the same way and subtracted. */
+static u64 rdtsc_overhead(void)
+{
+	for (int i = 0; i < SAMPLES; i++) {
+		u64 t0 = rdtsc();
+
+		samples[i] = rdtsc() - t0;
+	}
+	return median(samples, SAMPLES);
+}
+
+static u64 cycles_per_read(struct clocksource *cs, u64 overhead)
+{
+	unsigned long flags = local_irq_save();
+	u64 m;
+
+	cs->read(cs);		/* warm up: first touches, caches */
+	for (int i = 0; i < SAMPLES; i++) {
+		u64 t0 = rdtsc();
+
+		cs->read(cs);
+		samples[i] = rdtsc() - t0;
+	}
+	local_irq_restore(flags);
+	m = median(samples, SAMPLES);
+	return m > overhead ? m - overhead : 0;
+}
+
+/* What a read does that a hypervisor intercepts, by driver. */
+static const char *trapping_accesses(const char *name)
+{
+	static const struct { const char *cs, *what; } table[] = {
+		{ "tsc", "0 (rdtsc runs natively)" },
+		{ "kvm-clock", "0 (rdtsc + shared memory)" },
+		{ "hpet", "1 (MMIO read)" },
+		{ "acpi_pm", "1 (port read)" },
+		{ "pit", "3 (latch write + 2 port reads)" },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(table); i++) {
+		if (!strcmp(table[i].cs, name))
+			return table[i].what;
+	}
+	return "?";
+}
+
+static void bench_clocksources(u64 overhead)
+{
+	console_printf("\n| clocksource | rating | cycles/read (median of %d) | ns/read | trapping accesses/read |\n",
+		       SAMPLES);
+	console_printf("|---|---|---|---|---|\n");
+	for (struct clocksource *cs = clocksource_first(); cs; cs = cs->next) {
+		u64 c = cycles_per_read(cs, overhead);
+
+		console_printf("| %s%s | %d | %llu | %llu | %s |\n", cs->name,
+			       cs == clocksource_current() ? " (selected)" : "",
+			       cs->rating, c, tsc_cycles_to_ns(c), trapping_accesses(cs->name));
+	}
+}
+
+static volatile u64 handler_ns;
+
+static void latency_handler(struct clock_event_device *ce)
+{
+	handler_ns = ktime_get_ns();
+}
+
+/* Expiry-to-handler latency of one device, median and worst of IRQ_SAMPLES. */
+static void bench_clockevent(struct clock_event_device *ce)
+{
+	void (*saved)(struct clock_event_device *) = ce->event_handler;
+	unsigned long flags = local_irq_save();
+	unsigned int n = 0;
+	u64 worst = 0;
+
+	ce->event_handler = latency_handler;
+	for (int i = 0; i < IRQ_SAMPLES; i++) {
+		u64 start = ktime_get_ns(), expires = start + 200 * NSEC_PER_USEC;
+
+		handler_ns = 0;
+		clockevent_program(ce, expires - start);
+		while (!handler_ns && ktime_get_ns() - start < 100 * NSEC_PER_MSEC) {
+			safe_halt();
+			local_irq_disable();
+		}
+		if (!handler_ns)
+			continue;
+		/* A device that fires early shows as 0 here: it is clamped. */
+		samples[n] = handler_ns > expires ? handler_ns - expires : 0;
+		worst = max(worst, samples[n]);
+		n++;
+	}
+	ce->event_handler = saved;
+	if (saved)
+		clockevent_program(ce, 0);
+	local_irq_restore(flags);
+	if (!n) {
+		console_printf("| %s | no interrupt arrived | | |\n", ce->name);
+		return;
+	}
+	console_printf("| %s%s | %llu | %llu | %u/%d |\n", ce->name,
+		       ce == clockevent_current() ? " (selected)" : "",
+		       median(samples, n), worst, n, IRQ_SAMPLES);
+}
+
+static void bench_clockevents(void)
+{
+	console_printf("\n| clock event device | latency ns (median) | latency ns (worst) | interrupts |\n");
+	console_printf("|---|---|---|---|\n");
+	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next)
+		bench_clockevent(ce);
+}
+
+/* The same native function, called directly and through pv_ops. */
+static __noinline unsigned long direct_save_fl(void)
+{
+	return native_save_fl();
+}
+
+static __noinline void direct_restore_fl(unsigned long f)
+{
+	native_restore_fl(f);
+}
+
+/* Keeps the compiler from dropping a value it sees unused. */
+#define barrier_data_ul(v) ({ unsigned long __v = (v); \
+	__asm__ __volatile__("" : : "r"(__v) : "memory"); })
+
+#define TIME_LOOP(expr) ({						\
+	for (int __i = 0; __i < SAMPLES; __i++) {			\
+		u64 __t0 = rdtsc();					\
+		for (int __k = 0; __k < 100; __k++)			\
+			expr;						\
+		samples[__i] = rdtsc() - __t0;				\
+	}								\
+	median(samples, SAMPLES) / 100; })
+
+static void bench_pv_ops(void)
+{
+	u64 pv_save, direct_save, pv_pair, direct_pair;
+
+	pv_save = TIME_LOOP(barrier_data_ul(pv_ops.irq.save_fl()));
+	direct_save = TIME_LOOP(barrier_data_ul(direct_save_fl()));
+	pv_pair = TIME_LOOP(pv_ops.irq.restore_fl(pv_ops.irq.save_fl()));
+	direct_pair = TIME_LOOP(direct_restore_fl(direct_save_fl()));
+	console_printf("\n| operation (%s ops) | through pv_ops (cycles) | direct call (cycles) |\n",
+		       pv_ops.irq.save_fl == native_pv_ops.irq.save_fl ? "native" : "paravirt");
+	console_printf("|---|---|---|\n");
+	console_printf("| irq save | %llu | %llu |\n", pv_save, direct_save);
+	console_printf("| irq save + restore | %llu | %llu |\n", pv_pair, direct_pair);
+}
+
+static int clockbench_main(void)
+{
+	u64 overhead = rdtsc_overhead();
+	const char *source;
+	u32 khz = tsc_khz(&source);
+
+	console_printf("clockbench: hypervisor %s, TSC %u kHz (%s), rdtsc overhead %llu cycles subtracted\n",
+		       hypervisor_name(), khz, source, overhead);
+	bench_clocksources(overhead);
+	bench_clockevents();
+	bench_pv_ops();
+	return EXIT_OK;
+}
+DEFINE_APP(clockbench, "cost of clock reads, timer interrupt latency, pv_ops calls", clockbench_main);

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_X86_KVM_GUEST_H
+#define _ASM_X86_KVM_GUEST_H
+
+#include <pvkit/types.h>
+
+void kvm_init_platform(void);
+
+struct kvm_guest_state {
+	u32 features;			/* CPUID base + 1, eax */
+	u32 hints;			/* CPUID base + 1, edx */
+	bool kvmclock;
+	bool kvmclock_stable;
+	bool steal_time;
+	bool pv_eoi;
+	unsigned long pv_eoi_fast;	/* EOIs that needed no exit */
+	unsigned long pv_eoi_slow;	/* EOIs written to the APIC */
+};
+
+extern struct kvm_guest_state kvm_guest;
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pv_ops: the operations a hypervisor backend may replace, in groups as
+ * in Linux.  The native versions (arch/x86/kernel/paravirt.c) are the
+ * defaults; the detected backend's init_platform() overrides what it
+ * enlightens.  Callers use the inline wrappers below, never the
+ * instructions, so that e.g. Xen PV can take over page tables and the
+ * interrupt flag without generic code knowing.
+ */
+#ifndef _ASM_X86_PARAVIRT_H
+#define _ASM_X86_PARAVIRT_H
+
+#include <pvkit/types.h>
+#include <asm/processor.h>
+
+struct pv_cpu_ops {
+	u64 (*read_msr)(u32 msr);
+	void (*write_msr)(u32 msr, u64 val);
+	void (*safe_halt)(void);	/* enable interrupts and halt, atomically */
+	void (*halt)(void);
+};
+
+struct pv_irq_ops {
+	unsigned long (*save_fl)(void);
+	void (*restore_fl)(unsigned long flags);
+	void (*irq_disable)(void);
+	void (*irq_enable)(void);
+};
+
+struct pv_mmu_ops {
+	unsigned long (*read_cr2)(void);
+	unsigned long (*read_cr3)(void);
+	void (*write_cr3)(unsigned long cr3);
+	/* Page-table entry writes, one per level (Xen PV validates each). */
+	void (*set_pte)(u64 *ptep, u64 val);
+	void (*set_pmd)(u64 *pmdp, u64 val);
+	void (*set_pud)(u64 *pudp, u64 val);
+	void (*set_p4d)(u64 *p4dp, u64 val);
+	/* A page becomes (stops being) a page table of the given level. */
+	void (*alloc_pt)(unsigned long pfn, int level);
+	void (*release_pt)(unsigned long pfn, int level);
+	void (*flush_tlb_one)(unsigned long va);
+	void (*flush_tlb_all)(void);
+};
+
+struct pv_time_ops {
+	/* Nanoseconds this vCPU was runnable but not running. */
+	u64 (*steal_clock)(void);
+};
+
+struct pv_apic_ops {
+	void (*eoi)(void);
+	void (*send_ipi)(u32 apic_id, u8 vector);
+};
+
+struct pv_lock_ops {
+	void (*wait)(u8 *ptr, u8 val);	/* sleep while *ptr == val */
+	void (*kick)(u32 cpu);
+};
+
+struct paravirt_ops {
+	struct pv_cpu_ops cpu;
+	struct pv_irq_ops irq;
+	struct pv_mmu_ops mmu;
+	struct pv_time_ops time;
+	struct pv_apic_ops apic;
+	struct pv_lock_ops lock;
+};
+
+extern struct paravirt_ops pv_ops;
+extern const struct paravirt_ops native_pv_ops;
+
+/* Prints the one boot line: backend name and the groups it replaced. */
+void paravirt_report(const char *backend);
+/* The APIC driver installs its EOI and IPI as the native apic group. */
+void paravirt_set_native_apic(const struct pv_apic_ops *ops);
+
+static inline unsigned long arch_local_save_flags(void)
+{
+	return pv_ops.irq.save_fl();
+}
+
+static inline void arch_local_irq_restore(unsigned long flags)
+{
+	pv_ops.irq.restore_fl(flags);
+}
+
+static inline void local_irq_enable(void)
+{
+	pv_ops.irq.irq_enable();
+}
+
+static inline void local_irq_disable(void)
+{
+	pv_ops.irq.irq_disable();
+}
+
+static inline unsigned long local_irq_save(void)
+{
+	unsigned long flags = pv_ops.irq.save_fl();
+
+	pv_ops.irq.irq_disable();
+	return flags;
+}
+
+static inline void local_irq_restore(unsigned long flags)
+{
+	pv_ops.irq.restore_fl(flags);
+}
+
+static inline bool irqs_disabled(void)
+{
+	return !(pv_ops.irq.save_fl() & X86_EFLAGS_IF);
+}
+
+static inline void safe_halt(void)
+{
+	pv_ops.cpu.safe_halt();
+}
+
+static inline u64 paravirt_read_msr(u32 msr)
+{
+	return pv_ops.cpu.read_msr(msr);
+}
+
+static inline void paravirt_write_msr(u32 msr, u64 val)
+{
+	pv_ops.cpu.write_msr(msr, val);
+}
+
+static inline void flush_tlb_one(unsigned long va)
+{
+	pv_ops.mmu.flush_tlb_one(va);
+}
+
+static inline void flush_tlb_all(void)
+{
+	pv_ops.mmu.flush_tlb_all();
+}
+
+static inline void apic_eoi(void)
+{
+	pv_ops.apic.eoi();
+}
+
+#endif

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC, in xAPIC (MMIO) or x2APIC (MSR) mode, and its timer as
+ * a clock event device: one-shot, or TSC-deadline where the CPU has it.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/io.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/time.h>
+#include <asm/apic.h>
+#include <asm/irq_vectors.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+#define X2APIC_MSR(reg)	(0x800 + ((reg) >> 4))
+#define CPUID1_ECX_X2APIC	(1U << 21)
+#define CPUID1_ECX_TSC_DEADLINE	(1U << 24)
+
+static volatile u8 *apic_mmio;
+static bool x2apic;
+static unsigned long native_eoi_count;
+
+u32 apic_read(u32 reg)
+{
+	if (x2apic)
+		return paravirt_read_msr(X2APIC_MSR(reg));
+	return *(volatile u32 *)(apic_mmio + reg);
+}
+
+void apic_write(u32 reg, u32 val)
+{
+	if (x2apic)
+		paravirt_write_msr(X2APIC_MSR(reg), val);
+	else
+		*(volatile u32 *)(apic_mmio + reg) = val;
+}
+
+bool apic_x2apic_mode(void)
+{
+	return x2apic;
+}
+
+u32 apic_id(void)
+{
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
+
+/* Each of these is a trapping write under a hypervisor: count them. */
+void native_apic_eoi(void)
+{
+	native_eoi_count++;
+	apic_write(APIC_EOI, 0);
+}
+
+unsigned long apic_native_eoi_count(void)
+{
+	return native_eoi_count;
+}
+
+static void native_apic_send_ipi(u32 dest, u8 vector)
+{
+	if (x2apic) {
+		paravirt_write_msr(X2APIC_MSR(APIC_ICR), ((u64)dest << 32) | vector);
+		return;
+	}
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, vector);
+}
+
+static void spurious_handler(void *data)
+{
+	irq_spurious_count++;
+}
+
+void apic_init(void)
+{
+	const struct acpi_info *acpi = acpi_get();
+	u64 base = paravirt_read_msr(MSR_IA32_APICBASE);
+	struct pv_apic_ops ops = {
+		.eoi = native_apic_eoi,
+		.send_ipi = native_apic_send_ipi,
+	};
+
+	if ((boot_cpu.features_ecx & CPUID1_ECX_X2APIC) && !param_get("nox2apic")) {
+		paravirt_write_msr(MSR_IA32_APICBASE, base | APICBASE_ENABLE | APICBASE_X2APIC);
+		x2apic = true;
+	} else {
+		u64 phys = base & 0xfffff000ULL;
+
+		if (acpi && acpi->lapic_addr && acpi->lapic_addr != phys)
+			pr_warn("apic: MSR says %#llx, ACPI %#llx; using the MSR\n",
+				phys, acpi->lapic_addr);
+		paravirt_write_msr(MSR_IA32_APICBASE, base | APICBASE_ENABLE);
+		apic_mmio = ioremap(phys, 4096);
+		if (!apic_mmio)
+			panic("apic: cannot map %#llx", phys);
+	}
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_LVT0, APIC_LVT_MASKED);	/* ExtINT from the 8259s: masked */
+	apic_write(APIC_LVT1, APIC_DM_NMI);
+	apic_write(APIC_LVTERR, APIC_LVT_MASKED);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
+	irq_set_vector(SPURIOUS_APIC_VECTOR, spurious_handler, NULL, "spurious");
+	paravirt_set_native_apic(&ops);
+	pr_info("apic: %s mode, id %u, version %#x\n", x2apic ? "x2APIC" : "xAPIC",
+		apic_id(), apic_read(APIC_VERSION) & 0xff);
+}
+
+/* ---- the timer ---- */
+
+static u64 timer_mult;		/* ticks = ns * timer_mult >> 32 */
+static u64 tsc_mult;		/* TSC cycles per ns, << 32 */
+
+static u64 scale(u64 ns, u64 mult)
+{
+	return (u64)(((unsigned __int128)ns * mult) >> 32);
+}
+
+static int lapic_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	u64 ticks = scale(delta_ns, timer_mult);
+
+	apic_write(APIC_TMICT, ticks ? (u32)min(ticks, 0xffffffffULL) : 1);
+	return 0;
+}
+
+static int deadline_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	paravirt_write_msr(MSR_IA32_TSC_DEADLINE, rdtsc() + scale(delta_ns, tsc_mult));
+	return 0;
+}
+
+static struct clock_event_device lapic_ce = {
+	.name = "lapic",
+	.rating = 100,
+	.features = CLOCK_EVT_ONESHOT,
+	.set_next_event = lapic_next_event,
+};
+
+static struct clock_event_device deadline_ce = {
+	.name = "tsc-deadline",
+	.rating = 150,
+	.features = CLOCK_EVT_ONESHOT,
+	.min_delta_ns = 1000,
+	.max_delta_ns = 10 * NSEC_PER_SEC,
+	.set_next_event = deadline_next_event,
+};
+
+static struct clock_event_device *timer_mode;
+
+static void timer_interrupt(void *data)
+{
+	struct clock_event_device *ce = timer_mode;
+
+	if (ce && ce->event_handler)
+		ce->event_handler(ce);
+}
+
+/*
+ * Timer ticks per second, with the divider at 16: CPUID 0x15's crystal
+ * where the CPU names it, else counted against the TSC over 2 ms.
+ */
+/* The current count with the TSC read around it; the narrowest of five. */
+static u32 bracketed_count(u64 *tsc)
+{
+	u64 best = ~0ULL;
+	u32 count = 0;
+
+	for (int i = 0; i < 5; i++) {
+		u64 t0 = rdtsc();
+		u32 c = apic_read(APIC_TMCCT);
+		u64 t1 = rdtsc();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			count = c;
+			*tsc = t0 + (t1 - t0) / 2;
+		}
+	}
+	return count;
+}
+
+static u64 lapic_timer_hz(void)
+{
+	u32 khz = tsc_khz(NULL), c0, c1;
+	u64 t0, t1, cycles = (u64)khz * 2;
+
+	if (!khz)
+		return 0;
+	apic_write(APIC_TDCR, 0x3);		/* divide by 16 */
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	apic_write(APIC_TMICT, 0xffffffff);
+	c0 = bracketed_count(&t0);
+	while (rdtsc() - t0 < cycles)
+		cpu_relax();
+	c1 = bracketed_count(&t1);
+	apic_write(APIC_TMICT, 0);
+	return (u64)(c0 - c1) * khz * 1000 / (t1 - t0);
+}
+
+/* The deadline timer wants TSC-deadline mode in the LVT. */
+static void use_mode(struct clock_event_device *ce)
+{
+	timer_mode = ce;
+	if (ce == &deadline_ce)
+		apic_write(APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | LOCAL_TIMER_VECTOR);
+	else
+		apic_write(APIC_LVTT, APIC_LVT_TIMER_ONESHOT | LOCAL_TIMER_VECTOR);
+}
+
+/*
+ * Both modes use the same LVT entry, so only one can be live: the
+ * registered device's set_next_event switches the LVT when needed.
+ */
+static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
+{
+	if (timer_mode != ce)
+		use_mode(ce);
+	return ce == &deadline_ce ? deadline_next_event(ce, delta_ns)
+				  : lapic_next_event(ce, delta_ns);
+}
+
+void apic_timer_init(void)
+{
+	u64 hz;
+	u32 khz = tsc_khz(NULL);
+
+	irq_set_vector(LOCAL_TIMER_VECTOR, timer_interrupt, NULL, "lapic-timer");
+	if ((boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) && khz) {
+		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
+		deadline_ce.set_next_event = lapic_switching;
+		clockevent_register(&deadline_ce);
+	}
+	hz = lapic_timer_hz();
+	if (!hz) {
+		pr_warn("apic: timer frequency unknown, timer not used\n");
+		return;
+	}
+	timer_mult = (hz << 32) / NSEC_PER_SEC;
+	lapic_ce.min_delta_ns = 1000;
+	lapic_ce.max_delta_ns = 0xffffffffULL * NSEC_PER_SEC / hz;
+	lapic_ce.set_next_event = lapic_switching;
+	use_mode(&lapic_ce);
+	pr_info("apic: timer %llu Hz\n", hz);
+	clockevent_register(&lapic_ce);
+}

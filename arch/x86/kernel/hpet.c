@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The HPET (IA-PC HPET specification 1.0a): its main counter as a
+ * clocksource, and comparator 0 as a one-shot clock event device routed
+ * through the I/O APIC (not the legacy replacement route, which would
+ * take the PIT's IRQ 0 away).
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
+#include <pvkit/io.h>
+#include <pvkit/irq.h>
+#include <pvkit/time.h>
+#include <asm/time.h>
+#include <asm/tsc.h>
+
+#define HPET_CAP		0x000
+#define HPET_CFG		0x010
+#define HPET_STATUS		0x020
+#define HPET_COUNTER		0x0f0
+#define HPET_TN_CFG(n)		(0x100 + 0x20 * (n))
+#define HPET_TN_CMP(n)		(0x108 + 0x20 * (n))
+
+#define CAP_64BIT		(1ULL << 13)
+#define CFG_ENABLE		(1ULL << 0)
+#define TN_INT_ENABLE		(1ULL << 2)
+#define TN_32BIT		(1ULL << 8)
+#define TN_ROUTE_SHIFT		9
+#define TN_ROUTE_CAP_SHIFT	32
+
+#define FS_PER_SEC		1000000000000000ULL
+
+static volatile u8 *hpet;
+static u64 hpet_hz;
+static bool hpet_64bit;
+static u64 hpet_mult;		/* ticks = ns * mult >> 32 */
+
+static u64 hpet_counter(void)
+{
+	return hpet_64bit ? readq(hpet + HPET_COUNTER) : readl(hpet + HPET_COUNTER);
+}
+
+static u64 hpet_read(struct clocksource *cs)
+{
+	return hpet_counter();
+}
+
+static struct clocksource hpet_cs = {
+	.name = "hpet",
+	.rating = 250,
+	.read = hpet_read,
+};
+
+static struct tsc_reference hpet_ref = {
+	.name = "HPET",
+	.read = hpet_counter,
+};
+
+/*
+ * The comparator matches on equality: a target already passed when it
+ * is written would fire only after the counter wraps.  Read back, and
+ * report failure so the caller retries further ahead.
+ */
+static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	u64 ticks = max((u64)(((unsigned __int128)delta_ns * hpet_mult) >> 32), 1ULL);
+	u64 target = hpet_counter() + ticks;
+
+	for (int tries = 0; tries < 8; tries++) {
+		u64 left;
+
+		if (hpet_64bit)
+			writeq(target, hpet + HPET_TN_CMP(0));
+		else
+			writel((u32)target, hpet + HPET_TN_CMP(0));
+		left = target - hpet_counter();
+		if (hpet_64bit ? (s64)left > 0 : (s32)(u32)left > 0)
+			return 0;
+		ticks *= 2;
+		target = hpet_counter() + ticks;
+	}
+	return -1;
+}
+
+static struct clock_event_device hpet_ce = {
+	.name = "hpet",
+	.rating = 50,
+	.features = CLOCK_EVT_ONESHOT,
+	.set_next_event = hpet_next_event,
+};
+
+static void hpet_interrupt(void *data)
+{
+	if (hpet_ce.event_handler)
+		hpet_ce.event_handler(&hpet_ce);
+}
+
+/* GSI 8 (the RTC's, unused) when the comparator can reach it, else the first above 15. */
+static int hpet_pick_route(u32 cap)
+{
+	if (cap & (1U << 8))
+		return 8;
+	for (int gsi = 16; gsi < 32; gsi++) {
+		if (cap & (1U << gsi))
+			return gsi;
+	}
+	return -1;
+}
+
+static void hpet_clockevent_init(void)
+{
+	u64 cfg = readq(hpet + HPET_TN_CFG(0));
+	int gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+
+	if (gsi < 0 || request_irq(gsi, hpet_interrupt, NULL, "hpet")) {
+		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
+			cfg >> TN_ROUTE_CAP_SHIFT);
+		return;
+	}
+	cfg &= ~(0x1fULL << TN_ROUTE_SHIFT);
+	cfg |= (u64)gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
+	if (!hpet_64bit)
+		cfg |= TN_32BIT;
+	writeq(cfg, hpet + HPET_TN_CFG(0));
+	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
+	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
+	hpet_ce.max_delta_ns = hpet_64bit ? 10 * NSEC_PER_SEC :
+			       0x7fffffffULL * NSEC_PER_SEC / hpet_hz;
+	clockevent_register(&hpet_ce);
+}
+
+/* The counter only: usable for calibration before interrupts are set up. */
+void hpet_early_init(void)
+{
+	const struct acpi_info *acpi = acpi_get();
+	u64 cap, period;
+
+	if (!acpi || !acpi->has_hpet)
+		return;
+	hpet = ioremap(acpi->hpet_addr, 1024);
+	if (!hpet)
+		return;
+	cap = readq(hpet + HPET_CAP);
+	period = cap >> 32;
+	if (!period || period > 100000000) {	/* the spec's upper bound: 100 ns */
+		pr_warn("hpet: bad period %llu fs, not used\n", period);
+		hpet = NULL;
+		return;
+	}
+	hpet_hz = FS_PER_SEC / period;
+	hpet_64bit = cap & CAP_64BIT;
+	writeq(readq(hpet + HPET_CFG) | CFG_ENABLE, hpet + HPET_CFG);
+	hpet_cs.freq_hz = hpet_hz;
+	hpet_cs.mask = hpet_64bit ? ~0ULL : 0xffffffffULL;
+	hpet_ref.mask = hpet_cs.mask;
+	hpet_ref.freq_hz = hpet_hz;
+	tsc_set_reference(&hpet_ref);
+}
+
+void hpet_init(void)
+{
+	if (!hpet)
+		return;
+	clocksource_register(&hpet_cs);
+	hpet_clockevent_init();
+}

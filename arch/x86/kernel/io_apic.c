@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O APICs named by the MADT route global system interrupts to
+ * vectors.  ISA IRQs map to GSIs through the MADT's overrides (QEMU puts
+ * the timer's IRQ0 on GSI 2).
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
+#include <pvkit/io.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
+#include <asm/apic.h>
+#include <asm/io.h>
+
+#define IOREGSEL	0x00
+#define IOWIN		0x10
+#define IOAPIC_VER	0x01
+#define REDTBL(n)	(0x10 + 2 * (n))
+
+#define RTE_ACTIVE_LOW	(1U << 13)
+#define RTE_LEVEL	(1U << 15)
+#define RTE_MASKED	(1U << 16)
+
+/* MPS INTI flags, as the MADT override entries carry them. */
+#define MPS_POLARITY_MASK	0x3
+#define MPS_POLARITY_LOW	0x3
+#define MPS_TRIGGER_MASK	0xc
+#define MPS_TRIGGER_LEVEL	0xc
+#define MPS_TRIGGER_EDGE	0x4
+#define MPS_POLARITY_HIGH	0x1
+
+struct ioapic {
+	volatile u32 *regs;
+	u32 gsi_base;
+	unsigned int nr_pins;
+};
+
+static struct ioapic ioapics[ACPI_MAX_IOAPICS];
+static unsigned int nr_ioapics;
+
+static u32 io_read(struct ioapic *io, u32 reg)
+{
+	io->regs[IOREGSEL / 4] = reg;
+	return io->regs[IOWIN / 4];
+}
+
+static void io_write(struct ioapic *io, u32 reg, u32 val)
+{
+	io->regs[IOREGSEL / 4] = reg;
+	io->regs[IOWIN / 4] = val;
+}
+
+static struct ioapic *ioapic_for(u32 gsi, unsigned int *pin)
+{
+	for (unsigned int i = 0; i < nr_ioapics; i++) {
+		struct ioapic *io = &ioapics[i];
+
+		if (gsi >= io->gsi_base && gsi < io->gsi_base + io->nr_pins) {
+			*pin = gsi - io->gsi_base;
+			return io;
+		}
+	}
+	return NULL;
+}
+
+/* An ISA IRQ or a GSI, as request_irq() numbers them. */
+static u32 irq_to_gsi(unsigned int irq, u16 *flags)
+{
+	const struct acpi_info *acpi = acpi_get();
+
+	if (irq < 16) {
+		if (acpi)
+			return acpi_isa_irq_to_gsi(acpi, irq, flags);
+		*flags = 0;
+		return irq;
+	}
+	/* PCI interrupts: level, active low. */
+	*flags = MPS_TRIGGER_LEVEL | MPS_POLARITY_LOW;
+	return irq;
+}
+
+int arch_irq_route(unsigned int irq, unsigned int vector)
+{
+	u16 flags;
+	u32 gsi = irq_to_gsi(irq, &flags), low = vector | RTE_MASKED;
+	unsigned int pin;
+	struct ioapic *io = ioapic_for(gsi, &pin);
+	unsigned long f;
+
+	if (!io) {
+		pr_err("ioapic: no I/O APIC serves GSI %u (irq %u)\n", gsi, irq);
+		return -1;
+	}
+	if ((flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW)
+		low |= RTE_ACTIVE_LOW;
+	if ((flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL)
+		low |= RTE_LEVEL;
+	f = local_irq_save();
+	io_write(io, REDTBL(pin) + 1, apic_id() << 24);	/* physical destination */
+	io_write(io, REDTBL(pin), low);
+	local_irq_restore(f);
+	return 0;
+}
+
+void arch_irq_mask(unsigned int irq, bool masked)
+{
+	u16 flags;
+	unsigned int pin;
+	struct ioapic *io = ioapic_for(irq_to_gsi(irq, &flags), &pin);
+	unsigned long f;
+	u32 low;
+
+	if (!io)
+		return;
+	f = local_irq_save();
+	low = io_read(io, REDTBL(pin));
+	io_write(io, REDTBL(pin), masked ? low | RTE_MASKED : low & ~RTE_MASKED);
+	local_irq_restore(f);
+}
+
+static void ioapic_add(const struct acpi_ioapic *a)
+{
+	struct ioapic *io = &ioapics[nr_ioapics];
+
+	io->regs = ioremap(a->addr, 0x20);
+	if (!io->regs) {
+		pr_err("ioapic: cannot map %#llx\n", a->addr);
+		return;
+	}
+	io->gsi_base = a->gsi_base;
+	io->nr_pins = ((io_read(io, IOAPIC_VER) >> 16) & 0xff) + 1;
+	/* Everything masked until someone asks for it. */
+	for (unsigned int pin = 0; pin < io->nr_pins; pin++)
+		io_write(io, REDTBL(pin), RTE_MASKED);
+	pr_info("ioapic: id %u at %#llx, GSI %u-%u\n", a->id, a->addr,
+		io->gsi_base, io->gsi_base + io->nr_pins - 1);
+	nr_ioapics++;
+}
+
+void ioapic_init(void)
+{
+	const struct acpi_info *acpi = acpi_get();
+
+	if (!acpi || !acpi->nr_ioapics) {
+		pr_warn("ioapic: none described by ACPI; device interrupts unavailable\n");
+		return;
+	}
+	for (unsigned int i = 0; i < acpi->nr_ioapics; i++)
+		ioapic_add(&acpi->ioapics[i]);
+}

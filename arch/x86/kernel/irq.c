@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupt set-up and the entry for vectors 32-255: dispatch, then the
+ * EOI through pv_ops (KVM's PV EOI can avoid the trapping write).
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
+#include <asm/apic.h>
+#include <asm/hypervisor.h>
+#include <asm/irq_vectors.h>
+#include <asm/paravirt.h>
+
+void x86_handle_irq(unsigned int vector);
+void x86_handle_irq(unsigned int vector)
+{
+	/* The masked 8259s can still raise their spurious IRQ 7 and 15. */
+	if (vector >= PIC_VECTOR_BASE && vector < FIRST_DEVICE_VECTOR) {
+		irq_spurious_count++;
+		return;
+	}
+	if (vector == SPURIOUS_APIC_VECTOR) {
+		irq_spurious_count++;	/* no EOI for the spurious vector */
+		return;
+	}
+	irq_dispatch(vector);
+	apic_eoi();
+}
+
+void arch_irq_init(void)
+{
+	pic_mask_all();
+	apic_init();
+	ioapic_init();
+	/* The backend comes after the APIC so that it can wrap its EOI. */
+	init_hypervisor_platform();
+}

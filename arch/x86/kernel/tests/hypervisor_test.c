@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hypervisor backend in use and what it enabled.  The runner passes
+ * expect_hypervisor=NAME: the matrix file states what each environment
+ * is.  The KVM cases skip elsewhere, saying so.
+ */
+#include <pvkit/ktest.h>
+#include <pvkit/kernel.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/platform.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <asm/apic.h>
+#include <asm/hypervisor.h>
+#include <asm/kvm_guest.h>
+#include <asm/paravirt.h>
+
+static void detected_hypervisor_is_expected(struct ktest *t)
+{
+	const char *want = param_get("expect_hypervisor");
+
+	if (!want) {
+		ktest_skip(t, "boot with expect_hypervisor=NAME to check");
+		return;
+	}
+	KT_EXPECT_STREQ(t, hypervisor_name(), want);
+}
+
+static void native_backend_keeps_native_irq_ops(struct ktest *t)
+{
+	if (x86_hyper.hv->init_platform) {
+		ktest_skip(t, "a paravirt backend is in use");
+		return;
+	}
+	KT_EXPECT_TRUE(t, pv_ops.irq.save_fl == native_pv_ops.irq.save_fl);
+	KT_EXPECT_TRUE(t, pv_ops.irq.irq_enable == native_pv_ops.irq.irq_enable);
+	KT_EXPECT_TRUE(t, pv_ops.mmu.write_cr3 == native_pv_ops.mmu.write_cr3);
+	KT_EXPECT_TRUE(t, pv_ops.apic.eoi == native_apic_eoi);
+}
+
+static bool on_kvm(struct ktest *t)
+{
+	if (strcmp(hypervisor_name(), "kvm")) {
+		ktest_skip(t, "not running on KVM");
+		return false;
+	}
+	return true;
+}
+
+static void kvmclock_is_the_clocksource(struct ktest *t)
+{
+	if (!on_kvm(t))
+		return;
+	KT_EXPECT_TRUE(t, kvm_guest.kvmclock);
+	KT_EXPECT_STREQ(t, clocksource_current()->name, "kvm-clock");
+}
+
+static void steal_time_is_enabled_and_monotonic(struct ktest *t)
+{
+	u64 a, b;
+
+	if (!on_kvm(t))
+		return;
+	KT_ASSERT_TRUE(t, kvm_guest.steal_time);
+	a = pv_ops.time.steal_clock();
+	msleep(20);
+	b = pv_ops.time.steal_clock();
+	KT_EXPECT_GE(t, b, a);
+}
+
+static volatile unsigned long ticks;
+
+static void tick(struct clock_event_device *ce)
+{
+	ticks++;
+}
+
+/* Takes n LAPIC timer interrupts; returns the APIC EOI writes they cost. */
+static unsigned long eoi_writes_for(struct clock_event_device *ce, int n)
+{
+	void (*saved)(struct clock_event_device *) = ce->event_handler;
+	unsigned long before = apic_native_eoi_count();
+	unsigned long flags = local_irq_save();
+
+	ce->event_handler = tick;
+	for (int i = 0; i < n; i++) {
+		unsigned long want = ticks + 1;
+
+		clockevent_program(ce, 100 * NSEC_PER_USEC);
+		while (ticks < want) {
+			safe_halt();
+			local_irq_disable();
+		}
+	}
+	ce->event_handler = saved;
+	clockevent_program(ce, 0);
+	local_irq_restore(flags);
+	return apic_native_eoi_count() - before;
+}
+
+static void pv_eoi_saves_eoi_exits(struct ktest *t)
+{
+	struct clock_event_device *ce = clockevent_current();
+	unsigned long pv, native;
+	void (*eoi)(void);
+
+	if (!on_kvm(t))
+		return;
+	KT_ASSERT_TRUE(t, kvm_guest.pv_eoi);
+	KT_ASSERT_NOT_NULL(t, ce);
+	pv = eoi_writes_for(ce, 50);
+	eoi = pv_ops.apic.eoi;
+	pv_ops.apic.eoi = native_apic_eoi;
+	native = eoi_writes_for(ce, 50);
+	pv_ops.apic.eoi = eoi;
+	console_printf("    # 50 timer interrupts: %lu EOI writes with PV EOI, %lu without\n",
+		       pv, native);
+	KT_EXPECT_GE(t, native, 50);
+	KT_EXPECT_LT(t, pv, native);
+}
+
+static const struct ktest_case hypervisor_cases[] = {
+	KTEST_CASE(detected_hypervisor_is_expected),
+	KTEST_CASE(native_backend_keeps_native_irq_ops),
+	KTEST_CASE(kvmclock_is_the_clocksource),
+	KTEST_CASE(steal_time_is_enabled_and_monotonic),
+	KTEST_CASE(pv_eoi_saves_eoi_exits),
+	{}
+};
+KTEST_SUITE(hypervisor, hypervisor_cases);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Device memory: mapped uncached, accessed with volatile loads and stores. */
+#ifndef _PVKIT_IO_H
+#define _PVKIT_IO_H
+
+#include <pvkit/types.h>
+
+void *ioremap(u64 phys, size_t size);		/* uncached */
+void *ioremap_cache(u64 phys, size_t size);	/* write-back */
+void iounmap(void *va, size_t size);
+
+static inline u32 readl(const volatile void *a)
+{
+	return *(const volatile u32 *)a;
+}
+
+static inline u64 readq(const volatile void *a)
+{
+	return *(const volatile u64 *)a;
+}
+
+static inline void writel(u32 v, volatile void *a)
+{
+	*(volatile u32 *)a = v;
+}
+
+static inline void writeq(u64 v, volatile void *a)
+{
+	*(volatile u64 *)a = v;
+}
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interrupt handlers.  Device lines are numbered as on Linux: 0-15 are
+ * the ISA IRQs (the platform maps them to its interrupt controller, ACPI
+ * overrides included), 16 and up are global system interrupts.  A source
+ * that is not a line (the local APIC timer, MSI, a hypervisor upcall)
+ * takes a vector of its own.
+ */
+#ifndef _PVKIT_IRQ_H
+#define _PVKIT_IRQ_H
+
+#include <pvkit/types.h>
+
+typedef void (*irq_handler_t)(void *data);
+
+#define IRQ_EDGE	0
+#define IRQ_LEVEL	1
+
+int request_irq(unsigned int irq, irq_handler_t handler, void *data,
+		const char *name);
+void free_irq(unsigned int irq);
+
+/* Returns the vector, or -1 when none is free. */
+int irq_alloc_vector(irq_handler_t handler, void *data, const char *name);
+/* A fixed vector (e.g. the hypervisor upcall); -1 if taken. */
+int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data,
+		   const char *name);
+void irq_free_vector(unsigned int vector);
+
+/* Called by the architecture's entry code; false if nobody handled it. */
+bool irq_dispatch(unsigned int vector);
+
+unsigned long irq_vector_count(unsigned int vector);
+extern unsigned long irq_spurious_count, irq_unhandled_count;
+/* Prints one line per vector in use: vector, name, count. */
+void irq_show(void);
+
+/* The architecture's side: route a line to a vector, (un)mask it. */
+int arch_irq_route(unsigned int irq, unsigned int vector);
+void arch_irq_mask(unsigned int irq, bool masked);
+/* Interrupt controllers, the hypervisor backend, then interrupts on. */
+void arch_irq_init(void);
+
+#endif

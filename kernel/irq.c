@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The vector table: who handles what, and how often it came. */
+#include <pvkit/kernel.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
+#include <asm/irq_vectors.h>
+
+struct irq_vector {
+	irq_handler_t handler;
+	void *data;
+	const char *name;
+	int irq;			/* the line routed here, or -1 */
+	unsigned long count;
+};
+
+static struct irq_vector vectors[NR_VECTORS];
+unsigned long irq_spurious_count, irq_unhandled_count;
+
+static int claim(unsigned int v, irq_handler_t handler, void *data,
+		 const char *name, int irq)
+{
+	if (v >= NR_VECTORS || vectors[v].handler)
+		return -1;
+	vectors[v] = (struct irq_vector){ handler, data, name, irq, 0 };
+	return v;
+}
+
+int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data,
+		   const char *name)
+{
+	unsigned long flags = local_irq_save();
+	int v = claim(vector, handler, data, name, -1);
+
+	local_irq_restore(flags);
+	return v;
+}
+
+static int alloc_vector(irq_handler_t handler, void *data, const char *name,
+			int irq)
+{
+	unsigned long flags = local_irq_save();
+	int v = -1;
+
+	for (unsigned int i = FIRST_DEVICE_VECTOR; i <= LAST_DEVICE_VECTOR; i++) {
+		if (!vectors[i].handler) {
+			v = claim(i, handler, data, name, irq);
+			break;
+		}
+	}
+	local_irq_restore(flags);
+	return v;
+}
+
+int irq_alloc_vector(irq_handler_t handler, void *data, const char *name)
+{
+	return alloc_vector(handler, data, name, -1);
+}
+
+void irq_free_vector(unsigned int vector)
+{
+	if (vector < NR_VECTORS)
+		vectors[vector].handler = NULL;
+}
+
+static int vector_of_irq(unsigned int irq)
+{
+	for (unsigned int v = 0; v < NR_VECTORS; v++) {
+		if (vectors[v].handler && vectors[v].irq == (int)irq)
+			return v;
+	}
+	return -1;
+}
+
+int request_irq(unsigned int irq, irq_handler_t handler, void *data,
+		const char *name)
+{
+	int v;
+
+	if (vector_of_irq(irq) >= 0) {
+		pr_err("irq: line %u is taken (%s)\n", irq, name);
+		return -1;
+	}
+	v = alloc_vector(handler, data, name, irq);
+	if (v < 0) {
+		pr_err("irq: no free vector for %s\n", name);
+		return -1;
+	}
+	if (arch_irq_route(irq, v)) {
+		irq_free_vector(v);
+		return -1;
+	}
+	arch_irq_mask(irq, false);
+	return 0;
+}
+
+void free_irq(unsigned int irq)
+{
+	int v = vector_of_irq(irq);
+
+	if (v < 0)
+		return;
+	arch_irq_mask(irq, true);
+	irq_free_vector(v);
+}
+
+bool irq_dispatch(unsigned int vector)
+{
+	struct irq_vector *d = &vectors[vector];
+
+	if (!d->handler) {
+		if (!irq_unhandled_count++)
+			pr_warn("irq: nobody handles vector %#x\n", vector);
+		return false;
+	}
+	d->count++;
+	d->handler(d->data);
+	return true;
+}
+
+unsigned long irq_vector_count(unsigned int vector)
+{
+	return vector < NR_VECTORS ? vectors[vector].count : 0;
+}
+
+void irq_show(void)
+{
+	for (unsigned int v = 0; v < NR_VECTORS; v++) {
+		const struct irq_vector *d = &vectors[v];
+
+		if (!d->handler)
+			continue;
+		if (d->irq >= 0)
+			console_printf("  vector %#04x  irq %-3d %-16s %lu\n", v,
+				       d->irq, d->name, d->count);
+		else
+			console_printf("  vector %#04x  %-24s %lu\n", v, d->name,
+				       d->count);
+	}
+	console_printf("  spurious %lu, unhandled %lu\n", irq_spurious_count,
+		       irq_unhandled_count);
+}

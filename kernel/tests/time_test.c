@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The monotonic clock, the clocksources against each other, timers and sleeps. */
+#include <pvkit/ktest.h>
+#include <pvkit/kernel.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+
+static void monotonic_clock_never_goes_back(struct ktest *t)
+{
+	u64 prev = ktime_get_ns(), now;
+	unsigned long backwards = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		now = ktime_get_ns();
+		backwards += now < prev;
+		prev = now;
+	}
+	KT_EXPECT_EQ(t, backwards, 0);
+	KT_EXPECT_GT(t, prev, 0);
+}
+
+struct sample {
+	struct clocksource *cs;
+	u64 last, cycles;
+	unsigned long steps_back;
+	/* The monotonic clock just before and after the first and last read. */
+	u64 start_before, start_after, end_before, end_after;
+};
+
+/* Accumulates like the clock does; a delta above half the mask is a step back. */
+static void sample(struct sample *s)
+{
+	u64 now = s->cs->read(s->cs);
+	u64 delta = (now - s->last) & s->cs->mask;
+
+	if (delta > s->cs->mask / 2)
+		s->steps_back++;
+	else
+		s->cycles += delta;
+	s->last = now;
+}
+
+/* Counters that wrap within a second are followed, but not judged: a
+ * vCPU preempted for half their period would lose a wrap. */
+static bool judged(const struct clocksource *cs)
+{
+	return cs->mask / cs->freq_hz >= 1;
+}
+
+/*
+ * Every clocksource measures the same 100 ms window against the selected
+ * one.  Each first and last read is bracketed by reads of the monotonic
+ * clock, so a vCPU preempted between them (the host is busy running
+ * other guests) widens the bracket instead of skewing the result.  They
+ * must agree within 1% + 100 us and never step back.
+ */
+static void clocksources_agree_over_100ms(struct ktest *t)
+{
+	struct sample s[8];
+	unsigned int n = 0;
+	u64 start;
+
+	for (struct clocksource *cs = clocksource_first(); cs && n < 8; cs = cs->next) {
+		s[n] = (struct sample){ .cs = cs };
+		s[n].start_before = ktime_get_ns();
+		s[n].last = cs->read(cs);
+		s[n].start_after = ktime_get_ns();
+		n++;
+	}
+	KT_ASSERT_GT(t, n, 0);
+	start = ktime_get_ns();
+	while (ktime_get_ns() - start < 100 * NSEC_PER_MSEC) {
+		ndelay(2 * NSEC_PER_MSEC);
+		for (unsigned int i = 0; i < n; i++)
+			sample(&s[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		s[i].end_before = ktime_get_ns();
+		sample(&s[i]);
+		s[i].end_after = ktime_get_ns();
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		u64 ns = clocksource_cyc2ns(s[i].cs, s[i].cycles);
+		u64 lo = s[i].end_before - s[i].start_after;
+		u64 hi = s[i].end_after - s[i].start_before;
+		u64 slack = hi / 100 + 100 * NSEC_PER_USEC;
+
+		if (!judged(s[i].cs))
+			continue;
+		KT_EXPECT_EQ(t, s[i].steps_back, 0);
+		if (ns + slack < lo || ns > hi + slack)
+			ktest_fail_msg(t, "EXPECTATION", __FILE__, __LINE__,
+				       "%s measured %llu ns, %s between %llu and %llu ns",
+				       s[i].cs->name, ns, clocksource_current()->name, lo, hi);
+	}
+}
+
+static void fired(struct timer *tm)
+{
+}
+
+static void timers_fire_in_order_never_early(struct ktest *t)
+{
+	static const u64 after_us[] = { 3000, 1000, 5000, 2000, 1500 };
+	struct timer tm[5];
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	bool pending;
+
+	KT_ASSERT_NOT_NULL(t, clockevent_current());
+	memset(tm, 0, sizeof(tm));
+	for (int i = 0; i < 5; i++)
+		timer_start(&tm[i], now + after_us[i] * NSEC_PER_USEC, fired);
+	do {
+		flags = local_irq_save();
+		pending = false;
+		for (int i = 0; i < 5; i++)
+			pending |= tm[i].pending;
+		if (pending)
+			safe_halt();
+		local_irq_restore(flags);
+	} while (pending && ktime_get_ns() - now < NSEC_PER_SEC);
+	for (int i = 0; i < 5; i++) {
+		KT_EXPECT_FALSE(t, tm[i].pending);
+		KT_EXPECT_GE(t, tm[i].fired_at, tm[i].expires);
+	}
+	/* 1000 us < 1500 < 2000 < 3000 < 5000 */
+	KT_EXPECT_LE(t, tm[1].fired_at, tm[4].fired_at);
+	KT_EXPECT_LE(t, tm[4].fired_at, tm[3].fired_at);
+	KT_EXPECT_LE(t, tm[3].fired_at, tm[0].fired_at);
+	KT_EXPECT_LE(t, tm[0].fired_at, tm[2].fired_at);
+}
+
+static void cancelled_timer_does_not_fire(struct ktest *t)
+{
+	struct timer a = { 0 }, b = { 0 };
+	u64 now = ktime_get_ns();
+
+	timer_start(&a, now + 1 * NSEC_PER_MSEC, fired);
+	timer_start(&b, now + 2 * NSEC_PER_MSEC, fired);
+	timer_cancel(&a);
+	msleep(4);
+	KT_EXPECT_EQ(t, a.fired_at, 0);
+	KT_EXPECT_GE(t, b.fired_at, b.expires);
+}
+
+static void msleep_sleeps_at_least(struct ktest *t)
+{
+	u64 t0 = ktime_get_ns(), slept;
+
+	msleep(10);
+	slept = ktime_get_ns() - t0;
+	KT_EXPECT_GE(t, slept, 10 * NSEC_PER_MSEC);
+	KT_EXPECT_LT(t, slept, NSEC_PER_SEC);
+}
+
+static void udelay_waits_at_least(struct ktest *t)
+{
+	u64 t0 = ktime_get_ns();
+
+	udelay(500);
+	KT_EXPECT_GE(t, ktime_get_ns() - t0, 500 * NSEC_PER_USEC);
+}
+
+static void interrupts_are_on_in_apps(struct ktest *t)
+{
+	KT_EXPECT_FALSE(t, irqs_disabled());
+}
+
+static const struct ktest_case time_cases[] = {
+	KTEST_CASE(monotonic_clock_never_goes_back),
+	KTEST_CASE(clocksources_agree_over_100ms),
+	KTEST_CASE(timers_fire_in_order_never_early),
+	KTEST_CASE(cancelled_timer_does_not_fire),
+	KTEST_CASE(msleep_sleeps_at_least),
+	KTEST_CASE(udelay_waits_at_least),
+	KTEST_CASE(interrupts_are_on_in_apps),
+	{}
+};
+KTEST_SUITE(time, time_cases);

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Clocksources and the monotonic clock.  The counter is read and the
+ * delta since the last read accumulated, so a narrow counter (24-bit ACPI
+ * PM timer, 32-bit HPET) keeps counting as long as it is read more often
+ * than it wraps: the timer list makes sure of that (kernel/time/timer.c).
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+
+static struct clocksource *sources;
+static struct clocksource *current_cs;
+static u64 last_cycles, acc_cycles;
+
+u64 clocksource_cyc2ns(const struct clocksource *cs, u64 cycles)
+{
+	return (u64)(((unsigned __int128)cycles * cs->mult) >> 32);
+}
+
+void clocksource_register(struct clocksource *cs)
+{
+	struct clocksource **pp = &sources;
+
+	BUG_ON(!cs->freq_hz);
+	cs->mult = (NSEC_PER_SEC << 32) / cs->freq_hz;
+	while (*pp)
+		pp = &(*pp)->next;
+	cs->next = NULL;
+	*pp = cs;
+	pr_info("clocksource: %s, %llu Hz, %u bits, rating %d\n", cs->name,
+		cs->freq_hz, 64 - __builtin_clzll(cs->mask), cs->rating);
+}
+
+struct clocksource *clocksource_find(const char *name)
+{
+	for (struct clocksource *cs = sources; cs; cs = cs->next) {
+		if (!strcmp(cs->name, name))
+			return cs;
+	}
+	return NULL;
+}
+
+struct clocksource *clocksource_first(void)
+{
+	return sources;
+}
+
+struct clocksource *clocksource_current(void)
+{
+	return current_cs;
+}
+
+bool time_ready(void)
+{
+	return current_cs != NULL;
+}
+
+/* clocksource=NAME picks one; otherwise the highest rating wins. */
+void clocksource_select(const char *want);
+void clocksource_select(const char *want)
+{
+	struct clocksource *best = NULL;
+
+	for (struct clocksource *cs = sources; cs; cs = cs->next) {
+		if (want && !strcmp(cs->name, want)) {
+			best = cs;
+			break;
+		}
+		if (cs->rating > 0 && (!best || cs->rating > best->rating))
+			best = cs;
+	}
+	if (want && (!best || strcmp(best->name, want)))
+		pr_warn("clocksource: %s not available\n", want);
+	if (!best)
+		panic("clocksource: none usable");
+	current_cs = best;
+	last_cycles = best->read(best);
+	acc_cycles = 0;
+	pr_info("clocksource: using %s\n", best->name);
+}
+
+u64 ktime_get_ns(void)
+{
+	struct clocksource *cs = current_cs;
+	unsigned long flags;
+	u64 now, ns;
+
+	if (!cs)
+		return 0;
+	flags = local_irq_save();
+	now = cs->read(cs);
+	acc_cycles += (now - last_cycles) & cs->mask;
+	last_cycles = now;
+	ns = clocksource_cyc2ns(cs, acc_cycles);
+	local_irq_restore(flags);
+	return ns;
+}
