@@ -4,6 +4,7 @@
 #include <pvkit/app.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/irq.h>
 #include <pvkit/mm.h>
 #include <pvkit/platform.h>
 #include <asm/page.h>
@@ -52,6 +53,8 @@ static int info_main(void)
 	platform_show();
 	print_memory(&boot_info);
 	console_printf("cmdline: \"%s\"\n", params_raw());
+	console_printf("interrupts:\n");
+	irq_show();
 	print_boot_time();
 	return EXIT_OK;
 }

@@ -217,35 +217,63 @@ static void use_mode(struct clock_event_device *ce)
  * Both modes use the same LVT entry, so only one can be live: the
  * registered device's set_next_event switches the LVT when needed.
  */
+static bool lapic_calibrate(void);
+
 static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 {
+	if (ce == &lapic_ce && !timer_mult && !lapic_calibrate())
+		return -1;
 	if (timer_mode != ce)
 		use_mode(ce);
 	return ce == &deadline_ce ? deadline_next_event(ce, delta_ns)
 				  : lapic_next_event(ce, delta_ns);
 }
 
+/* Measures the one-shot timer; 2 ms, so only done when it is needed. */
+static bool lapic_calibrate(void)
+{
+	unsigned long flags = local_irq_save();
+	u64 hz = lapic_timer_hz();
+
+	if (hz) {
+		timer_mult = (hz << 32) / NSEC_PER_SEC;
+		pr_info("apic: timer %llu Hz\n", hz);
+	} else {
+		pr_warn("apic: timer frequency unknown\n");
+	}
+	/* The measurement left the LVT masked: re-arm the mode in use. */
+	if (timer_mode)
+		use_mode(timer_mode);
+	local_irq_restore(flags);
+	return hz != 0;
+}
+
 void apic_timer_init(void)
 {
-	u64 hz;
 	u32 khz = tsc_khz(NULL);
 
 	irq_set_vector(LOCAL_TIMER_VECTOR, timer_interrupt, NULL, "lapic-timer");
-	if ((boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) && khz) {
+	if (!khz) {
+		pr_warn("apic: no TSC frequency, timer not used\n");
+		return;
+	}
+	if (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) {
 		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
 		deadline_ce.set_next_event = lapic_switching;
 		clockevent_register(&deadline_ce);
+	} else {
+		/* It will be the clock event device: measure it now. */
+		lapic_calibrate();
 	}
-	hz = lapic_timer_hz();
-	if (!hz) {
-		pr_warn("apic: timer frequency unknown, timer not used\n");
-		return;
-	}
-	timer_mult = (hz << 32) / NSEC_PER_SEC;
+	/*
+	 * With TSC-deadline there, the one-shot mode is only a fallback and
+	 * measured on first use.  Its longest delta is known then; until
+	 * then 1 s is safe for any timer up to 4 GHz.
+	 */
 	lapic_ce.min_delta_ns = 1000;
-	lapic_ce.max_delta_ns = 0xffffffffULL * NSEC_PER_SEC / hz;
+	lapic_ce.max_delta_ns = NSEC_PER_SEC;
 	lapic_ce.set_next_event = lapic_switching;
-	use_mode(&lapic_ce);
-	pr_info("apic: timer %llu Hz\n", hz);
+	if (!timer_mode)
+		use_mode(&lapic_ce);
 	clockevent_register(&lapic_ce);
 }
