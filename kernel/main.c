@@ -6,6 +6,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/init.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
@@ -52,5 +53,6 @@ void start_kernel(struct boot_info *bi)
 	arch_irq_init();
 	time_init();
 	local_irq_enable();
+	do_initcalls();
 	kernel_exit(run_app());
 }

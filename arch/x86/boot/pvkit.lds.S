@@ -52,6 +52,15 @@ SECTIONS
 		__start_ktest_suites = .;
 		KEEP(*(ktest_suites))
 		__stop_ktest_suites = .;
+		__start_initcall_subsys = .;
+		KEEP(*(initcall_subsys))
+		__stop_initcall_subsys = .;
+		__start_initcall_device = .;
+		KEEP(*(initcall_device))
+		__stop_initcall_device = .;
+		__start_pci_drivers = .;
+		KEEP(*(pci_drivers))
+		__stop_pci_drivers = .;
 		__start_extable = .;
 		KEEP(*(__extable))
 		__stop_extable = .;

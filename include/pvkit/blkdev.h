@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Block devices: what apps see of virtio-blk, Xen blkfront, ATA/AHCI.
+ * A request is a contiguous run of 512-byte sectors to or from one
+ * buffer that is physically contiguous (page allocator memory or
+ * kmalloc), so that drivers can hand its physical address to the
+ * device.  Requests are asynchronous: submit, then the completion
+ * callback runs (from an interrupt or from blkdev_poll()).
+ */
+#ifndef _PVKIT_BLKDEV_H
+#define _PVKIT_BLKDEV_H
+
+#include <pvkit/types.h>
+
+#define SECTOR_SIZE	512
+
+enum blk_op {
+	BLK_READ,
+	BLK_WRITE,
+	BLK_FLUSH,
+	BLK_DISCARD,
+	BLK_WRITE_ZEROES,
+	BLK_GET_ID,		/* buf gets up to 20 bytes of serial number */
+};
+
+enum blk_status {
+	BLK_OK = 0,
+	BLK_EIO = -1,		/* the device reported an error */
+	BLK_EUNSUPP = -2,	/* the device does not do this */
+	BLK_EBROKEN = -3,	/* the device broke the protocol and was shut off */
+	BLK_EINVAL = -4,	/* out of range, misaligned */
+	BLK_EBUSY = -5,		/* no room in the queue now: retry after a completion */
+};
+
+struct blk_request;
+typedef void (*blk_done_t)(struct blk_request *req);
+
+struct blk_request {
+	enum blk_op op;
+	u64 sector;
+	u32 nr_sectors;
+	void *buf;
+	int status;			/* enum blk_status, set before done() */
+	blk_done_t done;
+	void *private;			/* the submitter's */
+	u64 submit_tsc;			/* for latency figures */
+	/* driver bookkeeping */
+	void *driver_data;
+	struct blk_request *next;
+};
+
+struct blkdev;
+
+struct blkdev_ops {
+	/* Queues req; returns 0, or a status without calling done(). */
+	int (*submit)(struct blkdev *dev, struct blk_request *req);
+	/* Reaps completions without waiting for an interrupt. */
+	void (*poll)(struct blkdev *dev);
+};
+
+struct blkdev_stats {
+	unsigned long requests;
+	unsigned long notifications;	/* doorbell writes / event-channel kicks */
+	unsigned long interrupts;
+};
+
+struct blkdev {
+	char name[16];			/* "vda", "xvda", "sda" */
+	const char *driver;		/* "virtio-blk", ... */
+	u64 nr_sectors;
+	bool read_only;
+	unsigned int queue_depth;	/* requests that can be in flight */
+	unsigned int max_sectors;	/* per request */
+	bool has_flush, has_discard, has_write_zeroes;
+	const struct blkdev_ops *ops;
+	struct blkdev_stats stats;
+	void *driver_data;
+	struct blkdev *next;
+};
+
+/* Drivers register; names are given by the driver ("vd" + letter). */
+void blkdev_register(struct blkdev *dev);
+struct blkdev *blkdev_find(const char *name);
+struct blkdev *blkdev_first(void);
+/* The next free name with this prefix: "vda", "vdb", ... */
+void blkdev_name(char *buf, size_t len, const char *prefix);
+
+int blkdev_submit(struct blkdev *dev, struct blk_request *req);
+void blkdev_poll(struct blkdev *dev);
+/* Submits and waits (halting between interrupts); returns the status. */
+int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
+		   u32 nr_sectors, void *buf);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Network devices: what the network stack sees of virtio-net, Xen
+ * netfront, e1000.  Frames are whole Ethernet frames without FCS.
+ * Receive is a callback from the driver (interrupt or netdev_poll());
+ * the frame is only valid during the call.
+ */
+#ifndef _PVKIT_NETDEV_H
+#define _PVKIT_NETDEV_H
+
+#include <pvkit/types.h>
+
+#define ETH_ALEN	6
+#define ETH_HLEN	14
+#define ETH_MAX_FRAME	1514		/* 1500-byte MTU, no FCS */
+
+struct netdev;
+
+struct netdev_ops {
+	/* Copies the frame out; 0, or -1 when the ring is full or broken. */
+	int (*transmit)(struct netdev *dev, const void *frame, size_t len);
+	void (*poll)(struct netdev *dev);
+};
+
+struct netdev_stats {
+	unsigned long rx_frames, tx_frames;
+	unsigned long rx_dropped, tx_dropped;
+	unsigned long notifications, interrupts;
+};
+
+struct netdev {
+	char name[16];			/* "eth0" */
+	const char *driver;
+	u8 mac[ETH_ALEN];
+	unsigned int mtu;
+	const struct netdev_ops *ops;
+	/* Set by the stack: called for each received frame. */
+	void (*rx)(struct netdev *dev, const void *frame, size_t len);
+	void *stack_data;
+	struct netdev_stats stats;
+	void *driver_data;
+	bool broken;
+	struct netdev *next;
+};
+
+void netdev_register(struct netdev *dev);
+struct netdev *netdev_find(const char *name);
+struct netdev *netdev_first(void);
+int netdev_transmit(struct netdev *dev, const void *frame, size_t len);
+void netdev_poll(struct netdev *dev);
+/* Drivers call this for a received frame. */
+void netdev_receive(struct netdev *dev, const void *frame, size_t len);
+
+#endif
