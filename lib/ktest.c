@@ -176,6 +176,8 @@ static int run_suite(const struct ktest_suite *s, unsigned int nr,
 		if (selected(filter, s->name, c->name))
 			run_case(s, c, ++i, skip, &tl);
 	}
+	if (s->exit)
+		s->exit();
 	console_printf("# %s: pass:%u fail:%u skip:%u total:%u\n", s->name,
 		       tl.pass, tl.fail, tl.skip, i);
 	if (tl.fail)

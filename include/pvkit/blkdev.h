@@ -54,8 +54,12 @@ struct blkdev;
 struct blkdev_ops {
 	/* Queues req; returns 0, or a status without calling done(). */
 	int (*submit)(struct blkdev *dev, struct blk_request *req);
+	/* Tells the device about what was queued (optional: submit may do it). */
+	void (*kick)(struct blkdev *dev);
 	/* Reaps completions without waiting for an interrupt. */
 	void (*poll)(struct blkdev *dev);
+	/* Gives up on the device: it is stopped, requests in flight fail. */
+	void (*shutdown)(struct blkdev *dev, const char *why);
 };
 
 struct blkdev_stats {
@@ -72,6 +76,7 @@ struct blkdev {
 	unsigned int queue_depth;	/* requests that can be in flight */
 	unsigned int max_sectors;	/* per request */
 	bool has_flush, has_discard, has_write_zeroes;
+	bool polled;			/* no interrupts: waiters must poll */
 	const struct blkdev_ops *ops;
 	struct blkdev_stats stats;
 	void *driver_data;
@@ -85,6 +90,11 @@ struct blkdev *blkdev_first(void);
 /* The next free name with this prefix: "vda", "vdb", ... */
 void blkdev_name(char *buf, size_t len, const char *prefix);
 
+/* Checks the request against the device and queues it; 0 or a status. */
+int blkdev_queue(struct blkdev *dev, struct blk_request *req);
+/* Tells the device about everything queued since the last kick. */
+void blkdev_kick(struct blkdev *dev);
+/* blkdev_queue() and blkdev_kick(). */
 int blkdev_submit(struct blkdev *dev, struct blk_request *req);
 void blkdev_poll(struct blkdev *dev);
 /* Submits and waits (halting between interrupts); returns the status. */

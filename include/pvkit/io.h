@@ -9,6 +9,26 @@ void *ioremap(u64 phys, size_t size);		/* uncached */
 void *ioremap_cache(u64 phys, size_t size);	/* write-back */
 void iounmap(void *va, size_t size);
 
+static inline u8 readb(const volatile void *a)
+{
+	return *(const volatile u8 *)a;
+}
+
+static inline u16 readw(const volatile void *a)
+{
+	return *(const volatile u16 *)a;
+}
+
+static inline void writeb(u8 v, volatile void *a)
+{
+	*(volatile u8 *)a = v;
+}
+
+static inline void writew(u16 v, volatile void *a)
+{
+	*(volatile u16 *)a = v;
+}
+
 static inline u32 readl(const volatile void *a)
 {
 	return *(const volatile u32 *)a;

@@ -42,6 +42,8 @@ struct ktest_suite {
 	const struct ktest_case *cases;
 	/* Optional: a reason to skip the whole suite here, or NULL. */
 	const char *(*skip)(void);
+	/* Optional: runs after the last case, to release what the cases shared. */
+	void (*exit)(void);
 };
 
 #define KTEST_CASE(fn)	{ .name = #fn, .run = fn }
@@ -52,6 +54,12 @@ struct ktest_suite {
 		.name = #sname, .cases = case_array, .skip = skip_fn,	\
 	}
 #define KTEST_SUITE(sname, case_array) KTEST_SUITE_SKIP(sname, case_array, NULL)
+
+#define KTEST_SUITE_EXIT(sname, case_array, exit_fn)			\
+	static const struct ktest_suite __ktest_suite_##sname		\
+	__used __section("ktest_suites") __aligned(8) = {		\
+		.name = #sname, .cases = case_array, .exit = exit_fn,	\
+	}
 
 /* Runs the selected suites; returns the number of failed cases. */
 int ktest_run(const char *filter);

@@ -61,6 +61,9 @@ SECTIONS
 		__start_pci_drivers = .;
 		KEEP(*(pci_drivers))
 		__stop_pci_drivers = .;
+		__start_virtio_drivers = .;
+		KEEP(*(virtio_drivers))
+		__stop_virtio_drivers = .;
 		__start_extable = .;
 		KEEP(*(__extable))
 		__stop_extable = .;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The 8254 PIT: channel 0 as a one-shot clock event device on ISA IRQ 0,
- * channel 2 free-running as a (16-bit, so never selected) clocksource
- * whose read cost clockbench measures.
+ * The 8254 PIT: channel 0 first as a free-running reference for TSC
+ * calibration (it needs no port 0x61, which QEMU's microvm lacks), then
+ * as a one-shot clock event device on ISA IRQ 0; channel 2 free-running
+ * as a (16-bit, so never selected) clocksource whose read cost clockbench
+ * measures, where its gate can be opened.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
@@ -10,6 +12,7 @@
 #include <pvkit/time.h>
 #include <asm/time.h>
 #include <asm/io.h>
+#include <asm/tsc.h>
 
 #define PIT_HZ		1193182
 #define PIT_CH0		0x40
@@ -67,13 +70,58 @@ static struct clocksource pit_cs = {
 	.freq_hz = PIT_HZ,
 };
 
+/* Channel 0 counting down from 65536 (mode 2), latched and read. */
+static u64 pit_ch0_count(void)
+{
+	u8 lo, hi;
+
+	outb(0x00, PIT_CMD);		/* latch channel 0 */
+	lo = inb(PIT_CH0);
+	hi = inb(PIT_CH0);
+	return (u16)~((hi << 8) | lo);
+}
+
+static struct tsc_reference pit_ref = {
+	.name = "PIT",
+	.read = pit_ch0_count,
+	.mask = 0xffff,
+	.freq_hz = PIT_HZ,
+};
+
+/* A PIT that is not there reads back the same (all ones) forever. */
+static bool counts(u64 (*read)(void))
+{
+	u64 a = read();
+
+	for (int i = 0; i < 100000; i++) {
+		if (read() != a)
+			return true;
+	}
+	return false;
+}
+
+void pit_early_init(void)
+{
+	outb(0x34, PIT_CMD);		/* channel 0, lo/hi byte, mode 2 */
+	outb(0, PIT_CH0);
+	outb(0, PIT_CH0);
+	if (counts(pit_ch0_count))
+		tsc_set_reference(&pit_ref);
+}
+
+static u64 pit_ch2_count(void)
+{
+	return pit_read(NULL);
+}
+
 void pit_init(void)
 {
 	outb((inb(PORT_B) & ~0x02) | 0x01, PORT_B);	/* gate on, speaker off */
 	outb(0xb4, PIT_CMD);				/* channel 2, lo/hi, mode 2 */
 	outb(0, PIT_CH2);
 	outb(0, PIT_CH2);
-	clocksource_register(&pit_cs);
+	if (counts(pit_ch2_count))
+		clocksource_register(&pit_cs);
 
 	if (request_irq(0, pit_interrupt, NULL, "pit"))
 		return;

@@ -137,11 +137,39 @@ static void ioapic_add(const struct acpi_ioapic *a)
 	nr_ioapics++;
 }
 
+/*
+ * Without ACPI (e.g. QEMU's microvm with acpi=off) the I/O APIC is
+ * where the MP specification's default configuration puts it; it is
+ * used only if it answers like one.
+ */
+static void ioapic_default(void)
+{
+	const struct acpi_ioapic def = { .id = 0, .addr = 0xfec00000, .gsi_base = 0 };
+	volatile u32 *regs = ioremap(def.addr, 0x20);
+	u32 ver;
+
+	if (!regs)
+		return;
+	regs[IOREGSEL / 4] = IOAPIC_VER;
+	ver = regs[IOWIN / 4];
+	iounmap((void *)regs, 0x20);
+	if (ver == 0xffffffff || !(ver & 0xff)) {
+		pr_warn("ioapic: none described by ACPI or found; device interrupts unavailable\n");
+		return;
+	}
+	pr_info("ioapic: no ACPI; using the default one at %#llx\n", def.addr);
+	ioapic_add(&def);
+}
+
 void ioapic_init(void)
 {
 	const struct acpi_info *acpi = acpi_get();
 
-	if (!acpi || !acpi->nr_ioapics) {
+	if (!acpi) {
+		ioapic_default();
+		return;
+	}
+	if (!acpi->nr_ioapics) {
 		pr_warn("ioapic: none described by ACPI; device interrupts unavailable\n");
 		return;
 	}

@@ -15,6 +15,7 @@ void arch_time_init(void)
 {
 	hpet_early_init();
 	acpi_pm_early_init();
+	pit_early_init();
 	tsc_clocksource_init();
 	hpet_init();
 	acpi_pm_init();

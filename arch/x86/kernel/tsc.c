@@ -2,7 +2,7 @@
 /*
  * The TSC: its frequency and the "tsc" clocksource.  A measured frequency
  * comes from a 2 ms window against the best reference counter the
- * platform registered (HPET, ACPI PM timer), or 10 ms of PIT channel 2.
+ * platform registered: the HPET, the ACPI PM timer, or the PIT.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/time.h>
@@ -10,11 +10,6 @@
 #include <asm/io.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
-
-#define PIT_HZ		1193182
-#define PIT_CH2		0x42
-#define PIT_CMD		0x43
-#define PORT_B		0x61		/* bit 0: ch2 gate, bit 5: ch2 output */
 
 static u32 khz;
 static const char *khz_source = "unknown";
@@ -108,26 +103,6 @@ static u32 tsc_khz_reference(const struct tsc_reference *ref)
 	return max(min(k[0], k[1]), min(max(k[0], k[1]), k[2]));
 }
 
-/* Counts TSC cycles while PIT channel 2 counts down 10 ms in mode 0. */
-static u32 tsc_khz_pit(void)
-{
-	const u32 ms = 10, count = PIT_HZ * ms / 1000;
-	unsigned long spins = 0;
-	u64 t0, t1;
-
-	outb((inb(PORT_B) & ~0x02) | 0x01, PORT_B);
-	outb(0xb0, PIT_CMD);		/* channel 2, lo/hi byte, mode 0 */
-	outb(count & 0xff, PIT_CH2);
-	outb(count >> 8, PIT_CH2);
-	t0 = rdtsc();
-	while (!(inb(PORT_B) & 0x20)) {
-		if (++spins > 100000000UL)
-			return 0;	/* no PIT here */
-	}
-	t1 = rdtsc();
-	return (t1 - t0) / ms;
-}
-
 u32 tsc_khz(const char **source)
 {
 	if (!khz) {
@@ -137,8 +112,6 @@ u32 tsc_khz(const char **source)
 			khz_source = "hypervisor CPUID leaf";
 		else if (reference && (khz = tsc_khz_reference(reference)))
 			khz_source = reference->name;
-		else if ((khz = tsc_khz_pit()))
-			khz_source = "PIT";
 	}
 	if (source)
 		*source = khz_source;

@@ -7,6 +7,7 @@ void hpet_early_init(void);
 void hpet_init(void);
 void acpi_pm_early_init(void);
 void acpi_pm_init(void);
+void pit_early_init(void);
 void pit_init(void);
 
 #endif

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The machine-independent part of PCI: config accessors over struct
+ * pci_ops, the capability walk, BAR sizing and decoding, the MSI-X
+ * capability, id matching, INTx routing rules and the bus walk.  It
+ * touches no hardware itself, so it also builds on the host, where the
+ * unit tests and the fuzzer hand it fake config spaces.
+ *
+ * Config space is untrusted input: a capability list may loop or point
+ * anywhere, a BAR may read back any pattern, a bridge may name any bus.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/pci.h>
+#include <pvkit/string.h>
+
+#define pci_warn(d, fmt, ...) \
+	pr_warn(PCI_DEV_FMT ": " fmt, PCI_DEV_ARGS(d), ##__VA_ARGS__)
+
+/* x86 physical addresses have at most 52 bits. */
+#define PCI_MAX_PHYS_BITS	52
+#define PCI_IO_SPACE_SIZE	0x10000
+
+static u8 devfn_of(const struct pci_dev *d)
+{
+	return PCI_DEVFN(d->slot, d->func);
+}
+
+/* Natural alignment and inside what the mechanism reaches. */
+static bool cfg_ok(const struct pci_dev *d, u16 off, unsigned int size)
+{
+	return d->ops && !(off & (size - 1)) &&
+	       (u32)off + size <= d->ops->cfg_size;
+}
+
+static u32 cfg_read(struct pci_dev *d, u16 off, unsigned int size)
+{
+	if (!cfg_ok(d, off, size))
+		return 0xffffffff;
+	return d->ops->read(d->ops, d->segment, d->bus, devfn_of(d), off, size);
+}
+
+static void cfg_write(struct pci_dev *d, u16 off, unsigned int size, u32 val)
+{
+	if (cfg_ok(d, off, size))
+		d->ops->write(d->ops, d->segment, d->bus, devfn_of(d), off, size,
+			      val);
+}
+
+u8 pci_read8(struct pci_dev *d, u16 off)
+{
+	return cfg_read(d, off, 1);
+}
+
+u16 pci_read16(struct pci_dev *d, u16 off)
+{
+	return cfg_read(d, off, 2);
+}
+
+u32 pci_read32(struct pci_dev *d, u16 off)
+{
+	return cfg_read(d, off, 4);
+}
+
+void pci_write8(struct pci_dev *d, u16 off, u8 val)
+{
+	cfg_write(d, off, 1, val);
+}
+
+void pci_write16(struct pci_dev *d, u16 off, u16 val)
+{
+	cfg_write(d, off, 2, val);
+}
+
+void pci_write32(struct pci_dev *d, u16 off, u32 val)
+{
+	cfg_write(d, off, 4, val);
+}
+
+void pci_set_master(struct pci_dev *d)
+{
+	u16 cmd = pci_read16(d, PCI_COMMAND);
+	u16 want = cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY | PCI_COMMAND_IO;
+
+	if (want != cmd)
+		pci_write16(d, PCI_COMMAND, want);
+}
+
+/* Where the first capability pointer lives, or 0 without a list. */
+static u8 cap_list_head(struct pci_dev *d)
+{
+	if (!(pci_read16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return 0;
+	if ((d->header_type & PCI_HEADER_TYPE_MASK) == PCI_HEADER_TYPE_CARDBUS)
+		return PCI_CB_CAPABILITY_LIST;
+	return PCI_CAPABILITY_LIST;
+}
+
+/*
+ * Follows the pointer at ptr until cap_id.  A pointer below 0x40 ends the
+ * list (0 is the proper end; anything else there is the header, not a
+ * capability), the low two bits are reserved, and the counter ends a
+ * list that loops.  *broken says whether it ended other than cleanly.
+ */
+static u8 walk_caps(struct pci_dev *d, u16 ptr, u8 cap_id, bool *broken)
+{
+	*broken = false;
+	for (unsigned int ttl = PCI_CAP_MAX; ttl; ttl--) {
+		u8 pos = pci_read8(d, ptr) & ~3;
+		u8 id;
+
+		if (pos < PCI_STD_HEADER_SIZEOF) {
+			*broken = pos != 0;
+			return 0;
+		}
+		id = pci_read8(d, pos + PCI_CAP_LIST_ID);
+		if (id == 0xff) {	/* nothing answers: the device went away */
+			*broken = true;
+			return 0;
+		}
+		if (id == cap_id)
+			return pos;
+		ptr = pos + PCI_CAP_LIST_NEXT;
+	}
+	*broken = true;
+	return 0;
+}
+
+u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
+{
+	u8 head = cap_list_head(d);
+	bool broken;
+
+	return head ? walk_caps(d, head, cap_id, &broken) : 0;
+}
+
+u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
+{
+	bool broken;
+
+	if (pos < PCI_STD_HEADER_SIZEOF || (pos & 3))
+		return 0;
+	return walk_caps(d, pos + PCI_CAP_LIST_NEXT, cap_id, &broken);
+}
+
+/* Walks the whole list once, so that a broken one is reported once. */
+static void check_caps(struct pci_dev *d)
+{
+	u8 head = cap_list_head(d);
+	bool broken;
+
+	/* 0 is no capability ID: the walk runs to the end of the list. */
+	if (head && !walk_caps(d, head, 0, &broken) && broken)
+		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
+}
+
+/* A run of ones from the size bit up: m + size is then a power of two. */
+static bool mask_contiguous(u64 m, u64 size)
+{
+	u64 top = m + size;
+
+	return (top & (top - 1)) == 0;
+}
+
+static int decode_io(u32 lo, u32 lo_mask, struct pci_bar *bar,
+		     const char **why)
+{
+	u32 m = lo_mask & PCI_BASE_ADDRESS_IO_MASK;
+	u32 size;
+
+	if (!m)
+		return 1;
+	/* A 16-bit decoder may hardwire the upper half to 0. */
+	if (!(m & 0xffff0000))
+		m |= 0xffff0000;
+	size = m & -m;
+	if (!mask_contiguous(m, size)) {
+		*why = "size is not a power of two";
+		return -1;
+	}
+	bar->io = true;
+	bar->addr = lo & PCI_BASE_ADDRESS_IO_MASK;
+	bar->size = size;
+	if (bar->addr & (size - 1)) {
+		*why = "address not aligned to the size";
+		return -1;
+	}
+	if (bar->addr + size > PCI_IO_SPACE_SIZE) {
+		*why = "beyond the 64 KiB I/O space";
+		return -1;
+	}
+	return 0;
+}
+
+static int decode_mem(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
+		      struct pci_bar *bar, const char **why)
+{
+	u32 type = lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK;
+	u64 m, size, addr;
+
+	if (type == PCI_BASE_ADDRESS_MEM_TYPE_MASK) {
+		*why = "reserved memory type";
+		return -1;
+	}
+	bar->is64 = type == PCI_BASE_ADDRESS_MEM_TYPE_64;
+	bar->prefetch = lo & PCI_BASE_ADDRESS_MEM_PREFETCH;
+	m = lo_mask & PCI_BASE_ADDRESS_MEM_MASK;
+	addr = lo & PCI_BASE_ADDRESS_MEM_MASK;
+	if (bar->is64) {
+		m |= (u64)hi_mask << 32;
+		addr |= (u64)hi << 32;
+	}
+	if (!m)
+		return 1;
+	size = m & -m;
+	if (!mask_contiguous(m, size)) {
+		*why = "size is not a power of two";
+		return -1;
+	}
+	bar->addr = addr;
+	bar->size = size;
+	if (addr & (size - 1)) {
+		*why = "address not aligned to the size";
+		return -1;
+	}
+	if (addr & ~m) {
+		*why = "address has bits the BAR cannot hold";
+		return -1;
+	}
+	if (addr + size - 1 >= 1ULL << PCI_MAX_PHYS_BITS) {
+		*why = "beyond the physical address space";
+		return -1;
+	}
+	return 0;
+}
+
+int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
+		   struct pci_bar *bar, const char **why)
+{
+	int ret;
+
+	memset(bar, 0, sizeof(*bar));
+	*why = NULL;
+	if (lo & PCI_BASE_ADDRESS_SPACE_IO)
+		ret = decode_io(lo, lo_mask, bar, why);
+	else
+		ret = decode_mem(lo, lo_mask, hi, hi_mask, bar, why);
+	if (ret)
+		memset(bar, 0, sizeof(*bar));
+	return ret;
+}
+
+/* Writes all ones, reads what sticks, puts the original back. */
+static u32 size_probe(struct pci_dev *d, u16 off, u32 *orig)
+{
+	u32 mask;
+
+	*orig = pci_read32(d, off);
+	pci_write32(d, off, 0xffffffff);
+	mask = pci_read32(d, off);
+	pci_write32(d, off, *orig);
+	return mask;
+}
+
+int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
+{
+	u16 off = PCI_BASE_ADDRESS_0 + 4 * i;
+	u32 lo, lo_mask, hi = 0, hi_mask = 0;
+	const char *why;
+	int used = 1;
+
+	lo_mask = size_probe(d, off, &lo);
+	if (!(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
+	    (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		if (i + 1 >= nr_bars) {
+			memset(bar, 0, sizeof(*bar));
+			pci_warn(d, "bar%d: 64-bit BAR in the last slot, ignored\n", i);
+			return 1;
+		}
+		hi_mask = size_probe(d, off + 4, &hi);
+		used = 2;
+	}
+	if (pci_decode_bar(lo, lo_mask, hi, hi_mask, bar, &why) < 0)
+		pci_warn(d, "bar%d: %s (%#x/%#x), ignored\n", i, why, lo, lo_mask);
+	return used;
+}
+
+static int nr_bars_of(u8 header_type)
+{
+	switch (header_type & PCI_HEADER_TYPE_MASK) {
+	case PCI_HEADER_TYPE_NORMAL:
+		return 6;
+	case PCI_HEADER_TYPE_BRIDGE:
+		return 2;
+	case PCI_HEADER_TYPE_CARDBUS:
+		return 1;
+	}
+	return 0;
+}
+
+/* Sizing with decode off, so the all-ones address never decodes. */
+static void read_bars(struct pci_dev *d)
+{
+	int nr = nr_bars_of(d->header_type);
+	u16 cmd = pci_read16(d, PCI_COMMAND);
+
+	memset(d->bar, 0, sizeof(d->bar));
+	if (!nr)
+		return;
+	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
+		pci_write16(d, PCI_COMMAND,
+			    cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	for (int i = 0; i < nr; )
+		i += pci_size_bar(d, i, nr, &d->bar[i]);
+	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
+		pci_write16(d, PCI_COMMAND, cmd);
+}
+
+static void read_subsystem(struct pci_dev *d)
+{
+	switch (d->header_type & PCI_HEADER_TYPE_MASK) {
+	case PCI_HEADER_TYPE_NORMAL:
+		d->subsystem_vendor = pci_read16(d, PCI_SUBSYSTEM_VENDOR_ID);
+		d->subsystem_device = pci_read16(d, PCI_SUBSYSTEM_ID);
+		break;
+	case PCI_HEADER_TYPE_CARDBUS:
+		d->subsystem_vendor = pci_read16(d, PCI_CB_SUBSYSTEM_VENDOR_ID);
+		d->subsystem_device = pci_read16(d, PCI_CB_SUBSYSTEM_ID);
+		break;
+	default:
+		/* A bridge has them in a capability, if anywhere. */
+		d->subsystem_vendor = d->subsystem_device = 0;
+	}
+}
+
+int pci_setup_dev(struct pci_dev *d)
+{
+	u32 id = pci_read32(d, PCI_VENDOR_ID);
+	u32 class;
+
+	d->vendor = id & 0xffff;
+	d->device = id >> 16;
+	/* All ones: nobody there.  Vendor 0 is not assigned either. */
+	if (d->vendor == 0xffff || d->vendor == 0)
+		return -1;
+	class = pci_read32(d, PCI_REVISION_ID);
+	d->revision = class & 0xff;
+	d->prog_if = (class >> 8) & 0xff;
+	d->subclass = (class >> 16) & 0xff;
+	d->class_code = class >> 24;
+	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
+	if (!nr_bars_of(d->header_type) &&
+	    (d->header_type & PCI_HEADER_TYPE_MASK) != PCI_HEADER_TYPE_CARDBUS)
+		pci_warn(d, "unknown header type %#x: no BARs read\n",
+			 d->header_type);
+	read_subsystem(d);
+	d->intx_pin = pci_read8(d, PCI_INTERRUPT_PIN);
+	if (d->intx_pin > 4) {
+		pci_warn(d, "interrupt pin %u is not INTA-INTD, ignored\n",
+			 d->intx_pin);
+		d->intx_pin = 0;
+	}
+	d->intx_irq = -1;
+	read_bars(d);
+	check_caps(d);
+	return 0;
+}
+
+/* The range [off, off + len) inside memory BAR bar? */
+static bool in_mem_bar(const struct pci_dev *d, u8 bar, u64 off, u64 len)
+{
+	const struct pci_bar *b;
+
+	if (bar >= PCI_NUM_BARS)
+		return false;
+	b = &d->bar[bar];
+	return b->size && !b->io && off <= b->size && len <= b->size - off;
+}
+
+static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
+{
+	u8 pos = pci_find_capability(d, PCI_CAP_ID_MSIX);
+	u32 table, pba;
+	u64 table_len, pba_len;
+
+	if (!pos)
+		return -1;
+	info->pos = pos;
+	info->table_size = (pci_read16(d, pos + PCI_MSIX_FLAGS) &
+			    PCI_MSIX_FLAGS_QSIZE) + 1;
+	table = pci_read32(d, pos + PCI_MSIX_TABLE);
+	pba = pci_read32(d, pos + PCI_MSIX_PBA);
+	info->table_bar = table & PCI_MSIX_BIR_MASK;
+	info->table_offset = table & ~PCI_MSIX_BIR_MASK;
+	info->pba_bar = pba & PCI_MSIX_BIR_MASK;
+	info->pba_offset = pba & ~PCI_MSIX_BIR_MASK;
+	table_len = (u64)info->table_size * PCI_MSIX_ENTRY_SIZE;
+	pba_len = DIV_ROUND_UP(info->table_size, 64) * 8;
+	if (!in_mem_bar(d, info->table_bar, info->table_offset, table_len)) {
+		pci_warn(d, "MSI-X table (bar%u + %#x, %u entries) is not inside a memory BAR\n",
+			 info->table_bar, info->table_offset, info->table_size);
+		return -1;
+	}
+	if (!in_mem_bar(d, info->pba_bar, info->pba_offset, pba_len)) {
+		pci_warn(d, "MSI-X PBA (bar%u + %#x) is not inside a memory BAR\n",
+			 info->pba_bar, info->pba_offset);
+		return -1;
+	}
+	if (info->table_bar == info->pba_bar &&
+	    ranges_overlap(info->table_offset, table_len, info->pba_offset,
+			   pba_len)) {
+		pci_warn(d, "MSI-X table and PBA overlap\n");
+		return -1;
+	}
+	return 0;
+}
+
+static bool id_matches(const struct pci_device_id *id, const struct pci_dev *d)
+{
+	return (id->vendor == PCI_ANY_ID || id->vendor == d->vendor) &&
+	       (id->device == PCI_ANY_ID || id->device == d->device);
+}
+
+const struct pci_device_id *pci_match_id(const struct pci_device_id *ids,
+					 const struct pci_dev *d)
+{
+	for (; ids && (ids->vendor || ids->device); ids++) {
+		if (id_matches(ids, d))
+			return ids;
+	}
+	return NULL;
+}
+
+/*
+ * QEMU's q35 _PRT, which its ICH9 model wires to match: slots up to 0x18
+ * and 0x1e take PIRQ E-H rotated by slot (0x1e without rotation), slots
+ * 0x19-0x1d and 0x1f take PIRQ A-D by pin.  PIRQ A-H are GSI 16-23.
+ */
+static int q35_pirq(u8 slot, u8 pin)
+{
+	u8 i = pin - 1;
+
+	if (slot <= 0x18)
+		return 4 + ((slot + i) & 3);
+	if (slot == 0x1e)
+		return 4 + i;
+	return i;
+}
+
+/* Up through the bridges to the root bus; -1 if that is not bus 0. */
+static int q35_route(const struct pci_dev *d)
+{
+	u8 slot = d->slot, pin = d->intx_pin;
+	const struct pci_dev *top = d;
+	unsigned int depth = 0;
+
+	for (const struct pci_dev *br = d->parent; br; br = br->parent) {
+		if (++depth > PCI_MAX_DEPTH)
+			return -1;
+		pin = pci_swizzle(slot, pin);
+		slot = br->slot;
+		top = br;
+	}
+	if (top->segment || top->bus)
+		return -1;
+	return 16 + q35_pirq(slot, pin);
+}
+
+int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
+{
+	u8 line;
+
+	if (d->intx_pin < 1 || d->intx_pin > 4)
+		return -1;
+	switch (how) {
+	case PCI_INTX_Q35:
+		return q35_route(d);
+	case PCI_INTX_LINE_REGISTER:
+		/* The BIOS routed it; 0xff is "not connected", 0 is the timer. */
+		line = pci_read8(d, PCI_INTERRUPT_LINE);
+		return line >= 1 && line < 16 ? line : -1;
+	}
+	return -1;
+}
+
+static bool bus_visited(struct pci_scan *s, u8 bus)
+{
+	return s->visited[bus / 32] & (1U << (bus % 32));
+}
+
+static void mark_visited(struct pci_scan *s, u8 bus)
+{
+	s->visited[bus / 32] |= 1U << (bus % 32);
+}
+
+/*
+ * Which bus behind bridge d to walk, or -1.  The bus numbers are the
+ * firmware's: a secondary bus must lie above the bridge's own bus, within
+ * its subordinate, within the parent bridge's range and what the config
+ * mechanism reaches, and not have been walked already.
+ */
+static int bridge_target(struct pci_scan *s, struct pci_dev *d, int depth)
+{
+	u8 sec = pci_read8(d, PCI_SECONDARY_BUS);
+	u8 sub = pci_read8(d, PCI_SUBORDINATE_BUS);
+	const struct pci_dev *up = d->parent;
+	const char *why = NULL;
+
+	if (!sec && !sub)
+		why = "not configured";
+	else if (sec <= d->bus)
+		why = "secondary bus not above the bridge's own";
+	else if (sec > sub)
+		why = "secondary bus above the subordinate";
+	else if (sec < s->first_bus || sec > s->last_bus)
+		why = "secondary bus outside the config window";
+	else if (up && (sec < up->secondary || sub > up->subordinate))
+		why = "bus range outside the parent bridge's";
+	else if (bus_visited(s, sec))
+		why = "secondary bus already walked";
+	else if (depth >= PCI_MAX_DEPTH)
+		why = "bridges nested too deep";
+	if (why) {
+		pci_warn(d, "bridge to bus %02x-%02x skipped: %s\n", sec, sub, why);
+		s->nr_refused++;
+		return -1;
+	}
+	d->secondary = sec;
+	d->subordinate = sub;
+	return sec;
+}
+
+/* What probe_function() found, small: the walk recurses with it. */
+struct found {
+	struct pci_dev *kept;
+	u8 header_type;
+	int secondary;		/* the bus behind a bridge to walk, or -1 */
+};
+
+/*
+ * Reads one function into a pci_dev on this frame, which has returned
+ * before the walk goes deeper: only struct found stays on the stack per
+ * level.  Returns false when nothing answers.
+ */
+static bool probe_function(struct pci_scan *s, u8 bus, u8 devfn,
+			   struct pci_dev *parent, int depth, struct found *f)
+{
+	struct pci_dev d = {
+		.segment = s->segment,
+		.bus = bus,
+		.slot = PCI_SLOT(devfn),
+		.func = PCI_FUNC(devfn),
+		.ops = s->ops,
+		.parent = parent,
+		.intx_irq = -1,
+	};
+	struct pci_dev *bridge;
+
+	if (pci_setup_dev(&d))
+		return false;
+	s->nr_found++;
+	f->kept = s->add(s, &d);
+	f->header_type = d.header_type;
+	f->secondary = -1;
+	if ((d.header_type & PCI_HEADER_TYPE_MASK) == PCI_HEADER_TYPE_BRIDGE) {
+		/* Without a kept copy, what is behind has no parent to route by. */
+		bridge = f->kept ? f->kept : &d;
+		f->secondary = bridge_target(s, bridge, depth);
+		if (!f->kept && f->secondary >= 0)
+			pci_warn(&d, "bridge not kept: devices behind it get no INTx\n");
+	}
+	return true;
+}
+
+static void scan_bus(struct pci_scan *s, u8 bus, struct pci_dev *parent,
+		     int depth)
+{
+	struct found f;
+
+	mark_visited(s, bus);
+	s->nr_buses++;
+	for (u8 slot = 0; slot < 32; slot++) {
+		for (u8 func = 0; func < 8; func++) {
+			if (!probe_function(s, bus, PCI_DEVFN(slot, func), parent,
+					    depth, &f)) {
+				if (!func)
+					break;	/* no function 0: empty slot */
+				continue;
+			}
+			if (f.secondary >= 0)
+				scan_bus(s, f.secondary, f.kept, depth + 1);
+			if (!func && !(f.header_type & PCI_HEADER_MULTI_FUNC))
+				break;
+		}
+	}
+}
+
+void pci_scan_segment(struct pci_scan *s)
+{
+	memset(s->visited, 0, sizeof(s->visited));
+	s->nr_found = s->nr_buses = s->nr_refused = 0;
+	if (s->first_bus > s->last_bus)
+		return;
+	scan_bus(s, s->first_bus, NULL, 0);
+}

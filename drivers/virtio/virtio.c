@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio core: device status, feature negotiation and driver
+ * binding (virtio 1.2, 3.1), shared by every transport.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/string.h>
+#include <pvkit/virtio.h>
+
+extern const struct virtio_driver *const __start_virtio_drivers[];
+extern const struct virtio_driver *const __stop_virtio_drivers[];
+
+/* What the ring code implements, whatever the transport. */
+#define RING_FEATURES	((1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
+			 (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
+			 (1ULL << VIRTIO_F_RING_PACKED) |		\
+			 (1ULL << VIRTIO_F_VERSION_1))
+
+static struct virtio_device *devices;
+static unsigned int nr_devices;
+
+struct virtio_device *virtio_first(void)
+{
+	return devices;
+}
+
+static const struct virtio_driver *find_driver(u32 id)
+{
+	for (const struct virtio_driver *const *d = __start_virtio_drivers;
+	     d < __stop_virtio_drivers; d++) {
+		if ((*d)->device_id == id)
+			return *d;
+	}
+	return NULL;
+}
+
+void virtio_break_device(struct virtio_device *vdev, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (vdev->broken)
+		return;
+	vdev->broken = true;
+	pr_err("%s: device broke the protocol: %s; shutting it off\n", vdev->name, msg);
+	/* A reset device no longer touches the rings or the buffers. */
+	vdev->config->reset(vdev);
+}
+
+void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,
+		  unsigned int len)
+{
+	u32 gen;
+	int tries = 0;
+
+	do {
+		gen = vdev->config->generation(vdev);
+		vdev->config->get_config(vdev, off, buf, len);
+	} while (gen != vdev->config->generation(vdev) && ++tries < 100);
+}
+
+static void add_status(struct virtio_device *vdev, u8 bits)
+{
+	vdev->config->set_status(vdev, vdev->config->get_status(vdev) | bits);
+}
+
+static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv)
+{
+	u64 offered = vdev->config->get_features(vdev);
+	u64 wanted = drv->features | (RING_FEATURES & vdev->config->transport_features);
+
+	if (!vdev->config->legacy && !(offered & (1ULL << VIRTIO_F_VERSION_1))) {
+		pr_err("%s: modern transport without VERSION_1\n", vdev->name);
+		return -1;
+	}
+	vdev->features = offered & wanted;
+	vdev->config->set_features(vdev, vdev->features);
+	if (vdev->config->legacy)
+		return 0;
+	add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		pr_err("%s: device did not accept features %#llx\n", vdev->name,
+		       vdev->features);
+		return -1;
+	}
+	return 0;
+}
+
+int virtio_register_device(struct virtio_device *vdev)
+{
+	const struct virtio_driver *drv = find_driver(vdev->id);
+	struct virtio_device **pp = &devices;
+
+	snprintf(vdev->name, sizeof(vdev->name), "virtio%u", nr_devices++);
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = vdev;
+	if (!drv) {
+		pr_info("%s: device id %u over %s: no driver\n", vdev->name,
+			vdev->id, vdev->config->name);
+		return 0;
+	}
+	vdev->config->reset(vdev);
+	add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	if (negotiate(vdev, drv))
+		goto fail;
+	vdev->driver = drv;
+	if (drv->probe(vdev))
+		goto fail;
+	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
+	pr_info("%s: %s over %s, features %#llx%s\n", vdev->name, drv->name,
+		vdev->config->name, vdev->features, vdev->polling ? ", polled" : "");
+	return 0;
+fail:
+	add_status(vdev, VIRTIO_CONFIG_S_FAILED);
+	vdev->driver = NULL;
+	return -1;
+}
+
+struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
+				 unsigned int max_num, vq_callback_t cb,
+				 const char *name)
+{
+	unsigned int dev_max = vdev->config->queue_max_size(vdev, index);
+	unsigned int num = dev_max;
+	struct virtqueue *vq;
+
+	if (!dev_max)
+		return NULL;
+	/* A legacy device fixes the size; a modern one takes what we choose. */
+	if (!vdev->config->legacy) {
+		num = min(dev_max, max_num);
+		if (!virtio_has_feature(vdev, VIRTIO_F_RING_PACKED))
+			num = 1U << (31 - __builtin_clz(num));
+	}
+	vq = virtqueue_create(vdev, index, num, cb, name);
+	if (!vq)
+		return NULL;
+	if (vdev->config->setup_vq(vdev, vq)) {
+		pr_err("%s: cannot set up queue %u\n", vdev->name, index);
+		return NULL;	/* the ring memory stays: the device may have seen it */
+	}
+	return vq;
+}

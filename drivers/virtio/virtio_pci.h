@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* State shared by the PCI transports (modern and legacy). */
+#ifndef _DRIVERS_VIRTIO_PCI_H
+#define _DRIVERS_VIRTIO_PCI_H
+
+#include <pvkit/pci.h>
+#include <pvkit/virtio.h>
+
+#define VIRTIO_PCI_VENDOR	0x1af4
+#define VIRTIO_PCI_MAX_VQS	16
+
+struct virtio_pci {
+	struct virtio_device vdev;
+	struct pci_dev *pci;
+	/* modern */
+	volatile u8 *common, *isr, *device, *notify;
+	u32 device_len, notify_len, notify_mult;
+	/* legacy: the I/O BAR's base port and where device config starts */
+	u16 io;
+	u16 config_off;
+	/* interrupts */
+	bool msix;
+	struct virtqueue *vqs[VIRTIO_PCI_MAX_VQS];
+};
+
+static inline struct virtio_pci *to_vp(struct virtio_device *vdev)
+{
+	return (struct virtio_pci *)vdev;
+}
+
+int virtio_pci_modern_probe(struct virtio_pci *vp);
+int virtio_pci_legacy_probe(struct virtio_pci *vp);
+/* Interrupts: MSI-X with a vector per queue, else INTx, else polling. */
+void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs);
+/* The vector a queue's MSI-X entry got, or -1 for INTx/polling. */
+int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq);
+
+#endif

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The modern virtio PCI transport (virtio 1.2, 4.1.4): the device's
+ * structures are found through vendor capabilities naming a BAR, an
+ * offset and a length; each is mapped only after those are checked
+ * against the BAR.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/io.h>
+#include <pvkit/string.h>
+#include <linux/virtio_pci.h>
+#include "virtio_pci.h"
+
+#define PCI_CAP_ID_VNDR		0x09
+
+static volatile u8 *cmn(struct virtio_device *vdev, unsigned int off)
+{
+	return to_vp(vdev)->common + off;
+}
+
+static u8 modern_get_status(struct virtio_device *vdev)
+{
+	return readb(cmn(vdev, VIRTIO_PCI_COMMON_STATUS));
+}
+
+static void modern_set_status(struct virtio_device *vdev, u8 status)
+{
+	writeb(status, cmn(vdev, VIRTIO_PCI_COMMON_STATUS));
+}
+
+/* Reset is complete when the device reads back 0 (4.1.4.3.2). */
+static void modern_reset(struct virtio_device *vdev)
+{
+	writeb(0, cmn(vdev, VIRTIO_PCI_COMMON_STATUS));
+	for (int i = 0; i < 1000000 && readb(cmn(vdev, VIRTIO_PCI_COMMON_STATUS)); i++)
+		__asm__ __volatile__("pause");
+}
+
+static u64 modern_get_features(struct virtio_device *vdev)
+{
+	u64 f;
+
+	writel(0, cmn(vdev, VIRTIO_PCI_COMMON_DFSELECT));
+	f = readl(cmn(vdev, VIRTIO_PCI_COMMON_DF));
+	writel(1, cmn(vdev, VIRTIO_PCI_COMMON_DFSELECT));
+	return f | (u64)readl(cmn(vdev, VIRTIO_PCI_COMMON_DF)) << 32;
+}
+
+static void modern_set_features(struct virtio_device *vdev, u64 f)
+{
+	writel(0, cmn(vdev, VIRTIO_PCI_COMMON_GFSELECT));
+	writel((u32)f, cmn(vdev, VIRTIO_PCI_COMMON_GF));
+	writel(1, cmn(vdev, VIRTIO_PCI_COMMON_GFSELECT));
+	writel(f >> 32, cmn(vdev, VIRTIO_PCI_COMMON_GF));
+}
+
+/* Fields are read at their natural width where it fits, as the spec asks. */
+static void modern_get_config(struct virtio_device *vdev, unsigned int off,
+			      void *buf, unsigned int len)
+{
+	struct virtio_pci *vp = to_vp(vdev);
+	volatile u8 *p = vp->device + off;
+	u8 *out = buf;
+
+	if (!vp->device || off + len > vp->device_len || off + len < off) {
+		memset(buf, 0, len);
+		return;
+	}
+	if (len == 2) {
+		u16 v = readw(p);
+
+		memcpy(buf, &v, 2);
+	} else if (len % 4 == 0 && off % 4 == 0) {
+		for (unsigned int i = 0; i < len; i += 4) {
+			u32 v = readl(p + i);
+
+			memcpy(out + i, &v, 4);
+		}
+	} else {
+		for (unsigned int i = 0; i < len; i++)
+			out[i] = readb(p + i);
+	}
+}
+
+static void modern_set_config(struct virtio_device *vdev, unsigned int off,
+			      const void *buf, unsigned int len)
+{
+	struct virtio_pci *vp = to_vp(vdev);
+	const u8 *in = buf;
+
+	if (!vp->device || off + len > vp->device_len || off + len < off)
+		return;
+	for (unsigned int i = 0; i < len; i++)
+		writeb(in[i], vp->device + off + i);
+}
+
+static u32 modern_generation(struct virtio_device *vdev)
+{
+	return readb(cmn(vdev, VIRTIO_PCI_COMMON_CFGGENERATION));
+}
+
+static unsigned int modern_queue_max(struct virtio_device *vdev, unsigned int index)
+{
+	if (index >= readw(cmn(vdev, VIRTIO_PCI_COMMON_NUMQ)))
+		return 0;
+	writew(index, cmn(vdev, VIRTIO_PCI_COMMON_Q_SELECT));
+	return readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+}
+
+static void write64(struct virtio_device *vdev, unsigned int lo, u64 v)
+{
+	writel((u32)v, cmn(vdev, lo));
+	writel(v >> 32, cmn(vdev, lo + 4));
+}
+
+static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
+{
+	struct virtio_pci *vp = to_vp(vdev);
+	int vector = virtio_pci_queue_irq(vp, vq);
+	u64 noff;
+
+	writew(vq->index, cmn(vdev, VIRTIO_PCI_COMMON_Q_SELECT));
+	writew(vq->num, cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+	write64(vdev, VIRTIO_PCI_COMMON_Q_DESCLO, vq->desc_phys);
+	write64(vdev, VIRTIO_PCI_COMMON_Q_AVAILLO, vq->driver_phys);
+	write64(vdev, VIRTIO_PCI_COMMON_Q_USEDLO, vq->device_phys);
+	if (vp->msix) {
+		writew(vector < 0 ? VIRTIO_MSI_NO_VECTOR : 1 + vq->index,
+		       cmn(vdev, VIRTIO_PCI_COMMON_Q_MSIX));
+		if (readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_MSIX)) == VIRTIO_MSI_NO_VECTOR) {
+			pr_warn("%s: queue %u: no MSI-X vector, polling it\n",
+				vdev->name, vq->index);
+			vdev->polling = true;
+		}
+	}
+	noff = (u64)readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_NOFF)) * vp->notify_mult;
+	if (noff + 2 > vp->notify_len) {
+		pr_err("%s: queue %u notify offset %#llx outside the %u-byte window\n",
+		       vdev->name, vq->index, noff, vp->notify_len);
+		return -1;
+	}
+	vq->notify_addr = (void *)(vp->notify + noff);
+	writew(1, cmn(vdev, VIRTIO_PCI_COMMON_Q_ENABLE));
+	return 0;
+}
+
+static void modern_notify(struct virtqueue *vq)
+{
+	writew(vq->index, vq->notify_addr);
+}
+
+static const struct virtio_config_ops modern_ops = {
+	.name = "pci-modern",
+	.get_status = modern_get_status,
+	.set_status = modern_set_status,
+	.reset = modern_reset,
+	.get_features = modern_get_features,
+	.set_features = modern_set_features,
+	.get_config = modern_get_config,
+	.set_config = modern_set_config,
+	.generation = modern_generation,
+	.queue_max_size = modern_queue_max,
+	.setup_vq = modern_setup_vq,
+	.notify = modern_notify,
+	.transport_features = (1ULL << VIRTIO_F_VERSION_1) |
+			      (1ULL << VIRTIO_F_RING_PACKED) |
+			      (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+			      (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
+};
+
+struct vcap {
+	u8 bar;
+	u32 offset, length;
+	u8 pos;
+};
+
+/* The first capability of each type whose BAR can be mapped. */
+static volatile u8 *map_cap(struct virtio_pci *vp, u8 type, u32 min_len,
+			    struct vcap *found)
+{
+	struct pci_dev *d = vp->pci;
+
+	for (u8 pos = pci_find_capability(d, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(d, pos, PCI_CAP_ID_VNDR)) {
+		struct vcap c = {
+			.bar = pci_read8(d, pos + VIRTIO_PCI_CAP_BAR),
+			.offset = pci_read32(d, pos + VIRTIO_PCI_CAP_OFFSET),
+			.length = pci_read32(d, pos + VIRTIO_PCI_CAP_LENGTH),
+			.pos = pos,
+		};
+		volatile u8 *p;
+
+		if (pci_read8(d, pos + VIRTIO_PCI_CAP_CFG_TYPE) != type)
+			continue;
+		if (c.bar > 5 || c.length < min_len)
+			continue;
+		p = pci_iomap(d, c.bar, c.offset, c.length);
+		if (!p)
+			continue;
+		*found = c;
+		return p;
+	}
+	return NULL;
+}
+
+int virtio_pci_modern_probe(struct virtio_pci *vp)
+{
+	struct pci_dev *d = vp->pci;
+	struct vcap c;
+
+	vp->common = map_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG,
+			     sizeof(struct virtio_pci_common_cfg), &c);
+	vp->isr = map_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 1, &c);
+	vp->notify = map_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 2, &c);
+	if (!vp->common || !vp->isr || !vp->notify)
+		return -1;
+	vp->notify_len = c.length;
+	vp->notify_mult = pci_read32(d, c.pos + sizeof(struct virtio_pci_cap));
+	vp->device = map_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 1, &c);
+	vp->device_len = vp->device ? c.length : 0;
+
+	vp->vdev.config = &modern_ops;
+	vp->vdev.id = d->device >= 0x1040 ? d->device - 0x1040 : d->subsystem_device;
+	vp->vdev.vendor = d->subsystem_vendor;
+	virtio_pci_setup_irqs(vp, min(readw(vp->common + VIRTIO_PCI_COMMON_NUMQ),
+				      (u16)VIRTIO_PCI_MAX_VQS));
+	return 0;
+}

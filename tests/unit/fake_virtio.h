@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A fake virtio device on the host, working the rings the way a device
+ * does (or, on request, the way a hostile one might), to test the
+ * driver-side virtqueue code without a machine.
+ */
+#ifndef _TESTS_UNIT_FAKE_VIRTIO_H
+#define _TESTS_UNIT_FAKE_VIRTIO_H
+
+#include <pvkit/virtio.h>
+
+struct fake_dev {
+	struct virtio_device vdev;
+	struct virtqueue *vq;
+	/* device-side ring state */
+	u16 last_avail;			/* split */
+	u16 pos;			/* packed: next slot to look at */
+	bool wrap;
+	u16 used_pos;			/* packed: next slot to write used */
+	bool used_wrap;
+	unsigned long notified;
+	/*
+	 * Do not follow descriptor addresses (the fuzzer's hostile writes
+	 * land in the shared ring, so what a slot says may be stale): the
+	 * lengths come from the driver's own records instead.
+	 */
+	bool no_touch;
+	/* what it took and has not completed: head/id and writable bytes */
+	unsigned int nr_pending;
+	struct { u16 id; u32 writable; u16 ndesc; } pending[1024];
+};
+
+/* features: VIRTIO_F_* / VIRTIO_RING_F_* bits to negotiate. */
+void fake_init(struct fake_dev *f, u64 features, unsigned int num);
+/* Takes every available request into pending[]; returns how many. */
+unsigned int fake_take(struct fake_dev *f);
+/* Completes pending[i] writing len bytes (the writable total if len < 0). */
+void fake_complete(struct fake_dev *f, unsigned int i, long len);
+/* Writes a raw used entry, whatever it says (split: id, len; packed: id, len). */
+void fake_used_raw(struct fake_dev *f, u32 id, u32 len);
+/* Split only: sets used->idx directly. */
+void fake_set_used_idx(struct fake_dev *f, u16 idx);
+/* Sets the event index the device wants notifications at. */
+void fake_set_avail_event(struct fake_dev *f, u16 idx);
+
+#endif
