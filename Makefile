@@ -229,6 +229,13 @@ check: deps
 	$(Q)python3 $(srctree)/tests/test_runner.py -q
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
 
+# Benchmarks: the same workloads over each device model and accelerator,
+# side by side in one run (build/bench/results.md and .csv).
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) all
+	$(Q)python3 $(srctree)/scripts/bench --builddir $(objtree)
+
 .PHONY: clean mrproper
 clean:
 	$(Q)rm -rf $(objtree)/arch $(objtree)/kernel $(objtree)/mm $(objtree)/lib \
