@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Unit tests for tests/run: KTAP parser, matrix parsing, accounting.
+"""Unit tests for tests/run and tests/tools/blkimg.py.
+
+tests/run: KTAP parser, matrix parsing, accounting, and end to end with
+fake `host` environments (setup, peer, check, ports).  blkimg.py: the fill
+pattern, images, check-log.
 
 Run with either of:
     python3 -m unittest discover -s tests -p 'test_runner.py'
@@ -9,6 +13,10 @@ Run with either of:
 import importlib.machinery
 import importlib.util
 import os
+import random
+import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -16,11 +24,13 @@ import textwrap
 import time
 import unittest
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "run"
+BLKIMG = HERE / "tools" / "blkimg.py"
 
 
 def _load_runner():
@@ -35,6 +45,17 @@ def _load_runner():
 
 
 run = _load_runner()
+
+
+def _load_blkimg():
+    spec = importlib.util.spec_from_file_location("pvkit_blkimg", BLKIMG)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+blkimg = _load_blkimg()
 
 
 def ktap(text):
@@ -677,6 +698,548 @@ class HostEnvironments(unittest.TestCase):
                 capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 0 failed")
+
+
+class MatrixHostKeys(unittest.TestCase):
+    """setup, peer, peer_timeout, check and the placeholders in the matrix."""
+
+    def load(self, text):
+        with tempfile.TemporaryDirectory() as tmp:
+            return run.load_matrix([write(tmp, "m.ini", text)])
+
+    def test_keys(self):
+        matrix = self.load("""\
+            [a]
+            setup =
+                echo one > {envdir}/x
+                # a comment line inside the value
+
+                echo two
+            peer = nc -l {port0}
+            peer_timeout = 2.5
+            check = grep one x
+            [b]
+            """)
+        a, b = matrix.envs["a"], matrix.envs["b"]
+        self.assertEqual(a.setup, ["echo one > {envdir}/x", "echo two"])
+        self.assertEqual((a.peer, a.peer_timeout), ("nc -l {port0}", 2.5))
+        self.assertEqual(a.check, ["grep one x"])
+        self.assertEqual((b.setup, b.peer, b.peer_timeout, b.check),
+                         ([], "", 30.0, []))
+
+    def test_errors(self):
+        bad = {
+            "[a]\npeer =\n    one\n    two\n": "peer: must be one command",
+            "[a]\npeer_timeout = 0\n": "peer_timeout",
+            "[a]\npeer_timeout = soon\n": "peer_timeout",
+            "[a]\nargs = -p {port10}\n": r"args: \{port10\}: there are only",
+            "[a]\ncheck = echo {port12}\n": "check",
+        }
+        for text, message in bad.items():
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(run.MatrixError, message):
+                    self.load(text)
+
+    def test_other_braces_are_left_alone(self):
+        matrix = self.load("[a]\ncheck = awk '{print $1}' x ${HOME}\n")
+        self.assertEqual(matrix.envs["a"].check, ["awk '{print $1}' x ${HOME}"])
+
+
+def run_runner(tmp, matrix_text, *args, timeout=60):
+    """Run tests/run on a matrix in tmp (the build directory)."""
+    matrix = write(tmp, "m.ini", matrix_text)
+    return subprocess.run(
+        [sys.executable, str(RUNNER), "--builddir", tmp, "--matrix",
+         str(matrix), "--junit", f"{tmp}/j.xml", *args],
+        capture_output=True, text=True, timeout=timeout)
+
+
+def junit_cases(tmp):
+    """{env: [(name, 'pass'|'fail'|'skip', message)]} from tmp/j.xml."""
+    cases = {}
+    for suite in ET.parse(Path(tmp, "j.xml")).getroot():
+        for case in suite.findall("testcase"):
+            failure, skipped = case.find("failure"), case.find("skipped")
+            status = ("fail" if failure is not None else
+                      "skip" if skipped is not None else "pass")
+            message = (failure if failure is not None else
+                       skipped if skipped is not None else case).get("message")
+            name = case.get("classname")[len(suite.get("name")):] + \
+                "/" + case.get("name")
+            cases.setdefault(suite.get("name"), []).append(
+                (name.lstrip("."), status, message))
+    return cases
+
+
+class HostSteps(unittest.TestCase):
+    """setup, peer and check end to end, with fake 'host' environments."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_setup_check_and_placeholders(self):
+        # A stale file from an earlier run disappears: the envdir is fresh.
+        old = Path(self.dir, "tests", "ok")
+        old.mkdir(parents=True)
+        (old / "cmd.txt").write_text("")
+        (old / "stale").write_text("")
+        proc = run_runner(self.dir, """\
+            [DEFAULT]
+            launcher = host
+            ktap = no
+            [ok]
+            setup =
+                echo made > made.txt
+                printf '%s\\n' {envdir} {srcdir} {builddir} {image} > where.txt
+                test "$PVKIT_ENVDIR" = {envdir}
+            command = sh -c 'cat {envdir}/made.txt; echo guest ran'
+            check =
+                grep -q 'guest ran' console.log && echo console checked
+                echo checked > checked.txt
+                echo failing check output; exit 3
+            """)
+        envdir = Path(self.dir, "tests", "ok")
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[-1], "4 passed, 1 failed")
+        self.assertFalse((envdir / "stale").exists())
+        self.assertTrue((envdir / "checked.txt").exists())
+        self.assertEqual((envdir / "where.txt").read_text().split(),
+                         [str(envdir.absolute()), str(HERE.parent),
+                          str(Path(self.dir).absolute()),
+                          str(Path(self.dir, "pvkit").absolute())])
+        self.assertIn("made\nguest ran", (envdir / "console.log").read_text())
+        self.assertIn("failing check output", (envdir / "check.log").read_text())
+        self.assertIn("    FAIL host.check: echo failing check output; exit 3:"
+                      " exit status 3\n", proc.stdout)
+        self.assertIn("        failing check output\n", proc.stdout)
+        cases = junit_cases(self.dir)["ok"]
+        self.assertEqual([c[:2] for c in cases], [
+            ("host/setup", "pass"),
+            ("boot/exit_status", "pass"),
+            ("host/check: grep -q 'guest ran' console.log && echo console "
+             "checked", "pass"),
+            ("host/check: echo checked > checked.txt", "pass"),
+            ("host/check: echo failing check output; exit 3", "fail")])
+        self.assertEqual(cases[2][2], None)     # passing cases: no message
+
+    def test_setup_failure_skips_boot_and_checks(self):
+        proc = run_runner(self.dir, """\
+            [broken]
+            launcher = host
+            setup =
+                echo first
+                echo something went wrong; exit 7
+                touch never-setup
+            command = touch {envdir}/never-booted
+            peer = touch never-peer
+            check = touch never-checked
+            """)
+        envdir = Path(self.dir, "tests", "broken")
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[-1], "0 passed, 1 failed")
+        self.assertEqual(sorted(p.name for p in envdir.iterdir()),
+                         ["cmd.txt", "console.log", "setup.log"])
+        self.assertIn("FAIL host.setup: echo something went wrong; exit 7: "
+                      "exit status 7", proc.stdout)
+        self.assertIn("        something went wrong\n", proc.stdout)
+        self.assertEqual(junit_cases(self.dir)["broken"],
+                         [("host/setup", "fail", "echo something went "
+                           "wrong; exit 7: exit status 7")])
+
+    def test_checks_run_when_the_guest_fails(self):
+        proc = run_runner(self.dir, """\
+            [crashed]
+            launcher = host
+            command = sh -c 'echo partial output; exit 2'
+            check = grep partial console.log
+            """)
+        cases = junit_cases(self.dir)["crashed"]
+        self.assertEqual([c[:2] for c in cases],
+                         [("boot/exit_status", "fail"), ("ktap/format", "fail"),
+                          ("host/check: grep partial console.log", "pass")])
+        self.assertEqual(cases[2][2], None)
+        self.assertEqual(proc.stdout.splitlines()[-1], "1 passed, 2 failed")
+
+    def test_peers(self):
+        proc = run_runner(self.dir, """\
+            [DEFAULT]
+            launcher = host
+            ktap = no
+            [good]
+            # The peer sees the guest running, and outlives it a little.
+            command = sh -c 'touch {envdir}/guest-started; sleep 0.5'
+            peer = sh -c 'sleep 0.2; test -e guest-started && sleep 0.5 && echo peer done'
+            check = grep -q 'peer done' peer.log
+            [bad]
+            command = true
+            peer = sh -c 'echo peer says no; exit 3'
+            [hang]
+            command = true
+            peer = sh -c 'echo $$ > {builddir}/peer.pid; sleep 100 & echo $! > {builddir}/peer-child.pid; echo waiting; wait'
+            peer_timeout = 1
+            [nostart]
+            command = no-such-command-pvkit
+            peer = touch started
+            """, "--jobs", "4")
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        cases = junit_cases(self.dir)
+        self.assertEqual(cases["good"][1:], [
+            ("host/peer", "pass", None),
+            ("host/check: grep -q 'peer done' peer.log", "pass", None)])
+        self.assertEqual(cases["bad"][1], ("host/peer", "fail", "exit status 3"))
+        self.assertIn("        peer says no\n", proc.stdout)
+        self.assertEqual(cases["hang"][1], (
+            "host/peer", "fail",
+            "still running 1 s after the guest exited: killed"))
+        self.assertIn("        waiting\n", proc.stdout)
+        for name in ("peer.pid", "peer-child.pid"):
+            pid = int(Path(self.dir, name).read_text())
+            self.assertFalse(_alive(pid), f"{name}: peer still running")
+        self.assertEqual(cases["nostart"][1], (
+            "host/peer", "skip", "not started: the guest did not start"))
+        self.assertFalse(Path(self.dir, "tests", "nostart", "started").exists())
+        # good: exit, peer, check; bad: exit; hang: exit.
+        self.assertEqual(proc.stdout.splitlines()[-1],
+                         "5 passed, 3 failed, 1 skipped")
+
+    def test_ports_distinct_in_parallel(self):
+        # Each peer binds its ports for TCP and UDP: they must be free.
+        bind = ("python3 -c 'import socket, sys; [socket.socket(socket."
+                "AF_INET, k).bind((\"127.0.0.1\", int(p))) for p in "
+                "sys.argv[1:] for k in (socket.SOCK_STREAM, socket.SOCK_DGRAM)"
+                "]; print(\"bound\")' {port0} {port1} {port9}")
+        env = """\
+            [%s]
+            launcher = host
+            ktap = no
+            cmdline = port={port1}
+            command = sh -c 'echo {port0} {port1} {port9} $PVKIT_PORT0; sleep 0.5'
+            peer = %s
+            check = echo {port0} {port1} {port9}
+            """
+        text = "".join(textwrap.dedent(env % (name, bind)) for name in "ab")
+        proc = run_runner(self.dir, text, "--jobs", "2")
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        ports = []
+        for name in ("a", "b"):
+            envdir = Path(self.dir, "tests", name)
+            words = (envdir / "console.log").read_text().split()
+            self.assertEqual(len(words), 4)
+            self.assertEqual(words[0], words[3])     # PVKIT_PORT0
+            self.assertIn(" ".join(words[:3]),
+                          (envdir / "check.log").read_text())
+            self.assertEqual((envdir / "peer.log").read_text(), "bound\n")
+            ports += [int(word) for word in words[:3]]
+        self.assertEqual(len(set(ports)), 6, ports)
+        self.assertTrue(all(0 < port < 65536 for port in ports))
+
+    def test_foreign_directory_is_not_cleared(self):
+        foreign = Path(self.dir, "tests", "unit")
+        foreign.mkdir(parents=True)
+        (foreign / "host-tests").write_text("keep me")
+        proc = run_runner(self.dir, "[unit]\nlauncher = host\ncommand = true\n")
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual((foreign / "host-tests").read_text(), "keep me")
+        self.assertIn("was not made by tests/run", proc.stdout)
+
+    def test_sigterm_kills_setup_peer_and_checks(self):
+        matrix = write(self.dir, "m.ini", """\
+            [DEFAULT]
+            launcher = host
+            ktap = no
+            [s]
+            setup = sh -c 'echo $$ > {builddir}/setup.pid; exec sleep 100'
+            command = true
+            [p]
+            command = sh -c 'echo $$ > {builddir}/guest.pid; exec sleep 100'
+            peer = sh -c 'echo $$ > {builddir}/peer.pid; exec sleep 100'
+            [c]
+            command = true
+            check = sh -c 'echo $$ > {builddir}/check.pid; exec sleep 100'
+            """)
+        proc = subprocess.Popen(
+            [sys.executable, str(RUNNER), "--builddir", self.dir,
+             "--matrix", str(matrix), "--jobs", "3"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        names = ("setup", "guest", "peer", "check")
+        pid_files = [Path(self.dir, f"{name}.pid") for name in names]
+        deadline = time.monotonic() + 30
+        while not all(p.exists() and p.read_text() for p in pid_files):
+            self.assertLess(time.monotonic(), deadline, "commands not started")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        for path in pid_files:
+            self.assertFalse(_alive(int(path.read_text())),
+                             f"{path.name}: still running")
+
+
+class PortAllocation(unittest.TestCase):
+
+    def test_never_handed_out_twice(self):
+        ports = [run.free_port() for _ in range(50)]
+        self.assertEqual(len(set(ports)), 50)
+        for port in ports[:5]:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as sock:
+                    sock.bind(("127.0.0.1", port))
+
+
+# --------------------------------------------------------------------------
+# tests/tools/blkimg.py
+# --------------------------------------------------------------------------
+
+def reference_word(seed, offset):
+    """splitmix64 written out independently of blkimg.py."""
+    modulus = 2 ** 64
+    x = (seed * 0x9E3779B97F4A7C15 + offset // 8) % modulus
+    x = x ^ (x >> 30)
+    x = (x * 0xBF58476D1CE4E5B9) % modulus
+    x = x ^ (x >> 27)
+    x = (x * 0x94D049BB133111EB) % modulus
+    return x ^ (x >> 31)
+
+
+# Pattern words for seed 42, hard-coded after checking them with
+# reference_word (test_known_values checks them again).
+SEED42_WORDS = {0: 0x134F7096918175CE, 8: 0xB54B3C40881E2907,
+                4096: 0x63E0435F921BBD5E}
+
+
+def blk_cli(*args):
+    return subprocess.run([sys.executable, str(BLKIMG), *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+
+
+class BlkPattern(unittest.TestCase):
+
+    def test_known_values(self):
+        for offset, word in SEED42_WORDS.items():
+            with self.subTest(offset=offset):
+                self.assertEqual(reference_word(42, offset), word)
+                self.assertEqual(blkimg.pattern_word(42, offset), word)
+                data = blkimg.pattern_bytes(42, offset, 8)
+                self.assertEqual(struct.unpack("<Q", data)[0], word)
+        # splitmix64's published first output for state 0 is mix(golden).
+        self.assertEqual(blkimg.pattern_word(1, 0), 0xE220A8397B1DCDAF)
+
+    def test_bulk_matches_reference(self):
+        rng = random.Random(7)
+        seeds = [0, 1, 42, 2 ** 64 - 1, rng.getrandbits(64)]
+        for seed in seeds:
+            data = blkimg.pattern_bytes(seed, 4096, 8 * 300)
+            words = struct.unpack("<300Q", data)
+            self.assertEqual(list(words), [reference_word(seed, 4096 + 8 * i)
+                                           for i in range(300)], seed)
+        # Unaligned ranges are slices of the aligned pattern.
+        whole = blkimg.pattern_bytes(42, 0, 4096)
+        self.assertEqual(blkimg.pattern_bytes(42, 13, 1000), whole[13:1013])
+        self.assertEqual(b"".join(blkimg.iter_pattern(42, 5, 4000, chunk=999)),
+                         whole[5:4005])
+        # seed * golden + index wraps around 2**64 inside one chunk.
+        seed = (2 ** 64 - 3) * pow(0x9E3779B97F4A7C15, -1, 2 ** 64) % 2 ** 64
+        data = blkimg.pattern_bytes(seed, 0, 64)
+        self.assertEqual(list(struct.unpack("<8Q", data)),
+                         [reference_word(seed, 8 * i) for i in range(8)])
+
+    def test_speed(self):
+        start = time.monotonic()
+        total = sum(len(chunk) for chunk in
+                    blkimg.iter_pattern(42, 0, 16 << 20))
+        self.assertEqual(total, 16 << 20)
+        # About 0.3 s here; the limit leaves room for slow CI machines.
+        self.assertLess(time.monotonic() - start, 6)
+
+    def test_sizes(self):
+        self.assertEqual(blkimg.parse_size("16M"), 16 << 20)
+        self.assertEqual(blkimg.parse_size("4k"), 4096)
+        self.assertEqual(blkimg.parse_size("1G"), 1 << 30)
+        self.assertEqual(blkimg.parse_size("512"), 512)
+        with self.assertRaises(ValueError):
+            blkimg.parse_size("4X")
+
+
+class BlkImages(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.image = self.dir / "disk.img"
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_random_zero_crc_pattern(self):
+        out = blk_cli("random", self.image, "3M", "--seed", 1234)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        data = self.image.read_bytes()
+        self.assertEqual(len(data), 3 << 20)
+        self.assertIn(f"crc32 0x{zlib.crc32(data):08x}", out.stdout)
+        copy = self.dir / "copy.img"
+        blkimg.make_random(copy, 3 << 20, 1234)
+        self.assertEqual(copy.read_bytes(), data)       # deterministic
+        blkimg.make_random(copy, 3 << 20, 1235)
+        self.assertNotEqual(copy.read_bytes(), data)
+
+        out = blk_cli("crc", self.image, "1M", "512")
+        self.assertEqual(out.stdout.strip(),
+                         f"0x{zlib.crc32(data[1 << 20:(1 << 20) + 512]):08x}")
+        self.assertEqual(blk_cli("crc", self.image, "3M", "1").returncode, 1)
+
+        out = blk_cli("pattern", self.image, "4K", "8K", 42)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        after = self.image.read_bytes()
+        self.assertEqual(after[:4096], data[:4096])
+        self.assertEqual(after[12288:], data[12288:])
+        self.assertEqual(after[4096:12288], blkimg.pattern_bytes(42, 4096, 8192))
+        self.assertEqual(struct.unpack_from("<Q", after, 4096)[0],
+                         SEED42_WORDS[4096])
+
+        zero = self.dir / "zero.img"
+        self.assertEqual(blk_cli("zero", zero, "2M").returncode, 0)
+        self.assertEqual(zero.read_bytes(), bytes(2 << 20))
+
+    def make_log(self, *lines):
+        log = self.dir / "console.log"
+        log.write_text("\n".join(["SeaBIOS", "blk: vda: 2048 sectors", *lines,
+                                  "pvkit: exit status 0"]) + "\n")
+        return log
+
+    def check_log(self, log, *args):
+        return blk_cli("check-log", log, self.image, *args)
+
+    def test_check_log_passes(self):
+        blkimg.make_random(self.image, 1 << 20, 1)
+        before = self.dir / "before.img"
+        before.write_bytes(self.image.read_bytes())
+        crc_all = zlib.crc32(before.read_bytes())
+        blkimg.write_pattern(self.image, 65536, 32768, 42)
+        crc_filled = zlib.crc32(self.image.read_bytes()[65536:98304])
+        log = self.make_log(
+            f"[    1.000000] blk: crc32 vda 0+1048576 = 0x{crc_all:08x}",
+            "blk: fill vda 65536+32768 seed 42 done",
+            "blk: verify vda 65536+32768 seed 42 ok",
+            f"blk: crc32 vda 65536+32768 = 0x{crc_filled:08x}\r",
+            "blk: crc32 vdb 0+512 = 0xdeadbeef")     # another device
+        out = self.check_log(log, "--before", before,
+                             "--expect", "crc,fill,verify")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        lines = out.stdout.splitlines()
+        self.assertEqual(len(lines), 5, out.stdout)
+        self.assertTrue(all(line.startswith("PASS ") for line in lines[:4]))
+        self.assertEqual(lines[-1], "blkimg: 4 checks on vda: 4 passed, 0 failed")
+        # Without --before, the CRC over the range filled later cannot be
+        # checked; the others still can.
+        out = self.check_log(log)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("FAIL crc32 vda 0+1048576 (0+1M): bytes 65536..98303 "
+                      "were overwritten later by the fill on console line 4",
+                      out.stdout)
+        self.assertIn("3 passed, 1 failed", out.stdout)
+
+    def test_check_log_failures(self):
+        blkimg.make_zero(self.image, 1 << 20)
+        blkimg.write_pattern(self.image, 0, 8192, 42)
+        # One word the guest did not write as it should have.
+        with open(self.image, "r+b") as file:
+            file.seek(4096 + 16)
+            file.write(b"\0" * 8)
+        log = self.make_log(
+            "blk: crc32 vda 8192+4096 = 0x12345678",
+            "blk: fill vda 0+8192 seed 42 done",
+            "blk: fill vda 1048576+512 seed 1 done",
+            "blk: verify vda 0+8192 seed 42 MISMATCH at 4112",
+            "blk: crc32 vda 0+512 failed: error -1",
+            "blk: fill vda 0+abc seed 1 done")
+        out = self.check_log(log, "--expect", "crc,fill,verify")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        lines = out.stdout.splitlines()
+        expected_crc = zlib.crc32(bytes(4096))
+        self.assertEqual(lines, [
+            f"FAIL crc32 vda 8192+4096 (8K+4K): the guest says 0x12345678, "
+            f"the image has 0x{expected_crc:08x} (console line 3)",
+            f"FAIL fill vda 0+8192 (0+8K) seed 42: the image differs from the "
+            f"pattern at byte 4112 (word at 4112: expected "
+            f"0x{reference_word(42, 4112):016x}, found 0x0000000000000000) "
+            f"(console line 4)",
+            "FAIL fill vda 1048576+512 (1M+512) seed 1: range ends at byte "
+            "1049088, beyond the end of the image (1048576 bytes) "
+            "(console line 5)",
+            "FAIL verify vda 0+8192 (0+8K) seed 42: the guest found a "
+            "mismatch at byte 4112 (console line 6)",
+            "FAIL blk: crc32 vda 0+512 failed: error -1: the guest reported "
+            "a failure (console line 7)",
+            "FAIL blk: fill vda 0+abc seed 1 done: cannot parse this line "
+            "(console line 8)",
+            "blkimg: 6 checks on vda: 0 passed, 6 failed"])
+
+    def test_check_log_expect_and_nothing(self):
+        blkimg.make_zero(self.image, 4096)
+        log = self.make_log(f"blk: crc32 vda 0+4096 = "
+                            f"0x{zlib.crc32(bytes(4096)):08x}")
+        self.assertEqual(self.check_log(log, "--expect", "crc").returncode, 0)
+        out = self.check_log(log, "--expect", "crc,fill")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn(f"FAIL no 'blk: fill vda ...' line in {log}", out.stdout)
+        out = self.check_log(log, "--device", "vdb")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("nothing to check", out.stdout)
+        self.assertEqual(self.check_log(log, "--expect", "crc,bogus").returncode,
+                         2)
+
+    def test_later_fill_over_earlier_fill(self):
+        blkimg.make_zero(self.image, 65536)
+        blkimg.write_pattern(self.image, 0, 16384, 1)
+        blkimg.write_pattern(self.image, 4096, 4096, 2)
+        crc = zlib.crc32(self.image.read_bytes()[:16384])
+        first = zlib.crc32(blkimg.pattern_bytes(1, 0, 16384))
+        log = self.make_log("blk: fill vda 0+16384 seed 1 done",
+                            f"blk: crc32 vda 0+16384 = 0x{first:08x}",
+                            "blk: fill vda 4096+4096 seed 2 done",
+                            f"blk: crc32 vda 0+16384 = 0x{crc:08x}")
+        out = self.check_log(log, "--expect", "crc,fill")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("the image holds the pattern (12288 bytes; the rest was "
+                      "overwritten later by other fills)", out.stdout)
+
+
+class BlkEndToEnd(unittest.TestCase):
+    """The matrix's blk environments' shape, with a host command as guest."""
+
+    MATRIX = """\
+        [blk]
+        launcher = host
+        ktap = no
+        setup =
+            python3 {srcdir}/tests/tools/blkimg.py random {envdir}/disk.img 1M --seed 1234
+            cp disk.img disk.before
+        # A fake guest: CRC of the whole disk, then the fill.
+        command = sh -c 'b="python3 {srcdir}/tests/tools/blkimg.py"; d={envdir}/disk.img;
+            echo "blk: crc32 vda 0+1048576 = $($b crc $d 0 1M)";
+            $b pattern $d 256K 64K 42 && echo "blk: fill vda 262144+65536 seed %s done"'
+        check =
+            python3 {srcdir}/tests/tools/blkimg.py check-log {envdir}/console.log {envdir}/disk.img --before {envdir}/disk.before --expect crc,fill
+        """
+
+    def test_pass_and_fail(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = run_runner(tmp, self.MATRIX % 42)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            self.assertEqual(proc.stdout.splitlines()[-1], "3 passed, 0 failed")
+            check = junit_cases(tmp)["blk"][2]
+            self.assertEqual(check[1], "pass")
+            # The guest claims another seed than it wrote.
+            proc = run_runner(tmp, self.MATRIX % 43)
+            self.assertEqual(proc.returncode, 1)
+            self.assertIn("FAIL fill vda 262144+65536 (256K+64K) seed 43: the "
+                          "image differs from the pattern at byte 262144",
+                          proc.stdout)
+            self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 1 failed")
 
 
 def _alive(pid):

@@ -96,41 +96,54 @@ static u8 cap_list_head(struct pci_dev *d)
 }
 
 /*
- * Follows the pointer at ptr until cap_id.  A pointer below 0x40 ends the
- * list (0 is the proper end; anything else there is the header, not a
- * capability), the low two bits are reserved, and the counter ends a
- * list that loops.  *broken says whether it ended other than cleanly.
+ * Walks the list from its head to the first cap_id found after passing
+ * the capability at after (0: from the start; -1 never matches).  A
+ * pointer below 0x40 ends the list (0 is the proper end; anything else
+ * there is the header, not a capability) and the low two bits are
+ * reserved.  Each dword of 0x40-0xff can be visited once: a list that
+ * comes back to a capability loops, and ends there.  So a caller going
+ * through the list with pci_find_next_capability() also gets each
+ * capability once and comes to an end.  *broken says whether the list
+ * ended other than with a 0 pointer.
  */
-static u8 walk_caps(struct pci_dev *d, u16 ptr, u8 cap_id, bool *broken)
+static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
 {
+	u16 ptr = cap_list_head(d);
+	bool passed = !after;
+	u64 seen = 0;
+
 	*broken = false;
-	for (unsigned int ttl = PCI_CAP_MAX; ttl; ttl--) {
+	/* One more than fits, to read the last one's 0 pointer. */
+	for (unsigned int ttl = PCI_CAP_MAX + 1; ptr && ttl; ttl--) {
 		u8 pos = pci_read8(d, ptr) & ~3;
+		u64 bit;
 		u8 id;
 
 		if (pos < PCI_STD_HEADER_SIZEOF) {
 			*broken = pos != 0;
 			return 0;
 		}
+		bit = 1ULL << ((pos - PCI_STD_HEADER_SIZEOF) / 4);
+		if (seen & bit)
+			break;
+		seen |= bit;
 		id = pci_read8(d, pos + PCI_CAP_LIST_ID);
-		if (id == 0xff) {	/* nothing answers: the device went away */
-			*broken = true;
-			return 0;
-		}
-		if (id == cap_id)
+		if (id == 0xff)		/* nothing answers: the device went away */
+			break;
+		if (passed && id == cap_id)
 			return pos;
+		passed |= pos == after;
 		ptr = pos + PCI_CAP_LIST_NEXT;
 	}
-	*broken = true;
+	*broken = ptr != 0;
 	return 0;
 }
 
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
 {
-	u8 head = cap_list_head(d);
 	bool broken;
 
-	return head ? walk_caps(d, head, cap_id, &broken) : 0;
+	return walk_caps(d, 0, cap_id, &broken);
 }
 
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
@@ -139,17 +152,16 @@ u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
 
 	if (pos < PCI_STD_HEADER_SIZEOF || (pos & 3))
 		return 0;
-	return walk_caps(d, pos + PCI_CAP_LIST_NEXT, cap_id, &broken);
+	return walk_caps(d, pos, cap_id, &broken);
 }
 
 /* Walks the whole list once, so that a broken one is reported once. */
 static void check_caps(struct pci_dev *d)
 {
-	u8 head = cap_list_head(d);
 	bool broken;
 
-	/* 0 is no capability ID: the walk runs to the end of the list. */
-	if (head && !walk_caps(d, head, 0, &broken) && broken)
+	walk_caps(d, 0, -1, &broken);
+	if (broken)
 		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
 }
 

@@ -16,6 +16,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/io.h>
+#include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/pci.h>
 #include <asm/apic.h>
@@ -190,15 +191,103 @@ void pci_msix_disable(struct pci_dev *d)
 	d->msix = NULL;
 }
 
+/*
+ * INTx lines are shared: a PC has four (pc) or eight (q35) of them for
+ * every function.  The first function to ask for a line takes it with
+ * request_irq(); later ones are chained behind it, and every handler on a
+ * line is called for each interrupt, so each must check its own device
+ * (as level-triggered sharing requires anyway).
+ */
+struct intx_action {
+	struct pci_dev *dev;
+	irq_handler_t handler;
+	void *data;
+	struct intx_action *next;
+};
+
+struct intx_line {
+	int irq;
+	struct intx_action *actions;	/* NULL: slot free */
+};
+
+#define MAX_INTX_LINES	16
+
+static struct intx_line intx_lines[MAX_INTX_LINES];
+
+static void intx_dispatch(void *data)
+{
+	struct intx_line *l = data;
+
+	for (struct intx_action *a = l->actions; a; a = a->next)
+		a->handler(a->data);
+}
+
+static struct intx_line *intx_line_of(int irq)
+{
+	for (unsigned int i = 0; i < MAX_INTX_LINES; i++) {
+		if (intx_lines[i].actions && intx_lines[i].irq == irq)
+			return &intx_lines[i];
+	}
+	return NULL;
+}
+
+static struct intx_line *intx_line_new(int irq, const char *name)
+{
+	for (unsigned int i = 0; i < MAX_INTX_LINES; i++) {
+		struct intx_line *l = &intx_lines[i];
+
+		if (l->actions)
+			continue;
+		if (request_irq(irq, intx_dispatch, l, name))
+			return NULL;
+		l->irq = irq;
+		return l;
+	}
+	return NULL;
+}
+
+/* Interrupts off: the chain is walked from the handler. */
+static int intx_add(struct intx_action *a, const char *name)
+{
+	int irq = a->dev->intx_irq;
+	struct intx_line *l = intx_line_of(irq);
+	struct intx_action **p;
+
+	if (!l)
+		l = intx_line_new(irq, name);
+	if (!l)
+		return -1;
+	for (p = &l->actions; *p; p = &(*p)->next) {
+		if ((*p)->dev == a->dev)
+			return -1;	/* asked twice */
+	}
+	*p = a;
+	return 0;
+}
+
 int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
 		     const char *name)
 {
+	struct intx_action *a;
+	unsigned long flags;
 	u16 cmd;
+	int err;
 
 	if (d->intx_irq < 0)
 		return -1;
-	if (request_irq(d->intx_irq, handler, data, name))
+	a = kzalloc(sizeof(*a));
+	if (!a)
 		return -1;
+	a->dev = d;
+	a->handler = handler;
+	a->data = data;
+	flags = local_irq_save();
+	err = intx_add(a, name);
+	local_irq_restore(flags);
+	if (err) {
+		kfree(a);
+		return -1;
+	}
 	/* The line is ours and unmasked: let the device drive it. */
 	cmd = pci_read16(d, PCI_COMMAND);
 	if (cmd & PCI_COMMAND_INTX_DISABLE)
@@ -208,9 +297,24 @@ int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
 
 void pci_free_intx(struct pci_dev *d)
 {
-	if (d->intx_irq < 0)
+	struct intx_line *l = intx_line_of(d->intx_irq);
+	struct intx_action *a = NULL;
+	unsigned long flags;
+
+	if (d->intx_irq < 0 || !l)
 		return;
 	pci_write16(d, PCI_COMMAND,
 		    pci_read16(d, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
-	free_irq(d->intx_irq);
+	flags = local_irq_save();
+	for (struct intx_action **p = &l->actions; *p; p = &(*p)->next) {
+		if ((*p)->dev == d) {
+			a = *p;
+			*p = a->next;
+			break;
+		}
+	}
+	if (a && !l->actions)
+		free_irq(l->irq);
+	local_irq_restore(flags);
+	kfree(a);
 }

@@ -220,7 +220,11 @@ int pci_msix_mask(struct pci_dev *d, unsigned int entry, bool masked);
 /* The entry's bit in the pending bit array. */
 bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
 
-/* INTx: request_irq(d->intx_irq, ...) with INTx enabled; -1 if none. */
+/*
+ * INTx: the line d->intx_irq, shared with other functions (each handler
+ * is called for every interrupt on it and must check its device), with
+ * INTx enabled in the command register; -1 if there is none.
+ */
 int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
 		     const char *name);
 void pci_free_intx(struct pci_dev *d);
@@ -230,9 +234,11 @@ void pci_free_intx(struct pci_dev *d);
  * host too.  Drivers have no need of it.
  */
 
-/* Fills d's identity, class, header type, subsystem, pin and BARs from
+/*
+ * Fills d's identity, class, header type, subsystem, pin and BARs from
  * config space; d->ops and the address must be set.  0, or -1 if no
- * function answers there. */
+ * function answers there.
+ */
 int pci_setup_dev(struct pci_dev *d);
 
 /*

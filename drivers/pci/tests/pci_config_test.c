@@ -13,7 +13,7 @@
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
 
-#define MAX_FNS		24
+#define MAX_FNS		40
 
 struct fake_fn {
 	u8 bus, devfn;
@@ -58,10 +58,11 @@ static void fake_write(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		       u16 off, unsigned int size, u32 val)
 {
 	struct fake_fn *f = fake_find(bus, devfn);
-	unsigned int nr_bars = fn_header(f) == PCI_HEADER_TYPE_BRIDGE ? 2 : 6;
+	unsigned int nr_bars;
 
 	if (seg || !f || off + size > PCI_CFG_SPACE_SIZE)
 		return;
+	nr_bars = fn_header(f) == PCI_HEADER_TYPE_BRIDGE ? 2 : 6;
 	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 4 * nr_bars) {
 		unsigned int i = (off - PCI_BASE_ADDRESS_0) / 4;
 		u32 old = fake_read(ops, seg, bus, devfn, off & ~3, 4);
@@ -207,10 +208,21 @@ static void caps_need_the_status_bit(struct ktest *t)
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSIX), 0);
 }
 
+/* Goes through every capability cap_id as a driver would. */
+static unsigned int count_caps(struct pci_dev *d, u8 cap_id)
+{
+	unsigned int n = 0;
+
+	for (u8 pos = pci_find_capability(d, cap_id); pos && n < 1000;
+	     pos = pci_find_next_capability(d, pos, cap_id))
+		n++;
+	return n;
+}
+
 static void caps_loop_is_cut(struct ktest *t)
 {
 	static const u8 pos[] = { 0x40, 0x50, 0x60 };
-	static const u8 ids[] = { PCI_CAP_ID_PM, PCI_CAP_ID_VNDR, PCI_CAP_ID_MSI };
+	static const u8 ids[] = { PCI_CAP_ID_VNDR, PCI_CAP_ID_VNDR, PCI_CAP_ID_MSI };
 	struct fake_fn *f;
 	unsigned long before;
 
@@ -221,13 +233,34 @@ static void caps_loop_is_cut(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 	before = nr_reads;
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_EXP), 0);
-	/* Two reads per step, PCI_CAP_MAX steps, and the head. */
-	KT_EXPECT_LE(t, nr_reads - before, 2 * PCI_CAP_MAX + 4);
+	/* Status, then two reads per capability, each seen once. */
+	KT_EXPECT_LE(t, nr_reads - before, 1 + 2 * 3 + 1);
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSI), 0x60);
+	KT_EXPECT_EQ(t, pci_find_next_capability(&dev, 0x60, PCI_CAP_ID_VNDR), 0);
+	/* A driver's loop over the list ends, each capability once. */
+	KT_EXPECT_EQ(t, count_caps(&dev, PCI_CAP_ID_VNDR), 2);
 
 	f->cfg[0x41] = 0x40;		/* a capability pointing at itself */
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_EXP), 0);
-	KT_EXPECT_EQ(t, pci_find_next_capability(&dev, 0x40, PCI_CAP_ID_PM), 0x40);
+	KT_EXPECT_EQ(t, pci_find_next_capability(&dev, 0x40, PCI_CAP_ID_VNDR), 0);
+	KT_EXPECT_EQ(t, count_caps(&dev, PCI_CAP_ID_VNDR), 1);
+}
+
+/* 48 capabilities fill 0x40-0xff: all of them are found. */
+static void caps_full_list_is_walked(struct ktest *t)
+{
+	u8 pos[PCI_CAP_MAX], ids[PCI_CAP_MAX];
+
+	for (unsigned int i = 0; i < PCI_CAP_MAX; i++) {
+		pos[i] = 0xfc - 4 * i;	/* backwards, for good measure */
+		ids[i] = PCI_CAP_ID_VNDR;
+	}
+	ids[PCI_CAP_MAX - 1] = PCI_CAP_ID_MSIX;
+	fake_reset();
+	set_caps(fake_dev(0, 3, 0), pos, ids, PCI_CAP_MAX);
+	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	KT_EXPECT_EQ(t, count_caps(&dev, PCI_CAP_ID_VNDR), PCI_CAP_MAX - 1);
+	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSIX), 0x40);
 }
 
 static void caps_outside_0x40_0xff_end_the_walk(struct ktest *t)
@@ -327,9 +360,7 @@ static void bars_of_every_kind(struct ktest *t)
 	set_bar(f, 0, 0xc041, 0x40);			/* I/O */
 	set_bar(f, 1, 0xfebf1000, 0x1000);		/* 32-bit memory */
 	set_bar64(f, 2, 0x800000000ULL, 0x4000, true);	/* 64-bit above 4G */
-	set_bar(f, 4, 0, 0);				/* not implemented */
-	set_bar64(f, 4, 0, 0, false);
-	f->bar_mask[4] = f->bar_mask[5] = 0;
+	/* bar4 and bar5 not implemented: they read 0 whatever is written. */
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 
 	KT_EXPECT_TRUE(t, dev.bar[0].io);
@@ -399,7 +430,7 @@ static void bar_sizes_must_be_powers_of_two(struct ktest *t)
 	KT_EXPECT_EQ(t, b.size, 0);
 	KT_EXPECT_EQ(t, pci_decode_bar(0xc001, 0xffffff3d, 0, 0, &b, &why), -1);
 	/* 64-bit, mask with a hole in the upper half. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x1, 0xfffffff0, &b, &why), 0);
+	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x10, 0xfffffff0, &b, &why), 0);
 	KT_EXPECT_EQ(t, b.size, 1ULL << 36);
 	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x1, 0xfff0fff0, &b, &why), -1);
 	/* Fine ones. */
@@ -450,7 +481,7 @@ static struct fake_fn *msix_fn(u16 qsize, u32 table, u32 pba)
 
 	fake_reset();
 	f = fake_dev(0, 3, 0);
-	set_bar(f, 0, 0xfebf0000, 0x20000);
+	set_bar(f, 0, 0xfe800000, 0x20000);
 	set_bar(f, 2, 0xc001, 0x20);
 	set_bar(f, 3, 0xfebf4000, 0x4000);
 	set_caps(f, pos, ids, 1);
@@ -506,8 +537,10 @@ static void msix_capability_checked_against_bars(struct ktest *t)
 	KT_EXPECT_EQ(t, decode_msix(&info), -1);
 	msix_fn(5, 0x3, 0x0043);		/* PBA inside the table */
 	KT_EXPECT_EQ(t, decode_msix(&info), -1);
-	msix_fn(5, 0x3, 0x3ffc | 3);		/* PBA runs off the end */
+	msix_fn(100, 0x0, 0x3ff8 | 3);		/* 16 bytes of PBA in the last 8 */
 	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	msix_fn(64, 0x0, 0x3ff8 | 3);		/* 8 bytes: fits */
+	KT_EXPECT_EQ(t, decode_msix(&info), 0);
 	msix_fn(5, 0x3, 0x0053);		/* PBA right after the table */
 	KT_EXPECT_EQ(t, decode_msix(&info), 0);
 }
@@ -605,7 +638,8 @@ static void intx_routes_on_q35(struct ktest *t)
 	KT_EXPECT_EQ(t, pci_route_intx(&d, PCI_INTX_Q35), -1);
 	KT_EXPECT_EQ(t, pci_swizzle(0, 1), 1);
 	KT_EXPECT_EQ(t, pci_swizzle(1, 4), 1);
-	KT_EXPECT_EQ(t, pci_swizzle(7, 2), 2);
+	KT_EXPECT_EQ(t, pci_swizzle(8, 2), 2);
+	KT_EXPECT_EQ(t, pci_swizzle(7, 2), 1);
 }
 
 /* The walk's results, kept in order. */
@@ -671,10 +705,10 @@ static void walk_follows_bridges_depth_first(struct ktest *t)
 	fake_dev(0, 31, 0);
 	walk(&s);
 
-	KT_EXPECT_EQ(t, s.nr_found, 9);
+	KT_EXPECT_EQ(t, s.nr_found, 10);
 	KT_EXPECT_EQ(t, s.nr_buses, 3);
 	KT_EXPECT_EQ(t, s.nr_refused, 0);
-	KT_ASSERT_EQ(t, nr_found, 9);
+	KT_ASSERT_EQ(t, nr_found, 10);
 	/* Depth-first: what is behind 00:02.0 comes before 00:05.0. */
 	KT_EXPECT_EQ(t, found_at(0, 1, 3), 3);
 	KT_EXPECT_EQ(t, found_at(0, 2, 0), 4);
@@ -684,7 +718,7 @@ static void walk_follows_bridges_depth_first(struct ktest *t)
 	KT_EXPECT_EQ(t, found_at(0, 5, 0), 8);
 	KT_EXPECT_EQ(t, found_at(0, 5, 1), -1);
 	KT_EXPECT_EQ(t, found_at(0, 1, 2), -1);
-	KT_EXPECT_EQ(t, found_at(0, 31, 0), -1);	/* past MAX_FNS? no: 10th */
+	KT_EXPECT_EQ(t, found_at(0, 31, 0), 9);
 	/* Parents and bus ranges. */
 	KT_EXPECT_TRUE(t, found[5].parent == &found[4]);
 	KT_EXPECT_TRUE(t, found[7].parent == &found[6]);
@@ -739,30 +773,31 @@ static void walk_stays_in_the_window(struct ktest *t)
 	KT_EXPECT_EQ(t, s.nr_refused, 1);
 }
 
-/* Bridges stacked deeper than PCI_MAX_DEPTH: the walk stops, no crash. */
+/* Bridges stacked deeper than PCI_MAX_DEPTH: the walk stops there. */
 static void walk_depth_is_bounded(struct ktest *t)
 {
 	struct pci_scan s;
 
 	fake_reset();
-	for (unsigned int b = 0; b < MAX_FNS; b++)
+	for (unsigned int b = 0; b < PCI_MAX_DEPTH + 4; b++)
 		bridge(b, 0, b + 1, 255);
-	/* Keep none: the walk still goes on, with no parents. */
-	memset(&s, 0, sizeof(s));
-	s.ops = &fake_ops;
-	s.last_bus = 255;
-	s.add = keep;
-	nr_found = MAX_FNS;
-	pci_scan_segment(&s);
-	KT_EXPECT_EQ(t, s.nr_found, MAX_FNS);
-	KT_EXPECT_EQ(t, s.nr_buses, MAX_FNS + 1);
-	KT_EXPECT_EQ(t, s.nr_refused, 0);
+	walk(&s);
+	KT_EXPECT_EQ(t, s.nr_buses, PCI_MAX_DEPTH + 1);
+	KT_EXPECT_EQ(t, s.nr_found, PCI_MAX_DEPTH + 1);
+	KT_EXPECT_EQ(t, s.nr_refused, 1);
+	/* The deepest still routes; a chain of parents that loops does not. */
+	KT_ASSERT_EQ(t, nr_found, PCI_MAX_DEPTH + 1);
+	found[PCI_MAX_DEPTH].intx_pin = 1;
+	KT_EXPECT_GE(t, pci_route_intx(&found[PCI_MAX_DEPTH], PCI_INTX_Q35), 16);
+	found[0].parent = &found[PCI_MAX_DEPTH];
+	KT_EXPECT_EQ(t, pci_route_intx(&found[PCI_MAX_DEPTH], PCI_INTX_Q35), -1);
 }
 
 static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(caps_found_in_order),
 	KTEST_CASE(caps_need_the_status_bit),
 	KTEST_CASE(caps_loop_is_cut),
+	KTEST_CASE(caps_full_list_is_walked),
 	KTEST_CASE(caps_outside_0x40_0xff_end_the_walk),
 	KTEST_CASE(cardbus_caps_start_at_0x14),
 	KTEST_CASE(config_accessors_check_alignment),
