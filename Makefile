@@ -91,7 +91,7 @@ KBUILD_LDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack \
 export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
 
 # Top-level directories, each linked as $(O)/DIR/built-in.a.
-core-y := arch/x86 kernel mm lib drivers apps
+core-y := arch/x86 kernel mm lib drivers net apps
 built-ins := $(addprefix $(objtree)/,$(addsuffix /built-in.a,$(core-y)))
 
 LDS := $(objtree)/arch/x86/boot/pvkit.lds

@@ -200,11 +200,28 @@ struct pci_driver {
 	static const struct pci_driver var				\
 	__used __section("pci_drivers") __aligned(8)
 
+#if defined(CONFIG_PCI) || defined(__HOST_TEST__)
 /* The functions found, in the order of the walk; follow ->next. */
 struct pci_dev *pci_first(void);
 struct pci_dev *pci_get_slot(u16 seg, u8 bus, u8 slot, u8 func);
 /* One line per function, for the info app. */
 void pci_show(void);
+#else
+/* Without CONFIG_PCI, callers still build and see a machine without it. */
+static inline struct pci_dev *pci_first(void)
+{
+	return NULL;
+}
+
+static inline struct pci_dev *pci_get_slot(u16 seg, u8 bus, u8 slot, u8 func)
+{
+	return NULL;
+}
+
+static inline void pci_show(void)
+{
+}
+#endif
 
 /*
  * MSI-X: pci_msix_enable() turns it on with nvec vectors, every table

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP (RFC 792): echo replies, and port unreachable for UDP nobody
+ * listens to.  Other messages are counted and ignored.
+ */
+#include <pvkit/string.h>
+#include "net_priv.h"
+
+/* What RFC 792 quotes of the offending datagram: its header, 8 bytes more. */
+#define ICMP_QUOTE_DATA	8
+
+static int icmp_send(struct net_iface *ifc, const struct eth_hdr *eth,
+		     u32 dst_ip, u8 *frame, size_t len)
+{
+	struct icmp_hdr *icmp = (void *)(frame + NET_L4_OFF);
+
+	icmp->check = 0;
+	icmp->check = cpu_to_be16(ip_checksum(icmp, len));
+	/* Back to the neighbour it came from: no ARP round trip first. */
+	if (ipv4_output(ifc, eth->src, 0, dst_ip, IPPROTO_ICMP, frame, len))
+		return -1;
+	net_counters.icmp.tx++;
+	return 0;
+}
+
+/*
+ * The reply is the request with its type changed: identifier, sequence
+ * number and data come back exactly as they were.  Its source is our
+ * own address even when the request went to a broadcast (RFC 1122).
+ */
+static void icmp_echo(struct net_iface *ifc, const struct eth_hdr *eth,
+		      const struct ipv4_hdr *ip, const u8 *msg, size_t len)
+{
+	u8 *frame = net_tx_frame();
+	struct icmp_hdr *reply = (void *)(frame + NET_L4_OFF);
+
+	if (len > ETH_MAX_FRAME - NET_L4_OFF) {
+		net_drop(NET_DROP_TX_TOO_BIG);
+		return;
+	}
+	memcpy(reply, msg, len);
+	reply->type = ICMP_ECHO_REPLY;
+	reply->code = 0;
+	if (!icmp_send(ifc, eth, be32_to_cpu(ip->saddr), frame, len))
+		net_counters.echo_replies++;
+}
+
+void icmp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
+	     const struct ipv4_hdr *ip, const u8 *msg, size_t len)
+{
+	const struct icmp_hdr *icmp = (const void *)msg;
+
+	if (len < sizeof(*icmp)) {
+		net_drop(NET_DROP_ICMP_SHORT);
+		return;
+	}
+	if (ip_checksum(msg, len)) {
+		net_drop(NET_DROP_ICMP_CHECKSUM);
+		return;
+	}
+	net_counters.icmp.rx++;
+	if (icmp->type == ICMP_ECHO_REQUEST)
+		icmp_echo(ifc, eth, ip, msg, len);
+	else
+		net_drop(NET_DROP_ICMP_TYPE);
+}
+
+/* ip_len: the offending datagram's bytes, header included, in the frame. */
+void icmp_port_unreachable(struct net_iface *ifc, const struct eth_hdr *eth,
+			   const struct ipv4_hdr *ip, size_t ip_len)
+{
+	u8 *frame = net_tx_frame();
+	struct icmp_hdr *icmp = (void *)(frame + NET_L4_OFF);
+	size_t hlen = (size_t)(ip->ver_ihl & 0xf) * 4;
+	size_t quote = min(ip_len, hlen + ICMP_QUOTE_DATA);
+
+	icmp->type = ICMP_DEST_UNREACH;
+	icmp->code = ICMP_PORT_UNREACH;
+	icmp->id = 0;		/* unused in this message */
+	icmp->seq = 0;
+	memcpy(frame + NET_L4_OFF + sizeof(*icmp), ip, quote);
+	icmp_send(ifc, eth, be32_to_cpu(ip->saddr), frame, sizeof(*icmp) + quote);
+}
