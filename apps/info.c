@@ -6,6 +6,7 @@
 #include <pvkit/cmdline.h>
 #include <pvkit/irq.h>
 #include <pvkit/mm.h>
+#include <pvkit/pci.h>
 #include <pvkit/platform.h>
 #include <asm/page.h>
 #include <asm/tsc.h>
@@ -53,6 +54,8 @@ static int info_main(void)
 	platform_show();
 	print_memory(&boot_info);
 	console_printf("cmdline: \"%s\"\n", params_raw());
+	console_printf("pci:\n");
+	pci_show();
 	console_printf("interrupts:\n");
 	irq_show();
 	print_boot_time();

@@ -360,8 +360,7 @@ int pci_setup_dev(struct pci_dev *d)
 	d->subclass = (class >> 16) & 0xff;
 	d->class_code = class >> 24;
 	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
-	if (!nr_bars_of(d->header_type) &&
-	    (d->header_type & PCI_HEADER_TYPE_MASK) != PCI_HEADER_TYPE_CARDBUS)
+	if (!nr_bars_of(d->header_type))
 		pci_warn(d, "unknown header type %#x: no BARs read\n",
 			 d->header_type);
 	read_subsystem(d);
@@ -401,6 +400,10 @@ int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
 
 	if (!pos)
 		return -1;
+	if (pos + PCI_MSIX_CAP_SIZE > PCI_CFG_SPACE_SIZE) {
+		pci_warn(d, "MSI-X capability at %#x runs off config space\n", pos);
+		return -1;
+	}
 	info->pos = pos;
 	info->table_size = (pci_read16(d, pos + PCI_MSIX_FLAGS) &
 			    PCI_MSIX_FLAGS_QSIZE) + 1;

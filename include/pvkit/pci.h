@@ -82,6 +82,7 @@
 #define PCI_CAP_MAX		48
 
 /* MSI-X capability and table. */
+#define PCI_MSIX_CAP_SIZE	12
 #define PCI_MSIX_FLAGS		2
 #define  PCI_MSIX_FLAGS_QSIZE	0x07ff	/* table size - 1 */
 #define  PCI_MSIX_FLAGS_MASKALL	0x4000

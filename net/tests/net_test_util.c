@@ -243,6 +243,7 @@ bool check_ipv4(struct ktest *t, const struct fake_frame *fr, u32 src,
 		u32 dst, u8 proto, size_t payload_len)
 {
 	const u8 *ip = fr->data + 14;
+	size_t frame_len = max(34 + payload_len, (size_t)60);
 	bool ok = true;
 
 	if (!__KT_CMP(t, "EXPECTATION", fr->len, >=, 34 + payload_len))
@@ -257,7 +258,7 @@ bool check_ipv4(struct ktest *t, const struct fake_frame *fr, u32 src,
 	ok &= __KT_CMP(t, "EXPECTATION", get_be32(ip + 12), ==, src);
 	ok &= __KT_CMP(t, "EXPECTATION", get_be32(ip + 16), ==, dst);
 	/* padding only up to the Ethernet minimum */
-	ok &= __KT_CMP(t, "EXPECTATION", fr->len, ==, max(34 + payload_len, (size_t)60));
+	ok &= __KT_CMP(t, "EXPECTATION", fr->len, ==, frame_len);
 	return ok;
 }
 

@@ -545,6 +545,25 @@ static void msix_capability_checked_against_bars(struct ktest *t)
 	KT_EXPECT_EQ(t, decode_msix(&info), 0);
 }
 
+static void msix_capability_must_fit_config_space(struct ktest *t)
+{
+	static const u8 pos[] = { 0x40, 0xf8 };
+	static const u8 ids[] = { PCI_CAP_ID_PM, PCI_CAP_ID_MSIX };
+	struct pci_msix_info info;
+	struct fake_fn *f;
+
+	fake_reset();
+	f = fake_dev(0, 3, 0);
+	set_bar(f, 0, 0xfe800000, 0x20000);
+	set_caps(f, pos, ids, 2);
+	put16(f->cfg + 0xf8 + PCI_MSIX_FLAGS, 0);
+	put32(f->cfg + 0xf8 + PCI_MSIX_TABLE, 0);
+	/* The PBA offset would be at 0x100: outside. */
+	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSIX), 0xf8);
+	KT_EXPECT_EQ(t, pci_msix_decode(&dev, &info), -1);
+}
+
 static void ids_match(struct ktest *t)
 {
 	static const struct pci_device_id ids[] = {
@@ -809,6 +828,7 @@ static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(bar_addresses_are_checked),
 	KTEST_CASE(msix_capability_decodes),
 	KTEST_CASE(msix_capability_checked_against_bars),
+	KTEST_CASE(msix_capability_must_fit_config_space),
 	KTEST_CASE(ids_match),
 	KTEST_CASE(intx_routes_by_line_register),
 	KTEST_CASE(intx_routes_on_q35),
