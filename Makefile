@@ -239,7 +239,8 @@ bench: deps
 .PHONY: clean mrproper
 clean:
 	$(Q)rm -rf $(objtree)/arch $(objtree)/kernel $(objtree)/mm $(objtree)/lib \
-		$(objtree)/drivers $(objtree)/apps $(objtree)/tests $(IMAGE) $(IMAGE).*
+		$(objtree)/drivers $(objtree)/net $(objtree)/apps $(objtree)/tests \
+		$(objtree)/fuzz $(IMAGE) $(IMAGE).*
 mrproper:
 	$(Q)rm -rf $(objtree)
 

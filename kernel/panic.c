@@ -21,7 +21,8 @@ void panic(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	console_printf("PANIC: %s\n", buf);
-	show_backtrace((unsigned long)__builtin_frame_address(0),
+	/* From the caller's frame: panic's own would be listed twice. */
+	show_backtrace(*(unsigned long *)__builtin_frame_address(0),
 		       (unsigned long)__builtin_return_address(0));
 	kernel_exit(EXIT_PANIC);
 }

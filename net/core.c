@@ -3,10 +3,10 @@
  * The netdev registry and the stack's core: interface configuration,
  * routing, polling, the clock and the counters.
  *
- * netdev_receive() and netdev_transmit() keep a device's rx/tx frame and
- * drop counts, so that every driver counts them the same way; drivers
- * count only what happens before (frames they discard themselves) and
- * their notifications and interrupts.
+ * A device's counters are its driver's (frames moved, frames it dropped,
+ * notifications, interrupts); the registry adds only the frames it turns
+ * away itself: rx_dropped for a frame no stack takes, tx_dropped for one
+ * it refuses before the driver sees it.
  */
 #include <pvkit/string.h>
 #include "net_priv.h"
@@ -94,12 +94,7 @@ int netdev_transmit(struct netdev *dev, const void *frame, size_t len)
 		dev->stats.tx_dropped++;
 		return -1;
 	}
-	if (dev->ops->transmit(dev, frame, len)) {
-		dev->stats.tx_dropped++;
-		return -1;
-	}
-	dev->stats.tx_frames++;
-	return 0;
+	return dev->ops->transmit(dev, frame, len);
 }
 
 void netdev_poll(struct netdev *dev)
@@ -110,7 +105,6 @@ void netdev_poll(struct netdev *dev)
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
-	dev->stats.rx_frames++;
 	if (dev->rx)
 		dev->rx(dev, frame, len);
 	else

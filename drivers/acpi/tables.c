@@ -505,7 +505,10 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 	if (map_sdt(map, phys, &root))
 		return -1;
 	if (!sdt_is(&root, sig)) {
-		pr_warn("%s at %#llx has the wrong signature\n", sig, phys);
+		char found[5];
+
+		copy_id(found, root.p + SDT_SIG, 4);
+		pr_warn("%s at %#llx has the wrong signature \"%s\"\n", sig, phys, found);
 		return -1;
 	}
 	n = (root.len - SDT_HDR_LEN) / entry_len;

@@ -231,14 +231,15 @@ static struct intx_line *intx_line_of(int irq)
 	return NULL;
 }
 
-static struct intx_line *intx_line_new(int irq, const char *name)
+/* Named for the PCI layer: the first function's name may go away first. */
+static struct intx_line *intx_line_new(int irq)
 {
 	for (unsigned int i = 0; i < MAX_INTX_LINES; i++) {
 		struct intx_line *l = &intx_lines[i];
 
 		if (l->actions)
 			continue;
-		if (request_irq(irq, intx_dispatch, l, name))
+		if (request_irq(irq, intx_dispatch, l, "pci-intx"))
 			return NULL;
 		l->irq = irq;
 		return l;
@@ -247,14 +248,14 @@ static struct intx_line *intx_line_new(int irq, const char *name)
 }
 
 /* Interrupts off: the chain is walked from the handler. */
-static int intx_add(struct intx_action *a, const char *name)
+static int intx_add(struct intx_action *a)
 {
 	int irq = a->dev->intx_irq;
 	struct intx_line *l = intx_line_of(irq);
 	struct intx_action **p;
 
 	if (!l)
-		l = intx_line_new(irq, name);
+		l = intx_line_new(irq);
 	if (!l)
 		return -1;
 	for (p = &l->actions; *p; p = &(*p)->next) {
@@ -282,7 +283,7 @@ int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
 	a->handler = handler;
 	a->data = data;
 	flags = local_irq_save();
-	err = intx_add(a, name);
+	err = intx_add(a);
 	local_irq_restore(flags);
 	if (err) {
 		kfree(a);

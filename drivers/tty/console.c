@@ -8,4 +8,7 @@ void early_console_init(void)
 #ifdef CONFIG_SERIAL_8250
 	serial8250_early_init();
 #endif
+#ifdef CONFIG_XEN
+	xen_early_console_init();
+#endif
 }

@@ -17,5 +17,6 @@ void console_write(const char *s, size_t n);
 void early_console_init(void);
 
 void serial8250_early_init(void);
+void xen_early_console_init(void);
 
 #endif

@@ -114,7 +114,7 @@ enum net_drop_reason {
 	NET_DROP_ETH_NOT_OURS,		/* unicast to another MAC, multicast */
 	NET_DROP_ETH_TYPE,		/* neither IPv4 nor ARP */
 	NET_DROP_ARP_SHORT,
-	NET_DROP_ARP_FORMAT,		/* not Ethernet/IPv4, unknown op, bad sender */
+	NET_DROP_ARP_FORMAT,		/* not Ethernet/IPv4, unknown op, multicast sender */
 	NET_DROP_ARP_NOT_OURS,		/* asks for another address */
 	NET_DROP_IP_SHORT,		/* shorter than an IPv4 header */
 	NET_DROP_IP_VERSION,
@@ -146,7 +146,10 @@ struct net_proto_stats {
 };
 
 struct net_stats {
-	/* rx: taken in (passed validation); tx: handed to a device. */
+	/*
+	 * rx: taken in, having passed validation; tx: handed to the
+	 * device or waiting for an ARP answer (then dropped, counted).
+	 */
 	struct net_proto_stats arp, ipv4, icmp, udp;
 	unsigned long echo_replies;
 	unsigned long drops[NET_DROP_MAX];

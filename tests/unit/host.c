@@ -58,7 +58,14 @@ void panic(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	int failed = ktest_run(argc > 1 ? argv[1] : NULL);
+	int failed;
+
+	/*
+	 * Whole lines only: the runner reads stdout and stderr (the log) as
+	 * one stream, and a block-buffered stdout would split KTAP lines.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	failed = ktest_run(argc > 1 ? argv[1] : NULL);
 
 	fflush(stdout);
 	return failed ? 1 : 0;

@@ -4,6 +4,7 @@
 
 #include <pvkit/bootinfo.h>
 
+void pvh_early(u32 start_info_phys);
 void pvh_parse(struct boot_info *bi, u32 start_info_phys);
 void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys);
 u64 x86_find_rsdp_bios(void);

@@ -8,11 +8,27 @@
 #include <pvkit/bootinfo.h>
 #include <asm/page.h>
 #include <xen/interface/arch-x86/hvm/start_info.h>
+#include <xen/xen.h>
 #include "boot.h"
 
 static const char *pvh_string(u64 paddr)
 {
 	return paddr ? phys_to_virt(paddr) : "";
+}
+
+/*
+ * Before the console: whether we are Xen's initial domain decides where
+ * the console is (Xen owns the UART then).
+ */
+void pvh_early(u32 start_info_phys)
+{
+	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
+
+#ifdef CONFIG_XEN
+	if (si->magic == XEN_HVM_START_MAGIC_VALUE)
+		xen_start_flags = si->flags;
+#endif
+	(void)si;
 }
 
 void pvh_parse(struct boot_info *bi, u32 start_info_phys)
@@ -33,11 +49,19 @@ void pvh_parse(struct boot_info *bi, u32 start_info_phys)
 		bootinfo_add_module(bi, mod[i].paddr, mod[i].size,
 				    pvh_string(mod[i].cmdline_paddr));
 
-	if (si->version < 1 || !si->memmap_entries)
+	if (si->version >= 1 && si->memmap_entries) {
+		mm = phys_to_virt(si->memmap_paddr);
+		for (u32 i = 0; i < si->memmap_entries; i++)
+			bootinfo_add_mem(bi, mm[i].addr, mm[i].size, mm[i].type);
+	}
+#ifdef CONFIG_XEN
+	/* Xen gives its initial domain version 0: ask it for the map. */
+	if (!bi->nr_mem && xen_cpuid_base())
+		xen_fill_memory_map(bi);
+#endif
+	if (!bi->nr_mem)
 		panic("PVH: start info version %u gives no memory map", si->version);
-	mm = phys_to_virt(si->memmap_paddr);
-	for (u32 i = 0; i < si->memmap_entries; i++)
-		bootinfo_add_mem(bi, mm[i].addr, mm[i].size, mm[i].type);
 
 	bi->rsdp = si->rsdp_paddr ? si->rsdp_paddr : x86_find_rsdp_bios();
+
 }

@@ -59,6 +59,10 @@ void x86_64_start_kernel(void)
 	struct boot_info *bi = &boot_info;
 
 	/* A console and the IDT first, so that a bad loader is reported. */
+#ifdef CONFIG_PVH
+	if (boot_entry == BOOT_ENTRY_PVH)
+		pvh_early(boot_info_phys);
+#endif
 	early_console_init();
 	trap_init();
 	bi->entry_tsc = boot_entry_tsc;

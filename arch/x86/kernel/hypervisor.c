@@ -34,9 +34,12 @@ const struct hypervisor_x86 x86_hyper_kvm = {
 #endif
 };
 
-static const struct hypervisor_x86 x86_hyper_xen = {
+#if !defined(CONFIG_XEN) || defined(__HOST_TEST__)
+/* Recognised, with the native ops, when the Xen backend is not built. */
+const struct hypervisor_x86 x86_hyper_xen = {
 	.name = "xen", .signature = "XenVMMXenVMM", .priority = 100,
 };
+#endif
 static const struct hypervisor_x86 x86_hyper_hyperv = {
 	.name = "hyperv", .signature = "Microsoft Hv", .priority = 40,
 };

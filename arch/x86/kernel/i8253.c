@@ -100,12 +100,15 @@ static bool counts(u64 (*read)(void))
 	return false;
 }
 
+static bool pit_present;
+
 void pit_early_init(void)
 {
 	outb(0x34, PIT_CMD);		/* channel 0, lo/hi byte, mode 2 */
 	outb(0, PIT_CH0);
 	outb(0, PIT_CH0);
-	if (counts(pit_ch0_count))
+	pit_present = counts(pit_ch0_count);
+	if (pit_present)
 		tsc_set_reference(&pit_ref);
 }
 
@@ -123,7 +126,8 @@ void pit_init(void)
 	if (counts(pit_ch2_count))
 		clocksource_register(&pit_cs);
 
-	if (request_irq(0, pit_interrupt, NULL, "pit"))
+	/* A PVH guest has no PIT: nothing would ever interrupt. */
+	if (!pit_present || request_irq(0, pit_interrupt, NULL, "pit"))
 		return;
 	pit_mult = ((u64)PIT_HZ << 32) / NSEC_PER_SEC;
 	pit_ce.min_delta_ns = 4 * NSEC_PER_SEC / PIT_HZ;

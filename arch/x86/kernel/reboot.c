@@ -7,6 +7,7 @@
  * the host what happened.
  */
 #include <pvkit/kernel.h>
+#include <asm/hypervisor.h>
 #include <asm/io.h>
 #include <asm/paravirt.h>
 
@@ -14,6 +15,8 @@
 
 void machine_exit(int status)
 {
+	if (x86_hyper.hv->machine_exit)
+		x86_hyper.hv->machine_exit(status);
 	outl(status, DEBUG_EXIT_PORT);
 	local_irq_disable();
 	for (;;)

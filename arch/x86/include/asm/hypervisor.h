@@ -20,6 +20,8 @@ struct hypervisor_x86 {
 	int priority;
 	/* Installs the backend's pv_ops; NULL: the native ops stay. */
 	void (*init_platform)(void);
+	/* Hands the exit status over, if it has its own way; may return. */
+	void (*machine_exit)(int status);
 };
 
 /* A CPUID provider: the real instruction in the kernel, tables in tests. */
@@ -40,6 +42,7 @@ const struct hypervisor_x86 *hypervisor_by_name(const char *name);
 
 extern const struct hypervisor_x86 x86_hyper_native;
 extern const struct hypervisor_x86 x86_hyper_kvm;
+extern const struct hypervisor_x86 x86_hyper_xen;
 
 /* The backend chosen at boot and the leaf base it answered at. */
 extern struct hypervisor_match x86_hyper;

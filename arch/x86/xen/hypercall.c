@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Finding Xen, and the instruction its hypercalls take here. */
+#include <pvkit/kernel.h>
+#include <pvkit/string.h>
+#include <asm/processor.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include <xen/interface/errno.h>
+
+bool xen_hypercall_amd;
+static bool ready;
+u32 xen_start_flags;
+
+/* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
+u32 xen_cpuid_base(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(1, &r);
+	if (!(r.ecx & (1U << 31)))
+		return 0;
+	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
+		char sig[12];
+
+		cpuid(base, &r);
+		if (r.eax < base || r.eax >= base + 0x100)
+			break;
+		memcpy(sig, &r.ebx, 4);
+		memcpy(sig + 4, &r.ecx, 4);
+		memcpy(sig + 8, &r.edx, 4);
+		if (!memcmp(sig, "XenVMMXenVMM", 12))
+			return base;
+	}
+	return 0;
+}
+
+void xen_init_hypercalls(void)
+{
+	struct cpuid_regs r;
+	char vendor[12];
+
+	cpuid(0, &r);
+	memcpy(vendor, &r.ebx, 4);
+	memcpy(vendor + 4, &r.edx, 4);
+	memcpy(vendor + 8, &r.ecx, 4);
+	xen_hypercall_amd = !memcmp(vendor, "AuthenticAMD", 12) ||
+			    !memcmp(vendor, "HygonGenuine", 12);
+	ready = true;
+}
+
+bool xen_hypercalls_ready(void)
+{
+	return ready;
+}
+
+const char *xen_strerror(long err)
+{
+	switch (-err) {
+	case 0: return "success";
+	case XEN_EPERM: return "not permitted";
+	case XEN_ENOENT: return "no such entry";
+	case XEN_ENOMEM: return "out of memory";
+	case XEN_EFAULT: return "bad address";
+	case XEN_EINVAL: return "invalid argument";
+	case XEN_ENOSYS: return "no such hypercall";
+	case XEN_EBUSY: return "busy";
+	case XEN_EEXIST: return "already exists";
+	case XEN_ENODEV: return "no such device";
+	case XEN_EAGAIN: return "try again";
+	case XEN_EOPNOTSUPP: return "not supported";
+	}
+	return "unknown error";
+}
