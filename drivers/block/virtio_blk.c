@@ -16,6 +16,7 @@
 
 #define VBLK_QUEUE_SIZE		256
 #define VBLK_MAX_SECTORS	1024	/* 512 KiB per request */
+#define VBLK_MAX_QUEUES		4
 
 struct vblk_slot {
 	struct virtio_blk_outhdr hdr;
@@ -24,15 +25,22 @@ struct vblk_slot {
 	struct blk_request *req;
 	u32 data_len;
 	bool in_use;
+	u8 queue;
 };
 
 struct vblk {
 	struct blkdev blk;
 	struct virtio_device *vdev;
-	struct virtqueue *vq;
+	/*
+	 * With VIRTIO_BLK_F_MQ, requests are spread over the queues in
+	 * turn; one vCPU gains nothing from a queue per CPU, but the device
+	 * gets to work on several rings.
+	 */
+	struct virtqueue *vqs[VBLK_MAX_QUEUES];
+	unsigned int nr_queues, next_queue;
+	bool queued[VBLK_MAX_QUEUES];	/* added since the last kick */
 	struct vblk_slot *slots;
 	unsigned int nr_slots;
-	bool queued;			/* added since the last kick */
 };
 
 static struct vblk *to_vblk(struct blkdev *dev)
@@ -117,12 +125,14 @@ static int vblk_submit(struct blkdev *dev, struct blk_request *req)
 	s->data_len = req->op == BLK_GET_ID ? VIRTIO_BLK_ID_BYTES :
 		      req->nr_sectors * SECTOR_SIZE;
 	n = build(s, req, bufs, &out);
-	if (virtqueue_add(vb->vq, bufs, out, n - out, s)) {
+	s->queue = vb->next_queue;
+	if (virtqueue_add(vb->vqs[s->queue], bufs, out, n - out, s)) {
 		s->in_use = false;
 		err = vb->vdev->broken ? BLK_EBROKEN : BLK_EBUSY;
 		goto out;
 	}
-	vb->queued = true;
+	vb->queued[s->queue] = true;
+	vb->next_queue = (vb->next_queue + 1) % vb->nr_queues;
 	err = 0;
 out:
 	local_irq_restore(flags);
@@ -134,12 +144,14 @@ static void vblk_kick(struct blkdev *dev)
 	struct vblk *vb = to_vblk(dev);
 	unsigned long flags = local_irq_save();
 
-	if (vb->queued) {
-		u64 before = vb->vq->stats.notifications;
+	for (unsigned int q = 0; q < vb->nr_queues; q++) {
+		u64 before = vb->vqs[q]->stats.notifications;
 
-		virtqueue_kick(vb->vq);
-		dev->stats.notifications += vb->vq->stats.notifications - before;
-		vb->queued = false;
+		if (!vb->queued[q])
+			continue;
+		virtqueue_kick(vb->vqs[q]);
+		dev->stats.notifications += vb->vqs[q]->stats.notifications - before;
+		vb->queued[q] = false;
 	}
 	local_irq_restore(flags);
 }
@@ -177,16 +189,22 @@ static void finish(struct vblk_slot *s, int status)
 		req->done(req);
 }
 
-static void vblk_complete(struct vblk *vb)
+static void vblk_complete_queue(struct vblk *vb, struct virtqueue *vq)
 {
 	struct vblk_slot *s;
 	u32 len;
 
 	do {
-		virtqueue_disable_cb(vb->vq);
-		while ((s = virtqueue_get_buf(vb->vq, &len)))
+		virtqueue_disable_cb(vq);
+		while ((s = virtqueue_get_buf(vq, &len)))
 			finish(s, status_of(vb, s, len));
-	} while (!virtqueue_enable_cb(vb->vq) && !vb->vdev->broken);
+	} while (!virtqueue_enable_cb(vq) && !vb->vdev->broken);
+}
+
+static void vblk_complete(struct vblk *vb)
+{
+	for (unsigned int q = 0; q < vb->nr_queues; q++)
+		vblk_complete_queue(vb, vb->vqs[q]);
 }
 
 /* After the device was shut off, nothing will complete: fail what is in flight. */
@@ -203,7 +221,7 @@ static void vblk_done(struct virtqueue *vq)
 	struct vblk *vb = vq->vdev->priv;
 
 	vb->blk.stats.interrupts++;
-	vblk_complete(vb);
+	vblk_complete_queue(vb, vq);
 	if (vb->vdev->broken)
 		fail_in_flight(vb);
 }
@@ -256,19 +274,42 @@ static void vblk_read_config(struct vblk *vb)
 	vb->blk.has_write_zeroes = virtio_has_feature(vdev, VIRTIO_BLK_F_WRITE_ZEROES);
 }
 
+static const char *const queue_names[VBLK_MAX_QUEUES] = {
+	"requests0", "requests1", "requests2", "requests3",
+};
+
+static unsigned int vblk_nr_queues(struct virtio_device *vdev)
+{
+	u16 n = 1;
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_MQ))
+		virtio_cread(vdev, offsetof(struct virtio_blk_config, num_queues), &n, 2);
+	return min(max(n, (u16)1), (u16)VBLK_MAX_QUEUES);
+}
+
 static int vblk_probe(struct virtio_device *vdev)
 {
 	struct vblk *vb = kzalloc(sizeof(*vb));
+	unsigned int depth = 0;
 
 	if (!vb)
 		return -1;
 	vb->vdev = vdev;
 	vdev->priv = vb;
-	vb->vq = virtio_find_vq(vdev, 0, VBLK_QUEUE_SIZE, vblk_done, "requests");
-	if (!vb->vq)
-		return -1;
-	/* Without indirect descriptors a request takes up to three slots. */
-	vb->nr_slots = vb->vq->indirect ? vb->vq->num : vb->vq->num / 3;
+	vb->nr_queues = vblk_nr_queues(vdev);
+	for (unsigned int q = 0; q < vb->nr_queues; q++) {
+		struct virtqueue *vq = virtio_find_vq(vdev, q, VBLK_QUEUE_SIZE, vblk_done,
+						      queue_names[q]);
+
+		if (!vq)
+			return -1;
+		vb->vqs[q] = vq;
+		/* Without indirect descriptors a request takes up to three slots. */
+		depth += vq->indirect ? vq->num : vq->num / 3;
+	}
+	/* Round robin fills the queues evenly: no more in flight than the smallest takes. */
+	vb->nr_slots = min(depth, (vb->vqs[0]->indirect ? vb->vqs[0]->num : vb->vqs[0]->num / 3) *
+			   vb->nr_queues);
 	vb->slots = kzalloc(vb->nr_slots * sizeof(*vb->slots));
 	if (!vb->slots)
 		return -1;
@@ -280,6 +321,8 @@ static int vblk_probe(struct virtio_device *vdev)
 	vb->blk.driver_data = vb;
 	blkdev_name(vb->blk.name, sizeof(vb->blk.name), "vd");
 	blkdev_register(&vb->blk);
+	if (vb->nr_queues > 1)
+		pr_info("%s: %u request queues\n", vb->blk.name, vb->nr_queues);
 	return 0;
 }
 
@@ -289,7 +332,7 @@ static const struct virtio_driver virtio_blk_driver = {
 	.features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
 		    (1ULL << VIRTIO_BLK_F_RO) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
 		    (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_DISCARD) |
-		    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES),
+		    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | (1ULL << VIRTIO_BLK_F_MQ),
 	.probe = vblk_probe,
 };
 DEFINE_VIRTIO_DRIVER(virtio_blk_driver);
