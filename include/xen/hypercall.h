@@ -14,6 +14,10 @@
 #include <xen/interface/sched.h>
 #include <xen/interface/version.h>
 #include <xen/interface/memory.h>
+#include <xen/interface/vcpu.h>
+#include <xen/interface/event_channel.h>
+#include <xen/interface/hvm/hvm_op.h>
+#include <xen/interface/hvm/params.h>
 
 /* Set once at detection: AMD and Hygon CPUs take vmmcall. */
 extern bool xen_hypercall_amd;
@@ -52,6 +56,21 @@ static inline long HYPERVISOR_sched_op(int cmd, void *arg)
 static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 {
 	return xen_hypercall3(__HYPERVISOR_memory_op, cmd, (unsigned long)arg, 0);
+}
+
+static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg);
+}
+
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0);
+}
+
+static inline long HYPERVISOR_hvm_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0);
 }
 
 /* A readable name for a hypercall's negative errno. */

@@ -18,6 +18,10 @@ struct boot_info;
 /* The memory map from Xen, for a PVH start info without one. */
 int xen_fill_memory_map(struct boot_info *bi);
 
+struct vcpu_info;
+void xen_time_init(struct vcpu_info *vi);
+extern struct shared_info *xen_shared_info;
+
 /* From the PVH start info: SIF_* flags (SIF_INITDOMAIN for dom0). */
 extern u32 xen_start_flags;
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Xen backend: what runs when CPUID names Xen.  So far the
- * hypercall layer, the version, the console (drivers/tty/hvc_xen.c) and
- * the way out: a domU asks Xen to shut it down; the initial domain, which
+ * The Xen backend for PVH (and HVM): hypercalls, shared_info mapped with
+ * XENMEM_add_to_physmap, vcpu_info registered with VCPUOP, the event
+ * upcall on a vector, Xen time; the console is drivers/tty/hvc_xen.c.
+ * The way out: a domU asks Xen to shut it down; the initial domain, which
  * would only stop Xen's machine, leaves through the debug-exit port.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/mm.h>
 #include <asm/hypervisor.h>
+#include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
+#include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 
@@ -35,10 +39,54 @@ static void xen_tsc_khz(void)
 		tsc_set_khz(r.ecx, "Xen CPUID leaf 3");
 }
 
+static struct vcpu_info vcpu0_info __aligned(64);
+struct shared_info *xen_shared_info;
+
+/* shared_info replaces the page we give it in our physical address space. */
+static int map_shared_info(void)
+{
+	void *page = alloc_pages(1);
+	struct xen_add_to_physmap xatp = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_shared_info,
+		.idx = 0,
+	};
+	long err;
+
+	if (!page)
+		return -1;
+	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
+	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
+	if (err) {
+		pr_err("xen: mapping shared_info: %s\n", xen_strerror(err));
+		return -1;
+	}
+	xen_shared_info = page;
+	return 0;
+}
+
+/* Our own vcpu_info, not the fixed slot in shared_info (which stops at 32 vCPUs). */
+static struct vcpu_info *register_vcpu_info(void)
+{
+	struct vcpu_register_vcpu_info info = {
+		.mfn = virt_to_phys(&vcpu0_info) >> PAGE_SHIFT,
+		.offset = virt_to_phys(&vcpu0_info) & (PAGE_SIZE - 1),
+	};
+	long err = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &info);
+
+	if (err) {
+		pr_warn("xen: VCPUOP_register_vcpu_info: %s; using shared_info's slot\n",
+			xen_strerror(err));
+		return &xen_shared_info->vcpu_info[0];
+	}
+	return &vcpu0_info;
+}
+
 static void xen_init_platform(void)
 {
 	long ver;
 	char extra[XEN_EXTRAVERSION_LEN] = "";
+	struct vcpu_info *vcpu;
 
 	if (!xen_hypercalls_ready())
 		xen_init_hypercalls();
@@ -49,6 +97,11 @@ static void xen_init_platform(void)
 		ver & 0xffff, extra, xen_initial_domain() ? "initial domain" : "guest",
 		xen_hypercall_amd ? "vmmcall" : "vmcall");
 	xen_tsc_khz();
+	if (map_shared_info())
+		return;
+	vcpu = register_vcpu_info();
+	xen_events_init(xen_shared_info, vcpu);
+	xen_time_init(vcpu);
 }
 
 const struct hypervisor_x86 x86_hyper_xen = {

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen time: the pvclock record in vcpu_info as the clocksource (Xen's
+ * system time, nanoseconds), and the single-shot timer (VCPUOP) with
+ * VIRQ_TIMER as the clock event device.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/time.h>
+#include <asm/pvclock.h>
+#include <asm/tsc.h>
+#include <xen/events.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+
+static struct vcpu_info *vi;
+
+static u64 xen_clock_read(struct clocksource *cs)
+{
+	return pvclock_read(&vi->time, NULL);
+}
+
+static struct clocksource xen_cs = {
+	.name = "xen",
+	.rating = 400,
+	.read = xen_clock_read,
+	.mask = ~0ULL,
+	.freq_hz = NSEC_PER_SEC,
+};
+
+/* The timeout is absolute Xen system time, the clocksource's own count. */
+static int xen_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	struct vcpu_set_singleshot_timer t = {
+		.timeout_abs_ns = pvclock_read(&vi->time, NULL) + delta_ns,
+	};
+
+	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t) ? -1 : 0;
+}
+
+static struct clock_event_device xen_ce = {
+	.name = "xen",
+	.rating = 300,
+	.features = CLOCK_EVT_ONESHOT,
+	.min_delta_ns = 1000,
+	.max_delta_ns = 10 * NSEC_PER_SEC,
+	.set_next_event = xen_next_event,
+};
+
+static void xen_timer_event(evtchn_port_t port, void *data)
+{
+	if (xen_ce.event_handler)
+		xen_ce.event_handler(&xen_ce);
+}
+
+void xen_time_init(struct vcpu_info *v)
+{
+	vi = v;
+	/* The scale factors Xen publishes give the TSC frequency too. */
+	tsc_set_khz(pvclock_tsc_khz(&vi->time), "Xen pvclock");
+	clocksource_register(&xen_cs);
+	if (!xen_events_ready())
+		return;
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+	if (bind_virq(VIRQ_TIMER, xen_timer_event, NULL) < 0)
+		return;
+	clockevent_register(&xen_ce);
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event channels, 2-level ABI (Xen's public xen.h, "event channels"):
+ * shared_info holds a pending and a mask bit per port, vcpu_info a
+ * selector word saying which words of pending bits to look at, and
+ * evtchn_upcall_pending.  The upcall clears the selector, then walks
+ * the words it named; a handler runs with its port's pending bit cleared.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
+#include <xen/events.h>
+#include <xen/hypercall.h>
+#include <asm/irq_vectors.h>
+
+#define NR_PORTS	(sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
+#define MAX_HANDLED	1024		/* ports with handlers */
+
+struct port_handler {
+	evtchn_handler_t fn;
+	void *data;
+	unsigned long count;
+};
+
+static struct shared_info *shared;
+static struct vcpu_info *vcpu;
+static struct port_handler handlers[MAX_HANDLED];
+static unsigned long stray_events;
+
+bool xen_events_ready(void)
+{
+	return shared != NULL;
+}
+
+static void set_bit_atomic(xen_ulong_t *w, unsigned int bit)
+{
+	__atomic_or_fetch(w, 1UL << bit, __ATOMIC_SEQ_CST);
+}
+
+static bool test_and_clear_bit_atomic(xen_ulong_t *w, unsigned int bit)
+{
+	return __atomic_fetch_and(w, ~(1UL << bit), __ATOMIC_SEQ_CST) & (1UL << bit);
+}
+
+#define WORD_BITS	(sizeof(xen_ulong_t) * 8)
+
+void evtchn_mask(evtchn_port_t port)
+{
+	if (port < NR_PORTS)
+		set_bit_atomic(&shared->evtchn_mask[port / WORD_BITS], port % WORD_BITS);
+}
+
+/* Xen re-raises an event that came while masked when asked to unmask. */
+void evtchn_unmask(evtchn_port_t port)
+{
+	struct evtchn_unmask op = { .port = port };
+
+	if (port < NR_PORTS)
+		HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &op);
+}
+
+bool evtchn_is_pending(evtchn_port_t port)
+{
+	return port < NR_PORTS &&
+	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
+}
+
+unsigned long evtchn_count(evtchn_port_t port)
+{
+	return port < MAX_HANDLED ? handlers[port].count : 0;
+}
+
+int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t fn, void *data)
+{
+	if (port >= MAX_HANDLED)
+		return -1;
+	handlers[port] = (struct port_handler){ fn, data, 0 };
+	evtchn_unmask(port);
+	return 0;
+}
+
+int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
+{
+	struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
+	long err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
+
+	if (err) {
+		pr_err("xen: bind VIRQ %u: %s\n", virq, xen_strerror(err));
+		return -1;
+	}
+	return evtchn_bind_handler(op.port, fn, data) ? -1 : (int)op.port;
+}
+
+int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
+{
+	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+	long err = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+	if (err) {
+		pr_err("xen: alloc unbound port: %s\n", xen_strerror(err));
+		return -1;
+	}
+	return evtchn_bind_handler(op.port, fn, data) ? -1 : (int)op.port;
+}
+
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+			    evtchn_handler_t fn, void *data)
+{
+	struct evtchn_bind_interdomain op = {
+		.remote_dom = remote, .remote_port = remote_port,
+	};
+	long err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &op);
+
+	if (err) {
+		pr_err("xen: bind to port %u of domain %u: %s\n", remote_port, remote,
+		       xen_strerror(err));
+		return -1;
+	}
+	return evtchn_bind_handler(op.local_port, fn, data) ? -1 : (int)op.local_port;
+}
+
+void evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_close op = { .port = port };
+
+	evtchn_mask(port);
+	HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
+	if (port < MAX_HANDLED)
+		handlers[port].fn = NULL;
+}
+
+void evtchn_notify(evtchn_port_t port)
+{
+	struct evtchn_send op = { .port = port };
+
+	HYPERVISOR_event_channel_op(EVTCHNOP_send, &op);
+}
+
+static void dispatch(evtchn_port_t port)
+{
+	struct port_handler *h = port < MAX_HANDLED ? &handlers[port] : NULL;
+
+	if (!h || !h->fn) {
+		/* A port nobody handles: keep it quiet from now on. */
+		if (!stray_events++)
+			pr_warn("xen: event on unhandled port %u, masked\n", port);
+		evtchn_mask(port);
+		return;
+	}
+	h->count++;
+	h->fn(port, h->data);
+}
+
+/* The upcall: everything pending and unmasked, word by word. */
+static void xen_upcall(void *unused)
+{
+	do {
+		xen_ulong_t sel;
+
+		WRITE_ONCE(vcpu->evtchn_upcall_pending, 0);
+		sel = __atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+		while (sel) {
+			unsigned int w = __builtin_ctzl(sel);
+			xen_ulong_t bits;
+
+			sel &= sel - 1;
+			bits = READ_ONCE(shared->evtchn_pending[w]) &
+			       ~READ_ONCE(shared->evtchn_mask[w]);
+			while (bits) {
+				unsigned int b = __builtin_ctzl(bits);
+				evtchn_port_t port = w * WORD_BITS + b;
+
+				bits &= bits - 1;
+				if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b))
+					dispatch(port);
+			}
+		}
+	} while (READ_ONCE(vcpu->evtchn_upcall_pending));
+}
+
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
+{
+	struct xen_hvm_param p = {
+		.domid = DOMID_SELF,
+		.index = HVM_PARAM_CALLBACK_IRQ,
+		.value = (2ULL << 56) | HYPERVISOR_CALLBACK_VECTOR,	/* type: vector */
+	};
+	long err;
+
+	/* Everything masked until someone binds a handler to it. */
+	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
+		si->evtchn_mask[i] = ~(xen_ulong_t)0;
+	shared = si;
+	vcpu = vi;
+	if (irq_set_vector(HYPERVISOR_CALLBACK_VECTOR, xen_upcall, NULL, "xen-upcall") < 0) {
+		pr_err("xen: upcall vector taken\n");
+		return;
+	}
+	err = HYPERVISOR_hvm_op(HVMOP_set_param, &p);
+	if (err) {
+		pr_err("xen: HVM_PARAM_CALLBACK_IRQ: %s\n", xen_strerror(err));
+		shared = NULL;
+		return;
+	}
+	WRITE_ONCE(vi->evtchn_upcall_mask, 0);
+}

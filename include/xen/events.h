@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Xen event channels, 2-level ABI: ports with handlers, masking,
+ * notification.  The upcall arrives on a vector of its own
+ * (HVM_PARAM_CALLBACK_IRQ, for PVH and HVM).
+ */
+#ifndef _XEN_EVENTS_H
+#define _XEN_EVENTS_H
+
+#include <pvkit/types.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/event_channel.h>
+
+typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
+
+/* Binds a virtual IRQ (VIRQ_TIMER, ...) of vCPU 0; the port, or -1. */
+int bind_virq(unsigned int virq, evtchn_handler_t handler, void *data);
+/* An unbound port another domain (or this one) can connect to; -1 on error. */
+int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data);
+/* Connects to remote_port of domain remote; the local port, or -1. */
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+			    evtchn_handler_t handler, void *data);
+int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t handler, void *data);
+void evtchn_close(evtchn_port_t port);
+void evtchn_notify(evtchn_port_t port);
+void evtchn_mask(evtchn_port_t port);
+void evtchn_unmask(evtchn_port_t port);
+bool evtchn_is_pending(evtchn_port_t port);
+unsigned long evtchn_count(evtchn_port_t port);
+
+/* Set up by the Xen backend once shared_info and vcpu_info are mapped. */
+struct shared_info;
+struct vcpu_info;
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi);
+bool xen_events_ready(void);
+
+#endif
