@@ -18,6 +18,7 @@
 #include <xen/interface/event_channel.h>
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
+#include <xen/interface/grant_table.h>
 
 /* Set once at detection: AMD and Hygon CPUs take vmmcall. */
 extern bool xen_hypercall_amd;
@@ -71,6 +72,12 @@ static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
 static inline long HYPERVISOR_hvm_op(int cmd, void *arg)
 {
 	return xen_hypercall3(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0);
+}
+
+static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop,
+					     unsigned int count)
+{
+	return xen_hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
 }
 
 /* A readable name for a hypercall's negative errno. */

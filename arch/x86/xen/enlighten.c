@@ -13,6 +13,7 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
+#include <xen/grant_table.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 
@@ -102,6 +103,7 @@ static void xen_init_platform(void)
 	vcpu = register_vcpu_info();
 	xen_events_init(xen_shared_info, vcpu);
 	xen_time_init(vcpu);
+	gnttab_init();
 }
 
 const struct hypervisor_x86 x86_hyper_xen = {

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grant tables, v1 (Xen's public grant_table.h): the table's frames are
+ * placed in our physical address space with XENMEM_add_to_physmap
+ * (XENMAPSPACE_grant_table), as PVH and HVM guests do; entries are
+ * { flags, domid, frame }, and flags are written last, so the other side
+ * never sees a half-made grant.  References come from a free list kept
+ * in our own memory.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <xen/grant_table.h>
+#include <xen/hypercall.h>
+
+#define MAX_FRAMES	4
+#define PER_FRAME	(PAGE_SIZE / sizeof(struct grant_entry_v1))
+
+static struct grant_entry_v1 *table[MAX_FRAMES];
+static unsigned int nr_frames;
+static grant_ref_t *next_free;		/* free list, by reference */
+static grant_ref_t free_head;
+static unsigned int nr_free;
+
+#define END_OF_LIST	((grant_ref_t)~0U)
+
+bool gnttab_ready(void)
+{
+	return nr_frames != 0;
+}
+
+unsigned int gnttab_free_count(void)
+{
+	return nr_free;
+}
+
+static struct grant_entry_v1 *entry(grant_ref_t ref)
+{
+	return &table[ref / PER_FRAME][ref % PER_FRAME];
+}
+
+static int map_frame(unsigned int i)
+{
+	void *page = alloc_pages(1);
+	struct xen_add_to_physmap xatp = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_grant_table,
+		.idx = i,
+	};
+	long err;
+
+	if (!page)
+		return -1;
+	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
+	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
+	if (err) {
+		pr_err("xen: grant frame %u: %s\n", i, xen_strerror(err));
+		return -1;
+	}
+	table[i] = page;
+	return 0;
+}
+
+int gnttab_init(void)
+{
+	struct gnttab_query_size q = { .dom = DOMID_SELF };
+	unsigned int want;
+
+	if (HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1) || q.status != GNTST_okay) {
+		pr_err("xen: grant table size query failed\n");
+		return -1;
+	}
+	want = min(q.max_nr_frames, (u32)MAX_FRAMES);
+	while (nr_frames < want && !map_frame(nr_frames))
+		nr_frames++;
+	if (!nr_frames)
+		return -1;
+	next_free = kzalloc(nr_frames * PER_FRAME * sizeof(grant_ref_t));
+	if (!next_free) {
+		nr_frames = 0;
+		return -1;
+	}
+	/* The first references are Xen's and the toolstack's. */
+	free_head = END_OF_LIST;
+	for (grant_ref_t r = nr_frames * PER_FRAME; r-- > GNTTAB_NR_RESERVED_ENTRIES;) {
+		next_free[r] = free_head;
+		free_head = r;
+		nr_free++;
+	}
+	pr_info("xen: grant table v1, %u frames (%u references free)\n", nr_frames, nr_free);
+	return 0;
+}
+
+int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly)
+{
+	unsigned long flags = local_irq_save();
+	struct grant_entry_v1 *e;
+	grant_ref_t ref = free_head;
+
+	if (ref == END_OF_LIST || gfn > 0xffffffffULL) {
+		local_irq_restore(flags);
+		return -1;
+	}
+	free_head = next_free[ref];
+	nr_free--;
+	local_irq_restore(flags);
+	e = entry(ref);
+	e->domid = domid;
+	e->frame = gfn;
+	barrier();		/* x86 keeps stores in order; the compiler must too */
+	WRITE_ONCE(e->flags, GTF_permit_access | (readonly ? GTF_readonly : 0));
+	return ref;
+}
+
+bool gnttab_end_access(grant_ref_t ref)
+{
+	struct grant_entry_v1 *e;
+	unsigned long flags;
+	u16 old;
+
+	if (ref >= nr_frames * PER_FRAME || ref < GNTTAB_NR_RESERVED_ENTRIES)
+		return false;
+	e = entry(ref);
+	/* Clear the grant only if the other side is not using the frame right now. */
+	old = READ_ONCE(e->flags);
+	do {
+		if (old & (GTF_reading | GTF_writing))
+			return false;
+	} while (!__atomic_compare_exchange_n(&e->flags, &old, 0, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	flags = local_irq_save();
+	next_free[ref] = free_head;
+	free_head = ref;
+	nr_free++;
+	local_irq_restore(flags);
+	return true;
+}

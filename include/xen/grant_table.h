@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Grant tables, version 1: granting another domain access to one of our
+ * frames, and taking it back.
+ */
+#ifndef _XEN_GRANT_TABLE_H
+#define _XEN_GRANT_TABLE_H
+
+#include <pvkit/types.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/grant_table.h>
+
+int gnttab_init(void);
+bool gnttab_ready(void);
+/* A reference granting domid access to our frame gfn; -1 when none is free. */
+int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly);
+/*
+ * Withdraws a grant; false (and the grant stays) while the other domain
+ * still has the frame mapped or is copying: the caller must not reuse
+ * the frame then.
+ */
+bool gnttab_end_access(grant_ref_t ref);
+unsigned int gnttab_free_count(void);
+
+#endif
