@@ -94,6 +94,19 @@ static void rsdp_is_valid_when_present(struct ktest *t)
 	KT_EXPECT_EQ(t, sum, 0);
 }
 
+/* Nothing else ever touches this: what it holds is what the loader left. */
+static u8 untouched_bss[8192] __aligned(4096);
+
+static void loader_zeroed_bss(struct ktest *t)
+{
+	const volatile u8 *p = untouched_bss;
+	unsigned int nonzero = 0;
+
+	for (unsigned int i = 0; i < sizeof(untouched_bss); i++)
+		nonzero += p[i] != 0;
+	KT_EXPECT_EQ(t, nonzero, 0);
+}
+
 static const struct ktest_case bootinfo_cases[] = {
 	KTEST_CASE(memmap_is_sorted_and_disjoint),
 	KTEST_CASE(memmap_has_the_ram_we_run_in),
@@ -101,6 +114,7 @@ static const struct ktest_case bootinfo_cases[] = {
 	KTEST_CASE(cmdline_round_trips),
 	KTEST_CASE(cmdline_reparses_to_itself),
 	KTEST_CASE(rsdp_is_valid_when_present),
+	KTEST_CASE(loader_zeroed_bss),
 	{}
 };
 KTEST_SUITE(bootinfo, bootinfo_cases);
