@@ -20,6 +20,7 @@
 #include <pvkit/cmdline.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/sort.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/page.h>
@@ -146,20 +147,6 @@ static void drain(void)
 	}
 }
 
-static void shell_sort(u64 *v, unsigned int n)
-{
-	for (unsigned int gap = n / 2; gap; gap /= 2) {
-		for (unsigned int i = gap; i < n; i++) {
-			u64 x = v[i];
-			unsigned int j = i;
-
-			for (; j >= gap && v[j - gap] > x; j -= gap)
-				v[j] = v[j - gap];
-			v[j] = x;
-		}
-	}
-}
-
 static u64 pct_us(unsigned int p)
 {
 	unsigned int i = (u64)b->nr_lat * p / 100;
@@ -257,7 +244,7 @@ static int blkbench_main(void)
 	}
 	ns = t1 - t0;
 	iops = b->ios * NSEC_PER_SEC / ns;
-	shell_sort(b->lat, b->nr_lat);
+	sort_u64(b->lat, b->nr_lat);
 	console_printf("blkbench: %s %s%s bs=%u qd=%u: %llu IOPS, %llu.%02llu MB/s, "
 		       "latency us p50 %llu p99 %llu max %llu, "
 		       "notifications/req %llu.%03llu, interrupts/req %llu.%03llu (%s)\n",

@@ -11,6 +11,7 @@
 #include <pvkit/app.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/platform.h>
+#include <pvkit/sort.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/paravirt.h>
@@ -22,21 +23,9 @@
 
 static u64 samples[SAMPLES];
 
-static void sort(u64 *v, unsigned int n)
-{
-	for (unsigned int i = 1; i < n; i++) {
-		u64 x = v[i];
-		unsigned int j = i;
-
-		for (; j && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
 static u64 median(u64 *v, unsigned int n)
 {
-	sort(v, n);
+	sort_u64(v, n);
 	return v[n / 2];
 }
 

@@ -18,6 +18,7 @@
 #include <pvkit/mm.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
+#include <pvkit/sort.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -117,20 +118,6 @@ static void run_for(u64 ns)
 	}
 }
 
-static void sort(u64 *v, unsigned int n)
-{
-	for (unsigned int gap = n / 2; gap; gap /= 2) {
-		for (unsigned int i = gap; i < n; i++) {
-			u64 x = v[i];
-			unsigned int j = i;
-
-			for (; j >= gap && v[j - gap] > x; j -= gap)
-				v[j] = v[j - gap];
-			v[j] = x;
-		}
-	}
-}
-
 static u64 pct_us(unsigned int p)
 {
 	unsigned int i = (u64)nb->nr_rtt * p / 100;
@@ -184,7 +171,7 @@ static int netbench_main(void)
 		return EXIT_FAIL;
 	}
 	rate = nb->round_trips * NSEC_PER_SEC / ns;
-	sort(nb->rtt, nb->nr_rtt);
+	sort_u64(nb->rtt, nb->nr_rtt);
 	console_printf("netbench: %s udp size=%zu window=%u: %llu round trips/s, %llu.%02llu MB/s each way, "
 		       "rtt us p50 %llu p99 %llu, lost %lu, bad %lu, "
 		       "notifications/packet %lu.%03lu, interrupts/packet %lu.%03lu (%s)\n",

@@ -14,6 +14,7 @@
 #include <asm/page.h>
 #include <xen/grant_table.h>
 #include <xen/hypercall.h>
+#include <xen/xen.h>
 
 #define MAX_FRAMES	4
 #define PER_FRAME	(PAGE_SIZE / sizeof(struct grant_entry_v1))
@@ -43,24 +44,8 @@ static struct grant_entry_v1 *entry(grant_ref_t ref)
 
 static int map_frame(unsigned int i)
 {
-	void *page = alloc_pages(1);
-	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_grant_table,
-		.idx = i,
-	};
-	long err;
-
-	if (!page)
-		return -1;
-	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
-	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
-	if (err) {
-		pr_err("xen: grant frame %u: %s\n", i, xen_strerror(err));
-		return -1;
-	}
-	table[i] = page;
-	return 0;
+	table[i] = xen_map_frame(XENMAPSPACE_grant_table, i);
+	return table[i] ? 0 : -1;
 }
 
 int gnttab_init(void)

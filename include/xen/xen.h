@@ -18,6 +18,8 @@ struct boot_info;
 /* The memory map from Xen, for a PVH start info without one. */
 int xen_fill_memory_map(struct boot_info *bi);
 
+void *xen_map_frame(unsigned int space, unsigned long idx);
+
 struct vcpu_info;
 void xen_time_init(struct vcpu_info *vi);
 extern struct shared_info *xen_shared_info;

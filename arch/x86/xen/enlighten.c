@@ -43,27 +43,35 @@ static void xen_tsc_khz(void)
 static struct vcpu_info vcpu0_info __aligned(64);
 struct shared_info *xen_shared_info;
 
-/* shared_info replaces the page we give it in our physical address space. */
-static int map_shared_info(void)
+/*
+ * A frame of Xen's (shared_info, a grant-table frame) placed in our
+ * physical address space, in place of a page of ours; NULL on failure.
+ */
+void *xen_map_frame(unsigned int space, unsigned long idx)
 {
 	void *page = alloc_pages(1);
 	struct xen_add_to_physmap xatp = {
 		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_shared_info,
-		.idx = 0,
+		.space = space,
+		.idx = idx,
 	};
 	long err;
 
 	if (!page)
-		return -1;
+		return NULL;
 	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
 	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
 	if (err) {
-		pr_err("xen: mapping shared_info: %s\n", xen_strerror(err));
-		return -1;
+		pr_err("xen: mapping space %u frame %lu: %s\n", space, idx, xen_strerror(err));
+		return NULL;
 	}
-	xen_shared_info = page;
-	return 0;
+	return page;
+}
+
+static int map_shared_info(void)
+{
+	xen_shared_info = xen_map_frame(XENMAPSPACE_shared_info, 0);
+	return xen_shared_info ? 0 : -1;
 }
 
 /* Our own vcpu_info, not the fixed slot in shared_info (which stops at 32 vCPUs). */
