@@ -71,8 +71,9 @@ static u32 irq_to_gsi(unsigned int irq, u16 *flags)
 	if (irq < 16) {
 		if (acpi)
 			return acpi_isa_irq_to_gsi(acpi, irq, flags);
+		/* The MP specification's default wiring: the 8254 timer on pin 2. */
 		*flags = 0;
-		return irq;
+		return irq == 0 ? 2 : irq;
 	}
 	/* PCI interrupts: level, active low. */
 	*flags = MPS_TRIGGER_LEVEL | MPS_POLARITY_LOW;
