@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/heap.h>
+#include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/page_pool.h>
 #include <pvkit/string.h>
@@ -111,9 +112,17 @@ void mm_init(const struct boot_info *bi)
 		pool.nr_free >> (20 - PAGE_SHIFT), bitmap);
 }
 
+/*
+ * The allocators are used from interrupt handlers too (a virtqueue frees
+ * a request's indirect table when its completion interrupt comes), so
+ * every entry runs with interrupts off.
+ */
 void *alloc_pages(unsigned long n)
 {
+	unsigned long flags = local_irq_save();
 	long pfn = page_pool_alloc(&pool, n, 1);
+
+	local_irq_restore(flags);
 
 	return pfn < 0 ? NULL : phys_to_virt((phys_addr_t)pfn << PAGE_SHIFT);
 }
@@ -121,8 +130,11 @@ void *alloc_pages(unsigned long n)
 void free_pages(void *va, unsigned long n)
 {
 	unsigned long pfn = virt_to_phys(va) >> PAGE_SHIFT;
+	unsigned long flags = local_irq_save();
+	bool ok = page_pool_free(&pool, pfn, n);
 
-	if (!page_pool_free(&pool, pfn, n))
+	local_irq_restore(flags);
+	if (!ok)
 		pr_err("mm: bad free_pages(%p, %lu): not allocated\n", va, n);
 }
 
@@ -143,7 +155,11 @@ struct page_pool *kernel_page_pool(void)
 
 void *kmalloc(size_t size)
 {
-	return heap_alloc(&kheap, size);
+	unsigned long flags = local_irq_save();
+	void *p = heap_alloc(&kheap, size);
+
+	local_irq_restore(flags);
+	return p;
 }
 
 void *kzalloc(size_t size)
@@ -157,7 +173,10 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
+	unsigned long flags = local_irq_save();
+
 	heap_free(&kheap, p);
+	local_irq_restore(flags);
 }
 
 struct heap *kernel_heap(void)

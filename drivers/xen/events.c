@@ -190,7 +190,7 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 	/* Everything masked until someone binds a handler to it. */
 	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
 		si->evtchn_mask[i] = ~(xen_ulong_t)0;
-	shared = si;
+	/* Ready (shared set) only when both steps worked: Xen time relies on it. */
 	vcpu = vi;
 	if (irq_set_vector(HYPERVISOR_CALLBACK_VECTOR, xen_upcall, NULL, "xen-upcall") < 0) {
 		pr_err("xen: upcall vector taken\n");
@@ -199,8 +199,9 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 	err = HYPERVISOR_hvm_op(HVMOP_set_param, &p);
 	if (err) {
 		pr_err("xen: HVM_PARAM_CALLBACK_IRQ: %s\n", xen_strerror(err));
-		shared = NULL;
+		irq_free_vector(HYPERVISOR_CALLBACK_VECTOR);
 		return;
 	}
+	shared = si;
 	WRITE_ONCE(vi->evtchn_upcall_mask, 0);
 }

@@ -21,11 +21,12 @@
 
 static struct grant_entry_v1 *table[MAX_FRAMES];
 static unsigned int nr_frames;
-static grant_ref_t *next_free;		/* free list, by reference */
-static grant_ref_t free_head;
-static unsigned int nr_free;
-
 #define END_OF_LIST	((grant_ref_t)~0U)
+#define IN_USE		((grant_ref_t)~1U)	/* next_free[] of a granted reference */
+
+static grant_ref_t *next_free;		/* free list, by reference */
+static grant_ref_t free_head = END_OF_LIST;
+static unsigned int nr_free;
 
 bool gnttab_ready(void)
 {
@@ -89,6 +90,7 @@ int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly)
 		return -1;
 	}
 	free_head = next_free[ref];
+	next_free[ref] = IN_USE;
 	nr_free--;
 	local_irq_restore(flags);
 	e = entry(ref);
@@ -105,7 +107,9 @@ bool gnttab_end_access(grant_ref_t ref)
 	unsigned long flags;
 	u16 old;
 
-	if (ref >= nr_frames * PER_FRAME || ref < GNTTAB_NR_RESERVED_ENTRIES)
+	/* Our own record says whether it is granted: a second end must not free it twice. */
+	if (ref >= nr_frames * PER_FRAME || ref < GNTTAB_NR_RESERVED_ENTRIES ||
+	    next_free[ref] != IN_USE)
 		return false;
 	e = entry(ref);
 	/* Clear the grant only if the other side is not using the frame right now. */

@@ -156,6 +156,9 @@ static void grant_is_honoured_and_withdrawn(struct ktest *t)
 	KT_EXPECT_NE(t, grant_copy(ref, false, dst), GNTST_okay);
 	KT_EXPECT_TRUE(t, gnttab_end_access(ref));
 	KT_EXPECT_EQ(t, gnttab_free_count(), free_before);
+	/* ending it again must not put it on the free list twice */
+	KT_EXPECT_FALSE(t, gnttab_end_access(ref));
+	KT_EXPECT_EQ(t, gnttab_free_count(), free_before);
 	/* withdrawn: nothing can be read through it any more */
 	KT_EXPECT_NE(t, grant_copy(ref, true, dst), GNTST_okay);
 	free_pages(src, 1);
