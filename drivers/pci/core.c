@@ -296,7 +296,8 @@ int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
 	return used;
 }
 
-static int nr_bars_of(u8 header_type)
+/* How many BAR registers a header type has. */
+int pci_nr_bars(u8 header_type)
 {
 	switch (header_type & PCI_HEADER_TYPE_MASK) {
 	case PCI_HEADER_TYPE_NORMAL:
@@ -312,7 +313,7 @@ static int nr_bars_of(u8 header_type)
 /* Sizing with decode off, so the all-ones address never decodes. */
 static void read_bars(struct pci_dev *d)
 {
-	int nr = nr_bars_of(d->header_type);
+	int nr = pci_nr_bars(d->header_type);
 	u16 cmd = pci_read16(d, PCI_COMMAND);
 
 	memset(d->bar, 0, sizeof(d->bar));
@@ -360,7 +361,7 @@ int pci_setup_dev(struct pci_dev *d)
 	d->subclass = (class >> 16) & 0xff;
 	d->class_code = class >> 24;
 	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
-	if (!nr_bars_of(d->header_type))
+	if (!pci_nr_bars(d->header_type))
 		pci_warn(d, "unknown header type %#x: no BARs read\n",
 			 d->header_type);
 	read_subsystem(d);

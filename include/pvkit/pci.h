@@ -167,6 +167,8 @@ void pci_write16(struct pci_dev *d, u16 off, u16 val);
 void pci_write32(struct pci_dev *d, u16 off, u32 val);
 
 /* Offset of the first (next after pos) capability cap_id, or 0. */
+/* How many BAR registers a header type (PCI_HEADER_TYPE) has: 6, 2, 1 or 0. */
+int pci_nr_bars(u8 header_type);
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id);
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id);
 

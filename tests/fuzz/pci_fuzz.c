@@ -82,19 +82,6 @@ static u32 fake_read(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 	return v;
 }
 
-static unsigned int nr_bar_regs(const struct fn *f)
-{
-	switch (f->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK) {
-	case PCI_HEADER_TYPE_NORMAL:
-		return 6;
-	case PCI_HEADER_TYPE_BRIDGE:
-		return 2;
-	case PCI_HEADER_TYPE_CARDBUS:
-		return 1;
-	}
-	return 0;
-}
-
 static void fake_write(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		       u16 off, unsigned int size, u32 val)
 {
@@ -106,7 +93,7 @@ static void fake_write(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		return;
 	/* A whole BAR register keeps only its writable bits. */
 	if (size == 4 && off >= PCI_BASE_ADDRESS_0 &&
-	    off < PCI_BASE_ADDRESS_0 + 4 * nr_bar_regs(f)) {
+	    off < PCI_BASE_ADDRESS_0 + 4 * pci_nr_bars(f->cfg[PCI_HEADER_TYPE])) {
 		unsigned int i = (off - PCI_BASE_ADDRESS_0) / 4;
 		u32 old = fake_read(ops, seg, bus, devfn, off, 4);
 
