@@ -428,7 +428,7 @@ class Matrix(unittest.TestCase):
                          ("max", "app=selftest", 0))
         self.assertEqual(plain.qemu, "qemu-system-x86_64")
         self.assertTrue(plain.ktap)
-        self.assertEqual((kvm.timeout, kvm.cpu), (5.0, "host"))
+        self.assertEqual((kvm.timeout, kvm.cpu), (5.0, run.KVM_CPU))
         self.assertEqual(kvm.requires, ["kvm", "cmd:sh"])
         self.assertEqual([r.pattern for r in kvm.expect],
                          ["^cpu:\\s", "^boot time: \\d+"])
