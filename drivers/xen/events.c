@@ -11,6 +11,7 @@
 #include <pvkit/irqflags.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
+#include <xen/xen.h>
 #include <asm/irq_vectors.h>
 
 #define NR_PORTS	(sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
@@ -180,11 +181,6 @@ static void xen_upcall(void *unused)
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 {
-	struct xen_hvm_param p = {
-		.domid = DOMID_SELF,
-		.index = HVM_PARAM_CALLBACK_IRQ,
-		.value = (2ULL << 56) | HYPERVISOR_CALLBACK_VECTOR,	/* type: vector */
-	};
 	long err;
 
 	/* Everything masked until someone binds a handler to it. */
@@ -196,9 +192,10 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 		pr_err("xen: upcall vector taken\n");
 		return;
 	}
-	err = HYPERVISOR_hvm_op(HVMOP_set_param, &p);
+	/* A vector (PVH, HVM) or a callback (PV): arch/x86/xen decides. */
+	err = xen_arch_setup_upcall();
 	if (err) {
-		pr_err("xen: HVM_PARAM_CALLBACK_IRQ: %s\n", xen_strerror(err));
+		pr_err("xen: event upcall: %s\n", xen_strerror(err));
 		irq_free_vector(HYPERVISOR_CALLBACK_VECTOR);
 		return;
 	}

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Xen hypercalls, issued directly: vmcall or vmmcall by CPU vendor for
- * PVH and HVM guests, without a hypercall page (Linux dropped its page in
- * December 2024 after XSA-466).  The 64-bit ABI: number in rax, arguments
- * in rdi, rsi, rdx, r10, r8; the result in rax.  The numbers and
- * structures are Xen's public interface from libxen-dev.
+ * PVH and HVM guests, syscall for a PV guest, without a hypercall page
+ * (Linux dropped its page in December 2024 after XSA-466).  The 64-bit
+ * ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8; the result in
+ * rax; syscall clobbers rcx and r11.  The numbers and structures are
+ * Xen's public interface from libxen-dev.
  */
 #ifndef _XEN_HYPERCALL_H
 #define _XEN_HYPERCALL_H
@@ -19,24 +20,52 @@
 #include <xen/interface/hvm/hvm_op.h>
 #include <xen/interface/hvm/params.h>
 #include <xen/interface/grant_table.h>
+#include <xen/interface/callback.h>
+#include <xen/interface/physdev.h>
 
-/* Set once at detection: AMD and Hygon CPUs take vmmcall. */
+/* The instruction, set once: vmmcall on AMD and Hygon, vmcall on Intel, syscall in PV. */
+enum xen_hypercall_insn {
+	XEN_HYPERCALL_VMCALL,
+	XEN_HYPERCALL_VMMCALL,
+	XEN_HYPERCALL_SYSCALL,
+};
+extern enum xen_hypercall_insn xen_hypercall_insn;
+/* Kept for the boot line: true when vmmcall is the instruction. */
 extern bool xen_hypercall_amd;
+
+/* One asm for the three instructions: they differ in nothing else. */
+#define __xen_hypercall(insn)						\
+	__asm__ __volatile__(insn					\
+			     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3),	\
+			       "+r"(r10), "+r"(r8)			\
+			     : "a"(nr) : "memory", "rcx", "r9", "r11")
+
+static inline long xen_hypercall5(unsigned long nr, unsigned long a1,
+				  unsigned long a2, unsigned long a3,
+				  unsigned long a4, unsigned long a5)
+{
+	register unsigned long r10 __asm__("r10") = a4;
+	register unsigned long r8 __asm__("r8") = a5;
+	long ret;
+
+	switch (xen_hypercall_insn) {
+	case XEN_HYPERCALL_SYSCALL:
+		__xen_hypercall("syscall");
+		break;
+	case XEN_HYPERCALL_VMMCALL:
+		__xen_hypercall("vmmcall");
+		break;
+	default:
+		__xen_hypercall("vmcall");
+		break;
+	}
+	return ret;
+}
 
 static inline long xen_hypercall3(unsigned long nr, unsigned long a1,
 				  unsigned long a2, unsigned long a3)
 {
-	long ret;
-
-	if (xen_hypercall_amd)
-		__asm__ __volatile__("vmmcall"
-				     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
-				     : "a"(nr) : "memory", "rcx", "r8", "r9", "r10", "r11");
-	else
-		__asm__ __volatile__("vmcall"
-				     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
-				     : "a"(nr) : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return ret;
+	return xen_hypercall5(nr, a1, a2, a3, 0, 0);
 }
 
 static inline long HYPERVISOR_console_io(int cmd, int count, const char *buf)
@@ -78,6 +107,42 @@ static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *uop,
 					     unsigned int count)
 {
 	return xen_hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
+}
+
+/* PV only: page tables, traps, callbacks. */
+static inline long HYPERVISOR_mmu_update(struct mmu_update *req, unsigned int count,
+					 unsigned int *done, domid_t dom)
+{
+	return xen_hypercall5(__HYPERVISOR_mmu_update, (unsigned long)req, count,
+			      (unsigned long)done, dom, 0);
+}
+
+static inline long HYPERVISOR_mmuext_op(struct mmuext_op *op, unsigned int count,
+					unsigned int *done, domid_t dom)
+{
+	return xen_hypercall5(__HYPERVISOR_mmuext_op, (unsigned long)op, count,
+			      (unsigned long)done, dom, 0);
+}
+
+static inline long HYPERVISOR_update_va_mapping(unsigned long va, u64 pte,
+						unsigned long flags)
+{
+	return xen_hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
+}
+
+static inline long HYPERVISOR_set_trap_table(const struct trap_info *table)
+{
+	return xen_hypercall3(__HYPERVISOR_set_trap_table, (unsigned long)table, 0, 0);
+}
+
+static inline long HYPERVISOR_callback_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_callback_op, cmd, (unsigned long)arg, 0);
+}
+
+static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_physdev_op, cmd, (unsigned long)arg, 0);
 }
 
 /* A readable name for a hypercall's negative errno. */

@@ -4,6 +4,35 @@
 #define _XEN_XEN_H
 
 #include <pvkit/types.h>
+#include <asm/page.h>
+
+struct cpuid_regs;
+
+/*
+ * How we run on Xen: not at all, as a PV guest (ring 3 on page tables
+ * Xen validates, entered through XEN_ELFNOTE_ENTRY) or as an HVM/PVH
+ * guest (our own page tables, entered through PHYS32_ENTRY).
+ */
+enum xen_domain_type {
+	XEN_NATIVE,
+	XEN_PV_DOMAIN,
+	XEN_HVM_DOMAIN,
+};
+extern enum xen_domain_type xen_domain_type;
+
+static inline bool xen_pv_domain(void)
+{
+	return xen_domain_type == XEN_PV_DOMAIN;
+}
+
+/* "PV", "PVH" or "none", for the boot log and the tests. */
+const char *xen_mode_name(void);
+
+/*
+ * CPUID as the guest sees it: a PV guest's plain cpuid is not
+ * intercepted on every CPU, so it uses Xen's forced-emulation prefix.
+ */
+void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 
 /*
  * CPUID answers with Xen's signature (the base leaf, or 0): cheap, and
@@ -15,6 +44,9 @@ bool xen_hypercalls_ready(void);
 void xen_init_hypercalls(void);
 
 struct boot_info;
+/* Xen PV entry (arch/x86/xen/enlighten_pv.c): before the console, then boot_info. */
+void xen_pv_early(void);
+void xen_pv_parse(struct boot_info *bi);
 /* The memory map from Xen, for a PVH start info without one. */
 int xen_fill_memory_map(struct boot_info *bi);
 
@@ -24,7 +56,7 @@ struct vcpu_info;
 void xen_time_init(struct vcpu_info *vi);
 extern struct shared_info *xen_shared_info;
 
-/* From the PVH start info: SIF_* flags (SIF_INITDOMAIN for dom0). */
+/* From the PVH or PV start info: SIF_* flags (SIF_INITDOMAIN for dom0). */
 extern u32 xen_start_flags;
 
 static inline bool xen_initial_domain(void);
@@ -35,5 +67,23 @@ static inline bool xen_initial_domain(void)
 {
 	return xen_start_flags & SIF_INITDOMAIN;
 }
+
+/* PV: Xen's start info (its virtual address), the P2M list and the M2P table. */
+extern struct start_info *xen_start_info;
+unsigned long pfn_to_mfn(unsigned long pfn);
+unsigned long mfn_to_pfn(unsigned long mfn);
+u64 virt_to_machine(const void *va);
+
+/*
+ * The frame number Xen knows a page of ours by, for grants and copies:
+ * the machine frame in a PV domain, our own frame number otherwise.
+ */
+static inline u64 virt_to_gfn(const void *va)
+{
+	return (xen_pv_domain() ? virt_to_machine(va) : virt_to_phys(va)) >> PAGE_SHIFT;
+}
+
+/* Arranges the event upcall (a vector for PVH, a callback for PV); 0 or -errno. */
+long xen_arch_setup_upcall(void);
 
 #endif

@@ -4,7 +4,9 @@
  * hvm_start_info) and multiboot2 (%eax = magic, %ebx -> boot information).
  * Both arrive in 32-bit protected mode with paging off and no stack; both
  * build the boot page tables, enter long mode and jump to the kernel's
- * higher-half address.  docs/boot.md describes the protocol and the layout.
+ * higher-half address.  The third, Xen PV (ELF note ENTRY, %rsi -> struct
+ * start_info), arrives in 64-bit mode on page tables Xen built, and goes
+ * straight to C.  docs/boot.md describes the protocols and the layout.
  *
  * This code runs at its physical address (the .boot section is linked
  * there); everything else is linked at KERNEL_VIRT_BASE + physical, so
@@ -60,6 +62,38 @@ mb2_header_end:
 	.balign 4
 	.quad	pvh_entry
 	.balign 4
+#endif
+
+#ifdef CONFIG_XEN
+/*
+ * The notes Xen's PV domain builder reads (public/elfnote.h).  With
+ * PHYS32_ENTRY above as well, Xen 4.17's libelf takes PHYS32_ENTRY for a
+ * PVH domain (dom0=pvh, type="pvh"), where VIRT_BASE, PADDR_OFFSET and
+ * ENTRY are ignored, and ENTRY for a PV one (dom0=pv).  The image is
+ * loaded by p_paddr at VIRT_BASE + p_paddr, so virtual = physical +
+ * KERNEL_VIRT_BASE holds for Xen's mapping as for ours.  No
+ * HYPERCALL_PAGE: PV hypercalls are issued with syscall.
+ */
+#define XEN_NOTE(type, body)				\
+	.balign 4;					\
+	.long	4;					\
+	.long	2f - 1f;				\
+	.long	type;					\
+	.asciz	"Xen";					\
+	.balign 4;					\
+1:	body;						\
+2:	.balign 4
+
+	.section .note.Xen, "a"
+	XEN_NOTE(XEN_ELFNOTE_GUEST_OS, .asciz "pvkit")
+	XEN_NOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz "0.1")
+	XEN_NOTE(XEN_ELFNOTE_XEN_VERSION, .asciz "xen-3.0")
+	XEN_NOTE(XEN_ELFNOTE_LOADER, .asciz "generic")
+	XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, .quad KERNEL_VIRT_BASE)
+	XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, .quad 0)
+	XEN_NOTE(XEN_ELFNOTE_ENTRY, .quad xen_pv_entry)
+	/* Xen 4.17 refuses a PV dom0 kernel that does not claim "dom0". */
+	XEN_NOTE(XEN_ELFNOTE_FEATURES, .asciz "dom0")
 #endif
 
 	.section .boot.text, "ax"
@@ -225,6 +259,28 @@ startup_64:
 	movabs	$x86_64_start_kernel, %rax
 	callq	*%rax
 	ud2
+
+#ifdef CONFIG_XEN
+/*
+ * Xen PV: 64-bit mode, ring 3, on Xen's page tables (read-only to us),
+ * which map the image, start_info, the P2M list, themselves and a stack
+ * from VIRT_BASE up; %rsi = start_info.  No segment or descriptor-table
+ * set-up: Xen's flat selectors are loaded and lgdt/lidt are not ours.
+ */
+	.text
+	.globl xen_pv_entry
+xen_pv_entry:
+	cld
+	rdtsc				/* boot time is counted from here */
+	movl	%eax, boot_entry_tsc(%rip)
+	movl	%edx, boot_entry_tsc + 4(%rip)
+	movl	$BOOT_ENTRY_XEN_PV, boot_entry(%rip)
+	movq	%rsi, xen_start_info(%rip)
+	leaq	boot_stack_top(%rip), %rsp
+	xorl	%ebp, %ebp		/* ends the backtrace */
+	call	x86_64_start_kernel
+	ud2
+#endif
 
 	.section .boot.data, "aw"
 	.balign 16

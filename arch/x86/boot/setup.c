@@ -10,6 +10,7 @@
 #include <asm/boot.h>
 #include <asm/page.h>
 #include <asm/setup.h>
+#include <xen/xen.h>
 #include "boot.h"
 
 /* In .data, not .bss: the entry code writes them before clearing .bss. */
@@ -58,18 +59,32 @@ void x86_64_start_kernel(void)
 {
 	struct boot_info *bi = &boot_info;
 
-	/* A console and the IDT first, so that a bad loader is reported. */
+	/*
+	 * A console and the IDT first, so that a bad loader is reported.
+	 * A Xen PV guest has no IDT of its own: its early set-up gives Xen
+	 * a trap table, the pv_ops and the direct map instead.
+	 */
 #ifdef CONFIG_PVH
 	if (boot_entry == BOOT_ENTRY_PVH)
 		pvh_early(boot_info_phys);
 #endif
+#ifdef CONFIG_XEN
+	if (boot_entry == BOOT_ENTRY_XEN_PV)
+		xen_pv_early();
+#endif
 	early_console_init();
-	trap_init();
+	if (boot_entry != BOOT_ENTRY_XEN_PV)
+		trap_init();
 	bi->entry_tsc = boot_entry_tsc;
 	switch (boot_entry) {
 #ifdef CONFIG_PVH
 	case BOOT_ENTRY_PVH:
 		pvh_parse(bi, boot_info_phys);
+		break;
+#endif
+#ifdef CONFIG_XEN
+	case BOOT_ENTRY_XEN_PV:
+		xen_pv_parse(bi);
 		break;
 #endif
 #ifdef CONFIG_MULTIBOOT2

@@ -6,11 +6,6 @@
  */
 #include <asm/ptrace.h>
 
-/* Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
-#define HAS_ERROR_CODE(v) \
-	((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
-	 (v) == 29 || (v) == 30)
-
 	.section .rodata
 	.balign 8
 	.globl trap_entry_table
@@ -38,38 +33,10 @@ vector = vector + 1
  * pushing: the call is made on a 16-byte aligned stack as the ABI wants.
  */
 trap_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	SAVE_PT_REGS
 	cld
 	movq	%rsp, %rdi
 	call	do_trap
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	RESTORE_PT_REGS
 	addq	$16, %rsp		/* vector and error code */
 	iretq

@@ -171,9 +171,10 @@ void platform_show(void)
 			       m->hv->name, m->hv->signature, m->base, m->max_leaf);
 }
 
+/* Through pv_ops: a Xen PV guest's plain cpuid may not reach Xen. */
 static void cpuid_insn(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
-	cpuid_count(leaf, subleaf, r);
+	pv_ops.cpu.cpuid(leaf, subleaf, r);
 }
 
 void init_hypervisor_platform(void)

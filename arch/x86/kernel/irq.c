@@ -11,6 +11,7 @@
 #include <asm/hypervisor.h>
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
+#include <asm/setup.h>
 
 void x86_handle_irq(unsigned int vector);
 void x86_handle_irq(unsigned int vector)
@@ -28,11 +29,21 @@ void x86_handle_irq(unsigned int vector)
 	apic_eoi();
 }
 
+static void default_intr_init(void)
+{
+	apic_init();
+	ioapic_init();
+}
+
+struct x86_init_ops x86_init = {
+	.intr_init = default_intr_init,
+	.timer_init = apic_timer_init,
+};
+
 void arch_irq_init(void)
 {
 	pic_mask_all();
-	apic_init();
-	ioapic_init();
+	x86_init.intr_init();
 	/* The backend comes after the APIC so that it can wrap its EOI. */
 	init_hypervisor_platform();
 }

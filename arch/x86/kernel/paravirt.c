@@ -28,6 +28,11 @@ static void native_pt_hook(unsigned long pfn, int level)
 {
 }
 
+static u64 native_pte_val(u64 entry)
+{
+	return entry;
+}
+
 static void native_flush_tlb_all(void)
 {
 	write_cr3(read_cr3());
@@ -63,6 +68,7 @@ static void native_lock_kick(u32 cpu)
 		.write_msr = native_write_msr,				\
 		.safe_halt = native_safe_halt,				\
 		.halt = native_halt,					\
+		.cpuid = cpuid_count,					\
 	},								\
 	.irq = {							\
 		.save_fl = native_save_fl,				\
@@ -82,6 +88,7 @@ static void native_lock_kick(u32 cpu)
 		.release_pt = native_pt_hook,				\
 		.flush_tlb_one = native_invlpg,				\
 		.flush_tlb_all = native_flush_tlb_all,			\
+		.pte_val = native_pte_val,				\
 	},								\
 	.time = {							\
 		.steal_clock = native_steal_clock,			\

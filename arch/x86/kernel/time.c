@@ -7,6 +7,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/time.h>
 #include <asm/apic.h>
+#include <asm/setup.h>
 #include <asm/time.h>
 #include <asm/tsc.h>
 
@@ -20,5 +21,5 @@ void arch_time_init(void)
 	hpet_init();
 	acpi_pm_init();
 	pit_init();
-	apic_timer_init();
+	x86_init.timer_init();
 }

@@ -32,7 +32,7 @@ static void set_entry(u64 *p, u64 val, int level)
 
 static u64 *table_of(u64 entry)
 {
-	return phys_to_virt(entry & PTE_ADDR_MASK);
+	return phys_to_virt(pv_ops.mmu.pte_val(entry) & PTE_ADDR_MASK);
 }
 
 /*

@@ -3,12 +3,15 @@
  * The Xen backend for PVH (and HVM): hypercalls, shared_info mapped with
  * XENMEM_add_to_physmap, vcpu_info registered with VCPUOP, the event
  * upcall on a vector, Xen time; the console is drivers/tty/hvc_xen.c.
+ * A PV guest (enlighten_pv.c) shares the descriptor and the part after
+ * shared_info is reachable.
  * The way out: a domU asks Xen to shut it down; the initial domain, which
  * would only stop Xen's machine, leaves through the debug-exit port.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/mm.h>
 #include <asm/hypervisor.h>
+#include <asm/irq_vectors.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
@@ -16,6 +19,7 @@
 #include <xen/grant_table.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
+#include "xen-ops.h"
 
 static void xen_machine_exit(int status)
 {
@@ -35,7 +39,7 @@ static void xen_tsc_khz(void)
 
 	if (x86_hyper.max_leaf < x86_hyper.base + 3)
 		return;
-	cpuid_count(x86_hyper.base + 3, 0, &r);
+	xen_cpuid(x86_hyper.base + 3, 0, &r);
 	if (r.ecx)
 		tsc_set_khz(r.ecx, "Xen CPUID leaf 3");
 }
@@ -49,7 +53,7 @@ struct shared_info *xen_shared_info;
  */
 void *xen_map_frame(unsigned int space, unsigned long idx)
 {
-	void *page = alloc_pages(1);
+	void *page;
 	struct xen_add_to_physmap xatp = {
 		.domid = DOMID_SELF,
 		.space = space,
@@ -57,6 +61,10 @@ void *xen_map_frame(unsigned int space, unsigned long idx)
 	};
 	long err;
 
+	/* A PV guest has no physical address space of Xen's to place it in. */
+	if (xen_pv_domain())
+		return xen_pv_map_frame(space, idx);
+	page = alloc_pages(1);
 	if (!page)
 		return NULL;
 	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
@@ -74,44 +82,77 @@ static int map_shared_info(void)
 	return xen_shared_info ? 0 : -1;
 }
 
-/* Our own vcpu_info, not the fixed slot in shared_info (which stops at 32 vCPUs). */
-static struct vcpu_info *register_vcpu_info(void)
+/*
+ * Our own vcpu_info, not the fixed slot in shared_info (which stops at
+ * 32 vCPUs).  Xen wants its frame number: the machine one for PV.
+ */
+struct vcpu_info *xen_register_vcpu_info(struct vcpu_info *fallback)
 {
+	u64 addr = xen_pv_domain() ? virt_to_machine(&vcpu0_info) : virt_to_phys(&vcpu0_info);
 	struct vcpu_register_vcpu_info info = {
-		.mfn = virt_to_phys(&vcpu0_info) >> PAGE_SHIFT,
-		.offset = virt_to_phys(&vcpu0_info) & (PAGE_SIZE - 1),
+		.mfn = addr >> PAGE_SHIFT,
+		.offset = addr & (PAGE_SIZE - 1),
 	};
 	long err = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &info);
 
 	if (err) {
 		pr_warn("xen: VCPUOP_register_vcpu_info: %s; using shared_info's slot\n",
 			xen_strerror(err));
-		return &xen_shared_info->vcpu_info[0];
+		return fallback;
 	}
 	return &vcpu0_info;
+}
+
+/* PVH and HVM: the upcall is a vector of ours (HVM_PARAM_CALLBACK_IRQ, type vector). */
+long xen_arch_setup_upcall(void)
+{
+	struct xen_hvm_param p = {
+		.domid = DOMID_SELF,
+		.index = HVM_PARAM_CALLBACK_IRQ,
+		.value = (2ULL << 56) | HYPERVISOR_CALLBACK_VECTOR,
+	};
+
+	if (xen_pv_domain())
+		return xen_pv_setup_upcall();
+	return HYPERVISOR_hvm_op(HVMOP_set_param, &p);
+}
+
+static const char *const insn_names[] = {
+	[XEN_HYPERCALL_VMCALL] = "vmcall",
+	[XEN_HYPERCALL_VMMCALL] = "vmmcall",
+	[XEN_HYPERCALL_SYSCALL] = "syscall",
+};
+
+/* Once shared_info and a vcpu_info are reachable: events, time, grants. */
+void xen_common_init(struct vcpu_info *vcpu)
+{
+	xen_events_init(xen_shared_info, vcpu);
+	xen_time_init(vcpu);
+	gnttab_init();
 }
 
 static void xen_init_platform(void)
 {
 	long ver;
 	char extra[XEN_EXTRAVERSION_LEN] = "";
-	struct vcpu_info *vcpu;
 
 	if (!xen_hypercalls_ready())
 		xen_init_hypercalls();
 	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
 	HYPERVISOR_xen_version(XENVER_extraversion, extra);
 	extra[sizeof(extra) - 1] = '\0';
-	pr_info("xen: version %ld.%ld%s, %s, hypercalls by %s\n", ver >> 16,
-		ver & 0xffff, extra, xen_initial_domain() ? "initial domain" : "guest",
-		xen_hypercall_amd ? "vmmcall" : "vmcall");
+	pr_info("xen: version %ld.%ld%s, %s %s, hypercalls by %s\n", ver >> 16,
+		ver & 0xffff, extra, xen_mode_name(),
+		xen_initial_domain() ? "initial domain" : "guest",
+		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
+	if (xen_pv_domain()) {
+		xen_pv_init_platform();
+		return;
+	}
 	if (map_shared_info())
 		return;
-	vcpu = register_vcpu_info();
-	xen_events_init(xen_shared_info, vcpu);
-	xen_time_init(vcpu);
-	gnttab_init();
+	xen_common_init(xen_register_vcpu_info(&xen_shared_info->vcpu_info[0]));
 }
 
 const struct hypervisor_x86 x86_hyper_xen = {

@@ -7,22 +7,49 @@
 #include <xen/xen.h>
 #include <xen/interface/errno.h>
 
+enum xen_hypercall_insn xen_hypercall_insn;
 bool xen_hypercall_amd;
 static bool ready;
 u32 xen_start_flags;
+enum xen_domain_type xen_domain_type;
+
+const char *xen_mode_name(void)
+{
+	switch (xen_domain_type) {
+	case XEN_PV_DOMAIN: return "PV";
+	case XEN_HVM_DOMAIN: return "PVH";
+	default: return "none";
+	}
+}
+
+/*
+ * A PV guest runs cpuid natively unless the CPU can fault it, and then
+ * sees the host's leaves without Xen's; "ud2a; .ascii \"xen\"; cpuid"
+ * makes Xen emulate it with the guest's policy (public/arch-x86/xen.h).
+ */
+void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	if (!xen_pv_domain()) {
+		cpuid_count(leaf, subleaf, r);
+		return;
+	}
+	__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
+			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			     : "a"(leaf), "c"(subleaf));
+}
 
 /* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
 u32 xen_cpuid_base(void)
 {
 	struct cpuid_regs r;
 
-	cpuid(1, &r);
+	xen_cpuid(1, 0, &r);
 	if (!(r.ecx & (1U << 31)))
 		return 0;
 	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
 		char sig[12];
 
-		cpuid(base, &r);
+		xen_cpuid(base, 0, &r);
 		if (r.eax < base || r.eax >= base + 0x100)
 			break;
 		memcpy(sig, &r.ebx, 4);
@@ -45,6 +72,14 @@ void xen_init_hypercalls(void)
 	memcpy(vendor + 8, &r.ecx, 4);
 	xen_hypercall_amd = !memcmp(vendor, "AuthenticAMD", 12) ||
 			    !memcmp(vendor, "HygonGenuine", 12);
+	if (xen_pv_domain())
+		xen_hypercall_insn = XEN_HYPERCALL_SYSCALL;
+	else if (xen_hypercall_amd)
+		xen_hypercall_insn = XEN_HYPERCALL_VMMCALL;
+	else
+		xen_hypercall_insn = XEN_HYPERCALL_VMCALL;
+	if (xen_domain_type == XEN_NATIVE)
+		xen_domain_type = XEN_HVM_DOMAIN;
 	ready = true;
 }
 

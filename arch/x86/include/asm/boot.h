@@ -5,6 +5,7 @@
 /* Which entry point the image was started through. */
 #define BOOT_ENTRY_PVH		1
 #define BOOT_ENTRY_MULTIBOOT2	2
+#define BOOT_ENTRY_XEN_PV	3
 
 #define MULTIBOOT2_HEADER_MAGIC		0xe85250d6
 #define MULTIBOOT2_BOOTLOADER_MAGIC	0x36d76289

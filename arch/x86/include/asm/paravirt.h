@@ -18,6 +18,8 @@ struct pv_cpu_ops {
 	void (*write_msr)(u32 msr, u64 val);
 	void (*safe_halt)(void);	/* enable interrupts and halt, atomically */
 	void (*halt)(void);
+	/* CPUID as the hypervisor means us to see it (Xen PV: forced emulation). */
+	void (*cpuid)(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 };
 
 struct pv_irq_ops {
@@ -41,6 +43,11 @@ struct pv_mmu_ops {
 	void (*release_pt)(unsigned long pfn, int level);
 	void (*flush_tlb_one)(unsigned long va);
 	void (*flush_tlb_all)(void);
+	/*
+	 * An entry as read from a table, turned into our physical address
+	 * space (Xen PV tables hold machine frames); set_* take ours.
+	 */
+	u64 (*pte_val)(u64 entry);
 };
 
 struct pv_time_ops {

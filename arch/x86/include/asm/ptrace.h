@@ -7,6 +7,53 @@
 #define PT_VECTOR	120
 #define PT_SIZE		176
 
+#ifdef __ASSEMBLY__
+/* Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
+#define HAS_ERROR_CODE(v) \
+	((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
+	 (v) == 29 || (v) == 30)
+
+/*
+ * The general registers as struct pt_regs has them, for the entry code
+ * (arch/x86/kernel/entry_64.S, and arch/x86/xen/xen-asm.S for Xen PV).
+ */
+.macro SAVE_PT_REGS
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+.endm
+
+.macro RESTORE_PT_REGS
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+.endm
+#endif
+
 #ifndef __ASSEMBLY__
 #include <pvkit/types.h>
 

@@ -8,4 +8,14 @@ void trap_init(void);
 /* CPU detection and the parts of the platform start_kernel needs first. */
 void arch_setup(struct boot_info *bi);
 
+/*
+ * Platform set-up a backend that must act before start_kernel (Xen PV,
+ * which has no local APIC or I/O APIC to drive) may replace.
+ */
+struct x86_init_ops {
+	void (*intr_init)(void);	/* the interrupt controllers */
+	void (*timer_init)(void);	/* the last clock event device: the LAPIC timer */
+};
+extern struct x86_init_ops x86_init;
+
 #endif

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen PV: what the kernel needs before start_kernel and the backend's
+ * PV half.  Xen entered xen_pv_entry (arch/x86/boot/head_64.S) in ring 3
+ * with %rsi = start_info, on page tables it built and keeps read-only.
+ * Before the console: hypercalls by syscall, I/O privilege, the pv_ops
+ * (virtual interrupt flag, MMU), a trap table in place of the IDT, the
+ * direct map.  Generic code then runs unchanged on top of the pv_ops.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/bootinfo.h>
+#include <pvkit/irq.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <asm/irq_vectors.h>
+#include <asm/page.h>
+#include <asm/paravirt.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#include <asm/ptrace.h>
+#include <asm/setup.h>
+#include <xen/events.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include "xen-ops.h"
+
+struct start_info *xen_start_info;
+struct vcpu_info *xen_vcpu;
+static unsigned long free_start_pfn;
+
+/* shared_info's machine frame is mapped over this page of .bss. */
+static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+/* ---- the virtual interrupt flag: vcpu_info's evtchn_upcall_mask ---- */
+
+static unsigned long xen_save_fl(void)
+{
+	return READ_ONCE(xen_vcpu->evtchn_upcall_mask) ? 0 : X86_EFLAGS_IF;
+}
+
+static void xen_irq_disable(void)
+{
+	WRITE_ONCE(xen_vcpu->evtchn_upcall_mask, 1);
+	barrier();
+}
+
+/*
+ * Clearing the mask delivers nothing by itself: Xen looks for pending
+ * events only on its way back to the guest.  Any hypercall is such a
+ * way back, so an event that came while masked is forced with a cheap
+ * one.
+ */
+static void xen_irq_enable(void)
+{
+	WRITE_ONCE(xen_vcpu->evtchn_upcall_mask, 0);
+	barrier();
+	if (READ_ONCE(xen_vcpu->evtchn_upcall_pending))
+		HYPERVISOR_xen_version(XENVER_version, NULL);
+}
+
+static void xen_restore_fl(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		xen_irq_enable();
+	else
+		xen_irq_disable();
+}
+
+/* SCHEDOP_block enables events and sleeps until one is pending: no lost wake-up. */
+static void xen_safe_halt(void)
+{
+	HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+}
+
+static void xen_halt(void)
+{
+	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+/* No local APIC in a PV domain: events come through the callback, nothing to acknowledge. */
+static void xen_pv_eoi(void)
+{
+}
+
+static void xen_pv_send_ipi(u32 apic_id, u8 vector)
+{
+}
+
+/* No local APIC or I/O APIC to drive: interrupts are event channels. */
+static void xen_pv_intr_init(void)
+{
+	pr_info("xen: PV domain, interrupts are event channels (no APIC)\n");
+}
+
+/* Xen's single-shot timer is the clock event device already (xen_time_init). */
+static void xen_pv_timer_init(void)
+{
+}
+
+/* ---- traps and callbacks ---- */
+
+/*
+ * arch/x86/xen/xen-asm.S: one stub per vector into do_trap(), and the
+ * event callback, which is do_trap() for HYPERVISOR_CALLBACK_VECTOR.
+ */
+extern const u64 xen_pv_trap_stubs[256];
+void xen_pv_callback(void);
+void xen_pv_failsafe(void);
+void xen_pv_failsafe_report(const u64 *frame);
+
+static struct trap_info trap_table[257];
+
+/*
+ * Every vector goes to the handlers of arch/x86/kernel/traps.c.  NMI,
+ * double fault and machine check are Xen's to handle.  DPL 3 lets int3
+ * and into through from anywhere; DPL 1 lets the guest kernel (ring 1 in
+ * Xen's eyes, whatever its real ring) raise the others with int n.
+ */
+static void set_trap_table(void)
+{
+	unsigned int n = 0;
+	long err;
+
+	for (unsigned int v = 0; v < 256; v++) {
+		struct trap_info *ti = &trap_table[n];
+
+		if (v == 2 || v == 8 || v == 18)
+			continue;
+		ti->vector = v;
+		ti->flags = (v == 3 || v == 4) ? 3 : v >= 32 ? 1 : 0;
+		ti->cs = FLAT_KERNEL_CS;
+		ti->address = xen_pv_trap_stubs[v];
+		n++;
+	}
+	trap_table[n] = (struct trap_info){ 0 };	/* address 0 ends it */
+	err = HYPERVISOR_set_trap_table(trap_table);
+	if (err)
+		panic("xen: set_trap_table: %s", xen_strerror(err));
+}
+
+static long register_callback(unsigned int type, void (*fn)(void))
+{
+	struct callback_register cb = {
+		.type = type,
+		.address = (unsigned long)fn,
+	};
+
+	return HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
+}
+
+/* Xen could not load our segment registers on a return: nothing to repair. */
+void xen_pv_failsafe_report(const u64 *frame)
+{
+	panic("xen: failsafe callback (ds %#llx es %#llx fs %#llx gs %#llx, rip %#llx)",
+	      frame[0], frame[1], frame[2], frame[3], frame[6]);
+}
+
+long xen_pv_setup_upcall(void)
+{
+	return register_callback(CALLBACKTYPE_event, xen_pv_callback);
+}
+
+/* ---- before the console ---- */
+
+void xen_pv_early(void)
+{
+	struct start_info *si = xen_start_info;
+	struct physdev_set_iopl iopl = { .iopl = 1 };
+	u64 pte;
+
+	xen_domain_type = XEN_PV_DOMAIN;
+	xen_init_hypercalls();
+	xen_start_flags = si->flags;
+
+	/* shared_info holds vCPU 0's slot, whose mask is our interrupt flag. */
+	pte = (si->shared_info & PTE_ADDR_MASK) | PAGE_KERNEL;
+	if (HYPERVISOR_update_va_mapping((unsigned long)shared_info_page, pte, UVMF_INVLPG))
+		HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_crash });
+	xen_shared_info = (struct shared_info *)shared_info_page;
+	xen_vcpu = &xen_shared_info->vcpu_info[0];
+	WRITE_ONCE(xen_vcpu->evtchn_upcall_mask, 1);	/* as cli on a native boot */
+
+	pv_ops.irq.save_fl = xen_save_fl;
+	pv_ops.irq.restore_fl = xen_restore_fl;
+	pv_ops.irq.irq_disable = xen_irq_disable;
+	pv_ops.irq.irq_enable = xen_irq_enable;
+	pv_ops.cpu.safe_halt = xen_safe_halt;
+	pv_ops.cpu.halt = xen_halt;
+	pv_ops.cpu.cpuid = xen_cpuid;
+	pv_ops.apic.eoi = xen_pv_eoi;
+	pv_ops.apic.send_ipi = xen_pv_send_ipi;
+	x86_init.intr_init = xen_pv_intr_init;
+	x86_init.timer_init = xen_pv_timer_init;
+
+	/* Port I/O is emulated by Xen once our virtual IOPL allows it. */
+	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+	set_trap_table();
+	register_callback(CALLBACKTYPE_failsafe, xen_pv_failsafe);
+
+	xen_pv_mmu_init();
+	free_start_pfn = xen_pv_build_direct_map(min(si->nr_pages,
+						      (unsigned long)(DIRECT_MAP_SIZE >> PAGE_SHIFT)));
+}
+
+/*
+ * The memory map of a PV domain is its pseudo-physical space, pfns 0 to
+ * nr_pages - 1, all RAM.  What lies between the image and the end of the
+ * direct map's tables (the P2M list, start_info, Xen's bootstrap tables
+ * and stack, ours) is in use: reserved.  The first MiB and the image are
+ * RAM the page allocator keeps for itself anyway.
+ */
+void xen_pv_parse(struct boot_info *bi)
+{
+	struct start_info *si = xen_start_info;
+	u64 end = (u64)si->nr_pages << PAGE_SHIFT;
+	char cmdline[MAX_GUEST_CMDLINE + 1];
+
+	bi->loader = "Xen PV";
+	memcpy(cmdline, si->cmd_line, MAX_GUEST_CMDLINE);
+	cmdline[MAX_GUEST_CMDLINE] = '\0';
+	bootinfo_set_cmdline(bi, cmdline, BOOT_CMDLINE_MAX);
+	u64 image_end = ALIGN_UP(kernel_phys_end(), PAGE_SIZE);
+	u64 free = (u64)free_start_pfn << PAGE_SHIFT;
+
+	bootinfo_add_mem(bi, 0, image_end, BOOT_MEM_RAM);
+	bootinfo_add_mem(bi, image_end, free - image_end, BOOT_MEM_RESERVED);
+	bootinfo_add_mem(bi, free, end - free, BOOT_MEM_RAM);
+	/* A module Xen loaded lies in the bootstrap area, reserved above. */
+	if (si->mod_start && si->mod_len) {
+		u64 pa = si->flags & SIF_MOD_START_PFN ?
+			 (u64)si->mod_start << PAGE_SHIFT : virt_to_phys((void *)si->mod_start);
+
+		bootinfo_add_module(bi, pa, si->mod_len, "");
+	}
+	/* The firmware's tables are machine memory we do not map. */
+	bi->rsdp = 0;
+}
+
+/* ---- the backend, after the APIC step ---- */
+
+/*
+ * A frame of Xen's mapped over a page of ours: shared_info is already
+ * mapped; grant-table frames come from GNTTABOP_setup_table as machine
+ * frames.
+ */
+void *xen_pv_map_frame(unsigned int space, unsigned long idx)
+{
+	static xen_pfn_t frames[32];
+	struct gnttab_setup_table st = {
+		.dom = DOMID_SELF,
+		.nr_frames = idx + 1,
+	};
+	void *page;
+	long err;
+
+	if (space == XENMAPSPACE_shared_info)
+		return xen_shared_info;
+	if (space != XENMAPSPACE_grant_table || idx >= ARRAY_SIZE(frames))
+		return NULL;
+	set_xen_guest_handle(st.frame_list, frames);
+	err = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
+	if (err || st.status != GNTST_okay) {
+		pr_err("xen: GNTTABOP_setup_table(%lu): %s, status %d\n", idx + 1,
+		       xen_strerror(err), st.status);
+		return NULL;
+	}
+	page = alloc_pages(1);
+	if (!page)
+		return NULL;
+	err = HYPERVISOR_update_va_mapping((unsigned long)page,
+					   ((u64)frames[idx] << PAGE_SHIFT) | PAGE_KERNEL,
+					   UVMF_INVLPG);
+	if (err) {
+		pr_err("xen: mapping grant frame %lu: %s\n", idx, xen_strerror(err));
+		free_pages(page, 1);
+		return NULL;
+	}
+	return page;
+}
+
+void xen_pv_init_platform(void)
+{
+	unsigned long flags;
+
+	/* The event set-up unmasks the vCPU, which in PV is "sti": not yet. */
+	flags = local_irq_save();
+	xen_vcpu = xen_register_vcpu_info(xen_vcpu);
+	xen_common_init(xen_vcpu);
+	local_irq_restore(flags);
+}
