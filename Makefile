@@ -195,12 +195,12 @@ $(IMAGE): $(built-ins) $(LDS) $(srctree)/scripts/link-pvkit $(srctree)/scripts/k
 HOST_TEST := $(objtree)/tests/unit/host-tests
 
 .PHONY: host-tests
-host-tests: $(AUTOCONF)
+host-tests: prepare
 	$(Q)$(MAKE) -f $(srctree)/tests/unit/Makefile
 
 # Fuzz targets (clang, libFuzzer).
 .PHONY: fuzz
-fuzz:
+fuzz: prepare
 	$(Q)$(MAKE) -f $(srctree)/tests/fuzz/Makefile
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <pvkit/kernel.h>
+#include <pvkit/console.h>
 #include <pvkit/string.h>
 #include <pvkit/irqflags.h>
 #include <asm/ptrace.h>
@@ -42,5 +43,7 @@ void kernel_exit(int status)
 {
 	console_printf("pvkit: exit status %d (%s)\n", status,
 		       exit_status_name(status));
+	/* A ring console is read by another domain that dies with us. */
+	console_flush();
 	machine_exit(status);
 }

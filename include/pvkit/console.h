@@ -7,11 +7,14 @@
 struct console {
 	const char *name;
 	void (*write)(struct console *con, const char *s, size_t n);
+	/* Optional: waits until what was written has left (before exit). */
+	void (*flush)(struct console *con);
 	struct console *next;
 };
 
 void register_console(struct console *con);
 void console_write(const char *s, size_t n);
+void console_flush(void);
 
 /* Brings up the first console(s) the platform has (drivers/tty). */
 void early_console_init(void);

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen blkfront (xen/io/blkif.h) behind the block-device interface.
+ *
+ * One shared ring page granted to the backend, one event channel.  Each
+ * ring slot's request id is the index of a slot of ours that holds the
+ * block request and the grants of its data pages; the grants are ended
+ * when the response comes, and a grant the backend still holds is a
+ * protocol violation (its page cannot be trusted or reused).  Buffers that
+ * are not 512-byte aligned go through a bounce buffer, since a segment
+ * names whole sectors of a page.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/blkdev.h>
+#include <pvkit/errno.h>
+#include <pvkit/init.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <asm/page.h>
+#include <xen/domain.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/ring.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/interface/io/protocols.h>
+
+#define BF_RING_SIZE	__CONST_RING_SIZE(blkif, PAGE_SIZE)
+#define BF_SEGS		BLKIF_MAX_SEGMENTS_PER_REQUEST
+#define SECTORS_PER_PAGE	(PAGE_SIZE / SECTOR_SIZE)
+/* A 512-byte aligned buffer of this many sectors spans at most BF_SEGS pages. */
+#define BF_MAX_SECTORS	((BF_SEGS - 1) * SECTORS_PER_PAGE)
+#define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+
+struct bf_slot {
+	struct blk_request *req;
+	grant_ref_t grefs[BF_SEGS];
+	u8 nr_grefs;
+	u8 op;
+	bool in_use;
+	void *bounce;			/* page allocation, or NULL */
+	u32 bounce_pages;
+};
+
+struct blkfront {
+	struct blkdev blk;
+	struct xenbus_device *xdev;
+	struct xen_front_ring ring;
+	struct blkif_sring *sring;
+	int ring_ref;
+	int port;
+	u16 vdevice;
+	bool broken;
+	bool pushed;			/* requests filled since the last kick */
+	struct bf_slot slots[BF_RING_SIZE];
+};
+
+static struct blkfront *to_bf(struct blkdev *dev)
+{
+	return container_of(dev, struct blkfront, blk);
+}
+
+static int get_slot(struct blkfront *bf)
+{
+	for (unsigned int i = 0; i < BF_RING_SIZE; i++)
+		if (!bf->slots[i].in_use)
+			return i;
+	return -1;
+}
+
+/* Takes back the data grants; false if the backend still holds one. */
+static bool end_grants(struct bf_slot *s)
+{
+	bool ok = true;
+
+	for (unsigned int i = 0; i < s->nr_grefs; i++)
+		if (!gnttab_end_access(s->grefs[i]))
+			ok = false;
+	s->nr_grefs = 0;
+	return ok;
+}
+
+static void finish(struct blkfront *bf, struct bf_slot *s, int status)
+{
+	struct blk_request *req = s->req;
+
+	if (s->bounce) {
+		if (status == BLK_OK && req->op == BLK_READ)
+			memcpy(req->buf, s->bounce, (size_t)req->nr_sectors * SECTOR_SIZE);
+		free_pages(s->bounce, s->bounce_pages);
+		s->bounce = NULL;
+	}
+	s->in_use = false;
+	s->req = NULL;
+	req->status = status;
+	req->done(req);
+}
+
+static void bf_shutdown(struct blkdev *dev, const char *why)
+{
+	struct blkfront *bf = to_bf(dev);
+
+	if (!bf->broken)
+		pr_err("%s: %s; device shut off\n", dev->name, why);
+	bf->broken = true;
+	if (bf->port >= 0)
+		evtchn_mask(bf->port);
+	for (unsigned int i = 0; i < BF_RING_SIZE; i++) {
+		struct bf_slot *s = &bf->slots[i];
+
+		if (!s->in_use)
+			continue;
+		/*
+		 * A grant the backend may still use keeps its page: leaking
+		 * the bounce page is the safe choice then.
+		 */
+		if (!end_grants(s))
+			s->bounce = NULL;
+		finish(bf, s, BLK_EBROKEN);
+	}
+}
+
+static int blkif_status(s16 status)
+{
+	switch (status) {
+	case BLKIF_RSP_OKAY: return BLK_OK;
+	case BLKIF_RSP_ERROR: return BLK_EIO;
+	case BLKIF_RSP_EOPNOTSUPP: return BLK_EUNSUPP;
+	}
+	return 1;	/* not a status */
+}
+
+static void complete_one(struct blkfront *bf, const struct blkif_response *rsp)
+{
+	struct bf_slot *s;
+	int status;
+
+	if (rsp->id >= BF_RING_SIZE || !bf->slots[rsp->id].in_use) {
+		bf_shutdown(&bf->blk, "a response for a request not in flight");
+		return;
+	}
+	s = &bf->slots[rsp->id];
+	if (rsp->operation != s->op) {
+		bf_shutdown(&bf->blk, "a response with another operation than its request");
+		return;
+	}
+	status = blkif_status(rsp->status);
+	if (status > 0) {
+		bf_shutdown(&bf->blk, "a response with an unknown status");
+		return;
+	}
+	if (!end_grants(s)) {
+		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
+		return;
+	}
+	finish(bf, s, status);
+}
+
+static void bf_process(struct blkfront *bf)
+{
+	int n;
+
+	while (!bf->broken) {
+		n = xen_ring_responses(&bf->ring);
+		if (n == 0)
+			n = xen_ring_final_check(&bf->ring);
+		if (n < 0) {
+			bf_shutdown(&bf->blk, "more responses than requests in flight");
+			return;
+		}
+		if (n == 0)
+			return;
+		while (n-- && !bf->broken) {
+			/* One copy: the backend may change the ring under us. */
+			struct blkif_response rsp =
+				bf->sring->ring[bf->ring.rsp_cons % BF_RING_SIZE].rsp;
+
+			bf->ring.rsp_cons++;
+			complete_one(bf, &rsp);
+		}
+	}
+}
+
+static void bf_interrupt(evtchn_port_t port, void *data)
+{
+	struct blkfront *bf = data;
+
+	bf->blk.stats.interrupts++;
+	bf_process(bf);
+}
+
+static void bf_poll(struct blkdev *dev)
+{
+	unsigned long flags = local_irq_save();
+
+	bf_process(to_bf(dev));
+	local_irq_restore(flags);
+}
+
+static void bf_kick(struct blkdev *dev)
+{
+	struct blkfront *bf = to_bf(dev);
+
+	if (!bf->pushed || bf->broken)
+		return;
+	bf->pushed = false;
+	if (xen_ring_push(&bf->ring)) {
+		dev->stats.notifications++;
+		evtchn_notify(bf->port);
+	}
+}
+
+/* Grants the pages of data for a read or write; false when out of grants. */
+static bool map_data(struct blkfront *bf, struct bf_slot *s, struct blkif_request *rq,
+		     void *data, u32 nr_sectors)
+{
+	u64 start = virt_to_phys(data);
+	u64 end = start + (u64)nr_sectors * SECTOR_SIZE;
+	bool readonly = s->op == BLKIF_OP_WRITE;	/* the backend only reads it */
+
+	for (u64 pa = start; pa < end; pa = (pa & PAGE_MASK) + PAGE_SIZE) {
+		u64 seg_end = min(end, (u64)((pa & PAGE_MASK) + PAGE_SIZE));
+		int ref = gnttab_grant_access(bf->xdev->otherend_id,
+					      xen_pfn_to_gfn(pa >> PAGE_SHIFT), readonly);
+
+		if (ref < 0)
+			return false;
+		s->grefs[s->nr_grefs] = ref;
+		rq->seg[s->nr_grefs] = (struct blkif_request_segment){
+			.gref = ref,
+			.first_sect = (pa & ~PAGE_MASK) / SECTOR_SIZE,
+			.last_sect = ((seg_end - 1) & ~PAGE_MASK) / SECTOR_SIZE,
+		};
+		s->nr_grefs++;
+	}
+	rq->nr_segments = s->nr_grefs;
+	return true;
+}
+
+static int prepare_data(struct bf_slot *s, struct blk_request *req, void **data)
+{
+	size_t len = (size_t)req->nr_sectors * SECTOR_SIZE;
+
+	*data = req->buf;
+	if (!((uintptr_t)req->buf & (SECTOR_SIZE - 1)))
+		return 0;
+	s->bounce_pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+	s->bounce = alloc_pages(s->bounce_pages);
+	if (!s->bounce)
+		return BLK_EBUSY;
+	if (req->op == BLK_WRITE)
+		memcpy(s->bounce, req->buf, len);
+	*data = s->bounce;
+	return 0;
+}
+
+static u8 blkif_op(enum blk_op op)
+{
+	switch (op) {
+	case BLK_WRITE: return BLKIF_OP_WRITE;
+	case BLK_FLUSH: return BLKIF_OP_FLUSH_DISKCACHE;
+	case BLK_DISCARD: return BLKIF_OP_DISCARD;
+	default: return BLKIF_OP_READ;
+	}
+}
+
+static void fill_discard(struct blkfront *bf, struct blkif_request *rq,
+			 struct blk_request *req, unsigned int id)
+{
+	struct blkif_request_discard *d = (struct blkif_request_discard *)rq;
+
+	*d = (struct blkif_request_discard){
+		.operation = BLKIF_OP_DISCARD,
+		.handle = bf->vdevice,
+		.id = id,
+		.sector_number = req->sector,
+		.nr_sectors = req->nr_sectors,
+	};
+}
+
+static int bf_submit(struct blkdev *dev, struct blk_request *req)
+{
+	struct blkfront *bf = to_bf(dev);
+	struct blkif_request rq = { 0 };
+	struct bf_slot *s;
+	void *data;
+	int id, err;
+
+	if (bf->broken)
+		return BLK_EBROKEN;
+	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
+	    req->op != BLK_DISCARD)
+		return BLK_EUNSUPP;
+	id = get_slot(bf);
+	if (id < 0 || xen_ring_full(&bf->ring))
+		return BLK_EBUSY;
+	s = &bf->slots[id];
+	*s = (struct bf_slot){ .req = req, .op = blkif_op(req->op) };
+	rq = (struct blkif_request){
+		.operation = s->op, .handle = bf->vdevice, .id = id,
+		.sector_number = req->sector,
+	};
+	if (req->op == BLK_READ || req->op == BLK_WRITE) {
+		err = prepare_data(s, req, &data);
+		if (err)
+			return err;
+		if (!map_data(bf, s, &rq, data, req->nr_sectors)) {
+			end_grants(s);
+			if (s->bounce)
+				free_pages(s->bounce, s->bounce_pages);
+			return BLK_EBUSY;
+		}
+	}
+	s->in_use = true;
+	if (req->op == BLK_DISCARD)
+		fill_discard(bf, &rq, req, id);
+	/* Build it privately, copy it in whole. */
+	bf->sring->ring[bf->ring.req_prod_pvt % BF_RING_SIZE].req = rq;
+	bf->ring.req_prod_pvt++;
+	bf->pushed = true;
+	dev->stats.requests++;
+	return 0;
+}
+
+static const struct blkdev_ops blkfront_ops = {
+	.submit = bf_submit,
+	.kick = bf_kick,
+	.poll = bf_poll,
+	.shutdown = bf_shutdown,
+};
+
+/* The ring, its grant and the event channel, published in one transaction. */
+static int publish_ring(struct blkfront *bf)
+{
+	struct xenbus_device *xdev = bf->xdev;
+	u32 tx;
+	int err;
+
+	do {
+		err = xs_transaction_start(&tx);
+		if (err)
+			return err;
+		err = xs_printf(tx, xdev->nodename, "ring-ref", "%d", bf->ring_ref);
+		if (!err)
+			err = xs_printf(tx, xdev->nodename, "event-channel", "%d", bf->port);
+		if (!err)
+			err = xs_printf(tx, xdev->nodename, "protocol", "%s",
+					XEN_IO_PROTO_ABI_NATIVE);
+		if (err) {
+			xs_transaction_end(tx, true);
+			return err;
+		}
+		err = xs_transaction_end(tx, false);
+	} while (err == -EAGAIN);
+	return err;
+}
+
+static int setup_ring(struct blkfront *bf)
+{
+	bf->sring = alloc_pages(1);
+	if (!bf->sring)
+		return -ENOMEM;
+	memset(bf->sring, 0, PAGE_SIZE);
+	SHARED_RING_INIT(bf->sring);
+	xen_front_ring_init(&bf->ring, bf->sring, BF_RING_SIZE);
+	bf->ring_ref = gnttab_grant_access(bf->xdev->otherend_id,
+					   xen_virt_to_gfn(bf->sring), false);
+	if (bf->ring_ref < 0)
+		return -ENOSPC;
+	bf->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, bf);
+	if (bf->port < 0)
+		return -EIO;
+	return publish_ring(bf);
+}
+
+/* What the backend tells once Connected; the size is required. */
+static int read_disk(struct blkfront *bf)
+{
+	const char *be = bf->xdev->otherend;
+	u64 sectors, sector_size = SECTOR_SIZE, info = 0;
+	int err = xs_read_u64(XBT_NIL, be, "sectors", &sectors);
+
+	if (err)
+		return err;
+	xs_read_u64(XBT_NIL, be, "sector-size", &sector_size);
+	xs_read_u64(XBT_NIL, be, "info", &info);
+	if (sector_size != SECTOR_SIZE) {
+		/* sectors counts sector-size units; pvkit's requests are 512-byte sectors */
+		pr_err("%s: sector size %llu is not supported\n", bf->xdev->nodename,
+		       sector_size);
+		return -EINVAL;
+	}
+	bf->blk.nr_sectors = sectors;
+	bf->blk.read_only = info & VDISK_READONLY;
+	bf->blk.has_flush = xs_read_flag(be, "feature-flush-cache");
+	bf->blk.has_discard = xs_read_flag(be, "feature-discard");
+	return 0;
+}
+
+static int blkfront_probe(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = kzalloc(sizeof(*bf));
+	const char *id = strrchr(xdev->nodename, '/') + 1;
+	unsigned long long vdev;
+	int err;
+
+	if (!bf)
+		return -ENOMEM;
+	bf->xdev = xdev;
+	bf->ring_ref = bf->port = -1;
+	xdev->priv = bf;
+	if (kstrtoull(id, 10, &vdev) || vdev > 0xffff)
+		return -EINVAL;
+	bf->vdevice = vdev;
+	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
+				   CONNECT_TIMEOUT_NS);
+	if (err < 0)
+		return err;
+	err = setup_ring(bf);
+	if (!err)
+		err = xenbus_switch_state(xdev, XenbusStateInitialised);
+	if (!err)
+		err = xenbus_wait_otherend(xdev, 1U << XenbusStateConnected, CONNECT_TIMEOUT_NS);
+	if (err >= 0)
+		err = read_disk(bf);
+	if (!err)
+		err = xenbus_switch_state(xdev, XenbusStateConnected);
+	if (err)
+		return err;
+
+	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
+	bf->blk.driver = "xen-blkfront";
+	bf->blk.queue_depth = BF_RING_SIZE;
+	bf->blk.max_sectors = BF_MAX_SECTORS;
+	bf->blk.ops = &blkfront_ops;
+	bf->blk.driver_data = bf;
+	blkdev_register(&bf->blk);
+	pr_info("%s: %s, %llu sectors%s%s%s, ring of %u, port %d\n", bf->blk.name,
+		xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
+		bf->blk.read_only ? ", read-only" : "",
+		bf->blk.has_flush ? ", flush" : "", bf->blk.has_discard ? ", discard" : "",
+		(unsigned int)BF_RING_SIZE, bf->port);
+	return 0;
+}
+
+static const struct xenbus_driver blkfront_driver = {
+	.type = "vbd",
+	.probe = blkfront_probe,
+};
+
+static int blkfront_init(void)
+{
+	return xenbus_register_frontend(&blkfront_driver);
+}
+device_initcall(blkfront_init);

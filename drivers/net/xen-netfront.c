@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen netfront (xen/io/netif.h) behind the net-device interface: one
+ * queue, a transmit and a receive ring, one event channel, receive by
+ * copy (the backend copies into pages we granted).
+ *
+ * Grants are recycled: each receive buffer and each transmit buffer is a
+ * page of ours granted once at set-up and reposted under the same
+ * reference, so the steady state costs no grant-table work.  What the
+ * backend answers is checked: ids name a buffer we handed out, a
+ * received frame lies inside its page and is a whole Ethernet frame.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/errno.h>
+#include <pvkit/init.h>
+#include <pvkit/irqflags.h>
+#include <pvkit/mm.h>
+#include <pvkit/netdev.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <asm/page.h>
+#include <xen/domain.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/ring.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/netif.h>
+
+#define NF_TX_RING	__CONST_RING_SIZE(netif_tx, PAGE_SIZE)
+#define NF_RX_RING	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
+#define NF_NR_TX	64			/* transmit buffers */
+#define NF_NR_RX	64			/* receive buffers posted */
+#define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+
+struct nf_buf {
+	void *page;
+	int gref;
+	bool in_use;			/* handed to the backend */
+};
+
+struct netfront {
+	struct netdev net;
+	struct xenbus_device *xdev;
+	struct netif_tx_sring *tx_sring;
+	struct netif_rx_sring *rx_sring;
+	struct xen_front_ring tx, rx;
+	int tx_ring_ref, rx_ring_ref;
+	int port;
+	struct nf_buf tx_bufs[NF_NR_TX];
+	struct nf_buf rx_bufs[NF_NR_RX];
+};
+
+static struct netfront *to_nf(struct netdev *dev)
+{
+	return container_of(dev, struct netfront, net);
+}
+
+static void nf_fail(struct netfront *nf, const char *why)
+{
+	if (!nf->net.broken)
+		pr_err("%s: %s; device shut off\n", nf->net.name, why);
+	nf->net.broken = true;
+	if (nf->port >= 0)
+		evtchn_mask(nf->port);
+}
+
+static void post_rx(struct netfront *nf, unsigned int id)
+{
+	struct netif_rx_request *rq =
+		&nf->rx_sring->ring[nf->rx.req_prod_pvt % NF_RX_RING].req;
+
+	rq->id = id;
+	rq->gref = nf->rx_bufs[id].gref;
+	nf->rx_bufs[id].in_use = true;
+	nf->rx.req_prod_pvt++;
+}
+
+static void push_rx(struct netfront *nf)
+{
+	if (xen_ring_push(&nf->rx)) {
+		nf->net.stats.notifications++;
+		evtchn_notify(nf->port);
+	}
+}
+
+/* One receive response: the frame is handed up, the buffer reposted. */
+static void rx_one(struct netfront *nf, const struct netif_rx_response *rsp)
+{
+	struct nf_buf *b;
+
+	if (rsp->id >= NF_NR_RX || !nf->rx_bufs[rsp->id].in_use) {
+		nf_fail(nf, "a receive response for a buffer not posted");
+		return;
+	}
+	b = &nf->rx_bufs[rsp->id];
+	b->in_use = false;
+	if (rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) {
+		/* We offered neither scatter-gather nor GSO. */
+		nf_fail(nf, "a receive response with fragments we did not ask for");
+		return;
+	}
+	if (rsp->status < 0) {
+		nf->net.stats.rx_dropped++;
+	} else if (rsp->offset >= PAGE_SIZE || (unsigned int)rsp->status > PAGE_SIZE - rsp->offset ||
+		   rsp->status < ETH_HLEN) {
+		nf_fail(nf, "a received frame outside its buffer or shorter than a header");
+		return;
+	} else {
+		nf->net.stats.rx_frames++;
+		netdev_receive(&nf->net, (u8 *)b->page + rsp->offset, rsp->status);
+	}
+	post_rx(nf, rsp->id);
+}
+
+static void tx_one(struct netfront *nf, const struct netif_tx_response *rsp)
+{
+	if (rsp->id >= NF_NR_TX || !nf->tx_bufs[rsp->id].in_use) {
+		nf_fail(nf, "a transmit response for a buffer not sent");
+		return;
+	}
+	if (rsp->status != NETIF_RSP_OKAY && rsp->status != NETIF_RSP_ERROR &&
+	    rsp->status != NETIF_RSP_DROPPED) {
+		nf_fail(nf, "a transmit response with an unknown status");
+		return;
+	}
+	if (rsp->status != NETIF_RSP_OKAY)
+		nf->net.stats.tx_dropped++;
+	nf->tx_bufs[rsp->id].in_use = false;
+}
+
+static int ring_pending(struct netfront *nf, struct xen_front_ring *r)
+{
+	int n = xen_ring_responses(r);
+
+	if (n == 0)
+		n = xen_ring_final_check(r);
+	if (n < 0)
+		nf_fail(nf, "more responses than requests in flight");
+	return n;
+}
+
+static void nf_process(struct netfront *nf)
+{
+	bool reposted = false;
+	int n;
+
+	while (!nf->net.broken && (n = ring_pending(nf, &nf->tx)) > 0) {
+		while (n-- && !nf->net.broken) {
+			/* One copy: the backend may change the ring under us. */
+			struct netif_tx_response rsp =
+				nf->tx_sring->ring[nf->tx.rsp_cons % NF_TX_RING].rsp;
+
+			nf->tx.rsp_cons++;
+			tx_one(nf, &rsp);
+		}
+	}
+	while (!nf->net.broken && (n = ring_pending(nf, &nf->rx)) > 0) {
+		while (n-- && !nf->net.broken) {
+			struct netif_rx_response rsp =
+				nf->rx_sring->ring[nf->rx.rsp_cons % NF_RX_RING].rsp;
+
+			nf->rx.rsp_cons++;
+			rx_one(nf, &rsp);
+			reposted = true;
+		}
+	}
+	if (reposted && !nf->net.broken)
+		push_rx(nf);
+}
+
+static void nf_interrupt(evtchn_port_t port, void *data)
+{
+	struct netfront *nf = data;
+
+	nf->net.stats.interrupts++;
+	nf_process(nf);
+}
+
+static void nf_poll(struct netdev *dev)
+{
+	unsigned long flags = local_irq_save();
+
+	nf_process(to_nf(dev));
+	local_irq_restore(flags);
+}
+
+static int get_tx_buf(struct netfront *nf)
+{
+	for (unsigned int i = 0; i < NF_NR_TX; i++)
+		if (!nf->tx_bufs[i].in_use)
+			return i;
+	return -1;
+}
+
+static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
+{
+	struct netfront *nf = to_nf(dev);
+	unsigned long flags = local_irq_save();
+	struct netif_tx_request *rq;
+	int id = -1;
+
+	if (!dev->broken && len <= PAGE_SIZE) {
+		id = get_tx_buf(nf);
+		if (id < 0) {
+			/* Reclaim what the backend has finished with, then retry. */
+			nf_process(nf);
+			id = get_tx_buf(nf);
+		}
+	}
+	if (id < 0 || xen_ring_full(&nf->tx)) {
+		dev->stats.tx_dropped++;
+		local_irq_restore(flags);
+		return -1;
+	}
+	memcpy(nf->tx_bufs[id].page, frame, len);
+	nf->tx_bufs[id].in_use = true;
+	rq = &nf->tx_sring->ring[nf->tx.req_prod_pvt % NF_TX_RING].req;
+	*rq = (struct netif_tx_request){
+		.gref = nf->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
+	};
+	nf->tx.req_prod_pvt++;
+	dev->stats.tx_frames++;
+	if (xen_ring_push(&nf->tx)) {
+		dev->stats.notifications++;
+		evtchn_notify(nf->port);
+	}
+	local_irq_restore(flags);
+	return 0;
+}
+
+static const struct netdev_ops netfront_ops = {
+	.transmit = nf_transmit,
+	.poll = nf_poll,
+};
+
+/* A page granted to the backend once, for the life of the device. */
+static int grant_page(struct netfront *nf, void **page, bool readonly)
+{
+	*page = alloc_pages(1);
+	if (!*page)
+		return -1;
+	memset(*page, 0, PAGE_SIZE);
+	return gnttab_grant_access(nf->xdev->otherend_id, xen_virt_to_gfn(*page), readonly);
+}
+
+static int setup_rings(struct netfront *nf)
+{
+	void *page;
+
+	nf->tx_ring_ref = grant_page(nf, &page, false);
+	nf->tx_sring = page;
+	nf->rx_ring_ref = grant_page(nf, &page, false);
+	nf->rx_sring = page;
+	if (nf->tx_ring_ref < 0 || nf->rx_ring_ref < 0)
+		return -ENOSPC;
+	SHARED_RING_INIT(nf->tx_sring);
+	SHARED_RING_INIT(nf->rx_sring);
+	xen_front_ring_init(&nf->tx, nf->tx_sring, NF_TX_RING);
+	xen_front_ring_init(&nf->rx, nf->rx_sring, NF_RX_RING);
+	for (unsigned int i = 0; i < NF_NR_TX; i++) {
+		nf->tx_bufs[i].gref = grant_page(nf, &nf->tx_bufs[i].page, true);
+		if (nf->tx_bufs[i].gref < 0)
+			return -ENOSPC;
+	}
+	for (unsigned int i = 0; i < NF_NR_RX; i++) {
+		nf->rx_bufs[i].gref = grant_page(nf, &nf->rx_bufs[i].page, false);
+		if (nf->rx_bufs[i].gref < 0)
+			return -ENOSPC;
+		post_rx(nf, i);
+	}
+	nf->port = evtchn_alloc_unbound(nf->xdev->otherend_id, nf_interrupt, nf);
+	if (nf->port < 0)
+		return -EIO;
+	push_rx(nf);
+	return 0;
+}
+
+static int write_config(struct netfront *nf, u32 tx)
+{
+	const char *dir = nf->xdev->nodename;
+	int err = xs_printf(tx, dir, "tx-ring-ref", "%d", nf->tx_ring_ref);
+
+	if (!err)
+		err = xs_printf(tx, dir, "rx-ring-ref", "%d", nf->rx_ring_ref);
+	if (!err)
+		err = xs_printf(tx, dir, "event-channel", "%d", nf->port);
+	if (!err)
+		err = xs_printf(tx, dir, "request-rx-copy", "1");
+	if (!err)
+		err = xs_printf(tx, dir, "feature-rx-notify", "1");
+	return err;
+}
+
+static int publish(struct netfront *nf)
+{
+	u32 tx;
+	int err;
+
+	do {
+		err = xs_transaction_start(&tx);
+		if (err)
+			return err;
+		err = write_config(nf, tx);
+		if (err) {
+			xs_transaction_end(tx, true);
+			return err;
+		}
+		err = xs_transaction_end(tx, false);
+	} while (err == -EAGAIN);
+	return err;
+}
+
+/* "aa:bb:cc:dd:ee:ff" from the frontend's directory. */
+static int read_mac(struct netfront *nf)
+{
+	char path[96], mac[24];
+	unsigned long long byte;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/mac", nf->xdev->nodename);
+	n = xs_read(XBT_NIL, path, mac, sizeof(mac));
+	if (n != 17)
+		return -EINVAL;
+	for (int i = 0; i < ETH_ALEN; i++) {
+		char hex[3] = { mac[i * 3], mac[i * 3 + 1], '\0' };
+
+		if ((i < ETH_ALEN - 1 && mac[i * 3 + 2] != ':') || kstrtoull(hex, 16, &byte))
+			return -EINVAL;
+		nf->net.mac[i] = byte;
+	}
+	return 0;
+}
+
+static int netfront_probe(struct xenbus_device *xdev)
+{
+	struct netfront *nf = kzalloc(sizeof(*nf));
+	int err;
+
+	if (!nf)
+		return -ENOMEM;
+	nf->xdev = xdev;
+	nf->port = -1;
+	xdev->priv = nf;
+	err = read_mac(nf);
+	if (err) {
+		pr_err("xen-netfront: %s: no usable mac\n", xdev->nodename);
+		return err;
+	}
+	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
+				   CONNECT_TIMEOUT_NS);
+	if (err >= 0)
+		err = setup_rings(nf);
+	if (!err)
+		err = publish(nf);
+	if (!err)
+		err = xenbus_switch_state(xdev, XenbusStateConnected);
+	if (!err)
+		err = xenbus_wait_otherend(xdev, 1U << XenbusStateConnected, CONNECT_TIMEOUT_NS);
+	if (err < 0)
+		return err;
+	nf->net.driver = "xen-netfront";
+	nf->net.mtu = 1500;
+	nf->net.ops = &netfront_ops;
+	nf->net.driver_data = nf;
+	netdev_register(&nf->net);
+	pr_info("%s: %s, %u receive buffers posted, port %d\n", nf->net.name,
+		xdev->nodename, NF_NR_RX, nf->port);
+	return 0;
+}
+
+static const struct xenbus_driver netfront_driver = {
+	.type = "vif",
+	.probe = netfront_probe,
+};
+
+static int netfront_init(void)
+{
+	return xenbus_register_frontend(&netfront_driver);
+}
+device_initcall(netfront_init);

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenbus frontends (xen/io/xenbus.h).  A device is a directory
+ * device/<type>/<id> that the toolstack wrote before we started, with
+ * "backend" naming the backend's directory and "backend-id" its domain.
+ * Each side publishes its state; the frontend watches the backend's:
+ *
+ *   frontend  Initialising -> (backend InitWait) -> Initialised/Connected
+ *   backend   InitWait -> (frontend Initialised) -> Connected
+ *   closing   frontend Closing -> backend Closing/Closed -> frontend Closed
+ *
+ * What is read from the tree is checked: ids are short decimal numbers,
+ * paths fit, states are states, domain ids are not reserved ones.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/errno.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <xen/xenbus.h>
+
+#define DIR_BUF		1024
+#define CLOSE_TIMEOUT_NS	(5 * NSEC_PER_SEC)
+
+static struct xenbus_device *devices;
+
+struct xenbus_device *xenbus_first_device(void)
+{
+	return devices;
+}
+
+const char *xenbus_strstate(enum xenbus_state state)
+{
+	static const char *const names[] = {
+		[XenbusStateUnknown] = "Unknown",
+		[XenbusStateInitialising] = "Initialising",
+		[XenbusStateInitWait] = "InitWait",
+		[XenbusStateInitialised] = "Initialised",
+		[XenbusStateConnected] = "Connected",
+		[XenbusStateClosing] = "Closing",
+		[XenbusStateClosed] = "Closed",
+		[XenbusStateReconfiguring] = "Reconfiguring",
+		[XenbusStateReconfigured] = "Reconfigured",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
+}
+
+int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
+{
+	int err = xs_printf(XBT_NIL, dev->nodename, "state", "%d", state);
+
+	if (err < 0) {
+		pr_err("xenbus: %s: writing state %s: %d\n", dev->nodename,
+		       xenbus_strstate(state), err);
+		return err;
+	}
+	dev->state = state;
+	return 0;
+}
+
+enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev)
+{
+	u64 v;
+
+	/* A missing node means the backend is gone: treat it as Closed. */
+	if (xs_read_u64(XBT_NIL, dev->otherend, "state", &v))
+		return XenbusStateClosed;
+	if (v > XenbusStateReconfigured)
+		return XenbusStateUnknown;
+	return v;
+}
+
+static void otherend_watch_fired(struct xs_watch *w, const char *path)
+{
+	struct xenbus_device *dev = w->data;
+
+	dev->otherend_changed = true;
+}
+
+int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns)
+{
+	u64 end = ktime_get_ns() + timeout_ns;
+
+	for (;;) {
+		enum xenbus_state st;
+
+		dev->otherend_changed = false;
+		st = xenbus_read_otherend_state(dev);
+		if (mask & (1U << st))
+			return st;
+		while (!dev->otherend_changed) {
+			xs_process_watches();
+			if (dev->otherend_changed)
+				break;
+			if (!xs_ready() || !xs_wait_activity(end))
+				return -ETIMEDOUT;
+		}
+	}
+}
+
+void xenbus_close(struct xenbus_device *dev)
+{
+	const u32 closing = 1U << XenbusStateClosing | 1U << XenbusStateClosed;
+
+	xenbus_switch_state(dev, XenbusStateClosing);
+	if (xenbus_wait_otherend(dev, closing, CLOSE_TIMEOUT_NS) < 0)
+		pr_warn("xenbus: %s: the backend did not close\n", dev->nodename);
+	xenbus_switch_state(dev, XenbusStateClosed);
+	xenbus_wait_otherend(dev, 1U << XenbusStateClosed, CLOSE_TIMEOUT_NS);
+}
+
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] < '0' || id[i] > '9')
+			return false;
+	return true;
+}
+
+/* Reads the backend's path and domain; 0 or -errno. */
+static int read_otherend(struct xenbus_device *dev)
+{
+	char path[sizeof(dev->nodename) + 16];
+	u64 domid;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/backend", dev->nodename);
+	n = xs_read(XBT_NIL, path, dev->otherend, sizeof(dev->otherend));
+	if (n < 0)
+		return n;
+	if (n == 0 || dev->otherend[0] != '/' || strlen(dev->otherend) != (size_t)n)
+		return -EINVAL;
+	n = xs_read_u64(XBT_NIL, dev->nodename, "backend-id", &domid);
+	if (n < 0)
+		return n;
+	if (domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	dev->otherend_id = domid;
+	return 0;
+}
+
+static int watch_otherend(struct xenbus_device *dev)
+{
+	struct xs_watch *w = &dev->otherend_watch;
+
+	snprintf(dev->watch_path, sizeof(dev->watch_path), "%s/state", dev->otherend);
+	snprintf(dev->watch_token, sizeof(dev->watch_token), "fe:%s", dev->nodename);
+	w->path = dev->watch_path;
+	w->token = dev->watch_token;
+	w->fn = otherend_watch_fired;
+	w->data = dev;
+	return xs_watch_add(w);
+}
+
+static void probe_one(const struct xenbus_driver *drv, const char *id)
+{
+	struct xenbus_device *dev = kzalloc(sizeof(*dev));
+	int err;
+
+	if (!dev)
+		return;
+	snprintf(dev->nodename, sizeof(dev->nodename), "device/%s/%s", drv->type, id);
+	dev->type = drv->type;
+	dev->driver = drv;
+	dev->state = XenbusStateInitialising;
+	err = read_otherend(dev);
+	if (!err)
+		err = watch_otherend(dev);
+	if (err) {
+		pr_err("xenbus: %s: unusable backend entry (%d)\n", dev->nodename, err);
+		kfree(dev);
+		return;
+	}
+	pr_info("xenbus: %s, backend %s in domain %u\n", dev->nodename,
+		dev->otherend, dev->otherend_id);
+	dev->next = devices;
+	devices = dev;
+	err = drv->probe(dev);
+	if (err) {
+		pr_err("xenbus: %s: %s probe failed (%d)\n", dev->nodename, drv->type, err);
+		xenbus_switch_state(dev, XenbusStateClosed);
+	}
+}
+
+int xenbus_register_frontend(const struct xenbus_driver *drv)
+{
+	char path[32], *list = kmalloc(DIR_BUF);
+	const char *ids[32];
+	int n;
+
+	if (!list)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "device/%s", drv->type);
+	n = xs_ready() ? xs_directory(XBT_NIL, path, list, DIR_BUF, ids, ARRAY_SIZE(ids))
+		       : -ENOSYS;
+	if (n > (int)ARRAY_SIZE(ids)) {
+		pr_warn("xenbus: %s: only the first %zu of %d devices\n", path,
+			ARRAY_SIZE(ids), n);
+		n = ARRAY_SIZE(ids);
+	}
+	for (int i = 0; i < n; i++) {
+		if (valid_id(ids[i]))
+			probe_one(drv, ids[i]);
+		else
+			pr_warn("xenbus: ignoring %s/%s: not a device id\n", path, ids[i]);
+	}
+	kfree(list);
+	return n < 0 && n != -ENOENT && n != -ENOSYS ? n : 0;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xenstore and xenbus.
+ *
+ * xenstore is a tree of small strings kept by xenstored in dom0, reached
+ * through a pair of byte rings in a shared page (xen/io/xs_wire.h): one
+ * request in flight at a time, replies matched by request id, watch
+ * events arriving in between.  xenbus is the frontend/backend handshake
+ * written in that tree: each device is a directory device/<type>/<id>
+ * with a "state" node on each side and a "backend" path.
+ */
+#ifndef _XEN_XENBUS_H
+#define _XEN_XENBUS_H
+
+#include <pvkit/types.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/io/xs_wire.h>
+#include <xen/interface/io/xenbus.h>
+
+/* ---- The ring protocol, independent of how we wait (host-testable) ---- */
+
+#define XS_WATCH_PATH_MAX	256
+
+struct xs_watch {
+	const char *path;
+	const char *token;		/* unique among our watches */
+	/*
+	 * Runs from xs_process_watches(), never from an interrupt.  Events
+	 * for one watch that arrive before it runs are coalesced: path is
+	 * the last node that changed.
+	 */
+	void (*fn)(struct xs_watch *w, const char *path);
+	void *data;
+	/* private */
+	unsigned long pending;
+	char last_path[XS_WATCH_PATH_MAX];
+	struct xs_watch *next;
+};
+
+struct xs_conn;
+
+struct xs_conn_ops {
+	void (*notify)(struct xs_conn *c);
+	/* Waits for the other side; false when it is given up (timeout). */
+	bool (*wait)(struct xs_conn *c);
+};
+
+struct xs_conn {
+	struct xenstore_domain_interface *intf;
+	const struct xs_conn_ops *ops;
+	bool broken;
+	const char *broken_why;
+	/* Our own indices: the shared copies are only published. */
+	XENSTORE_RING_IDX req_prod, rsp_cons;
+	u32 next_req_id;
+	struct xs_watch *watches;
+	unsigned long events, stray_events;
+	/* The message being received. */
+	bool have_hdr;
+	u32 got;
+	struct xsd_sockmsg hdr;
+	char body[XENSTORE_PAYLOAD_MAX + 1];
+};
+
+struct xs_iov {
+	const void *base;
+	u32 len;
+};
+
+void xs_conn_init(struct xs_conn *c, struct xenstore_domain_interface *intf,
+		  const struct xs_conn_ops *ops);
+/*
+ * One request and its reply: the reply's payload goes to reply (NUL
+ * terminated, at most reply_max - 1 bytes, longer is -E2BIG).  Returns the
+ * payload length, or -errno (the name xenstored answered with, -EIO when
+ * the connection is broken or the reply malformed).
+ */
+int xs_conn_request(struct xs_conn *c, u32 type, u32 tx, const struct xs_iov *iov,
+		    unsigned int nr_iov, char *reply, u32 reply_max);
+/* Reads what has arrived without waiting: watch events get queued. */
+void xs_conn_poll(struct xs_conn *c);
+void xs_conn_process_watches(struct xs_conn *c);
+
+/* Parsers (exposed for the tests). */
+int xs_error_to_errno(const char *payload, u32 len);
+/* Splits "a\0b\0c\0" into strings; the count, or -EIO when malformed. */
+int xs_split(char *payload, u32 len, const char **out, unsigned int max);
+
+/* ---- The kernel's one connection ---- */
+
+#define XBT_NIL	0
+
+bool xs_ready(void);
+int xs_read(u32 tx, const char *path, char *buf, u32 len);
+int xs_write(u32 tx, const char *path, const char *value);
+int xs_rm(u32 tx, const char *path);
+/*
+ * The children of path: their names (pointing into buf) in names[0..max);
+ * returns how many there are, which may be more than max.
+ */
+int xs_directory(u32 tx, const char *path, char *buf, u32 len,
+		 const char **names, unsigned int max);
+int xs_transaction_start(u32 *tx);
+/* -EAGAIN: another writer interfered; the caller starts over. */
+int xs_transaction_end(u32 tx, bool abort);
+int xs_watch_add(struct xs_watch *w);
+int xs_watch_remove(struct xs_watch *w);
+void xs_process_watches(void);
+/* Halts until the daemon signals (true) or the deadline passes (false). */
+bool xs_wait_activity(u64 deadline_ns);
+/* dir/node helpers. */
+int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int xs_read_u64(u32 tx, const char *dir, const char *node, u64 *val);
+/* 1 if dir/node holds a non-zero number, 0 if not or absent. */
+bool xs_read_flag(const char *dir, const char *node);
+
+/* ---- xenbus frontends ---- */
+
+struct xenbus_device {
+	char nodename[64];		/* device/vbd/768 */
+	char otherend[128];		/* backend/vbd/1/768 */
+	domid_t otherend_id;
+	const char *type;
+	enum xenbus_state state;	/* ours, as last written */
+	struct xs_watch otherend_watch;
+	char watch_path[144];
+	char watch_token[80];
+	bool otherend_changed;
+	const struct xenbus_driver *driver;
+	void *priv;
+	struct xenbus_device *next;
+};
+
+struct xenbus_driver {
+	const char *type;		/* "vbd", "vif" */
+	int (*probe)(struct xenbus_device *dev);
+	/* Before the frontend is gone (shutdown). */
+	void (*remove)(struct xenbus_device *dev);
+};
+
+/* Binds drv to every device/<type>/<id> in xenstore now. */
+int xenbus_register_frontend(const struct xenbus_driver *drv);
+int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
+enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
+/*
+ * Waits (processing watch events) until the backend's state is one in
+ * mask (1 << XenbusState...); returns the state, or -ETIMEDOUT.
+ */
+int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns);
+/* Closes the connection in order: Closing, backend Closed, Closed. */
+void xenbus_close(struct xenbus_device *dev);
+const char *xenbus_strstate(enum xenbus_state state);
+struct xenbus_device *xenbus_first_device(void);
+
+#endif
