@@ -47,6 +47,12 @@ static void print_boot_time(void)
 	}
 	console_printf("boot time: %llu cycles, %llu us (TSC %u kHz from %s)\n",
 		       cycles, tsc_cycles_to_ns(cycles) / 1000, khz, source);
+	for (unsigned int i = 0; i < nr_boot_phases; i++) {
+		u64 start = i ? boot_phases[i - 1].end_tsc : boot_info.entry_tsc;
+
+		console_printf("  %-14s %8llu us\n", boot_phases[i].name,
+			       tsc_cycles_to_ns(boot_phases[i].end_tsc - start) / 1000);
+	}
 }
 
 static int info_main(void)

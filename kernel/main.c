@@ -18,6 +18,19 @@
 #define PVKIT_VERSION	"0.1"
 
 u64 boot_cycles;
+struct boot_phase boot_phases[8];
+unsigned int nr_boot_phases;
+
+/*
+ * One rdtsc per step, so that info can say which step a slow boot spent
+ * its time in; under a hypervisor that emulates the kernel, the steps'
+ * shares differ wildly from TCG's.
+ */
+static void boot_phase_done(const char *name)
+{
+	if (nr_boot_phases < ARRAY_SIZE(boot_phases))
+		boot_phases[nr_boot_phases++] = (struct boot_phase){ name, rdtsc() };
+}
 
 static const char *default_app = "info";
 
@@ -35,12 +48,14 @@ static int run_app(void)
 		return EXIT_BADCMD;
 	}
 	pr_info("app: %s\n", app->name);
+	boot_phase_done("app lookup");
 	boot_cycles = rdtsc() - boot_info.entry_tsc;
 	return app->main();
 }
 
 void start_kernel(struct boot_info *bi)
 {
+	boot_phase_done("entry");
 	params_parse(bi->cmdline);
 	if (param_get("loglevel"))
 		console_set_loglevel(param_get_ull("loglevel", CONFIG_LOG_DEFAULT_LEVEL));
@@ -49,10 +64,15 @@ void start_kernel(struct boot_info *bi)
 		pr_warn("cmdline: truncated to %zu bytes\n", sizeof(bi->cmdline) - 1);
 
 	arch_setup(bi);
+	boot_phase_done("arch_setup");
 	mm_init(bi);
+	boot_phase_done("mm_init");
 	arch_irq_init();
+	boot_phase_done("arch_irq_init");
 	time_init();
+	boot_phase_done("time_init");
 	local_irq_enable();
 	do_initcalls();
+	boot_phase_done("initcalls");
 	kernel_exit(run_app());
 }

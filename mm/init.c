@@ -33,32 +33,43 @@ static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
-static bool range_is_taken(const struct boot_info *bi, u64 addr, u64 len)
+/* The end of a reservation that [addr, addr + len) overlaps, or 0. */
+static u64 range_taken_until(const struct boot_info *bi, u64 addr, u64 len)
 {
-	if (overlaps(addr, len, 0, MiB) ||
-	    overlaps(addr, len, kernel_phys_start(),
+	if (overlaps(addr, len, 0, MiB))
+		return MiB;
+	if (overlaps(addr, len, kernel_phys_start(),
 		     kernel_phys_end() - kernel_phys_start()))
-		return true;
+		return kernel_phys_end();
 	for (unsigned int i = 0; i < bi->nr_modules; i++) {
-		if (overlaps(addr, len, bi->modules[i].addr, bi->modules[i].size))
-			return true;
+		const struct boot_module *m = &bi->modules[i];
+
+		if (overlaps(addr, len, m->addr, m->size))
+			return m->addr + m->size;
 	}
-	return false;
+	return 0;
 }
 
-/* Page-aligned space for the bitmap in a RAM range nothing else uses. */
+/*
+ * Page-aligned space for the bitmap in a RAM range nothing else uses.
+ * The search jumps past each reservation it meets instead of stepping a
+ * page at a time across the image.
+ */
 static u64 place_bitmap(const struct boot_info *bi, u64 bytes)
 {
 	for (unsigned int i = 0; i < bi->nr_mem; i++) {
 		const struct boot_mem_range *r = &bi->mem[i];
 		u64 a = ALIGN_UP(r->addr, PAGE_SIZE);
 		u64 end = min(r->addr + r->size, (u64)DIRECT_MAP_SIZE);
+		u64 taken;
 
 		if (r->type != BOOT_MEM_RAM)
 			continue;
-		for (; a + bytes <= end; a += PAGE_SIZE) {
-			if (!range_is_taken(bi, a, bytes))
+		while (a + bytes <= end) {
+			taken = range_taken_until(bi, a, bytes);
+			if (!taken)
 				return a;
+			a = ALIGN_UP(taken, PAGE_SIZE);
 		}
 	}
 	panic("mm: no room for the page bitmap (%llu bytes)", bytes);

@@ -35,4 +35,12 @@ void app_list(void);
 /* TSC cycles from the first instruction to the app's start. */
 extern u64 boot_cycles;
 
+/* Where those cycles went: the TSC at the end of each step of the boot. */
+struct boot_phase {
+	const char *name;
+	u64 end_tsc;
+};
+extern struct boot_phase boot_phases[];
+extern unsigned int nr_boot_phases;
+
 #endif
