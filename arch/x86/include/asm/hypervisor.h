@@ -48,6 +48,9 @@ extern const struct hypervisor_x86 x86_hyper_xen;
 extern struct hypervisor_match x86_hyper;
 void init_hypervisor_platform(void);
 
+/* Ring 0 runs in the hypervisor's instruction emulator (hypervisor.c). */
+bool hypervisor_emulates_kernel(u64 *cycles);
+
 static inline u32 hypervisor_cpuid_base(void)
 {
 	return x86_hyper.base;

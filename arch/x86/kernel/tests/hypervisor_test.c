@@ -102,20 +102,32 @@ static unsigned long eoi_writes_for(struct clock_event_device *ce, int n)
 static void pv_eoi_saves_eoi_exits(struct ktest *t)
 {
 	struct clock_event_device *ce = clockevent_current();
-	unsigned long pv, native;
+	unsigned long pv, native, fast;
 	void (*eoi)(void);
 
 	if (!on_kvm(t))
 		return;
 	KT_ASSERT_TRUE(t, kvm_guest.pv_eoi);
 	KT_ASSERT_NOT_NULL(t, ce);
+	fast = kvm_guest.pv_eoi_fast;
 	pv = eoi_writes_for(ce, 50);
+	fast = kvm_guest.pv_eoi_fast - fast;
 	eoi = pv_ops.apic.eoi;
 	pv_ops.apic.eoi = native_apic_eoi;
 	native = eoi_writes_for(ce, 50);
 	pv_ops.apic.eoi = eoi;
-	console_printf("    # 50 timer interrupts: %lu EOI writes with PV EOI, %lu without\n",
-		       pv, native);
+	console_printf("    # 50 timer interrupts: %lu EOI writes with PV EOI (%lu flagged by KVM), %lu without\n",
+		       pv, fast, native);
+	/*
+	 * The KVM flavour that emulates our ring 0 (PVM on a host without
+	 * SVM or VMX) accepts MSR_KVM_PV_EOI_EN but never sets the flag:
+	 * there PV EOI saves nothing, and that is the hypervisor's answer,
+	 * not ours.  Everywhere else the flag must save the writes.
+	 */
+	if (!fast && hypervisor_emulates_kernel(NULL)) {
+		ktest_skip(t, "KVM flagged none of 50 interrupts for PV EOI (ring 0 emulated)");
+		return;
+	}
 	KT_EXPECT_GE(t, native, 50);
 	KT_EXPECT_LT(t, pv, native);
 }
