@@ -66,6 +66,17 @@ static void ktest_diag(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ktest_log(struct ktest *t, const char *fmt, ...)
+{
+	char line[240];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	ktest_diag(t, "%s: %s", t->name, line);
+}
+
 static void fail_header(struct ktest *t, const char *kind, const char *file,
 			int line)
 {

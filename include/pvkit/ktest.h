@@ -65,6 +65,8 @@ struct ktest_suite {
 int ktest_run(const char *filter);
 
 void ktest_skip(struct ktest *t, const char *reason);
+/* A diagnostic line ("# case: ...") that does not change the result. */
+void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 void ktest_fail_int(struct ktest *t, const char *kind, const char *file,
 		    int line, const char *ltext, const char *op,
 		    const char *rtext, long long l, long long r);

@@ -112,6 +112,8 @@ bool xs_wait_activity(u64 deadline_ns);
 int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int xs_read_u64(u32 tx, const char *dir, const char *node, u64 *val);
+/* Our own domain id, which only xenstore tells a domU. */
+int xs_read_domid(domid_t *domid);
 /* 1 if dir/node holds a non-zero number, 0 if not or absent. */
 bool xs_read_flag(const char *dir, const char *node);
 

@@ -228,6 +228,20 @@ int xs_read_u64(u32 tx, const char *dir, const char *node, u64 *val)
 	return 0;
 }
 
+int xs_read_domid(domid_t *domid)
+{
+	char buf[16];
+	unsigned long long v;
+	int n = xs_read(XBT_NIL, "domid", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (kstrtoull(buf, 10, &v) || v >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	*domid = v;
+	return 0;
+}
+
 bool xs_read_flag(const char *dir, const char *node)
 {
 	u64 v;

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenstore and xenbus against the real xenstored of a Linux dom0: reads
+ * of what the toolstack wrote, our own nodes written and read back,
+ * watches that fire, transactions that conflict and are retried, and the
+ * frontends that came up.
+ */
+#include <pvkit/ktest.h>
+#include <pvkit/kernel.h>
+#include <pvkit/blkdev.h>
+#include <pvkit/errno.h>
+#include <pvkit/netdev.h>
+#include <pvkit/string.h>
+#include <pvkit/time.h>
+#include <xen/xenbus.h>
+
+static const char *no_xenstore(void)
+{
+	return xs_ready() ? NULL : "no xenstore (not a Xen domU)";
+}
+
+static void toolstack_nodes_are_readable(struct ktest *t)
+{
+	char name[64], vm[128];
+	domid_t domid;
+
+	KT_ASSERT_EQ(t, xs_read_domid(&domid), 0);
+	KT_EXPECT_GT(t, domid, 0);
+	KT_EXPECT_GT(t, xs_read(XBT_NIL, "name", name, sizeof(name)), 0);
+	KT_EXPECT_GT(t, xs_read(XBT_NIL, "vm", vm, sizeof(vm)), 0);
+	ktest_log(t, "domain %u, name %s", domid, name);
+}
+
+static void missing_node_is_enoent(struct ktest *t)
+{
+	char buf[16];
+
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "data/pvkit-no-such-node", buf, sizeof(buf)),
+		     -ENOENT);
+	/* and the connection carries on */
+	KT_EXPECT_TRUE(t, xs_ready());
+}
+
+static void write_read_back_remove(struct ktest *t)
+{
+	char buf[64];
+
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, "data/pvkit-test", "hello xenstore"), 0);
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "data/pvkit-test", buf, sizeof(buf)), 14);
+	KT_EXPECT_STREQ(t, buf, "hello xenstore");
+	KT_EXPECT_EQ(t, xs_rm(XBT_NIL, "data/pvkit-test"), 0);
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "data/pvkit-test", buf, sizeof(buf)), -ENOENT);
+}
+
+static void directory_lists_children(struct ktest *t)
+{
+	char buf[256];
+	const char *names[8];
+	int n, found = 0;
+
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, "data/pvkit-dir/a", "1"), 0);
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, "data/pvkit-dir/bb", "2"), 0);
+	n = xs_directory(XBT_NIL, "data/pvkit-dir", buf, sizeof(buf), names, 8);
+	KT_EXPECT_EQ(t, n, 2);
+	for (int i = 0; i < n && i < 8; i++)
+		found += !strcmp(names[i], "a") || !strcmp(names[i], "bb");
+	KT_EXPECT_EQ(t, found, 2);
+	xs_rm(XBT_NIL, "data/pvkit-dir");
+}
+
+static int watch_hits;
+static char watch_path[XS_WATCH_PATH_MAX];
+
+static void count_watch(struct xs_watch *w, const char *path)
+{
+	watch_hits++;
+	strlcpy(watch_path, path, sizeof(watch_path));
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Processes watch events until hits reach want or 5 s pass. */
+static void wait_watch(int want)
+{
+	u64 end = ktime_get_ns() + 5 * NSEC_PER_SEC;
+
+	while (watch_hits < want) {
+		xs_process_watches();
+		if (watch_hits >= want || !xs_wait_activity(end))
+			break;
+	}
+}
+
+static void watch_fires_on_write(struct ktest *t)
+{
+	struct xs_watch w = {
+		.path = "data/pvkit-watch", .token = "pvkit-test", .fn = count_watch,
+	};
+
+	xs_rm(XBT_NIL, "data/pvkit-watch");
+	watch_hits = 0;
+	KT_ASSERT_EQ(t, xs_watch_add(&w), 0);
+	/* xenstored fires a new watch once, for the watched path itself */
+	wait_watch(1);
+	KT_EXPECT_EQ(t, watch_hits, 1);
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, "data/pvkit-watch/x", "1"), 0);
+	wait_watch(2);
+	KT_EXPECT_EQ(t, watch_hits, 2);
+	KT_EXPECT_TRUE(t, ends_with(watch_path, "data/pvkit-watch/x"));
+	KT_EXPECT_EQ(t, xs_watch_remove(&w), 0);
+	xs_write(XBT_NIL, "data/pvkit-watch/y", "2");
+	xs_process_watches();
+	KT_EXPECT_EQ(t, watch_hits, 2);
+	xs_rm(XBT_NIL, "data/pvkit-watch");
+}
+
+/*
+ * Two transactions read and write the same node: the second to commit
+ * fails with EAGAIN, and the retry loop a driver uses then succeeds.
+ */
+static void conflicting_transaction_retries(struct ktest *t)
+{
+	char buf[16];
+	u32 a, b;
+	int tries = 0, err;
+
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, "data/pvkit-tx", "0"), 0);
+	KT_ASSERT_EQ(t, xs_transaction_start(&a), 0);
+	KT_ASSERT_EQ(t, xs_transaction_start(&b), 0);
+	KT_EXPECT_EQ(t, xs_read(a, "data/pvkit-tx", buf, sizeof(buf)), 1);
+	KT_EXPECT_EQ(t, xs_read(b, "data/pvkit-tx", buf, sizeof(buf)), 1);
+	KT_EXPECT_EQ(t, xs_write(a, "data/pvkit-tx", "a"), 0);
+	KT_EXPECT_EQ(t, xs_write(b, "data/pvkit-tx", "b"), 0);
+	KT_EXPECT_EQ(t, xs_transaction_end(a, false), 0);
+	KT_EXPECT_EQ(t, xs_transaction_end(b, false), -EAGAIN);
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "data/pvkit-tx", buf, sizeof(buf)), 1);
+	KT_EXPECT_STREQ(t, buf, "a");
+
+	do {
+		tries++;
+		KT_ASSERT_EQ(t, xs_transaction_start(&b), 0);
+		xs_read(b, "data/pvkit-tx", buf, sizeof(buf));
+		xs_write(b, "data/pvkit-tx", "b");
+		if (tries == 1)		/* someone else writes meanwhile */
+			xs_write(XBT_NIL, "data/pvkit-tx", "c");
+		err = xs_transaction_end(b, false);
+	} while (err == -EAGAIN && tries < 5);
+	KT_EXPECT_EQ(t, err, 0);
+	KT_EXPECT_EQ(t, tries, 2);
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "data/pvkit-tx", buf, sizeof(buf)), 1);
+	KT_EXPECT_STREQ(t, buf, "b");
+	xs_rm(XBT_NIL, "data/pvkit-tx");
+}
+
+static void frontends_are_connected(struct ktest *t)
+{
+	int n = 0;
+
+	for (struct xenbus_device *d = xenbus_first_device(); d; d = d->next) {
+		ktest_log(t, "%s: ours %s, backend %s", d->nodename,
+			  xenbus_strstate(d->state),
+			  xenbus_strstate(xenbus_read_otherend_state(d)));
+		KT_EXPECT_EQ(t, d->state, XenbusStateConnected);
+		KT_EXPECT_EQ(t, xenbus_read_otherend_state(d), XenbusStateConnected);
+		n++;
+	}
+	if (!n)
+		ktest_skip(t, "the toolstack gave this domain no devices");
+}
+
+static struct ktest_case xenbus_cases[] = {
+	KTEST_CASE(toolstack_nodes_are_readable),
+	KTEST_CASE(missing_node_is_enoent),
+	KTEST_CASE(write_read_back_remove),
+	KTEST_CASE(directory_lists_children),
+	KTEST_CASE(watch_fires_on_write),
+	KTEST_CASE(conflicting_transaction_retries),
+	KTEST_CASE(frontends_are_connected),
+	{}
+};
+KTEST_SUITE_SKIP(xenbus, xenbus_cases, no_xenstore);
