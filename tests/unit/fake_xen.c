@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fake Xen of fake_xen.h: the kernel interfaces blkfront and netfront
+ * use (grants, event channels, xenstore, xenbus, the block device list,
+ * interrupts), kept in plain arrays a test can look into and change.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/blkdev.h>
+#include <pvkit/errno.h>
+#include <pvkit/init.h>
+#include <asm/page.h>
+#include <asm/paravirt.h>
+#include <xen/domain.h>
+#include <xen/grant_table.h>
+#include "fake_xen.h"
+
+struct fake_grant fake_grants[FAKE_NR_GRANTS];
+unsigned long fake_notifies;
+void (*fake_backend_kick)(void);
+
+static evtchn_handler_t fe_handler;
+static void *fe_data;
+static const struct xenbus_driver *drivers[4];
+
+/* ---- interrupts: the host has none, the flag is only tracked ---- */
+
+static unsigned long host_flags = 0x200;
+
+static unsigned long host_save_fl(void) { return host_flags; }
+static void host_restore_fl(unsigned long f) { host_flags = f; }
+static void host_irq_disable(void) { host_flags = 0; }
+static void host_irq_enable(void) { host_flags = 0x200; }
+
+struct paravirt_ops pv_ops = {
+	.irq = {
+		.save_fl = host_save_fl,
+		.restore_fl = host_restore_fl,
+		.irq_disable = host_irq_disable,
+		.irq_enable = host_irq_enable,
+	},
+};
+
+/* ---- grants ---- */
+
+int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly)
+{
+	for (int i = GNTTAB_NR_RESERVED_ENTRIES; i < FAKE_NR_GRANTS; i++) {
+		if (!fake_grants[i].in_use) {
+			fake_grants[i] = (struct fake_grant){
+				.in_use = true, .readonly = readonly, .domid = domid, .gfn = gfn,
+			};
+			return i;
+		}
+	}
+	return -1;
+}
+
+bool gnttab_end_access(grant_ref_t ref)
+{
+	if (ref >= FAKE_NR_GRANTS || !fake_grants[ref].in_use || fake_grants[ref].mapped)
+		return false;
+	fake_grants[ref].in_use = false;
+	return true;
+}
+
+void *fake_grant_page(grant_ref_t ref)
+{
+	if (ref >= FAKE_NR_GRANTS || !fake_grants[ref].in_use)
+		return NULL;
+	return phys_to_virt(fake_grants[ref].gfn << PAGE_SHIFT);
+}
+
+unsigned int fake_grants_in_use(void)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < FAKE_NR_GRANTS; i++)
+		n += fake_grants[i].in_use;
+	return n;
+}
+
+const unsigned long *xen_p2m;
+
+u64 xen_virt_to_gfn(const void *p)
+{
+	return virt_to_phys(p) >> PAGE_SHIFT;
+}
+
+/* ---- event channels: one frontend port ---- */
+
+int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data)
+{
+	fe_handler = handler;
+	fe_data = data;
+	return 7;
+}
+
+void evtchn_notify(evtchn_port_t port)
+{
+	fake_notifies++;
+	if (fake_backend_kick)
+		fake_backend_kick();
+}
+
+void evtchn_mask(evtchn_port_t port)
+{
+}
+
+void fake_raise_event(void)
+{
+	fe_handler(7, fe_data);
+}
+
+/* ---- xenstore: a flat table of full paths ---- */
+
+#define NR_NODES	64
+
+static struct {
+	char path[128];
+	char value[128];
+} nodes[NR_NODES];
+
+void fake_xs_set(const char *path, const char *value)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < NR_NODES; i++) {
+		if (!strcmp(nodes[i].path, path)) {
+			snprintf(nodes[i].value, sizeof(nodes[i].value), "%s", value);
+			return;
+		}
+		if (free_slot < 0 && !nodes[i].path[0])
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		abort();
+	snprintf(nodes[free_slot].path, sizeof(nodes[free_slot].path), "%s", path);
+	snprintf(nodes[free_slot].value, sizeof(nodes[free_slot].value), "%s", value);
+}
+
+const char *fake_xs_get(const char *path)
+{
+	for (int i = 0; i < NR_NODES; i++)
+		if (!strcmp(nodes[i].path, path))
+			return nodes[i].value;
+	return NULL;
+}
+
+void fake_xen_reset(void)
+{
+	memset(nodes, 0, sizeof(nodes));
+	memset(fake_grants, 0, sizeof(fake_grants));
+	fake_notifies = 0;
+	fake_backend_kick = NULL;
+}
+
+bool xs_ready(void)
+{
+	return true;
+}
+
+int xs_read(u32 tx, const char *path, char *buf, u32 len)
+{
+	const char *v = fake_xs_get(path);
+
+	if (!v)
+		return -ENOENT;
+	if (strlen(v) >= len)
+		return -E2BIG;
+	strcpy(buf, v);
+	return strlen(v);
+}
+
+int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
+{
+	char path[160], value[128];
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	fake_xs_set(path, value);
+	return 0;
+}
+
+int xs_read_u64(u32 tx, const char *dir, const char *node, u64 *val)
+{
+	char path[160];
+	const char *v;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	v = fake_xs_get(path);
+	if (!v)
+		return -ENOENT;
+	*val = strtoull(v, NULL, 10);
+	return 0;
+}
+
+bool xs_read_flag(const char *dir, const char *node)
+{
+	u64 v;
+
+	return !xs_read_u64(0, dir, node, &v) && v;
+}
+
+int xs_transaction_start(u32 *tx)
+{
+	*tx = 1;
+	return 0;
+}
+
+int xs_transaction_end(u32 tx, bool abort)
+{
+	return 0;
+}
+
+/* ---- xenbus: the backend is always ready ---- */
+
+int xenbus_register_frontend(const struct xenbus_driver *drv)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		if (!drivers[i]) {
+			drivers[i] = drv;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
+{
+	dev->state = state;
+	return 0;
+}
+
+int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns)
+{
+	return mask & (1U << XenbusStateConnected) ? XenbusStateConnected : -ETIMEDOUT;
+}
+
+extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
+
+static void register_drivers(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	for (const struct initcall *c = __start_initcall_device; c < __stop_initcall_device; c++)
+		if (!strcmp(c->name, "blkfront_init") || !strcmp(c->name, "netfront_init"))
+			c->fn();
+}
+
+struct xenbus_device *fake_probe(const char *type, const char *id)
+{
+	struct xenbus_device *dev = calloc(1, sizeof(*dev));
+
+	register_drivers();
+	snprintf(dev->nodename, sizeof(dev->nodename), "device/%s/%s", type, id);
+	snprintf(dev->otherend, sizeof(dev->otherend), "/local/domain/0/backend/%s/1/%s",
+		 type, id);
+	dev->type = type;
+	for (unsigned int i = 0; i < 4; i++) {
+		if (drivers[i] && !strcmp(drivers[i]->type, type)) {
+			dev->driver = drivers[i];
+			/* the devices stay reachable: the tests look at them */
+			if (drivers[i]->probe(dev) == 0)
+				return dev;
+		}
+	}
+	free(dev);
+	return NULL;
+}
+
+/* ---- block devices ---- */
+
+static struct blkdev *blk_list;
+
+void blkdev_register(struct blkdev *dev)
+{
+	dev->next = blk_list;
+	blk_list = dev;
+}
+
+void blkdev_name(char *buf, size_t len, const char *prefix)
+{
+	snprintf(buf, len, "%sa", prefix);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A fake Xen under the host-built frontends (blkfront, netfront): grant
+ * table, event channels and a xenstore with what a backend would have
+ * written, so that a test can play the backend on the shared rings.
+ */
+#ifndef _TESTS_UNIT_FAKE_XEN_H
+#define _TESTS_UNIT_FAKE_XEN_H
+
+#include <pvkit/types.h>
+#include <xen/events.h>
+#include <xen/xenbus.h>
+
+#define FAKE_NR_GRANTS	512
+
+struct fake_grant {
+	bool in_use;
+	bool readonly;
+	bool mapped;		/* the backend still holds it */
+	domid_t domid;
+	u64 gfn;
+};
+
+extern struct fake_grant fake_grants[FAKE_NR_GRANTS];
+extern unsigned long fake_notifies;
+/* Called on every notification of the frontend's port (may be NULL). */
+extern void (*fake_backend_kick)(void);
+
+/* Sets a xenstore node (full path) for the frontend to read. */
+void fake_xs_set(const char *path, const char *value);
+const char *fake_xs_get(const char *path);
+void fake_xen_reset(void);
+
+/* The page a grant names, as the backend would map it. */
+void *fake_grant_page(grant_ref_t ref);
+unsigned int fake_grants_in_use(void);
+
+/* Runs the frontend's event handler, as the upcall would. */
+void fake_raise_event(void);
+
+/*
+ * Probes a new device/<type>/<id> with the driver the frontend registered
+ * (its device_initcall is run once).  Returns the device, or NULL when the
+ * probe failed.
+ */
+struct xenbus_device *fake_probe(const char *type, const char *id);
+
+#endif

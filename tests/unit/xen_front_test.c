@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkfront and netfront against a backend played by the test on their
+ * shared rings (fake_xen.c): data moves through the grants, and every
+ * lie a backend can tell on a ring (ids, operations, status, lengths,
+ * offsets, producer indices, grants kept mapped) shuts the device off
+ * with the requests in flight failed, never followed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/blkdev.h>
+#include <pvkit/ktest.h>
+#include <pvkit/netdev.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/interface/io/netif.h>
+#include "fake_xen.h"
+
+/* ---- blkfront ---- */
+
+#define RING_SIZE_OF_BLKIF	__CONST_RING_SIZE(blkif, PAGE_SIZE)
+
+static struct blkif_sring *bsring;
+static RING_IDX be_req_cons;
+static struct blkdev *blk;
+
+static struct blkdev *blk_probe(struct ktest *t, const char *id)
+{
+	char path[96];
+	const char *ref;
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/1/%s/sectors", id);
+	fake_xs_set(path, "2048");
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/1/%s/feature-flush-cache", id);
+	fake_xs_set(path, "1");
+	dev = fake_probe("vbd", id);
+	if (!dev)
+		return NULL;
+	snprintf(path, sizeof(path), "device/vbd/%s/ring-ref", id);
+	ref = fake_xs_get(path);
+	KT_EXPECT_NOT_NULL(t, ref);
+	bsring = ref ? fake_grant_page(atoi(ref)) : NULL;
+	be_req_cons = 0;
+	return dev->priv;
+}
+
+static unsigned int done_count;
+
+static void count_done(struct blk_request *req)
+{
+	done_count++;
+}
+
+static struct blkif_request *next_request(void)
+{
+	if (be_req_cons == bsring->req_prod)
+		return NULL;
+	return &bsring->ring[be_req_cons++ % RING_SIZE_OF_BLKIF].req;
+}
+
+static void respond(u64 id, u8 op, s16 status)
+{
+	struct blkif_response *r = &bsring->ring[bsring->rsp_prod % RING_SIZE_OF_BLKIF].rsp;
+
+	r->id = id;
+	r->operation = op;
+	r->status = status;
+	bsring->rsp_prod++;
+}
+
+/* Serves one read: each segment's sectors get the byte (sector + 1). */
+static void serve_read(struct ktest *t, struct blkif_request *rq)
+{
+	u64 sector = rq->sector_number;
+
+	for (unsigned int i = 0; i < rq->nr_segments; i++) {
+		struct blkif_request_segment *s = &rq->seg[i];
+		u8 *page = fake_grant_page(s->gref);
+
+		KT_ASSERT_NOT_NULL(t, page);
+		KT_EXPECT_FALSE(t, fake_grants[s->gref].readonly);
+		for (unsigned int sec = s->first_sect; sec <= s->last_sect; sec++)
+			memset(page + sec * 512, (u8)(sector++ + 1), 512);
+	}
+}
+
+static void block_read_moves_data(struct ktest *t, unsigned int offset)
+{
+	u8 *mem = aligned_alloc(4096, 64 * 1024);
+	struct blk_request req = {
+		.op = BLK_READ, .sector = 100, .nr_sectors = 40, .buf = mem + offset,
+		.done = count_done,
+	};
+	struct blkif_request *rq;
+	unsigned int grants;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	KT_EXPECT_EQ(t, blk->nr_sectors, 2048);
+	KT_EXPECT_TRUE(t, blk->has_flush);
+	grants = fake_grants_in_use();
+	done_count = 0;
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &req), 0);
+	blk->ops->kick(blk);
+	rq = next_request();
+	KT_ASSERT_NOT_NULL(t, rq);
+	KT_EXPECT_EQ(t, rq->operation, BLKIF_OP_READ);
+	KT_EXPECT_EQ(t, rq->sector_number, 100);
+	serve_read(t, rq);
+	respond(rq->id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	fake_raise_event();
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, req.status, BLK_OK);
+	for (unsigned int s = 0; s < 40; s++)
+		KT_EXPECT_EQ(t, mem[offset + s * 512 + 17], (u8)(100 + s + 1));
+	/* the data grants were taken back */
+	KT_EXPECT_EQ(t, fake_grants_in_use(), grants);
+	free(mem);
+}
+
+static void read_page_aligned(struct ktest *t)
+{
+	block_read_moves_data(t, 0);
+}
+
+static void read_sector_aligned_across_pages(struct ktest *t)
+{
+	block_read_moves_data(t, 3584);
+}
+
+static void read_unaligned_goes_through_bounce(struct ktest *t)
+{
+	block_read_moves_data(t, 3);
+}
+
+static void write_grants_read_only(struct ktest *t)
+{
+	static u8 mem[4096] __attribute__((aligned(4096)));
+	struct blk_request req = {
+		.op = BLK_WRITE, .sector = 8, .nr_sectors = 8, .buf = mem, .done = count_done,
+	};
+	struct blkif_request *rq;
+
+	memset(mem, 0xab, sizeof(mem));
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &req), 0);
+	blk->ops->kick(blk);
+	rq = next_request();
+	KT_ASSERT_NOT_NULL(t, rq);
+	KT_EXPECT_EQ(t, rq->operation, BLKIF_OP_WRITE);
+	KT_EXPECT_EQ(t, rq->nr_segments, 1);
+	KT_EXPECT_TRUE(t, fake_grants[rq->seg[0].gref].readonly);
+	KT_EXPECT_EQ(t, rq->seg[0].first_sect, 0);
+	KT_EXPECT_EQ(t, rq->seg[0].last_sect, 7);
+	KT_EXPECT_EQ(t, ((u8 *)fake_grant_page(rq->seg[0].gref))[4095], 0xab);
+	respond(rq->id, BLKIF_OP_WRITE, BLKIF_RSP_EOPNOTSUPP);
+	done_count = 0;
+	fake_raise_event();
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, req.status, BLK_EUNSUPP);
+}
+
+static void ring_full_is_busy(struct ktest *t)
+{
+	static u8 mem[4096] __attribute__((aligned(4096)));
+	static struct blk_request reqs[40];
+	int busy = 0;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	for (unsigned int i = 0; i < 40; i++) {
+		reqs[i] = (struct blk_request){ .op = BLK_READ, .nr_sectors = 1, .buf = mem,
+						.done = count_done };
+		if (blk->ops->submit(blk, &reqs[i]) == BLK_EBUSY)
+			busy++;
+	}
+	KT_EXPECT_EQ(t, busy, 40 - (int)blk->queue_depth);
+}
+
+enum lie { BAD_ID, TWICE, BAD_OP, BAD_STATUS, PROD_AHEAD, KEPT_MAPPED };
+
+/* Two reads in flight, then the backend lies about the first. */
+static void block_lie(struct ktest *t, enum lie lie)
+{
+	static u8 mem[2][4096] __attribute__((aligned(4096)));
+	struct blk_request req[2];
+	struct blkif_request *rq;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	done_count = 0;
+	for (int i = 0; i < 2; i++) {
+		req[i] = (struct blk_request){ .op = BLK_READ, .sector = i, .nr_sectors = 8,
+					       .buf = mem[i], .done = count_done };
+		KT_ASSERT_EQ(t, blk->ops->submit(blk, &req[i]), 0);
+	}
+	blk->ops->kick(blk);
+	rq = next_request();
+	switch (lie) {
+	case BAD_ID: respond(rq->id + 1000, BLKIF_OP_READ, 0); break;
+	case TWICE:
+		respond(rq->id, BLKIF_OP_READ, 0);
+		respond(rq->id, BLKIF_OP_READ, 0);
+		break;
+	case BAD_OP: respond(rq->id, BLKIF_OP_WRITE, 0); break;
+	case BAD_STATUS: respond(rq->id, BLKIF_OP_READ, 7); break;
+	case PROD_AHEAD: bsring->rsp_prod += 5; break;
+	case KEPT_MAPPED:
+		fake_grants[rq->seg[0].gref].mapped = true;
+		respond(rq->id, BLKIF_OP_READ, 0);
+		break;
+	}
+	fake_raise_event();
+	/* every request ends exactly once, the lied-about one as broken too */
+	KT_EXPECT_EQ(t, done_count, 2);
+	KT_EXPECT_EQ(t, req[1].status, BLK_EBROKEN);
+	if (lie != TWICE)
+		KT_EXPECT_EQ(t, req[0].status, BLK_EBROKEN);
+	KT_EXPECT_EQ(t, blk->ops->submit(blk, &req[0]), BLK_EBROKEN);
+	/* a later interrupt finds the device off */
+	respond(0, BLKIF_OP_READ, 0);
+	fake_raise_event();
+	KT_EXPECT_EQ(t, done_count, 2);
+}
+
+static void response_for_unknown_id_breaks(struct ktest *t) { block_lie(t, BAD_ID); }
+static void response_twice_breaks(struct ktest *t) { block_lie(t, TWICE); }
+static void response_with_other_op_breaks(struct ktest *t) { block_lie(t, BAD_OP); }
+static void response_with_bad_status_breaks(struct ktest *t) { block_lie(t, BAD_STATUS); }
+static void producer_past_requests_breaks(struct ktest *t) { block_lie(t, PROD_AHEAD); }
+static void grant_kept_mapped_breaks(struct ktest *t) { block_lie(t, KEPT_MAPPED); }
+
+static void odd_sector_size_is_refused(struct ktest *t)
+{
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/832/sectors", "100");
+	fake_xs_set("/local/domain/0/backend/vbd/1/832/sector-size", "4096");
+	KT_EXPECT_NULL(t, fake_probe("vbd", "832"));
+}
+
+static struct ktest_case blkfront_cases[] = {
+	KTEST_CASE(read_page_aligned),
+	KTEST_CASE(read_sector_aligned_across_pages),
+	KTEST_CASE(read_unaligned_goes_through_bounce),
+	KTEST_CASE(write_grants_read_only),
+	KTEST_CASE(ring_full_is_busy),
+	KTEST_CASE(response_for_unknown_id_breaks),
+	KTEST_CASE(response_twice_breaks),
+	KTEST_CASE(response_with_other_op_breaks),
+	KTEST_CASE(response_with_bad_status_breaks),
+	KTEST_CASE(producer_past_requests_breaks),
+	KTEST_CASE(grant_kept_mapped_breaks),
+	KTEST_CASE(odd_sector_size_is_refused),
+	{}
+};
+KTEST_SUITE(host_blkfront, blkfront_cases);
+
+/* ---- netfront ---- */
+
+#define NF_RX_SIZE	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
+#define NF_TX_SIZE	__CONST_RING_SIZE(netif_tx, PAGE_SIZE)
+
+static struct netif_tx_sring *txs;
+static struct netif_rx_sring *rxs;
+static RING_IDX be_rx_cons, be_tx_cons;
+static struct netdev *net;
+static unsigned int rx_frames;
+static u8 rx_last[2048];
+static size_t rx_last_len;
+
+static void capture_rx(struct netdev *dev, const void *frame, size_t len)
+{
+	rx_frames++;
+	memcpy(rx_last, frame, len);
+	rx_last_len = len;
+}
+
+static struct netdev *net_probe(struct ktest *t)
+{
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set("device/vif/0/mac", "00:16:3e:0a:0b:0c");
+	dev = fake_probe("vif", "0");
+	if (!dev)
+		return NULL;
+	txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
+	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/request-rx-copy"), "1");
+	be_rx_cons = be_tx_cons = 0;
+	rx_frames = 0;
+	net = dev->priv;
+	net->rx = capture_rx;
+	return net;
+}
+
+/* The backend copies a frame into the next posted receive buffer. */
+static void deliver(const void *frame, s16 status, u16 offset, u16 flags, int id_delta)
+{
+	struct netif_rx_request *rq = &rxs->ring[be_rx_cons++ % NF_RX_SIZE].req;
+	struct netif_rx_response *r = &rxs->ring[rxs->rsp_prod % NF_RX_SIZE].rsp;
+	u8 *page = fake_grant_page(rq->gref);
+
+	if (frame && status > 0 && offset + status <= 4096)
+		memcpy(page + offset, frame, status);
+	*r = (struct netif_rx_response){
+		.id = rq->id + id_delta, .offset = offset, .flags = flags, .status = status,
+	};
+	rxs->rsp_prod++;
+	fake_raise_event();
+}
+
+static void receive_and_repost(struct ktest *t)
+{
+	u8 frame[100];
+	RING_IDX posted;
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	KT_EXPECT_EQ(t, net->mac[5], 0x0c);
+	posted = rxs->req_prod;
+	KT_EXPECT_GT(t, posted, 0);
+	for (int n = 0; n < 200; n++) {		/* more than the buffers posted */
+		for (unsigned int i = 0; i < sizeof(frame); i++)
+			frame[i] = n + i;
+		deliver(frame, sizeof(frame), 64, 0, 0);
+	}
+	KT_EXPECT_EQ(t, rx_frames, 200);
+	KT_EXPECT_EQ(t, rx_last_len, sizeof(frame));
+	KT_EXPECT_EQ(t, rx_last[10], (u8)(199 + 10));
+	/* every buffer went back under the grant it had */
+	KT_EXPECT_EQ(t, rxs->req_prod, posted + 200);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+static void rx_error_status_is_a_drop(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(NULL, NETIF_RSP_ERROR, 0, 0, 0);
+	KT_EXPECT_EQ(t, net->stats.rx_dropped, 1);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+static void net_lie(struct ktest *t, s16 status, u16 offset, u16 flags, int id_delta)
+{
+	static u8 frame[64];
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(frame, status, offset, flags, id_delta);
+	KT_EXPECT_TRUE(t, net->broken);
+	KT_EXPECT_EQ(t, rx_frames, 0);
+	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), -1);
+}
+
+static void rx_frame_past_its_page_breaks(struct ktest *t) { net_lie(t, 200, 4000, 0, 0); }
+static void rx_runt_breaks(struct ktest *t) { net_lie(t, 6, 0, 0, 0); }
+static void rx_unknown_id_breaks(struct ktest *t) { net_lie(t, 64, 0, 0, 500); }
+static void rx_fragments_break(struct ktest *t) { net_lie(t, 64, 0, NETRXF_more_data, 0); }
+
+static void transmit_and_complete(struct ktest *t)
+{
+	u8 frame[300];
+	struct netif_tx_request *rq;
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	for (int n = 0; n < 100; n++) {		/* more than the transmit buffers */
+		memset(frame, n, sizeof(frame));
+		KT_ASSERT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+		rq = &txs->ring[be_tx_cons++ % NF_TX_SIZE].req;
+		KT_EXPECT_EQ(t, rq->size, sizeof(frame));
+		KT_EXPECT_TRUE(t, fake_grants[rq->gref].readonly);
+		KT_EXPECT_EQ(t, ((u8 *)fake_grant_page(rq->gref))[rq->offset + 299], (u8)n);
+		txs->ring[txs->rsp_prod % NF_TX_SIZE].rsp =
+			(struct netif_tx_response){ .id = rq->id, .status = NETIF_RSP_OKAY };
+		txs->rsp_prod++;
+	}
+	KT_EXPECT_EQ(t, net->stats.tx_frames, 100);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+static void tx_response_for_idle_buffer_breaks(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	txs->ring[0].rsp = (struct netif_tx_response){ .id = 3, .status = 0 };
+	txs->rsp_prod = 1;
+	fake_raise_event();
+	KT_EXPECT_TRUE(t, net->broken);
+}
+
+static struct ktest_case netfront_cases[] = {
+	KTEST_CASE(receive_and_repost),
+	KTEST_CASE(rx_error_status_is_a_drop),
+	KTEST_CASE(rx_frame_past_its_page_breaks),
+	KTEST_CASE(rx_runt_breaks),
+	KTEST_CASE(rx_unknown_id_breaks),
+	KTEST_CASE(rx_fragments_break),
+	KTEST_CASE(transmit_and_complete),
+	KTEST_CASE(tx_response_for_idle_buffer_breaks),
+	{}
+};
+KTEST_SUITE(host_netfront, netfront_cases);
