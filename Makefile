@@ -216,10 +216,15 @@ deps-kconfig:
 RUNNER := $(srctree)/tests/run
 RUNNER_FLAGS := --builddir $(objtree) $(if $(filter 1,$(V)),-v)
 
+# XEN=1 (or XEN=pvh) boots the image as Xen's PVH dom0, XEN=pv as its PV
+# dom0, on Xen 4.17 under QEMU; the info app unless APPEND names another.
+RUN_ENV := $(if $(filter pv,$(XEN)),xen-pv-dom0,$(if $(XEN),xen-pvh-dom0,auto))
+RUN_APPEND := $(or $(APPEND),$(if $(XEN),app=info))
+
 .PHONY: run
 run: deps
 	$(Q)$(MAKE) all
-	$(Q)$(RUNNER) $(RUNNER_FLAGS) --boot auto $(if $(APPEND),--append "$(APPEND)")
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --boot $(RUN_ENV) $(if $(RUN_APPEND),--append "$(RUN_APPEND)")
 
 .PHONY: check
 check: deps
