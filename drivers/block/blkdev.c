@@ -24,6 +24,16 @@ void blkdev_register(struct blkdev *dev)
 		dev->read_only ? ", read-only" : "", dev->queue_depth);
 }
 
+void blkdev_unregister(struct blkdev *dev)
+{
+	for (struct blkdev **pp = &devices; *pp; pp = &(*pp)->next) {
+		if (*pp == dev) {
+			*pp = dev->next;
+			return;
+		}
+	}
+}
+
 struct blkdev *blkdev_first(void)
 {
 	return devices;

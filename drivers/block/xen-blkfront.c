@@ -98,12 +98,9 @@ static void finish(struct blkfront *bf, struct bf_slot *s, int status)
 	req->done(req);
 }
 
-static void bf_shutdown(struct blkdev *dev, const char *why)
+/* Stops the device; every request in flight fails. */
+static void stop_device(struct blkfront *bf)
 {
-	struct blkfront *bf = to_bf(dev);
-
-	if (!bf->broken)
-		pr_err("%s: %s; device shut off\n", dev->name, why);
 	bf->broken = true;
 	if (bf->port >= 0)
 		evtchn_mask(bf->port);
@@ -120,6 +117,15 @@ static void bf_shutdown(struct blkdev *dev, const char *why)
 			s->bounce = NULL;
 		finish(bf, s, BLK_EBROKEN);
 	}
+}
+
+static void bf_shutdown(struct blkdev *dev, const char *why)
+{
+	struct blkfront *bf = to_bf(dev);
+
+	if (!bf->broken)
+		pr_err("%s: %s; device shut off\n", dev->name, why);
+	stop_device(bf);
 }
 
 static int blkif_status(s16 status)
@@ -399,21 +405,39 @@ static int read_disk(struct blkfront *bf)
 	return 0;
 }
 
-static int blkfront_probe(struct xenbus_device *xdev)
+/*
+ * Takes the device apart: requests in flight fail, the backend is told
+ * to close, the ring's grant is ended.  A page the backend still holds is
+ * left alone (leaked) rather than reused under it.
+ */
+static void blkfront_remove(struct xenbus_device *xdev)
 {
-	struct blkfront *bf = kzalloc(sizeof(*bf));
-	const char *id = strrchr(xdev->nodename, '/') + 1;
-	unsigned long long vdev;
-	int err;
+	struct blkfront *bf = xdev->priv;
 
 	if (!bf)
-		return -ENOMEM;
-	bf->xdev = xdev;
-	bf->ring_ref = bf->port = -1;
-	xdev->priv = bf;
-	if (kstrtoull(id, 10, &vdev) || vdev > 0xffff)
-		return -EINVAL;
-	bf->vdevice = vdev;
+		return;
+	if (bf->blk.ops) {
+		blkdev_unregister(&bf->blk);
+		stop_device(bf);
+	}
+	if (xdev->state != XenbusStateInitialising)
+		xenbus_close(xdev);
+	if (bf->port >= 0)
+		evtchn_close(bf->port);
+	if (bf->sring && (bf->ring_ref < 0 || gnttab_end_access(bf->ring_ref)))
+		free_pages(bf->sring, 1);
+	else if (bf->sring)
+		pr_warn("%s: the backend still maps the ring; its page is not reused\n",
+			xdev->nodename);
+	xdev->priv = NULL;
+	kfree(bf);
+}
+
+static int blkfront_connect(struct blkfront *bf)
+{
+	struct xenbus_device *xdev = bf->xdev;
+	int err;
+
 	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
 				   CONNECT_TIMEOUT_NS);
 	if (err < 0)
@@ -427,8 +451,30 @@ static int blkfront_probe(struct xenbus_device *xdev)
 		err = read_disk(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
-	if (err)
+	return err;
+}
+
+static int blkfront_probe(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = kzalloc(sizeof(*bf));
+	const char *id = strrchr(xdev->nodename, '/') + 1;
+	unsigned long long vdev;
+	int err;
+
+	if (!bf)
+		return -ENOMEM;
+	bf->xdev = xdev;
+	bf->ring_ref = bf->port = -1;
+	xdev->priv = bf;
+	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
+	if (!err) {
+		bf->vdevice = vdev;
+		err = blkfront_connect(bf);
+	}
+	if (err) {
+		blkfront_remove(xdev);
 		return err;
+	}
 
 	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
 	bf->blk.driver = "xen-blkfront";
@@ -448,6 +494,7 @@ static int blkfront_probe(struct xenbus_device *xdev)
 static const struct xenbus_driver blkfront_driver = {
 	.type = "vbd",
 	.probe = blkfront_probe,
+	.remove = blkfront_remove,
 };
 
 static int blkfront_init(void)

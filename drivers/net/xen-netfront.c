@@ -15,6 +15,7 @@
 #include <pvkit/init.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/net.h>
 #include <pvkit/netdev.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -331,17 +332,44 @@ static int read_mac(struct netfront *nf)
 	return 0;
 }
 
-static int netfront_probe(struct xenbus_device *xdev)
+/* Ends a grant we made at set-up and frees its page, unless the backend holds it. */
+static void release_page(void *page, int gref)
 {
-	struct netfront *nf = kzalloc(sizeof(*nf));
-	int err;
+	if (!page)
+		return;
+	if (gref >= 0 && !gnttab_end_access(gref))
+		return;		/* still mapped: leaked rather than reused */
+	free_pages(page, 1);
+}
+
+static void netfront_remove(struct xenbus_device *xdev)
+{
+	struct netfront *nf = xdev->priv;
 
 	if (!nf)
-		return -ENOMEM;
-	nf->xdev = xdev;
-	nf->port = -1;
-	xdev->priv = nf;
-	err = read_mac(nf);
+		return;
+	if (nf->net.ops)
+		netdev_unregister(&nf->net);
+	nf->net.broken = true;
+	if (xdev->state != XenbusStateInitialising)
+		xenbus_close(xdev);
+	if (nf->port >= 0)
+		evtchn_close(nf->port);
+	for (unsigned int i = 0; i < NF_NR_TX; i++)
+		release_page(nf->tx_bufs[i].page, nf->tx_bufs[i].gref);
+	for (unsigned int i = 0; i < NF_NR_RX; i++)
+		release_page(nf->rx_bufs[i].page, nf->rx_bufs[i].gref);
+	release_page(nf->tx_sring, nf->tx_ring_ref);
+	release_page(nf->rx_sring, nf->rx_ring_ref);
+	xdev->priv = NULL;
+	kfree(nf);
+}
+
+static int netfront_connect(struct netfront *nf)
+{
+	struct xenbus_device *xdev = nf->xdev;
+	int err = read_mac(nf);
+
 	if (err) {
 		pr_err("xen-netfront: %s: no usable mac\n", xdev->nodename);
 		return err;
@@ -356,8 +384,28 @@ static int netfront_probe(struct xenbus_device *xdev)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	if (!err)
 		err = xenbus_wait_otherend(xdev, 1U << XenbusStateConnected, CONNECT_TIMEOUT_NS);
-	if (err < 0)
+	return err < 0 ? err : 0;
+}
+
+static int netfront_probe(struct xenbus_device *xdev)
+{
+	struct netfront *nf = kzalloc(sizeof(*nf));
+	int err;
+
+	if (!nf)
+		return -ENOMEM;
+	nf->xdev = xdev;
+	nf->port = nf->tx_ring_ref = nf->rx_ring_ref = -1;
+	for (unsigned int i = 0; i < NF_NR_TX; i++)
+		nf->tx_bufs[i].gref = -1;
+	for (unsigned int i = 0; i < NF_NR_RX; i++)
+		nf->rx_bufs[i].gref = -1;
+	xdev->priv = nf;
+	err = netfront_connect(nf);
+	if (err) {
+		netfront_remove(xdev);
 		return err;
+	}
 	nf->net.driver = "xen-netfront";
 	nf->net.mtu = 1500;
 	nf->net.ops = &netfront_ops;
@@ -371,6 +419,7 @@ static int netfront_probe(struct xenbus_device *xdev)
 static const struct xenbus_driver netfront_driver = {
 	.type = "vif",
 	.probe = netfront_probe,
+	.remove = netfront_remove,
 };
 
 static int netfront_init(void)

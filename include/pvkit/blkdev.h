@@ -85,6 +85,8 @@ struct blkdev {
 
 /* Drivers register; names are given by the driver ("vd" + letter). */
 void blkdev_register(struct blkdev *dev);
+/* The driver takes it away (nothing may be in flight). */
+void blkdev_unregister(struct blkdev *dev);
 struct blkdev *blkdev_find(const char *name);
 struct blkdev *blkdev_first(void);
 /* The next free name with this prefix: "vda", "vdb", ... */

@@ -143,6 +143,10 @@ struct xenbus_driver {
 
 /* Binds drv to every device/<type>/<id> in xenstore now. */
 int xenbus_register_frontend(const struct xenbus_driver *drv);
+/* Takes a device apart (driver remove, backend closed) and forgets it. */
+void xenbus_remove_device(struct xenbus_device *dev);
+/* Probes device/<type>/<id> again, e.g. after removing it: reconnects. */
+int xenbus_probe_device(const char *type, const char *id);
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
 enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
 /*

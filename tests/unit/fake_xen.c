@@ -109,6 +109,10 @@ void evtchn_mask(evtchn_port_t port)
 {
 }
 
+void evtchn_close(evtchn_port_t port)
+{
+}
+
 void fake_raise_event(void)
 {
 	fe_handler(7, fe_data);
@@ -242,6 +246,11 @@ int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns)
 	return mask & (1U << XenbusStateConnected) ? XenbusStateConnected : -ETIMEDOUT;
 }
 
+void xenbus_close(struct xenbus_device *dev)
+{
+	dev->state = XenbusStateClosed;
+}
+
 extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
 
 static void register_drivers(void)
@@ -277,6 +286,12 @@ struct xenbus_device *fake_probe(const char *type, const char *id)
 	return NULL;
 }
 
+void fake_remove(struct xenbus_device *dev)
+{
+	dev->driver->remove(dev);
+	free(dev);
+}
+
 /* ---- block devices ---- */
 
 static struct blkdev *blk_list;
@@ -285,6 +300,16 @@ void blkdev_register(struct blkdev *dev)
 {
 	dev->next = blk_list;
 	blk_list = dev;
+}
+
+void blkdev_unregister(struct blkdev *dev)
+{
+	for (struct blkdev **pp = &blk_list; *pp; pp = &(*pp)->next) {
+		if (*pp == dev) {
+			*pp = dev->next;
+			return;
+		}
+	}
 }
 
 void blkdev_name(char *buf, size_t len, const char *prefix)

@@ -45,4 +45,7 @@ void fake_raise_event(void);
  */
 struct xenbus_device *fake_probe(const char *type, const char *id);
 
+/* The driver's remove, then the device is freed. */
+void fake_remove(struct xenbus_device *dev);
+
 #endif

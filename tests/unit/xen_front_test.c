@@ -390,7 +390,25 @@ static void tx_response_for_idle_buffer_breaks(struct ktest *t)
 	KT_EXPECT_TRUE(t, net->broken);
 }
 
+static void remove_returns_every_grant(struct ktest *t)
+{
+	struct xenbus_device *b, *n;
+
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "64");
+	fake_xs_set("device/vif/0/mac", "00:16:3e:0a:0b:0c");
+	b = fake_probe("vbd", "768");
+	n = fake_probe("vif", "0");
+	KT_ASSERT_NOT_NULL(t, b);
+	KT_ASSERT_NOT_NULL(t, n);
+	KT_EXPECT_GT(t, fake_grants_in_use(), 100);
+	fake_remove(b);
+	fake_remove(n);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 static struct ktest_case netfront_cases[] = {
+	KTEST_CASE(remove_returns_every_grant),
 	KTEST_CASE(receive_and_repost),
 	KTEST_CASE(rx_error_status_is_a_drop),
 	KTEST_CASE(rx_frame_past_its_page_breaks),

@@ -23,6 +23,7 @@
 #define CLOSE_TIMEOUT_NS	(5 * NSEC_PER_SEC)
 
 static struct xenbus_device *devices;
+static const struct xenbus_driver *drivers[4];
 
 struct xenbus_device *xenbus_first_device(void)
 {
@@ -157,13 +158,13 @@ static int watch_otherend(struct xenbus_device *dev)
 	return xs_watch_add(w);
 }
 
-static void probe_one(const struct xenbus_driver *drv, const char *id)
+static int probe_one(const struct xenbus_driver *drv, const char *id)
 {
 	struct xenbus_device *dev = kzalloc(sizeof(*dev));
 	int err;
 
 	if (!dev)
-		return;
+		return -ENOMEM;
 	snprintf(dev->nodename, sizeof(dev->nodename), "device/%s/%s", drv->type, id);
 	dev->type = drv->type;
 	dev->driver = drv;
@@ -174,7 +175,7 @@ static void probe_one(const struct xenbus_driver *drv, const char *id)
 	if (err) {
 		pr_err("xenbus: %s: unusable backend entry (%d)\n", dev->nodename, err);
 		kfree(dev);
-		return;
+		return err;
 	}
 	pr_info("xenbus: %s, backend %s in domain %u\n", dev->nodename,
 		dev->otherend, dev->otherend_id);
@@ -185,6 +186,36 @@ static void probe_one(const struct xenbus_driver *drv, const char *id)
 		pr_err("xenbus: %s: %s probe failed (%d)\n", dev->nodename, drv->type, err);
 		xenbus_switch_state(dev, XenbusStateClosed);
 	}
+	return err;
+}
+
+void xenbus_remove_device(struct xenbus_device *dev)
+{
+	if (dev->driver->remove)
+		dev->driver->remove(dev);
+	xs_watch_remove(&dev->otherend_watch);
+	for (struct xenbus_device **pp = &devices; *pp; pp = &(*pp)->next) {
+		if (*pp == dev) {
+			*pp = dev->next;
+			break;
+		}
+	}
+	kfree(dev);
+}
+
+int xenbus_probe_device(const char *type, const char *id)
+{
+	char path[64];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(drivers); i++) {
+		if (!drivers[i] || strcmp(drivers[i]->type, type))
+			continue;
+		/* A backend that saw us close waits for Initialising to start over. */
+		snprintf(path, sizeof(path), "device/%s/%s/state", type, id);
+		xs_write(XBT_NIL, path, "1");
+		return probe_one(drivers[i], id);
+	}
+	return -ENOENT;
 }
 
 int xenbus_register_frontend(const struct xenbus_driver *drv)
@@ -193,6 +224,12 @@ int xenbus_register_frontend(const struct xenbus_driver *drv)
 	const char *ids[32];
 	int n;
 
+	for (unsigned int i = 0; i < ARRAY_SIZE(drivers); i++) {
+		if (!drivers[i]) {
+			drivers[i] = drv;
+			break;
+		}
+	}
 	if (!list)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "device/%s", drv->type);

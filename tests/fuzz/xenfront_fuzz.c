@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for blkfront and netfront: the input is a script of
+ * frontend actions (submit, transmit) and backend actions that write
+ * anything into the response rings, move the producer indices and keep
+ * grants mapped.  Every block request must complete exactly once (or be
+ * refused at submit), and removal must leave nothing behind; ASan and
+ * UBSan watch the rest.  The fake Xen is tests/unit/fake_xen.c.
+ *
+ * Built by tests/fuzz/Makefile (make fuzz); run:
+ *   build/fuzz/xenfront_fuzz -max_total_time=60
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/blkdev.h>
+#include <pvkit/netdev.h>
+#include <asm/page.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/interface/io/netif.h>
+#include "../unit/fake_xen.h"
+
+#define NREQ	32
+
+static u8 mem[NREQ][2 * 4096] __attribute__((aligned(4096)));
+static struct blk_request reqs[NREQ];
+static unsigned int done[NREQ];
+static bool queued[NREQ];
+
+int printk(const char *fmt, ...)
+{
+	return 0;
+}
+
+int console_printf(const char *fmt, ...)
+{
+	return 0;
+}
+
+static void on_done(struct blk_request *req)
+{
+	unsigned int i = req - reqs;
+
+	if (!queued[i] || done[i]++)
+		__builtin_trap();	/* completed twice, or never queued */
+	queued[i] = false;
+}
+
+static void on_rx(struct netdev *dev, const void *frame, size_t len)
+{
+	volatile u8 sink = ((const u8 *)frame)[len - 1];
+
+	(void)sink;
+}
+
+static void *ring_of(const char *node)
+{
+	const char *ref = fake_xs_get(node);
+
+	return ref ? fake_grant_page(atoi(ref)) : NULL;
+}
+
+/* The next response slot gets bytes from the input; the producer moves on. */
+static void scribble(void *ring_base, size_t entry, unsigned int nr, RING_IDX *prod,
+		     const u8 **in, size_t *len)
+{
+	u8 *slot = (u8 *)ring_base + (*prod % nr) * entry;
+
+	for (size_t i = 0; i < entry && *len; i++, (*in)++, (*len)--)
+		slot[i] = **in;
+	(*prod)++;
+}
+
+static void submit(struct blkdev *blk, unsigned int i, bool write)
+{
+	if (i >= NREQ || queued[i])
+		return;
+	reqs[i] = (struct blk_request){
+		.op = write ? BLK_WRITE : BLK_READ, .sector = i,
+		.nr_sectors = 1 + i % 9, .buf = mem[i] + (i % 3) * 509, .done = on_done,
+	};
+	queued[i] = true;
+	done[i] = 0;
+	if (blk->ops->submit(blk, &reqs[i]))
+		queued[i] = false;
+	blk->ops->kick(blk);
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct xenbus_device *bdev, *ndev;
+	struct blkdev *blk;
+	struct netdev *net;
+	struct blkif_sring *bs;
+	struct netif_rx_sring *rxs;
+	struct netif_tx_sring *txs;
+	u8 frame[128] = { 0 };
+
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
+	fake_xs_set("device/vif/0/mac", "00:16:3e:00:00:01");
+	bdev = fake_probe("vbd", "768");
+	ndev = fake_probe("vif", "0");
+	if (!bdev || !ndev)
+		abort();
+	blk = bdev->priv;
+	net = ndev->priv;
+	net->rx = on_rx;
+	bs = ring_of("device/vbd/768/ring-ref");
+	rxs = ring_of("device/vif/0/rx-ring-ref");
+	txs = ring_of("device/vif/0/tx-ring-ref");
+	memset(queued, 0, sizeof(queued));
+
+	while (size) {
+		u8 op = *data++;
+		unsigned int i = op >> 3;
+
+		size--;
+		switch (op & 7) {
+		case 0:
+			submit(blk, i, false);
+			break;
+		case 1:
+			submit(blk, i ^ 1, true);
+			break;
+		case 2:		/* a block response of any bytes */
+			scribble(bs->ring, sizeof(bs->ring[0]), __CONST_RING_SIZE(blkif, PAGE_SIZE),
+				 &bs->rsp_prod, &data, &size);
+			break;
+		case 3:		/* a receive or transmit response of any bytes */
+			if (i & 1)
+				scribble(rxs->ring, sizeof(rxs->ring[0]),
+					 __CONST_RING_SIZE(netif_rx, PAGE_SIZE), &rxs->rsp_prod,
+					 &data, &size);
+			else
+				scribble(txs->ring, sizeof(txs->ring[0]),
+					 __CONST_RING_SIZE(netif_tx, PAGE_SIZE), &txs->rsp_prod,
+					 &data, &size);
+			break;
+		case 4:		/* move a producer index */
+			if (size) {
+				RING_IDX *p[3] = { &bs->rsp_prod, &rxs->rsp_prod, &txs->rsp_prod };
+
+				*p[i % 3] += (s8)*data++;
+				size--;
+			}
+			break;
+		case 5:		/* keep a grant mapped, or let it go */
+			fake_grants[(op * 7u) % FAKE_NR_GRANTS].mapped ^= true;
+			break;
+		case 6:
+			net->ops->transmit(net, frame, 14 + i);
+			break;
+		default:
+			fake_raise_event();	/* the last port bound: netfront's */
+			blk->ops->poll(blk);
+		}
+	}
+	/* The backend lets go; removal fails what is left and frees it all. */
+	for (unsigned int i = 0; i < FAKE_NR_GRANTS; i++)
+		fake_grants[i].mapped = false;
+	fake_remove(bdev);
+	fake_remove(ndev);
+	for (unsigned int i = 0; i < NREQ; i++)
+		if (queued[i])
+			__builtin_trap();	/* a request that never ended */
+	if (fake_grants_in_use())
+		__builtin_trap();	/* a grant left behind */
+	return 0;
+}
