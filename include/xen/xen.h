@@ -4,7 +4,6 @@
 #define _XEN_XEN_H
 
 #include <pvkit/types.h>
-#include <asm/page.h>
 
 struct cpuid_regs;
 
@@ -73,15 +72,6 @@ extern struct start_info *xen_start_info;
 unsigned long pfn_to_mfn(unsigned long pfn);
 unsigned long mfn_to_pfn(unsigned long mfn);
 u64 virt_to_machine(const void *va);
-
-/*
- * The frame number Xen knows a page of ours by, for grants and copies:
- * the machine frame in a PV domain, our own frame number otherwise.
- */
-static inline u64 virt_to_gfn(const void *va)
-{
-	return (xen_pv_domain() ? virt_to_machine(va) : virt_to_phys(va)) >> PAGE_SHIFT;
-}
 
 /* Arranges the event upcall (a vector for PVH, a callback for PV); 0 or -errno. */
 long xen_arch_setup_upcall(void);

@@ -19,6 +19,7 @@
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/setup.h>
+#include <xen/domain.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
@@ -162,6 +163,18 @@ long xen_pv_setup_upcall(void)
 
 /* ---- before the console ---- */
 
+/* start_info names the ring by machine frame; the drivers want ours. */
+static void set_ring(enum xen_ring_kind kind, unsigned long mfn, evtchn_port_t port)
+{
+	if (!mfn)
+		return;
+	xen_pv_rings[kind] = (struct xen_ring_info){
+		.pfn = mfn_to_pfn(mfn),
+		.port = port,
+		.valid = true,
+	};
+}
+
 void xen_pv_early(void)
 {
 	struct start_info *si = xen_start_info;
@@ -200,6 +213,13 @@ void xen_pv_early(void)
 	xen_pv_mmu_init();
 	free_start_pfn = xen_pv_build_direct_map(min(si->nr_pages,
 						      (unsigned long)(DIRECT_MAP_SIZE >> PAGE_SHIFT)));
+	/* Frames named to Xen and other domains are machine frames (drivers/xen/domain.c). */
+	xen_p2m = (const unsigned long *)si->mfn_list;
+	/* A domU's xenstore and console rings; dom0's start_info has neither. */
+	if (!xen_initial_domain()) {
+		set_ring(XEN_RING_STORE, si->store_mfn, si->store_evtchn);
+		set_ring(XEN_RING_CONSOLE, si->console.domU.mfn, si->console.domU.evtchn);
+	}
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <pvkit/time.h>
 #include <pvkit/mm.h>
 #include <asm/page.h>
+#include <xen/domain.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/hypercall.h>
@@ -119,7 +120,7 @@ static s16 grant_copy(grant_ref_t ref, bool from_grant, void *frame)
 
 	g->u.ref = ref;
 	g->domid = DOMID_SELF;
-	f->u.gmfn = virt_to_gfn(frame);
+	f->u.gmfn = xen_virt_to_gfn(frame);
 	f->domid = DOMID_SELF;
 	if (HYPERVISOR_grant_table_op(GNTTABOP_copy, &op, 1))
 		return -99;
@@ -149,7 +150,7 @@ static void grant_is_honoured_and_withdrawn(struct ktest *t)
 	for (unsigned int i = 0; i < PAGE_SIZE; i++)
 		src[i] = i * 13 + 7;
 	memset(dst, 0, PAGE_SIZE);
-	ref = gnttab_grant_access(self, virt_to_gfn(src), true);
+	ref = gnttab_grant_access(self, xen_virt_to_gfn(src), true);
 	KT_ASSERT_GE(t, ref, GNTTAB_NR_RESERVED_ENTRIES);
 	KT_EXPECT_EQ(t, gnttab_free_count(), free_before - 1);
 	KT_EXPECT_EQ(t, grant_copy(ref, true, dst), GNTST_okay);
