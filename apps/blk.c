@@ -89,8 +89,11 @@ typedef int (*chunk_fn)(struct blkdev *d, u8 *buf, u64 off, u32 len, void *ctx);
 static int each_chunk(struct blkdev *d, const struct range *r, u8 *buf,
 		      chunk_fn fn, void *ctx)
 {
-	for (u64 done = 0; done < r->len; done += CHUNK_BYTES) {
-		u32 len = min((u64)CHUNK_BYTES, r->len - done);
+	/* As large as the buffer and the device allow. */
+	u64 chunk = min((u64)CHUNK_BYTES, (u64)d->max_sectors * SECTOR_SIZE);
+
+	for (u64 done = 0; done < r->len; done += chunk) {
+		u32 len = min(chunk, r->len - done);
 		int err = fn(d, buf, r->off + done, len, ctx);
 
 		if (err)
