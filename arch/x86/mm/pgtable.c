@@ -82,6 +82,12 @@ int map_pages(unsigned long va, u64 pa, size_t size, u64 flags)
 		}
 		set_entry(pte, ((pa + off) & PTE_ADDR_MASK) | flags, 1);
 		pv_ops.mmu.flush_tlb_one(va + off);
+		/* A paravirtual MMU may refuse the entry (Xen PV: a frame not ours to map). */
+		if ((pv_ops.mmu.pte_val(READ_ONCE(*pte)) & PTE_ADDR_MASK) !=
+		    ((pa + off) & PTE_ADDR_MASK)) {
+			pr_err("mm: mapping %#lx to %#llx refused\n", va + off, pa + off);
+			return -1;
+		}
 	}
 	return 0;
 }
