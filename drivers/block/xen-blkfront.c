@@ -27,21 +27,29 @@
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/protocols.h>
 
-#define BF_RING_SIZE	__CONST_RING_SIZE(blkif, PAGE_SIZE)
+/* Ring pages we ask for when the backend offers several (4: 128 slots). */
+#define BF_MAX_RING_ORDER	2
+#define BF_MAX_RING_PAGES	(1U << BF_MAX_RING_ORDER)
 #define BF_SEGS		BLKIF_MAX_SEGMENTS_PER_REQUEST
+/* Segments per request through one indirect page, when the backend takes them. */
+#define BF_MAX_INDIRECT_SEGS	256
 #define SECTORS_PER_PAGE	(PAGE_SIZE / SECTOR_SIZE)
-/* A 512-byte aligned buffer of this many sectors spans at most BF_SEGS pages. */
-#define BF_MAX_SECTORS	((BF_SEGS - 1) * SECTORS_PER_PAGE)
+/* A 512-byte aligned buffer of (segs - 1) pages of sectors spans at most segs pages. */
+#define MAX_SECTORS_FOR(segs)	(((segs) - 1) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 
 struct bf_slot {
 	struct blk_request *req;
-	grant_ref_t grefs[BF_SEGS];
-	u8 nr_grefs;
+	grant_ref_t grefs[BF_MAX_INDIRECT_SEGS];
+	u16 nr_grefs;
 	u8 op;
 	bool in_use;
+	bool indirect;			/* sent as BLKIF_OP_INDIRECT */
 	void *bounce;			/* page allocation, or NULL */
 	u32 bounce_pages;
+	/* The slot's indirect page, granted read-only for the device's life. */
+	struct blkif_request_segment *segs;
+	int segs_ref;
 };
 
 struct blkfront {
@@ -49,12 +57,15 @@ struct blkfront {
 	struct xenbus_device *xdev;
 	struct xen_front_ring ring;
 	struct blkif_sring *sring;
-	int ring_ref;
+	unsigned int ring_order;
+	unsigned int nr_ents;		/* ring slots: 32 per page */
+	int ring_refs[BF_MAX_RING_PAGES];
+	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
 	int port;
 	u16 vdevice;
 	bool broken;
 	bool pushed;			/* requests filled since the last kick */
-	struct bf_slot slots[BF_RING_SIZE];
+	struct bf_slot *slots;		/* nr_ents of them; the request id is the index */
 };
 
 static struct blkfront *to_bf(struct blkdev *dev)
@@ -64,7 +75,7 @@ static struct blkfront *to_bf(struct blkdev *dev)
 
 static int get_slot(struct blkfront *bf)
 {
-	for (unsigned int i = 0; i < BF_RING_SIZE; i++)
+	for (unsigned int i = 0; i < bf->nr_ents; i++)
 		if (!bf->slots[i].in_use)
 			return i;
 	return -1;
@@ -98,23 +109,33 @@ static void finish(struct blkfront *bf, struct bf_slot *s, int status)
 	req->done(req);
 }
 
+/*
+ * Takes back the data grants; false if the backend still holds one.  A
+ * bounce page it holds is never reused (a caller's buffer is the
+ * caller's: its request fails).
+ */
+static bool release_data(struct bf_slot *s)
+{
+	if (end_grants(s))
+		return true;
+	if (s->bounce)
+		gnttab_keep_held(s->bounce, s->bounce_pages);
+	s->bounce = NULL;
+	return false;
+}
+
 /* Stops the device; every request in flight fails. */
 static void stop_device(struct blkfront *bf)
 {
 	bf->broken = true;
 	if (bf->port >= 0)
 		evtchn_mask(bf->port);
-	for (unsigned int i = 0; i < BF_RING_SIZE; i++) {
+	for (unsigned int i = 0; i < bf->nr_ents; i++) {
 		struct bf_slot *s = &bf->slots[i];
 
 		if (!s->in_use)
 			continue;
-		/*
-		 * A grant the backend may still use keeps its page: leaking
-		 * the bounce page is the safe choice then.
-		 */
-		if (!end_grants(s))
-			s->bounce = NULL;
+		release_data(s);
 		finish(bf, s, BLK_EBROKEN);
 	}
 }
@@ -143,12 +164,13 @@ static void complete_one(struct blkfront *bf, const struct blkif_response *rsp)
 	struct bf_slot *s;
 	int status;
 
-	if (rsp->id >= BF_RING_SIZE || !bf->slots[rsp->id].in_use) {
+	if (rsp->id >= bf->nr_ents || !bf->slots[rsp->id].in_use) {
 		bf_shutdown(&bf->blk, "a response for a request not in flight");
 		return;
 	}
 	s = &bf->slots[rsp->id];
-	if (rsp->operation != s->op) {
+	if (rsp->operation != s->op &&
+	    !(s->indirect && rsp->operation == BLKIF_OP_INDIRECT)) {
 		bf_shutdown(&bf->blk, "a response with another operation than its request");
 		return;
 	}
@@ -157,7 +179,7 @@ static void complete_one(struct blkfront *bf, const struct blkif_response *rsp)
 		bf_shutdown(&bf->blk, "a response with an unknown status");
 		return;
 	}
-	if (!end_grants(s)) {
+	if (!release_data(s)) {
 		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
 		return;
 	}
@@ -181,7 +203,7 @@ static void bf_process(struct blkfront *bf)
 		while (n-- && !bf->broken) {
 			/* One copy: the backend may change the ring under us. */
 			struct blkif_response rsp =
-				bf->sring->ring[bf->ring.rsp_cons % BF_RING_SIZE].rsp;
+				bf->sring->ring[bf->ring.rsp_cons % bf->nr_ents].rsp;
 
 			bf->ring.rsp_cons++;
 			complete_one(bf, &rsp);
@@ -218,9 +240,20 @@ static void bf_kick(struct blkdev *dev)
 	}
 }
 
-/* Grants the pages of data for a read or write; false when out of grants. */
-static bool map_data(struct blkfront *bf, struct bf_slot *s, struct blkif_request *rq,
-		     void *data, u32 nr_sectors)
+static unsigned int pages_spanned(const void *data, u32 nr_sectors)
+{
+	u64 start = virt_to_phys(data), end = start + (u64)nr_sectors * SECTOR_SIZE;
+
+	return ((end - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+}
+
+/*
+ * Grants the pages of data for a read or write and describes them in seg
+ * (the request's own array, or the slot's indirect page); false when out
+ * of grants.
+ */
+static bool map_data(struct blkfront *bf, struct bf_slot *s,
+		     struct blkif_request_segment *seg, void *data, u32 nr_sectors)
 {
 	u64 start = virt_to_phys(data);
 	u64 end = start + (u64)nr_sectors * SECTOR_SIZE;
@@ -234,14 +267,13 @@ static bool map_data(struct blkfront *bf, struct bf_slot *s, struct blkif_reques
 		if (ref < 0)
 			return false;
 		s->grefs[s->nr_grefs] = ref;
-		rq->seg[s->nr_grefs] = (struct blkif_request_segment){
+		seg[s->nr_grefs] = (struct blkif_request_segment){
 			.gref = ref,
 			.first_sect = (pa & ~PAGE_MASK) / SECTOR_SIZE,
 			.last_sect = ((seg_end - 1) & ~PAGE_MASK) / SECTOR_SIZE,
 		};
 		s->nr_grefs++;
 	}
-	rq->nr_segments = s->nr_grefs;
 	return true;
 }
 
@@ -286,6 +318,23 @@ static void fill_discard(struct blkfront *bf, struct blkif_request *rq,
 	};
 }
 
+static void fill_indirect(struct blkfront *bf, struct blkif_request *rq,
+			  struct bf_slot *s, unsigned int id)
+{
+	struct blkif_request_indirect *ind = (struct blkif_request_indirect *)rq;
+	u8 op = s->op;
+
+	*ind = (struct blkif_request_indirect){
+		.operation = BLKIF_OP_INDIRECT,
+		.indirect_op = op,
+		.nr_segments = s->nr_grefs,
+		.id = id,
+		.sector_number = s->req->sector,
+		.handle = bf->vdevice,
+		.indirect_grefs = { s->segs_ref },
+	};
+}
+
 static int bf_submit(struct blkdev *dev, struct blk_request *req)
 {
 	struct blkfront *bf = to_bf(dev);
@@ -303,7 +352,10 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	if (id < 0 || xen_ring_full(&bf->ring))
 		return BLK_EBUSY;
 	s = &bf->slots[id];
-	*s = (struct bf_slot){ .req = req, .op = blkif_op(req->op) };
+	s->req = req;
+	s->op = blkif_op(req->op);
+	s->nr_grefs = 0;
+	s->bounce = NULL;
 	rq = (struct blkif_request){
 		.operation = s->op, .handle = bf->vdevice, .id = id,
 		.sector_number = req->sector,
@@ -312,18 +364,24 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 		err = prepare_data(s, req, &data);
 		if (err)
 			return err;
-		if (!map_data(bf, s, &rq, data, req->nr_sectors)) {
+		s->indirect = pages_spanned(data, req->nr_sectors) > BF_SEGS;
+		if (!map_data(bf, s, s->indirect ? s->segs : rq.seg, data, req->nr_sectors)) {
 			end_grants(s);
 			if (s->bounce)
 				free_pages(s->bounce, s->bounce_pages);
+			s->bounce = NULL;
 			return BLK_EBUSY;
 		}
+		if (s->indirect)
+			fill_indirect(bf, &rq, s, id);
+		else
+			rq.nr_segments = s->nr_grefs;
 	}
 	s->in_use = true;
 	if (req->op == BLK_DISCARD)
 		fill_discard(bf, &rq, req, id);
 	/* Build it privately, copy it in whole. */
-	bf->sring->ring[bf->ring.req_prod_pvt % BF_RING_SIZE].req = rq;
+	bf->sring->ring[bf->ring.req_prod_pvt % bf->nr_ents].req = rq;
 	bf->ring.req_prod_pvt++;
 	bf->pushed = true;
 	dev->stats.requests++;
@@ -337,7 +395,23 @@ static const struct blkdev_ops blkfront_ops = {
 	.shutdown = bf_shutdown,
 };
 
-/* The ring, its grant and the event channel, published in one transaction. */
+static int write_ring_refs(struct blkfront *bf, u32 tx)
+{
+	const char *dir = bf->xdev->nodename;
+	char node[16];
+	int err = 0;
+
+	if (!bf->ring_order)
+		return xs_printf(tx, dir, "ring-ref", "%d", bf->ring_refs[0]);
+	err = xs_printf(tx, dir, "ring-page-order", "%u", bf->ring_order);
+	for (unsigned int i = 0; !err && i < 1U << bf->ring_order; i++) {
+		snprintf(node, sizeof(node), "ring-ref%u", i);
+		err = xs_printf(tx, dir, node, "%d", bf->ring_refs[i]);
+	}
+	return err;
+}
+
+/* The ring, its grants and the event channel, published in one transaction. */
 static int publish_ring(struct blkfront *bf)
 {
 	struct xenbus_device *xdev = bf->xdev;
@@ -348,7 +422,7 @@ static int publish_ring(struct blkfront *bf)
 		err = xs_transaction_start(&tx);
 		if (err)
 			return err;
-		err = xs_printf(tx, xdev->nodename, "ring-ref", "%d", bf->ring_ref);
+		err = write_ring_refs(bf, tx);
 		if (!err)
 			err = xs_printf(tx, xdev->nodename, "event-channel", "%d", bf->port);
 		if (!err)
@@ -363,22 +437,68 @@ static int publish_ring(struct blkfront *bf)
 	return err;
 }
 
+static size_t slots_size(unsigned int nr)
+{
+	return ((size_t)nr * sizeof(struct bf_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 static int setup_ring(struct blkfront *bf)
 {
-	bf->sring = alloc_pages(1);
-	if (!bf->sring)
+	u64 max_order = 0;
+	unsigned int pages;
+
+	/* Offered by the backend before it waits for us (InitWait). */
+	xs_read_u64(XBT_NIL, bf->xdev->otherend, "max-ring-page-order", &max_order);
+	bf->ring_order = min(max_order, (u64)BF_MAX_RING_ORDER);
+	pages = 1U << bf->ring_order;
+	bf->nr_ents = __CONST_RING_SIZE(blkif, PAGE_SIZE << bf->ring_order);
+	bf->slots = alloc_pages(slots_size(bf->nr_ents));
+	bf->sring = alloc_pages(pages);
+	if (!bf->slots || !bf->sring)
 		return -ENOMEM;
-	memset(bf->sring, 0, PAGE_SIZE);
+	memset(bf->slots, 0, slots_size(bf->nr_ents) * PAGE_SIZE);
+	for (unsigned int i = 0; i < bf->nr_ents; i++)
+		bf->slots[i].segs_ref = -1;
+	memset(bf->sring, 0, PAGE_SIZE * pages);
 	SHARED_RING_INIT(bf->sring);
-	xen_front_ring_init(&bf->ring, bf->sring, BF_RING_SIZE);
-	bf->ring_ref = gnttab_grant_access(bf->xdev->otherend_id,
-					   xen_virt_to_gfn(bf->sring), false);
-	if (bf->ring_ref < 0)
-		return -ENOSPC;
+	xen_front_ring_init(&bf->ring, bf->sring, bf->nr_ents);
+	for (unsigned int i = 0; i < pages; i++) {
+		bf->ring_refs[i] = gnttab_grant_access(bf->xdev->otherend_id,
+						       xen_virt_to_gfn((u8 *)bf->sring + i * PAGE_SIZE),
+						       false);
+		if (bf->ring_refs[i] < 0)
+			return -ENOSPC;
+	}
 	bf->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, bf);
 	if (bf->port < 0)
 		return -EIO;
 	return publish_ring(bf);
+}
+
+/*
+ * With feature-max-indirect-segments, each slot gets a page of segment
+ * descriptors, granted to the backend once (it only reads them).
+ */
+static void setup_indirect(struct blkfront *bf)
+{
+	u64 max = 0;
+
+	bf->max_segs = BF_SEGS;
+	xs_read_u64(XBT_NIL, bf->xdev->otherend, "feature-max-indirect-segments", &max);
+	if (max <= BF_SEGS)
+		return;
+	for (unsigned int i = 0; i < bf->nr_ents; i++) {
+		struct bf_slot *s = &bf->slots[i];
+
+		s->segs = alloc_pages(1);
+		if (!s->segs)
+			return;
+		s->segs_ref = gnttab_grant_access(bf->xdev->otherend_id,
+						  xen_virt_to_gfn(s->segs), true);
+		if (s->segs_ref < 0)
+			return;
+	}
+	bf->max_segs = min(max, (u64)BF_MAX_INDIRECT_SEGS);
 }
 
 /* What the backend tells once Connected; the size is required. */
@@ -402,6 +522,7 @@ static int read_disk(struct blkfront *bf)
 	bf->blk.read_only = info & VDISK_READONLY;
 	bf->blk.has_flush = xs_read_flag(be, "feature-flush-cache");
 	bf->blk.has_discard = xs_read_flag(be, "feature-discard");
+	setup_indirect(bf);
 	return 0;
 }
 
@@ -410,6 +531,35 @@ static int read_disk(struct blkfront *bf)
  * to close, the ring's grant is ended.  A page the backend still holds is
  * left alone (leaked) rather than reused under it.
  */
+static bool end_grant(int ref)
+{
+	return ref < 0 || gnttab_end_access(ref);
+}
+
+/* The ring and indirect pages go back, except those the backend still maps. */
+static void release_ring(struct blkfront *bf)
+{
+	bool ring_free = true;
+
+	for (unsigned int i = 0; bf->slots && i < bf->nr_ents; i++) {
+		struct bf_slot *s = &bf->slots[i];
+
+		if (s->segs && end_grant(s->segs_ref))
+			free_pages(s->segs, 1);
+		else if (s->segs)
+			gnttab_keep_held(s->segs, 1);
+	}
+	if (bf->slots)
+		free_pages(bf->slots, slots_size(bf->nr_ents));
+	for (unsigned int i = 0; bf->sring && i < 1U << bf->ring_order; i++)
+		if (!end_grant(bf->ring_refs[i]))
+			ring_free = false;
+	if (bf->sring && ring_free)
+		free_pages(bf->sring, 1U << bf->ring_order);
+	else if (bf->sring)
+		gnttab_keep_held(bf->sring, 1U << bf->ring_order);
+}
+
 static void blkfront_remove(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;
@@ -424,11 +574,7 @@ static void blkfront_remove(struct xenbus_device *xdev)
 		xenbus_close(xdev);
 	if (bf->port >= 0)
 		evtchn_close(bf->port);
-	if (bf->sring && (bf->ring_ref < 0 || gnttab_end_access(bf->ring_ref)))
-		free_pages(bf->sring, 1);
-	else if (bf->sring)
-		pr_warn("%s: the backend still maps the ring; its page is not reused\n",
-			xdev->nodename);
+	release_ring(bf);
 	xdev->priv = NULL;
 	kfree(bf);
 }
@@ -464,7 +610,9 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
-	bf->ring_ref = bf->port = -1;
+	bf->port = -1;
+	for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
+		bf->ring_refs[i] = -1;
 	xdev->priv = bf;
 	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
 	if (!err) {
@@ -478,16 +626,16 @@ static int blkfront_probe(struct xenbus_device *xdev)
 
 	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
 	bf->blk.driver = "xen-blkfront";
-	bf->blk.queue_depth = BF_RING_SIZE;
-	bf->blk.max_sectors = BF_MAX_SECTORS;
+	bf->blk.queue_depth = bf->nr_ents;
+	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
 	bf->blk.ops = &blkfront_ops;
 	bf->blk.driver_data = bf;
 	blkdev_register(&bf->blk);
-	pr_info("%s: %s, %llu sectors%s%s%s, ring of %u, port %d\n", bf->blk.name,
-		xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
+	pr_info("%s: %s, %llu sectors%s%s%s, ring of %u (%u pages), %u segments, port %d\n",
+		bf->blk.name, xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
 		bf->blk.read_only ? ", read-only" : "",
 		bf->blk.has_flush ? ", flush" : "", bf->blk.has_discard ? ", discard" : "",
-		(unsigned int)BF_RING_SIZE, bf->port);
+		bf->nr_ents, 1U << bf->ring_order, bf->max_segs, bf->port);
 	return 0;
 }
 

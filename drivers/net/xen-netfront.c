@@ -338,8 +338,9 @@ static void release_page(void *page, int gref)
 	if (!page)
 		return;
 	if (gref >= 0 && !gnttab_end_access(gref))
-		return;		/* still mapped: leaked rather than reused */
-	free_pages(page, 1);
+		gnttab_keep_held(page, 1);
+	else
+		free_pages(page, 1);
 }
 
 static void netfront_remove(struct xenbus_device *xdev)

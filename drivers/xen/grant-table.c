@@ -126,3 +126,34 @@ bool gnttab_end_access(grant_ref_t ref)
 	local_irq_restore(flags);
 	return true;
 }
+
+struct held_pages {
+	void *page;
+	unsigned long nr;
+	struct held_pages *next;
+};
+
+static struct held_pages *held;
+static unsigned long nr_held;
+
+void gnttab_keep_held(void *page, unsigned long nr_pages)
+{
+	struct held_pages *h = kmalloc(sizeof(*h));
+	unsigned long flags;
+
+	pr_warn("xen: %lu page(s) at %p still held by another domain: not reused\n",
+		nr_pages, page);
+	nr_held += nr_pages;
+	if (!h)
+		return;		/* lost either way, but never reused */
+	*h = (struct held_pages){ page, nr_pages, NULL };
+	flags = local_irq_save();
+	h->next = held;
+	held = h;
+	local_irq_restore(flags);
+}
+
+unsigned long gnttab_held_pages(void)
+{
+	return nr_held;
+}

@@ -21,5 +21,11 @@ int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly);
  */
 bool gnttab_end_access(grant_ref_t ref);
 unsigned int gnttab_free_count(void);
+/*
+ * Pages whose grant could not be ended because the other domain still
+ * holds them: they are set aside for good, never reused (and counted).
+ */
+void gnttab_keep_held(void *page, unsigned long nr_pages);
+unsigned long gnttab_held_pages(void);
 
 #endif

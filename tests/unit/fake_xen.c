@@ -82,6 +82,24 @@ unsigned int fake_grants_in_use(void)
 	return n;
 }
 
+static struct held {
+	void *page;
+	unsigned long nr;
+} held[256];
+static unsigned int nr_held;
+
+void gnttab_keep_held(void *page, unsigned long nr_pages)
+{
+	if (nr_held == 256)
+		abort();
+	held[nr_held++] = (struct held){ page, nr_pages };
+}
+
+unsigned long gnttab_held_pages(void)
+{
+	return nr_held;
+}
+
 const unsigned long *xen_p2m;
 
 u64 xen_virt_to_gfn(const void *p)
@@ -155,6 +173,9 @@ const char *fake_xs_get(const char *path)
 
 void fake_xen_reset(void)
 {
+	/* The backend of the last test lets go of everything. */
+	while (nr_held)
+		free(held[--nr_held].page);
 	memset(nodes, 0, sizeof(nodes));
 	memset(fake_grants, 0, sizeof(fake_grants));
 	fake_notifies = 0;

@@ -234,6 +234,54 @@ static void response_with_bad_status_breaks(struct ktest *t) { block_lie(t, BAD_
 static void producer_past_requests_breaks(struct ktest *t) { block_lie(t, PROD_AHEAD); }
 static void grant_kept_mapped_breaks(struct ktest *t) { block_lie(t, KEPT_MAPPED); }
 
+/* 4 ring pages and indirect segments: a 1 MiB read in one request. */
+static void big_read_through_indirect_page(struct ktest *t)
+{
+	u8 *mem = aligned_alloc(4096, 1 << 20);
+	struct blk_request req = {
+		.op = BLK_READ, .sector = 0, .nr_sectors = 2040, .buf = mem,
+		.done = count_done,
+	};
+	struct blkif_request_indirect *ind;
+	struct blkif_request_segment *segs;
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/max-ring-page-order", "4");
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/feature-max-indirect-segments", "256");
+	dev = fake_probe("vbd", "768");
+	KT_ASSERT_NOT_NULL(t, dev);
+	blk = dev->priv;
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vbd/768/ring-page-order"), "2");
+	KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/ring-ref"));
+	bsring = fake_grant_page(atoi(fake_xs_get("device/vbd/768/ring-ref0")));
+	be_req_cons = 0;
+	KT_EXPECT_EQ(t, blk->queue_depth, 128);
+	KT_EXPECT_EQ(t, blk->max_sectors, 2040);
+	done_count = 0;
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &req), 0);
+	blk->ops->kick(blk);
+	ind = (struct blkif_request_indirect *)next_request();
+	KT_ASSERT_NOT_NULL(t, ind);
+	KT_EXPECT_EQ(t, ind->operation, BLKIF_OP_INDIRECT);
+	KT_EXPECT_EQ(t, ind->indirect_op, BLKIF_OP_READ);
+	KT_EXPECT_EQ(t, ind->nr_segments, 255);
+	KT_EXPECT_TRUE(t, fake_grants[ind->indirect_grefs[0]].readonly);
+	segs = fake_grant_page(ind->indirect_grefs[0]);
+	KT_ASSERT_NOT_NULL(t, segs);
+	for (unsigned int i = 0; i < ind->nr_segments; i++)
+		memset(fake_grant_page(segs[i].gref), i, 4096);
+	respond(ind->id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	fake_raise_event();
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, req.status, BLK_OK);
+	KT_EXPECT_EQ(t, mem[254 * 4096 + 5], 254);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+	free(mem);
+}
+
 static void odd_sector_size_is_refused(struct ktest *t)
 {
 	fake_xen_reset();
@@ -254,6 +302,7 @@ static struct ktest_case blkfront_cases[] = {
 	KTEST_CASE(response_with_bad_status_breaks),
 	KTEST_CASE(producer_past_requests_breaks),
 	KTEST_CASE(grant_kept_mapped_breaks),
+	KTEST_CASE(big_read_through_indirect_page),
 	KTEST_CASE(odd_sector_size_is_refused),
 	{}
 };
