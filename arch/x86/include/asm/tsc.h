@@ -12,6 +12,7 @@
  */
 u32 tsc_khz(const char **source);
 void tsc_set_khz(u32 khz, const char *source);
+u32 tsc_khz_known(void);
 u64 tsc_cycles_to_ns(u64 cycles);
 bool tsc_invariant(void);
 void tsc_clocksource_init(void);
