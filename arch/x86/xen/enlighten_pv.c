@@ -113,9 +113,11 @@ static struct trap_info trap_table[257];
 
 /*
  * Every vector goes to the handlers of arch/x86/kernel/traps.c.  NMI,
- * double fault and machine check are Xen's to handle.  DPL 3 lets int3
- * and into through from anywhere; DPL 1 lets the guest kernel (ring 1 in
- * Xen's eyes, whatever its real ring) raise the others with int n.
+ * double fault and machine check are Xen's to handle.  The DPL is for
+ * int n: Xen lets a guest kernel through a gate of DPL 1 or more (its
+ * real ring does not count), so the device vectors, which the x86_irq
+ * tests raise with int n, have DPL 1; int3 and into have 3, as natively;
+ * exceptions 0-31 otherwise only come from the CPU.
  */
 static void set_trap_table(void)
 {
