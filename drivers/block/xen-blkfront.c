@@ -411,29 +411,17 @@ static int write_ring_refs(struct blkfront *bf, u32 tx)
 	return err;
 }
 
-/* The ring, its grants and the event channel, published in one transaction. */
-static int publish_ring(struct blkfront *bf)
+/* The ring, its grants and the event channel, for one transaction. */
+static int write_config(u32 tx, void *ctx)
 {
-	struct xenbus_device *xdev = bf->xdev;
-	u32 tx;
-	int err;
+	struct blkfront *bf = ctx;
+	int err = write_ring_refs(bf, tx);
 
-	do {
-		err = xs_transaction_start(&tx);
-		if (err)
-			return err;
-		err = write_ring_refs(bf, tx);
-		if (!err)
-			err = xs_printf(tx, xdev->nodename, "event-channel", "%d", bf->port);
-		if (!err)
-			err = xs_printf(tx, xdev->nodename, "protocol", "%s",
-					XEN_IO_PROTO_ABI_NATIVE);
-		if (err) {
-			xs_transaction_end(tx, true);
-			return err;
-		}
-		err = xs_transaction_end(tx, false);
-	} while (err == -EAGAIN);
+	if (!err)
+		err = xs_printf(tx, bf->xdev->nodename, "event-channel", "%d", bf->port);
+	if (!err)
+		err = xs_printf(tx, bf->xdev->nodename, "protocol", "%s",
+				XEN_IO_PROTO_ABI_NATIVE);
 	return err;
 }
 
@@ -472,7 +460,7 @@ static int setup_ring(struct blkfront *bf)
 	bf->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, bf);
 	if (bf->port < 0)
 		return -EIO;
-	return publish_ring(bf);
+	return xs_transaction(write_config, bf);
 }
 
 /*

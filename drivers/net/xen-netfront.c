@@ -276,8 +276,9 @@ static int setup_rings(struct netfront *nf)
 	return 0;
 }
 
-static int write_config(struct netfront *nf, u32 tx)
+static int write_config(u32 tx, void *ctx)
 {
+	struct netfront *nf = ctx;
 	const char *dir = nf->xdev->nodename;
 	int err = xs_printf(tx, dir, "tx-ring-ref", "%d", nf->tx_ring_ref);
 
@@ -289,25 +290,6 @@ static int write_config(struct netfront *nf, u32 tx)
 		err = xs_printf(tx, dir, "request-rx-copy", "1");
 	if (!err)
 		err = xs_printf(tx, dir, "feature-rx-notify", "1");
-	return err;
-}
-
-static int publish(struct netfront *nf)
-{
-	u32 tx;
-	int err;
-
-	do {
-		err = xs_transaction_start(&tx);
-		if (err)
-			return err;
-		err = write_config(nf, tx);
-		if (err) {
-			xs_transaction_end(tx, true);
-			return err;
-		}
-		err = xs_transaction_end(tx, false);
-	} while (err == -EAGAIN);
 	return err;
 }
 
@@ -380,7 +362,7 @@ static int netfront_connect(struct netfront *nf)
 	if (err >= 0)
 		err = setup_rings(nf);
 	if (!err)
-		err = publish(nf);
+		err = xs_transaction(write_config, nf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	if (!err)

@@ -103,6 +103,8 @@ int xs_directory(u32 tx, const char *path, char *buf, u32 len,
 int xs_transaction_start(u32 *tx);
 /* -EAGAIN: another writer interfered; the caller starts over. */
 int xs_transaction_end(u32 tx, bool abort);
+/* fn's writes in one transaction, run again while another writer interferes. */
+int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx);
 int xs_watch_add(struct xs_watch *w);
 int xs_watch_remove(struct xs_watch *w);
 void xs_process_watches(void);

@@ -232,15 +232,10 @@ bool xs_read_flag(const char *dir, const char *node)
 	return !xs_read_u64(0, dir, node, &v) && v;
 }
 
-int xs_transaction_start(u32 *tx)
+/* One writer: a transaction never has to be retried. */
+int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx)
 {
-	*tx = 1;
-	return 0;
-}
-
-int xs_transaction_end(u32 tx, bool abort)
-{
-	return 0;
+	return fn(1, ctx);
 }
 
 /* ---- xenbus: the backend is always ready ---- */

@@ -156,6 +156,25 @@ int xs_transaction_end(u32 tx, bool abort)
 	return request(XS_TRANSACTION_END, tx, &iov, 1, NULL, 0);
 }
 
+int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx)
+{
+	u32 tx;
+	int err;
+
+	do {
+		err = xs_transaction_start(&tx);
+		if (err)
+			return err;
+		err = fn(tx, ctx);
+		if (err) {
+			xs_transaction_end(tx, true);
+			return err;
+		}
+		err = xs_transaction_end(tx, false);
+	} while (err == -EAGAIN);
+	return err;
+}
+
 static struct xs_watch *unlink_watch(struct xs_watch *w)
 {
 	for (struct xs_watch **pp = &conn.watches; *pp; pp = &(*pp)->next) {
