@@ -290,6 +290,12 @@ static int write_config(u32 tx, void *ctx)
 		err = xs_printf(tx, dir, "request-rx-copy", "1");
 	if (!err)
 		err = xs_printf(tx, dir, "feature-rx-notify", "1");
+	/*
+	 * Offload is assumed unless refused: the backend would hand over
+	 * TCP/UDP packets with the checksum left blank for us to fill.
+	 */
+	if (!err)
+		err = xs_printf(tx, dir, "feature-no-csum-offload", "1");
 	return err;
 }
 
