@@ -173,6 +173,46 @@ static void frontends_are_connected(struct ktest *t)
 		ktest_skip(t, "the toolstack gave this domain no devices");
 }
 
+static struct xenbus_device *find_device(const char *type)
+{
+	for (struct xenbus_device *d = xenbus_first_device(); d; d = d->next)
+		if (!strcmp(d->type, type))
+			return d;
+	return NULL;
+}
+
+/*
+ * A disk taken away (Closing, backend Closed, Closed) and probed again
+ * (Initialising: blkback waits for a new ring) reads the same data.
+ */
+static void blkfront_reconnects(struct ktest *t)
+{
+	struct xenbus_device *dev = find_device("vbd");
+	char id[16], backend_state[160];
+	static u8 before[4096] __aligned(4096), after[4096] __aligned(4096);
+	struct blkdev *blk;
+	char state[8];
+
+	if (!dev) {
+		ktest_skip(t, "the toolstack gave this domain no disk");
+		return;
+	}
+	blk = blkdev_find("xvda");
+	KT_ASSERT_NOT_NULL(t, blk);
+	KT_ASSERT_EQ(t, blkdev_rw_sync(blk, BLK_READ, 0, 8, before), BLK_OK);
+	strlcpy(id, strrchr(dev->nodename, '/') + 1, sizeof(id));
+	snprintf(backend_state, sizeof(backend_state), "%s/state", dev->otherend);
+	xenbus_remove_device(dev);
+	KT_EXPECT_NULL(t, blkdev_find("xvda"));
+	KT_EXPECT_GT(t, xs_read(XBT_NIL, backend_state, state, sizeof(state)), 0);
+	KT_EXPECT_STREQ(t, state, "6");		/* Closed */
+	KT_ASSERT_EQ(t, xenbus_probe_device("vbd", id), 0);
+	blk = blkdev_find("xvda");
+	KT_ASSERT_NOT_NULL(t, blk);
+	KT_EXPECT_EQ(t, blkdev_rw_sync(blk, BLK_READ, 0, 8, after), BLK_OK);
+	KT_EXPECT_MEMEQ(t, after, before, sizeof(before));
+}
+
 static struct ktest_case xenbus_cases[] = {
 	KTEST_CASE(toolstack_nodes_are_readable),
 	KTEST_CASE(missing_node_is_enoent),
@@ -181,6 +221,7 @@ static struct ktest_case xenbus_cases[] = {
 	KTEST_CASE(watch_fires_on_write),
 	KTEST_CASE(conflicting_transaction_retries),
 	KTEST_CASE(frontends_are_connected),
+	KTEST_CASE(blkfront_reconnects),
 	{}
 };
 KTEST_SUITE_SKIP(xenbus, xenbus_cases, no_xenstore);
