@@ -355,6 +355,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	s->req = req;
 	s->op = blkif_op(req->op);
 	s->nr_grefs = 0;
+	s->indirect = false;
 	s->bounce = NULL;
 	rq = (struct blkif_request){
 		.operation = s->op, .handle = bf->vdevice, .id = id,
