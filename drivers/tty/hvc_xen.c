@@ -57,9 +57,10 @@ static int ring_used(void)
 	return used > sizeof(ring->out) ? -1 : (int)used;
 }
 
-static size_t ring_put(const char *s, size_t n)
+/* Copies what fits beside the used bytes (checked by the caller). */
+static size_t ring_put(const char *s, size_t n, int used)
 {
-	size_t space = sizeof(ring->out) - ring_used();
+	size_t space = sizeof(ring->out) - used;
 	size_t i;
 
 	if (n > space)
@@ -94,13 +95,14 @@ static bool ring_wait(bool until_empty)
 static void ring_console_write(struct console *con, const char *s, size_t n)
 {
 	while (n && !ring_broken) {
+		int used = ring_used();
 		size_t done;
 
-		if (ring_used() < 0) {
+		if (used < 0) {
 			ring_fail("the backend's consumer index is past what we produced");
 			return;
 		}
-		done = ring_put(s, n);
+		done = ring_put(s, n, used);
 		s += done;
 		n -= done;
 		evtchn_notify(ring_port);
