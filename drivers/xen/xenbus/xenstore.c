@@ -221,12 +221,15 @@ int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
 {
 	char path[160], value[128];
 	va_list ap;
+	int n;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, node) >= sizeof(path))
 		return -E2BIG;
 	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
+	n = vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
+	if ((size_t)n >= sizeof(value))
+		return -E2BIG;
 	return xs_write(tx, path, value);
 }
 
