@@ -30,7 +30,12 @@ static int pit_next_event(struct clock_event_device *ce, u64 delta_ns)
 
 	ticks = min(max(ticks, 1ULL), 0xffffULL);
 	flags = local_irq_save();
-	outb(0x30, PIT_CMD);		/* channel 0, lo/hi byte, mode 0 */
+	/*
+	 * Mode 4 (software-triggered strobe): one pulse when the count runs
+	 * out.  Mode 0 would do on hardware and QEMU, but Xen's emulated
+	 * PIT gives an HVM guest no interrupt at all in mode 0.
+	 */
+	outb(0x38, PIT_CMD);		/* channel 0, lo/hi byte, mode 4 */
 	outb(ticks & 0xff, PIT_CH0);
 	outb(ticks >> 8, PIT_CH0);
 	local_irq_restore(flags);
