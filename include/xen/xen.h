@@ -24,7 +24,7 @@ static inline bool xen_pv_domain(void)
 	return xen_domain_type == XEN_PV_DOMAIN;
 }
 
-/* "PV", "PVH" or "none", for the boot log and the tests. */
+/* "PV", "PVH", "HVM" or "none", for the boot log and the tests. */
 const char *xen_mode_name(void);
 
 /*
@@ -41,6 +41,20 @@ u32 xen_cpuid_base(void);
 /* Hypercalls can be made (the instruction is chosen). */
 bool xen_hypercalls_ready(void);
 void xen_init_hypercalls(void);
+
+/*
+ * HVM (arch/x86/xen/platform.c): a PVH-style guest with a device model
+ * beside it, and what became of the emulated disks and NICs.
+ */
+enum xen_unplug_result {
+	XEN_UNPLUG_NONE,	/* no device model: PVH, PV or dom0 */
+	XEN_UNPLUG_DONE,
+	XEN_UNPLUG_KEPT,	/* xen_unplug=0 on the command line */
+	XEN_UNPLUG_BLOCKED,	/* dom0 blacklists this build */
+};
+bool xen_hvm_device_model(void);
+enum xen_unplug_result xen_unplug_status(void);
+const char *xen_unplug_result_name(void);
 
 struct boot_info;
 /* Xen PV entry (arch/x86/xen/enlighten_pv.c): before the console, then boot_info. */

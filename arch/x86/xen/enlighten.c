@@ -141,6 +141,7 @@ static void xen_init_platform(void)
 	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
 	HYPERVISOR_xen_version(XENVER_extraversion, extra);
 	extra[sizeof(extra) - 1] = '\0';
+	xen_hvm_detect_device_model();
 	pr_info("xen: version %ld.%ld%s, %s %s, hypercalls by %s\n", ver >> 16,
 		ver & 0xffff, extra, xen_mode_name(),
 		xen_initial_domain() ? "initial domain" : "guest",
@@ -149,6 +150,10 @@ static void xen_init_platform(void)
 	if (xen_pv_domain()) {
 		xen_pv_init_platform();
 		return;
+	}
+	if (xen_hvm_device_model()) {
+		xen_hvm_unplug_emulated();
+		pr_info("xen: device model present: %s\n", xen_unplug_result_name());
 	}
 	if (map_shared_info())
 		return;

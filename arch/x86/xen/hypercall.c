@@ -17,7 +17,7 @@ const char *xen_mode_name(void)
 {
 	switch (xen_domain_type) {
 	case XEN_PV_DOMAIN: return "PV";
-	case XEN_HVM_DOMAIN: return "PVH";
+	case XEN_HVM_DOMAIN: return xen_hvm_device_model() ? "HVM" : "PVH";
 	default: return "none";
 	}
 }

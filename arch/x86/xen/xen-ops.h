@@ -22,6 +22,10 @@ void xen_pv_init_platform(void);
 void *xen_pv_map_frame(unsigned int space, unsigned long idx);
 long xen_pv_setup_upcall(void);
 
+/* platform.c: HVM's device model, found and its emulated devices unplugged. */
+void xen_hvm_detect_device_model(void);
+void xen_hvm_unplug_emulated(void);
+
 /* enlighten.c: what PV and PVH share once shared_info is reachable. */
 void xen_common_init(struct vcpu_info *vcpu);
 struct vcpu_info *xen_register_vcpu_info(struct vcpu_info *fallback);

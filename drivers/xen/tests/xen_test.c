@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Xen's shared pages, time and event channels, on the real hypervisor. */
 #include <pvkit/ktest.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/string.h>
@@ -17,6 +18,18 @@
 static const char *not_on_xen(void)
 {
 	return xen_events_ready() ? NULL : "not running on Xen";
+}
+
+/* expect_xen_mode=PV|PVH|HVM: the matrix states how each environment runs us. */
+static void mode_is_expected(struct ktest *t)
+{
+	const char *want = param_get("expect_xen_mode");
+
+	if (!want) {
+		ktest_skip(t, "boot with expect_xen_mode=PV|PVH|HVM to check");
+		return;
+	}
+	KT_EXPECT_STREQ(t, xen_mode_name(), want);
 }
 
 static void xen_time_is_the_clock(struct ktest *t)
@@ -169,6 +182,7 @@ static void grant_is_honoured_and_withdrawn(struct ktest *t)
 }
 
 static const struct ktest_case xen_cases[] = {
+	KTEST_CASE(mode_is_expected),
 	KTEST_CASE(xen_time_is_the_clock),
 	KTEST_CASE(shared_info_is_xens),
 	KTEST_CASE(loopback_channel_delivers_and_masks),
