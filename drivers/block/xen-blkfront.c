@@ -589,13 +589,29 @@ static int blkfront_connect(struct blkfront *bf)
 	return err;
 }
 
+/*
+ * An HVM guest's boot CD is offered as a vbd too (device-type "cdrom"),
+ * read-only and removable: no disk for the block interface, so it stays
+ * with the emulated drive it was booted from.
+ */
+static bool is_cdrom(struct xenbus_device *xdev)
+{
+	char path[sizeof(xdev->nodename) + 16], type[16];
+
+	snprintf(path, sizeof(path), "%s/device-type", xdev->nodename);
+	return xs_read(XBT_NIL, path, type, sizeof(type)) >= 0 && !strcmp(type, "cdrom");
+}
+
 static int blkfront_probe(struct xenbus_device *xdev)
 {
-	struct blkfront *bf = kzalloc(sizeof(*bf));
+	struct blkfront *bf;
 	const char *id = strrchr(xdev->nodename, '/') + 1;
 	unsigned long long vdev;
 	int err;
 
+	if (is_cdrom(xdev))
+		return -ENODEV;
+	bf = kzalloc(sizeof(*bf));
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;

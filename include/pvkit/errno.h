@@ -15,6 +15,7 @@
 #define EACCES		13
 #define EBUSY		16
 #define EEXIST		17
+#define ENODEV		19
 #define EISDIR		21
 #define EINVAL		22
 #define ENOSPC		28

@@ -182,7 +182,10 @@ static int probe_one(const struct xenbus_driver *drv, const char *id)
 	dev->next = devices;
 	devices = dev;
 	err = drv->probe(dev);
-	if (err) {
+	if (err == -ENODEV) {
+		pr_info("xenbus: %s: not a device the %s driver serves\n", dev->nodename, drv->type);
+		xenbus_switch_state(dev, XenbusStateClosed);
+	} else if (err) {
 		pr_err("xenbus: %s: %s probe failed (%d)\n", dev->nodename, drv->type, err);
 		xenbus_switch_state(dev, XenbusStateClosed);
 	}
