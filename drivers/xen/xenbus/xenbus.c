@@ -183,8 +183,10 @@ static int probe_one(const struct xenbus_driver *drv, const char *id)
 	devices = dev;
 	err = drv->probe(dev);
 	if (err == -ENODEV) {
+		/* Declined: listed, Closed on our side, and driverless. */
 		pr_info("xenbus: %s: not a device the %s driver serves\n", dev->nodename, drv->type);
 		xenbus_switch_state(dev, XenbusStateClosed);
+		dev->driver = NULL;
 	} else if (err) {
 		pr_err("xenbus: %s: %s probe failed (%d)\n", dev->nodename, drv->type, err);
 		xenbus_switch_state(dev, XenbusStateClosed);
@@ -194,7 +196,7 @@ static int probe_one(const struct xenbus_driver *drv, const char *id)
 
 void xenbus_remove_device(struct xenbus_device *dev)
 {
-	if (dev->driver->remove)
+	if (dev->driver && dev->driver->remove)
 		dev->driver->remove(dev);
 	xs_watch_remove(&dev->otherend_watch);
 	for (struct xenbus_device **pp = &devices; *pp; pp = &(*pp)->next) {
