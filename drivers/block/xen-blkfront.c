@@ -2,8 +2,10 @@
 /*
  * Xen blkfront (xen/io/blkif.h) behind the block-device interface.
  *
- * One shared ring page granted to the backend, one event channel.  Each
- * ring slot's request id is the index of a slot of ours that holds the
+ * A shared ring (one or more pages) granted to the backend and an event
+ * channel per queue: one queue, or as many as the backend offers up to
+ * BF_MAX_QUEUES (multi-queue-max-queues), used in turn.  Each ring
+ * slot's request id is the index of a slot of its queue that holds the
  * block request and the grants of its data pages; the grants are ended
  * when the response comes, and a grant the backend still holds is a
  * protocol violation (its page cannot be trusted or reused).  Buffers that
@@ -37,6 +39,12 @@
 /* A 512-byte aligned buffer of (segs - 1) pages of sectors spans at most segs pages. */
 #define MAX_SECTORS_FOR(segs)	(((segs) - 1) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+/*
+ * Queues we take when the backend offers several.  One vCPU gains no
+ * parallelism from them, but each ring has its own slots, so the depth
+ * in flight grows with them.
+ */
+#define BF_MAX_QUEUES		4
 
 struct bf_slot {
 	struct blk_request *req;
@@ -52,20 +60,29 @@ struct bf_slot {
 	int segs_ref;
 };
 
+struct blkfront;
+
+/* One ring and its event channel. */
+struct bf_queue {
+	struct blkfront *bf;
+	struct xen_front_ring ring;
+	struct blkif_sring *sring;
+	int ring_refs[BF_MAX_RING_PAGES];
+	int port;
+	bool pushed;			/* requests filled since the last kick */
+	struct bf_slot *slots;		/* nr_ents of them; the request id is the index */
+};
+
 struct blkfront {
 	struct blkdev blk;
 	struct xenbus_device *xdev;
-	struct xen_front_ring ring;
-	struct blkif_sring *sring;
-	unsigned int ring_order;
-	unsigned int nr_ents;		/* ring slots: 32 per page */
-	int ring_refs[BF_MAX_RING_PAGES];
+	unsigned int ring_order;	/* the same for every queue */
+	unsigned int nr_ents;		/* slots per ring: 32 per page */
 	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
-	int port;
 	u16 vdevice;
 	bool broken;
-	bool pushed;			/* requests filled since the last kick */
-	struct bf_slot *slots;		/* nr_ents of them; the request id is the index */
+	unsigned int nr_queues, next_queue;
+	struct bf_queue queues[BF_MAX_QUEUES];
 };
 
 static struct blkfront *to_bf(struct blkdev *dev)
@@ -73,10 +90,10 @@ static struct blkfront *to_bf(struct blkdev *dev)
 	return container_of(dev, struct blkfront, blk);
 }
 
-static int get_slot(struct blkfront *bf)
+static int get_slot(struct bf_queue *q)
 {
-	for (unsigned int i = 0; i < bf->nr_ents; i++)
-		if (!bf->slots[i].in_use)
+	for (unsigned int i = 0; i < q->bf->nr_ents; i++)
+		if (!q->slots[i].in_use)
 			return i;
 	return -1;
 }
@@ -93,7 +110,7 @@ static bool end_grants(struct bf_slot *s)
 	return ok;
 }
 
-static void finish(struct blkfront *bf, struct bf_slot *s, int status)
+static void finish(struct bf_slot *s, int status)
 {
 	struct blk_request *req = s->req;
 
@@ -128,15 +145,19 @@ static bool release_data(struct bf_slot *s)
 static void stop_device(struct blkfront *bf)
 {
 	bf->broken = true;
-	if (bf->port >= 0)
-		evtchn_mask(bf->port);
-	for (unsigned int i = 0; i < bf->nr_ents; i++) {
-		struct bf_slot *s = &bf->slots[i];
+	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+		struct bf_queue *q = &bf->queues[n];
 
-		if (!s->in_use)
-			continue;
-		release_data(s);
-		finish(bf, s, BLK_EBROKEN);
+		if (q->port >= 0)
+			evtchn_mask(q->port);
+		for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+			struct bf_slot *s = &q->slots[i];
+
+			if (!s->in_use)
+				continue;
+			release_data(s);
+			finish(s, BLK_EBROKEN);
+		}
 	}
 }
 
@@ -159,16 +180,17 @@ static int blkif_status(s16 status)
 	return 1;	/* not a status */
 }
 
-static void complete_one(struct blkfront *bf, const struct blkif_response *rsp)
+static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
 {
+	struct blkfront *bf = q->bf;
 	struct bf_slot *s;
 	int status;
 
-	if (rsp->id >= bf->nr_ents || !bf->slots[rsp->id].in_use) {
+	if (rsp->id >= bf->nr_ents || !q->slots[rsp->id].in_use) {
 		bf_shutdown(&bf->blk, "a response for a request not in flight");
 		return;
 	}
-	s = &bf->slots[rsp->id];
+	s = &q->slots[rsp->id];
 	if (rsp->operation != s->op &&
 	    !(s->indirect && rsp->operation == BLKIF_OP_INDIRECT)) {
 		bf_shutdown(&bf->blk, "a response with another operation than its request");
@@ -183,17 +205,18 @@ static void complete_one(struct blkfront *bf, const struct blkif_response *rsp)
 		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
 		return;
 	}
-	finish(bf, s, status);
+	finish(s, status);
 }
 
-static void bf_process(struct blkfront *bf)
+static void bf_process(struct bf_queue *q)
 {
+	struct blkfront *bf = q->bf;
 	int n;
 
 	while (!bf->broken) {
-		n = xen_ring_responses(&bf->ring);
+		n = xen_ring_responses(&q->ring);
 		if (n == 0)
-			n = xen_ring_final_check(&bf->ring);
+			n = xen_ring_final_check(&q->ring);
 		if (n < 0) {
 			bf_shutdown(&bf->blk, "more responses than requests in flight");
 			return;
@@ -203,27 +226,29 @@ static void bf_process(struct blkfront *bf)
 		while (n-- && !bf->broken) {
 			/* One copy: the backend may change the ring under us. */
 			struct blkif_response rsp =
-				bf->sring->ring[bf->ring.rsp_cons % bf->nr_ents].rsp;
+				q->sring->ring[q->ring.rsp_cons % bf->nr_ents].rsp;
 
-			bf->ring.rsp_cons++;
-			complete_one(bf, &rsp);
+			q->ring.rsp_cons++;
+			complete_one(q, &rsp);
 		}
 	}
 }
 
 static void bf_interrupt(evtchn_port_t port, void *data)
 {
-	struct blkfront *bf = data;
+	struct bf_queue *q = data;
 
-	bf->blk.stats.interrupts++;
-	bf_process(bf);
+	q->bf->blk.stats.interrupts++;
+	bf_process(q);
 }
 
 static void bf_poll(struct blkdev *dev)
 {
+	struct blkfront *bf = to_bf(dev);
 	unsigned long flags = local_irq_save();
 
-	bf_process(to_bf(dev));
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		bf_process(&bf->queues[n]);
 	local_irq_restore(flags);
 }
 
@@ -231,12 +256,16 @@ static void bf_kick(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
 
-	if (!bf->pushed || bf->broken)
-		return;
-	bf->pushed = false;
-	if (xen_ring_push(&bf->ring)) {
-		dev->stats.notifications++;
-		evtchn_notify(bf->port);
+	for (unsigned int n = 0; n < bf->nr_queues && !bf->broken; n++) {
+		struct bf_queue *q = &bf->queues[n];
+
+		if (!q->pushed)
+			continue;
+		q->pushed = false;
+		if (xen_ring_push(&q->ring)) {
+			dev->stats.notifications++;
+			evtchn_notify(q->port);
+		}
 	}
 }
 
@@ -335,10 +364,26 @@ static void fill_indirect(struct blkfront *bf, struct blkif_request *rq,
 	};
 }
 
+/* The queues in turn, from the one after the last used; NULL if all are full. */
+static struct bf_queue *pick_queue(struct blkfront *bf, int *id)
+{
+	for (unsigned int i = 0; i < bf->nr_queues; i++) {
+		struct bf_queue *q = &bf->queues[(bf->next_queue + i) % bf->nr_queues];
+
+		*id = get_slot(q);
+		if (*id >= 0 && !xen_ring_full(&q->ring)) {
+			bf->next_queue = (bf->next_queue + i + 1) % bf->nr_queues;
+			return q;
+		}
+	}
+	return NULL;
+}
+
 static int bf_submit(struct blkdev *dev, struct blk_request *req)
 {
 	struct blkfront *bf = to_bf(dev);
 	struct blkif_request rq = { 0 };
+	struct bf_queue *q;
 	struct bf_slot *s;
 	void *data;
 	int id, err;
@@ -348,10 +393,10 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
 	    req->op != BLK_DISCARD)
 		return BLK_EUNSUPP;
-	id = get_slot(bf);
-	if (id < 0 || xen_ring_full(&bf->ring))
+	q = pick_queue(bf, &id);
+	if (!q)
 		return BLK_EBUSY;
-	s = &bf->slots[id];
+	s = &q->slots[id];
 	s->req = req;
 	s->op = blkif_op(req->op);
 	s->nr_grefs = 0;
@@ -382,9 +427,9 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	if (req->op == BLK_DISCARD)
 		fill_discard(bf, &rq, req, id);
 	/* Build it privately, copy it in whole. */
-	bf->sring->ring[bf->ring.req_prod_pvt % bf->nr_ents].req = rq;
-	bf->ring.req_prod_pvt++;
-	bf->pushed = true;
+	q->sring->ring[q->ring.req_prod_pvt % bf->nr_ents].req = rq;
+	q->ring.req_prod_pvt++;
+	q->pushed = true;
 	dev->stats.requests++;
 	return 0;
 }
@@ -396,33 +441,44 @@ static const struct blkdev_ops blkfront_ops = {
 	.shutdown = bf_shutdown,
 };
 
-static int write_ring_refs(struct blkfront *bf, u32 tx)
+/* A queue's ring pages and event channel, under dir. */
+static int write_queue(struct blkfront *bf, struct bf_queue *q, u32 tx, const char *dir)
 {
-	const char *dir = bf->xdev->nodename;
 	char node[16];
 	int err = 0;
 
 	if (!bf->ring_order)
-		return xs_printf(tx, dir, "ring-ref", "%d", bf->ring_refs[0]);
-	err = xs_printf(tx, dir, "ring-page-order", "%u", bf->ring_order);
-	for (unsigned int i = 0; !err && i < 1U << bf->ring_order; i++) {
+		err = xs_printf(tx, dir, "ring-ref", "%d", q->ring_refs[0]);
+	for (unsigned int i = 0; bf->ring_order && !err && i < 1U << bf->ring_order; i++) {
 		snprintf(node, sizeof(node), "ring-ref%u", i);
-		err = xs_printf(tx, dir, node, "%d", bf->ring_refs[i]);
+		err = xs_printf(tx, dir, node, "%d", q->ring_refs[i]);
 	}
+	if (!err)
+		err = xs_printf(tx, dir, "event-channel", "%d", q->port);
 	return err;
 }
 
-/* The ring, its grants and the event channel, for one transaction. */
+/*
+ * The rings, their grants and event channels, for one transaction: at
+ * the top of our directory for one queue, under queue-N/ for several.
+ */
 static int write_config(u32 tx, void *ctx)
 {
 	struct blkfront *bf = ctx;
-	int err = write_ring_refs(bf, tx);
+	const char *top = bf->xdev->nodename;
+	char dir[sizeof(bf->xdev->nodename) + 16];
+	int err = 0;
 
+	if (bf->ring_order)
+		err = xs_printf(tx, top, "ring-page-order", "%u", bf->ring_order);
+	if (!err && bf->nr_queues > 1)
+		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", bf->nr_queues);
+	for (unsigned int n = 0; !err && n < bf->nr_queues; n++) {
+		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
+		err = write_queue(bf, &bf->queues[n], tx, bf->nr_queues > 1 ? dir : top);
+	}
 	if (!err)
-		err = xs_printf(tx, bf->xdev->nodename, "event-channel", "%d", bf->port);
-	if (!err)
-		err = xs_printf(tx, bf->xdev->nodename, "protocol", "%s",
-				XEN_IO_PROTO_ABI_NATIVE);
+		err = xs_printf(tx, top, "protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
 	return err;
 }
 
@@ -431,43 +487,67 @@ static size_t slots_size(unsigned int nr)
 	return ((size_t)nr * sizeof(struct bf_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
-static int setup_ring(struct blkfront *bf)
+static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	u64 max_order = 0;
-	unsigned int pages;
+	unsigned int pages = 1U << bf->ring_order;
+
+	q->slots = alloc_pages(slots_size(bf->nr_ents));
+	q->sring = alloc_pages(pages);
+	if (!q->slots || !q->sring)
+		return -ENOMEM;
+	memset(q->slots, 0, slots_size(bf->nr_ents) * PAGE_SIZE);
+	for (unsigned int i = 0; i < bf->nr_ents; i++)
+		q->slots[i].segs_ref = -1;
+	memset(q->sring, 0, PAGE_SIZE * pages);
+	SHARED_RING_INIT(q->sring);
+	xen_front_ring_init(&q->ring, q->sring, bf->nr_ents);
+	for (unsigned int i = 0; i < pages; i++) {
+		q->ring_refs[i] = gnttab_grant_access(bf->xdev->otherend_id,
+						      xen_virt_to_gfn((u8 *)q->sring + i * PAGE_SIZE),
+						      false);
+		if (q->ring_refs[i] < 0)
+			return -ENOSPC;
+	}
+	q->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, q);
+	return q->port < 0 ? -EIO : 0;
+}
+
+static int setup_rings(struct blkfront *bf)
+{
+	u64 max_order = 0, max_queues = 1;
+	int err = 0;
 
 	/* Offered by the backend before it waits for us (InitWait). */
 	xs_read_u64(XBT_NIL, bf->xdev->otherend, "max-ring-page-order", &max_order);
+	xs_read_u64(XBT_NIL, bf->xdev->otherend, "multi-queue-max-queues", &max_queues);
 	bf->ring_order = min(max_order, (u64)BF_MAX_RING_ORDER);
-	pages = 1U << bf->ring_order;
 	bf->nr_ents = __CONST_RING_SIZE(blkif, PAGE_SIZE << bf->ring_order);
-	bf->slots = alloc_pages(slots_size(bf->nr_ents));
-	bf->sring = alloc_pages(pages);
-	if (!bf->slots || !bf->sring)
-		return -ENOMEM;
-	memset(bf->slots, 0, slots_size(bf->nr_ents) * PAGE_SIZE);
-	for (unsigned int i = 0; i < bf->nr_ents; i++)
-		bf->slots[i].segs_ref = -1;
-	memset(bf->sring, 0, PAGE_SIZE * pages);
-	SHARED_RING_INIT(bf->sring);
-	xen_front_ring_init(&bf->ring, bf->sring, bf->nr_ents);
-	for (unsigned int i = 0; i < pages; i++) {
-		bf->ring_refs[i] = gnttab_grant_access(bf->xdev->otherend_id,
-						       xen_virt_to_gfn((u8 *)bf->sring + i * PAGE_SIZE),
-						       false);
-		if (bf->ring_refs[i] < 0)
-			return -ENOSPC;
-	}
-	bf->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, bf);
-	if (bf->port < 0)
-		return -EIO;
-	return xs_transaction(write_config, bf);
+	bf->nr_queues = min(max(max_queues, 1ULL), (u64)BF_MAX_QUEUES);
+	for (unsigned int n = 0; !err && n < bf->nr_queues; n++)
+		err = setup_queue(bf, &bf->queues[n]);
+	return err ? err : xs_transaction(write_config, bf);
 }
 
 /*
  * With feature-max-indirect-segments, each slot gets a page of segment
  * descriptors, granted to the backend once (it only reads them).
  */
+static bool setup_indirect_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	for (unsigned int i = 0; i < bf->nr_ents; i++) {
+		struct bf_slot *s = &q->slots[i];
+
+		s->segs = alloc_pages(1);
+		if (!s->segs)
+			return false;
+		s->segs_ref = gnttab_grant_access(bf->xdev->otherend_id,
+						  xen_virt_to_gfn(s->segs), true);
+		if (s->segs_ref < 0)
+			return false;
+	}
+	return true;
+}
+
 static void setup_indirect(struct blkfront *bf)
 {
 	u64 max = 0;
@@ -476,17 +556,9 @@ static void setup_indirect(struct blkfront *bf)
 	xs_read_u64(XBT_NIL, bf->xdev->otherend, "feature-max-indirect-segments", &max);
 	if (max <= BF_SEGS)
 		return;
-	for (unsigned int i = 0; i < bf->nr_ents; i++) {
-		struct bf_slot *s = &bf->slots[i];
-
-		s->segs = alloc_pages(1);
-		if (!s->segs)
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		if (!setup_indirect_queue(bf, &bf->queues[n]))
 			return;
-		s->segs_ref = gnttab_grant_access(bf->xdev->otherend_id,
-						  xen_virt_to_gfn(s->segs), true);
-		if (s->segs_ref < 0)
-			return;
-	}
 	bf->max_segs = min(max, (u64)BF_MAX_INDIRECT_SEGS);
 }
 
@@ -525,28 +597,30 @@ static bool end_grant(int ref)
 	return ref < 0 || gnttab_end_access(ref);
 }
 
-/* The ring and indirect pages go back, except those the backend still maps. */
-static void release_ring(struct blkfront *bf)
+/* A queue's ring and indirect pages go back, except those the backend still maps. */
+static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
 	bool ring_free = true;
 
-	for (unsigned int i = 0; bf->slots && i < bf->nr_ents; i++) {
-		struct bf_slot *s = &bf->slots[i];
+	if (q->port >= 0)
+		evtchn_close(q->port);
+	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+		struct bf_slot *s = &q->slots[i];
 
 		if (s->segs && end_grant(s->segs_ref))
 			free_pages(s->segs, 1);
 		else if (s->segs)
 			gnttab_keep_held(s->segs, 1);
 	}
-	if (bf->slots)
-		free_pages(bf->slots, slots_size(bf->nr_ents));
-	for (unsigned int i = 0; bf->sring && i < 1U << bf->ring_order; i++)
-		if (!end_grant(bf->ring_refs[i]))
+	if (q->slots)
+		free_pages(q->slots, slots_size(bf->nr_ents));
+	for (unsigned int i = 0; q->sring && i < 1U << bf->ring_order; i++)
+		if (!end_grant(q->ring_refs[i]))
 			ring_free = false;
-	if (bf->sring && ring_free)
-		free_pages(bf->sring, 1U << bf->ring_order);
-	else if (bf->sring)
-		gnttab_keep_held(bf->sring, 1U << bf->ring_order);
+	if (q->sring && ring_free)
+		free_pages(q->sring, 1U << bf->ring_order);
+	else if (q->sring)
+		gnttab_keep_held(q->sring, 1U << bf->ring_order);
 }
 
 static void blkfront_remove(struct xenbus_device *xdev)
@@ -561,9 +635,8 @@ static void blkfront_remove(struct xenbus_device *xdev)
 	}
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
-	if (bf->port >= 0)
-		evtchn_close(bf->port);
-	release_ring(bf);
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		release_queue(bf, &bf->queues[n]);
 	xdev->priv = NULL;
 	kfree(bf);
 }
@@ -577,7 +650,7 @@ static int blkfront_connect(struct blkfront *bf)
 				   CONNECT_TIMEOUT_NS);
 	if (err < 0)
 		return err;
-	err = setup_ring(bf);
+	err = setup_rings(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateInitialised);
 	if (!err)
@@ -615,9 +688,14 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
-	bf->port = -1;
-	for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
-		bf->ring_refs[i] = -1;
+	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
+		struct bf_queue *q = &bf->queues[n];
+
+		q->bf = bf;
+		q->port = -1;
+		for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
+			q->ring_refs[i] = -1;
+	}
 	xdev->priv = bf;
 	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
 	if (!err) {
@@ -631,16 +709,18 @@ static int blkfront_probe(struct xenbus_device *xdev)
 
 	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
 	bf->blk.driver = "xen-blkfront";
-	bf->blk.queue_depth = bf->nr_ents;
+	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
 	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
 	bf->blk.ops = &blkfront_ops;
 	bf->blk.driver_data = bf;
 	blkdev_register(&bf->blk);
-	pr_info("%s: %s, %llu sectors%s%s%s, ring of %u (%u pages), %u segments, port %d\n",
+	pr_info("%s: %s, %llu sectors%s%s%s, %u ring%s of %u (%u pages), %u segments, port %d%s\n",
 		bf->blk.name, xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
 		bf->blk.read_only ? ", read-only" : "",
 		bf->blk.has_flush ? ", flush" : "", bf->blk.has_discard ? ", discard" : "",
-		bf->nr_ents, 1U << bf->ring_order, bf->max_segs, bf->port);
+		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
+		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
+		bf->nr_queues > 1 ? " and up" : "");
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for blkfront and netfront: the input is a script of
+ * libFuzzer target for blkfront (two queues) and netfront: the input is a script of
  * frontend actions (submit, transmit) and backend actions that write
  * anything into the response rings, move the producer indices and keep
  * grants mapped.  Every block request must complete exactly once (or be
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct xenbus_device *bdev, *ndev;
 	struct blkdev *blk;
 	struct netdev *net;
-	struct blkif_sring *bs;
+	struct blkif_sring *bs[2];
 	struct netif_rx_sring *rxs;
 	struct netif_tx_sring *txs;
 	u8 frame[128] = { 0 };
@@ -100,6 +100,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/max-ring-page-order", "1");
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/feature-max-indirect-segments", "64");
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/multi-queue-max-queues", "2");
 	fake_xs_set("device/vif/0/mac", "00:16:3e:00:00:01");
 	bdev = fake_probe("vbd", "768");
 	ndev = fake_probe("vif", "0");
@@ -108,7 +109,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	blk = bdev->priv;
 	net = ndev->priv;
 	net->rx = on_rx;
-	bs = ring_of("device/vbd/768/ring-ref0");
+	bs[0] = ring_of("device/vbd/768/queue-0/ring-ref0");
+	bs[1] = ring_of("device/vbd/768/queue-1/ring-ref0");
 	rxs = ring_of("device/vif/0/rx-ring-ref");
 	txs = ring_of("device/vif/0/tx-ring-ref");
 	memset(queued, 0, sizeof(queued));
@@ -125,9 +127,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 1:
 			submit(blk, i ^ 1, true);
 			break;
-		case 2:		/* a block response of any bytes */
-			scribble(bs->ring, sizeof(bs->ring[0]), __CONST_RING_SIZE(blkif, 2 * PAGE_SIZE),
-				 &bs->rsp_prod, &data, &size);
+		case 2:		/* a block response of any bytes, on either queue */
+			scribble(bs[i & 1]->ring, sizeof(bs[0]->ring[0]),
+				 __CONST_RING_SIZE(blkif, 2 * PAGE_SIZE),
+				 &bs[i & 1]->rsp_prod, &data, &size);
 			break;
 		case 3:		/* a receive or transmit response of any bytes */
 			if (i & 1)
@@ -141,9 +144,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 4:		/* move a producer index */
 			if (size) {
-				RING_IDX *p[3] = { &bs->rsp_prod, &rxs->rsp_prod, &txs->rsp_prod };
+				RING_IDX *p[4] = { &bs[0]->rsp_prod, &bs[1]->rsp_prod,
+						   &rxs->rsp_prod, &txs->rsp_prod };
 
-				*p[i % 3] += (s8)*data++;
+				*p[i % 4] += (s8)*data++;
 				size--;
 			}
 			break;
@@ -155,7 +159,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			net->ops->transmit(net, frame, 14 + i);
 			break;
 		default:
-			fake_raise_event();	/* the last port bound: netfront's */
+			fake_raise_event();	/* every port: blkfront's and netfront's */
 			blk->ops->poll(blk);
 		}
 	}

@@ -21,8 +21,14 @@ struct fake_grant fake_grants[FAKE_NR_GRANTS];
 unsigned long fake_notifies;
 void (*fake_backend_kick)(void);
 
-static evtchn_handler_t fe_handler;
-static void *fe_data;
+#define FIRST_PORT	7
+#define NR_PORTS	8
+
+static struct {
+	evtchn_handler_t handler;
+	void *data;
+} ports[NR_PORTS];
+static unsigned int nr_ports;
 static const struct xenbus_driver *drivers[4];
 
 /* ---- interrupts: the host has none, the flag is only tracked ---- */
@@ -107,13 +113,15 @@ u64 xen_virt_to_gfn(const void *p)
 	return virt_to_phys(p) >> PAGE_SHIFT;
 }
 
-/* ---- event channels: one frontend port ---- */
+/* ---- event channels: the frontends' ports, 7 and up ---- */
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data)
 {
-	fe_handler = handler;
-	fe_data = data;
-	return 7;
+	if (nr_ports == NR_PORTS)
+		return -1;
+	ports[nr_ports].handler = handler;
+	ports[nr_ports].data = data;
+	return FIRST_PORT + nr_ports++;
 }
 
 void evtchn_notify(evtchn_port_t port)
@@ -131,9 +139,18 @@ void evtchn_close(evtchn_port_t port)
 {
 }
 
+void fake_raise_port(evtchn_port_t port)
+{
+	unsigned int i = port - FIRST_PORT;
+
+	if (i < nr_ports && ports[i].handler)
+		ports[i].handler(port, ports[i].data);
+}
+
 void fake_raise_event(void)
 {
-	fe_handler(7, fe_data);
+	for (unsigned int i = 0; i < nr_ports; i++)
+		fake_raise_port(FIRST_PORT + i);
 }
 
 /* ---- xenstore: a flat table of full paths ---- */
@@ -180,6 +197,8 @@ void fake_xen_reset(void)
 	memset(fake_grants, 0, sizeof(fake_grants));
 	fake_notifies = 0;
 	fake_backend_kick = NULL;
+	memset(ports, 0, sizeof(ports));
+	nr_ports = 0;
 }
 
 bool xs_ready(void)

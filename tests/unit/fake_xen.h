@@ -35,7 +35,11 @@ void fake_xen_reset(void);
 void *fake_grant_page(grant_ref_t ref);
 unsigned int fake_grants_in_use(void);
 
-/* Runs the frontend's event handler, as the upcall would. */
+/*
+ * Runs a frontend's event handler, as the upcall would: one port, or
+ * every port bound since the reset.
+ */
+void fake_raise_port(evtchn_port_t port);
 void fake_raise_event(void);
 
 /*

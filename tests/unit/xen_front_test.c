@@ -282,6 +282,94 @@ static void big_read_through_indirect_page(struct ktest *t)
 	free(mem);
 }
 
+/* Serves the next request on ring r with the sector-numbered read pattern. */
+static struct blkif_request *serve_next_read(struct ktest *t, struct blkif_sring *r)
+{
+	struct blkif_request *rq;
+
+	bsring = r;
+	be_req_cons = r->rsp_prod;
+	rq = next_request();
+	if (rq) {
+		serve_read(t, rq);
+		respond(rq->id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	}
+	return rq;
+}
+
+/*
+ * Two queues offered: each has its own ring and event channel under
+ * queue-N, requests go to them in turn, and a response on one ring for a
+ * request of the other's is a protocol violation.
+ */
+static void two_queues_are_used_in_turn(struct ktest *t)
+{
+	const char *dir = "device/vbd/768";
+	u8 *mem = aligned_alloc(4096, 2 * 4096);
+	struct blk_request r0 = {
+		.op = BLK_READ, .sector = 0, .nr_sectors = 8, .buf = mem, .done = count_done,
+	};
+	struct blk_request r1 = {
+		.op = BLK_READ, .sector = 8, .nr_sectors = 8, .buf = mem + 4096, .done = count_done,
+	};
+	struct blkif_sring *q0, *q1;
+	struct xenbus_device *dev;
+	const char *ev0, *ev1;
+	char path[64];
+
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/multi-queue-max-queues", "2");
+	dev = fake_probe("vbd", "768");
+	KT_ASSERT_NOT_NULL(t, dev);
+	blk = dev->priv;
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vbd/768/multi-queue-num-queues"), "2");
+	KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/ring-ref"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/event-channel"));
+	snprintf(path, sizeof(path), "%s/queue-0/event-channel", dir);
+	ev0 = fake_xs_get(path);
+	snprintf(path, sizeof(path), "%s/queue-1/event-channel", dir);
+	ev1 = fake_xs_get(path);
+	KT_ASSERT_NOT_NULL(t, ev0);
+	KT_ASSERT_NOT_NULL(t, ev1);
+	KT_EXPECT_TRUE(t, strcmp(ev0, ev1) != 0);
+	q0 = fake_grant_page(atoi(fake_xs_get("device/vbd/768/queue-0/ring-ref")));
+	q1 = fake_grant_page(atoi(fake_xs_get("device/vbd/768/queue-1/ring-ref")));
+	KT_ASSERT_NOT_NULL(t, q0);
+	KT_ASSERT_NOT_NULL(t, q1);
+	KT_EXPECT_EQ(t, blk->queue_depth, 64);
+
+	done_count = 0;
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r0), 0);
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r1), 0);
+	blk->ops->kick(blk);
+	KT_EXPECT_EQ(t, q0->req_prod, 1);
+	KT_EXPECT_EQ(t, q1->req_prod, 1);
+	KT_EXPECT_NOT_NULL(t, serve_next_read(t, q1));
+	fake_raise_port(atoi(ev1));
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, r1.status, BLK_OK);
+	KT_EXPECT_EQ(t, mem[4096 + 3], 9);
+	KT_EXPECT_NOT_NULL(t, serve_next_read(t, q0));
+	fake_raise_port(atoi(ev0));
+	KT_EXPECT_EQ(t, done_count, 2);
+	KT_EXPECT_EQ(t, mem[3], 1);
+
+	/* r0 again goes to queue 0; queue 1 answers for it: refused. */
+	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r0), 0);
+	blk->ops->kick(blk);
+	KT_EXPECT_EQ(t, q0->req_prod, 2);
+	bsring = q1;
+	respond(0, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	fake_raise_port(atoi(ev1));
+	KT_EXPECT_EQ(t, done_count, 3);
+	KT_EXPECT_EQ(t, r0.status, BLK_EBROKEN);
+	KT_EXPECT_EQ(t, blk->ops->submit(blk, &r1), BLK_EBROKEN);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+	free(mem);
+}
+
 static void odd_sector_size_is_refused(struct ktest *t)
 {
 	fake_xen_reset();
@@ -303,6 +391,7 @@ static struct ktest_case blkfront_cases[] = {
 	KTEST_CASE(producer_past_requests_breaks),
 	KTEST_CASE(grant_kept_mapped_breaks),
 	KTEST_CASE(big_read_through_indirect_page),
+	KTEST_CASE(two_queues_are_used_in_turn),
 	KTEST_CASE(odd_sector_size_is_refused),
 	{}
 };
