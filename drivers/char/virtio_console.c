@@ -78,9 +78,16 @@ static int vcon_probe(struct virtio_device *vdev)
 	virtqueue_disable_cb(vc->tx);
 	vc->con.name = "hvc0";
 	vc->con.write = vcon_write;
+	return 0;
+}
+
+/* A console writes at once: only a live device (DRIVER_OK) may be told. */
+static void vcon_ready(struct virtio_device *vdev)
+{
+	struct vcon *vc = vdev->priv;
+
 	register_console(&vc->con);
 	pr_info("%s: console on port 0\n", vdev->name);
-	return 0;
 }
 
 static const struct virtio_driver virtio_console_driver = {
@@ -88,5 +95,6 @@ static const struct virtio_driver virtio_console_driver = {
 	.device_id = VIRTIO_ID_CONSOLE,
 	.features = 0,
 	.probe = vcon_probe,
+	.ready = vcon_ready,
 };
 DEFINE_VIRTIO_DRIVER(virtio_console_driver);

@@ -247,9 +247,15 @@ static int vnet_probe(struct virtio_device *vdev)
 	vn->net.ops = &vnet_ops;
 	vn->net.driver_data = vn;
 	netdev_register(&vn->net);
-	/* The device may only use the buffers once DRIVER_OK is set: kick after. */
-	virtqueue_kick(vn->rx);
 	return 0;
+}
+
+/* The receive buffers posted in probe, told once the device is live. */
+static void vnet_ready(struct virtio_device *vdev)
+{
+	struct vnet *vn = vdev->priv;
+
+	virtqueue_kick(vn->rx);
 }
 
 static const struct virtio_driver virtio_net_driver = {
@@ -257,5 +263,6 @@ static const struct virtio_driver virtio_net_driver = {
 	.device_id = VIRTIO_ID_NET,
 	.features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_MRG_RXBUF),
 	.probe = vnet_probe,
+	.ready = vnet_ready,
 };
 DEFINE_VIRTIO_DRIVER(virtio_net_driver);

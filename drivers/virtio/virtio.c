@@ -111,6 +111,8 @@ int virtio_register_device(struct virtio_device *vdev)
 	if (drv->probe(vdev))
 		goto fail;
 	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
+	if (drv->ready)
+		drv->ready(vdev);
 	pr_info("%s: %s over %s, features %#llx%s\n", vdev->name, drv->name,
 		vdev->config->name, vdev->features, vdev->polling ? ", polled" : "");
 	return 0;

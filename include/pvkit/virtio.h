@@ -63,6 +63,12 @@ struct virtio_driver {
 	u32 device_id;
 	u64 features;			/* device features the driver wants */
 	int (*probe)(struct virtio_device *vdev);
+	/*
+	 * Optional: runs once DRIVER_OK is set, the first moment the
+	 * driver may notify the device (virtio 1.2, 3.1.1), e.g. of the
+	 * receive buffers probe posted.
+	 */
+	void (*ready)(struct virtio_device *vdev);
 };
 
 #define DEFINE_VIRTIO_DRIVER(var)					\
