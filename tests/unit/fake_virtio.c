@@ -21,7 +21,11 @@ static int setup_vq(struct virtio_device *v, struct virtqueue *vq) { return 0; }
 
 static void notify(struct virtqueue *vq)
 {
-	container_of(vq->vdev, struct fake_dev, vdev)->notified++;
+	struct fake_dev *f = container_of(vq->vdev, struct fake_dev, vdev);
+
+	f->notified++;
+	if (!(fake_status & VIRTIO_CONFIG_S_DRIVER_OK))
+		f->notified_early++;
 }
 
 static const struct virtio_config_ops fake_ops = {
@@ -36,6 +40,15 @@ static const struct virtio_config_ops fake_ops = {
 	.setup_vq = setup_vq,
 	.notify = notify,
 };
+
+void fake_init_device(struct fake_dev *f, u32 id, u64 features)
+{
+	memset(f, 0, sizeof(*f));
+	fake_status = 0;
+	fake_features = features;
+	f->vdev.config = &fake_ops;
+	f->vdev.id = id;
+}
 
 void fake_init(struct fake_dev *f, u64 features, unsigned int num)
 {

@@ -19,6 +19,7 @@ struct fake_dev {
 	u16 used_pos;			/* packed: next slot to write used */
 	bool used_wrap;
 	unsigned long notified;
+	unsigned long notified_early;	/* before the driver set DRIVER_OK */
 	/*
 	 * Do not follow descriptor addresses (the fuzzer's hostile writes
 	 * land in the shared ring, so what a slot says may be stale): the
@@ -32,6 +33,8 @@ struct fake_dev {
 
 /* features: VIRTIO_F_* / VIRTIO_RING_F_* bits to negotiate. */
 void fake_init(struct fake_dev *f, u64 features, unsigned int num);
+/* A device with no queue yet, for virtio_register_device(): its driver makes them. */
+void fake_init_device(struct fake_dev *f, u32 id, u64 features);
 /* Takes every available request into pending[]; returns how many. */
 unsigned int fake_take(struct fake_dev *f);
 /* Completes pending[i] writing len bytes (the writable total if len < 0). */

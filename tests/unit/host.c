@@ -9,6 +9,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/string.h>
+#include "host_mm.h"
 
 static int host_vprint(const char *fmt, va_list ap)
 {
@@ -30,6 +31,8 @@ int console_printf(const char *fmt, ...)
 	return n;
 }
 
+char host_last_log[256];
+
 int printk(const char *fmt, ...)
 {
 	va_list ap;
@@ -39,9 +42,10 @@ int printk(const char *fmt, ...)
 	if (fmt[0] == KERN_SOH[0] && fmt[1])
 		fmt += 2;
 	va_start(ap, fmt);
-	fputs("log: ", stderr);
-	n = vfprintf(stderr, fmt, ap);
+	vsnprintf(host_last_log, sizeof(host_last_log), fmt, ap);
 	va_end(ap);
+	fputs("log: ", stderr);
+	n = fputs(host_last_log, stderr);
 	return n;
 }
 

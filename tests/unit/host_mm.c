@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel's allocator and virtio's break hook over the C library, for
- * the host-built virtqueue code.  The kernel's virt_to_phys() and
+ * The kernel's allocator over the C library, for the host-built kernel
+ * code.  The kernel's virt_to_phys() and
  * phys_to_virt() still apply: they subtract and add PAGE_OFFSET, which
  * round-trips any host address.
  */
@@ -12,8 +12,6 @@
 #include <pvkit/mm.h>
 #include <pvkit/virtio.h>
 #include "host_mm.h"
-
-char host_break_msg[256];
 
 void *alloc_pages(unsigned long n)
 {
@@ -40,12 +38,3 @@ void kfree(void *p)
 	free(p);
 }
 
-void virtio_break_device(struct virtio_device *vdev, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(host_break_msg, sizeof(host_break_msg), fmt, ap);
-	va_end(ap);
-	vdev->broken = true;
-}

@@ -2,7 +2,7 @@
 #ifndef _TESTS_UNIT_HOST_MM_H
 #define _TESTS_UNIT_HOST_MM_H
 
-/* The last message virtio_break_device() was given. */
-extern char host_break_msg[256];
+/* The last line the kernel logged (tests/unit/host.c's printk). */
+extern char host_last_log[256];
 
 #endif

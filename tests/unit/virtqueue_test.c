@@ -135,7 +135,7 @@ static void expect_broken(struct ktest *t, const char *why)
 
 	KT_EXPECT_NULL(t, virtqueue_get_buf(dev.vq, &len));
 	KT_EXPECT_TRUE(t, dev.vdev.broken);
-	KT_EXPECT_NOT_NULL(t, strstr(host_break_msg, why));
+	KT_EXPECT_NOT_NULL(t, strstr(host_last_log, why));
 	KT_EXPECT_EQ(t, add_request(dev.vq, 0, &dev), -1);
 }
 
