@@ -35,6 +35,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
+#include <pvkit/unaligned.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -116,18 +117,6 @@ static u8 *rec(unsigned int i)
 	return template + i * REC_SIZE;
 }
 
-static void put16(u8 *p, u16 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
 static u8 *t_fn(unsigned int i, u8 bus, u8 slot, u8 func, u16 vendor,
 		u16 device, u32 class_rev, u8 header, u8 pin)
 {
@@ -135,10 +124,10 @@ static u8 *t_fn(unsigned int i, u8 bus, u8 slot, u8 func, u16 vendor,
 
 	r[0] = bus;
 	r[1] = PCI_DEVFN(slot, func);
-	put16(c + PCI_VENDOR_ID, vendor);
-	put16(c + PCI_DEVICE_ID, device);
-	put16(c + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
-	put32(c + PCI_REVISION_ID, class_rev);
+	put_le16(c + PCI_VENDOR_ID, vendor);
+	put_le16(c + PCI_DEVICE_ID, device);
+	put_le16(c + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	put_le32(c + PCI_REVISION_ID, class_rev);
 	c[PCI_HEADER_TYPE] = header;
 	c[PCI_INTERRUPT_PIN] = pin;
 	c[PCI_INTERRUPT_LINE] = pin ? 10 + (slot & 1) : 0xff;
@@ -150,12 +139,12 @@ static void t_bar(unsigned int i, int bar, u32 value, u64 size)
 	u8 *r = rec(i);
 	u32 keep = value & PCI_BASE_ADDRESS_SPACE_IO ? 0x3 : 0xf;
 
-	put32(r + 2 + PCI_BASE_ADDRESS_0 + 4 * bar, value);
-	put32(r + 2 + CFG + 4 * bar, (u32)~(size - 1) & ~keep);
+	put_le32(r + 2 + PCI_BASE_ADDRESS_0 + 4 * bar, value);
+	put_le32(r + 2 + CFG + 4 * bar, (u32)~(size - 1) & ~keep);
 	if ((value & (PCI_BASE_ADDRESS_SPACE_IO | PCI_BASE_ADDRESS_MEM_TYPE_MASK)) ==
 	    PCI_BASE_ADDRESS_MEM_TYPE_64 && bar < 5) {
-		put32(r + 2 + PCI_BASE_ADDRESS_0 + 4 * (bar + 1), 0);
-		put32(r + 2 + CFG + 4 * (bar + 1), (u32)(~(size - 1) >> 32));
+		put_le32(r + 2 + PCI_BASE_ADDRESS_0 + 4 * (bar + 1), 0);
+		put_le32(r + 2 + CFG + 4 * (bar + 1), (u32)(~(size - 1) >> 32));
 	}
 }
 
@@ -172,9 +161,9 @@ static void t_caps(u8 *c, u8 head, const u8 *pos, const u8 *ids, unsigned int n)
 
 static void t_msix(u8 *c, u8 pos, u16 entries, u32 table, u32 pba)
 {
-	put16(c + pos + PCI_MSIX_FLAGS, entries - 1);
-	put32(c + pos + PCI_MSIX_TABLE, table);
-	put32(c + pos + PCI_MSIX_PBA, pba);
+	put_le16(c + pos + PCI_MSIX_FLAGS, entries - 1);
+	put_le32(c + pos + PCI_MSIX_TABLE, table);
+	put_le32(c + pos + PCI_MSIX_PBA, pba);
 }
 
 static void t_bridge(u8 *c, u8 bus, u8 sec, u8 sub)

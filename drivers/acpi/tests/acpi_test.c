@@ -9,6 +9,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/string.h>
+#include <pvkit/unaligned.h>
 
 #define IMAGE_BASE	0x40000ULL
 #define IMAGE_SIZE	16384
@@ -50,24 +51,6 @@ static u64 image_alloc(size_t len)
 	if (image_used > IMAGE_SIZE)
 		image_used = IMAGE_SIZE;
 	return phys;
-}
-
-static void put16(u8 *p, u16 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, (u32)v);
-	put32(p + 4, (u32)(v >> 32));
 }
 
 /* Sets the byte at csum so that the len bytes at p add up to zero. */
@@ -112,7 +95,7 @@ static u8 *tb_put(struct tb *b, size_t n)
 /* Declares len bytes (which may differ from what was built), seals. */
 static u64 tb_end_len(struct tb *b, u32 len)
 {
-	put32(b->p + 4, len);
+	put_le32(b->p + 4, len);
 	fix_checksum(b->p, min(len, b->len), 9);
 	image_alloc(b->len);
 	return b->phys;
@@ -133,9 +116,9 @@ static u64 make_root(const char *sig, const u64 *entries, unsigned int n)
 		u8 *e = tb_put(&b, size);
 
 		if (size == 8)
-			put64(e, entries[i]);
+			put_le64(e, entries[i]);
 		else
-			put32(e, (u32)entries[i]);
+			put_le32(e, (u32)entries[i]);
 	}
 	return tb_end(&b);
 }
@@ -148,11 +131,11 @@ static u64 make_rsdp(u8 revision, u64 rsdt, u64 xsdt)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + 9, "PVKIT ", 6);
 	p[15] = revision;
-	put32(p + 16, (u32)rsdt);
+	put_le32(p + 16, (u32)rsdt);
 	fix_checksum(p, 20, 8);
 	if (revision >= 2) {
-		put32(p + 20, 36);
-		put64(p + 24, xsdt);
+		put_le32(p + 20, 36);
+		put_le64(p + 24, xsdt);
 		fix_checksum(p, 36, 32);
 	}
 	return phys;
@@ -163,8 +146,8 @@ static u64 make_rsdp(u8 revision, u64 rsdt, u64 xsdt)
 static void madt_begin(struct tb *b, u32 lapic_addr, u32 flags)
 {
 	tb_begin(b, "APIC", 4);
-	put32(tb_put(b, 4), lapic_addr);
-	put32(tb_put(b, 4), flags);
+	put_le32(tb_put(b, 4), lapic_addr);
+	put_le32(tb_put(b, 4), flags);
 }
 
 static void madt_lapic(struct tb *b, u8 uid, u8 apic_id, u32 flags)
@@ -175,7 +158,7 @@ static void madt_lapic(struct tb *b, u8 uid, u8 apic_id, u32 flags)
 	e[1] = 8;
 	e[2] = uid;
 	e[3] = apic_id;
-	put32(e + 4, flags);
+	put_le32(e + 4, flags);
 }
 
 static void madt_x2apic(struct tb *b, u32 apic_id, u32 uid, u32 flags)
@@ -184,9 +167,9 @@ static void madt_x2apic(struct tb *b, u32 apic_id, u32 uid, u32 flags)
 
 	e[0] = 9;
 	e[1] = 16;
-	put32(e + 4, apic_id);
-	put32(e + 8, flags);
-	put32(e + 12, uid);
+	put_le32(e + 4, apic_id);
+	put_le32(e + 8, flags);
+	put_le32(e + 12, uid);
 }
 
 static void madt_ioapic(struct tb *b, u8 id, u32 addr, u32 gsi_base)
@@ -196,8 +179,8 @@ static void madt_ioapic(struct tb *b, u8 id, u32 addr, u32 gsi_base)
 	e[0] = 1;
 	e[1] = 12;
 	e[2] = id;
-	put32(e + 4, addr);
-	put32(e + 8, gsi_base);
+	put_le32(e + 4, addr);
+	put_le32(e + 8, gsi_base);
 }
 
 static void madt_override(struct tb *b, u8 irq, u32 gsi, u16 flags)
@@ -208,8 +191,8 @@ static void madt_override(struct tb *b, u8 irq, u32 gsi, u16 flags)
 	e[1] = 10;
 	e[2] = 0;
 	e[3] = irq;
-	put32(e + 4, gsi);
-	put16(e + 8, flags);
+	put_le32(e + 4, gsi);
+	put_le16(e + 8, flags);
 }
 
 static void madt_lapic_addr(struct tb *b, u64 addr)
@@ -218,7 +201,7 @@ static void madt_lapic_addr(struct tb *b, u64 addr)
 
 	e[0] = 5;
 	e[1] = 12;
-	put64(e + 4, addr);
+	put_le64(e + 4, addr);
 }
 
 /* The MADT of a small two-CPU PC, as QEMU describes one. */
@@ -245,17 +228,17 @@ static u64 make_fadt(u8 revision, u32 len, u32 pm_tmr, u8 x_space, u64 x_pm_tmr,
 	tb_begin(&b, "FACP", revision);
 	tb_put(&b, len - 36);
 	p = b.p;
-	put16(p + 46, 9);
-	put32(p + 76, pm_tmr);
+	put_le16(p + 46, 9);
+	put_le32(p + 76, pm_tmr);
 	p[91] = pm_tmr ? 4 : 0;
 	if (len >= 116) {
-		put16(p + 109, 0x0003);
-		put32(p + 112, flags);
+		put_le16(p + 109, 0x0003);
+		put_le32(p + 112, flags);
 	}
 	if (len >= 220) {
 		p[208] = x_space;
 		p[209] = 32;
-		put64(p + 212, x_pm_tmr);
+		put_le64(p + 212, x_pm_tmr);
 	}
 	return tb_end(&b);
 }
@@ -268,12 +251,12 @@ static u64 make_hpet(u8 space, u64 addr)
 	tb_begin(&b, "HPET", 1);
 	tb_put(&b, 20);
 	p = b.p;
-	put32(p + 36, 0x8086a201);
+	put_le32(p + 36, 0x8086a201);
 	p[40] = space;
 	p[41] = 64;
-	put64(p + 44, addr);
+	put_le64(p + 44, addr);
 	p[52] = 0;
-	put16(p + 53, 0x80);
+	put_le16(p + 53, 0x80);
 	return tb_end(&b);
 }
 
@@ -292,8 +275,8 @@ static u64 make_mcfg(const struct mcfg_ent *m, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		u8 *e = tb_put(&b, 16);
 
-		put64(e, m[i].base);
-		put16(e + 8, m[i].segment);
+		put_le64(e, m[i].base);
+		put_le16(e + 8, m[i].segment);
 		e[10] = m[i].start;
 		e[11] = m[i].end;
 	}
@@ -604,12 +587,12 @@ static void acpi_rsdp_v2_bad_extended(struct ktest *t)
 	KT_EXPECT_FALSE(t, info.xsdt);
 	KT_EXPECT_EQ(t, info.nr_tables, 4);
 
-	put32(at(rsdp) + 20, 0xffffffff);	/* absurd length, sums fixed */
+	put_le32(at(rsdp) + 20, 0xffffffff);	/* absurd length, sums fixed */
 	fix_checksum(at(rsdp), 36, 32);
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
 	KT_EXPECT_FALSE(t, info.xsdt);
 
-	put32(at(rsdp) + 20, 20);		/* shorter than a v2 RSDP */
+	put_le32(at(rsdp) + 20, 20);		/* shorter than a v2 RSDP */
 	fix_checksum(at(rsdp), 36, 32);
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
 	KT_EXPECT_FALSE(t, info.xsdt);
@@ -796,9 +779,9 @@ static void acpi_rsdt_partial_entry(struct ktest *t)
 	tables[0] = make_pc_madt();
 	tables[1] = make_hpet(0, 0xfed00000);
 	tb_begin(&b, "RSDT", 1);
-	put32(tb_put(&b, 4), (u32)tables[0]);
-	put32(tb_put(&b, 4), (u32)tables[1]);
-	put16(tb_put(&b, 2), 0xffff);		/* half an entry */
+	put_le32(tb_put(&b, 4), (u32)tables[0]);
+	put_le32(tb_put(&b, 4), (u32)tables[1]);
+	put_le16(tb_put(&b, 2), 0xffff);		/* half an entry */
 	rsdt = tb_end(&b);
 	rsdp = make_rsdp(0, rsdt, 0);
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
@@ -822,7 +805,7 @@ static void acpi_xsdt_unmappable_entries(struct ktest *t)
 	xsdt = make_root("XSDT", entries, 6);
 	rsdp = make_rsdp(2, 0, xsdt);
 	/* a header cut off by the end of memory */
-	put64(at(xsdt) + 36 + 4 * 8, IMAGE_BASE + image_used - 20);
+	put_le64(at(xsdt) + 36 + 4 * 8, IMAGE_BASE + image_used - 20);
 	fix_checksum(at(xsdt), 36 + 6 * 8, 9);
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
 	KT_EXPECT_TRUE(t, info.xsdt);
@@ -900,7 +883,7 @@ static void acpi_length_changes_while_mapping(struct ktest *t)
 	rsdp = make_rsdp(0, make_root("RSDT", tables, 2), 0);
 	liar_phys = tables[0];
 	memcpy(liar_hdr, at(tables[0]), sizeof(liar_hdr));
-	put32(liar_hdr + 4, 60);		/* the table says 92 */
+	put_le32(liar_hdr + 4, 60);		/* the table says 92 */
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, liar_map, &info), 0);
 	KT_EXPECT_FALSE(t, info.has_madt);
 	KT_EXPECT_TRUE(t, info.has_hpet);

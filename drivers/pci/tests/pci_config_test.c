@@ -12,6 +12,7 @@
 #include <pvkit/ktest.h>
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
+#include <pvkit/unaligned.h>
 
 #define MAX_FNS		40
 
@@ -93,18 +94,6 @@ static void fake_reset(void)
 	bar_writes_decoding = 0;
 }
 
-static void put16(u8 *p, u16 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
 static struct fake_fn *fake_add(u8 bus, u8 slot, u8 func, u16 vendor,
 				u16 device, u32 class_rev, u8 header)
 {
@@ -113,11 +102,11 @@ static struct fake_fn *fake_add(u8 bus, u8 slot, u8 func, u16 vendor,
 	BUG_ON(nr_fns > MAX_FNS);
 	f->bus = bus;
 	f->devfn = PCI_DEVFN(slot, func);
-	put16(f->cfg + PCI_VENDOR_ID, vendor);
-	put16(f->cfg + PCI_DEVICE_ID, device);
-	put32(f->cfg + PCI_REVISION_ID, class_rev);
+	put_le16(f->cfg + PCI_VENDOR_ID, vendor);
+	put_le16(f->cfg + PCI_DEVICE_ID, device);
+	put_le32(f->cfg + PCI_REVISION_ID, class_rev);
 	f->cfg[PCI_HEADER_TYPE] = header;
-	put16(f->cfg + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	put_le16(f->cfg + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	return f;
 }
 
@@ -131,7 +120,7 @@ static void set_bar(struct fake_fn *f, int i, u32 value, u64 size)
 {
 	u32 flags = value & (value & PCI_BASE_ADDRESS_SPACE_IO ? 0x3 : 0xf);
 
-	put32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * i, value);
+	put_le32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * i, value);
 	f->bar_mask[i] = (u32)~(size - 1) & ~flags &
 			 (flags & PCI_BASE_ADDRESS_SPACE_IO ? ~0x3U : ~0xfU);
 }
@@ -141,8 +130,8 @@ static void set_bar64(struct fake_fn *f, int i, u64 addr, u64 size, bool pref)
 	u32 lo = (u32)addr | PCI_BASE_ADDRESS_MEM_TYPE_64 |
 		 (pref ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
 
-	put32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * i, lo);
-	put32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * (i + 1), addr >> 32);
+	put_le32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * i, lo);
+	put_le32(f->cfg + PCI_BASE_ADDRESS_0 + 4 * (i + 1), addr >> 32);
 	f->bar_mask[i] = (u32)~(size - 1) & ~0xfU;
 	f->bar_mask[i + 1] = (u32)(~(size - 1) >> 32);
 }
@@ -329,8 +318,8 @@ static void header_fields_read(struct ktest *t)
 
 	fake_reset();
 	f = fake_add(0, 5, 2, 0x8086, 0x2922, 0x01060102, 0);
-	put16(f->cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
-	put16(f->cfg + PCI_SUBSYSTEM_ID, 0x1100);
+	put_le16(f->cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	put_le16(f->cfg + PCI_SUBSYSTEM_ID, 0x1100);
 	f->cfg[PCI_INTERRUPT_PIN] = 2;
 	KT_ASSERT_NOT_NULL(t, setup(0, 5, 2));
 	KT_EXPECT_EQ(t, dev.vendor, 0x8086);
@@ -347,7 +336,7 @@ static void header_fields_read(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, setup(0, 5, 2));
 	KT_EXPECT_EQ(t, dev.intx_pin, 0);
 	KT_EXPECT_NULL(t, setup(0, 5, 3));	/* nobody there */
-	put16(f->cfg + PCI_VENDOR_ID, 0);
+	put_le16(f->cfg + PCI_VENDOR_ID, 0);
 	KT_EXPECT_NULL(t, setup(0, 5, 2));
 }
 
@@ -405,7 +394,7 @@ static void bar64_in_slot5_is_refused(struct ktest *t)
 	fake_reset();
 	f = fake_dev(0, 3, 0);
 	set_bar(f, 4, 0xfebf0000, 0x1000);
-	put32(f->cfg + PCI_BASE_ADDRESS_0 + 20, 0xfebf2000 | PCI_BASE_ADDRESS_MEM_TYPE_64);
+	put_le32(f->cfg + PCI_BASE_ADDRESS_0 + 20, 0xfebf2000 | PCI_BASE_ADDRESS_MEM_TYPE_64);
 	f->bar_mask[5] = 0xfffff000;
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 	KT_EXPECT_EQ(t, dev.bar[4].size, 0x1000);
@@ -485,9 +474,9 @@ static struct fake_fn *msix_fn(u16 qsize, u32 table, u32 pba)
 	set_bar(f, 2, 0xc001, 0x20);
 	set_bar(f, 3, 0xfebf4000, 0x4000);
 	set_caps(f, pos, ids, 1);
-	put16(f->cfg + 0x40 + PCI_MSIX_FLAGS, qsize - 1);
-	put32(f->cfg + 0x40 + PCI_MSIX_TABLE, table);
-	put32(f->cfg + 0x40 + PCI_MSIX_PBA, pba);
+	put_le16(f->cfg + 0x40 + PCI_MSIX_FLAGS, qsize - 1);
+	put_le32(f->cfg + 0x40 + PCI_MSIX_TABLE, table);
+	put_le32(f->cfg + 0x40 + PCI_MSIX_PBA, pba);
 	return f;
 }
 
@@ -556,8 +545,8 @@ static void msix_capability_must_fit_config_space(struct ktest *t)
 	f = fake_dev(0, 3, 0);
 	set_bar(f, 0, 0xfe800000, 0x20000);
 	set_caps(f, pos, ids, 2);
-	put16(f->cfg + 0xf8 + PCI_MSIX_FLAGS, 0);
-	put32(f->cfg + 0xf8 + PCI_MSIX_TABLE, 0);
+	put_le16(f->cfg + 0xf8 + PCI_MSIX_FLAGS, 0);
+	put_le32(f->cfg + 0xf8 + PCI_MSIX_TABLE, 0);
 	/* The PBA offset would be at 0x100: outside. */
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSIX), 0xf8);
