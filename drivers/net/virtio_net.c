@@ -84,7 +84,7 @@ static size_t gather(struct vnet *vn, size_t have, u16 more)
 static void receive_one(struct vnet *vn, void *tok, u32 len)
 {
 	struct virtio_net_hdr_v1 *hdr = tok;
-	u16 more = 0;
+	u16 more = 0, nbufs;
 	size_t flen;
 
 	if (len < vn->hdr_len) {
@@ -92,8 +92,10 @@ static void receive_one(struct vnet *vn, void *tok, u32 len)
 		post_rx(vn, rx_index(vn, tok));
 		return;
 	}
-	if (vn->mergeable && hdr->num_buffers > 1)
-		more = hdr->num_buffers - 1;
+	/* Read once: the buffer is the device's to rewrite until it is reposted. */
+	nbufs = READ_ONCE(hdr->num_buffers);
+	if (vn->mergeable && nbufs > 1)
+		more = nbufs - 1;
 	flen = len - vn->hdr_len;
 	if (flen > sizeof(vn->frame))
 		flen = sizeof(vn->frame) + 1;

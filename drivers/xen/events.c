@@ -80,6 +80,16 @@ int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t fn, void *data)
 	return 0;
 }
 
+/* A port Xen gave us that we cannot handle is closed, not left bound. */
+static int bind_or_close(evtchn_port_t port, evtchn_handler_t fn, void *data)
+{
+	if (!evtchn_bind_handler(port, fn, data))
+		return port;
+	pr_err("xen: port %u is beyond the %u ports handled; closed\n", port, MAX_HANDLED);
+	evtchn_close(port);
+	return -1;
+}
+
 int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
 {
 	struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
@@ -89,7 +99,7 @@ int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
 		pr_err("xen: bind VIRQ %u: %s\n", virq, xen_strerror(err));
 		return -1;
 	}
-	return evtchn_bind_handler(op.port, fn, data) ? -1 : (int)op.port;
+	return bind_or_close(op.port, fn, data);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
@@ -101,7 +111,7 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
 		pr_err("xen: alloc unbound port: %s\n", xen_strerror(err));
 		return -1;
 	}
-	return evtchn_bind_handler(op.port, fn, data) ? -1 : (int)op.port;
+	return bind_or_close(op.port, fn, data);
 }
 
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
@@ -117,7 +127,7 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
 		       xen_strerror(err));
 		return -1;
 	}
-	return evtchn_bind_handler(op.local_port, fn, data) ? -1 : (int)op.local_port;
+	return bind_or_close(op.local_port, fn, data);
 }
 
 void evtchn_close(evtchn_port_t port)

@@ -71,6 +71,7 @@ void *xen_map_frame(unsigned int space, unsigned long idx)
 	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
 	if (err) {
 		pr_err("xen: mapping space %u frame %lu: %s\n", space, idx, xen_strerror(err));
+		free_pages(page, 1);	/* nothing was placed over it */
 		return NULL;
 	}
 	return page;
