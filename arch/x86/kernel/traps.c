@@ -24,8 +24,31 @@ struct idt_gate {
 } __packed;
 
 #define GATE_INTERRUPT	0x8e	/* present, DPL 0, 64-bit interrupt gate */
+#define VECTOR_DF	8
+#define IST_DF		1	/* the TSS's IST slot the double fault uses */
+#define DF_STACK_SIZE	16384
+
+/* The 64-bit TSS (SDM vol. 3, 8.7): only the interrupt stack table is used. */
+struct tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
 
 static struct idt_gate idt[256] __aligned(16);
+static struct tss64 tss __aligned(16);
+static u8 df_stack[DF_STACK_SIZE] __aligned(16);
+/* The boot GDT's three segments at the same selectors, then the TSS (two slots). */
+static u64 gdt[6] __aligned(16) = {
+	0,
+	0x00af9a000000ffff,	/* BOOT_CS64 */
+	0x00cf92000000ffff,	/* BOOT_DS */
+	0x00cf9a000000ffff,	/* BOOT_CS32 */
+};
 extern const u64 trap_entry_table[256];
 
 static trap_hook_t trap_hook;
@@ -68,12 +91,35 @@ void trap_set_hook(trap_hook_t hook)
 	trap_hook = hook;
 }
 
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+/*
+ * A double fault runs on a stack of its own (IST), so that a kernel
+ * stack pointer gone bad (an overflow into an unmapped page) is reported
+ * as #DF instead of faulting again and resetting the machine.  The
+ * segments keep their selectors and contents, so only the table moves.
+ */
+static void tss_init(void)
+{
+	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+	struct desc_ptr gdtr = { sizeof(gdt) - 1, (u64)gdt };
+
+	tss.ist[IST_DF - 1] = (u64)df_stack + sizeof(df_stack);
+	tss.iomap_base = sizeof(tss);		/* no I/O permission bitmap */
+	gdt[KERNEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
+			      0x89ULL << 40 |	/* present, available 64-bit TSS */
+			      ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt[KERNEL_TSS / 8 + 1] = base >> 32;
+	__asm__ __volatile__("lgdt %0" : : "m"(gdtr));
+	__asm__ __volatile__("ltr %w0" : : "r"((u16)KERNEL_TSS));
+}
+
 void trap_init(void)
 {
-	struct {
-		u16 limit;
-		u64 base;
-	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
+	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)idt };
 
 	for (int v = 0; v < 256; v++) {
 		u64 a = trap_entry_table[v];
@@ -86,6 +132,8 @@ void trap_init(void)
 			.offset_high = a >> 32,
 		};
 	}
+	idt[VECTOR_DF].ist = IST_DF;
+	tss_init();
 	__asm__ __volatile__("lidt %0" : : "m"(idtr));
 }
 

@@ -14,6 +14,8 @@
 #define BOOT_CS64	0x08
 #define BOOT_DS		0x10
 #define BOOT_CS32	0x18
+/* The runtime GDT adds the TSS (arch/x86/kernel/traps.c). */
+#define KERNEL_TSS	0x20
 
 #define BOOT_STACK_SIZE	16384
 
