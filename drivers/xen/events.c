@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event channels, 2-level ABI (Xen's public xen.h, "event channels"):
- * shared_info holds a pending and a mask bit per port, vcpu_info a
- * selector word saying which words of pending bits to look at, and
- * evtchn_upcall_pending.  The upcall clears the selector, then walks
- * the words it named; a handler runs with its port's pending bit cleared.
+ * Event channels: binding, handlers, notification and the upcall, over
+ * one of Xen's two ABIs.  FIFO (events_fifo.c) when Xen takes our control
+ * block, unless xen_fifo_events=0; else the 2-level ABI here (Xen's
+ * public xen.h, "event channels"): shared_info holds a pending and a mask
+ * bit per port, vcpu_info a selector word saying which words of pending
+ * bits to look at.  Either way the upcall runs while evtchn_upcall_pending
+ * is set, and a handler runs with its port's pending state cleared.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include <asm/irq_vectors.h>
+#include "events_internal.h"
 
 #define NR_PORTS	(sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
-#define MAX_HANDLED	1024		/* ports with handlers */
+#define MAX_HANDLED	EVTCHN_MAX_HANDLED
 
 struct port_handler {
 	evtchn_handler_t fn;
@@ -27,10 +31,16 @@ static struct shared_info *shared;
 static struct vcpu_info *vcpu;
 static struct port_handler handlers[MAX_HANDLED];
 static unsigned long stray_events;
+static const struct evtchn_abi *abi;
 
 bool xen_events_ready(void)
 {
 	return shared != NULL;
+}
+
+const char *evtchn_abi_name(void)
+{
+	return abi ? abi->name : "none";
 }
 
 static void set_bit_atomic(xen_ulong_t *w, unsigned int bit)
@@ -45,14 +55,14 @@ static bool test_and_clear_bit_atomic(xen_ulong_t *w, unsigned int bit)
 
 #define WORD_BITS	(sizeof(xen_ulong_t) * 8)
 
-void evtchn_mask(evtchn_port_t port)
+static void mask_2l(evtchn_port_t port)
 {
 	if (port < NR_PORTS)
 		set_bit_atomic(&shared->evtchn_mask[port / WORD_BITS], port % WORD_BITS);
 }
 
 /* Xen re-raises an event that came while masked when asked to unmask. */
-void evtchn_unmask(evtchn_port_t port)
+static void unmask_2l(evtchn_port_t port)
 {
 	struct evtchn_unmask op = { .port = port };
 
@@ -60,10 +70,56 @@ void evtchn_unmask(evtchn_port_t port)
 		HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &op);
 }
 
-bool evtchn_is_pending(evtchn_port_t port)
+static bool is_pending_2l(evtchn_port_t port)
 {
 	return port < NR_PORTS &&
 	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
+}
+
+/* The selector's words, then each word's pending and unmasked bits. */
+static void handle_2l(struct vcpu_info *vi)
+{
+	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+
+	while (sel) {
+		unsigned int w = __builtin_ctzl(sel);
+		xen_ulong_t bits;
+
+		sel &= sel - 1;
+		bits = READ_ONCE(shared->evtchn_pending[w]) & ~READ_ONCE(shared->evtchn_mask[w]);
+		while (bits) {
+			unsigned int b = __builtin_ctzl(bits);
+
+			bits &= bits - 1;
+			if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b))
+				evtchn_dispatch(w * WORD_BITS + b);
+		}
+	}
+}
+
+static const struct evtchn_abi abi_2l = {
+	.name = "2-level",
+	.mask = mask_2l,
+	.unmask = unmask_2l,
+	.is_pending = is_pending_2l,
+	.handle = handle_2l,
+};
+
+void evtchn_mask(evtchn_port_t port)
+{
+	if (abi)
+		abi->mask(port);
+}
+
+void evtchn_unmask(evtchn_port_t port)
+{
+	if (abi)
+		abi->unmask(port);
+}
+
+bool evtchn_is_pending(evtchn_port_t port)
+{
+	return abi && abi->is_pending(port);
 }
 
 unsigned long evtchn_count(evtchn_port_t port)
@@ -147,7 +203,7 @@ void evtchn_notify(evtchn_port_t port)
 	HYPERVISOR_event_channel_op(EVTCHNOP_send, &op);
 }
 
-static void dispatch(evtchn_port_t port)
+void evtchn_dispatch(evtchn_port_t port)
 {
 	struct port_handler *h = port < MAX_HANDLED ? &handlers[port] : NULL;
 
@@ -162,40 +218,28 @@ static void dispatch(evtchn_port_t port)
 	h->fn(port, h->data);
 }
 
-/* The upcall: everything pending and unmasked, word by word. */
+/* The upcall: everything pending and unmasked, until Xen raises no more. */
 static void xen_upcall(void *unused)
 {
 	do {
-		xen_ulong_t sel;
-
 		WRITE_ONCE(vcpu->evtchn_upcall_pending, 0);
-		sel = __atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-		while (sel) {
-			unsigned int w = __builtin_ctzl(sel);
-			xen_ulong_t bits;
-
-			sel &= sel - 1;
-			bits = READ_ONCE(shared->evtchn_pending[w]) &
-			       ~READ_ONCE(shared->evtchn_mask[w]);
-			while (bits) {
-				unsigned int b = __builtin_ctzl(bits);
-				evtchn_port_t port = w * WORD_BITS + b;
-
-				bits &= bits - 1;
-				if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b))
-					dispatch(port);
-			}
-		}
+		abi->handle(vcpu);
 	} while (READ_ONCE(vcpu->evtchn_upcall_pending));
 }
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 {
+	const struct evtchn_abi *chosen;
 	long err;
 
 	/* Everything masked until someone binds a handler to it. */
 	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
 		si->evtchn_mask[i] = ~(xen_ulong_t)0;
+	/* FIFO before any port is bound: Xen drops what is pending at the switch. */
+	chosen = param_get_ull("xen_fifo_events", 1) ? evtchn_fifo_init() : NULL;
+	if (!chosen)
+		chosen = &abi_2l;
+	pr_info("xen: event channels: %s ABI\n", chosen->name);
 	/* Ready (shared set) only when both steps worked: Xen time relies on it. */
 	vcpu = vi;
 	if (irq_set_vector(HYPERVISOR_CALLBACK_VECTOR, xen_upcall, NULL, "xen-upcall") < 0) {
@@ -210,5 +254,6 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 		return;
 	}
 	shared = si;
+	abi = chosen;
 	WRITE_ONCE(vi->evtchn_upcall_mask, 0);
 }

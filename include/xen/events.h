@@ -27,6 +27,8 @@ void evtchn_mask(evtchn_port_t port);
 void evtchn_unmask(evtchn_port_t port);
 bool evtchn_is_pending(evtchn_port_t port);
 unsigned long evtchn_count(evtchn_port_t port);
+/* "FIFO" or "2-level": the ABI the ports are kept in. */
+const char *evtchn_abi_name(void);
 
 /* Set up by the Xen backend once shared_info and vcpu_info are mapped. */
 struct shared_info;

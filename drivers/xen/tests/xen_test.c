@@ -32,6 +32,14 @@ static void mode_is_expected(struct ktest *t)
 	KT_EXPECT_STREQ(t, xen_mode_name(), want);
 }
 
+/* Xen 4.17 offers FIFO event channels; xen_fifo_events=0 keeps the 2-level ABI. */
+static void event_abi_is_the_one_asked_for(struct ktest *t)
+{
+	bool fifo = param_get_ull("xen_fifo_events", 1);
+
+	KT_EXPECT_STREQ(t, evtchn_abi_name(), fifo ? "FIFO" : "2-level");
+}
+
 static void xen_time_is_the_clock(struct ktest *t)
 {
 	struct clock_event_device *ce = clockevent_find("xen");
@@ -183,6 +191,7 @@ static void grant_is_honoured_and_withdrawn(struct ktest *t)
 
 static const struct ktest_case xen_cases[] = {
 	KTEST_CASE(mode_is_expected),
+	KTEST_CASE(event_abi_is_the_one_asked_for),
 	KTEST_CASE(xen_time_is_the_clock),
 	KTEST_CASE(shared_info_is_xens),
 	KTEST_CASE(loopback_channel_delivers_and_masks),

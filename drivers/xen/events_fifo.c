@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event channels, FIFO ABI (Xen's public event_channel.h; the design is
+ * Xen's docs "FIFO-based event channel ABI"): each port has a 32-bit
+ * event word in an array of pages we give Xen, with PENDING, MASKED,
+ * LINKED and BUSY bits and the port that follows it in its queue.  Xen
+ * links a port that becomes pending and unmasked onto the tail of one of
+ * 16 priority queues and sets the queue's bit in our control block's
+ * READY word; the upcall takes each ready queue from its head, following
+ * the links, and unlinks each event as it goes.
+ *
+ * One array page: 1024 event words, the ports that can have handlers.
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/mm.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <xen/domain.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include "events_internal.h"
+
+#define WORDS_PER_PAGE	(PAGE_SIZE / sizeof(event_word_t))
+#define PENDING		(1U << EVTCHN_FIFO_PENDING)
+#define MASKED		(1U << EVTCHN_FIFO_MASKED)
+#define LINKED		(1U << EVTCHN_FIFO_LINKED)
+#define BUSY		(1U << EVTCHN_FIFO_BUSY)
+
+static struct evtchn_fifo_control_block *control;
+static event_word_t *words;
+/* Where each queue's walk stands: the next port, 0 at the tail. */
+static u32 heads[EVTCHN_FIFO_MAX_QUEUES];
+
+static event_word_t *word_of(evtchn_port_t port)
+{
+	return port < WORDS_PER_PAGE && port < EVTCHN_MAX_HANDLED ? &words[port] : NULL;
+}
+
+static void fifo_mask(evtchn_port_t port)
+{
+	event_word_t *w = word_of(port);
+
+	if (w)
+		__atomic_or_fetch(w, MASKED, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * MASKED may only be cleared by us while Xen is not linking the event
+ * (BUSY); otherwise, and whenever the event is pending so that it must be
+ * linked now, the unmask hypercall does it.
+ */
+static void fifo_unmask(evtchn_port_t port)
+{
+	struct evtchn_unmask op = { .port = port };
+	event_word_t *w = word_of(port);
+	event_word_t old;
+
+	if (!w)
+		return;
+	old = READ_ONCE(*w);
+	while (!(old & BUSY)) {
+		if (__atomic_compare_exchange_n(w, &old, old & ~MASKED, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			if (!(old & PENDING))
+				return;
+			break;
+		}
+	}
+	HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &op);
+}
+
+static bool fifo_is_pending(evtchn_port_t port)
+{
+	event_word_t *w = word_of(port);
+
+	return w && (READ_ONCE(*w) & PENDING);
+}
+
+/* Takes the event off its queue; returns the port that followed it (0: none). */
+static u32 clear_linked(event_word_t *w)
+{
+	event_word_t old = READ_ONCE(*w);
+
+	while (!__atomic_compare_exchange_n(w, &old, old & ~(LINKED | EVTCHN_FIFO_LINK_MASK),
+					    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	return old & EVTCHN_FIFO_LINK_MASK;
+}
+
+/* One event from the head of queue q; the queue's ready bit goes at its tail. */
+static void consume_one(unsigned int q, u32 *ready)
+{
+	u32 port = heads[q];
+	event_word_t *w;
+
+	if (!port) {
+		/* At the tail last time: Xen has linked more since. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		port = READ_ONCE(control->head[q]);
+	}
+	w = word_of(port);
+	if (!w) {
+		/* Not a port we gave Xen a word for: nothing to follow. */
+		*ready &= ~(1U << q);
+		heads[q] = 0;
+		return;
+	}
+	heads[q] = clear_linked(w);
+	if (!heads[q])
+		*ready &= ~(1U << q);
+	/* A masked event stays pending, for its unmask. */
+	if (!(READ_ONCE(*w) & MASKED) &&
+	    (__atomic_fetch_and(w, ~PENDING, __ATOMIC_SEQ_CST) & PENDING))
+		evtchn_dispatch(port);
+}
+
+static void fifo_handle(struct vcpu_info *vcpu)
+{
+	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+
+	while (ready) {
+		consume_one(__builtin_ctz(ready), &ready);
+		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+static const struct evtchn_abi abi_fifo = {
+	.name = "FIFO",
+	.mask = fifo_mask,
+	.unmask = fifo_unmask,
+	.is_pending = fifo_is_pending,
+	.handle = fifo_handle,
+};
+
+/*
+ * Once init_control succeeds Xen keeps this vCPU's events in FIFO queues
+ * for good, so a failure after it leaves events that cannot arrive: said
+ * loudly, with the ABI still FIFO.
+ */
+const struct evtchn_abi *evtchn_fifo_init(void)
+{
+	struct evtchn_init_control init = { .offset = 0, .vcpu = 0 };
+	struct evtchn_expand_array expand;
+	long err;
+
+	control = alloc_pages(1);
+	words = alloc_pages(1);
+	if (!control || !words) {
+		pr_err("xen: no memory for FIFO event channels\n");
+		return NULL;
+	}
+	memset(control, 0, PAGE_SIZE);
+	/* Every port masked until a handler is bound to it. */
+	for (unsigned int i = 0; i < WORDS_PER_PAGE; i++)
+		words[i] = MASKED;
+	init.control_gfn = xen_virt_to_gfn(control);
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &init);
+	if (err) {
+		pr_info("xen: FIFO event channels refused (%s)\n", xen_strerror(err));
+		free_pages(control, 1);
+		free_pages(words, 1);
+		return NULL;
+	}
+	expand.array_gfn = xen_virt_to_gfn(words);
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &expand);
+	if (err)
+		pr_err("xen: FIFO event array refused (%s): no event can arrive\n",
+		       xen_strerror(err));
+	return &abi_fifo;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Between the generic event-channel code and the two ABIs Xen offers. */
+#ifndef _DRIVERS_XEN_EVENTS_INTERNAL_H
+#define _DRIVERS_XEN_EVENTS_INTERNAL_H
+
+#include <xen/events.h>
+
+#define EVTCHN_MAX_HANDLED	1024	/* ports with handlers */
+
+struct vcpu_info;
+
+/* How pending and masked state is kept: 2-level bitmaps or FIFO queues. */
+struct evtchn_abi {
+	const char *name;
+	void (*mask)(evtchn_port_t port);
+	void (*unmask)(evtchn_port_t port);
+	bool (*is_pending)(evtchn_port_t port);
+	/*
+	 * The upcall's work: every pending, unmasked port goes to
+	 * evtchn_dispatch() with its pending state cleared.
+	 */
+	void (*handle)(struct vcpu_info *vcpu);
+};
+
+/* Runs the port's handler (or masks a port nobody handles). */
+void evtchn_dispatch(evtchn_port_t port);
+
+/* The FIFO ABI once Xen took our control block and event array, or NULL. */
+const struct evtchn_abi *evtchn_fifo_init(void);
+
+#endif
