@@ -491,13 +491,16 @@ static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 {
 	unsigned int pages = 1U << bf->ring_order;
 
+	/* The slots are made sane first: teardown reads them whatever fails next. */
 	q->slots = alloc_pages(slots_size(bf->nr_ents));
-	q->sring = alloc_pages(pages);
-	if (!q->slots || !q->sring)
+	if (!q->slots)
 		return -ENOMEM;
 	memset(q->slots, 0, slots_size(bf->nr_ents) * PAGE_SIZE);
 	for (unsigned int i = 0; i < bf->nr_ents; i++)
 		q->slots[i].segs_ref = -1;
+	q->sring = alloc_pages(pages);
+	if (!q->sring)
+		return -ENOMEM;
 	memset(q->sring, 0, PAGE_SIZE * pages);
 	SHARED_RING_INIT(q->sring);
 	xen_front_ring_init(&q->ring, q->sring, bf->nr_ents);
@@ -548,6 +551,26 @@ static bool setup_indirect_queue(struct blkfront *bf, struct bf_queue *q)
 	return true;
 }
 
+static bool end_grant(int ref)
+{
+	return ref < 0 || gnttab_end_access(ref);
+}
+
+/* A queue's indirect pages go back with their grants, except those the backend still maps. */
+static void drop_indirect_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+		struct bf_slot *s = &q->slots[i];
+
+		if (s->segs && end_grant(s->segs_ref))
+			free_pages(s->segs, 1);
+		else if (s->segs)
+			gnttab_keep_held(s->segs, 1);
+		s->segs = NULL;
+		s->segs_ref = -1;
+	}
+}
+
 static void setup_indirect(struct blkfront *bf)
 {
 	u64 max = 0;
@@ -556,9 +579,15 @@ static void setup_indirect(struct blkfront *bf)
 	xs_read_u64(XBT_NIL, bf->xdev->otherend, "feature-max-indirect-segments", &max);
 	if (max <= BF_SEGS)
 		return;
-	for (unsigned int n = 0; n < bf->nr_queues; n++)
-		if (!setup_indirect_queue(bf, &bf->queues[n]))
+	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+		if (!setup_indirect_queue(bf, &bf->queues[n])) {
+			pr_warn("%s: no room for indirect pages; 11 segments a request\n",
+				bf->xdev->nodename);
+			for (unsigned int k = 0; k <= n; k++)
+				drop_indirect_queue(bf, &bf->queues[k]);
 			return;
+		}
+	}
 	bf->max_segs = min(max, (u64)BF_MAX_INDIRECT_SEGS);
 }
 
@@ -587,16 +616,6 @@ static int read_disk(struct blkfront *bf)
 	return 0;
 }
 
-/*
- * Takes the device apart: requests in flight fail, the backend is told
- * to close, the ring's grant is ended.  A page the backend still holds is
- * left alone (leaked) rather than reused under it.
- */
-static bool end_grant(int ref)
-{
-	return ref < 0 || gnttab_end_access(ref);
-}
-
 /* A queue's ring and indirect pages go back, except those the backend still maps. */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
@@ -604,14 +623,7 @@ static void release_queue(struct blkfront *bf, struct bf_queue *q)
 
 	if (q->port >= 0)
 		evtchn_close(q->port);
-	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
-		struct bf_slot *s = &q->slots[i];
-
-		if (s->segs && end_grant(s->segs_ref))
-			free_pages(s->segs, 1);
-		else if (s->segs)
-			gnttab_keep_held(s->segs, 1);
-	}
+	drop_indirect_queue(bf, q);
 	if (q->slots)
 		free_pages(q->slots, slots_size(bf->nr_ents));
 	for (unsigned int i = 0; q->sring && i < 1U << bf->ring_order; i++)
@@ -623,6 +635,11 @@ static void release_queue(struct blkfront *bf, struct bf_queue *q)
 		gnttab_keep_held(q->sring, 1U << bf->ring_order);
 }
 
+/*
+ * Takes the device apart: requests in flight fail, the backend is told
+ * to close, the rings' grants are ended.  A page the backend still holds
+ * is left alone (leaked) rather than reused under it.
+ */
 static void blkfront_remove(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;

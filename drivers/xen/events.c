@@ -10,6 +10,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <xen/events.h>
@@ -229,16 +230,17 @@ static void xen_upcall(void *unused)
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 {
-	const struct evtchn_abi *chosen;
+	const struct evtchn_abi *chosen = &abi_2l;
 	long err;
 
 	/* Everything masked until someone binds a handler to it. */
 	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
 		si->evtchn_mask[i] = ~(xen_ulong_t)0;
 	/* FIFO before any port is bound: Xen drops what is pending at the switch. */
-	chosen = param_get_ull("xen_fifo_events", 1) ? evtchn_fifo_init() : NULL;
-	if (!chosen)
-		chosen = &abi_2l;
+	if (param_get_ull("xen_fifo_events", 1) && evtchn_fifo_init(&chosen) == -EIO) {
+		pr_err("xen: no event channels\n");
+		return;
+	}
 	pr_info("xen: event channels: %s ABI\n", chosen->name);
 	/* Ready (shared set) only when both steps worked: Xen time relies on it. */
 	vcpu = vi;

@@ -12,6 +12,7 @@
  * One array page: 1024 event words, the ports that can have handlers.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/errno.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
@@ -30,6 +31,8 @@ static struct evtchn_fifo_control_block *control;
 static event_word_t *words;
 /* Where each queue's walk stands: the next port, 0 at the tail. */
 static u32 heads[EVTCHN_FIFO_MAX_QUEUES];
+/* READY has a bit per queue; any other bit Xen might set names nothing. */
+#define READY_QUEUES	((1U << EVTCHN_FIFO_MAX_QUEUES) - 1)
 
 static event_word_t *word_of(evtchn_port_t port)
 {
@@ -116,11 +119,11 @@ static void consume_one(unsigned int q, u32 *ready)
 
 static void fifo_handle(struct vcpu_info *vcpu)
 {
-	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 
 	while (ready) {
 		consume_one(__builtin_ctz(ready), &ready);
-		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST);
+		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	}
 }
 
@@ -132,12 +135,22 @@ static const struct evtchn_abi abi_fifo = {
 	.handle = fifo_handle,
 };
 
+static void free_fifo_pages(void)
+{
+	if (control)
+		free_pages(control, 1);
+	if (words)
+		free_pages(words, 1);
+	control = NULL;
+	words = NULL;
+}
+
 /*
  * Once init_control succeeds Xen keeps this vCPU's events in FIFO queues
- * for good, so a failure after it leaves events that cannot arrive: said
- * loudly, with the ABI still FIFO.
+ * for good (going back would close the toolstack's ports too), so a
+ * failure after it leaves no event that can arrive: -EIO.
  */
-const struct evtchn_abi *evtchn_fifo_init(void)
+int evtchn_fifo_init(const struct evtchn_abi **abi)
 {
 	struct evtchn_init_control init = { .offset = 0, .vcpu = 0 };
 	struct evtchn_expand_array expand;
@@ -147,7 +160,8 @@ const struct evtchn_abi *evtchn_fifo_init(void)
 	words = alloc_pages(1);
 	if (!control || !words) {
 		pr_err("xen: no memory for FIFO event channels\n");
-		return NULL;
+		free_fifo_pages();
+		return -ENOMEM;
 	}
 	memset(control, 0, PAGE_SIZE);
 	/* Every port masked until a handler is bound to it. */
@@ -157,14 +171,16 @@ const struct evtchn_abi *evtchn_fifo_init(void)
 	err = HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &init);
 	if (err) {
 		pr_info("xen: FIFO event channels refused (%s)\n", xen_strerror(err));
-		free_pages(control, 1);
-		free_pages(words, 1);
-		return NULL;
+		free_fifo_pages();
+		return -EOPNOTSUPP;
 	}
 	expand.array_gfn = xen_virt_to_gfn(words);
 	err = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &expand);
-	if (err)
+	if (err) {
 		pr_err("xen: FIFO event array refused (%s): no event can arrive\n",
 		       xen_strerror(err));
-	return &abi_fifo;
+		return -EIO;
+	}
+	*abi = &abi_fifo;
+	return 0;
 }

@@ -25,7 +25,10 @@ struct evtchn_abi {
 /* Runs the port's handler (or masks a port nobody handles). */
 void evtchn_dispatch(evtchn_port_t port);
 
-/* The FIFO ABI once Xen took our control block and event array, or NULL. */
-const struct evtchn_abi *evtchn_fifo_init(void);
+/*
+ * The FIFO ABI in *abi once Xen took our control block and event array;
+ * -ENOMEM or -EOPNOTSUPP leave the 2-level ABI in place, -EIO leaves none.
+ */
+int evtchn_fifo_init(const struct evtchn_abi **abi);
 
 #endif
