@@ -25,6 +25,7 @@
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/ring.h>
+#include <xen/xen.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/protocols.h>
@@ -682,7 +683,8 @@ static int blkfront_connect(struct blkfront *bf)
 /*
  * An HVM guest's boot CD is offered as a vbd too (device-type "cdrom"),
  * read-only and removable: no disk for the block interface, so it stays
- * with the emulated drive it was booted from.
+ * with the emulated drive it was booted from.  (A PV or PVH guest has no
+ * emulated drive: a CD vbd is served there like a read-only disk.)
  */
 static bool is_cdrom(struct xenbus_device *xdev)
 {
@@ -699,7 +701,7 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	unsigned long long vdev;
 	int err;
 
-	if (is_cdrom(xdev))
+	if (xen_split_devices_refused() || (xen_hvm_device_model() && is_cdrom(xdev)))
 		return -ENODEV;
 	bf = kzalloc(sizeof(*bf));
 	if (!bf)

@@ -24,6 +24,7 @@
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/ring.h>
+#include <xen/xen.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/netif.h>
 
@@ -378,9 +379,12 @@ static int netfront_connect(struct netfront *nf)
 
 static int netfront_probe(struct xenbus_device *xdev)
 {
-	struct netfront *nf = kzalloc(sizeof(*nf));
+	struct netfront *nf;
 	int err;
 
+	if (xen_split_devices_refused())
+		return -ENODEV;
+	nf = kzalloc(sizeof(*nf));
 	if (!nf)
 		return -ENOMEM;
 	nf->xdev = xdev;

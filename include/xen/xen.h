@@ -26,6 +26,8 @@ static inline bool xen_pv_domain(void)
 
 /* "PV", "PVH", "HVM" or "none", for the boot log and the tests. */
 const char *xen_mode_name(void);
+/* An HVM guest (firmware-booted, maybe with a device model), not PVH. */
+bool xen_hvm_guest(void);
 
 /*
  * CPUID as the guest sees it: a PV guest's plain cpuid is not
@@ -50,11 +52,21 @@ enum xen_unplug_result {
 	XEN_UNPLUG_NONE,	/* no device model: PVH, PV or dom0 */
 	XEN_UNPLUG_DONE,
 	XEN_UNPLUG_KEPT,	/* xen_unplug=0 on the command line */
-	XEN_UNPLUG_BLOCKED,	/* dom0 blacklists this build */
+	XEN_UNPLUG_BLOCKED,	/* dom0 blacklists this build: no split disks or NICs */
+	XEN_UNPLUG_PROTOCOL,	/* a protocol version we do not know */
 };
 bool xen_hvm_device_model(void);
 enum xen_unplug_result xen_unplug_status(void);
 const char *xen_unplug_result_name(void);
+
+/*
+ * dom0 blacklisted this build through the unplug protocol: the split disk
+ * and network drivers must not load (the emulated devices stayed).
+ */
+static inline bool xen_split_devices_refused(void)
+{
+	return xen_unplug_status() == XEN_UNPLUG_BLOCKED;
+}
 
 struct boot_info;
 /* Xen PV entry (arch/x86/xen/enlighten_pv.c): before the console, then boot_info. */

@@ -14,6 +14,7 @@
 #include <asm/page.h>
 #include <asm/paravirt.h>
 #include <xen/domain.h>
+#include <xen/xen.h>
 #include <xen/grant_table.h>
 #include "fake_xen.h"
 
@@ -107,6 +108,17 @@ unsigned long gnttab_held_pages(void)
 }
 
 const unsigned long *xen_p2m;
+
+/* The frontends ask whether they run beside an HVM device model: not here. */
+bool xen_hvm_device_model(void)
+{
+	return false;
+}
+
+enum xen_unplug_result xen_unplug_status(void)
+{
+	return XEN_UNPLUG_NONE;
+}
 
 u64 xen_virt_to_gfn(const void *p)
 {

@@ -152,12 +152,16 @@ static void xen_init_platform(void)
 		xen_pv_init_platform();
 		return;
 	}
+	if (map_shared_info())
+		return;
+	/*
+	 * Only once Xen's side works (no shared_info: no split drivers, so
+	 * the emulated disks stay); still before any bus is enumerated.
+	 */
 	if (xen_hvm_device_model()) {
 		xen_hvm_unplug_emulated();
 		pr_info("xen: device model present: %s\n", xen_unplug_result_name());
 	}
-	if (map_shared_info())
-		return;
 	xen_common_init(xen_register_vcpu_info(&xen_shared_info->vcpu_info[0]));
 }
 

@@ -2,6 +2,7 @@
 /* Finding Xen, and the instruction its hypercalls take here. */
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
+#include <asm/boot.h>
 #include <asm/processor.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
@@ -17,9 +18,20 @@ const char *xen_mode_name(void)
 {
 	switch (xen_domain_type) {
 	case XEN_PV_DOMAIN: return "PV";
-	case XEN_HVM_DOMAIN: return xen_hvm_device_model() ? "HVM" : "PVH";
+	case XEN_HVM_DOMAIN: return xen_hvm_guest() ? "HVM" : "PVH";
 	default: return "none";
 	}
+}
+
+/*
+ * HVM, not PVH: Xen starts a PVH guest at its PVH entry, an HVM one in
+ * its firmware, which reaches us through another entry (multiboot2 from
+ * GRUB); a device model beside us says HVM whatever the entry.
+ */
+bool xen_hvm_guest(void)
+{
+	return xen_domain_type == XEN_HVM_DOMAIN &&
+	       (boot_entry != BOOT_ENTRY_PVH || xen_hvm_device_model());
 }
 
 /*

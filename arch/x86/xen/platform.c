@@ -61,7 +61,8 @@ static const char *const unplug_names[] = {
 	[XEN_UNPLUG_NONE] = "no device model",
 	[XEN_UNPLUG_DONE] = "emulated disks and NICs unplugged",
 	[XEN_UNPLUG_KEPT] = "emulated devices kept (xen_unplug=0)",
-	[XEN_UNPLUG_BLOCKED] = "dom0 blocks this driver build; emulated devices kept",
+	[XEN_UNPLUG_BLOCKED] = "dom0 blocks this driver build; emulated devices kept, split disks and NICs not used",
+	[XEN_UNPLUG_PROTOCOL] = "unknown unplug protocol version; emulated devices kept",
 };
 
 const char *xen_unplug_result_name(void)
@@ -70,19 +71,28 @@ const char *xen_unplug_result_name(void)
 }
 
 /*
- * Protocol version 1 and later first want the product and build; a
- * magic that reads back reversed then means dom0 blocked this build and
- * the emulated devices must stay, or the disks would be unreachable.
+ * Protocol version 1 first wants the product and build; a magic that
+ * reads back changed then means dom0 blocked this build: the emulated
+ * devices stay, and the split drivers must not load (xenbus leaves vbd
+ * and vif alone).  Version 0 goes straight to the unplug; a version the
+ * document does not define is left alone.
  */
 void xen_hvm_unplug_emulated(void)
 {
+	u8 version;
+
 	if (!device_model)
 		return;
 	if (!param_get_ull("xen_unplug", 1)) {
 		unplug_result = XEN_UNPLUG_KEPT;
 		return;
 	}
-	if (inb(XEN_IOPORT_PROTOVER) >= 1) {
+	version = inb(XEN_IOPORT_PROTOVER);
+	if (version > 1) {
+		unplug_result = XEN_UNPLUG_PROTOCOL;
+		return;
+	}
+	if (version == 1) {
 		outw(PVKIT_PRODUCT, XEN_IOPORT_PRODNUM);
 		outl(PVKIT_BUILD, XEN_IOPORT_BUILDNUM);
 		if (inw(XEN_IOPORT_MAGIC) != XEN_PLATFORM_MAGIC) {
