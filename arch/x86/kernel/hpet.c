@@ -33,6 +33,9 @@ static volatile u8 *hpet;
 static u64 hpet_hz;
 static bool hpet_64bit;
 static u64 hpet_mult;		/* ticks = ns * mult >> 32 */
+static u32 hpet_tn_cfg;		/* comparator 0's configuration (low word) */
+static u32 hpet_cmp_high;	/* the comparator's high word as last written */
+static bool hpet_cmp_high_known;
 
 static u64 hpet_counter(void)
 {
@@ -56,6 +59,34 @@ static struct tsc_reference hpet_ref = {
 };
 
 /*
+ * A 64-bit comparator written in two halves (QEMU before 9.0 splits a
+ * 64-bit write, and re-arms its timer after each half) is armed for a
+ * moment with the old high word and the new low one: a time that can be
+ * long past, or so far ahead that QEMU's nanoseconds overflow, and either
+ * way it fires at once, before the event asked for.  So the high word is
+ * written only when it changes, with the interrupt off meanwhile; every
+ * other target is one 32-bit write of the low word.  The interrupt is
+ * first enabled here too, once the comparator holds a real target (its
+ * reset value is all ones).
+ */
+static void hpet_write_cmp(u64 target)
+{
+	u32 high = target >> 32;
+
+	if (!hpet_cmp_high_known || (hpet_64bit && high != hpet_cmp_high)) {
+		writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
+		writel((u32)target, hpet + HPET_TN_CMP(0));
+		if (hpet_64bit)
+			writel(high, hpet + HPET_TN_CMP(0) + 4);
+		writel(hpet_tn_cfg, hpet + HPET_TN_CFG(0));
+		hpet_cmp_high = high;
+		hpet_cmp_high_known = true;
+		return;
+	}
+	writel((u32)target, hpet + HPET_TN_CMP(0));
+}
+
+/*
  * The comparator matches on equality: a target already passed when it
  * is written would fire only after the counter wraps.  Read back, and
  * report failure so the caller retries further ahead.
@@ -68,10 +99,7 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 	for (int tries = 0; tries < 8; tries++) {
 		u64 left;
 
-		if (hpet_64bit)
-			writeq(target, hpet + HPET_TN_CMP(0));
-		else
-			writel((u32)target, hpet + HPET_TN_CMP(0));
+		hpet_write_cmp(target);
 		left = target - hpet_counter();
 		if (hpet_64bit ? (s64)left > 0 : (s32)(u32)left > 0)
 			return 0;
@@ -120,7 +148,9 @@ static void hpet_clockevent_init(void)
 	cfg |= (u64)gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
 	if (!hpet_64bit)
 		cfg |= TN_32BIT;
-	writeq(cfg, hpet + HPET_TN_CFG(0));
+	/* Route, enable and mode are all in the low word. */
+	hpet_tn_cfg = (u32)cfg;
+	writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
 	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
 	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
 	hpet_ce.max_delta_ns = hpet_64bit ? 10 * NSEC_PER_SEC :
