@@ -6,14 +6,21 @@
  * for every clock event device: latency from the programmed expiry to
  * the handler; and the cost of a native pv_ops call next to a direct
  * call of the same function.  Prints Markdown tables.
+ *
+ * bench.mark=1 brackets every measured loop with an exit_mark() (a port
+ * write; not for a Xen PV guest), so a hypervisor-side trace counts the
+ * exits of each loop: tests/kvm/ does, and make bench divides them by the
+ * reads or events that the "clockbench: mark" lines name.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/platform.h>
 #include <pvkit/sort.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
+#include <asm/io.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
@@ -21,7 +28,19 @@
 #define SAMPLES		1001
 #define IRQ_SAMPLES	51
 
+#define MARK_CLOCKSOURCE	0x10
+#define MARK_CLOCKEVENT		0x30
+#define MARK_END		0x7f
+
 static u64 samples[SAMPLES];
+static bool marks;
+
+/* Starts phase id: what the exits up to the next mark belong to. */
+static void mark(u8 id)
+{
+	if (marks)
+		exit_mark(id);
+}
 
 static u64 median(u64 *v, unsigned int n)
 {
@@ -40,18 +59,20 @@ static u64 rdtsc_overhead(void)
 	return median(samples, SAMPLES);
 }
 
-static u64 cycles_per_read(struct clocksource *cs, u64 overhead)
+static u64 cycles_per_read(struct clocksource *cs, u64 overhead, u8 id)
 {
 	unsigned long flags = local_irq_save();
 	u64 m;
 
 	cs->read(cs);		/* warm up: first touches, caches */
+	mark(id);
 	for (int i = 0; i < SAMPLES; i++) {
 		u64 t0 = rdtsc();
 
 		cs->read(cs);
 		samples[i] = rdtsc() - t0;
 	}
+	mark(MARK_END);
 	local_irq_restore(flags);
 	m = median(samples, SAMPLES);
 	return m > overhead ? m - overhead : 0;
@@ -77,11 +98,13 @@ static const char *trapping_accesses(const char *name)
 
 static void bench_clocksources(u64 overhead)
 {
+	u8 id = MARK_CLOCKSOURCE;
+
 	console_printf("\n| clocksource | rating | cycles/read (median of %d) | ns/read | trapping accesses/read |\n",
 		       SAMPLES);
 	console_printf("|---|---|---|---|---|\n");
-	for (struct clocksource *cs = clocksource_first(); cs; cs = cs->next) {
-		u64 c = cycles_per_read(cs, overhead);
+	for (struct clocksource *cs = clocksource_first(); cs; cs = cs->next, id++) {
+		u64 c = cycles_per_read(cs, overhead, id);
 
 		console_printf("| %s%s | %d | %llu | %llu | %s |\n", cs->name,
 			       cs == clocksource_current() ? " (selected)" : "",
@@ -97,7 +120,7 @@ static void latency_handler(struct clock_event_device *ce)
 }
 
 /* Expiry-to-handler latency of one device, median and worst of IRQ_SAMPLES. */
-static void bench_clockevent(struct clock_event_device *ce)
+static void bench_clockevent(struct clock_event_device *ce, u8 id)
 {
 	void (*saved)(struct clock_event_device *) = ce->event_handler;
 	unsigned long flags = local_irq_save();
@@ -105,6 +128,7 @@ static void bench_clockevent(struct clock_event_device *ce)
 	u64 worst = 0;
 
 	ce->event_handler = latency_handler;
+	mark(id);
 	for (int i = 0; i < IRQ_SAMPLES; i++) {
 		u64 start = ktime_get_ns(), expires = start + 200 * NSEC_PER_USEC;
 
@@ -121,6 +145,7 @@ static void bench_clockevent(struct clock_event_device *ce)
 		worst = max(worst, samples[n]);
 		n++;
 	}
+	mark(MARK_END);
 	ce->event_handler = saved;
 	if (saved)
 		clockevent_program(ce, 0);
@@ -136,10 +161,26 @@ static void bench_clockevent(struct clock_event_device *ce)
 
 static void bench_clockevents(void)
 {
+	u8 id = MARK_CLOCKEVENT;
+
 	console_printf("\n| clock event device | latency ns (median) | latency ns (worst) | interrupts |\n");
 	console_printf("|---|---|---|---|\n");
-	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next)
-		bench_clockevent(ce);
+	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next, id++)
+		bench_clockevent(ce, id);
+}
+
+/* Which mark is which loop, for the trace's counts. */
+static void print_marks(void)
+{
+	u8 id = MARK_CLOCKSOURCE;
+
+	for (struct clocksource *cs = clocksource_first(); cs; cs = cs->next, id++)
+		console_printf("clockbench: mark %#x = clocksource %s, %d reads\n",
+			       id, cs->name, SAMPLES);
+	id = MARK_CLOCKEVENT;
+	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next, id++)
+		console_printf("clockbench: mark %#x = clockevent %s, %d events\n",
+			       id, ce->name, IRQ_SAMPLES);
 }
 
 /* The same native function, called directly and through pv_ops. */
@@ -189,6 +230,9 @@ static int clockbench_main(void)
 
 	console_printf("clockbench: hypervisor %s, TSC %u kHz (%s), rdtsc overhead %llu cycles subtracted\n",
 		       hypervisor_name(), khz, source, overhead);
+	marks = param_get_ull("bench.mark", 0);
+	if (marks)
+		print_marks();
 	bench_clocksources(overhead);
 	bench_clockevents();
 	bench_pv_ops();

@@ -19,6 +19,19 @@ static inline void outl(u32 v, u16 port)
 	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
+/*
+ * A phase mark for whoever traces this guest's exits: a write of id to
+ * the POST code port, which nothing reads, is one VM exit with the value
+ * in it.  tests/kvm/ counts KVM's exits between marks (docs/testing.md).
+ * Only where port I/O is allowed: not in a Xen PV guest.
+ */
+#define EXIT_MARK_PORT	0x80
+
+static inline void exit_mark(u8 id)
+{
+	outb(id, EXIT_MARK_PORT);
+}
+
 static inline u8 inb(u16 port)
 {
 	u8 v;

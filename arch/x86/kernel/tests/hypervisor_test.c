@@ -13,6 +13,7 @@
 #include <pvkit/time.h>
 #include <asm/apic.h>
 #include <asm/hypervisor.h>
+#include <asm/io.h>
 #include <asm/kvm_guest.h>
 #include <asm/paravirt.h>
 
@@ -99,6 +100,10 @@ static unsigned long eoi_writes_for(struct clock_event_device *ce, int n)
 	return apic_native_eoi_count() - before;
 }
 
+#define MARK_PV_EOI	0xe0
+#define MARK_NATIVE_EOI	0xe1
+#define MARK_EOI_END	0xe2
+
 static void pv_eoi_saves_eoi_exits(struct ktest *t)
 {
 	struct clock_event_device *ce = clockevent_current();
@@ -109,13 +114,22 @@ static void pv_eoi_saves_eoi_exits(struct ktest *t)
 		return;
 	KT_ASSERT_TRUE(t, kvm_guest.pv_eoi);
 	KT_ASSERT_NOT_NULL(t, ce);
+	/*
+	 * The marks let a trace on the host side count KVM's own exits for
+	 * each half (tests/kvm/ does, and checks them: tests/tools/exits.py).
+	 */
+	console_printf("    # marks: %#x = 50 timer interrupts with PV EOI, %#x = 50 without\n",
+		       MARK_PV_EOI, MARK_NATIVE_EOI);
 	fast = kvm_guest.pv_eoi_fast;
+	exit_mark(MARK_PV_EOI);
 	pv = eoi_writes_for(ce, 50);
+	exit_mark(MARK_NATIVE_EOI);
 	fast = kvm_guest.pv_eoi_fast - fast;
 	eoi = pv_ops.apic.eoi;
 	pv_ops.apic.eoi = native_apic_eoi;
 	native = eoi_writes_for(ce, 50);
 	pv_ops.apic.eoi = eoi;
+	exit_mark(MARK_EOI_END);
 	console_printf("    # 50 timer interrupts: %lu EOI writes with PV EOI (%lu flagged by KVM), %lu without\n",
 		       pv, fast, native);
 	/*

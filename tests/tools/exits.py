@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks on the VM exits that KVM traced in the nested test bed.
+
+tests/kvm/init reports, after the guest ended, the exits KVM took between
+the guest's marks (exit_mark(), a write to port 0x80):
+
+    pvkit-kvm-l1: exits at mark 0xe0: 111 (msr 53, hlt 50, ...)
+
+    exits.py CONSOLE show
+        print the counts of every mark
+    exits.py CONSOLE fewer A B REASON --by N
+        phase A took at least N fewer REASON exits than phase B
+
+Exit status 0 when the check holds, 1 when it does not, 2 when the
+console has no counts for the marks named.
+"""
+import argparse
+import re
+import sys
+
+LINE_RE = re.compile(r"pvkit-kvm-l1: exits at mark (0x[0-9a-f]+): (\d+) \((.*)\)")
+
+
+def parse(path):
+    """{mark: {reason: count, "total": count}}; the last report counts."""
+    marks = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = LINE_RE.search(line)
+            if not m:
+                continue
+            counts = {"total": int(m[2])}
+            for item in filter(None, (x.strip() for x in m[3].split(","))):
+                reason, _, n = item.rpartition(" ")
+                counts[reason] = int(n)
+            marks[m[1]] = counts
+    return marks
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("console")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("show")
+    p = sub.add_parser("fewer")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("reason")
+    p.add_argument("--by", type=int, default=1)
+    opts = ap.parse_args(argv)
+    marks = parse(opts.console)
+    if opts.cmd == "show":
+        for mark, counts in marks.items():
+            print(mark, counts)
+        return 0 if marks else 2
+    missing = [m for m in (opts.a, opts.b) if m not in marks]
+    if missing:
+        print(f"exits.py: no exit counts for mark {', '.join(missing)} "
+              f"(marks seen: {', '.join(marks) or 'none'})")
+        return 2
+    a = marks[opts.a].get(opts.reason, 0)
+    b = marks[opts.b].get(opts.reason, 0)
+    print(f"exits.py: {opts.reason} exits: {a} at mark {opts.a}, {b} at mark {opts.b}")
+    if b - a < opts.by:
+        print(f"exits.py: expected at least {opts.by} fewer at {opts.a}, "
+              f"saw {b - a}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
