@@ -183,17 +183,6 @@ static void print_marks(void)
 			       id, ce->name, IRQ_SAMPLES);
 }
 
-/* The same native function, called directly and through pv_ops. */
-static __noinline unsigned long direct_save_fl(void)
-{
-	return native_save_fl();
-}
-
-static __noinline void direct_restore_fl(unsigned long f)
-{
-	native_restore_fl(f);
-}
-
 /* Keeps the compiler from dropping a value it sees unused. */
 #define barrier_data_ul(v) ({ unsigned long __v = (v); \
 	__asm__ __volatile__("" : : "r"(__v) : "memory"); })
@@ -207,19 +196,28 @@ static __noinline void direct_restore_fl(unsigned long f)
 	}								\
 	median(samples, SAMPLES) / 100; })
 
+/*
+ * The irq op wrappers as the kernel uses them (call sites made direct by
+ * paravirt_patch_calls()), the same op called through the pv_ops pointer
+ * as they were before, and a direct call of the native op by its name
+ * (the same function, so its place in memory is the same too).
+ */
 static void bench_pv_ops(void)
 {
-	u64 pv_save, direct_save, pv_pair, direct_pair;
+	u64 site_save, ptr_save, direct_save, site_pair, ptr_pair, direct_pair;
 
-	pv_save = TIME_LOOP(barrier_data_ul(pv_ops.irq.save_fl()));
-	direct_save = TIME_LOOP(barrier_data_ul(direct_save_fl()));
-	pv_pair = TIME_LOOP(pv_ops.irq.restore_fl(pv_ops.irq.save_fl()));
-	direct_pair = TIME_LOOP(direct_restore_fl(direct_save_fl()));
-	console_printf("\n| operation (%s ops) | through pv_ops (cycles) | direct call (cycles) |\n",
+	site_save = TIME_LOOP(barrier_data_ul(arch_local_save_flags()));
+	ptr_save = TIME_LOOP(barrier_data_ul(pv_ops.irq.save_fl()));
+	direct_save = TIME_LOOP(barrier_data_ul(paravirt_native_save_fl()));
+	site_pair = TIME_LOOP(arch_local_irq_restore(arch_local_save_flags()));
+	ptr_pair = TIME_LOOP(pv_ops.irq.restore_fl(pv_ops.irq.save_fl()));
+	direct_pair = TIME_LOOP(paravirt_native_restore_fl(paravirt_native_save_fl()));
+	console_printf("\n| operation (%s ops) | pv_ops call site (cycles) | through the pv_ops pointer (cycles) | direct call (cycles) |\n",
 		       pv_ops.irq.save_fl == native_pv_ops.irq.save_fl ? "native" : "paravirt");
-	console_printf("|---|---|---|\n");
-	console_printf("| irq save | %llu | %llu |\n", pv_save, direct_save);
-	console_printf("| irq save + restore | %llu | %llu |\n", pv_pair, direct_pair);
+	console_printf("|---|---|---|---|\n");
+	console_printf("| irq save | %llu | %llu | %llu |\n", site_save, ptr_save, direct_save);
+	console_printf("| irq save + restore | %llu | %llu | %llu |\n",
+		       site_pair, ptr_pair, direct_pair);
 }
 
 static int clockbench_main(void)

@@ -64,6 +64,9 @@ SECTIONS
 		__start_virtio_drivers = .;
 		KEEP(*(virtio_drivers))
 		__stop_virtio_drivers = .;
+		__start_pv_call_sites = .;
+		KEEP(*(.pv_call_sites))
+		__stop_pv_call_sites = .;
 		__start_extable = .;
 		KEEP(*(__extable))
 		__stop_extable = .;

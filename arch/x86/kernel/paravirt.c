@@ -62,6 +62,17 @@ static void native_lock_kick(u32 cpu)
 {
 }
 
+/* Out of line, for pv_ops and for callers that measure against them. */
+unsigned long paravirt_native_save_fl(void)
+{
+	return native_save_fl();
+}
+
+void paravirt_native_restore_fl(unsigned long flags)
+{
+	native_restore_fl(flags);
+}
+
 #define NATIVE_PV_OPS {							\
 	.cpu = {							\
 		.read_msr = native_read_msr,				\
@@ -71,8 +82,8 @@ static void native_lock_kick(u32 cpu)
 		.cpuid = cpuid_count,					\
 	},								\
 	.irq = {							\
-		.save_fl = native_save_fl,				\
-		.restore_fl = native_restore_fl,			\
+		.save_fl = paravirt_native_save_fl,			\
+		.restore_fl = paravirt_native_restore_fl,		\
 		.irq_disable = native_irq_disable,			\
 		.irq_enable = native_irq_enable,			\
 	},								\
@@ -142,4 +153,75 @@ void paravirt_report(const char *backend)
 		n += snprintf(line + n, sizeof(line) - n, " lock");
 	pr_info("paravirt: %s backend, %s%s\n", backend,
 		n ? "replaced:" : "all ops native", line);
+	pr_info("paravirt: %u irq op calls made direct\n", paravirt_patch_calls());
+}
+
+/* ---- call sites: indirect calls through pv_ops made direct ---- */
+
+extern const struct pv_call_site __start_pv_call_sites[], __stop_pv_call_sites[];
+
+#define CALL_INDIRECT_RIP0	0xff	/* call *rel32(%rip): ff 15 rel32 */
+#define CALL_INDIRECT_RIP1	0x15
+#define CALL_REL32		0xe8	/* call rel32: e8 rel32, after a nop */
+#define NOP			0x90
+
+static void *site_target(const struct pv_call_site *site)
+{
+	return *(void **)((u8 *)&pv_ops + site->offset);
+}
+
+static bool patch_site(const struct pv_call_site *site)
+{
+	u8 *insn = (u8 *)site->insn;
+	s64 rel = (s64)site_target(site) - (s64)(site->insn + 6);
+	s32 rel32 = rel;
+
+	if (insn[0] != CALL_INDIRECT_RIP0 || insn[1] != CALL_INDIRECT_RIP1 || rel != rel32)
+		return false;
+	/*
+	 * nop; call rel32: the call ends where the indirect one did, so it
+	 * returns to the same place.  Operand first, opcodes last (irqs are
+	 * off: a half-done site is never run).
+	 */
+	memcpy(insn + 2, &rel32, sizeof(rel32));
+	WRITE_ONCE(insn[1], CALL_REL32);
+	WRITE_ONCE(insn[0], NOP);
+	return true;
+}
+
+/*
+ * Once, after the backend's init_platform(): the irq group is fixed from
+ * here on.  Kernel text is mapped writable (head_64.S; Xen PV maps the
+ * image so too), and a single vCPU runs it.  The interrupt flag is
+ * handled through pv_ops directly, not through a site being patched.
+ */
+unsigned int paravirt_patch_calls(void)
+{
+	unsigned long flags = pv_ops.irq.save_fl();
+	unsigned int n = 0;
+
+	pv_ops.irq.irq_disable();
+	for (const struct pv_call_site *s = __start_pv_call_sites; s < __stop_pv_call_sites; s++)
+		n += patch_site(s);
+	pv_ops.irq.restore_fl(flags);
+	return n;
+}
+
+unsigned int paravirt_nr_call_sites(void)
+{
+	return __stop_pv_call_sites - __start_pv_call_sites;
+}
+
+bool paravirt_call_is_direct(unsigned int i)
+{
+	const struct pv_call_site *site = __start_pv_call_sites + i;
+	const u8 *insn;
+	s32 rel32;
+
+	if (site >= __stop_pv_call_sites)
+		return false;
+	insn = (const u8 *)site->insn;
+	memcpy(&rel32, insn + 2, sizeof(rel32));
+	return insn[0] == NOP && insn[1] == CALL_REL32 &&
+	       site->insn + 6 + rel32 == (u64)site_target(site);
 }

@@ -82,42 +82,104 @@ void paravirt_report(const char *backend);
 /* The APIC driver installs its EOI and IPI as the native apic group. */
 void paravirt_set_native_apic(const struct pv_apic_ops *ops);
 
+/*
+ * The irq ops are on every hot path.  Each wrapper's call is an indirect
+ * call through pv_ops (ff 15 rel32: 6 bytes) recorded in .pv_call_sites;
+ * once the backend has installed its ops, paravirt_patch_calls() turns
+ * every one into a direct call to the op it finds there (nop, e8 rel32),
+ * which costs what calling the function by name costs.  The asm states
+ * what a call clobbers under the ABI; host builds call through pv_ops.
+ */
+#ifdef __HOST_TEST__
+#define PV_IRQ_CALL0(op)		pv_ops.irq.op()
+#define PV_IRQ_CALL0_RET(op)		pv_ops.irq.op()
+#define PV_IRQ_CALL1(op, arg)		pv_ops.irq.op(arg)
+#else
+struct pv_call_site {
+	u64 insn;		/* address of the 6-byte call */
+	u64 offset;		/* of the op within pv_ops */
+};
+
+#define PV_CALL_CLOBBERS	"rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", \
+				"memory", "cc"
+#define PV_CALL_SITE(member)						\
+	"771: call *pv_ops+%c[off](%%rip)\n"				\
+	".pushsection .pv_call_sites, \"a\"\n"				\
+	".balign 8\n"							\
+	".quad 771b, %c[off]\n"						\
+	".popsection\n"
+
+#define PV_IRQ_CALL0(op) ({						\
+	unsigned long __di;						\
+	__asm__ __volatile__(PV_CALL_SITE(op)				\
+		: "=D"(__di)						\
+		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
+		: "rax", PV_CALL_CLOBBERS);				\
+	(void)__di;							\
+})
+#define PV_IRQ_CALL0_RET(op) ({						\
+	unsigned long __ret, __di;					\
+	__asm__ __volatile__(PV_CALL_SITE(op)				\
+		: "=a"(__ret), "=D"(__di)				\
+		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
+		: PV_CALL_CLOBBERS);					\
+	__ret;								\
+})
+#define PV_IRQ_CALL1(op, arg) ({					\
+	unsigned long __di = (arg);					\
+	__asm__ __volatile__(PV_CALL_SITE(op)				\
+		: "+D"(__di)						\
+		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
+		: "rax", PV_CALL_CLOBBERS);				\
+})
+#endif
+
+/* The native save_fl and restore_fl ops, callable by name. */
+unsigned long paravirt_native_save_fl(void);
+void paravirt_native_restore_fl(unsigned long flags);
+
+/* Makes the recorded irq op calls direct calls; returns how many. */
+unsigned int paravirt_patch_calls(void);
+unsigned int paravirt_nr_call_sites(void);
+/* Whether the call at a recorded site goes straight to the current op. */
+bool paravirt_call_is_direct(unsigned int site);
+
 static inline unsigned long arch_local_save_flags(void)
 {
-	return pv_ops.irq.save_fl();
+	return PV_IRQ_CALL0_RET(save_fl);
 }
 
 static inline void arch_local_irq_restore(unsigned long flags)
 {
-	pv_ops.irq.restore_fl(flags);
+	PV_IRQ_CALL1(restore_fl, flags);
 }
 
 static inline void local_irq_enable(void)
 {
-	pv_ops.irq.irq_enable();
+	PV_IRQ_CALL0(irq_enable);
 }
 
 static inline void local_irq_disable(void)
 {
-	pv_ops.irq.irq_disable();
+	PV_IRQ_CALL0(irq_disable);
 }
 
 static inline unsigned long local_irq_save(void)
 {
-	unsigned long flags = pv_ops.irq.save_fl();
+	unsigned long flags = arch_local_save_flags();
 
-	pv_ops.irq.irq_disable();
+	local_irq_disable();
 	return flags;
 }
 
 static inline void local_irq_restore(unsigned long flags)
 {
-	pv_ops.irq.restore_fl(flags);
+	arch_local_irq_restore(flags);
 }
 
 static inline bool irqs_disabled(void)
 {
-	return !(pv_ops.irq.save_fl() & X86_EFLAGS_IF);
+	return !(arch_local_save_flags() & X86_EFLAGS_IF);
 }
 
 static inline void safe_halt(void)

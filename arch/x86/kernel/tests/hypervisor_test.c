@@ -40,6 +40,24 @@ static void native_backend_keeps_native_irq_ops(struct ktest *t)
 	KT_EXPECT_TRUE(t, pv_ops.apic.eoi == native_apic_eoi);
 }
 
+/* Every wrapper's call went straight to the op the backend installed. */
+static void irq_op_calls_are_direct(struct ktest *t)
+{
+	unsigned int n = paravirt_nr_call_sites(), direct = 0;
+	unsigned long flags;
+
+	KT_ASSERT_GT(t, n, 0U);
+	for (unsigned int i = 0; i < n; i++)
+		direct += paravirt_call_is_direct(i);
+	KT_EXPECT_EQ(t, direct, n);
+	/* And they still work: the flag reads back as it was set. */
+	flags = local_irq_save();
+
+	KT_EXPECT_TRUE(t, irqs_disabled());
+	local_irq_restore(flags);
+	KT_EXPECT_EQ(t, arch_local_save_flags() & X86_EFLAGS_IF, flags & X86_EFLAGS_IF);
+}
+
 static bool on_kvm(struct ktest *t)
 {
 	if (strcmp(hypervisor_name(), "kvm")) {
@@ -149,6 +167,7 @@ static void pv_eoi_saves_eoi_exits(struct ktest *t)
 static const struct ktest_case hypervisor_cases[] = {
 	KTEST_CASE(detected_hypervisor_is_expected),
 	KTEST_CASE(native_backend_keeps_native_irq_ops),
+	KTEST_CASE(irq_op_calls_are_direct),
 	KTEST_CASE(kvmclock_is_the_clocksource),
 	KTEST_CASE(steal_time_is_enabled_and_monotonic),
 	KTEST_CASE(pv_eoi_saves_eoi_exits),
