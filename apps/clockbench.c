@@ -32,8 +32,12 @@
 #define MARK_CLOCKEVENT		0x30
 #define MARK_END		0x7f
 
+#define MAX_MARKED		16
+
 static u64 samples[SAMPLES];
 static bool marks;
+/* Interrupts that arrived in each clock event device's marked loop. */
+static unsigned int events_seen[MAX_MARKED];
 
 /* Starts phase id: what the exits up to the next mark belong to. */
 static void mark(u8 id)
@@ -146,6 +150,8 @@ static void bench_clockevent(struct clock_event_device *ce, u8 id)
 		n++;
 	}
 	mark(MARK_END);
+	if (id - MARK_CLOCKEVENT < MAX_MARKED)
+		events_seen[id - MARK_CLOCKEVENT] = n;
 	ce->event_handler = saved;
 	if (saved)
 		clockevent_program(ce, 0);
@@ -169,18 +175,20 @@ static void bench_clockevents(void)
 		bench_clockevent(ce, id);
 }
 
-/* Which mark is which loop, for the trace's counts. */
+/* Which mark is which loop, and how many reads or events it had. */
 static void print_marks(void)
 {
 	u8 id = MARK_CLOCKSOURCE;
 
+	console_printf("\n");
 	for (struct clocksource *cs = clocksource_first(); cs; cs = cs->next, id++)
 		console_printf("clockbench: mark %#x = clocksource %s, %d reads\n",
 			       id, cs->name, SAMPLES);
 	id = MARK_CLOCKEVENT;
-	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next, id++)
-		console_printf("clockbench: mark %#x = clockevent %s, %d events\n",
-			       id, ce->name, IRQ_SAMPLES);
+	for (struct clock_event_device *ce = clockevent_first(); ce && id - MARK_CLOCKEVENT < MAX_MARKED;
+	     ce = ce->next, id++)
+		console_printf("clockbench: mark %#x = clockevent %s, %u events\n",
+			       id, ce->name, events_seen[id - MARK_CLOCKEVENT]);
 }
 
 /* Keeps the compiler from dropping a value it sees unused. */
@@ -212,7 +220,7 @@ static void bench_pv_ops(void)
 	site_pair = TIME_LOOP(arch_local_irq_restore(arch_local_save_flags()));
 	ptr_pair = TIME_LOOP(pv_ops.irq.restore_fl(pv_ops.irq.save_fl()));
 	direct_pair = TIME_LOOP(paravirt_native_restore_fl(paravirt_native_save_fl()));
-	console_printf("\n| operation (%s ops) | pv_ops call site (cycles) | through the pv_ops pointer (cycles) | direct call (cycles) |\n",
+	console_printf("\n| operation (%s ops) | pv_ops call site (cycles) | through the pv_ops pointer (cycles) | native op by name, direct call (cycles) |\n",
 		       pv_ops.irq.save_fl == native_pv_ops.irq.save_fl ? "native" : "paravirt");
 	console_printf("|---|---|---|---|\n");
 	console_printf("| irq save | %llu | %llu | %llu |\n", site_save, ptr_save, direct_save);
@@ -229,11 +237,11 @@ static int clockbench_main(void)
 	console_printf("clockbench: hypervisor %s, TSC %u kHz (%s), rdtsc overhead %llu cycles subtracted\n",
 		       hypervisor_name(), khz, source, overhead);
 	marks = param_get_ull("bench.mark", 0);
-	if (marks)
-		print_marks();
 	bench_clocksources(overhead);
 	bench_clockevents();
 	bench_pv_ops();
+	if (marks)
+		print_marks();
 	return EXIT_OK;
 }
 DEFINE_APP(clockbench, "cost of clock reads, timer interrupt latency, pv_ops calls", clockbench_main);

@@ -64,6 +64,7 @@ SECTIONS
 		__start_virtio_drivers = .;
 		KEEP(*(virtio_drivers))
 		__stop_virtio_drivers = .;
+		. = ALIGN(8);
 		__start_pv_call_sites = .;
 		KEEP(*(.pv_call_sites))
 		__stop_pv_call_sites = .;

@@ -22,8 +22,13 @@
 
 #define CAP_64BIT		(1ULL << 13)
 #define CFG_ENABLE		(1ULL << 0)
+#define TN_LEVEL		(1ULL << 1)
 #define TN_INT_ENABLE		(1ULL << 2)
+#define TN_PERIODIC		(1ULL << 3)
+#define TN_SIZE_CAP		(1ULL << 5)	/* the comparator is 64 bits wide */
+#define TN_SETVAL		(1ULL << 6)
 #define TN_32BIT		(1ULL << 8)
+#define TN_FSB_ENABLE		(1ULL << 14)
 #define TN_ROUTE_SHIFT		9
 #define TN_ROUTE_CAP_SHIFT	32
 
@@ -31,15 +36,37 @@
 
 static volatile u8 *hpet;
 static u64 hpet_hz;
-static bool hpet_64bit;
+static bool hpet_64bit;		/* the main counter */
+static bool hpet_cmp64;		/* comparator 0, in 64-bit mode */
 static u64 hpet_mult;		/* ticks = ns * mult >> 32 */
 static u32 hpet_tn_cfg;		/* comparator 0's configuration (low word) */
 static u32 hpet_cmp_high;	/* the comparator's high word as last written */
 static bool hpet_cmp_high_known;
 
+/* Ticks either side of a carry out of the low word (655 us at 100 MHz). */
+#define CARRY_WINDOW		0x10000U
+
+/*
+ * QEMU before 9.0 splits a 64-bit read too, and works out each half at
+ * its own moment: across a carry out of the low word the two halves can
+ * be 2^32 apart.  Near a carry, read high, low, high until the high word
+ * holds still (three exits instead of one, a few times a minute).
+ */
 static u64 hpet_counter(void)
 {
-	return hpet_64bit ? readq(hpet + HPET_COUNTER) : readl(hpet + HPET_COUNTER);
+	u64 v;
+	u32 hi, lo;
+
+	if (!hpet_64bit)
+		return readl(hpet + HPET_COUNTER);
+	v = readq(hpet + HPET_COUNTER);
+	if ((u32)((u32)v + CARRY_WINDOW) >= 2 * CARRY_WINDOW)
+		return v;
+	do {
+		hi = readl(hpet + HPET_COUNTER + 4);
+		lo = readl(hpet + HPET_COUNTER);
+	} while (hi != readl(hpet + HPET_COUNTER + 4));
+	return (u64)hi << 32 | lo;
 }
 
 static u64 hpet_read(struct clocksource *cs)
@@ -73,10 +100,10 @@ static void hpet_write_cmp(u64 target)
 {
 	u32 high = target >> 32;
 
-	if (!hpet_cmp_high_known || (hpet_64bit && high != hpet_cmp_high)) {
+	if (!hpet_cmp_high_known || (hpet_cmp64 && high != hpet_cmp_high)) {
 		writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
 		writel((u32)target, hpet + HPET_TN_CMP(0));
-		if (hpet_64bit)
+		if (hpet_cmp64)
 			writel(high, hpet + HPET_TN_CMP(0) + 4);
 		writel(hpet_tn_cfg, hpet + HPET_TN_CFG(0));
 		hpet_cmp_high = high;
@@ -89,7 +116,9 @@ static void hpet_write_cmp(u64 target)
 /*
  * The comparator matches on equality: a target already passed when it
  * is written would fire only after the counter wraps.  Read back, and
- * report failure so the caller retries further ahead.
+ * report failure so the caller retries further ahead.  (A comparator in
+ * 32-bit mode also interrupts when the low word wraps, as the spec says:
+ * an early event, which the timer list takes as a reason to reprogram.)
  */
 static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 {
@@ -101,7 +130,7 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 
 		hpet_write_cmp(target);
 		left = target - hpet_counter();
-		if (hpet_64bit ? (s64)left > 0 : (s32)(u32)left > 0)
+		if (hpet_cmp64 ? (s64)left > 0 : (s32)(u32)left > 0)
 			return 0;
 		ticks *= 2;
 		target = hpet_counter() + ticks;
@@ -144,16 +173,19 @@ static void hpet_clockevent_init(void)
 			cfg >> TN_ROUTE_CAP_SHIFT);
 		return;
 	}
-	cfg &= ~(0x1fULL << TN_ROUTE_SHIFT);
+	/* One-shot, edge, through the I/O APIC; whatever firmware left set goes. */
+	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
+	cfg &= ~(0x1fULL << TN_ROUTE_SHIFT | TN_LEVEL | TN_PERIODIC | TN_SETVAL |
+		 TN_32BIT | TN_FSB_ENABLE);
 	cfg |= (u64)gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
-	if (!hpet_64bit)
+	if (!hpet_cmp64)
 		cfg |= TN_32BIT;
 	/* Route, enable and mode are all in the low word. */
 	hpet_tn_cfg = (u32)cfg;
 	writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
 	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
 	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
-	hpet_ce.max_delta_ns = hpet_64bit ? 10 * NSEC_PER_SEC :
+	hpet_ce.max_delta_ns = hpet_cmp64 ? 10 * NSEC_PER_SEC :
 			       0x7fffffffULL * NSEC_PER_SEC / hpet_hz;
 	clockevent_register(&hpet_ce);
 }

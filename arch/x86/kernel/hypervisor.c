@@ -232,5 +232,6 @@ void init_hypervisor_platform(void)
 	if (x86_hyper.hv->init_platform)
 		x86_hyper.hv->init_platform();
 	paravirt_report(x86_hyper.hv->name);
+	paravirt_patch_calls();
 }
 #endif

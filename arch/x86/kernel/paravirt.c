@@ -153,10 +153,11 @@ void paravirt_report(const char *backend)
 		n += snprintf(line + n, sizeof(line) - n, " lock");
 	pr_info("paravirt: %s backend, %s%s\n", backend,
 		n ? "replaced:" : "all ops native", line);
-	pr_info("paravirt: %u irq op calls made direct\n", paravirt_patch_calls());
 }
 
 /* ---- call sites: indirect calls through pv_ops made direct ---- */
+
+static struct pv_irq_ops patched_irq;	/* what the sites were patched to */
 
 extern const struct pv_call_site __start_pv_call_sites[], __stop_pv_call_sites[];
 
@@ -198,13 +199,26 @@ static bool patch_site(const struct pv_call_site *site)
 unsigned int paravirt_patch_calls(void)
 {
 	unsigned long flags = pv_ops.irq.save_fl();
-	unsigned int n = 0;
+	unsigned int n = 0, sites = paravirt_nr_call_sites();
 
 	pv_ops.irq.irq_disable();
 	for (const struct pv_call_site *s = __start_pv_call_sites; s < __stop_pv_call_sites; s++)
 		n += patch_site(s);
 	pv_ops.irq.restore_fl(flags);
+	patched_irq = pv_ops.irq;
+	if (n == sites)
+		pr_info("paravirt: %u irq op calls made direct\n", n);
+	else
+		pr_warn("paravirt: %u of %u irq op calls made direct (the rest are not the expected indirect call)\n",
+			n, sites);
 	return n;
+}
+
+/* Patched sites no longer read pv_ops.irq: changing it now would not reach them. */
+bool paravirt_irq_ops_changed(void)
+{
+	return memcmp(&patched_irq, &pv_ops.irq, sizeof(patched_irq)) &&
+	       patched_irq.save_fl;
 }
 
 unsigned int paravirt_nr_call_sites(void)

@@ -102,6 +102,8 @@ struct pv_call_site {
 
 #define PV_CALL_CLOBBERS	"rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", \
 				"memory", "cc"
+/* rsp as an operand: the compiler sets up the frame before the call. */
+#define PV_CALL_SP		register unsigned long __sp __asm__("rsp")
 #define PV_CALL_SITE(member)						\
 	"771: call *pv_ops+%c[off](%%rip)\n"				\
 	".pushsection .pv_call_sites, \"a\"\n"				\
@@ -111,24 +113,27 @@ struct pv_call_site {
 
 #define PV_IRQ_CALL0(op) ({						\
 	unsigned long __di;						\
+	PV_CALL_SP;							\
 	__asm__ __volatile__(PV_CALL_SITE(op)				\
-		: "=D"(__di)						\
+		: "=D"(__di), "+r"(__sp)				\
 		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
 		: "rax", PV_CALL_CLOBBERS);				\
 	(void)__di;							\
 })
 #define PV_IRQ_CALL0_RET(op) ({						\
 	unsigned long __ret, __di;					\
+	PV_CALL_SP;							\
 	__asm__ __volatile__(PV_CALL_SITE(op)				\
-		: "=a"(__ret), "=D"(__di)				\
+		: "=a"(__ret), "=D"(__di), "+r"(__sp)			\
 		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
 		: PV_CALL_CLOBBERS);					\
 	__ret;								\
 })
 #define PV_IRQ_CALL1(op, arg) ({					\
 	unsigned long __di = (arg);					\
+	PV_CALL_SP;							\
 	__asm__ __volatile__(PV_CALL_SITE(op)				\
-		: "+D"(__di)						\
+		: "+D"(__di), "+r"(__sp)				\
 		: [off] "i"(__builtin_offsetof(struct paravirt_ops, irq.op))	\
 		: "rax", PV_CALL_CLOBBERS);				\
 })
@@ -138,8 +143,12 @@ struct pv_call_site {
 unsigned long paravirt_native_save_fl(void);
 void paravirt_native_restore_fl(unsigned long flags);
 
-/* Makes the recorded irq op calls direct calls; returns how many. */
+/*
+ * Makes the recorded irq op calls direct calls; returns how many.  Once,
+ * after the backend's init_platform(): the irq group is fixed from then.
+ */
 unsigned int paravirt_patch_calls(void);
+bool paravirt_irq_ops_changed(void);
 unsigned int paravirt_nr_call_sites(void);
 /* Whether the call at a recorded site goes straight to the current op. */
 bool paravirt_call_is_direct(unsigned int site);

@@ -47,9 +47,14 @@ static void irq_op_calls_are_direct(struct ktest *t)
 	unsigned long flags;
 
 	KT_ASSERT_GT(t, n, 0U);
-	for (unsigned int i = 0; i < n; i++)
-		direct += paravirt_call_is_direct(i);
+	for (unsigned int i = 0; i < n; i++) {
+		if (paravirt_call_is_direct(i))
+			direct++;
+		else if (direct == i)
+			ktest_log(t, "site %u of %u is not a direct call to its op", i, n);
+	}
 	KT_EXPECT_EQ(t, direct, n);
+	KT_EXPECT_FALSE(t, paravirt_irq_ops_changed());
 	/* And they still work: the flag reads back as it was set. */
 	flags = local_irq_save();
 
