@@ -13,7 +13,7 @@ the guest's marks (exit_mark(), a write to port 0x80):
         phase A took at least N fewer REASON exits than phase B
 
 Exit status 0 when the check holds, 1 when it does not, 2 when the
-console has no counts for the marks named.
+console has no counts for the marks named or the trace lost events.
 """
 import argparse
 import re
@@ -22,11 +22,18 @@ import sys
 LINE_RE = re.compile(r"pvkit-kvm-l1: exits at mark (0x[0-9a-f]+): (\d+) \((.*)\)")
 
 
+LOST_RE = re.compile(r"pvkit-kvm-l1: trace lost (\d+) events")
+
+
 def parse(path):
-    """{mark: {reason: count, "total": count}}; the last report counts."""
-    marks = {}
+    """({mark: {reason: count, "total": count}}, events the trace lost);
+    a mark written twice: its last phase counts."""
+    marks, lost = {}, 0
     with open(path, errors="replace") as f:
         for line in f:
+            m = LOST_RE.search(line)
+            if m:
+                lost = int(m[1])
             m = LINE_RE.search(line)
             if not m:
                 continue
@@ -35,7 +42,7 @@ def parse(path):
                 reason, _, n = item.rpartition(" ")
                 counts[reason] = int(n)
             marks[m[1]] = counts
-    return marks
+    return marks, lost
 
 
 def main(argv=None):
@@ -50,7 +57,10 @@ def main(argv=None):
     p.add_argument("reason")
     p.add_argument("--by", type=int, default=1)
     opts = ap.parse_args(argv)
-    marks = parse(opts.console)
+    marks, lost = parse(opts.console)
+    if lost:
+        print(f"exits.py: the trace lost {lost} events: the counts are incomplete")
+        return 2
     if opts.cmd == "show":
         for mark, counts in marks.items():
             print(mark, counts)
