@@ -11,6 +11,8 @@ the guest's marks (exit_mark(), a write to port 0x80):
         print the counts of every mark
     exits.py CONSOLE fewer A B REASON --by N
         phase A took at least N fewer REASON exits than phase B
+    exits.py CONSOLE at-least A REASON N
+        phase A took at least N REASON exits
 
 Exit status 0 when the check holds, 1 when it does not, 2 when the
 console has no counts for the marks named or the trace lost events.
@@ -56,6 +58,10 @@ def main(argv=None):
     p.add_argument("b")
     p.add_argument("reason")
     p.add_argument("--by", type=int, default=1)
+    p = sub.add_parser("at-least")
+    p.add_argument("a")
+    p.add_argument("reason")
+    p.add_argument("n", type=int)
     opts = ap.parse_args(argv)
     marks, lost = parse(opts.console)
     if lost:
@@ -65,6 +71,15 @@ def main(argv=None):
         for mark, counts in marks.items():
             print(mark, counts)
         return 0 if marks else 2
+    if opts.cmd == "at-least":
+        if opts.a not in marks:
+            print(f"exits.py: no exit counts for mark {opts.a} "
+                  f"(marks seen: {', '.join(marks) or 'none'})")
+            return 2
+        got = marks[opts.a].get(opts.reason, 0)
+        print(f"exits.py: {got} {opts.reason} exits at mark {opts.a} "
+              f"(all: {marks[opts.a]})")
+        return 0 if got >= opts.n else 1
     missing = [m for m in (opts.a, opts.b) if m not in marks]
     if missing:
         print(f"exits.py: no exit counts for mark {', '.join(missing)} "

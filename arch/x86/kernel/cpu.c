@@ -65,3 +65,20 @@ void cpu_detect(void)
 	regs_to_string(c->vendor, words, 3);
 	detect_model(c);
 }
+
+/*
+ * SVM's hypercall instruction is vmmcall, VMX's vmcall; the other one
+ * traps as #UD and is at best emulated.  KVM and Xen both take the one of
+ * the CPU's vendor.  CPUID 0 directly: this runs before cpu_detect().
+ */
+bool cpu_hypercall_is_vmmcall(void)
+{
+	struct cpuid_regs r;
+	char vendor[12];
+
+	cpuid(0, &r);
+	memcpy(vendor, &r.ebx, 4);
+	memcpy(vendor + 4, &r.edx, 4);
+	memcpy(vendor + 8, &r.ecx, 4);
+	return !memcmp(vendor, "AuthenticAMD", 12) || !memcmp(vendor, "HygonGenuine", 12);
+}

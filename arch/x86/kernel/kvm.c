@@ -2,7 +2,8 @@
 /*
  * KVM enlightenments (Documentation/virt/kvm/x86/cpuid.rst and msr.rst;
  * the MSR numbers and feature bits come from linux-libc-dev's
- * <asm/kvm_para.h>): kvmclock as the clocksource, steal time, PV EOI.
+ * <asm/kvm_para.h>): kvmclock as the clocksource, steal time, PV EOI,
+ * and hypercalls (Documentation/virt/kvm/x86/hypercalls.rst).
  * PV TLB flush, PV send-IPI and PV unhalt need a second vCPU to mean
  * anything; they are reported, and wait for SMP.
  */
@@ -29,6 +30,28 @@ static u32 pv_eoi_word __aligned(4);
 static bool has(unsigned int feature)
 {
 	return kvm_guest.features & (1U << feature);
+}
+
+/*
+ * Number in rax, arguments in rbx, rcx, rdx, rsi, the result in rax;
+ * KVM changes nothing else.  The instruction is the CPU vendor's.
+ */
+long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
+		   unsigned long a2, unsigned long a3)
+{
+	long ret;
+
+	if (kvm_guest.vmmcall)
+		__asm__ __volatile__("vmmcall"
+				     : "=a"(ret)
+				     : "a"((unsigned long)nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+				     : "memory");
+	else
+		__asm__ __volatile__("vmcall"
+				     : "=a"(ret)
+				     : "a"((unsigned long)nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+				     : "memory");
+	return ret;
 }
 
 static u64 kvmclock_read(struct clocksource *cs)
@@ -162,7 +185,9 @@ void kvm_init_platform(void)
 	cpuid(hypervisor_cpuid_base() + 1, &r);
 	kvm_guest.features = r.eax;
 	kvm_guest.hints = r.edx;
+	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_print_features();
+	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
 	kvmclock_init();
 	steal_time_init();
 	pv_eoi_init();

@@ -75,15 +75,7 @@ u32 xen_cpuid_base(void)
 
 void xen_init_hypercalls(void)
 {
-	struct cpuid_regs r;
-	char vendor[12];
-
-	cpuid(0, &r);
-	memcpy(vendor, &r.ebx, 4);
-	memcpy(vendor + 4, &r.edx, 4);
-	memcpy(vendor + 8, &r.ecx, 4);
-	xen_hypercall_amd = !memcmp(vendor, "AuthenticAMD", 12) ||
-			    !memcmp(vendor, "HygonGenuine", 12);
+	xen_hypercall_amd = cpu_hypercall_is_vmmcall();
 	if (xen_pv_domain())
 		xen_hypercall_insn = XEN_HYPERCALL_SYSCALL;
 	else if (xen_hypercall_amd)

@@ -13,10 +13,15 @@ struct kvm_guest_state {
 	bool kvmclock_stable;
 	bool steal_time;
 	bool pv_eoi;
+	bool vmmcall;			/* the hypercall instruction: vmmcall, else vmcall */
 	unsigned long pv_eoi_fast;	/* EOIs that needed no exit */
 	unsigned long pv_eoi_slow;	/* EOIs written to the APIC */
 };
 
 extern struct kvm_guest_state kvm_guest;
+
+/* A KVM hypercall (KVM_HC_*); returns what KVM put in rax (-KVM_E* on error). */
+long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
+		   unsigned long a2, unsigned long a3);
 
 #endif

@@ -136,5 +136,6 @@ struct cpuinfo_x86 {
 
 extern struct cpuinfo_x86 boot_cpu;
 void cpu_detect(void);
+bool cpu_hypercall_is_vmmcall(void);
 
 #endif
