@@ -135,6 +135,48 @@ static void timers_fire_in_order_never_early(struct ktest *t)
 	KT_EXPECT_LE(t, tm[0].fired_at, tm[2].fired_at);
 }
 
+/*
+ * A device that refuses to be armed: its first arming fails, the later
+ * ones are passed on, no longer than 2 ms so the case stays short.
+ */
+static int (*real_set_next_event)(struct clock_event_device *ce, u64 delta_ns);
+static unsigned int armings;
+
+static int refuse_first_arming(struct clock_event_device *ce, u64 delta_ns)
+{
+	if (armings++ == 0)
+		return -1;
+	return real_set_next_event(ce, min(delta_ns, 2 * NSEC_PER_MSEC));
+}
+
+static void refused_arming_still_fires(struct ktest *t)
+{
+	struct clock_event_device *ce = clockevent_current();
+	struct timer tm = { 0 };
+	unsigned int tried;
+	unsigned long flags;
+	u64 now;
+
+	KT_ASSERT_NOT_NULL(t, ce);
+	flags = local_irq_save();
+	real_set_next_event = ce->set_next_event;
+	ce->set_next_event = refuse_first_arming;
+	armings = 0;
+	now = ktime_get_ns();
+	timer_start(&tm, now + NSEC_PER_MSEC, fired);
+	/* Not left to an event armed earlier: the refusal is answered at once. */
+	tried = armings;
+	while (tm.pending && ktime_get_ns() - now < NSEC_PER_SEC) {
+		safe_halt();
+		local_irq_disable();
+	}
+	ce->set_next_event = real_set_next_event;
+	local_irq_restore(flags);
+	KT_EXPECT_EQ(t, tried, 2U);
+	KT_EXPECT_FALSE(t, tm.pending);
+	KT_EXPECT_GE(t, tm.fired_at, tm.expires);
+}
+
 static void cancelled_timer_does_not_fire(struct ktest *t)
 {
 	struct timer a = { 0 }, b = { 0 };
@@ -179,6 +221,7 @@ static const struct ktest_case time_cases[] = {
 	KTEST_CASE(monotonic_clock_never_goes_back),
 	KTEST_CASE(clocksources_agree_over_100ms),
 	KTEST_CASE(timers_fire_in_order_never_early),
+	KTEST_CASE(refused_arming_still_fires),
 	KTEST_CASE(cancelled_timer_does_not_fire),
 	KTEST_CASE(msleep_sleeps_at_least),
 	KTEST_CASE(udelay_waits_at_least),

@@ -61,14 +61,27 @@ int clockevent_program(struct clock_event_device *ce, u64 delta_ns)
 	return ce->set_next_event(ce, delta_ns);
 }
 
+/*
+ * A device that cannot be armed that soon (its target passed while it
+ * was written) is asked for its longest wait instead: an event that comes
+ * late runs the timers late, one that never comes stops them for good.
+ */
 static void program_next(void)
 {
+	static bool warned;
 	u64 now;
 
 	if (!current_ce || !timers)
 		return;
 	now = ktime_get_ns();
-	clockevent_program(current_ce, timers->expires > now ? timers->expires - now : 0);
+	if (!clockevent_program(current_ce, timers->expires > now ? timers->expires - now : 0))
+		return;
+	if (!warned) {
+		pr_warn("clockevent: %s could not be armed; waiting its longest instead\n",
+			current_ce->name);
+		warned = true;
+	}
+	clockevent_program(current_ce, current_ce->max_delta_ns);
 }
 
 /* Runs every expired timer; called with interrupts off. */
