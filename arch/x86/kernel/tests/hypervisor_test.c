@@ -201,12 +201,13 @@ static void count_hit(void *data)
 static void kvm_hypercall_sends_an_ipi(struct ktest *t)
 {
 	unsigned long hits = 0, flags;
-	u32 self = apic_id();
 	long sent;
+	u32 self;
 	int v;
 
 	if (!on_kvm(t))
 		return;
+	self = apic_id();		/* a Xen PV guest has no APIC to ask */
 	if (!(kvm_guest.features & (1U << KVM_FEATURE_PV_SEND_IPI))) {
 		ktest_skip(t, "KVM does not offer PV send-IPI");
 		return;
