@@ -206,7 +206,8 @@ class Peer:
                 data, addr = self.sock.recvfrom(65536)
             except OSError:
                 continue
-            if addr != self.qemu:
+            if addr != self.qemu and not (self.args.any_source_port and
+                                          addr[0] == LOCALHOST):
                 continue
             if self.args.verbose:
                 log("<- %d bytes" % len(data))
@@ -464,6 +465,9 @@ def parse_args(argv):
                     help="seed of the random data (default: printed)")
     ap.add_argument("--no-quit", action="store_true",
                     help="do not send pvkit-quit at the end")
+    ap.add_argument("--any-source-port", action="store_true",
+                    help="take QEMU's datagrams from any port of %s (QEMU "
+                         "behind a NAT: tests/kvm/)" % LOCALHOST)
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print every frame")
     args = ap.parse_args(argv)
