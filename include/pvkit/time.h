@@ -46,6 +46,7 @@ struct clock_event_device {
 	/* Called from the device's interrupt. */
 	void (*event_handler)(struct clock_event_device *ce);
 	unsigned long nr_events;
+	unsigned long nr_refused;	/* targets set_next_event could not take */
 	struct clock_event_device *next;
 };
 

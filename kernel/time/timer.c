@@ -61,27 +61,42 @@ int clockevent_program(struct clock_event_device *ce, u64 delta_ns)
 	return ce->set_next_event(ce, delta_ns);
 }
 
+static bool power_of_ten(unsigned long n)
+{
+	while (n && n % 10 == 0)
+		n /= 10;
+	return n == 1;
+}
+
 /*
  * A device that cannot be armed that soon (its target passed while it
- * was written) is asked for its longest wait instead: an event that comes
- * late runs the timers late, one that never comes stops them for good.
+ * was written: slow MMIO under a hypervisor) is asked again further
+ * ahead, doubling from twice its minimum: an event a little late runs
+ * the timers a little late, one that never comes stops them for good.
  */
 static void program_next(void)
 {
-	static bool warned;
-	u64 now;
+	struct clock_event_device *ce = current_ce;
+	u64 now, delta;
 
-	if (!current_ce || !timers)
+	if (!ce || !timers)
 		return;
 	now = ktime_get_ns();
-	if (!clockevent_program(current_ce, timers->expires > now ? timers->expires - now : 0))
+	if (!clockevent_program(ce, timers->expires > now ? timers->expires - now : 0))
 		return;
-	if (!warned) {
-		pr_warn("clockevent: %s could not be armed; waiting its longest instead\n",
-			current_ce->name);
-		warned = true;
+	ce->nr_refused++;
+	for (delta = 2 * max(ce->min_delta_ns, 1000ULL); delta < ce->max_delta_ns; delta *= 2) {
+		if (!clockevent_program(ce, delta))
+			break;
 	}
-	clockevent_program(current_ce, current_ce->max_delta_ns);
+	if (delta >= ce->max_delta_ns && clockevent_program(ce, ce->max_delta_ns)) {
+		pr_err("clockevent: %s cannot be armed at all: timers stop\n", ce->name);
+		return;
+	}
+	/* The 1st, 10th, 100th ... refusal: a log line, not a flood. */
+	if (power_of_ten(ce->nr_refused))
+		pr_warn("clockevent: %s refused a target (%lu times); armed %llu ns ahead instead\n",
+			ce->name, ce->nr_refused, min(delta, ce->max_delta_ns));
 }
 
 /* Runs every expired timer; called with interrupts off. */
