@@ -7,6 +7,7 @@
  * PV TLB flush, PV send-IPI and PV unhalt need a second vCPU to mean
  * anything; they are reported, and wait for SMP.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -41,6 +42,8 @@ long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 {
 	long ret;
 
+	if (!kvm_guest.hypercalls)
+		return -EOPNOTSUPP;
 	if (kvm_guest.vmmcall)
 		__asm__ __volatile__("vmmcall"
 				     : "=a"(ret)
@@ -178,6 +181,24 @@ static void kvm_print_features(void)
 		kvm_guest.hints, line);
 }
 
+/*
+ * Where KVM runs our ring 0 in its instruction emulator (PVM on a host
+ * without SVM or VMX, docs/platform.md), the emulator's answer to a
+ * vmcall is to rewrite it into the vendor's instruction and run it
+ * again: the same vmcall, for ever (seen: the vCPU spins at the vmcall
+ * with rax unchanged).  There no hypercall is issued at all.
+ */
+static void kvm_hypercall_init(void)
+{
+	if (hypervisor_emulates_kernel(NULL)) {
+		pr_info("kvm: hypercalls off: ring 0 is emulated and its emulator loops on %s\n",
+			kvm_guest.vmmcall ? "vmmcall" : "vmcall");
+		return;
+	}
+	kvm_guest.hypercalls = true;
+	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
+}
+
 void kvm_init_platform(void)
 {
 	struct cpuid_regs r;
@@ -187,7 +208,7 @@ void kvm_init_platform(void)
 	kvm_guest.hints = r.edx;
 	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_print_features();
-	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
+	kvm_hypercall_init();
 	kvmclock_init();
 	steal_time_init();
 	pv_eoi_init();
