@@ -9,6 +9,10 @@
  *   verify=OFFSET+LENGTH@SEED       read back and compare
  *   flush=no                        fill without the flush (to show that the
  *                                   host-side checks catch a missing flush)
+ *   hold=SECONDS                    then wait that long before exiting: for a
+ *                                   host that kills the machine at a line
+ *                                   (tests/run kill_on), so the guest cannot
+ *                                   exit first
  *
  * A fill is reported "done" only once the device acknowledged a flush
  * after the writes: that is the moment the data is durable.  A device
@@ -26,6 +30,7 @@
 #include <pvkit/crc32.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 #include <asm/page.h>
 
 #define CHUNK_SECTORS	256		/* 128 KiB per request */
@@ -236,6 +241,17 @@ static int do_verify(struct blkdev *d, const struct range *r, u8 *buf)
 	return EXIT_OK;
 }
 
+static void hold_for_the_host(void)
+{
+	unsigned long long s = param_get_ull("hold", 0);
+
+	if (!s)
+		return;
+	s = min(s, 3600ULL);
+	console_printf("blk: holding for %llu s before exiting\n", s);
+	msleep(s * 1000);
+}
+
 static int blk_main(void)
 {
 	const char *name = param_get("blk");
@@ -273,6 +289,7 @@ static int blk_main(void)
 		       d->name, d->stats.requests, d->stats.notifications,
 		       d->stats.interrupts);
 	free_pages(buf, CHUNK_BYTES / PAGE_SIZE);
+	hold_for_the_host();
 	return status;
 }
 DEFINE_APP(blk, "list block devices; crc=, fill=, verify= byte ranges", blk_main);

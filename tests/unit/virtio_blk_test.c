@@ -25,6 +25,13 @@
 
 static u8 disk[DISK_SECTORS * SECTOR_SIZE];
 static unsigned int writes_unflushed, flushes;
+static unsigned long slept_ms;
+
+/* The blk app's hold=: time does not pass in the host tests, it is only noted. */
+void msleep(unsigned long ms)
+{
+	slept_ms += ms;
+}
 
 /* The next descriptor of a split chain (the driver's, read as a device would). */
 static struct vring_desc *chain_desc(struct virtqueue *vq, u16 i)
@@ -236,6 +243,11 @@ static void fill_is_done_only_after_a_flush(struct ktest *t)
 	KT_EXPECT_EQ(t, flushes, 0);
 	KT_EXPECT_GT(t, writes_unflushed, 0);
 	KT_EXPECT_TRUE(t, app_said(d, "blk: fill %s 0+4096 seed 8 written, not flushed (flush=no)\n"));
+	/* hold= waits after the work (for a host that kills at a line) */
+	slept_ms = 0;
+	KT_EXPECT_EQ(t, run_blk_app(d, "fill=0+4K@8 hold=2"), EXIT_OK);
+	KT_EXPECT_EQ(t, slept_ms, 2000);
+	KT_EXPECT_EQ(t, flushes, 1);
 	KT_EXPECT_EQ(t, run_blk_app(d, "fill=0+4K@8 flush=maybe"), EXIT_BADCMD);
 }
 
