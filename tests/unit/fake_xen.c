@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fake Xen of fake_xen.h: the kernel interfaces blkfront and netfront
- * use (grants, event channels, xenstore, xenbus, the block device list,
- * interrupts), kept in plain arrays a test can look into and change.
+ * use (grants, event channels, xenstore, xenbus, the block device list),
+ * kept in plain arrays a test can look into and change.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
 #include <asm/page.h>
-#include <asm/paravirt.h>
 #include <xen/domain.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -31,24 +30,6 @@ static struct {
 } ports[NR_PORTS];
 static unsigned int nr_ports;
 static const struct xenbus_driver *drivers[4];
-
-/* ---- interrupts: the host has none, the flag is only tracked ---- */
-
-static unsigned long host_flags = 0x200;
-
-static unsigned long host_save_fl(void) { return host_flags; }
-static void host_restore_fl(unsigned long f) { host_flags = f; }
-static void host_irq_disable(void) { host_flags = 0; }
-static void host_irq_enable(void) { host_flags = 0x200; }
-
-struct paravirt_ops pv_ops = {
-	.irq = {
-		.save_fl = host_save_fl,
-		.restore_fl = host_restore_fl,
-		.irq_disable = host_irq_disable,
-		.irq_enable = host_irq_enable,
-	},
-};
 
 /* ---- grants ---- */
 
