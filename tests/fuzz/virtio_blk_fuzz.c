@@ -197,14 +197,15 @@ static const struct virtio_driver *blk_driver(void)
 /* The driver on a fresh device; its block device. */
 static struct blkdev *probe(u8 flags)
 {
+	static const u8 offered[] = {	/* by the low bits of flags */
+		VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX, VIRTIO_BLK_F_FLUSH,
+	};
 	u64 features = 1ULL << VIRTIO_F_VERSION_1, capacity = DISK_SECTORS;
 
-	if (flags & 1)
-		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	if (flags & 2)
-		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
-	if (flags & 4)
-		features |= 1ULL << VIRTIO_BLK_F_FLUSH;
+	for (unsigned int i = 0; i < ARRAY_SIZE(offered); i++) {
+		if (flags & 1 << i)
+			features |= 1ULL << offered[i];
+	}
 	fake_init_device(&dev, VIRTIO_ID_BLOCK, features);
 	dev.vdev.features = features;
 	dev.vdev.polling = true;
