@@ -86,9 +86,14 @@ class Closed(Exception):
     """The client went away."""
 
 
-def recv_exact(conn, count):
+def recv_exact(conn, count, deadline):
+    """count bytes, by the absolute deadline (time.monotonic())."""
     data = bytearray()
     while len(data) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout()
+        conn.settimeout(left)
         chunk = conn.recv(count - len(data))
         if not chunk:
             raise Closed()
@@ -149,11 +154,15 @@ class Disk:
 class Session:
     """One client: the handshake, then requests until it goes away."""
 
-    def __init__(self, conn, disk, log):
+    def __init__(self, conn, disk, log, deadline):
         self.conn = conn
         self.disk = disk
         self.log = log
+        self.deadline = deadline
         self.no_zeroes = False
+
+    def recv(self, count):
+        return recv_exact(self.conn, count, self.deadline)
 
     # ---- handshake ----
 
@@ -161,17 +170,17 @@ class Session:
         """True once the client is in transmission, False if it left."""
         self.conn.sendall(struct.pack(">QQH", NBDMAGIC, IHAVEOPT,
                                       FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES))
-        (flags,) = struct.unpack(">I", recv_exact(self.conn, 4))
+        (flags,) = struct.unpack(">I", self.recv(4))
         if not flags & FLAG_C_FIXED_NEWSTYLE:
             self.log(f"client flags {flags:#x}: not fixed newstyle")
             return False
         self.no_zeroes = bool(flags & FLAG_C_NO_ZEROES)
         while True:
-            magic, option, length = struct.unpack(">QII", recv_exact(self.conn, 16))
+            magic, option, length = struct.unpack(">QII", self.recv(16))
             if magic != IHAVEOPT or length > MAX_OPTION:
                 self.log(f"bad option header (magic {magic:#x}, length {length})")
                 return False
-            data = recv_exact(self.conn, length)
+            data = self.recv(length)
             done = self.option(option, data)
             if done is not None:
                 return done
@@ -217,7 +226,7 @@ class Session:
     def serve(self):
         while True:
             magic, flags, kind, handle, offset, length = struct.unpack(
-                ">IHHQQI", recv_exact(self.conn, 28))
+                ">IHHQQI", self.recv(28))
             if magic != REQUEST_MAGIC:
                 self.log(f"bad request magic {magic:#x}")
                 return
@@ -229,7 +238,7 @@ class Session:
                 if length > MAX_REQUEST:
                     self.log(f"write of {length} bytes: too large")
                     return
-                payload = recv_exact(self.conn, length)
+                payload = self.recv(length)
             error, data = self.command(kind, flags, offset, length, payload)
             self.conn.sendall(struct.pack(">IIQ", SIMPLE_REPLY_MAGIC, error,
                                           handle) + data)
@@ -276,8 +285,7 @@ def serve_one(listener, image, log, lifetime):
     disk = Disk(image, log)
     log(f"client connected; {image}: {disk.size} bytes")
     with conn:
-        conn.settimeout(max(1.0, deadline - time.monotonic()))
-        session = Session(conn, disk, log)
+        session = Session(conn, disk, log, deadline)
         try:
             if session.handshake():
                 session.serve()
