@@ -7,6 +7,17 @@
  *   crc=OFFSET+LENGTH               print the CRC-32 of a byte range
  *   fill=OFFSET+LENGTH@SEED         write the seeded pattern, flush
  *   verify=OFFSET+LENGTH@SEED       read back and compare
+ *   flush=no                        fill without the flush (to show that the
+ *                                   host-side checks catch a missing flush)
+ *   hold=SECONDS                    then wait that long before exiting: for a
+ *                                   host that kills the machine at a line
+ *                                   (tests/run kill_on), so the guest cannot
+ *                                   exit first
+ *
+ * A fill is reported "done" only once the device acknowledged a flush
+ * after the writes: that is the moment the data is durable.  A device
+ * that offers no flush (or flush=no) gets "written, not flushed" and
+ * the reason: no promise of durability is made then.
  *
  * Sizes take K, M, G suffixes and must be multiples of 512.  The output
  * lines are what tests/tools/blkimg.py check-log reads; they are printed
@@ -19,6 +30,7 @@
 #include <pvkit/crc32.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 #include <asm/page.h>
 
 #define CHUNK_SECTORS	256		/* 128 KiB per request */
@@ -161,21 +173,52 @@ static int do_crc(struct blkdev *d, const struct range *r, u8 *buf)
 	return EXIT_OK;
 }
 
-static int do_fill(struct blkdev *d, const struct range *r, u8 *buf)
+/* Why a fill is not flushed, or NULL when it is. */
+static const char *no_flush_reason(struct blkdev *d, bool flush)
 {
+	if (!flush)
+		return "flush=no";
+	if (!d->has_flush)
+		return "the device offers no flush";
+	return NULL;
+}
+
+static int do_fill(struct blkdev *d, const struct range *r, u8 *buf, bool flush)
+{
+	const char *why = no_flush_reason(d, flush);
 	u64 seed = r->seed;
 	int err = each_chunk(d, r, buf, fill_chunk, &seed);
 
-	if (!err && d->has_flush)
+	if (!err && !why)
 		err = blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL);
 	if (err) {
 		console_printf("blk: fill %s %llu+%llu seed %llu failed: error %d\n",
 			       d->name, r->off, r->len, r->seed, err);
 		return EXIT_FAIL;
 	}
-	console_printf("blk: fill %s %llu+%llu seed %llu done\n", d->name, r->off,
-		       r->len, r->seed);
+	if (why)
+		console_printf("blk: fill %s %llu+%llu seed %llu written, not flushed (%s)\n",
+			       d->name, r->off, r->len, r->seed, why);
+	else
+		console_printf("blk: fill %s %llu+%llu seed %llu done\n", d->name,
+			       r->off, r->len, r->seed);
 	return EXIT_OK;
+}
+
+/* flush=yes (the default) or flush=no; -1 for anything else. */
+static int parse_flush(bool *flush)
+{
+	const char *v = param_get("flush");
+
+	*flush = true;
+	if (!v || !strcmp(v, "yes"))
+		return 0;
+	if (!strcmp(v, "no")) {
+		*flush = false;
+		return 0;
+	}
+	console_printf("blk: bad flush=%s (want yes or no)\n", v);
+	return -1;
 }
 
 static int do_verify(struct blkdev *d, const struct range *r, u8 *buf)
@@ -198,6 +241,17 @@ static int do_verify(struct blkdev *d, const struct range *r, u8 *buf)
 	return EXIT_OK;
 }
 
+static void hold_for_the_host(void)
+{
+	unsigned long long s = param_get_ull("hold", 0);
+
+	if (!s)
+		return;
+	s = min(s, 3600ULL);
+	console_printf("blk: holding for %llu s before exiting\n", s);
+	msleep(s * 1000);
+}
+
 static int blk_main(void)
 {
 	const char *name = param_get("blk");
@@ -207,10 +261,11 @@ static int blk_main(void)
 	int pf = parse_range("fill", true, &fill);
 	int pv = parse_range("verify", true, &verify);
 	int status = EXIT_OK;
+	bool flush;
 	u8 *buf;
 
 	list_devices();
-	if (pc < 0 || pf < 0 || pv < 0)
+	if (pc < 0 || pf < 0 || pv < 0 || parse_flush(&flush))
 		return EXIT_BADCMD;
 	if (pc && pf && pv)
 		return EXIT_OK;
@@ -219,17 +274,22 @@ static int blk_main(void)
 		return EXIT_FAIL;
 	}
 	buf = alloc_pages(CHUNK_BYTES / PAGE_SIZE);
-	if (!buf)
+	if (!buf) {
+		console_printf("blk: cannot allocate a %d KiB buffer: out of memory\n",
+			       CHUNK_BYTES / 1024);
 		return EXIT_FAIL;
+	}
 	if (!pc && (!in_device(d, &crc) || do_crc(d, &crc, buf)))
 		status = EXIT_FAIL;
-	if (!pf && (!in_device(d, &fill) || do_fill(d, &fill, buf)))
+	if (!pf && (!in_device(d, &fill) || do_fill(d, &fill, buf, flush)))
 		status = EXIT_FAIL;
 	if (!pv && (!in_device(d, &verify) || do_verify(d, &verify, buf)))
 		status = EXIT_FAIL;
 	console_printf("blk: %s: %lu requests, %lu notifications, %lu interrupts\n",
 		       d->name, d->stats.requests, d->stats.notifications,
 		       d->stats.interrupts);
+	free_pages(buf, CHUNK_BYTES / PAGE_SIZE);
+	hold_for_the_host();
 	return status;
 }
 DEFINE_APP(blk, "list block devices; crc=, fill=, verify= byte ranges", blk_main);

@@ -39,6 +39,11 @@ static int run_app(void)
 	const char *name = param_get("app");
 	const struct app *app;
 
+	if (params_rejected()) {
+		console_printf("pvkit: %u command-line parameter(s) cut short and "
+			       "rejected: not running an app\n", params_rejected());
+		return EXIT_BADCMD;
+	}
 	if (!name || !*name)
 		name = default_app;
 	app = app_find(name);
@@ -56,7 +61,7 @@ static int run_app(void)
 void start_kernel(struct boot_info *bi)
 {
 	boot_phase_done("entry");
-	params_parse(bi->cmdline);
+	params_parse(bi->cmdline, bi->cmdline_truncated);
 	if (param_get("loglevel"))
 		console_set_loglevel(param_get_ull("loglevel", CONFIG_LOG_DEFAULT_LEVEL));
 	pr_info("pvkit %s (entry: %s)\n", PVKIT_VERSION, bi->loader);

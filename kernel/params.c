@@ -10,26 +10,46 @@
 #define MAX_PARAMS	48
 
 static struct cmdline_param params[MAX_PARAMS];
-static unsigned int nr_params;
+static unsigned int nr_params, nr_rejected;
 static char raw[1024];
 
-void params_parse(const char *cmdline)
+/*
+ * A value cut short is a different value (fill=4M+1M@42 cut to @4):
+ * such a parameter is rejected, never used.
+ */
+static void reject(const struct cmdline_param *p, const char *why)
 {
-	const char *s = cmdline;
+	nr_rejected++;
+	pr_err("cmdline: parameter '%s' rejected: %s\n", p->key, why);
+}
+
+void params_parse(const char *cmdline, bool cut)
+{
+	const char *s;
 	struct cmdline_param *p;
 
-	strlcpy(raw, cmdline ? cmdline : "", sizeof(raw));
-	nr_params = 0;
-	for (s = raw; nr_params < MAX_PARAMS; nr_params++) {
+	if (strlcpy(raw, cmdline ? cmdline : "", sizeof(raw)) >= sizeof(raw))
+		cut = true;
+	nr_params = nr_rejected = 0;
+	for (s = raw; nr_params < MAX_PARAMS;) {
 		p = &params[nr_params];
 		s = cmdline_next(s, p);
 		if (!s)
 			break;
 		if (p->truncated)
-			pr_warn("cmdline: parameter '%s' truncated\n", p->key);
+			reject(p, "longer than the kernel keeps");
+		else if (cut && !cmdline_next(s, &(struct cmdline_param){}))
+			reject(p, "the command line was cut short inside it");
+		else
+			nr_params++;
 	}
 	if (nr_params == MAX_PARAMS && cmdline_next(s, &(struct cmdline_param){}))
 		pr_warn("cmdline: more than %d parameters, rest ignored\n", MAX_PARAMS);
+}
+
+unsigned int params_rejected(void)
+{
+	return nr_rejected;
 }
 
 const char *param_get(const char *key)

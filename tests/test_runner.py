@@ -2,8 +2,9 @@
 """Unit tests for tests/run and tests/tools/blkimg.py.
 
 tests/run: KTAP parser, matrix parsing, accounting, and end to end with
-fake `host` environments (setup, peer, check, ports).  blkimg.py: the fill
-pattern, images, check-log.
+fake `host` environments (setup, peer, check, ports), kill_on.  blkimg.py:
+the fill pattern, images, check-log.  nbdserver.py: the protocol, and that
+only flushed writes reach its file.
 
 Run with either of:
     python3 -m unittest discover -s tests -p 'test_runner.py'
@@ -31,6 +32,7 @@ from types import SimpleNamespace
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "run"
 BLKIMG = HERE / "tools" / "blkimg.py"
+NBDSERVER = HERE / "tools" / "nbdserver.py"
 
 
 def _load_runner():
@@ -1207,6 +1209,151 @@ class BlkImages(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout)
         self.assertIn("the image holds the pattern (12288 bytes; the rest was "
                       "overwritten later by other fills)", out.stdout)
+
+
+class BlkLost(unittest.TestCase):
+    """check-log --lost: unflushed fills must be missing from the image."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = Path(tmp.name)
+        self.image = self.dir / "disk.img"
+        self.before = self.dir / "before.img"
+        blkimg.make_random(self.image, 1 << 20, 3)
+        self.before.write_bytes(self.image.read_bytes())
+        self.log = self.dir / "console.log"
+        self.log.write_text("blk: fill vda 65536+32768 seed 42 written, "
+                            "not flushed (flush=no)\n")
+
+    def check(self, *args):
+        return blk_cli("check-log", self.log, self.image, "--before",
+                       self.before, "--expect", "fill", *args)
+
+    def test_lost_passes_only_when_the_fill_is_missing(self):
+        out = self.check("--lost")
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("lost as it must be", out.stdout)
+        # without --lost the same image fails: the fill is not there
+        self.assertEqual(self.check().returncode, 1)
+        blkimg.write_pattern(self.image, 65536, 32768, 42)
+        out = self.check("--lost")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("the backend did not drop it", out.stdout)
+        self.assertEqual(self.check().returncode, 0)
+
+    def test_lost_needs_an_unflushed_fill(self):
+        self.log.write_text("blk: fill vda 65536+32768 seed 42 done\n")
+        blkimg.write_pattern(self.image, 65536, 32768, 42)
+        out = self.check("--lost")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("no 'blk: fill vda ... not flushed' line", out.stdout)
+
+
+class NbdServer(unittest.TestCase):
+    """tests/tools/nbdserver.py against a client speaking the protocol."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = Path(tmp.name)
+        self.image = self.dir / "disk.img"
+        self.image.write_bytes(bytes(1 << 16))
+        self.log = self.dir / "nbd.log"
+        sock = str(self.dir / "s")
+        out = subprocess.run(
+            [sys.executable, str(NBDSERVER), "serve", str(self.image),
+             "--socket", sock, "--log", str(self.log), "--daemon",
+             "--lifetime", "20"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.conn = socket.socket(socket.AF_UNIX)
+        self.conn.settimeout(10)
+        self.conn.connect(sock)
+        self.addCleanup(self.conn.close)
+
+    def recv(self, count):
+        data = b""
+        while len(data) < count:
+            chunk = self.conn.recv(count - len(data))
+            self.assertTrue(chunk, "server closed the connection")
+            data += chunk
+        return data
+
+    def go(self):
+        magic, opt, flags = struct.unpack(">QQH", self.recv(18))
+        self.assertEqual((magic, opt), (0x4E42444D41474943, 0x49484156454F5054))
+        self.assertEqual(flags & 1, 1)                  # fixed newstyle
+        self.conn.sendall(struct.pack(">I", 3))         # fixed, no zeroes
+        name = b"disk"
+        data = struct.pack(">I", len(name)) + name + struct.pack(">H", 0)
+        self.conn.sendall(struct.pack(">QII", 0x49484156454F5054, 7,
+                                      len(data)) + data)
+        size = None
+        while True:
+            magic, opt, kind, length = struct.unpack(">QIII", self.recv(20))
+            self.assertEqual((magic, opt), (0x3E889045565A9, 7))
+            body = self.recv(length)
+            if kind == 3 and struct.unpack_from(">H", body)[0] == 0:
+                size, tflags = struct.unpack_from(">QH", body, 2)
+                self.assertTrue(tflags & 4 and tflags & 8)  # flush, FUA
+            if kind == 1:
+                return size
+
+    def request(self, kind, offset, length, payload=b"", flags=0):
+        self.conn.sendall(struct.pack(">IHHQQI", 0x25609513, flags, kind, 7,
+                                      offset, length) + payload)
+        magic, error, handle = struct.unpack(">IIQ", self.recv(16))
+        self.assertEqual((magic, error, handle), (0x67446698, 0, 7))
+        return self.recv(length) if kind == 0 else b""
+
+    def finish(self):
+        self.conn.close()
+        out = subprocess.run([sys.executable, str(NBDSERVER), "wait",
+                              str(self.log), "--timeout", "10"], timeout=20)
+        self.assertEqual(out.returncode, 0)
+        return self.log.read_text()
+
+    def test_only_flushed_or_fua_writes_reach_the_file(self):
+        self.assertEqual(self.go(), 1 << 16)
+        self.request(1, 0, 512, b"a" * 512)
+        self.assertEqual(self.request(0, 0, 512), b"a" * 512)  # reads see it
+        self.assertEqual(self.image.read_bytes()[:512], bytes(512))
+        self.request(3, 0, 0)                                  # flush
+        self.assertEqual(self.image.read_bytes()[:512], b"a" * 512)
+        self.request(1, 4096, 512, b"f" * 512, flags=1)        # FUA
+        self.request(1, 8192, 512, b"d" * 512)                 # never flushed
+        log = self.finish()
+        data = self.image.read_bytes()
+        self.assertEqual(data[4096:4608], b"f" * 512)
+        self.assertEqual(data[8192:8704], bytes(512))
+        self.assertIn("flush: 512 bytes of 1 writes", log)
+        self.assertIn("dropped: 512 bytes of 1 writes never flushed", log)
+        self.assertTrue(log.endswith("nbdserver: exit\n"))
+
+
+class KillOn(unittest.TestCase):
+    """kill_on: the process group dies at the first matching line."""
+
+    def test_kills_at_the_matching_line(self):
+        killer = run.KillOn(run.re.compile("^now$"))
+        with tempfile.TemporaryFile() as log:
+            result = run.run_command(
+                ["sh", "-c", "echo before; echo now; sleep 20; echo after"],
+                log, 30, killer, on_spawn=killer.attach)
+        self.assertEqual(result.returncode, -signal.SIGKILL)
+        self.assertEqual(killer.matched, "now")
+        self.assertNotIn(b"after", result.output)
+
+    def test_matrix_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = run.load_matrix([write(tmp, "m.ini", "[a]\nkill_on = ^x$\n")])
+            self.assertEqual(env.envs["a"].kill_on.pattern, "^x$")
+            for text, message in {
+                    "[a]\nlauncher = host\ncommand = true\nkill_on = x\n":
+                        "kill_on: only for launcher qemu",
+                    "[a]\nkill_on = (\n": "kill_on: bad regex"}.items():
+                with self.assertRaisesRegex(run.MatrixError, message):
+                    run.load_matrix([write(tmp, "m.ini", text)])
 
 
 class BlkEndToEnd(unittest.TestCase):

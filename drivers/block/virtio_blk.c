@@ -145,12 +145,10 @@ static void vblk_kick(struct blkdev *dev)
 	unsigned long flags = local_irq_save();
 
 	for (unsigned int q = 0; q < vb->nr_queues; q++) {
-		u64 before = vb->vqs[q]->stats.notifications;
-
 		if (!vb->queued[q])
 			continue;
-		virtqueue_kick(vb->vqs[q]);
-		dev->stats.notifications += vb->vqs[q]->stats.notifications - before;
+		if (virtqueue_kick(vb->vqs[q]))
+			dev->stats.notifications++;
 		vb->queued[q] = false;
 	}
 	local_irq_restore(flags);
@@ -287,10 +285,16 @@ static unsigned int vblk_nr_queues(struct virtio_device *vdev)
 	return min(max(n, (u16)1), (u16)VBLK_MAX_QUEUES);
 }
 
+/* Requests a queue holds: without indirect descriptors one takes up to three slots. */
+static unsigned int vblk_queue_room(const struct virtqueue *vq)
+{
+	return vq->indirect ? vq->num : vq->num / 3;
+}
+
 static int vblk_probe(struct virtio_device *vdev)
 {
 	struct vblk *vb = kzalloc(sizeof(*vb));
-	unsigned int depth = 0;
+	unsigned int room = ~0U;
 
 	if (!vb)
 		return -1;
@@ -304,12 +308,16 @@ static int vblk_probe(struct virtio_device *vdev)
 		if (!vq)
 			return -1;
 		vb->vqs[q] = vq;
-		/* Without indirect descriptors a request takes up to three slots. */
-		depth += vq->indirect ? vq->num : vq->num / 3;
+		room = min(room, vblk_queue_room(vq));
 	}
-	/* Round robin fills the queues evenly: no more in flight than the smallest takes. */
-	vb->nr_slots = min(depth, (vb->vqs[0]->indirect ? vb->vqs[0]->num : vb->vqs[0]->num / 3) *
-			   vb->nr_queues);
+	/*
+	 * Round robin fills the queues evenly: no more in flight than the
+	 * smallest queue takes, times the queues (a later queue may be the
+	 * smaller one, and a request it cannot take would stall the rest).
+	 */
+	if (!room)
+		return -1;
+	vb->nr_slots = room * vb->nr_queues;
 	vb->slots = kzalloc(vb->nr_slots * sizeof(*vb->slots));
 	if (!vb->slots)
 		return -1;

@@ -176,11 +176,9 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 		memset(p, 0, vn->hdr_len);
 		memcpy(p + vn->hdr_len, frame, len);
 		if (!virtqueue_add(vn->tx, b, 2, 0, &vn->tx_bufs[slot])) {
-			u64 before = vn->tx->stats.notifications;
-
 			vn->tx_busy[slot] = true;
-			virtqueue_kick(vn->tx);
-			dev->stats.notifications += vn->tx->stats.notifications - before;
+			if (virtqueue_kick(vn->tx))
+				dev->stats.notifications++;
 			dev->stats.tx_frames++;
 			err = 0;
 		}

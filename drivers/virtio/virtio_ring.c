@@ -325,12 +325,12 @@ static bool packed_needs_kick(struct virtqueue *vq)
 	return vring_need_event(event, new, old);
 }
 
-void virtqueue_kick(struct virtqueue *vq)
+bool virtqueue_kick(struct virtqueue *vq)
 {
 	bool kick;
 
 	if (vq->broken || vq->vdev->broken)
-		return;
+		return false;
 	/* The new entries must be visible before the device's wishes are read. */
 	virtio_mb();
 	kick = vq->packed ? packed_needs_kick(vq) : split_needs_kick(vq);
@@ -340,9 +340,29 @@ void virtqueue_kick(struct virtqueue *vq)
 	} else {
 		vq->stats.suppressed++;
 	}
+	return kick;
 }
 
 /* ---- completions ---- */
+
+/*
+ * Legacy devices commonly report a length for a chain they could only
+ * read (the bytes they read); they wrote nothing, so the length can only
+ * be ignored.  A modern device must report 0 (virtio 1.2, 2.7.8.2).
+ */
+static bool legacy_read_only_len(struct virtqueue *vq, const struct vq_chain *c,
+				 u32 len)
+{
+	if (c->in_len || !vq->vdev->config->legacy)
+		return false;
+	if (!vq->warned_read_only_len) {
+		vq->warned_read_only_len = true;
+		pr_warn("%s: queue %s: legacy device reports %u bytes used of a chain "
+			"it could only read; ignoring such lengths\n", vq->vdev->name,
+			vq->name, len);
+	}
+	return true;
+}
 
 static void *complete(struct virtqueue *vq, u32 id, u32 len, u32 *lenp)
 {
@@ -358,14 +378,14 @@ static void *complete(struct virtqueue *vq, u32 id, u32 len, u32 *lenp)
 		vq_break(vq, "used id %llu was not in flight (ring of %llu)", id, vq->num);
 		return NULL;
 	}
-	if (len > c->in_len) {
+	if (len > c->in_len && !legacy_read_only_len(vq, c, len)) {
 		vq_break(vq, "device wrote %llu bytes into %llu", len, c->in_len);
 		return NULL;
 	}
 	token = c->token;
 	kfree(c->indirect);
 	vq->num_free += c->ndesc;
-	*lenp = len;
+	*lenp = min(len, c->in_len);
 	vq->stats.completed++;
 	*c = (struct vq_chain){ 0 };
 	return token;

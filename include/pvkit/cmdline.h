@@ -21,8 +21,13 @@ struct cmdline_param {
  */
 const char *cmdline_next(const char *s, struct cmdline_param *p);
 
-/* The kernel's parsed command line (kernel/params.c). */
-void params_parse(const char *cmdline);
+/*
+ * The kernel's parsed command line (kernel/params.c).  cut: the loader
+ * cut the line short (its last parameter is incomplete).  Parameters cut
+ * short are rejected: not kept, and counted by params_rejected().
+ */
+void params_parse(const char *cmdline, bool cut);
+unsigned int params_rejected(void);
 const char *param_get(const char *key);
 unsigned long long param_get_ull(const char *key, unsigned long long def);
 unsigned int params_count(void);

@@ -145,6 +145,7 @@ struct virtqueue {
 	u16 kicked_pos;			/* next_avail at the last kick */
 	bool kicked_wrap;
 	bool cb_enabled;
+	bool warned_read_only_len;	/* legacy: said once */
 	/*
 	 * Private bookkeeping, never read back from shared memory: the
 	 * free list (split: descriptor indices; packed: buffer ids) and
@@ -176,8 +177,11 @@ struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 /* Adds out device-readable then in device-writable buffers; 0 or -1 (full, broken). */
 int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		  unsigned int out, unsigned int in, void *token);
-/* Tells the device about what was added, unless it said it does not need it. */
-void virtqueue_kick(struct virtqueue *vq);
+/*
+ * Tells the device about what was added, unless it said it does not need
+ * it; returns whether it notified (counted in vq->stats.notifications).
+ */
+bool virtqueue_kick(struct virtqueue *vq);
 /* The next completed request's token and the bytes the device wrote; NULL if none. */
 void *virtqueue_get_buf(struct virtqueue *vq, u32 *len);
 /* Interrupt suppression; enable returns false if buffers came meanwhile. */

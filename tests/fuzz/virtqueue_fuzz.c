@@ -2,9 +2,14 @@
 /*
  * libFuzzer target for the virtqueue code (drivers/virtio/virtio_ring.c):
  * the input is a script of driver and device actions in which the
- * device may write anything into the used ring.  Whatever it writes, the
- * driver must never hand back a token that is not in flight, nor one
- * twice, nor lose count of its free slots; ASan and UBSan watch the rest.
+ * device may write anything into the used ring and its event fields.
+ * Whatever it writes, the driver must never hand back a token that is
+ * not in flight, nor one twice, nor lose count of its free slots, nor
+ * notify without counting it (kick's answer, the ring's count and the
+ * notifications the device saw agree); ASan and UBSan watch the rest.
+ * Every ring size (split: powers of two up to 256; packed: 1 to 256),
+ * legacy and modern, packed with event indices, interrupts with the
+ * callbacks turned off and on.
  *
  * Built by tests/fuzz/Makefile (make fuzz) with tests/unit/fake_virtio.c
  * and tests/unit/host_mm.c; run: build/fuzz/virtqueue_fuzz -max_total_time=60
@@ -20,6 +25,7 @@
 static struct fake_dev dev;
 static u8 bufs[NTOK][256];
 static bool in_flight[NTOK];
+static unsigned long kicks_notified;
 
 int printk(const char *fmt, ...)
 {
@@ -61,31 +67,78 @@ static void reap(struct virtqueue *vq)
 		abort();
 }
 
+/* A driver's interrupt handler: callbacks off, reap, on again until quiet. */
+static void callback(struct virtqueue *vq)
+{
+	for (int round = 0; round < 4; round++) {
+		virtqueue_disable_cb(vq);
+		reap(vq);
+		if (virtqueue_enable_cb(vq) || vq->vdev->broken)
+			break;
+	}
+}
+
+static void kick(struct virtqueue *vq)
+{
+	kicks_notified += virtqueue_kick(vq);
+	if (kicks_notified != vq->stats.notifications || dev.notified != kicks_notified)
+		abort();	/* a notification not counted, or counted twice */
+}
+
+/* What the device asks of notifications: an event index, or flags (packed). */
+static void device_event(struct virtqueue *vq, const u8 *op)
+{
+	u16 idx = op[1] | op[2] << 8;
+
+	if (!vq->packed || op[3] < 128) {
+		fake_set_avail_event(&dev, vq->packed ? idx % vq->num : idx);
+		return;
+	}
+	vq->device_event->off_wrap = idx;
+	vq->device_event->flags = op[3] % 4;	/* enable, disable, desc, reserved */
+}
+
+static void init_ring(u8 shape, u8 size)
+{
+	u64 features = 1ULL << VIRTIO_F_VERSION_1;
+	bool legacy = shape & 16 && !(shape & 1);
+	unsigned int num;
+
+	if (shape & 1)
+		features |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (shape & 2)
+		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (shape & 4)
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	num = shape & 1 ? size + 1U : 1U << (size % 9);
+	if (legacy)
+		fake_init_legacy(&dev, features & ~(1ULL << VIRTIO_F_VERSION_1), num);
+	else
+		fake_init(&dev, features, num);
+	if (!dev.vq)
+		abort();
+	dev.vq->callback = callback;
+	dev.no_touch = true;
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	u64 features = 1ULL << VIRTIO_F_VERSION_1;
-	size_t p = 1;
+	size_t p = 2;
 
-	if (size < 1)
+	if (size < 2)
 		return 0;
-	if (data[0] & 1)
-		features |= 1ULL << VIRTIO_F_RING_PACKED;
-	if (data[0] & 2)
-		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	if (data[0] & 4)
-		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	memset(in_flight, 0, sizeof(in_flight));
-	fake_init(&dev, features, data[0] & 8 ? 8 : 16);
-	dev.no_touch = true;
+	kicks_notified = 0;
+	init_ring(data[0], data[1]);
 	while (p + 4 <= size) {
 		const u8 *op = data + p;
 
 		p += 4;
-		switch (op[0] % 5) {
+		switch (op[0] % 9) {
 		case 0:
 			add(dev.vq, op[1] % NTOK, op[2]);
-			virtqueue_kick(dev.vq);
+			kick(dev.vq);
 			break;
 		case 1:		/* an honest device */
 			fake_take(&dev);
@@ -101,6 +154,23 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 4:
 			reap(dev.vq);
+			break;
+		case 5:
+			device_event(dev.vq, op);
+			break;
+		case 6:
+			virtqueue_interrupt(dev.vq);
+			break;
+		case 7:
+			if (op[1] & 1)
+				virtqueue_disable_cb(dev.vq);
+			else
+				virtqueue_enable_cb(dev.vq);
+			break;
+		case 8:		/* added now, kicked later: one kick for several */
+			add(dev.vq, op[1] % NTOK, op[2]);
+			if (op[3] & 1)
+				kick(dev.vq);
 			break;
 		}
 	}

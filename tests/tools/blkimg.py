@@ -5,12 +5,18 @@ The guest's `blk` app prints lines like these on its console:
 
     blk: crc32 vda 0+16777216 = 0x1c291ca3
     blk: fill vda 4194304+1048576 seed 42 done
+    blk: fill vda 0+4096 seed 9 written, not flushed (REASON)
     blk: verify vda 4194304+1048576 seed 42 ok        (or ... MISMATCH at N)
 
 (OFFSET+LENGTH in bytes, multiples of 512; SEED a decimal u64).  After the
 guest has exited, `check-log` reads its console log and checks each line
 against the disk image file the guest wrote to: the CRC-32 (zlib's) of the
-range, and that a filled range holds exactly the fill pattern.
+range, and that a filled range holds exactly the fill pattern.  A fill is
+"done" once written and flushed; "written, not flushed" when the device
+offers no flush or the guest was told not to (flush=no).  With --lost,
+the fills that were not flushed must instead be missing from the image
+(it holds what --before holds there): the check for a backend that drops
+unflushed writes when QEMU is killed (tests/tools/nbdserver.py).
 
 The fill pattern: the device is a sequence of little-endian 64-bit words;
 the word at byte offset o (a multiple of 8) is
@@ -28,7 +34,7 @@ Subcommands (sizes and offsets take K/M/G suffixes, powers of 1024):
     blkimg.py crc IMAGE OFFSET LENGTH         prints the CRC-32 of a range
     blkimg.py pattern IMAGE OFFSET LENGTH SEED   writes the fill pattern
     blkimg.py check-log LOG IMAGE [--device vda] [--expect crc,fill,verify]
-                                 [--before COPY]
+                                 [--before COPY] [--lost]
 
 Standard library only (no numpy): the pattern is computed for many words
 at once in one big Python integer (128-bit lanes), ~0.3 s per 16 MiB.
@@ -197,7 +203,8 @@ KINDS = ("crc", "fill", "verify")
 
 _BLK_RE = re.compile(r"blk: (crc32|fill|verify) ")
 _CRC_RE = re.compile(r"blk: crc32 (\S+) (\d+)\+(\d+) = 0x([0-9a-fA-F]{1,8})\s*$")
-_FILL_RE = re.compile(r"blk: fill (\S+) (\d+)\+(\d+) seed (\d+) done\s*$")
+_FILL_RE = re.compile(r"blk: fill (\S+) (\d+)\+(\d+) seed (\d+) "
+                      r"(done|written, not flushed \(.+\))\s*$")
 _VERIFY_RE = re.compile(r"blk: verify (\S+) (\d+)\+(\d+) seed (\d+) "
                         r"(ok|MISMATCH at (\d+))\s*$")
 _WORD_OF = {"crc32": "crc", "fill": "fill", "verify": "verify"}
@@ -215,6 +222,7 @@ class Event:
     seed: int = 0
     crc: int = 0
     mismatch: Optional[int] = None      # verify: MISMATCH at this offset
+    flushed: bool = True                # fill: "done" (not "not flushed")
 
     @property
     def end(self):
@@ -249,6 +257,7 @@ def parse_log(lines):
             event.crc = int(match[4], 16)
         else:
             event.seed = int(match[4])
+            event.flushed = match[5] == "done"
             if kind == "verify" and match[6] is not None:
                 event.mismatch = int(match[6])
         events.append(event)
@@ -281,11 +290,12 @@ def _first_difference(got, want):
 class LogChecker:
     """Checks the events of one device against the image after the boot."""
 
-    def __init__(self, image, size, before=None, before_size=0):
+    def __init__(self, image, size, before=None, before_size=0, lost=False):
         self.image = image              # open file
         self.size = size
         self.before = before            # open file or None
         self.before_size = before_size
+        self.lost = lost                # unflushed fills must be missing
         self.fills = []
 
     def check(self, events):
@@ -350,6 +360,8 @@ class LogChecker:
         problem = self._out_of_range(event)
         if problem:
             return problem
+        if self.lost and not event.flushed:
+            return self._check_lost(event)
         checked = 0
         for start, end in _pieces(event.offset, event.end, self.fills):
             if any(f.line > event.line
@@ -365,6 +377,23 @@ class LogChecker:
             return True, "overwritten later by other fills (not checked)"
         return True, (f"the image holds the pattern ({checked} bytes; the "
                       f"rest was overwritten later by other fills)")
+
+    def _check_lost(self, event):
+        """An unflushed fill the backend had to drop: the image is as before."""
+        if self.before is None or event.end > self.before_size:
+            return False, "--lost needs --before covering the range"
+        self.before.seek(event.offset)
+        self.image.seek(event.offset)
+        old = self.before.read(event.length)
+        now = self.image.read(event.length)
+        if now == old:
+            return True, "lost as it must be: the image holds what it held before"
+        if self._compare(event.seed, event.offset, event.end) is None:
+            return False, ("the unflushed fill is in the image: the backend "
+                           "did not drop it")
+        at = event.offset + _first_difference(now, old)
+        return False, (f"the image differs from what it held before at byte "
+                       f"{at}, and does not hold the pattern either")
 
     def _compare(self, seed, start, end):
         """None if the image holds the pattern over [start, end)."""
@@ -389,7 +418,7 @@ class LogChecker:
 
 
 def check_log(log_path, image_path, device="vda", expect=(), before=None,
-              out=print):
+              out=print, lost=False):
     """Run every check; prints one line per check and returns True if all pass."""
     with open(log_path, "rb") as file:
         lines = file.read().decode("utf-8", "replace").splitlines()
@@ -406,7 +435,7 @@ def check_log(log_path, image_path, device="vda", expect=(), before=None,
             (open(before, "rb") if before else open(os.devnull, "rb")) as old:
         checker = LogChecker(image, os.fstat(image.fileno()).st_size,
                              old if before else None,
-                             os.fstat(old.fileno()).st_size)
+                             os.fstat(old.fileno()).st_size, lost)
         for event, (ok, message) in checker.check(events):
             if event.kind == "bad":
                 name = event.text
@@ -420,6 +449,9 @@ def check_log(log_path, image_path, device="vda", expect=(), before=None,
         if not any(e.kind == kind for e in events):
             word = "crc32" if kind == "crc" else kind
             report(False, f"no 'blk: {word} {device} ...' line in {log_path}")
+    if lost and not any(e.kind == "fill" and not e.flushed for e in events):
+        report(False, f"--lost: no 'blk: fill {device} ... not flushed' line "
+                      f"in {log_path}")
     if passed + failed == 0:
         report(False, f"no 'blk:' lines for {device} in {log_path}: nothing "
                       f"to check")
@@ -495,6 +527,9 @@ def parse_args(argv):
     p.add_argument("--before", metavar="COPY",
                    help="a copy of the image from before the boot, for CRC "
                         "lines over ranges the guest filled later")
+    p.add_argument("--lost", action="store_true",
+                   help="fills not flushed must be missing from the image "
+                        "(a backend that drops unflushed writes)")
     return parser.parse_args(argv)
 
 
@@ -521,7 +556,7 @@ def main(argv=None):
             write_pattern(args.image, args.offset, args.length, args.seed)
         else:
             ok = check_log(args.log, args.image, args.device, args.expect,
-                           args.before)
+                           args.before, lost=args.lost)
             return 0 if ok else 1
     except OSError as err:
         print(f"blkimg.py: {err.filename or ''}: {err.strerror}",

@@ -16,30 +16,70 @@ static void reset(struct virtio_device *v) { fake_status = 0; }
 static u64 get_features(struct virtio_device *v) { return fake_features; }
 static void set_features(struct virtio_device *v, u64 f) { }
 static u32 generation(struct virtio_device *v) { return 0; }
-static unsigned int queue_max(struct virtio_device *v, unsigned int i) { return 1024; }
-static int setup_vq(struct virtio_device *v, struct virtqueue *vq) { return 0; }
+
+static struct fake_dev *to_fake(struct virtio_device *v)
+{
+	return container_of(v, struct fake_dev, vdev);
+}
+
+static unsigned int queue_max(struct virtio_device *v, unsigned int i)
+{
+	struct fake_dev *f = to_fake(v);
+
+	return i < ARRAY_SIZE(f->queue_max) && f->queue_max[i] ? f->queue_max[i] : 1024;
+}
+
+static int setup_vq(struct virtio_device *v, struct virtqueue *vq)
+{
+	struct fake_dev *f = to_fake(v);
+
+	if (vq->index < ARRAY_SIZE(f->vqs))
+		f->vqs[vq->index] = vq;
+	if (vq->index == 0)
+		f->vq = vq;
+	return 0;
+}
+
+static void get_config(struct virtio_device *v, unsigned int off, void *buf,
+		       unsigned int len)
+{
+	struct fake_dev *f = to_fake(v);
+
+	memset(buf, 0, len);
+	if (off < sizeof(f->config))
+		memcpy(buf, f->config + off, min(len, (unsigned int)sizeof(f->config) - off));
+}
 
 static void notify(struct virtqueue *vq)
 {
-	struct fake_dev *f = container_of(vq->vdev, struct fake_dev, vdev);
+	struct fake_dev *f = to_fake(vq->vdev);
 
 	f->notified++;
 	if (!(fake_status & VIRTIO_CONFIG_S_DRIVER_OK))
 		f->notified_early++;
+	if (f->on_notify)
+		f->on_notify(f, vq);
 }
 
-static const struct virtio_config_ops fake_ops = {
-	.name = "fake",
-	.get_status = get_status,
-	.set_status = set_status,
-	.reset = reset,
-	.get_features = get_features,
-	.set_features = set_features,
-	.generation = generation,
-	.queue_max_size = queue_max,
-	.setup_vq = setup_vq,
-	.notify = notify,
-};
+#define FAKE_OPS				\
+	.name = "fake",				\
+	.get_status = get_status,		\
+	.set_status = set_status,		\
+	.reset = reset,				\
+	.get_features = get_features,		\
+	.set_features = set_features,		\
+	.get_config = get_config,		\
+	.generation = generation,		\
+	.queue_max_size = queue_max,		\
+	.setup_vq = setup_vq,			\
+	.notify = notify,			\
+	.transport_features = (1ULL << VIRTIO_F_VERSION_1) |		\
+		(1ULL << VIRTIO_F_RING_PACKED) |				\
+		(1ULL << VIRTIO_RING_F_EVENT_IDX) |				\
+		(1ULL << VIRTIO_RING_F_INDIRECT_DESC)
+
+static const struct virtio_config_ops fake_ops = { FAKE_OPS };
+static const struct virtio_config_ops fake_legacy_ops = { FAKE_OPS, .legacy = true };
 
 void fake_init_device(struct fake_dev *f, u32 id, u64 features)
 {
@@ -50,15 +90,26 @@ void fake_init_device(struct fake_dev *f, u32 id, u64 features)
 	f->vdev.id = id;
 }
 
-void fake_init(struct fake_dev *f, u64 features, unsigned int num)
+static void init_queue(struct fake_dev *f, u64 features, unsigned int num,
+		       const struct virtio_config_ops *ops)
 {
 	virtqueue_destroy(f->vq);
 	memset(f, 0, sizeof(*f));
 	fake_features = features;
-	f->vdev.config = &fake_ops;
+	f->vdev.config = ops;
 	f->vdev.features = features;
 	f->wrap = f->used_wrap = true;
 	f->vq = virtqueue_create(&f->vdev, 0, num, NULL, "fake");
+}
+
+void fake_init(struct fake_dev *f, u64 features, unsigned int num)
+{
+	init_queue(f, features, num, &fake_ops);
+}
+
+void fake_init_legacy(struct fake_dev *f, u64 features, unsigned int num)
+{
+	init_queue(f, features, num, &fake_legacy_ops);
 }
 
 /* Sums the writable bytes of a descriptor table, checking it as a device would. */

@@ -26,6 +26,12 @@ struct fake_dev {
 	 * lengths come from the driver's own records instead.
 	 */
 	bool no_touch;
+	/* Queues the driver set up (virtio_find_vq), by index; vq is queue 0. */
+	struct virtqueue *vqs[4];
+	unsigned int queue_max[4];	/* 0: 1024 */
+	u8 config[64];			/* device-specific configuration space */
+	/* Called on each notification (e.g. to serve the requests at once). */
+	void (*on_notify)(struct fake_dev *f, struct virtqueue *vq);
 	/* what it took and has not completed: head/id and writable bytes */
 	unsigned int nr_pending;
 	struct { u16 id; u32 writable; u16 ndesc; } pending[1024];
@@ -33,6 +39,8 @@ struct fake_dev {
 
 /* features: VIRTIO_F_* / VIRTIO_RING_F_* bits to negotiate. */
 void fake_init(struct fake_dev *f, u64 features, unsigned int num);
+/* The same over a legacy transport (virtio 0.9.5: used ring page aligned). */
+void fake_init_legacy(struct fake_dev *f, u64 features, unsigned int num);
 /* A device with no queue yet, for virtio_register_device(): its driver makes them. */
 void fake_init_device(struct fake_dev *f, u32 id, u64 features);
 /* Takes every available request into pending[]; returns how many. */

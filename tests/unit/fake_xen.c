@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fake Xen of fake_xen.h: the kernel interfaces blkfront and netfront
- * use (grants, event channels, xenstore, xenbus, the block device list,
- * interrupts), kept in plain arrays a test can look into and change.
+ * use (grants, event channels, xenstore, xenbus, the block device list),
+ * kept in plain arrays a test can look into and change.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
 #include <asm/page.h>
-#include <asm/paravirt.h>
 #include <xen/domain.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -31,24 +30,6 @@ static struct {
 } ports[NR_PORTS];
 static unsigned int nr_ports;
 static const struct xenbus_driver *drivers[4];
-
-/* ---- interrupts: the host has none, the flag is only tracked ---- */
-
-static unsigned long host_flags = 0x200;
-
-static unsigned long host_save_fl(void) { return host_flags; }
-static void host_restore_fl(unsigned long f) { host_flags = f; }
-static void host_irq_disable(void) { host_flags = 0; }
-static void host_irq_enable(void) { host_flags = 0x200; }
-
-struct paravirt_ops pv_ops = {
-	.irq = {
-		.save_fl = host_save_fl,
-		.restore_fl = host_restore_fl,
-		.irq_disable = host_irq_disable,
-		.irq_enable = host_irq_enable,
-	},
-};
 
 /* ---- grants ---- */
 
@@ -209,6 +190,7 @@ void fake_xen_reset(void)
 	memset(fake_grants, 0, sizeof(fake_grants));
 	fake_notifies = 0;
 	fake_backend_kick = NULL;
+	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
 }
@@ -339,27 +321,11 @@ void fake_remove(struct xenbus_device *dev)
 	free(dev);
 }
 
-/* ---- block devices ---- */
+/* ---- time: virtual, moved on by the tests ---- */
 
-static struct blkdev *blk_list;
+u64 fake_now_ns;
 
-void blkdev_register(struct blkdev *dev)
+u64 ktime_get_ns(void)
 {
-	dev->next = blk_list;
-	blk_list = dev;
-}
-
-void blkdev_unregister(struct blkdev *dev)
-{
-	for (struct blkdev **pp = &blk_list; *pp; pp = &(*pp)->next) {
-		if (*pp == dev) {
-			*pp = dev->next;
-			return;
-		}
-	}
-}
-
-void blkdev_name(char *buf, size_t len, const char *prefix)
-{
-	snprintf(buf, len, "%sa", prefix);
+	return fake_now_ns;
 }

@@ -20,11 +20,29 @@ static int host_vprint(const char *fmt, va_list ap)
 	return n;
 }
 
+char host_console[4096];
+
+/* Keeps what was printed for the tests to read; starts over when full. */
+static void keep_console(const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t used = strlen(host_console);
+	size_t n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	n = min(n, sizeof(line) - 1);
+	if (used + n >= sizeof(host_console))
+		used = 0;
+	memcpy(host_console + used, line, n + 1);
+}
+
 int console_printf(const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
+	va_start(ap, fmt);
+	keep_console(fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	n = host_vprint(fmt, ap);
 	va_end(ap);

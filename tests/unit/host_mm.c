@@ -13,8 +13,14 @@
 #include <pvkit/virtio.h>
 #include "host_mm.h"
 
+unsigned int host_alloc_pages_failures;
+
 void *alloc_pages(unsigned long n)
 {
+	if (host_alloc_pages_failures) {
+		host_alloc_pages_failures--;
+		return NULL;
+	}
 	return aligned_alloc(4096, n * 4096);
 }
 

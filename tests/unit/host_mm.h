@@ -4,5 +4,9 @@
 
 /* The last line the kernel logged (tests/unit/host.c's printk). */
 extern char host_last_log[256];
+/* What console_printf() printed (what apps say); tests may clear it. */
+extern char host_console[4096];
+/* alloc_pages() fails this many times from now (0: never). */
+extern unsigned int host_alloc_pages_failures;
 
 #endif

@@ -203,6 +203,64 @@ static void packed_bad_length_breaks(struct ktest *t)
 	expect_broken(t, "wrote 100000 bytes");
 }
 
+/* A chain the device may only read: a transmitted frame, a console write. */
+static int add_read_only(struct virtqueue *vq, void *token)
+{
+	struct vq_buf b = { virt_to_phys(out_buf), sizeof(out_buf) };
+
+	return virtqueue_add(vq, &b, 1, 0, token);
+}
+
+static void legacy_length_of_read_only_chain_is_ignored(struct ktest *t)
+{
+	u32 len = 99;
+
+	fake_init_legacy(&dev, 0, 16);
+	for (int i = 0; i < 2; i++) {
+		host_last_log[0] = '\0';
+		KT_ASSERT_EQ(t, add_read_only(dev.vq, &dev), 0);
+		fake_take(&dev);
+		fake_complete(&dev, 0, sizeof(out_buf));	/* "used" = bytes read */
+		KT_EXPECT_TRUE(t, virtqueue_get_buf(dev.vq, &len) == &dev);
+		KT_EXPECT_EQ(t, len, 0);
+		/* said once, not per completion */
+		KT_EXPECT_EQ(t, !!strstr(host_last_log, "could only read"), i == 0);
+	}
+	KT_EXPECT_FALSE(t, dev.vdev.broken);
+	KT_EXPECT_EQ(t, dev.vq->num_free, 16);
+}
+
+static void modern_length_of_read_only_chain_breaks(struct ktest *t)
+{
+	fake_init(&dev, SPLIT, 16);
+	add_read_only(dev.vq, &dev);
+	fake_take(&dev);
+	fake_complete(&dev, 0, sizeof(out_buf));
+	expect_broken(t, "wrote 64 bytes into 0");
+}
+
+static void legacy_length_beyond_writable_buffers_breaks(struct ktest *t)
+{
+	fake_init_legacy(&dev, 0, 16);
+	add_request(dev.vq, 0, &dev);
+	fake_take(&dev);
+	fake_used_raw(&dev, 0, 513);
+	expect_broken(t, "wrote 513 bytes into 512");
+}
+
+static void kick_returns_whether_it_notified(struct ktest *t)
+{
+	fake_init(&dev, SPLIT | EVENT_IDX, 64);
+	fake_set_avail_event(&dev, 0);
+	add_request(dev.vq, 0, &dev);
+	KT_EXPECT_TRUE(t, virtqueue_kick(dev.vq));
+	add_request(dev.vq, 1, &dev);
+	KT_EXPECT_FALSE(t, virtqueue_kick(dev.vq));
+	KT_EXPECT_EQ(t, dev.vq->stats.notifications, 1);
+	KT_EXPECT_EQ(t, dev.vq->stats.suppressed, 1);
+	KT_EXPECT_EQ(t, dev.notified, 1);
+}
+
 static void release_fake_device(void)
 {
 	virtqueue_destroy(dev.vq);
@@ -224,6 +282,10 @@ static const struct ktest_case vq_cases[] = {
 	KTEST_CASE(length_beyond_buffers_breaks),
 	KTEST_CASE(packed_bad_id_breaks),
 	KTEST_CASE(packed_bad_length_breaks),
+	KTEST_CASE(legacy_length_of_read_only_chain_is_ignored),
+	KTEST_CASE(modern_length_of_read_only_chain_breaks),
+	KTEST_CASE(legacy_length_beyond_writable_buffers_breaks),
+	KTEST_CASE(kick_returns_whether_it_notified),
 	{}
 };
 KTEST_SUITE_EXIT(host_virtqueue, vq_cases, release_fake_device);
