@@ -34,11 +34,6 @@
 /* The shadow doorbell is written before the event index is read. */
 #define nvme_mb()	__asm__ __volatile__("mfence" ::: "memory")
 
-static struct nvme_ctrl *to_ctrl(struct blkdev *dev)
-{
-	return container_of(dev, struct nvme_ctrl, blk);
-}
-
 static void fail_in_flight(struct nvme_queue *q)
 {
 	for (unsigned int i = 0; i < q->nr_slots; i++) {
@@ -292,6 +287,11 @@ int nvme_setup_rw(struct nvme_queue *q, struct blk_request *req, struct nvme_sqe
 }
 
 #ifndef __HOST_TEST__
+static struct nvme_ctrl *to_ctrl(struct blkdev *dev)
+{
+	return container_of(dev, struct nvme_ctrl, blk);
+}
+
 /* The controller's serial number, for BLK_GET_ID. */
 static char nvme_serial[20];
 
