@@ -292,9 +292,6 @@ static struct nvme_ctrl *to_ctrl(struct blkdev *dev)
 	return container_of(dev, struct nvme_ctrl, blk);
 }
 
-/* The controller's serial number, for BLK_GET_ID. */
-static char nvme_serial[20];
-
 static int nvme_submit(struct blkdev *dev, struct blk_request *req)
 {
 	struct nvme_ctrl *c = to_ctrl(dev);
@@ -304,7 +301,7 @@ static int nvme_submit(struct blkdev *dev, struct blk_request *req)
 
 	if (req->op == BLK_GET_ID) {
 		/* Known since IDENTIFY: no command needed. */
-		memcpy(req->buf, nvme_serial, sizeof(nvme_serial));
+		memcpy(req->buf, c->serial, sizeof(c->serial));
 		req->status = BLK_OK;
 		if (req->done)
 			req->done(req);
@@ -376,12 +373,10 @@ static void nvme_irq(void *data)
 	nvme_reap(&c->io);
 }
 
-static u64 timeout_ns;
-
 /* Waits for CSTS.RDY to become ready, up to CAP.TO; a fatal status ends it. */
 static int wait_ready(struct nvme_ctrl *c, bool ready)
 {
-	u64 deadline = ktime_get_ns() + timeout_ns;
+	u64 deadline = ktime_get_ns() + c->timeout_ns;
 
 	for (;;) {
 		u32 csts = readl(c->regs + NVME_REG_CSTS);
@@ -394,7 +389,7 @@ static int wait_ready(struct nvme_ctrl *c, bool ready)
 			return 0;
 		if (ktime_get_ns() > deadline) {
 			pr_err("%s: not %s after %llu ms\n", c->name, ready ? "ready" : "reset",
-			       timeout_ns / 1000000);
+			       c->timeout_ns / 1000000);
 			return -ETIMEDOUT;
 		}
 		udelay(100);
@@ -404,7 +399,7 @@ static int wait_ready(struct nvme_ctrl *c, bool ready)
 /* One admin command, polled to completion or to the deadline. */
 static int admin_cmd(struct nvme_ctrl *c, struct nvme_sqe *cmd)
 {
-	u64 deadline = ktime_get_ns() + timeout_ns;
+	u64 deadline = ktime_get_ns() + c->timeout_ns;
 	unsigned long flags = local_irq_save();
 	int slot = c->broken ? -1 : nvme_get_slot(&c->admin);
 	struct nvme_slot *s;
@@ -419,7 +414,7 @@ static int admin_cmd(struct nvme_ctrl *c, struct nvme_sqe *cmd)
 	while (!s->done && nvme_reap(&c->admin) >= 0 && !s->done) {
 		if (ktime_get_ns() > deadline) {
 			nvme_break(c, "admin command %#x not completed in %llu ms",
-				   cmd->opcode, timeout_ns / 1000000);
+				   cmd->opcode, c->timeout_ns / 1000000);
 			break;
 		}
 		udelay(10);
@@ -531,7 +526,7 @@ static int read_identify(struct nvme_ctrl *c, u8 *id)
 
 	if (identify(c, NVME_ID_CNS_CTRL, 0, id))
 		return -EIO;
-	memcpy(nvme_serial, id + NVME_IDC_SN, sizeof(nvme_serial));
+	memcpy(c->serial, id + NVME_IDC_SN, sizeof(c->serial));
 	mdts = id[NVME_IDC_MDTS];
 	memcpy(&oacs, id + NVME_IDC_OACS, 2);
 	memcpy(&nn, id + NVME_IDC_NN, 4);
@@ -578,7 +573,7 @@ static int nvme_probe(struct pci_dev *d, const struct pci_device_id *id)
 		return -ENODEV;
 	cap = readq(c->regs + NVME_REG_CAP);
 	c->stride = 4U << NVME_CAP_STRIDE(cap);
-	timeout_ns = max((u64)NVME_CAP_TIMEOUT(cap) * 500 * 1000000, (u64)NVME_MIN_TIMEOUT_NS);
+	c->timeout_ns = max((u64)NVME_CAP_TIMEOUT(cap) * 500 * 1000000, (u64)NVME_MIN_TIMEOUT_NS);
 	if (!NVME_CAP_CSS_NVM(cap) || NVME_CAP_MPSMIN(cap) || NVME_CAP_MQES(cap) < 2) {
 		pr_err("%s: CAP %#llx: no NVM command set, 4 KiB pages or queues\n", c->name, cap);
 		return -ENODEV;

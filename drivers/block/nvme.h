@@ -125,6 +125,8 @@ struct nvme_ctrl {
 	struct nvme_queue admin, io;
 	bool broken;
 	char name[16];
+	u64 timeout_ns;			/* CAP.TO: for enable and each admin command */
+	char serial[20];		/* IDENTIFY's, for BLK_GET_ID */
 };
 
 int nvme_queue_init(struct nvme_ctrl *c, struct nvme_queue *q, u16 qid, u16 depth);
