@@ -367,10 +367,11 @@ static const struct blkdev_ops nvme_ops = {
 static void nvme_irq(void *data)
 {
 	struct nvme_ctrl *c = data;
+	int n = nvme_reap(&c->admin) + nvme_reap(&c->io);
 
-	c->blk.stats.interrupts++;
-	nvme_reap(&c->admin);
-	nvme_reap(&c->io);
+	/* A shared INTx line calls us for others' interrupts too: count ours. */
+	if (c->msix || n > 0)
+		c->blk.stats.interrupts++;
 }
 
 /* Waits for CSTS.RDY to become ready, up to CAP.TO; a fatal status ends it. */
@@ -460,8 +461,10 @@ static int enable(struct nvme_ctrl *c)
 static void setup_irq(struct nvme_ctrl *c, struct pci_dev *d)
 {
 	if (param_get_ull("nvme.msix", 1) && pci_msix_enable(d, 1) == 1 &&
-	    pci_msix_request(d, 0, nvme_irq, c, c->name) >= 0)
+	    pci_msix_request(d, 0, nvme_irq, c, c->name) >= 0) {
+		c->msix = true;
 		return;
+	}
 	pci_msix_disable(d);
 	if (pci_request_intx(d, nvme_irq, c, c->name) == 0)
 		return;
@@ -601,7 +604,7 @@ static int nvme_probe(struct pci_dev *d, const struct pci_device_id *id)
 	c->blk.driver_data = c;
 	d->driver_data = c;
 	pr_info("%s: %s, shadow doorbells %s\n", c->name,
-		c->blk.polled ? "polled" : d->msix ? "MSI-X" : "INTx",
+		c->blk.polled ? "polled" : c->msix ? "MSI-X" : "INTx",
 		c->io.shadow_sq ? "on" : dbbuf ? "off" : "not offered");
 	blkdev_register(&c->blk);
 	return 0;

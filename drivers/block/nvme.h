@@ -124,6 +124,7 @@ struct nvme_ctrl {
 	u32 stride;			/* doorbell stride in bytes */
 	struct nvme_queue admin, io;
 	bool broken;
+	bool msix;			/* else INTx or polled */
 	char name[16];
 	u64 timeout_ns;			/* CAP.TO: for enable and each admin command */
 	char serial[20];		/* IDENTIFY's, for BLK_GET_ID */

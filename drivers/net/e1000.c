@@ -175,8 +175,16 @@ static void e1000_irq(void *data)
 	struct e1000 *e = data;
 	u32 icr = e1000_rd(e, E1000_ICR);
 
-	if (!icr || icr == ~0U)
+	if (!icr || e->net.broken)
 		return;
+	if (icr == ~0U) {
+		/* All ones: the function is gone (or lying); stop asking it. */
+		pr_err("%s: e1000: ICR reads all ones; device shut off\n", e->net.name);
+		e->net.broken = true;
+		e1000_wr(e, E1000_IMC, ~0U);
+		e1000_wr(e, E1000_RCTL, 0);
+		return;
+	}
 	e->net.stats.interrupts++;
 	if (e1000_clean_rx(e, E1000_RX_BUDGET) == E1000_RX_BUDGET)
 		e1000_wr(e, E1000_ICS, E1000_ICR_RXT0);
