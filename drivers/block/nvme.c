@@ -558,6 +558,24 @@ static int read_identify(struct nvme_ctrl *c, u8 *id)
 	return (oacs & NVME_OACS_DBBUF) ? 1 : 0;
 }
 
+/* Enabled, interrupts, identified, I/O queues: whether OACS offered shadow doorbells. */
+static int bring_up(struct nvme_ctrl *c, struct pci_dev *d, u8 *page)
+{
+	int dbbuf, err = enable(c);
+
+	if (err)
+		return err;
+	setup_irq(c, d);
+	dbbuf = read_identify(c, page);
+	if (dbbuf < 0)
+		return dbbuf;
+	if (dbbuf && param_get_ull("nvme.shadow_db", 1) && setup_dbbuf(c))
+		return -EIO;
+	if (create_io_queues(c))
+		return -EIO;
+	return dbbuf;
+}
+
 static unsigned int nr_ctrls;
 
 static int nvme_probe(struct pci_dev *d, const struct pci_device_id *id)
@@ -587,16 +605,12 @@ static int nvme_probe(struct pci_dev *d, const struct pci_device_id *id)
 	    nvme_queue_init(c, &c->admin, 0, min(ADMIN_DEPTH, NVME_CAP_MQES(cap))) ||
 	    nvme_queue_init(c, &c->io, 1, min(IO_DEPTH, NVME_CAP_MQES(cap))))
 		return -ENOMEM;
-	if (enable(c))
-		return -EIO;
-	setup_irq(c, d);
-	dbbuf = read_identify(c, page);
-	if (dbbuf < 0)
+	dbbuf = bring_up(c, d, page);
+	if (dbbuf < 0) {
+		/* Disabled: a controller we gave up on must not write our memory. */
+		nvme_break(c, "set-up failed (%d)", dbbuf);
 		return dbbuf;
-	if (dbbuf && param_get_ull("nvme.shadow_db", 1) && setup_dbbuf(c))
-		return -EIO;
-	if (create_io_queues(c))
-		return -EIO;
+	}
 	snprintf(c->blk.name, sizeof(c->blk.name), "nvme%un1", nr_ctrls++);
 	c->blk.driver = "nvme";
 	c->blk.ops = &nvme_ops;
