@@ -23,11 +23,23 @@ static void rx(struct netdev *dev, const void *frame, size_t len)
 	memcpy(rx_data, frame, len);
 }
 
+/* What the previous case's rings and registers took. */
+static void teardown(void)
+{
+	if (!e)
+		return;
+	free(e->rx);
+	free(e->tx);
+	free(e->rx_bufs);
+	free(e->tx_bufs);
+	free((void *)e->regs);
+	free(e);
+	e = NULL;
+}
+
 static void setup(void)
 {
-	if (e)
-		free((void *)e->regs);
-	free(e);
+	teardown();
 	e = calloc(1, sizeof(*e));
 	e->regs = calloc(1, E1000_MMIO_SIZE);
 	e->net.rx = rx;
@@ -124,6 +136,7 @@ static void transmit_stops_at_a_full_ring(struct ktest *t)
 	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, sizeof(frame)), 0);
 	KT_EXPECT_EQ(t, reg(E1000_TDT), 0);
 	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, E1000_MAX_FRAME + 1), -1);
+	teardown();
 }
 
 static struct ktest_case e1000_cases[] = {

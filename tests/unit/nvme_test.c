@@ -34,10 +34,23 @@ static void done(struct blk_request *req)
 
 static struct blk_request reqs[DEPTH];
 
+/* What the previous case's queue and registers took. */
+static void teardown(void)
+{
+	if (!fake)
+		return;
+	free(fake->c.io.sq);
+	free(fake->c.io.cq);
+	free(fake->c.io.slots);
+	free(fake->c.io.prp_lists);
+	free((void *)fake->c.regs);
+	free(fake);
+	fake = NULL;
+}
+
 static void setup(void)
 {
-	free(fake ? (void *)fake->c.regs : NULL);
-	free(fake);
+	teardown();
 	fake = aligned_alloc(PAGE_SIZE, sizeof(*fake));
 	memset(fake, 0, sizeof(*fake));
 	fake->c.regs = calloc(1, 0x2000);
@@ -265,6 +278,7 @@ static void prp_list_for_a_long_unaligned_buffer(struct ktest *t)
 	KT_EXPECT_EQ(t, list[0], virt_to_phys(buf + PAGE_SIZE));
 	KT_EXPECT_EQ(t, list[31], virt_to_phys(buf + 32 * PAGE_SIZE));
 	free(buf);
+	teardown();
 }
 
 static struct ktest_case nvme_cases[] = {
