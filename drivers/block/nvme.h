@@ -11,6 +11,7 @@
 #define _DRIVERS_BLOCK_NVME_H
 
 #include <pvkit/blkdev.h>
+#include <pvkit/compiler.h>
 #include <pvkit/types.h>
 
 /* Controller registers (BAR 0). */
@@ -142,10 +143,8 @@ int nvme_reap(struct nvme_queue *q);
 /* Builds a read/write/flush for req; 0 or a blk_status. */
 int nvme_setup_rw(struct nvme_queue *q, struct blk_request *req, struct nvme_sqe *cmd,
 		  unsigned int slot);
-/* The I/O request's completion: checks the status, calls done(). */
-void nvme_complete_rq(struct nvme_ctrl *c, struct nvme_slot *s, int status);
 /* Marks the controller broken, disables it, fails what is in flight. */
-void nvme_break(struct nvme_ctrl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+__printf(2, 3) void nvme_break(struct nvme_ctrl *c, const char *fmt, ...);
 /* NVMe 1.3 8.17 (as Linux and QEMU): must a shadow write also ring? */
 static inline bool nvme_need_event(u16 event, u16 new, u16 old)
 {
