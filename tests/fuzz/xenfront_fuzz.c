@@ -20,29 +20,13 @@
 #include "../unit/fake_xen.h"
 
 #define NREQ	32
+#include "blk_once.h"
 
 static u8 mem[NREQ][33 * 4096] __attribute__((aligned(4096)));
-static struct blk_request reqs[NREQ];
-static unsigned int done[NREQ];
-static bool queued[NREQ];
-
-int printk(const char *fmt, ...)
-{
-	return 0;
-}
 
 int console_printf(const char *fmt, ...)
 {
 	return 0;
-}
-
-static void on_done(struct blk_request *req)
-{
-	unsigned int i = req - reqs;
-
-	if (!queued[i] || done[i]++)
-		__builtin_trap();	/* completed twice, or never queued */
-	queued[i] = false;
 }
 
 static void on_rx(struct netdev *dev, const void *frame, size_t len)
