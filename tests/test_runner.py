@@ -397,6 +397,18 @@ class Matrix(unittest.TestCase):
                  for i, text in enumerate(texts)]
         return run.load_matrix(paths)
 
+    def test_xen_is_never_the_hosts(self):
+        # An installed xen-hypervisor changed the host's boot menu: the
+        # Xen launchers take Debian's package unpacked by tests/xen/dom0.
+        matrix = run.load_matrix([run.DEFAULT_MATRIX])
+        xen_envs = [env for env in matrix.envs.values()
+                    if env.launcher in ("xen", "xen-domu")]
+        self.assertTrue(xen_envs)
+        for env in xen_envs:
+            with self.subTest(env=env.name):
+                self.assertEqual(env.xen, "")
+                self.assertIn("cmd:dpkg-deb", env.requires)
+
     def test_defaults_and_override(self):
         matrix = self.load("""\
             # comment
