@@ -48,7 +48,7 @@ export Q V srctree objtree CC LD AR NM HOSTCC AUTOCONF AUTOHEADER
 
 # Targets that only touch the configuration or the tree must not read it.
 no-config-targets := defconfig %_defconfig menuconfig olddefconfig \
-	savedefconfig clean mrproper help deps
+	savedefconfig clean mrproper help deps deps-run
 config-targets := $(filter $(no-config-targets),$(MAKECMDGOALS))
 
 # auto.conf is a makefile make knows how to remake: on a fresh tree make
@@ -206,9 +206,15 @@ fuzz: prepare
 # ---------------------------------------------------------------------------
 # Dependencies, run, check
 
-.PHONY: deps deps-kconfig
+# deps: what make check and make bench need; deps-run: only what building
+# and booting the default image needs.  Neither installs Xen on the host
+# (scripts/install-deps says why and where it comes from instead).
+.PHONY: deps deps-run deps-kconfig
 deps:
 	$(Q)$(srctree)/scripts/install-deps all
+
+deps-run:
+	$(Q)$(srctree)/scripts/install-deps run
 
 deps-kconfig:
 	$(Q)$(srctree)/scripts/install-deps kconfig
@@ -222,7 +228,7 @@ RUN_ENV := $(if $(filter pv,$(XEN)),xen-pv-dom0,$(if $(XEN),xen-pvh-dom0,auto))
 RUN_APPEND := $(or $(APPEND),$(if $(XEN),app=info))
 
 .PHONY: run
-run: deps
+run: deps-run
 	$(Q)$(MAKE) all
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --boot $(RUN_ENV) $(if $(RUN_APPEND),--append "$(RUN_APPEND)")
 

@@ -399,6 +399,18 @@ class Matrix(unittest.TestCase):
                  for i, text in enumerate(texts)]
         return run.load_matrix(paths)
 
+    def test_xen_is_never_the_hosts(self):
+        # An installed xen-hypervisor changed the host's boot menu: the
+        # Xen launchers take Debian's package unpacked by tests/xen/dom0.
+        matrix = run.load_matrix([run.DEFAULT_MATRIX])
+        xen_envs = [env for env in matrix.envs.values()
+                    if env.launcher in ("xen", "xen-domu")]
+        self.assertTrue(xen_envs)
+        for env in xen_envs:
+            with self.subTest(env=env.name):
+                self.assertEqual(env.xen, "")
+                self.assertIn("cmd:dpkg-deb", env.requires)
+
     def test_defaults_and_override(self):
         matrix = self.load("""\
             # comment
@@ -701,6 +713,77 @@ class HostEnvironments(unittest.TestCase):
                 capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 0 failed")
+
+
+class Repeat(unittest.TestCase):
+    """--repeat N: rounds, their table, and a failure in any round fails."""
+
+    # Fails in the round whose number is in {builddir}/fail-rounds; the
+    # round is counted in {builddir}/round.
+    FLAKY = """\
+        [DEFAULT]
+        launcher = host
+        [steady]
+        command = printf 'KTAP version 1\\n1..1\\nok 1 x\\n'
+        [flaky]
+        command = sh -c 'n=$(($(cat {builddir}/round 2>/dev/null || echo 0) + 1)); echo $n > {builddir}/round; if grep -qx $n {builddir}/fail-rounds; then printf "KTAP version 1\\n1..1\\nnot ok 1 y\\n"; exit 1; fi; printf "KTAP version 1\\n1..1\\nok 1 y\\n"'
+        """
+
+    def rounds(self, fail_rounds, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "fail-rounds").write_text(
+                "".join(f"{n}\n" for n in fail_rounds))
+            proc = run_runner(tmp, self.FLAKY, "--jobs", "1", *args)
+            kept = sorted(str(p.relative_to(tmp))
+                          for p in Path(tmp, "tests").glob("rounds/*/*/*"))
+            suites = [suite.get("name") for suite in
+                      ET.parse(Path(tmp, "j.xml")).getroot()]
+            return proc, kept, suites
+
+    def test_all_rounds_pass(self):
+        proc, kept, suites = self.rounds([], "--repeat", "3")
+        lines = proc.stdout.splitlines()
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        for n in (1, 2, 3):
+            self.assertIn(f"=== round {n}/3 ===", lines)
+            self.assertIn(f"round {n}/3: 4 passed, 0 failed", lines)
+        self.assertRegex(proc.stdout, r"\nflaky +\.\.\. +6 +0 +0 ")
+        self.assertIn("rounds: 3, failed: 0  (. pass, F fail, s skip)", lines)
+        self.assertEqual(lines[-1], "12 passed, 0 failed")
+        self.assertEqual(kept, [])
+        self.assertEqual(suites, ["steady#1", "flaky#1", "steady#2",
+                                  "flaky#2", "steady#3", "flaky#3"])
+
+    def test_one_failed_round_fails_the_run(self):
+        proc, kept, _ = self.rounds([2], "--repeat", "3")
+        lines = proc.stdout.splitlines()
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertIn("round 2/3: 2 passed, 2 failed", lines)
+        self.assertIn("round 3/3: 4 passed, 0 failed", lines)
+        self.assertRegex(proc.stdout, r"\nflaky +\.F\. +4 +2 +0 ")
+        self.assertRegex(proc.stdout, r"\nsteady +\.\.\. +6 +0 +0 ")
+        self.assertIn("rounds: 3, failed: 1 (round 2)  (. pass, F fail, s skip)",
+                      lines)
+        self.assertEqual(lines[-1], "10 passed, 2 failed")
+        # the failed round's logs survive the rounds after it
+        self.assertEqual(kept, ["tests/rounds/2/flaky/cmd.txt",
+                                "tests/rounds/2/flaky/console.log"])
+
+    def test_once_is_the_plain_run(self):
+        proc, kept, suites = self.rounds([1])
+        self.assertEqual(proc.returncode, 1)
+        self.assertNotIn("=== round", proc.stdout)
+        self.assertNotIn("rounds:", proc.stdout)
+        self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 2 failed")
+        self.assertEqual(suites, ["steady", "flaky"])
+
+    def test_bad_values(self):
+        for args in (["--repeat", "0"], ["--repeat", "2", "--boot", "x"]):
+            with self.subTest(args=args), \
+                    tempfile.TemporaryDirectory() as tmp:
+                proc = run_runner(tmp, self.FLAKY, *args)
+                self.assertEqual(proc.returncode, 2)
+                self.assertIn("--repeat", proc.stderr)
 
 
 class MatrixHostKeys(unittest.TestCase):

@@ -61,6 +61,16 @@ struct ktest_suite {
 		.name = #sname, .cases = case_array, .exit = exit_fn,	\
 	}
 
+/*
+ * How long a guest test waits for an event that must come (an interrupt,
+ * a timer, a device's or a backend's answer), in nanoseconds of the
+ * monotonic clock.  A loaded host delays events by seconds (nested KVM on
+ * a busy 2-core machine: an interrupt due in 2 ms came after more than
+ * 1 s), so this bound only tells "late" from "never"; how fast things are
+ * is measured by benchmarks (make bench), never asserted by a test.
+ */
+#define KTEST_WAIT_NS	(20ULL * 1000 * 1000 * 1000)
+
 /* Runs the selected suites; returns the number of failed cases. */
 int ktest_run(const char *filter);
 

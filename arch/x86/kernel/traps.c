@@ -217,9 +217,16 @@ void do_trap(struct pt_regs *regs);
 void x86_handle_irq(unsigned int vector);
 void do_trap(struct pt_regs *regs)
 {
+	/*
+	 * Interrupts never reach the hook: a device's interrupt that arrives
+	 * while a test waits for its fault is the device's, and a hook that
+	 * took it would record it as the fault and skip the instruction.
+	 */
+	if (regs->vector >= 32) {
+		x86_handle_irq(regs->vector);
+		return;
+	}
 	if (trap_hook && trap_hook(regs))
 		return;
-	if (regs->vector < 32)
-		die(regs);
-	x86_handle_irq(regs->vector);
+	die(regs);
 }

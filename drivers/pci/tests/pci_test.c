@@ -473,7 +473,7 @@ static bool intx_one(struct ktest *t, struct pci_dev *d,
 	}
 	sniff_start(d->intx_irq, taken);
 	trig->raise(p.regs);
-	ok = wait_count(&p.count, 1, NSEC_PER_SEC);
+	ok = wait_count(&p.count, 1, KTEST_WAIT_NS);
 	mdelay(10);		/* a level line that stayed up would come again */
 	DIAG("%s " PCI_DEV_FMT " INTx pin %c on line %d: %lu interrupt(s), %lu not its own",
 	     trig->name, PCI_DEV_ARGS(d), 'A' + d->intx_pin - 1, d->intx_irq,
@@ -554,7 +554,7 @@ static void msix_one(struct ktest *t, struct pci_dev *d,
 	check_entry(t, d, v, false);
 	trig->prepare(p.regs, true);
 	trig->raise(p.regs);
-	KT_EXPECT_TRUE(t, wait_count(&p.count, 1, NSEC_PER_SEC));
+	KT_EXPECT_TRUE(t, wait_count(&p.count, 1, KTEST_WAIT_NS));
 	KT_EXPECT_EQ(t, irq_vector_count(v), p.count);
 	DIAG("%s " PCI_DEV_FMT " MSI-X entry 0 -> vector %#x: %lu interrupt(s)",
 	     trig->name, PCI_DEV_ARGS(d), v, p.count);
@@ -568,7 +568,7 @@ static void msix_one(struct ktest *t, struct pci_dev *d,
 	KT_EXPECT_EQ(t, p.count, 1);
 	KT_EXPECT_TRUE(t, pci_msix_pending(d, 0));
 	KT_EXPECT_EQ(t, pci_msix_mask(d, 0, false), 0);
-	KT_EXPECT_TRUE(t, wait_count(&p.count, 2, NSEC_PER_SEC));
+	KT_EXPECT_TRUE(t, wait_count(&p.count, 2, KTEST_WAIT_NS));
 	KT_EXPECT_FALSE(t, pci_msix_pending(d, 0));
 	KT_EXPECT_EQ(t, p.count, 2);
 	trig->stop(p.regs);

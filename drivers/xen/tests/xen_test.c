@@ -79,7 +79,7 @@ static void count_hit(evtchn_port_t port, void *data)
 
 static void wait_hits(unsigned long want)
 {
-	u64 end = ktime_get_ns() + 100 * NSEC_PER_MSEC;
+	u64 end = ktime_get_ns() + KTEST_WAIT_NS;
 
 	while (hits < want && ktime_get_ns() < end) {
 		unsigned long flags = local_irq_save();

@@ -84,10 +84,10 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Processes watch events until hits reach want or 5 s pass. */
+/* Processes watch events until hits reach want or KTEST_WAIT_NS pass. */
 static void wait_watch(int want)
 {
-	u64 end = ktime_get_ns() + 5 * NSEC_PER_SEC;
+	u64 end = ktime_get_ns() + KTEST_WAIT_NS;
 
 	while (watch_hits < want) {
 		xs_process_watches();

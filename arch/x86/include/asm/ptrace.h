@@ -68,9 +68,10 @@ struct pt_regs {
 };
 
 /*
- * A hook sees every exception before the kernel's own handling; it
- * returns true when it has dealt with it (e.g. moved rip past the
- * faulting instruction).  Used by tests that provoke faults on purpose.
+ * A hook sees every exception (vectors 0-31, never an interrupt) before
+ * the kernel's own handling; it returns true when it has dealt with it
+ * (e.g. moved rip past the faulting instruction).  Used by tests that
+ * provoke faults on purpose.
  */
 typedef bool (*trap_hook_t)(struct pt_regs *regs);
 void trap_set_hook(trap_hook_t hook);

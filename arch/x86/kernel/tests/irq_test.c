@@ -10,6 +10,7 @@
 #include <pvkit/time.h>
 #include <asm/hypervisor.h>
 #include <asm/irq_vectors.h>
+#include <asm/processor.h>
 
 static volatile unsigned long events;
 static u64 event_at;
@@ -20,12 +21,27 @@ static void count_event(struct clock_event_device *ce)
 	event_at = ktime_get_ns();
 }
 
-/* Programs one event delta_ns ahead; returns how long it took, 0 if it never came. */
-static u64 one_event(struct clock_event_device *ce, u64 delta_ns)
+/* A clock read this many times without moving has stopped. */
+#define CLOCK_STUCK_READS	1000000
+
+struct arrival {
+	u64 took;	/* programming to the handler; 0: it never came */
+	u64 waited;	/* how far the clock went while we waited for it */
+	int armed;	/* what programming the device returned */
+};
+
+/*
+ * Programs one event delta_ns ahead and waits for it with interrupts on
+ * for KTEST_WAIT_NS of the clock.  It spins rather than halts: if the
+ * event were lost, a halt would never end and the case could not say so.
+ */
+static void one_event(struct clock_event_device *ce, u64 delta_ns,
+		      struct arrival *a)
 {
 	void (*saved)(struct clock_event_device *) = ce->event_handler;
 	unsigned long flags = local_irq_save();
-	u64 start;
+	unsigned long still = 0;
+	u64 start, now;
 
 	/*
 	 * An event the device had in flight from earlier use (calibration,
@@ -38,32 +54,50 @@ static u64 one_event(struct clock_event_device *ce, u64 delta_ns)
 	events = 0;
 	ce->event_handler = count_event;
 	start = ktime_get_ns();
-	clockevent_program(ce, delta_ns);
-	while (!events && ktime_get_ns() - start < NSEC_PER_SEC) {
-		safe_halt();
-		local_irq_disable();
+	now = start;
+	a->armed = clockevent_program(ce, delta_ns);
+	local_irq_enable();
+	while (!a->armed && !events && now - start < KTEST_WAIT_NS && still < CLOCK_STUCK_READS) {
+		u64 prev = now;
+
+		cpu_relax();
+		now = ktime_get_ns();
+		still = now == prev ? still + 1 : 0;
 	}
+	local_irq_disable();
 	ce->event_handler = saved;
 	if (saved)		/* give the timer list its device back */
 		clockevent_program(ce, 0);
 	local_irq_restore(flags);
-	return events ? event_at - start : 0;
+	a->took = events ? event_at - start : 0;
+	a->waited = now - start;
 }
 
 static void check_device(struct ktest *t, const char *name)
 {
 	struct clock_event_device *ce = clockevent_find(name);
-	u64 took;
+	const u64 due = 2 * NSEC_PER_MSEC;
+	struct arrival a;
 
 	if (!ce) {
 		ktest_skip(t, "device not registered on this machine (the boot log says why)");
 		return;
 	}
-	took = one_event(ce, 2 * NSEC_PER_MSEC);
-	KT_EXPECT_GT(t, took, 0);
+	one_event(ce, due, &a);
+	KT_ASSERT_EQ(t, a.armed, 0);
+	if (!a.took) {
+		ktest_fail_msg(t, "EXPECTATION", __FILE__, __LINE__,
+			       "%s: no interrupt; due after %llu us, waited %llu ms of the clock%s",
+			       name, due / NSEC_PER_USEC, a.waited / NSEC_PER_MSEC,
+			       a.waited < KTEST_WAIT_NS ? " (then it stopped)" : "");
+		return;
+	}
 	/* The device's own frequency is a measurement: allow it 2%. */
-	KT_EXPECT_GE(t, took, 2 * NSEC_PER_MSEC * 98 / 100);
-	KT_EXPECT_LT(t, took, 500 * NSEC_PER_MSEC);
+	KT_EXPECT_GE(t, a.took, due * 98 / 100);
+	/* Late is the host's business (a benchmark's), not a failure: say so. */
+	if (a.took > 100 * due)
+		ktest_log(t, "%s: the interrupt due after %llu us came after %llu ms (a loaded host)",
+			  name, due / NSEC_PER_USEC, a.took / NSEC_PER_MSEC);
 }
 
 static void lapic_timer_interrupt_arrives(struct ktest *t)
