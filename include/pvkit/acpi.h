@@ -83,6 +83,7 @@ struct acpi_info {
 	u8 rsdp_revision;
 	char oem_id[7];			/* from the RSDP */
 	bool xsdt;			/* the XSDT was used, not the RSDT */
+	bool root_misnamed;		/* ... though its signature was wrong */
 
 	unsigned int nr_tables;
 	struct acpi_table_ref tables[ACPI_MAX_TABLES];
