@@ -356,6 +356,7 @@ static void parse_fadt(struct acpi_info *info, const struct sdt *t)
 	if (t->p[SDT_REVISION] >= 2)
 		info->boot_arch_flags = get_u16(t->p + FADT_BOOT_ARCH);
 	flags = get_u32(t->p + FADT_FLAGS);
+	info->hw_reduced = flags & FADT_HW_REDUCED;
 	fadt_pm_timer(info, t, flags);
 }
 

@@ -107,6 +107,7 @@ struct acpi_info {
 	u16 sci_irq;
 	u16 boot_arch_flags;		/* IAPC_BOOT_ARCH, 0 before FADT rev 2 */
 	/* Only PM timers in system I/O space; X_PM_TMR_BLK preferred. */
+	bool hw_reduced;		/* FADT: hardware-reduced ACPI (no PC devices) */
 	bool has_pm_timer;
 	u32 pm_timer_port;
 	bool pm_timer_32bit;

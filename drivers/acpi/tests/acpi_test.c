@@ -545,6 +545,7 @@ static void acpi_fadt_pm_timer(struct ktest *t)
 	KT_ASSERT_EQ(t, acpi_parse(fadt_only(5, 276, 0xb008, 1, 0x608, 1 << 20),
 				   image_map, &info), 0);
 	KT_EXPECT_FALSE(t, info.has_pm_timer);
+	KT_EXPECT_TRUE(t, info.hw_reduced);
 }
 
 static void acpi_fadt_v1(struct ktest *t)
