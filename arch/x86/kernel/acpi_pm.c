@@ -35,26 +35,6 @@ static struct tsc_reference pm_ref = {
 	.freq_hz = PM_TIMER_HZ,
 };
 
-/* Reads enough to see a counter at 3.58 MHz move, however slow a port read is. */
-#define PM_READ_CHECKS	10000
-
-/*
- * The FADT may name a port that nothing answers, or one the hypervisor
- * keeps (Xen denies its initial domain the PM timer's ports: reads give
- * all ones): use the timer only if it counts.
- */
-static bool pm_counts(void)
-{
-	u64 first = pm_counter();
-
-	if (first == pm_mask)
-		return false;
-	for (unsigned int i = 0; i < PM_READ_CHECKS; i++)
-		if (pm_counter() != first)
-			return true;
-	return false;
-}
-
 void acpi_pm_early_init(void)
 {
 	const struct acpi_info *acpi = acpi_get();
@@ -63,7 +43,8 @@ void acpi_pm_early_init(void)
 		return;
 	pm_port = acpi->pm_timer_port;
 	pm_mask = acpi->pm_timer_32bit ? 0xffffffffULL : 0xffffffULL;
-	if (!pm_counts()) {
+	/* Xen denies its initial domain the PM timer's ports: all ones. */
+	if (!reference_counts(pm_counter)) {
 		pr_warn("acpi_pm: the PM timer at port %#x does not count (reads %#llx): not used\n",
 			pm_port, pm_counter());
 		pm_port = 0;
