@@ -7,6 +7,7 @@
  * measures, where its gate can be opened.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
@@ -155,26 +156,38 @@ static bool pit_irq_arrives(unsigned int irq)
 	return irq_vector_count(v) != before;
 }
 
+/* The tables wire ISA IRQ 0 to GSI 0: no override (every PC has one to 2). */
+static bool irq0_on_gsi0(void)
+{
+	const struct acpi_info *acpi = acpi_get();
+
+	return acpi && acpi_isa_irq_to_gsi(acpi, 0, NULL) == 0;
+}
+
 /*
- * ISA IRQ 0 where the tables route it, else on GSI 2: QEMU's I/O APIC
- * raises IRQ 0 on pin 2 whatever the tables say, and the MADT of its
- * microvm machine has no override saying so (Linux's check_timer() finds
- * out the same way).  Returns the IRQ number used, or -1.
+ * ISA IRQ 0 where the tables route it.  Only a route to GSI 0 is checked:
+ * QEMU's I/O APIC raises IRQ 0 on pin 2 whatever the tables say, and the
+ * MADT of its microvm machine has no override saying so (Linux's
+ * check_timer() finds out the same way).  If IRQ 0 comes on GSI 2 that
+ * is used; if it comes on neither, the tables' route is kept and the
+ * interrupt tests will say so.  Returns 0, or -1 with no line.
  */
 static int pit_request_irq(void)
 {
 	if (request_irq(0, pit_interrupt, NULL, "pit"))
 		return -1;
-	if (pit_irq_arrives(0))
+	if (!irq0_on_gsi0() || pit_irq_arrives(0))
 		return 0;
 	free_irq(0);
-	if (!request_irq(2, pit_interrupt, NULL, "pit") && pit_irq_arrives(2)) {
-		pr_warn("pit: IRQ 0 never came where the tables route it; it comes on GSI 2: using that\n");
-		return 2;
+	if (!request_irq(2, pit_interrupt, NULL, "pit")) {
+		if (pit_irq_arrives(2)) {
+			pr_warn("pit: IRQ 0 never came on GSI 0 as the tables route it; it comes on GSI 2: using that\n");
+			return 0;
+		}
+		free_irq(2);
 	}
-	free_irq(2);
-	pr_warn("pit: IRQ 0 never came, nor on GSI 2: no PIT clock event device\n");
-	return -1;
+	pr_warn("pit: IRQ 0 came neither on GSI 0 (the tables' route) nor on GSI 2 within 5 ms; keeping the tables' route\n");
+	return request_irq(0, pit_interrupt, NULL, "pit");
 }
 
 void pit_init(void)
@@ -187,7 +200,7 @@ void pit_init(void)
 		clocksource_register(&pit_cs);
 
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
-	if (!pit_present || pit_request_irq() < 0)
+	if (!pit_present || pit_request_irq())
 		return;
 	pit_mult = ((u64)PIT_HZ << 32) / NSEC_PER_SEC;
 	pit_ce.min_delta_ns = 4 * NSEC_PER_SEC / PIT_HZ;
