@@ -432,6 +432,7 @@ static void parse_mcfg(struct acpi_info *info, const struct sdt *t)
 struct root_walk {
 	bool madt, fadt, hpet, mcfg;
 	unsigned int unlisted;		/* good tables with no room in tables[] */
+	unsigned int nulls;		/* null entries: one line for them all */
 };
 
 static void add_ref(struct acpi_info *info, const struct sdt *t,
@@ -471,7 +472,7 @@ static void handle_table(struct acpi_info *info, acpi_map_fn map, u64 phys,
 	struct sdt t;
 
 	if (!phys) {
-		pr_warn("null entry in the root table\n");
+		w->nulls++;
 		info->nr_dropped++;
 		return;
 	}
@@ -530,6 +531,8 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 		handle_table(info, map, entry_len == 8 ? get_u64(e) : get_u32(e),
 			     &w);
 	}
+	if (w.nulls)
+		pr_warn("%s: %u null entries ignored\n", sig, w.nulls);
 	if (w.unlisted)
 		pr_warn("%s: %u tables over the limit of %u not listed\n",
 			sig, w.unlisted, ACPI_MAX_TABLES);
