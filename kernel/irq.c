@@ -62,7 +62,7 @@ void irq_free_vector(unsigned int vector)
 		vectors[vector].handler = NULL;
 }
 
-static int vector_of_irq(unsigned int irq)
+int irq_vector(unsigned int irq)
 {
 	for (unsigned int v = 0; v < NR_VECTORS; v++) {
 		if (vectors[v].handler && vectors[v].irq == (int)irq)
@@ -76,7 +76,7 @@ int request_irq(unsigned int irq, irq_handler_t handler, void *data,
 {
 	int v;
 
-	if (vector_of_irq(irq) >= 0) {
+	if (irq_vector(irq) >= 0) {
 		pr_err("irq: line %u is taken (%s)\n", irq, name);
 		return -1;
 	}
@@ -95,7 +95,7 @@ int request_irq(unsigned int irq, irq_handler_t handler, void *data,
 
 void free_irq(unsigned int irq)
 {
-	int v = vector_of_irq(irq);
+	int v = irq_vector(irq);
 
 	if (v < 0)
 		return;

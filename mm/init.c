@@ -15,6 +15,14 @@
 
 #define HEAP_GROW_MIN	(64 * KiB)
 
+/*
+ * Below this much free RAM after the image the drivers' rings and the
+ * apps' buffers cannot all be had, and allocations would start failing
+ * half-way through bring-up (-m 2M took a #GP in virtio probing): say
+ * so once and stop.  -m 8M leaves about 6.1 MiB.
+ */
+#define MM_MIN_FREE	(6 * MiB)
+
 static struct page_pool pool;
 static struct heap kheap;
 
@@ -121,6 +129,11 @@ void mm_init(const struct boot_info *bi)
 	heap_init(&kheap, heap_grow);
 	pr_info("mm: %lu pages (%lu MiB) free, bitmap at %#llx\n", pool.nr_free,
 		pool.nr_free >> (20 - PAGE_SHIFT), bitmap);
+	if (pool.nr_free < MM_MIN_FREE / PAGE_SIZE) {
+		pr_emerg("mm: machine too small: %lu KiB of RAM free after the image, pvkit needs %lu KiB\n",
+			 pool.nr_free * (PAGE_SIZE / KiB), MM_MIN_FREE / KiB);
+		kernel_exit(EXIT_FAIL);
+	}
 }
 
 /*

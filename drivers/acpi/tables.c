@@ -356,6 +356,7 @@ static void parse_fadt(struct acpi_info *info, const struct sdt *t)
 	if (t->p[SDT_REVISION] >= 2)
 		info->boot_arch_flags = get_u16(t->p + FADT_BOOT_ARCH);
 	flags = get_u32(t->p + FADT_FLAGS);
+	info->hw_reduced = flags & FADT_HW_REDUCED;
 	fadt_pm_timer(info, t, flags);
 }
 
@@ -431,6 +432,7 @@ static void parse_mcfg(struct acpi_info *info, const struct sdt *t)
 struct root_walk {
 	bool madt, fadt, hpet, mcfg;
 	unsigned int unlisted;		/* good tables with no room in tables[] */
+	unsigned int nulls;		/* null entries: one line for them all */
 };
 
 static void add_ref(struct acpi_info *info, const struct sdt *t,
@@ -470,7 +472,7 @@ static void handle_table(struct acpi_info *info, acpi_map_fn map, u64 phys,
 	struct sdt t;
 
 	if (!phys) {
-		pr_warn("null entry in the root table\n");
+		w->nulls++;
 		info->nr_dropped++;
 		return;
 	}
@@ -496,7 +498,7 @@ static void handle_table(struct acpi_info *info, acpi_map_fn map, u64 phys,
  * while the tables they point to are mapped.
  */
 static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
-		      const char *sig, unsigned int entry_len)
+		      const char *sig, unsigned int entry_len, bool any_sig)
 {
 	struct root_walk w = {};
 	struct sdt root;
@@ -508,8 +510,10 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 		char found[5];
 
 		copy_id(found, root.p + SDT_SIG, 4);
-		pr_warn("%s at %#llx has the wrong signature \"%s\"\n", sig, phys, found);
-		return -1;
+		pr_warn("%s at %#llx has the wrong signature \"%s\"%s\n", sig, phys,
+			found, any_sig ? "; length and checksum hold: used" : "");
+		if (!any_sig)
+			return -1;
 	}
 	n = (root.len - SDT_HDR_LEN) / entry_len;
 	if ((root.len - SDT_HDR_LEN) % entry_len)
@@ -527,6 +531,8 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 		handle_table(info, map, entry_len == 8 ? get_u64(e) : get_u32(e),
 			     &w);
 	}
+	if (w.nulls)
+		pr_warn("%s: %u null entries ignored\n", sig, w.nulls);
 	if (w.unlisted)
 		pr_warn("%s: %u tables over the limit of %u not listed\n",
 			sig, w.unlisted, ACPI_MAX_TABLES);
@@ -595,12 +601,26 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out)
 		xsdt = rsdp_xsdt(map, rsdp_phys);
 
 	/* ACPI 2.0+: use the XSDT when there is one, the RSDT otherwise. */
-	if (xsdt && !parse_root(out, map, xsdt, "XSDT", 8)) {
+	if (xsdt && !parse_root(out, map, xsdt, "XSDT", 8, false)) {
 		out->xsdt = true;
 		return 0;
 	}
-	if (rsdt && !parse_root(out, map, rsdt, "RSDT", 4))
+	if (rsdt && !parse_root(out, map, rsdt, "RSDT", 4, false))
 		return 0;
+	/*
+	 * Last resort, as Linux (ACPICA does not check the root's signature):
+	 * an XSDT that is whole but misnamed.  Xen 4.17 gives a PVH dom0
+	 * such a one (fixed upstream in 2024, "xen/x86/pvh: handle ACPI RSDT
+	 * table in PVH Dom0 build"), with no RSDT, when the firmware's RSDP is revision
+	 * 0 (SeaBIOS): it copies the header of the "native XSDT" from the
+	 * XSDT field that RSDP does not have, i.e. from address 0, the
+	 * real-mode interrupt vectors.
+	 */
+	if (xsdt && !parse_root(out, map, xsdt, "XSDT", 8, true)) {
+		out->xsdt = true;
+		out->root_misnamed = true;
+		return 0;
+	}
 	pr_warn("no usable RSDT or XSDT\n");
 	return -1;
 }

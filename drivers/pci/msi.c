@@ -103,6 +103,11 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec)
 
 	if (d->msix || !nvec)
 		return -1;
+	/* The messages are writes to a local APIC (a Xen PV guest has none). */
+	if (!apic_present()) {
+		pci_warn(d, "no local APIC to send MSI-X messages to\n");
+		return -1;
+	}
 	m = msix_map(d, nvec);
 	if (!m)
 		return -1;
@@ -125,12 +130,13 @@ int pci_msix_request(struct pci_dev *d, unsigned int entry,
 		     irq_handler_t handler, void *data, const char *name)
 {
 	struct pci_msix *m = d->msix;
-	u32 dest = apic_id();
 	volatile u8 *e;
+	u32 dest;
 	int v;
 
 	if (!m || entry >= m->nvec || m->vector[entry])
 		return -1;
+	dest = apic_id();
 	if (dest > MSI_MAX_DEST) {
 		pci_warn(d, "APIC ID %u cannot be named in an MSI address\n", dest);
 		return -1;

@@ -83,6 +83,7 @@ struct acpi_info {
 	u8 rsdp_revision;
 	char oem_id[7];			/* from the RSDP */
 	bool xsdt;			/* the XSDT was used, not the RSDT */
+	bool root_misnamed;		/* ... though its signature was wrong */
 
 	unsigned int nr_tables;
 	struct acpi_table_ref tables[ACPI_MAX_TABLES];
@@ -106,6 +107,7 @@ struct acpi_info {
 	u16 sci_irq;
 	u16 boot_arch_flags;		/* IAPC_BOOT_ARCH, 0 before FADT rev 2 */
 	/* Only PM timers in system I/O space; X_PM_TMR_BLK preferred. */
+	bool hw_reduced;		/* FADT: hardware-reduced ACPI (no PC devices) */
 	bool has_pm_timer;
 	u32 pm_timer_port;
 	bool pm_timer_32bit;

@@ -19,6 +19,8 @@ typedef void (*irq_handler_t)(void *data);
 int request_irq(unsigned int irq, irq_handler_t handler, void *data,
 		const char *name);
 void free_irq(unsigned int irq);
+/* The vector request_irq() gave irq, or -1. */
+int irq_vector(unsigned int irq);
 
 /* Returns the vector, or -1 when none is free. */
 int irq_alloc_vector(irq_handler_t handler, void *data, const char *name);

@@ -227,7 +227,11 @@ build_page_tables:
 	movl	$(PA(boot_pdpt_high) + PTE_TABLE), PA(boot_pml4) + 511 * 8
 	ret
 
-/* Without long mode there is nothing to run: say so on COM1 and stop. */
+/*
+ * Without long mode there is nothing to run: say so on COM1 and leave
+ * with status 1 through QEMU's isa-debug-exit port, as machine_exit()
+ * would (elsewhere the write is lost and the CPU stops).
+ */
 no_long_mode:
 	movl	$no_lm_msg, %esi
 	movw	$COM1, %dx
@@ -236,8 +240,11 @@ no_long_mode:
 	jz	2f
 	outb	%al, %dx
 	jmp	1b
-2:	hlt
-	jmp	2b
+2:	movl	$1, %eax
+	movw	$0xf4, %dx
+	outl	%eax, %dx
+3:	hlt
+	jmp	3b
 
 	.code64
 startup_64:

@@ -43,6 +43,13 @@ void acpi_pm_early_init(void)
 		return;
 	pm_port = acpi->pm_timer_port;
 	pm_mask = acpi->pm_timer_32bit ? 0xffffffffULL : 0xffffffULL;
+	/* Xen denies its initial domain the PM timer's ports: all ones. */
+	if (!reference_counts(pm_counter)) {
+		pr_warn("acpi_pm: the PM timer at port %#x does not count (reads %#llx): not used\n",
+			pm_port, pm_counter());
+		pm_port = 0;
+		return;
+	}
 	pm_cs.mask = pm_ref.mask = pm_mask;
 	tsc_set_reference(&pm_ref);
 }

@@ -44,8 +44,19 @@ bool apic_x2apic_mode(void)
 	return x2apic;
 }
 
+/*
+ * False where no local APIC was set up: a Xen PV guest has none (its
+ * interrupts are event channels), so there is nothing to read or write.
+ */
+bool apic_present(void)
+{
+	return x2apic || apic_mmio;
+}
+
 u32 apic_id(void)
 {
+	if (!apic_present())
+		return APIC_ID_NONE;
 	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
 }
 

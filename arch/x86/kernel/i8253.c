@@ -7,6 +7,7 @@
  * measures, where its gate can be opened.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
@@ -94,37 +95,20 @@ static struct tsc_reference pit_ref = {
 	.freq_hz = PIT_HZ,
 };
 
-/*
- * A PIT that is not there reads back the same (all ones) forever.  A
- * real one steps every 838 ns, and a read is three port accesses, each
- * slower than that on hardware and under every hypervisor: the second
- * read differs already, a thousand are ample.  Under Xen each access
- * traps (20 us for a PV dom0 under TCG, more for PVH), so when the
- * hypervisor has told us the TSC frequency the wait also ends after
- * 2 ms; 100000 reads took seconds of a Xen dom0's boot.
- */
-static bool counts(u64 (*read)(void))
-{
-	u32 khz = tsc_khz_known();
-	u64 a = read(), end = rdtsc() + (u64)khz * 2;
-
-	for (int i = 0; i < 1000; i++) {
-		if (read() != a)
-			return true;
-		if (khz && rdtsc() > end)
-			break;
-	}
-	return false;
-}
-
 static bool pit_present;
+
+/* Channel 0 as a rate generator (mode 2) of period count (0: 65536). */
+static void pit_ch0_periodic(u16 count)
+{
+	outb(0x34, PIT_CMD);		/* channel 0, lo/hi byte, mode 2 */
+	outb(count & 0xff, PIT_CH0);
+	outb(count >> 8, PIT_CH0);
+}
 
 void pit_early_init(void)
 {
-	outb(0x34, PIT_CMD);		/* channel 0, lo/hi byte, mode 2 */
-	outb(0, PIT_CH0);
-	outb(0, PIT_CH0);
-	pit_present = counts(pit_ch0_count);
+	pit_ch0_periodic(0);
+	pit_present = reference_counts(pit_ch0_count);
 	if (pit_present)
 		tsc_set_reference(&pit_ref);
 }
@@ -134,17 +118,89 @@ static u64 pit_ch2_count(void)
 	return pit_read(NULL);
 }
 
+/* 1 ms periods, and the most reads 5 of them can take anywhere. */
+#define PIT_PROBE_COUNT		1193
+#define PIT_PROBE_PERIODS	5
+#define PIT_PROBE_READS		100000
+
+/*
+ * Whether IRQ 0 comes in through the route request_irq() gave it:
+ * channel 0 fires every millisecond, with interrupts on, for up to five
+ * periods (counted on channel 0 itself), then runs free again.  The
+ * handler does nothing until the clock event device is registered.
+ */
+static bool pit_irq_arrives(unsigned int irq)
+{
+	int v = irq_vector(irq);
+	unsigned int periods = 0;
+	unsigned long before, flags;
+	u64 last;
+
+	if (v < 0)
+		return false;
+	before = irq_vector_count(v);
+	pit_ch0_periodic(PIT_PROBE_COUNT);
+	flags = local_irq_save();
+	local_irq_enable();
+	last = pit_ch0_count();
+	for (int i = 0; i < PIT_PROBE_READS && periods < PIT_PROBE_PERIODS &&
+	     irq_vector_count(v) == before; i++) {
+		u64 now = pit_ch0_count();
+
+		if (now < last)		/* reloaded: a period ended */
+			periods++;
+		last = now;
+	}
+	local_irq_restore(flags);
+	pit_ch0_periodic(0);
+	return irq_vector_count(v) != before;
+}
+
+/* The tables wire ISA IRQ 0 to GSI 0: no override (every PC has one to 2). */
+static bool irq0_on_gsi0(void)
+{
+	const struct acpi_info *acpi = acpi_get();
+
+	return acpi && acpi_isa_irq_to_gsi(acpi, 0, NULL) == 0;
+}
+
+/*
+ * ISA IRQ 0 where the tables route it.  Only a route to GSI 0 is checked:
+ * QEMU's I/O APIC raises IRQ 0 on pin 2 whatever the tables say, and the
+ * MADT of its microvm machine has no override saying so (Linux's
+ * check_timer() finds out the same way).  If IRQ 0 comes on GSI 2 that
+ * is used; if it comes on neither, the tables' route is kept and the
+ * interrupt tests will say so.  Returns 0, or -1 with no line.
+ */
+static int pit_request_irq(void)
+{
+	if (request_irq(0, pit_interrupt, NULL, "pit"))
+		return -1;
+	if (!irq0_on_gsi0() || pit_irq_arrives(0))
+		return 0;
+	free_irq(0);
+	if (!request_irq(2, pit_interrupt, NULL, "pit")) {
+		if (pit_irq_arrives(2)) {
+			pr_warn("pit: IRQ 0 never came on GSI 0 as the tables route it; it comes on GSI 2: using that\n");
+			return 0;
+		}
+		free_irq(2);
+	}
+	pr_warn("pit: IRQ 0 came neither on GSI 0 (the tables' route) nor on GSI 2 within 5 ms; keeping the tables' route\n");
+	return request_irq(0, pit_interrupt, NULL, "pit");
+}
+
 void pit_init(void)
 {
 	outb((inb(PORT_B) & ~0x02) | 0x01, PORT_B);	/* gate on, speaker off */
 	outb(0xb4, PIT_CMD);				/* channel 2, lo/hi, mode 2 */
 	outb(0, PIT_CH2);
 	outb(0, PIT_CH2);
-	if (counts(pit_ch2_count))
+	if (reference_counts(pit_ch2_count))
 		clocksource_register(&pit_cs);
 
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
-	if (!pit_present || request_irq(0, pit_interrupt, NULL, "pit"))
+	if (!pit_present || pit_request_irq())
 		return;
 	pit_mult = ((u64)PIT_HZ << 32) / NSEC_PER_SEC;
 	pit_ce.min_delta_ns = 4 * NSEC_PER_SEC / PIT_HZ;

@@ -21,6 +21,31 @@ void tsc_set_reference(const struct tsc_reference *ref)
 		reference = ref;
 }
 
+/*
+ * Whether a reference counter counts.  One that is not there, or whose
+ * ports the hypervisor keeps, reads back the same (all ones) forever.
+ * The PIT steps every 838 ns (the PM timer every 279 ns), and a read
+ * (three port accesses for the PIT, one for the PM timer) is slower than
+ * that on hardware and under every hypervisor: the second read differs
+ * already, a thousand are ample.  Under Xen each access
+ * traps (20 us for a PV dom0 under TCG, more for PVH), so when the
+ * hypervisor has told us the TSC frequency the wait also ends after
+ * 2 ms; 100000 reads took seconds of a Xen dom0's boot.
+ */
+bool reference_counts(u64 (*read)(void))
+{
+	u32 known = tsc_khz_known();
+	u64 a = read(), end = rdtsc() + (u64)known * 2;
+
+	for (int i = 0; i < 1000; i++) {
+		if (read() != a)
+			return true;
+		if (known && rdtsc() > end)
+			break;
+	}
+	return false;
+}
+
 void tsc_set_khz(u32 k, const char *source)
 {
 	khz = k;

@@ -129,7 +129,7 @@ void *ioremap(u64 phys, size_t size)
 
 void *ioremap_cache(u64 phys, size_t size)
 {
-	return ioremap_flags(phys, size, PAGE_KERNEL);
+	return ioremap_flags(phys, size, PAGE_KERNEL | _PAGE_IOMAP);
 }
 
 void iounmap(void *va, size_t size)

@@ -64,7 +64,7 @@ static u64 pte_pfn_to_mfn(u64 val)
 {
 	u64 pfn = (val & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
-	if (!(val & _PAGE_PRESENT))
+	if (!(val & _PAGE_PRESENT) || (val & _PAGE_IOMAP))
 		return val;
 	return (val & ~PTE_ADDR_MASK) | ((u64)pfn_to_mfn(pfn) << PAGE_SHIFT);
 }
@@ -73,7 +73,7 @@ static u64 xen_pte_val(u64 entry)
 {
 	u64 mfn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT;
 
-	if (!(entry & _PAGE_PRESENT))
+	if (!(entry & _PAGE_PRESENT) || (entry & _PAGE_IOMAP))
 		return entry;
 	return (entry & ~PTE_ADDR_MASK) | ((u64)mfn_to_pfn(mfn) << PAGE_SHIFT);
 }

@@ -372,15 +372,23 @@ static void acpi_rsdp_v2_xsdt(struct ktest *t)
 }
 
 /* The XSDT wins over the RSDT, and a bad XSDT leaves the RSDT. */
-static void acpi_xsdt_preferred_rsdt_fallback(struct ktest *t)
+/* An RSDT listing only a FADT and an XSDT listing only a MADT. */
+static void make_two_roots(u64 *rsdt, u64 *xsdt)
 {
-	u64 fadt, madt, rsdt, xsdt, rsdp;
+	u64 fadt, madt;
 
 	image_reset();
 	fadt = make_fadt(1, 116, 0xb008, 0, 0, 0);
 	madt = make_pc_madt();
-	rsdt = make_root("RSDT", &fadt, 1);
-	xsdt = make_root("XSDT", &madt, 1);
+	*rsdt = make_root("RSDT", &fadt, 1);
+	*xsdt = make_root("XSDT", &madt, 1);
+}
+
+static void acpi_xsdt_preferred_rsdt_fallback(struct ktest *t)
+{
+	u64 rsdt, xsdt, rsdp;
+
+	make_two_roots(&rsdt, &xsdt);
 	rsdp = make_rsdp(2, rsdt, xsdt);
 	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
 	KT_EXPECT_TRUE(t, info.xsdt);
@@ -393,6 +401,37 @@ static void acpi_xsdt_preferred_rsdt_fallback(struct ktest *t)
 	KT_EXPECT_TRUE(t, info.has_fadt);
 	KT_EXPECT_FALSE(t, info.has_madt);
 	KT_EXPECT_EQ(t, info.nr_tables, 1);
+}
+
+/*
+ * Xen 4.17's PVH dom0 XSDT: whole, but named by the real-mode vector
+ * f000:ff53 (53 ff 00 f0), and no RSDT.  Used only when nothing else is.
+ */
+static void acpi_misnamed_xsdt_is_the_last_resort(struct ktest *t)
+{
+	static const u8 ivt[4] = { 0x53, 0xff, 0x00, 0xf0 };
+	u64 rsdt, xsdt, rsdp;
+
+	make_two_roots(&rsdt, &xsdt);
+	memcpy(at(xsdt), ivt, 4);
+	fix_checksum(at(xsdt), 44, 9);
+	rsdp = make_rsdp(2, rsdt, xsdt);
+	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
+	KT_EXPECT_FALSE(t, info.xsdt);
+	KT_EXPECT_FALSE(t, info.root_misnamed);
+	KT_EXPECT_TRUE(t, info.has_fadt);
+	KT_EXPECT_FALSE(t, info.has_madt);
+
+	rsdp = make_rsdp(2, 0, xsdt);
+	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
+	KT_EXPECT_TRUE(t, info.xsdt);
+	KT_EXPECT_TRUE(t, info.root_misnamed);
+	KT_EXPECT_TRUE(t, info.has_madt);
+	KT_EXPECT_EQ(t, info.nr_tables, 1);
+
+	/* Misnamed and broken: nothing. */
+	at(xsdt)[9]++;
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
 }
 
 static void acpi_madt_entries(struct ktest *t)
@@ -506,6 +545,7 @@ static void acpi_fadt_pm_timer(struct ktest *t)
 	KT_ASSERT_EQ(t, acpi_parse(fadt_only(5, 276, 0xb008, 1, 0x608, 1 << 20),
 				   image_map, &info), 0);
 	KT_EXPECT_FALSE(t, info.has_pm_timer);
+	KT_EXPECT_TRUE(t, info.hw_reduced);
 }
 
 static void acpi_fadt_v1(struct ktest *t)
@@ -894,6 +934,7 @@ static const struct ktest_case acpi_cases[] = {
 	KTEST_CASE(acpi_rsdp_v1_rsdt),
 	KTEST_CASE(acpi_rsdp_v2_xsdt),
 	KTEST_CASE(acpi_xsdt_preferred_rsdt_fallback),
+	KTEST_CASE(acpi_misnamed_xsdt_is_the_last_resort),
 	KTEST_CASE(acpi_madt_entries),
 	KTEST_CASE(acpi_isa_irq_overrides),
 	KTEST_CASE(acpi_fadt_pm_timer),

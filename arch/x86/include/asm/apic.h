@@ -35,8 +35,12 @@
 #define APICBASE_ENABLE		(1ULL << 11)
 #define MSR_IA32_TSC_DEADLINE	0x6e0
 
+/* apic_id() where there is no local APIC: no APIC has this ID. */
+#define APIC_ID_NONE	0xffffffffU
+
 u32 apic_read(u32 reg);
 void apic_write(u32 reg, u32 val);
+bool apic_present(void);
 u32 apic_id(void);
 bool apic_x2apic_mode(void);
 void apic_init(void);

@@ -17,6 +17,13 @@
 #define _PAGE_DIRTY	(1ULL << 6)
 #define _PAGE_PSE	(1ULL << 7)	/* huge page in a PMD or PUD */
 #define _PAGE_GLOBAL	(1ULL << 8)
+/*
+ * Software bit (the CPU ignores bits 9-11 of an entry): the frame is a
+ * bus address, device or firmware memory, not RAM of ours.  Under Xen PV
+ * our RAM frames are translated to machine frames; these are machine
+ * frames already and stay as they are (Linux's old _PAGE_IOMAP).
+ */
+#define _PAGE_IOMAP	(1ULL << 10)
 #define _PAGE_NX	(1ULL << 63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
 
@@ -25,7 +32,7 @@
 #define PAGE_CACHE_UC	(_PAGE_PCD | _PAGE_PWT)
 
 #define PAGE_KERNEL	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define PAGE_KERNEL_IO	(PAGE_KERNEL | PAGE_CACHE_UC)
+#define PAGE_KERNEL_IO	(PAGE_KERNEL | PAGE_CACHE_UC | _PAGE_IOMAP)
 
 /* Where ioremap() hands out virtual addresses. */
 #define IOREMAP_BASE	0xffffc90000000000UL

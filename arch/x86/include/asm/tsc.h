@@ -25,5 +25,6 @@ struct tsc_reference {
 	u64 freq_hz;
 };
 void tsc_set_reference(const struct tsc_reference *ref);
+bool reference_counts(u64 (*read)(void));
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <pvkit/ktest.h>
 #include <pvkit/kernel.h>
+#include <pvkit/io.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/mm.h>
 #include <pvkit/platform.h>
@@ -205,11 +206,39 @@ static void tlb_flush_makes_a_change_visible(struct ktest *t)
 	free_pages(b, 1);
 }
 
+/*
+ * ioremap() takes a bus address: under PV that is a machine frame, even
+ * one below nr_pages, where a frame number of ours names RAM.  The PC's
+ * reset vector at 0xffff0 is a far jump (0xea) in every BIOS; dom0's own
+ * page at that pseudo-physical address is RAM.  (Before _PAGE_IOMAP the
+ * entry was translated as RAM and this read dom0's page.)
+ */
+static void ioremap_maps_the_machine_frame(struct ktest *t)
+{
+	volatile u8 *p;
+	u64 *pte;
+
+	if (!xen_initial_domain()) {
+		ktest_skip(t, "a domU has no firmware memory to map");
+		return;
+	}
+	p = ioremap(0xffff0, 1);
+	KT_ASSERT_NOT_NULL(t, p);
+	pte = lookup_pte((unsigned long)p);
+	KT_ASSERT_NOT_NULL(t, pte);
+	/* The entry holds the machine frame itself, and reads back as it. */
+	KT_EXPECT_EQ(t, *pte & PTE_ADDR_MASK, 0xff000);
+	KT_EXPECT_EQ(t, pv_ops.mmu.pte_val(*pte) & PTE_ADDR_MASK, 0xff000);
+	KT_EXPECT_EQ(t, p[0], 0xea);
+	iounmap((void *)p, 1);
+}
+
 static const struct ktest_case xen_pv_cases[] = {
 	KTEST_CASE(detected_as_xen_pv),
 	KTEST_CASE(map_remap_unmap_through_both_mappings),
 	KTEST_CASE(page_tables_are_read_only),
 	KTEST_CASE(tlb_flush_makes_a_change_visible),
+	KTEST_CASE(ioremap_maps_the_machine_frame),
 	{}
 };
 KTEST_SUITE_SKIP(xen_pv, xen_pv_cases, not_pv);
