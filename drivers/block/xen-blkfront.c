@@ -431,7 +431,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	q->sring->ring[q->ring.req_prod_pvt % bf->nr_ents].req = rq;
 	q->ring.req_prod_pvt++;
 	q->pushed = true;
-	dev->stats.requests++;
+	/* Counted by the block layer (blkdev_queue), which owns that statistic. */
 	return 0;
 }
 

@@ -234,6 +234,42 @@ static void response_with_bad_status_breaks(struct ktest *t) { block_lie(t, BAD_
 static void producer_past_requests_breaks(struct ktest *t) { block_lie(t, PROD_AHEAD); }
 static void grant_kept_mapped_breaks(struct ktest *t) { block_lie(t, KEPT_MAPPED); }
 
+/*
+ * Queue depth 1 through the block layer: N requests count N (the block
+ * layer owns that number; blkfront once counted each again), and a
+ * backend that asks for every request and answers each with an
+ * interrupt gets N notifications and N interrupts.
+ */
+static void qd1_requests_count_once(struct ktest *t)
+{
+	static u8 mem[4096] __attribute__((aligned(4096)));
+	const unsigned int n = 8;
+	struct blk_request req;
+	struct blkif_request *rq;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	done_count = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		req = (struct blk_request){ .op = BLK_READ, .sector = i, .nr_sectors = 8,
+					    .buf = mem, .done = count_done };
+		KT_ASSERT_EQ(t, blkdev_submit(blk, &req), 0);
+		rq = next_request();
+		KT_ASSERT_NOT_NULL(t, rq);
+		/* the backend waits for the next request (RING_FINAL_CHECK_FOR_REQUESTS) */
+		bsring->req_event = be_req_cons + 1;
+		serve_read(t, rq);
+		respond(rq->id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+		fake_raise_event();
+		KT_ASSERT_EQ(t, done_count, i + 1);
+		KT_EXPECT_EQ(t, req.status, BLK_OK);
+	}
+	KT_EXPECT_EQ(t, blk->stats.requests, n);
+	KT_EXPECT_EQ(t, blk->stats.notifications, n);
+	KT_EXPECT_EQ(t, blk->stats.interrupts, n);
+	KT_EXPECT_EQ(t, fake_notifies, n);
+}
+
 /* 4 ring pages and indirect segments: a 1 MiB read in one request. */
 static void big_read_through_indirect_page(struct ktest *t)
 {
@@ -390,6 +426,7 @@ static struct ktest_case blkfront_cases[] = {
 	KTEST_CASE(response_with_bad_status_breaks),
 	KTEST_CASE(producer_past_requests_breaks),
 	KTEST_CASE(grant_kept_mapped_breaks),
+	KTEST_CASE(qd1_requests_count_once),
 	KTEST_CASE(big_read_through_indirect_page),
 	KTEST_CASE(two_queues_are_used_in_turn),
 	KTEST_CASE(odd_sector_size_is_refused),
