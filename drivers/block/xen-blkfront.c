@@ -662,17 +662,19 @@ static void blkfront_remove(struct xenbus_device *xdev)
 static int blkfront_connect(struct blkfront *bf)
 {
 	struct xenbus_device *xdev = bf->xdev;
+	/* One deadline for the whole handshake, not one per wait. */
+	u64 deadline = ktime_get_ns() + CONNECT_TIMEOUT_NS;
 	int err;
 
-	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
-				   CONNECT_TIMEOUT_NS);
+	err = xenbus_wait_otherend_until(xdev, 1U << XenbusStateInitWait |
+					 1U << XenbusStateConnected, deadline);
 	if (err < 0)
 		return err;
 	err = setup_rings(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateInitialised);
 	if (!err)
-		err = xenbus_wait_otherend(xdev, 1U << XenbusStateConnected, CONNECT_TIMEOUT_NS);
+		err = xenbus_wait_otherend_until(xdev, 1U << XenbusStateConnected, deadline);
 	if (err >= 0)
 		err = read_disk(bf);
 	if (!err)
