@@ -88,6 +88,7 @@ struct blkfront {
 	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
 	u16 vdevice;
 	bool broken;
+	bool gone;			/* the backend left Connected: rings released */
 	unsigned int nr_queues, next_queue;
 	struct bf_queue queues[BF_MAX_QUEUES];
 };
@@ -280,8 +281,11 @@ static void bf_interrupt(evtchn_port_t port, void *data)
 static void bf_poll(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
-	unsigned long flags = local_irq_save();
+	unsigned long flags;
 
+	/* A backend that closed or came back is noticed here (otherend_changed). */
+	xenbus_poll();
+	flags = local_irq_save();
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
 		bf_process(&bf->queues[n]);
 	local_irq_restore(flags);
@@ -628,6 +632,14 @@ static int read_disk(struct blkfront *bf)
 	return 0;
 }
 
+/* A queue as before set-up: nothing allocated, granted or bound. */
+static void reset_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	*q = (struct bf_queue){ .bf = bf, .port = -1 };
+	for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
+		q->ring_refs[i] = -1;
+}
+
 /* A queue's ring and indirect pages go back, except those the backend still maps. */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
@@ -645,6 +657,7 @@ static void release_queue(struct blkfront *bf, struct bf_queue *q)
 		free_pages(q->sring, 1U << bf->ring_order);
 	else if (q->sring)
 		gnttab_keep_held(q->sring, 1U << bf->ring_order);
+	reset_queue(bf, q);
 }
 
 /*
@@ -693,6 +706,15 @@ static int blkfront_connect(struct blkfront *bf)
 	return err;
 }
 
+/* What the block layer sees of the rings just negotiated. */
+static void set_limits(struct blkfront *bf)
+{
+	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
+	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
+}
+
+static void report_connected(struct blkfront *bf);
+
 /*
  * An HVM guest's boot CD is offered as a vbd too (device-type "cdrom"),
  * read-only and removable: no disk for the block interface, so it stays
@@ -720,14 +742,8 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
-	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
-		struct bf_queue *q = &bf->queues[n];
-
-		q->bf = bf;
-		q->port = -1;
-		for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
-			q->ring_refs[i] = -1;
-	}
+	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++)
+		reset_queue(bf, &bf->queues[n]);
 	xdev->priv = bf;
 	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
 	if (!err) {
@@ -741,11 +757,18 @@ static int blkfront_probe(struct xenbus_device *xdev)
 
 	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
 	bf->blk.driver = "xen-blkfront";
-	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
-	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
 	bf->blk.ops = &blkfront_ops;
 	bf->blk.driver_data = bf;
+	set_limits(bf);
 	blkdev_register(&bf->blk);
+	report_connected(bf);
+	return 0;
+}
+
+static void report_connected(struct blkfront *bf)
+{
+	struct xenbus_device *xdev = bf->xdev;
+
 	pr_info("%s: %s, %llu sectors%s%s%s, %u ring%s of %u (%u pages), %u segments, port %d%s\n",
 		bf->blk.name, xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
 		bf->blk.read_only ? ", read-only" : "",
@@ -753,13 +776,73 @@ static int blkfront_probe(struct xenbus_device *xdev)
 		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
 		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
 		bf->nr_queues > 1 ? " and up" : "");
-	return 0;
+}
+
+/*
+ * The backend left Connected (Closing, Closed, gone): every request in
+ * flight fails now rather than at the 30 s block timeout, our side
+ * closes, and the rings are released.  The device stays registered,
+ * failing requests, until the backend comes back.
+ */
+static void bf_backend_gone(struct blkfront *bf, enum xenbus_state state)
+{
+	pr_err("%s: the backend is %s: device gone, requests in flight fail\n",
+	       bf->blk.name, xenbus_strstate(state));
+	stop_device(bf);
+	bf->gone = true;
+	xenbus_close(bf->xdev);
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		release_queue(bf, &bf->queues[n]);
+}
+
+/* The backend is back (InitWait): the handshake again, with new rings. */
+static void bf_reconnect(struct blkfront *bf)
+{
+	int err = xenbus_switch_state(bf->xdev, XenbusStateInitialising);
+
+	if (!err)
+		err = blkfront_connect(bf);
+	if (err) {
+		pr_err("%s: the backend came back but reconnecting failed (%d)\n",
+		       bf->blk.name, err);
+		xenbus_switch_state(bf->xdev, XenbusStateClosed);
+		for (unsigned int n = 0; n < bf->nr_queues; n++)
+			release_queue(bf, &bf->queues[n]);
+		return;
+	}
+	set_limits(bf);
+	bf->gone = false;
+	bf->broken = false;
+	pr_info("%s: the backend is back: reconnected\n", bf->blk.name);
+	report_connected(bf);
+}
+
+static void blkfront_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
+{
+	struct blkfront *bf = xdev->priv;
+
+	switch (state) {
+	case XenbusStateConnected:
+		break;
+	case XenbusStateInitialising:
+	case XenbusStateInitialised:
+		break;		/* on its way: InitWait comes next */
+	case XenbusStateInitWait:
+		if (!bf->gone)
+			bf_backend_gone(bf, state);	/* restarted behind our back */
+		bf_reconnect(bf);
+		break;
+	default:
+		if (!bf->gone)
+			bf_backend_gone(bf, state);
+	}
 }
 
 static const struct xenbus_driver blkfront_driver = {
 	.type = "vbd",
 	.probe = blkfront_probe,
 	.remove = blkfront_remove,
+	.otherend_changed = blkfront_otherend_changed,
 };
 
 static int blkfront_init(void)

@@ -175,7 +175,20 @@ struct xenbus_driver {
 	int (*probe)(struct xenbus_device *dev);
 	/* Before the frontend is gone (shutdown). */
 	void (*remove)(struct xenbus_device *dev);
+	/*
+	 * The backend's state changed after probe (a vanished state node
+	 * reads as Closed): run from xenbus_poll(), never from an interrupt
+	 * nor during probe, as Linux's otherend_changed.  May be NULL.
+	 */
+	void (*otherend_changed)(struct xenbus_device *dev, enum xenbus_state state);
 };
+
+/*
+ * Runs pending watch events and tells each driver whose backend changed
+ * state.  pvkit has no threads: frontends call it from their poll paths
+ * (process context; the xenstore interrupt only wakes a halted waiter).
+ */
+void xenbus_poll(void);
 
 /* Binds drv to every device/<type>/<id> in xenstore now. */
 int xenbus_register_frontend(const struct xenbus_driver *drv);

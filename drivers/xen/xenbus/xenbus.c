@@ -30,23 +30,6 @@ struct xenbus_device *xenbus_first_device(void)
 	return devices;
 }
 
-const char *xenbus_strstate(enum xenbus_state state)
-{
-	static const char *const names[] = {
-		[XenbusStateUnknown] = "Unknown",
-		[XenbusStateInitialising] = "Initialising",
-		[XenbusStateInitWait] = "InitWait",
-		[XenbusStateInitialised] = "Initialised",
-		[XenbusStateConnected] = "Connected",
-		[XenbusStateClosing] = "Closing",
-		[XenbusStateClosed] = "Closed",
-		[XenbusStateReconfiguring] = "Reconfiguring",
-		[XenbusStateReconfigured] = "Reconfigured",
-	};
-
-	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
-}
-
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
 {
 	int err = xs_printf(XBT_NIL, dev->nodename, "state", "%d", state);
@@ -77,6 +60,25 @@ static void otherend_watch_fired(struct xs_watch *w, const char *path)
 	struct xenbus_device *dev = w->data;
 
 	dev->otherend_changed = true;
+}
+
+void xenbus_poll(void)
+{
+	static bool running;
+
+	/* A driver's callback may poll again (its own waits): one level only. */
+	if (running || !xs_ready())
+		return;
+	running = true;
+	xs_process_watches();
+	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
+		if (!dev->otherend_changed)
+			continue;
+		dev->otherend_changed = false;
+		if (dev->driver && dev->driver->otherend_changed && dev->priv)
+			dev->driver->otherend_changed(dev, xenbus_read_otherend_state(dev));
+	}
+	running = false;
 }
 
 int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns)

@@ -349,6 +349,24 @@ int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *c
 	return -EAGAIN;
 }
 
+/* (Pure, so here beside the state parsing: the host tests build this file.) */
+const char *xenbus_strstate(enum xenbus_state state)
+{
+	static const char *const names[] = {
+		[XenbusStateUnknown] = "Unknown",
+		[XenbusStateInitialising] = "Initialising",
+		[XenbusStateInitWait] = "InitWait",
+		[XenbusStateInitialised] = "Initialised",
+		[XenbusStateConnected] = "Connected",
+		[XenbusStateClosing] = "Closing",
+		[XenbusStateClosed] = "Closed",
+		[XenbusStateReconfiguring] = "Reconfiguring",
+		[XenbusStateReconfigured] = "Reconfigured",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
+}
+
 /* The xenbus state in path: a missing node is a backend gone (Closed). */
 static int read_state(struct xs_conn *c, const char *path)
 {
