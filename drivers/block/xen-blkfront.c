@@ -413,6 +413,9 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	struct bf_slot *s;
 	int id;
 
+	/* A device whose backend left is back only once xenbus has run its callback. */
+	if (bf->gone)
+		xenbus_poll();
 	if (bf->broken)
 		return BLK_EBROKEN;
 	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
