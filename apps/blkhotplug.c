@@ -4,7 +4,7 @@
  * in flight, then given back (xl block-detach / block-attach from dom0 in
  * the Xen test bed: tests/xen/blkhotplug-peer).
  *
- *   app=blkhotplug blk=xvda hp.off=BYTES hp.len=BYTES hp.seed=N
+ *   app=blkhotplug blk=xvda hp.off=BYTES hp.len=BYTES hp.seed=N [hp.mode=destroy]
  *
  * Reads the first MiB over and over until a request fails; the failing
  * request's time shows whether the loss was noticed at once or only by
@@ -12,6 +12,11 @@
  * until the disk is back (90 s at most), writes and flushes the seeded
  * pattern, reads it back, and prints the blk app's fill line so that
  * tests/tools/blkimg.py check-log finds the data in the image on the host.
+ *
+ * hp.mode=destroy (tests/xen/blkdestroy-peer): the pattern is written and
+ * flushed first, the fill line printed, and then the app reads on until
+ * dom0 destroys the domain (xl destroy): what was reported done must be
+ * in the image, whatever was in flight at the kill.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
@@ -68,17 +73,29 @@ static bool wait_until_back(struct blkdev *d, u8 *buf)
 	return false;
 }
 
-/* The seeded pattern over [off, off + len), flushed, then read back. */
-static bool fill_and_verify(struct blkdev *d, u8 *buf, u64 off, u64 len, u64 seed)
+/* The seeded pattern over [off, off + len), flushed; the blk app's fill line. */
+static bool write_flushed(struct blkdev *d, u8 *buf, u64 off, u64 len, u64 seed)
 {
 	for (u64 at = off; at < off + len; at += HP_CHUNK) {
 		pattern_fill(buf, HP_CHUNK, seed, at);
 		if (blkdev_rw_sync(d, BLK_WRITE, at / SECTOR_SIZE, HP_SECTORS, buf))
 			return false;
 	}
-	if (d->has_flush && blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL))
+	if (!d->has_flush) {
+		console_printf("blkhotplug: %s offers no flush: the write is not durable\n",
+			       d->name);
+		return false;
+	}
+	if (blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL))
 		return false;
 	console_printf("blk: fill %s %llu+%llu seed %llu done\n", d->name, off, len, seed);
+	return true;
+}
+
+static bool fill_and_verify(struct blkdev *d, u8 *buf, u64 off, u64 len, u64 seed)
+{
+	if (!write_flushed(d, buf, off, len, seed))
+		return false;
 	for (u64 at = off; at < off + len; at += HP_CHUNK) {
 		if (blkdev_rw_sync(d, BLK_READ, at / SECTOR_SIZE, HP_SECTORS, buf) ||
 		    pattern_check(buf, HP_CHUNK, seed, at) < HP_CHUNK)
@@ -107,6 +124,14 @@ static int blkhotplug_main(void)
 	buf = alloc_pages(HP_CHUNK / PAGE_SIZE);
 	if (!buf) {
 		console_printf("blkhotplug: no memory for a 64 KiB buffer\n");
+		return EXIT_FAIL;
+	}
+	if (param_get("hp.mode") && !strcmp(param_get("hp.mode"), "destroy")) {
+		if (!write_flushed(d, buf, off, len, seed))
+			return EXIT_FAIL;
+		/* Requests in flight when dom0 destroys us: only that ends this well. */
+		console_printf("blkhotplug: reading until destroyed\n");
+		read_until_failure(d, buf);
 		return EXIT_FAIL;
 	}
 	if (!read_until_failure(d, buf) || !wait_until_back(d, buf))
