@@ -39,10 +39,13 @@ bool xs_wait_activity(u64 deadline_ns)
 	static unsigned long seen;
 
 	for (;;) {
+		unsigned long flags;
+		bool got;
+
 		if (ktime_get_ns() >= deadline_ns)
 			return false;
-		unsigned long flags = local_irq_save();
-		bool got = xs_irqs != seen;
+		flags = local_irq_save();
+		got = xs_irqs != seen;
 
 		if (!got)
 			safe_halt();
