@@ -1554,6 +1554,19 @@ class XenDomu(unittest.TestCase):
         self.assertEqual(problem, "domU: xl create failed (exit 3)")
         self.assertIn("xl: libxl: error: bad", details)
 
+    def test_destroyed_by_the_peer(self):
+        # xl destroy after the domU reported its write: no exit status of
+        # its own, and the environment's checks judge the data.
+        lines = self.with_end("pvkit-xen-domu: destroyed by the peer",
+                              console=["blk: fill xvda 0+512 seed 1 done"])
+        status, problem, details, _ = self.judge(lines)
+        self.assertEqual((status, problem), (0, ""))
+        self.assertIn("destroyed by its dom0 peer, as the environment asks", details)
+        # A domain that vanished without the peer is still a problem.
+        lines = self.with_end("pvkit-xen-domu: shutdown unknown (domain vanished)")
+        self.assertEqual(self.judge(lines)[1],
+                         "domU: shutdown unknown (domain vanished)")
+
     def test_dom0_not_ending_cleanly_is_noted(self):
         status, problem, details, _ = self.judge(self.CONSOLE[:-1], code=None,
                                                  timed_out=True)

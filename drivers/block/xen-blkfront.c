@@ -8,9 +8,15 @@
  * slot's request id is the index of a slot of its queue that holds the
  * block request and the grants of its data pages; the grants are ended
  * when the response comes, and a grant the backend still holds is a
- * protocol violation (its page cannot be trusted or reused).  Buffers that
- * are not 512-byte aligned go through a bounce buffer, since a segment
- * names whole sectors of a page.
+ * protocol violation (its page cannot be trusted or reused).
+ *
+ * The caller's buffer is never granted: data goes through pages of our
+ * own, one per segment, copied in for a write and out for a read that
+ * succeeded.  A request can fail while the backend still maps its pages
+ * (the backend broke the protocol, closed or vanished); its caller then
+ * gets its buffer back untouched, and a page whose grant cannot be ended
+ * is kept out of use for good (gnttab_keep_held, which logs it), never
+ * freed under the backend's mapping.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
@@ -37,8 +43,8 @@
 /* Segments per request through one indirect page, when the backend takes them. */
 #define BF_MAX_INDIRECT_SEGS	256
 #define SECTORS_PER_PAGE	(PAGE_SIZE / SECTOR_SIZE)
-/* A 512-byte aligned buffer of (segs - 1) pages of sectors spans at most segs pages. */
-#define MAX_SECTORS_FOR(segs)	(((segs) - 1) * SECTORS_PER_PAGE)
+/* Data goes through whole pages of our own: a segment carries a page of sectors. */
+#define MAX_SECTORS_FOR(segs)	((segs) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 /*
  * Queues we take when the backend offers several.  One vCPU gains no
@@ -51,11 +57,11 @@ struct bf_slot {
 	struct blk_request *req;
 	grant_ref_t grefs[BF_MAX_INDIRECT_SEGS];
 	u16 nr_grefs;
+	/* Our data page behind each grant (NULL once freed or kept held). */
+	void *pages[BF_MAX_INDIRECT_SEGS];
 	u8 op;
 	bool in_use;
 	bool indirect;			/* sent as BLKIF_OP_INDIRECT */
-	void *bounce;			/* page allocation, or NULL */
-	u32 bounce_pages;
 	/* The slot's indirect page, granted read-only for the device's life. */
 	struct blkif_request_segment *segs;
 	int segs_ref;
@@ -82,6 +88,7 @@ struct blkfront {
 	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
 	u16 vdevice;
 	bool broken;
+	bool gone;			/* the backend left Connected: rings released */
 	unsigned int nr_queues, next_queue;
 	struct bf_queue queues[BF_MAX_QUEUES];
 };
@@ -99,47 +106,69 @@ static int get_slot(struct bf_queue *q)
 	return -1;
 }
 
-/* Takes back the data grants; false if the backend still holds one. */
+#define BF_NO_REF	((grant_ref_t)~0U)
+
+/* Ends the data grants; false if the backend still holds one (it stays granted). */
 static bool end_grants(struct bf_slot *s)
 {
 	bool ok = true;
 
-	for (unsigned int i = 0; i < s->nr_grefs; i++)
-		if (!gnttab_end_access(s->grefs[i]))
+	for (unsigned int i = 0; i < s->nr_grefs; i++) {
+		if (s->grefs[i] == BF_NO_REF)
+			continue;
+		if (gnttab_end_access(s->grefs[i]))
+			s->grefs[i] = BF_NO_REF;
+		else
 			ok = false;
-	s->nr_grefs = 0;
+	}
 	return ok;
+}
+
+/* Frees the data pages whose grant was ended; the others are never used again. */
+static void drop_pages(struct bf_slot *s)
+{
+	for (unsigned int i = 0; i < s->nr_grefs; i++) {
+		if (s->grefs[i] == BF_NO_REF)
+			free_pages(s->pages[i], 1);
+		else
+			gnttab_keep_held(s->pages[i], 1);
+		s->pages[i] = NULL;
+	}
+	s->nr_grefs = 0;
+}
+
+/* Both: false if the backend still held a page. */
+static bool release_data(struct bf_slot *s)
+{
+	bool ok = end_grants(s);
+
+	drop_pages(s);
+	return ok;
+}
+
+/* A read's data, from our pages to the caller's buffer (before they are released). */
+static void copy_out(struct bf_slot *s, struct blk_request *req)
+{
+	size_t left = (size_t)req->nr_sectors * SECTOR_SIZE;
+	u8 *dst = req->buf;
+
+	for (unsigned int i = 0; i < s->nr_grefs && left; i++) {
+		size_t n = min(left, (size_t)PAGE_SIZE);
+
+		memcpy(dst, s->pages[i], n);
+		dst += n;
+		left -= n;
+	}
 }
 
 static void finish(struct bf_slot *s, int status)
 {
 	struct blk_request *req = s->req;
 
-	if (s->bounce) {
-		if (status == BLK_OK && req->op == BLK_READ)
-			memcpy(req->buf, s->bounce, (size_t)req->nr_sectors * SECTOR_SIZE);
-		free_pages(s->bounce, s->bounce_pages);
-		s->bounce = NULL;
-	}
 	s->in_use = false;
 	s->req = NULL;
 	req->status = status;
 	req->done(req);
-}
-
-/*
- * Takes back the data grants; false if the backend still holds one.  A
- * bounce page it holds is never reused (a caller's buffer is the
- * caller's: its request fails).
- */
-static bool release_data(struct bf_slot *s)
-{
-	if (end_grants(s))
-		return true;
-	if (s->bounce)
-		gnttab_keep_held(s->bounce, s->bounce_pages);
-	s->bounce = NULL;
-	return false;
 }
 
 /* Stops the device; every request in flight fails. */
@@ -156,7 +185,9 @@ static void stop_device(struct blkfront *bf)
 
 			if (!s->in_use)
 				continue;
-			release_data(s);
+			if (!release_data(s))
+				pr_err("%s: request %u failed while the backend still maps its pages; "
+				       "they are kept out of use\n", bf->blk.name, i);
 			finish(s, BLK_EBROKEN);
 		}
 	}
@@ -202,10 +233,14 @@ static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
 		bf_shutdown(&bf->blk, "a response with an unknown status");
 		return;
 	}
-	if (!release_data(s)) {
+	/* The grants are ended first: then the backend can no longer write the data. */
+	if (!end_grants(s)) {
 		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
 		return;
 	}
+	if (status == BLK_OK && s->op == BLKIF_OP_READ)
+		copy_out(s, s->req);
+	drop_pages(s);
 	finish(s, status);
 }
 
@@ -246,8 +281,11 @@ static void bf_interrupt(evtchn_port_t port, void *data)
 static void bf_poll(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
-	unsigned long flags = local_irq_save();
+	unsigned long flags;
 
+	/* A backend that closed or came back is noticed here (otherend_changed). */
+	xenbus_poll();
+	flags = local_irq_save();
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
 		bf_process(&bf->queues[n]);
 	local_irq_restore(flags);
@@ -270,58 +308,45 @@ static void bf_kick(struct blkdev *dev)
 	}
 }
 
-static unsigned int pages_spanned(const void *data, u32 nr_sectors)
-{
-	u64 start = virt_to_phys(data), end = start + (u64)nr_sectors * SECTOR_SIZE;
-
-	return ((end - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
-}
-
 /*
- * Grants the pages of data for a read or write and describes them in seg
- * (the request's own array, or the slot's indirect page); false when out
- * of grants.
+ * Pages of our own for the data of a read or write, one per segment,
+ * granted and described in seg (the request's own array, or the slot's
+ * indirect page); a write's data is copied in before the grant.  False
+ * when out of pages or grants, with what was taken given back.
  */
 static bool map_data(struct blkfront *bf, struct bf_slot *s,
-		     struct blkif_request_segment *seg, void *data, u32 nr_sectors)
+		     struct blkif_request_segment *seg, struct blk_request *req)
 {
-	u64 start = virt_to_phys(data);
-	u64 end = start + (u64)nr_sectors * SECTOR_SIZE;
+	size_t left = (size_t)req->nr_sectors * SECTOR_SIZE;
+	const u8 *src = req->buf;
 	bool readonly = s->op == BLKIF_OP_WRITE;	/* the backend only reads it */
 
-	for (u64 pa = start; pa < end; pa = (pa & PAGE_MASK) + PAGE_SIZE) {
-		u64 seg_end = min(end, (u64)((pa & PAGE_MASK) + PAGE_SIZE));
-		int ref = gnttab_grant_access(bf->xdev->otherend_id,
-					      xen_pfn_to_gfn(pa >> PAGE_SHIFT), readonly);
+	for (s->nr_grefs = 0; left; s->nr_grefs++) {
+		unsigned int i = s->nr_grefs;
+		size_t n = min(left, (size_t)PAGE_SIZE);
+		void *page = alloc_pages(1);
+		int ref = -1;
 
-		if (ref < 0)
+		if (page && readonly)
+			memcpy(page, src, n);
+		if (page)
+			ref = gnttab_grant_access(bf->xdev->otherend_id, xen_virt_to_gfn(page),
+						  readonly);
+		if (ref < 0) {
+			if (page)
+				free_pages(page, 1);
+			release_data(s);
 			return false;
-		s->grefs[s->nr_grefs] = ref;
-		seg[s->nr_grefs] = (struct blkif_request_segment){
-			.gref = ref,
-			.first_sect = (pa & ~PAGE_MASK) / SECTOR_SIZE,
-			.last_sect = ((seg_end - 1) & ~PAGE_MASK) / SECTOR_SIZE,
+		}
+		s->pages[i] = page;
+		s->grefs[i] = ref;
+		seg[i] = (struct blkif_request_segment){
+			.gref = ref, .first_sect = 0, .last_sect = n / SECTOR_SIZE - 1,
 		};
-		s->nr_grefs++;
+		src += n;
+		left -= n;
 	}
 	return true;
-}
-
-static int prepare_data(struct bf_slot *s, struct blk_request *req, void **data)
-{
-	size_t len = (size_t)req->nr_sectors * SECTOR_SIZE;
-
-	*data = req->buf;
-	if (!((uintptr_t)req->buf & (SECTOR_SIZE - 1)))
-		return 0;
-	s->bounce_pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-	s->bounce = alloc_pages(s->bounce_pages);
-	if (!s->bounce)
-		return BLK_EBUSY;
-	if (req->op == BLK_WRITE)
-		memcpy(s->bounce, req->buf, len);
-	*data = s->bounce;
-	return 0;
 }
 
 static u8 blkif_op(enum blk_op op)
@@ -386,9 +411,11 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	struct blkif_request rq = { 0 };
 	struct bf_queue *q;
 	struct bf_slot *s;
-	void *data;
-	int id, err;
+	int id;
 
+	/* A device whose backend left is back only once xenbus has run its callback. */
+	if (bf->gone)
+		xenbus_poll();
 	if (bf->broken)
 		return BLK_EBROKEN;
 	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
@@ -402,23 +429,14 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	s->op = blkif_op(req->op);
 	s->nr_grefs = 0;
 	s->indirect = false;
-	s->bounce = NULL;
 	rq = (struct blkif_request){
 		.operation = s->op, .handle = bf->vdevice, .id = id,
 		.sector_number = req->sector,
 	};
 	if (req->op == BLK_READ || req->op == BLK_WRITE) {
-		err = prepare_data(s, req, &data);
-		if (err)
-			return err;
-		s->indirect = pages_spanned(data, req->nr_sectors) > BF_SEGS;
-		if (!map_data(bf, s, s->indirect ? s->segs : rq.seg, data, req->nr_sectors)) {
-			end_grants(s);
-			if (s->bounce)
-				free_pages(s->bounce, s->bounce_pages);
-			s->bounce = NULL;
+		s->indirect = DIV_ROUND_UP(req->nr_sectors, SECTORS_PER_PAGE) > BF_SEGS;
+		if (!map_data(bf, s, s->indirect ? s->segs : rq.seg, req))
 			return BLK_EBUSY;
-		}
 		if (s->indirect)
 			fill_indirect(bf, &rq, s, id);
 		else
@@ -431,7 +449,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	q->sring->ring[q->ring.req_prod_pvt % bf->nr_ents].req = rq;
 	q->ring.req_prod_pvt++;
 	q->pushed = true;
-	dev->stats.requests++;
+	/* Counted by the block layer (blkdev_queue), which owns that statistic. */
 	return 0;
 }
 
@@ -617,6 +635,14 @@ static int read_disk(struct blkfront *bf)
 	return 0;
 }
 
+/* A queue as before set-up: nothing allocated, granted or bound. */
+static void reset_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	*q = (struct bf_queue){ .bf = bf, .port = -1 };
+	for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
+		q->ring_refs[i] = -1;
+}
+
 /* A queue's ring and indirect pages go back, except those the backend still maps. */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
@@ -634,6 +660,7 @@ static void release_queue(struct blkfront *bf, struct bf_queue *q)
 		free_pages(q->sring, 1U << bf->ring_order);
 	else if (q->sring)
 		gnttab_keep_held(q->sring, 1U << bf->ring_order);
+	reset_queue(bf, q);
 }
 
 /*
@@ -662,23 +689,34 @@ static void blkfront_remove(struct xenbus_device *xdev)
 static int blkfront_connect(struct blkfront *bf)
 {
 	struct xenbus_device *xdev = bf->xdev;
+	/* One deadline for the whole handshake, not one per wait. */
+	u64 deadline = ktime_get_ns() + CONNECT_TIMEOUT_NS;
 	int err;
 
-	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
-				   CONNECT_TIMEOUT_NS);
+	err = xenbus_wait_otherend_until(xdev, 1U << XenbusStateInitWait |
+					 1U << XenbusStateConnected, deadline);
 	if (err < 0)
 		return err;
 	err = setup_rings(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateInitialised);
 	if (!err)
-		err = xenbus_wait_otherend(xdev, 1U << XenbusStateConnected, CONNECT_TIMEOUT_NS);
+		err = xenbus_wait_otherend_until(xdev, 1U << XenbusStateConnected, deadline);
 	if (err >= 0)
 		err = read_disk(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	return err;
 }
+
+/* What the block layer sees of the rings just negotiated. */
+static void set_limits(struct blkfront *bf)
+{
+	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
+	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
+}
+
+static void report_connected(struct blkfront *bf);
 
 /*
  * An HVM guest's boot CD is offered as a vbd too (device-type "cdrom"),
@@ -707,14 +745,8 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
-	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
-		struct bf_queue *q = &bf->queues[n];
-
-		q->bf = bf;
-		q->port = -1;
-		for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
-			q->ring_refs[i] = -1;
-	}
+	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++)
+		reset_queue(bf, &bf->queues[n]);
 	xdev->priv = bf;
 	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
 	if (!err) {
@@ -728,11 +760,18 @@ static int blkfront_probe(struct xenbus_device *xdev)
 
 	blkdev_name(bf->blk.name, sizeof(bf->blk.name), "xvd");
 	bf->blk.driver = "xen-blkfront";
-	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
-	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
 	bf->blk.ops = &blkfront_ops;
 	bf->blk.driver_data = bf;
+	set_limits(bf);
 	blkdev_register(&bf->blk);
+	report_connected(bf);
+	return 0;
+}
+
+static void report_connected(struct blkfront *bf)
+{
+	struct xenbus_device *xdev = bf->xdev;
+
 	pr_info("%s: %s, %llu sectors%s%s%s, %u ring%s of %u (%u pages), %u segments, port %d%s\n",
 		bf->blk.name, xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
 		bf->blk.read_only ? ", read-only" : "",
@@ -740,13 +779,73 @@ static int blkfront_probe(struct xenbus_device *xdev)
 		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
 		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
 		bf->nr_queues > 1 ? " and up" : "");
-	return 0;
+}
+
+/*
+ * The backend left Connected (Closing, Closed, gone): every request in
+ * flight fails now rather than at the 30 s block timeout, our side
+ * closes, and the rings are released.  The device stays registered,
+ * failing requests, until the backend comes back.
+ */
+static void bf_backend_gone(struct blkfront *bf, enum xenbus_state state)
+{
+	pr_err("%s: the backend is %s: device gone, requests in flight fail\n",
+	       bf->blk.name, xenbus_strstate(state));
+	stop_device(bf);
+	bf->gone = true;
+	xenbus_close(bf->xdev);
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		release_queue(bf, &bf->queues[n]);
+}
+
+/* The backend is back (InitWait): the handshake again, with new rings. */
+static void bf_reconnect(struct blkfront *bf)
+{
+	int err = xenbus_switch_state(bf->xdev, XenbusStateInitialising);
+
+	if (!err)
+		err = blkfront_connect(bf);
+	if (err) {
+		pr_err("%s: the backend came back but reconnecting failed (%d)\n",
+		       bf->blk.name, err);
+		xenbus_switch_state(bf->xdev, XenbusStateClosed);
+		for (unsigned int n = 0; n < bf->nr_queues; n++)
+			release_queue(bf, &bf->queues[n]);
+		return;
+	}
+	set_limits(bf);
+	bf->gone = false;
+	bf->broken = false;
+	pr_info("%s: the backend is back: reconnected\n", bf->blk.name);
+	report_connected(bf);
+}
+
+static void blkfront_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
+{
+	struct blkfront *bf = xdev->priv;
+
+	switch (state) {
+	case XenbusStateConnected:
+		break;
+	case XenbusStateInitialising:
+	case XenbusStateInitialised:
+		break;		/* on its way: InitWait comes next */
+	case XenbusStateInitWait:
+		if (!bf->gone)
+			bf_backend_gone(bf, state);	/* restarted behind our back */
+		bf_reconnect(bf);
+		break;
+	default:
+		if (!bf->gone)
+			bf_backend_gone(bf, state);
+	}
 }
 
 static const struct xenbus_driver blkfront_driver = {
 	.type = "vbd",
 	.probe = blkfront_probe,
 	.remove = blkfront_remove,
+	.otherend_changed = blkfront_otherend_changed,
 };
 
 static int blkfront_init(void)

@@ -180,8 +180,10 @@ static void nf_interrupt(evtchn_port_t port, void *data)
 
 static void nf_poll(struct netdev *dev)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags;
 
+	xenbus_poll();		/* nf_otherend_changed */
+	flags = local_irq_save();
 	nf_process(to_nf(dev));
 	local_irq_restore(flags);
 }
@@ -409,10 +411,27 @@ static int netfront_probe(struct xenbus_device *xdev)
 	return 0;
 }
 
+/*
+ * The backend left Connected: the device is shut off, so transmit fails
+ * with an error (and counts a drop) instead of filling a ring nobody
+ * reads.  Reconnecting is not done yet: the device stays off.
+ */
+static void nf_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
+{
+	struct netfront *nf = xdev->priv;
+	char why[48];
+
+	if (state == XenbusStateConnected || nf->net.broken)
+		return;
+	snprintf(why, sizeof(why), "the backend is %s", xenbus_strstate(state));
+	nf_fail(nf, why);
+}
+
 static const struct xenbus_driver netfront_driver = {
 	.type = "vif",
 	.probe = netfront_probe,
 	.remove = netfront_remove,
+	.otherend_changed = nf_otherend_changed,
 };
 
 static int netfront_init(void)

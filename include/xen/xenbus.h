@@ -41,9 +41,24 @@ struct xs_conn;
 
 struct xs_conn_ops {
 	void (*notify)(struct xs_conn *c);
-	/* Waits for the other side; false when it is given up (timeout). */
-	bool (*wait)(struct xs_conn *c);
+	/*
+	 * Waits for the other side, at most until deadline_ns; false when it
+	 * is given up.  Returning early (on any event) is fine: the callers
+	 * check the deadline themselves.
+	 */
+	bool (*wait)(struct xs_conn *c, u64 deadline_ns);
+	/* The clock of the deadlines, in ns (virtual in the host tests). */
+	u64 (*now)(struct xs_conn *c);
 };
+
+/*
+ * A request has this long, from when it is sent, for its reply however
+ * many watch events come in between: long enough for a TCG-emulated dom0
+ * under load.
+ */
+#define XS_REQUEST_TIMEOUT_NS	(20ULL * 1000000000ULL)
+/* A transaction another writer keeps interfering with is given up after this many tries. */
+#define XS_TRANSACTION_TRIES	8
 
 struct xs_conn {
 	struct xenstore_domain_interface *intf;
@@ -53,6 +68,7 @@ struct xs_conn {
 	/* Our own indices: the shared copies are only published. */
 	XENSTORE_RING_IDX req_prod, rsp_cons;
 	u32 next_req_id;
+	u64 deadline_ns;		/* of the request in progress */
 	struct xs_watch *watches;
 	unsigned long events, stray_events;
 	/* The message being received. */
@@ -79,6 +95,22 @@ int xs_conn_request(struct xs_conn *c, u32 type, u32 tx, const struct xs_iov *io
 		    unsigned int nr_iov, char *reply, u32 reply_max);
 /* Reads what has arrived without waiting: watch events get queued. */
 void xs_conn_poll(struct xs_conn *c);
+int xs_conn_transaction_start(struct xs_conn *c, u32 *tx);
+int xs_conn_transaction_end(struct xs_conn *c, u32 tx, bool abort);
+/*
+ * fn's requests in one transaction, run again while another writer
+ * interferes (-EAGAIN), at most XS_TRANSACTION_TRIES times and until
+ * XS_REQUEST_TIMEOUT_NS after the start: then -EAGAIN.
+ */
+int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *ctx);
+/*
+ * Waits until the xenbus state in path (missing: Closed) is one of mask
+ * (1 << XenbusState...), reading it again after each watch event; returns
+ * the state, or -ETIMEDOUT once deadline_ns has passed however many
+ * events the daemon sends, or -EIO.  Watch events stay queued for
+ * xs_conn_process_watches().
+ */
+int xs_conn_wait_state(struct xs_conn *c, const char *path, u32 mask, u64 deadline_ns);
 void xs_conn_process_watches(struct xs_conn *c);
 
 /* Parsers (exposed for the tests). */
@@ -103,12 +135,14 @@ int xs_directory(u32 tx, const char *path, char *buf, u32 len,
 int xs_transaction_start(u32 *tx);
 /* -EAGAIN: another writer interfered; the caller starts over. */
 int xs_transaction_end(u32 tx, bool abort);
-/* fn's writes in one transaction, run again while another writer interferes. */
+/* xs_conn_transaction() on the kernel's connection. */
 int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx);
+/* xs_conn_wait_state() on the kernel's connection. */
+int xs_wait_state(const char *path, u32 mask, u64 deadline_ns);
 int xs_watch_add(struct xs_watch *w);
 int xs_watch_remove(struct xs_watch *w);
 void xs_process_watches(void);
-/* Halts until the daemon signals (true) or the deadline passes (false). */
+/* Halts until the daemon signals (true) or the deadline passes (false, checked first). */
 bool xs_wait_activity(u64 deadline_ns);
 /* dir/node helpers. */
 int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
@@ -141,7 +175,20 @@ struct xenbus_driver {
 	int (*probe)(struct xenbus_device *dev);
 	/* Before the frontend is gone (shutdown). */
 	void (*remove)(struct xenbus_device *dev);
+	/*
+	 * The backend's state changed after probe (a vanished state node
+	 * reads as Closed): run from xenbus_poll(), never from an interrupt
+	 * nor during probe, as Linux's otherend_changed.  May be NULL.
+	 */
+	void (*otherend_changed)(struct xenbus_device *dev, enum xenbus_state state);
 };
+
+/*
+ * Runs pending watch events and tells each driver whose backend changed
+ * state.  pvkit has no threads: frontends call it from their poll paths
+ * (process context; the xenstore interrupt only wakes a halted waiter).
+ */
+void xenbus_poll(void);
 
 /* Binds drv to every device/<type>/<id> in xenstore now. */
 int xenbus_register_frontend(const struct xenbus_driver *drv);
@@ -156,6 +203,8 @@ enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
  * mask (1 << XenbusState...); returns the state, or -ETIMEDOUT.
  */
 int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns);
+/* The same by an absolute deadline (ktime_get_ns()), e.g. one for a whole probe. */
+int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns);
 /* Closes the connection in order: Closing, backend Closed, Closed. */
 void xenbus_close(struct xenbus_device *dev);
 const char *xenbus_strstate(enum xenbus_state state);

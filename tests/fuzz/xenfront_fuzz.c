@@ -3,9 +3,11 @@
  * libFuzzer target for blkfront (two queues) and netfront: the input is a script of
  * frontend actions (submit, transmit) and backend actions that write
  * anything into the response rings, move the producer indices and keep
- * grants mapped.  Every block request must complete exactly once (or be
- * refused at submit), and removal must leave nothing behind; ASan and
- * UBSan watch the rest.  The fake Xen is tests/unit/fake_xen.c.
+ * grants mapped, and the backend's state changes (it closes, it comes
+ * back).  Every block request must complete exactly once (or be refused
+ * at submit), all of them at once when the backend closes; no grant may
+ * ever name a caller's buffer; and removal must leave nothing behind;
+ * ASan and UBSan watch the rest.  The fake Xen is tests/unit/fake_xen.c.
  *
  * Built by tests/fuzz/Makefile (make fuzz); run:
  *   build/fuzz/xenfront_fuzz -max_total_time=60
@@ -54,6 +56,33 @@ static void scribble(void *ring_base, size_t entry, unsigned int nr, RING_IDX *p
 	(*prod)++;
 }
 
+/* blkfront grants pages of its own only, never a caller's buffer. */
+static void check_no_buffer_granted(void)
+{
+	u64 lo = virt_to_phys(mem) >> PAGE_SHIFT, hi = lo + sizeof(mem) / PAGE_SIZE;
+
+	for (unsigned int g = 0; g < FAKE_NR_GRANTS; g++)
+		if (fake_grants[g].in_use && fake_grants[g].gfn >= lo && fake_grants[g].gfn < hi)
+			__builtin_trap();
+}
+
+/*
+ * The backend closes (every request in flight must have ended when the
+ * callback returns) or comes back; the rings are blkfront's new ones.
+ */
+static void backend_state(struct xenbus_device *bdev, enum xenbus_state state,
+			  struct blkif_sring *bs[2])
+{
+	bdev->driver->otherend_changed(bdev, state);
+	if (state != XenbusStateInitWait) {
+		for (unsigned int i = 0; i < NREQ; i++)
+			if (queued[i])
+				__builtin_trap();	/* left in flight by a backend gone */
+	}
+	bs[0] = ring_of("device/vbd/768/queue-0/ring-ref0");
+	bs[1] = ring_of("device/vbd/768/queue-1/ring-ref0");
+}
+
 static void submit(struct blkdev *blk, unsigned int i, bool write)
 {
 	if (i >= NREQ || queued[i])
@@ -66,6 +95,7 @@ static void submit(struct blkdev *blk, unsigned int i, bool write)
 	done[i] = 0;
 	if (blk->ops->submit(blk, &reqs[i]))
 		queued[i] = false;
+	check_no_buffer_granted();
 	blk->ops->kick(blk);
 }
 
@@ -112,6 +142,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			submit(blk, i ^ 1, true);
 			break;
 		case 2:		/* a block response of any bytes, on either queue */
+			if (!bs[i & 1])
+				break;		/* the backend is gone */
 			scribble(bs[i & 1]->ring, sizeof(bs[0]->ring[0]),
 				 __CONST_RING_SIZE(blkif, 2 * PAGE_SIZE),
 				 &bs[i & 1]->rsp_prod, &data, &size);
@@ -128,10 +160,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 4:		/* move a producer index */
 			if (size) {
-				RING_IDX *p[4] = { &bs[0]->rsp_prod, &bs[1]->rsp_prod,
+				RING_IDX *p[4] = { bs[0] ? &bs[0]->rsp_prod : NULL,
+						   bs[1] ? &bs[1]->rsp_prod : NULL,
 						   &rxs->rsp_prod, &txs->rsp_prod };
 
-				*p[i % 4] += (s8)*data++;
+				if (p[i % 4])
+					*p[i % 4] += (s8)*data++;
+				else
+					data++;
 				size--;
 			}
 			break;
@@ -143,6 +179,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			net->ops->transmit(net, frame, 14 + i);
 			break;
 		default:
+			if (i == 31) {
+				backend_state(bdev, XenbusStateClosing, bs);
+				break;
+			}
+			if (i == 30) {
+				backend_state(bdev, XenbusStateInitWait, bs);
+				break;
+			}
 			fake_raise_event();	/* every port: blkfront's and netfront's */
 			blk->ops->poll(blk);
 		}

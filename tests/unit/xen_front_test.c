@@ -13,6 +13,7 @@
 #include <pvkit/netdev.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
+#include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/netif.h>
 #include "fake_xen.h"
@@ -234,6 +235,86 @@ static void response_with_bad_status_breaks(struct ktest *t) { block_lie(t, BAD_
 static void producer_past_requests_breaks(struct ktest *t) { block_lie(t, PROD_AHEAD); }
 static void grant_kept_mapped_breaks(struct ktest *t) { block_lie(t, KEPT_MAPPED); }
 
+/*
+ * A read fails while the backend keeps a page of it mapped (the device is
+ * shut off under it, as when the backend closes): the caller's buffer was
+ * never granted, so what the backend writes through its mapping afterwards
+ * cannot reach it, and the page it holds is kept out of use.
+ */
+static void failed_read_leaves_no_grant_on_the_buffer(struct ktest *t)
+{
+	static u8 mem[2][4096] __attribute__((aligned(4096)));
+	struct blk_request req = {
+		.op = BLK_READ, .sector = 0, .nr_sectors = 16, .buf = mem, .done = count_done,
+	};
+	u64 buf_gfn = virt_to_phys(mem) >> PAGE_SHIFT;
+	struct blkif_request *rq;
+	unsigned long held;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	held = gnttab_held_pages();
+	memset(mem, 0x5a, sizeof(mem));
+	done_count = 0;
+	KT_ASSERT_EQ(t, blkdev_submit(blk, &req), 0);
+	rq = next_request();
+	KT_ASSERT_NOT_NULL(t, rq);
+	KT_ASSERT_EQ(t, rq->nr_segments, 2);
+	for (unsigned int i = 0; i < FAKE_NR_GRANTS; i++) {
+		if (fake_grants[i].in_use)
+			KT_EXPECT_TRUE(t, fake_grants[i].gfn != buf_gfn &&
+					  fake_grants[i].gfn != buf_gfn + 1);
+	}
+	fake_grants[rq->seg[0].gref].mapped = true;
+	blk->ops->shutdown(blk, "test: the backend went away");
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, req.status, BLK_EBROKEN);
+	KT_EXPECT_EQ(t, gnttab_held_pages(), held + 1);
+	/* the backend writes through what it still maps */
+	KT_ASSERT_NOT_NULL(t, fake_grant_page(rq->seg[0].gref));
+	memset(fake_grant_page(rq->seg[0].gref), 0xee, 4096);
+	KT_EXPECT_EQ(t, mem[0][0], 0x5a);
+	KT_EXPECT_EQ(t, mem[0][4095], 0x5a);
+	/* the page whose grant ended was taken back */
+	KT_EXPECT_FALSE(t, fake_grants[rq->seg[1].gref].in_use);
+}
+
+/*
+ * Queue depth 1 through the block layer: N requests count N (the block
+ * layer owns that number; blkfront once counted each again), and a
+ * backend that asks for every request and answers each with an
+ * interrupt gets N notifications and N interrupts.
+ */
+static void qd1_requests_count_once(struct ktest *t)
+{
+	static u8 mem[4096] __attribute__((aligned(4096)));
+	const unsigned int n = 8;
+	struct blk_request req;
+	struct blkif_request *rq;
+
+	blk = blk_probe(t, "768");
+	KT_ASSERT_NOT_NULL(t, blk);
+	done_count = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		req = (struct blk_request){ .op = BLK_READ, .sector = i, .nr_sectors = 8,
+					    .buf = mem, .done = count_done };
+		KT_ASSERT_EQ(t, blkdev_submit(blk, &req), 0);
+		rq = next_request();
+		KT_ASSERT_NOT_NULL(t, rq);
+		/* the backend waits for the next request (RING_FINAL_CHECK_FOR_REQUESTS) */
+		bsring->req_event = be_req_cons + 1;
+		serve_read(t, rq);
+		respond(rq->id, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+		fake_raise_event();
+		KT_ASSERT_EQ(t, done_count, i + 1);
+		KT_EXPECT_EQ(t, req.status, BLK_OK);
+	}
+	KT_EXPECT_EQ(t, blk->stats.requests, n);
+	KT_EXPECT_EQ(t, blk->stats.notifications, n);
+	KT_EXPECT_EQ(t, blk->stats.interrupts, n);
+	KT_EXPECT_EQ(t, fake_notifies, n);
+}
+
 /* 4 ring pages and indirect segments: a 1 MiB read in one request. */
 static void big_read_through_indirect_page(struct ktest *t)
 {
@@ -258,7 +339,7 @@ static void big_read_through_indirect_page(struct ktest *t)
 	bsring = fake_grant_page(atoi(fake_xs_get("device/vbd/768/ring-ref0")));
 	be_req_cons = 0;
 	KT_EXPECT_EQ(t, blk->queue_depth, 128);
-	KT_EXPECT_EQ(t, blk->max_sectors, 2040);
+	KT_EXPECT_EQ(t, blk->max_sectors, 2048);
 	done_count = 0;
 	KT_ASSERT_EQ(t, blk->ops->submit(blk, &req), 0);
 	blk->ops->kick(blk);
@@ -390,6 +471,8 @@ static struct ktest_case blkfront_cases[] = {
 	KTEST_CASE(response_with_bad_status_breaks),
 	KTEST_CASE(producer_past_requests_breaks),
 	KTEST_CASE(grant_kept_mapped_breaks),
+	KTEST_CASE(qd1_requests_count_once),
+	KTEST_CASE(failed_read_leaves_no_grant_on_the_buffer),
 	KTEST_CASE(big_read_through_indirect_page),
 	KTEST_CASE(two_queues_are_used_in_turn),
 	KTEST_CASE(odd_sector_size_is_refused),

@@ -22,7 +22,13 @@ enum misbehaviour {
 	BAD_WATCH,
 	TYPE_MISMATCH,
 	SILENT,
+	SPAM,		/* a watch event on every turn, and virtual time passes */
+	SPAM_MUTE,	/* the same, and no request is ever answered */
+	TX_EAGAIN,	/* every transaction end is EAGAIN */
 };
+
+/* Turns a daemon may take before the test calls it a hang. */
+#define MAX_TURNS	1000000
 
 static struct {
 	struct xenstore_domain_interface intf;
@@ -38,6 +44,10 @@ static struct {
 	char value[XENSTORE_PAYLOAD_MAX];	/* the one node "big" */
 	u32 value_len;
 	unsigned long notifies;
+	u64 now;			/* virtual ns */
+	unsigned long turns, tx_ends;
+	const char *state;		/* the node "state", NULL: missing */
+	unsigned long connect_after;	/* turns after which state reads 4 */
 } d;
 
 static struct xs_conn conn;
@@ -65,9 +75,20 @@ static void reply(void)
 		queue_msg(XS_RM, id, "OK", 3);
 		return;
 	}
+	if (d.mode == SPAM_MUTE)
+		return;
 	switch (d.req.type) {
+	case XS_TRANSACTION_START:
+		queue_msg(type, id, "7", 2);
+		break;
+	case XS_TRANSACTION_END:
+		d.tx_ends++;
+		queue_msg(XS_ERROR, id, "EAGAIN", 7);
+		break;
 	case XS_READ:
-		if (!strcmp(d.req_body, "big") && d.value_len)
+		if (!strcmp(d.req_body, "state") && d.state)
+			queue_msg(type, id, d.state, strlen(d.state) + 1);
+		else if (!strcmp(d.req_body, "big") && d.value_len)
 			queue_msg(type, id, d.value, d.value_len);
 		else if (!strcmp(d.req_body, "dir"))
 			queue_msg(type, id, "x\0yy\0zzz", 9);
@@ -134,8 +155,14 @@ static bool serve(void)
 {
 	bool progress = false;
 
-	if (d.mode == SILENT)
+	/* Each turn of the daemon takes a virtual millisecond. */
+	d.now += 1000000;
+	if (d.mode == SILENT || ++d.turns > MAX_TURNS)
 		return false;
+	if (d.connect_after && d.turns >= d.connect_after)
+		d.state = "4";
+	if (d.mode == SPAM || d.mode == SPAM_MUTE)
+		queue_msg(XS_WATCH_EVENT, 0, "state\0tok", 10);
 	if (d.mode == REQ_CONS_PAST) {
 		d.intf.req_cons = d.intf.req_prod + 5;
 		return true;
@@ -155,14 +182,20 @@ static void fake_notify(struct xs_conn *c)
 	serve();
 }
 
-static bool fake_wait(struct xs_conn *c)
+static bool fake_wait(struct xs_conn *c, u64 deadline_ns)
 {
 	return serve();
+}
+
+static u64 fake_now(struct xs_conn *c)
+{
+	return d.now;
 }
 
 static const struct xs_conn_ops fake_ops = {
 	.notify = fake_notify,
 	.wait = fake_wait,
+	.now = fake_now,
 };
 
 static void start(enum misbehaviour mode, u32 first_index)
@@ -344,6 +377,77 @@ static void oversized_request_is_refused(struct ktest *t)
 	KT_EXPECT_FALSE(t, conn.broken);
 }
 
+static struct xs_watch spam_watch = { .path = "state", .token = "tok", .fn = on_watch };
+
+/*
+ * A daemon that keeps sending watch events and never answers: the
+ * request still fails when its 20 s are up, not a turn later than the
+ * one that passed them, and the events waited for nothing.
+ */
+static void event_spam_without_reply_times_out(struct ktest *t)
+{
+	start(SPAM_MUTE, 0);
+	conn.watches = &spam_watch;
+	KT_EXPECT_EQ(t, read_node("nope", buf, sizeof(buf)), -EIO);
+	KT_EXPECT_LT(t, d.turns, (unsigned long)MAX_TURNS);
+	KT_EXPECT_LE(t, d.now, XS_REQUEST_TIMEOUT_NS + 1000000);
+	KT_EXPECT_STREQ(t, conn.broken_why, "the daemon did not answer in time");
+}
+
+/*
+ * Waiting for Connected while the daemon answers every read with
+ * InitWait and sends an event each turn: -ETIMEDOUT by the deadline (one
+ * for the whole wait), and the connection stays usable.
+ */
+static void event_spam_cannot_stretch_a_state_wait(struct ktest *t)
+{
+	const u64 deadline = 5000000000ULL;
+
+	start(SPAM, 0);
+	conn.watches = &spam_watch;
+	d.state = "2";
+	KT_EXPECT_EQ(t, xs_conn_wait_state(&conn, "state", 1U << XenbusStateConnected, deadline),
+		     -ETIMEDOUT);
+	KT_EXPECT_LT(t, d.turns, (unsigned long)MAX_TURNS);
+	KT_EXPECT_LE(t, d.now, deadline + 1000000);
+	KT_EXPECT_FALSE(t, conn.broken);
+	KT_EXPECT_GT(t, spam_watch.pending, 0);
+}
+
+static void state_wait_sees_the_change(struct ktest *t)
+{
+	start(SPAM, 0);
+	conn.watches = &spam_watch;
+	d.state = "2";
+	d.connect_after = 10;
+	KT_EXPECT_EQ(t, xs_conn_wait_state(&conn, "state", 1U << XenbusStateConnected,
+					   5000000000ULL), XenbusStateConnected);
+	/* a missing node is a backend gone: Closed */
+	d.state = NULL;
+	d.connect_after = 0;
+	KT_EXPECT_EQ(t, xs_conn_wait_state(&conn, "state", 1U << XenbusStateClosed,
+					   d.now + 1000000000ULL), XenbusStateClosed);
+}
+
+static int tx_body_runs;
+
+static int tx_body(u32 tx, void *ctx)
+{
+	tx_body_runs++;
+	return tx == 7 ? 0 : -EINVAL;
+}
+
+/* Another writer that always interferes: the transaction is given up, not retried for ever. */
+static void transaction_retries_are_bounded(struct ktest *t)
+{
+	start(TX_EAGAIN, 0);
+	tx_body_runs = 0;
+	KT_EXPECT_EQ(t, xs_conn_transaction(&conn, tx_body, NULL), -EAGAIN);
+	KT_EXPECT_EQ(t, d.tx_ends, XS_TRANSACTION_TRIES);
+	KT_EXPECT_EQ(t, tx_body_runs, XS_TRANSACTION_TRIES);
+	KT_EXPECT_FALSE(t, conn.broken);
+}
+
 static struct ktest_case xs_cases[] = {
 	KTEST_CASE(missing_node_is_enoent),
 	KTEST_CASE(long_messages_stream_through_the_rings),
@@ -360,6 +464,10 @@ static struct ktest_case xs_cases[] = {
 	KTEST_CASE(reply_of_another_type_breaks),
 	KTEST_CASE(silent_daemon_breaks),
 	KTEST_CASE(oversized_request_is_refused),
+	KTEST_CASE(event_spam_without_reply_times_out),
+	KTEST_CASE(event_spam_cannot_stretch_a_state_wait),
+	KTEST_CASE(state_wait_sees_the_change),
+	KTEST_CASE(transaction_retries_are_bounded),
 	{}
 };
 KTEST_SUITE(host_xenstore, xs_cases);

@@ -30,23 +30,6 @@ struct xenbus_device *xenbus_first_device(void)
 	return devices;
 }
 
-const char *xenbus_strstate(enum xenbus_state state)
-{
-	static const char *const names[] = {
-		[XenbusStateUnknown] = "Unknown",
-		[XenbusStateInitialising] = "Initialising",
-		[XenbusStateInitWait] = "InitWait",
-		[XenbusStateInitialised] = "Initialised",
-		[XenbusStateConnected] = "Connected",
-		[XenbusStateClosing] = "Closing",
-		[XenbusStateClosed] = "Closed",
-		[XenbusStateReconfiguring] = "Reconfiguring",
-		[XenbusStateReconfigured] = "Reconfigured",
-	};
-
-	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
-}
-
 int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
 {
 	int err = xs_printf(XBT_NIL, dev->nodename, "state", "%d", state);
@@ -79,36 +62,49 @@ static void otherend_watch_fired(struct xs_watch *w, const char *path)
 	dev->otherend_changed = true;
 }
 
+void xenbus_poll(void)
+{
+	static bool running;
+
+	/* A driver's callback may poll again (its own waits): one level only. */
+	if (running || !xs_ready())
+		return;
+	running = true;
+	xs_process_watches();
+	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
+		if (!dev->otherend_changed)
+			continue;
+		dev->otherend_changed = false;
+		if (dev->driver && dev->driver->otherend_changed && dev->priv)
+			dev->driver->otherend_changed(dev, xenbus_read_otherend_state(dev));
+	}
+	running = false;
+}
+
+int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns)
+{
+	char path[sizeof(dev->otherend) + 8];
+
+	snprintf(path, sizeof(path), "%s/state", dev->otherend);
+	return xs_wait_state(path, mask, deadline_ns);
+}
+
 int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns)
 {
-	u64 end = ktime_get_ns() + timeout_ns;
-
-	for (;;) {
-		enum xenbus_state st;
-
-		dev->otherend_changed = false;
-		st = xenbus_read_otherend_state(dev);
-		if (mask & (1U << st))
-			return st;
-		while (!dev->otherend_changed) {
-			xs_process_watches();
-			if (dev->otherend_changed)
-				break;
-			if (!xs_ready() || !xs_wait_activity(end))
-				return -ETIMEDOUT;
-		}
-	}
+	return xenbus_wait_otherend_until(dev, mask, ktime_get_ns() + timeout_ns);
 }
 
 void xenbus_close(struct xenbus_device *dev)
 {
 	const u32 closing = 1U << XenbusStateClosing | 1U << XenbusStateClosed;
+	/* One deadline for the whole sequence. */
+	u64 deadline = ktime_get_ns() + CLOSE_TIMEOUT_NS;
 
 	xenbus_switch_state(dev, XenbusStateClosing);
-	if (xenbus_wait_otherend(dev, closing, CLOSE_TIMEOUT_NS) < 0)
+	if (xenbus_wait_otherend_until(dev, closing, deadline) < 0)
 		pr_warn("xenbus: %s: the backend did not close\n", dev->nodename);
 	xenbus_switch_state(dev, XenbusStateClosed);
-	xenbus_wait_otherend(dev, 1U << XenbusStateClosed, CLOSE_TIMEOUT_NS);
+	xenbus_wait_otherend_until(dev, 1U << XenbusStateClosed, deadline);
 }
 
 static bool valid_id(const char *id)

@@ -14,9 +14,6 @@
 #include <xen/events.h>
 #include <xen/xenbus.h>
 
-/* Long enough for a TCG-emulated dom0 under load. */
-#define XS_TIMEOUT_NS	(20 * NSEC_PER_SEC)
-
 static struct xs_conn conn;
 static evtchn_port_t xs_port;
 static volatile unsigned long xs_irqs;
@@ -42,8 +39,13 @@ bool xs_wait_activity(u64 deadline_ns)
 	static unsigned long seen;
 
 	for (;;) {
-		unsigned long flags = local_irq_save();
-		bool got = xs_irqs != seen;
+		unsigned long flags;
+		bool got;
+
+		if (ktime_get_ns() >= deadline_ns)
+			return false;
+		flags = local_irq_save();
+		got = xs_irqs != seen;
 
 		if (!got)
 			safe_halt();
@@ -52,19 +54,23 @@ bool xs_wait_activity(u64 deadline_ns)
 			seen = xs_irqs;
 			return true;
 		}
-		if (ktime_get_ns() > deadline_ns)
-			return false;
 	}
 }
 
-static bool xs_wait(struct xs_conn *c)
+static bool xs_wait(struct xs_conn *c, u64 deadline_ns)
 {
-	return xs_wait_activity(ktime_get_ns() + XS_TIMEOUT_NS);
+	return xs_wait_activity(deadline_ns);
+}
+
+static u64 xs_now(struct xs_conn *c)
+{
+	return ktime_get_ns();
 }
 
 static const struct xs_conn_ops xs_ops = {
 	.notify = xs_notify,
 	.wait = xs_wait,
+	.now = xs_now,
 };
 
 bool xs_ready(void)
@@ -136,43 +142,22 @@ int xs_directory(u32 tx, const char *path, char *buf, u32 len,
 
 int xs_transaction_start(u32 *tx)
 {
-	char id[16];
-	struct xs_iov iov = { "", 1 };
-	int n = request(XS_TRANSACTION_START, XBT_NIL, &iov, 1, id, sizeof(id));
-	unsigned long long v;
-
-	if (n < 0)
-		return n;
-	if (kstrtoull(id, 10, &v) || !v || v > 0xffffffffu)
-		return -EIO;
-	*tx = v;
-	return 0;
+	return xs_up ? xs_conn_transaction_start(&conn, tx) : -ENOSYS;
 }
 
 int xs_transaction_end(u32 tx, bool abort)
 {
-	struct xs_iov iov = str_iov(abort ? "F" : "T");
-
-	return request(XS_TRANSACTION_END, tx, &iov, 1, NULL, 0);
+	return xs_up ? xs_conn_transaction_end(&conn, tx, abort) : -ENOSYS;
 }
 
 int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx)
 {
-	u32 tx;
-	int err;
+	return xs_up ? xs_conn_transaction(&conn, fn, ctx) : -ENOSYS;
+}
 
-	do {
-		err = xs_transaction_start(&tx);
-		if (err)
-			return err;
-		err = fn(tx, ctx);
-		if (err) {
-			xs_transaction_end(tx, true);
-			return err;
-		}
-		err = xs_transaction_end(tx, false);
-	} while (err == -EAGAIN);
-	return err;
+int xs_wait_state(const char *path, u32 mask, u64 deadline_ns)
+{
+	return xs_up ? xs_conn_wait_state(&conn, path, mask, deadline_ns) : -ENOSYS;
 }
 
 static struct xs_watch *unlink_watch(struct xs_watch *w)

@@ -9,6 +9,11 @@
  * XENSTORE_PAYLOAD_MAX bytes, a reply must carry our request id, and a
  * string list must be NUL-terminated.  A connection that breaks one of
  * these is marked broken and fails every later request with -EIO.
+ *
+ * Every wait is bounded by an absolute deadline set once per request (or
+ * per transaction, per wait for a state), checked whatever arrives in
+ * between: a daemon that keeps sending watch events, or keeps signalling
+ * without answering, cannot stretch it.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
@@ -61,9 +66,18 @@ static int rsp_avail(struct xs_conn *c)
 	return avail;
 }
 
+/* True before the request's deadline; after it the connection is broken. */
+static bool in_time(struct xs_conn *c)
+{
+	if (c->ops->now(c) < c->deadline_ns)
+		return true;
+	xs_fail(c, "the daemon did not answer in time");
+	return false;
+}
+
 static bool wait_other_side(struct xs_conn *c)
 {
-	if (c->ops->wait(c))
+	if (in_time(c) && c->ops->wait(c, c->deadline_ns))
 		return true;
 	xs_fail(c, "the daemon did not answer in time");
 	return false;
@@ -170,9 +184,12 @@ static bool read_message(struct xs_conn *c)
 	}
 }
 
+/* Messages taken per poll: a daemon that never stops sending cannot keep us here. */
+#define XS_POLL_BUDGET	64
+
 void xs_conn_poll(struct xs_conn *c)
 {
-	while (!c->broken && read_message(c)) {
+	for (unsigned int n = 0; n < XS_POLL_BUDGET && !c->broken && read_message(c); n++) {
 		if (c->hdr.type == XS_WATCH_EVENT)
 			queue_watch_event(c);
 		else
@@ -221,6 +238,9 @@ static int await_reply(struct xs_conn *c, u32 req_id)
 		}
 		if (c->hdr.type == XS_WATCH_EVENT) {
 			queue_watch_event(c);
+			/* Events are no answer: they do not move the deadline. */
+			if (!in_time(c))
+				return -EIO;
 			continue;
 		}
 		if (c->hdr.req_id != req_id) {
@@ -244,6 +264,7 @@ int xs_conn_request(struct xs_conn *c, u32 type, u32 tx, const struct xs_iov *io
 		hdr.len += iov[i].len;
 	if (hdr.len > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
+	c->deadline_ns = c->ops->now(c) + XS_REQUEST_TIMEOUT_NS;
 	if (!ring_write(c, &hdr, sizeof(hdr)))
 		return -EIO;
 	for (i = 0; i < nr_iov; i++)
@@ -277,5 +298,111 @@ void xs_conn_process_watches(struct xs_conn *c)
 		w->pending = 0;
 		strlcpy(path, w->last_path, sizeof(path));
 		w->fn(w, path);
+	}
+}
+
+int xs_conn_transaction_start(struct xs_conn *c, u32 *tx)
+{
+	char id[16];
+	struct xs_iov iov = { "", 1 };
+	int n = xs_conn_request(c, XS_TRANSACTION_START, 0, &iov, 1, id, sizeof(id));
+	unsigned long long v;
+
+	if (n < 0)
+		return n;
+	if (kstrtoull(id, 10, &v) || !v || v > 0xffffffffu)
+		return -EIO;
+	*tx = v;
+	return 0;
+}
+
+int xs_conn_transaction_end(struct xs_conn *c, u32 tx, bool abort)
+{
+	struct xs_iov iov = { abort ? "F" : "T", 2 };
+
+	return xs_conn_request(c, XS_TRANSACTION_END, tx, &iov, 1, NULL, 0);
+}
+
+int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *ctx)
+{
+	u64 deadline = c->ops->now(c) + XS_REQUEST_TIMEOUT_NS;
+	unsigned int tries = 0;
+	u32 tx;
+	int err;
+
+	for (;;) {
+		err = xs_conn_transaction_start(c, &tx);
+		if (err)
+			return err;
+		err = fn(tx, ctx);
+		if (err) {
+			xs_conn_transaction_end(c, tx, true);
+			return err;
+		}
+		err = xs_conn_transaction_end(c, tx, false);
+		if (err != -EAGAIN)
+			return err;
+		if (++tries == XS_TRANSACTION_TRIES || c->ops->now(c) >= deadline)
+			break;
+	}
+	pr_err("xenstore: a transaction was interfered with %u times; given up\n", tries);
+	return -EAGAIN;
+}
+
+/* (Pure, so here beside the state parsing: the host tests build this file.) */
+const char *xenbus_strstate(enum xenbus_state state)
+{
+	static const char *const names[] = {
+		[XenbusStateUnknown] = "Unknown",
+		[XenbusStateInitialising] = "Initialising",
+		[XenbusStateInitWait] = "InitWait",
+		[XenbusStateInitialised] = "Initialised",
+		[XenbusStateConnected] = "Connected",
+		[XenbusStateClosing] = "Closing",
+		[XenbusStateClosed] = "Closed",
+		[XenbusStateReconfiguring] = "Reconfiguring",
+		[XenbusStateReconfigured] = "Reconfigured",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
+}
+
+/* The xenbus state in path: a missing node is a backend gone (Closed). */
+static int read_state(struct xs_conn *c, const char *path)
+{
+	struct xs_iov iov = { path, strlen(path) + 1 };
+	char value[16];
+	unsigned long long v;
+	int n = xs_conn_request(c, XS_READ, 0, &iov, 1, value, sizeof(value));
+
+	if (n == -ENOENT)
+		return XenbusStateClosed;
+	if (n < 0)
+		return n;
+	if (kstrtoull(value, 10, &v) || v > XenbusStateReconfigured)
+		return XenbusStateUnknown;
+	return v;
+}
+
+int xs_conn_wait_state(struct xs_conn *c, const char *path, u32 mask, u64 deadline_ns)
+{
+	for (;;) {
+		unsigned long seen = c->events;
+		int st = read_state(c, path);
+
+		if (st < 0 || mask & (1U << st))
+			return st;
+		/* Any event may be the one; the deadline holds whatever comes. */
+		while (c->events == seen) {
+			if (c->broken)
+				return -EIO;
+			if (c->ops->now(c) >= deadline_ns)
+				return -ETIMEDOUT;
+			xs_conn_poll(c);
+			if (c->events == seen && !c->ops->wait(c, deadline_ns))
+				return -ETIMEDOUT;
+		}
+		if (c->ops->now(c) >= deadline_ns)
+			return -ETIMEDOUT;
 	}
 }
