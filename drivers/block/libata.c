@@ -175,6 +175,15 @@ long ahci_ncq_done(u32 issued, u32 sactive, const char **why)
 	return issued & ~sactive;
 }
 
+int ahci_check_d2h(const u8 *fis, const char **why)
+{
+	if (fis[0] != AHCI_FIS_D2H) {
+		*why = "no D2H register FIS for a completed command";
+		return BLK_EBROKEN;
+	}
+	return ata_check_status(fis[2], false, why);
+}
+
 void ata_finish(struct blk_request *req, int status)
 {
 	req->status = status;

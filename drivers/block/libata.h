@@ -96,6 +96,14 @@ int ahci_fill_prd(struct ahci_prd *prd, unsigned int max, u64 phys, u32 len,
  */
 long ahci_ncq_done(u32 issued, u32 sactive, const char **why);
 
+/*
+ * The D2H register FIS a non-queued command ended with (20 bytes, a copy):
+ * BLK_OK, BLK_EIO, or BLK_EBROKEN with *why for another FIS type or a
+ * status that breaks the protocol.
+ */
+#define AHCI_FIS_D2H		0x34
+int ahci_check_d2h(const u8 *fis, const char **why);
+
 /* Requests waiting for the device, in order. */
 struct ata_queue {
 	struct blk_request *head, *tail;
