@@ -416,12 +416,9 @@ static int ahci_submit(struct blkdev *dev, struct blk_request *req)
 	unsigned long flags;
 	int err = 0;
 
-	if (req->op == BLK_GET_ID) {
-		ata_get_id(&p->id, req);
-		return 0;
-	}
-	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH)
-		return BLK_EUNSUPP;
+	err = ata_submit_check(&p->id, req);
+	if (err)
+		return err > 0 ? 0 : err;
 	flags = local_irq_save();
 	if (p->broken)
 		err = BLK_EBROKEN;

@@ -372,12 +372,9 @@ static int ata_submit(struct blkdev *dev, struct blk_request *req)
 	unsigned long flags;
 	int err = 0;
 
-	if (req->op == BLK_GET_ID) {
-		ata_get_id(&disk->id, req);
-		return 0;
-	}
-	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH)
-		return BLK_EUNSUPP;
+	err = ata_submit_check(&disk->id, req);
+	if (err)
+		return err > 0 ? 0 : err;
 	flags = local_irq_save();
 	if (ch->broken)
 		err = BLK_EBROKEN;

@@ -191,11 +191,22 @@ void ata_finish(struct blk_request *req, int status)
 		req->done(req);
 }
 
-void ata_get_id(const struct ata_identity *id, struct blk_request *req)
+static void ata_get_id(const struct ata_identity *id, struct blk_request *req)
 {
 	memset(req->buf, 0, 20);
 	memcpy(req->buf, id->serial, min(strlen(id->serial), (size_t)20));
 	ata_finish(req, BLK_OK);
+}
+
+int ata_submit_check(const struct ata_identity *id, struct blk_request *req)
+{
+	if (req->op == BLK_GET_ID) {
+		ata_get_id(id, req);
+		return 1;
+	}
+	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH)
+		return BLK_EUNSUPP;
+	return 0;
 }
 
 void ata_register_disk(struct blkdev *blk, const struct ata_identity *id,

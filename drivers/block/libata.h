@@ -134,8 +134,12 @@ static inline struct blk_request *ata_queue_pop(struct ata_queue *q)
 /* Fills what every ATA disk tells the block layer, and registers it as sdX. */
 void ata_register_disk(struct blkdev *blk, const struct ata_identity *id,
 		       const char *driver);
-/* BLK_GET_ID from the IDENTIFY data: completes req now, no device I/O. */
-void ata_get_id(const struct ata_identity *id, struct blk_request *req);
+/*
+ * The first step of submit: 1 when req was BLK_GET_ID, answered from
+ * the IDENTIFY data and completed; BLK_EUNSUPP for what ATA is not
+ * asked here (discard, write zeroes); 0 for a read, write or flush.
+ */
+int ata_submit_check(const struct ata_identity *id, struct blk_request *req);
 /* Sets the status and calls done(). */
 void ata_finish(struct blk_request *req, int status);
 
