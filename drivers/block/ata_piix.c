@@ -290,8 +290,15 @@ static void service_dma(struct ata_chan *ch)
 	u8 bm = ch_in(ch, ch->bm + BM_STATUS), st;
 	int err;
 
-	if (!(bm & BM_INTR))
-		return;			/* not done yet, or not ours */
+	if (!(bm & BM_INTR)) {
+		/*
+		 * Not done yet, or not ours.  Polled, the drive has nIEN set and
+		 * raises no INTRQ, so the engine never sets INTR: there the end
+		 * is the engine idle and the drive no longer busy.
+		 */
+		if (ch->irq >= 0 || (bm & BM_ACTIVE) || (read_altstatus(ch) & ATA_BSY))
+			return;
+	}
 	ch_out(ch, 0, ch->bm + BM_CMD);
 	st = ch_in(ch, ch->cmd + ATA_REG_STATUS);
 	ch_out(ch, BM_ERROR | BM_INTR, ch->bm + BM_STATUS);
