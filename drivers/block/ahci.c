@@ -98,10 +98,14 @@ struct ahci_cmd_tbl {
 	struct ahci_prd prd[AHCI_PRD_ENTRIES];
 };
 
+#define TBL_PAGES	(sizeof(struct ahci_cmd_tbl) * AHCI_SLOTS / PAGE_SIZE)
+
+struct ahci_host;
+
 struct ahci_port {
 	struct blkdev blk;
 	volatile u8 *mmio;		/* this port's registers */
-	volatile u8 *hba;
+	struct ahci_host *host;
 	unsigned int nr;
 	bool addr64, ncq, broken;
 	unsigned int depth;		/* usable slots */
@@ -294,6 +298,7 @@ static void issue(struct ahci_port *p)
 	if (p->filled_ncq)
 		port_write(p, PX_SACT, p->filled_ncq);
 	p->issued |= p->filled;
+	barrier();		/* the tables are written before the HBA may fetch them */
 	port_write(p, PX_CI, p->filled);
 	p->filled = p->filled_ncq = 0;
 }
@@ -364,6 +369,7 @@ static void service(struct ahci_port *p)
 	} else {
 		done = ahci_ncq_done(p->issued, port_read(p, PX_SACT), &why);
 	}
+	barrier();		/* what the HBA wrote is read after its registers said done */
 	if (done < 0 || status == BLK_EBROKEN) {
 		port_break(p, why);
 		return;
@@ -477,12 +483,12 @@ static int port_alloc(struct ahci_port *p)
 {
 	u8 *mem = alloc_pages(1);
 
-	p->tbls = alloc_pages(sizeof(struct ahci_cmd_tbl) * AHCI_SLOTS / PAGE_SIZE);
+	p->hdrs = (struct ahci_cmd_hdr *)mem;		/* 1 KiB, 1 KiB aligned */
+	p->tbls = alloc_pages(TBL_PAGES);
 	if (!mem || !p->tbls)
 		return -ENOMEM;
 	memset(mem, 0, PAGE_SIZE);
-	memset(p->tbls, 0, sizeof(struct ahci_cmd_tbl) * AHCI_SLOTS);
-	p->hdrs = (struct ahci_cmd_hdr *)mem;		/* 1 KiB, 1 KiB aligned */
+	memset(p->tbls, 0, TBL_PAGES * PAGE_SIZE);
 	p->rx = mem + 1024;				/* 256 bytes, 256 aligned */
 	for (unsigned int t = 0; t < AHCI_SLOTS; t++) {
 		u64 pa = virt_to_phys(&p->tbls[t]);
@@ -493,6 +499,16 @@ static int port_alloc(struct ahci_port *p)
 	if (!p->addr64 && virt_to_phys(p->tbls + AHCI_SLOTS) > 0x100000000ULL)
 		return -EINVAL;
 	return 0;
+}
+
+/* A port that did not come up: its engine is stopped (or never pointed at this memory). */
+static void port_free(struct ahci_port *p)
+{
+	if (p->hdrs)
+		free_pages(p->hdrs, 1);
+	if (p->tbls)
+		free_pages(p->tbls, TBL_PAGES);
+	kfree(p);
 }
 
 /* Stops the engines, points them at our memory, restarts with FIS receive on. */
@@ -533,6 +549,7 @@ static int port_identify(struct ahci_port *p)
 		return -ENOMEM;
 	if (build(p, 0, ATA_CMD_IDENTIFY, 0, 0, 0, buf, SECTOR_SIZE, false))
 		goto out;
+	barrier();
 	port_write(p, PX_CI, 1);
 	if (!port_wait(p, PX_CI, 1, 0, AHCI_RESET_NS)) {
 		why = "IDENTIFY did not complete";
@@ -560,7 +577,7 @@ static struct ahci_port *port_probe(struct ahci_host *host, unsigned int nr, u32
 	if (!p)
 		return NULL;
 	p->nr = nr;
-	p->hba = host->mmio;
+	p->host = host;
 	p->mmio = host->mmio + HBA_PORTS + nr * HBA_PORT_SIZE;
 	p->addr64 = cap & CAP_S64A;
 	err = port_alloc(p);
@@ -571,7 +588,8 @@ static struct ahci_port *port_probe(struct ahci_host *host, unsigned int nr, u32
 	if (err) {
 		if (err != -ENODEV)
 			pr_warn("ahci: port %u: error %d bringing it up\n", nr, err);
-		return NULL;	/* its few pages stay allocated: ports are few */
+		port_free(p);
+		return NULL;
 	}
 	p->ncq = (cap & CAP_SNCQ) && p->id.ncq;
 	p->depth = p->ncq ? min(CAP_NCS(cap), p->id.ncq_depth) : 1;
@@ -614,14 +632,18 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	bool polled;
 	u32 cap, pi;
 
-	if (!host || size < HBA_PORTS + HBA_PORT_SIZE)
+	if (!host)
 		return -1;
-	host->mmio = pci_iomap(d, 5, 0, size);
-	if (!host->mmio)
+	host->mmio = size < HBA_PORTS + HBA_PORT_SIZE ? NULL : pci_iomap(d, 5, 0, size);
+	if (!host->mmio) {
+		kfree(host);
 		return -1;
+	}
 	pci_set_master(d);
 	if (hba_reset(host->mmio)) {
 		pr_err(PCI_DEV_FMT ": AHCI reset did not finish\n", PCI_DEV_ARGS(d));
+		iounmap((void *)host->mmio, size);
+		kfree(host);
 		return -1;
 	}
 	cap = readl(host->mmio + HBA_CAP);
@@ -635,8 +657,11 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 		if (*tail)
 			tail = &(*tail)->next;
 	}
-	if (!host->ports)
+	if (!host->ports) {
+		iounmap((void *)host->mmio, size);
+		kfree(host);
 		return 0;
+	}
 	polled = !irq_wanted() || pci_request_intx(d, ahci_irq, host, "ahci");
 	for (struct ahci_port *p = host->ports; p; p = p->next) {
 		p->blk.polled = polled;

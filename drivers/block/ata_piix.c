@@ -150,13 +150,14 @@ static void chan_break(struct ata_chan *ch, const char *why)
 
 /* ---- issuing ---- */
 
-/* An LBA48 taskfile: the high bytes first, each register is a FIFO of two. */
-static void write_taskfile(struct ata_chan *ch, struct ata_disk *disk, u8 cmd,
-			   u64 lba, u32 count)
+/*
+ * An LBA48 taskfile for the selected device: the high bytes first, each
+ * register is a FIFO of two.
+ */
+static void write_taskfile(struct ata_chan *ch, u8 cmd, u64 lba, u32 count)
 {
 	u16 p = ch->cmd;
 
-	ch_out(ch, ATA_DEV_LBA | disk->dev_bit, p + ATA_REG_DEVICE);
 	ch_out(ch, count >> 8, p + ATA_REG_COUNT);
 	ch_out(ch, lba >> 24, p + ATA_REG_LBAL);
 	ch_out(ch, lba >> 32, p + ATA_REG_LBAM);
@@ -176,11 +177,12 @@ static int start_dma(struct ata_chan *ch, struct blk_request *req)
 
 	if (n < 0)
 		return BLK_EINVAL;	/* a buffer the engine cannot reach */
+	barrier();		/* the table is in memory before the engine may read it */
 	ch->acct->traps++;
 	outl(virt_to_phys(ch->prd), ch->bm + BM_PRD);
 	ch_out(ch, BM_ERROR | BM_INTR, ch->bm + BM_STATUS);	/* write-one-to-clear */
 	ch_out(ch, rd ? BM_CMD_TO_MEM : 0, ch->bm + BM_CMD);
-	write_taskfile(ch, ch->disk, rd ? ATA_CMD_READ_DMA_EXT : ATA_CMD_WRITE_DMA_EXT,
+	write_taskfile(ch, rd ? ATA_CMD_READ_DMA_EXT : ATA_CMD_WRITE_DMA_EXT,
 		       req->sector, req->nr_sectors);
 	ch_out(ch, (rd ? BM_CMD_TO_MEM : 0) | BM_CMD_START, ch->bm + BM_CMD);
 	return 0;
@@ -214,9 +216,14 @@ static int start_pio_write(struct ata_chan *ch)
 
 static int start(struct ata_chan *ch, struct blk_request *req)
 {
-	u8 st = read_altstatus(ch);
+	u8 st;
 
-	/* The previous command ended cleanly: a device still busy is not following. */
+	/*
+	 * Select the drive, then look at its status: the previous command
+	 * ended cleanly, so a drive still busy is not following the protocol.
+	 */
+	ch_out(ch, ATA_DEV_LBA | ch->disk->dev_bit, ch->cmd + ATA_REG_DEVICE);
+	st = read_altstatus(ch);
 	if (st & (ATA_BSY | ATA_DRQ)) {
 		chan_break(ch, "busy with no command outstanding");
 		return BLK_EBROKEN;
@@ -226,13 +233,13 @@ static int start(struct ata_chan *ch, struct blk_request *req)
 	ch->deadline = ktime_get_ns() + ATA_CMD_TIMEOUT_NS;
 	switch (req->op) {
 	case BLK_FLUSH:
-		write_taskfile(ch, ch->disk, ATA_CMD_FLUSH_EXT, 0, 0);
+		write_taskfile(ch, ATA_CMD_FLUSH_EXT, 0, 0);
 		return 0;
 	case BLK_READ:
 	case BLK_WRITE:
 		if (ch->dma)
 			return start_dma(ch, req);
-		write_taskfile(ch, ch->disk, req->op == BLK_READ ? ATA_CMD_READ_EXT :
+		write_taskfile(ch, req->op == BLK_READ ? ATA_CMD_READ_EXT :
 			       ATA_CMD_WRITE_EXT, req->sector, req->nr_sectors);
 		return req->op == BLK_WRITE ? start_pio_write(ch) : 0;
 	default:
@@ -300,6 +307,7 @@ static void service_dma(struct ata_chan *ch)
 			return;
 	}
 	ch_out(ch, 0, ch->bm + BM_CMD);
+	barrier();		/* the data is read only after the engine said it is done */
 	st = ch_in(ch, ch->cmd + ATA_REG_STATUS);
 	ch_out(ch, BM_ERROR | BM_INTR, ch->bm + BM_STATUS);
 	err = ata_check_status(st, false, &why);

@@ -349,6 +349,11 @@ void blkdev_register(struct blkdev *dev)
 	blk_list = dev;
 }
 
+struct blkdev *blkdev_first(void)
+{
+	return blk_list;
+}
+
 void blkdev_unregister(struct blkdev *dev)
 {
 	for (struct blkdev **pp = &blk_list; *pp; pp = &(*pp)->next) {
