@@ -512,7 +512,9 @@ static void probe_channel(struct pci_dev *d, const char *name, u16 cmd, u16 ctl,
 		disk->id = id;
 		if (!found++) {
 			ch->prd = bm ? alloc_pages(1) : NULL;
-			ch->dma = ch->prd && want_dma();
+			/* The engine takes a 32-bit table address. */
+			ch->dma = ch->prd && virt_to_phys(ch->prd) < 0x100000000ULL &&
+				  want_dma();
 			setup_irq(ch, irq);
 		}
 		disk->blk.ops = &ata_ops;
