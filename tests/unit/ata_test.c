@@ -15,14 +15,9 @@
 #include <pvkit/pci.h>
 #include <asm/page.h>
 #include "../../drivers/block/libata.h"
+#include <pvkit/cmdline.h>
 #include "fake_ata.h"
 #include "host_mm.h"
-
-struct blkdev *blkdev_first(void);
-
-/* Probed devices stay reachable: they are never freed (as in the kernel). */
-static struct blkdev *devs[64];
-static unsigned int nr_devs;
 
 static struct pci_dev piix = {
 	.vendor = 0x8086, .device = 0x7010, .class_code = 1, .subclass = 1, .prog_if = 0x80,
@@ -34,19 +29,26 @@ static struct pci_dev ich9 = {
 	.bar[5] = { .addr = 0xfebf0000, .size = 0x1000 }, .ops = &fake_pci_cfg,
 };
 
+/* The block layer appends: the newest device is the last. */
+static struct blkdev *last_blkdev(void)
+{
+	struct blkdev *d = blkdev_first();
+
+	while (d && d->next)
+		d = d->next;
+	return d;
+}
+
 /* The disk the probe registered, or NULL when it registered none. */
 static struct blkdev *probe(const char *driver, struct pci_dev *d, const char *cmdline)
 {
-	struct blkdev *before = blkdev_first(), *dev;
+	struct blkdev *before = last_blkdev(), *dev;
 
-	fake_cmdline(cmdline);
+	params_parse(cmdline);
 	fake_pci_probe(driver, d);
-	dev = blkdev_first();
-	if (dev == before)
-		return NULL;
-	if (nr_devs < ARRAY_SIZE(devs))
-		devs[nr_devs++] = dev;
-	return dev;
+	dev = last_blkdev();
+	/* Probed disks stay on the block layer's list, as in the kernel: never freed. */
+	return dev == before ? NULL : dev;
 }
 
 struct req {
@@ -177,7 +179,7 @@ static void never_ends_times_out(struct ktest *t, bool ide)
 		dev->ops->kick(dev);
 	wait_for(dev, &q, 100);
 	KT_EXPECT_FALSE(t, q.done);
-	fake_now += 11ULL * 1000000000;
+	fake_now_ns += 11ULL * 1000000000;
 	dev->ops->poll(dev);
 	KT_EXPECT_TRUE(t, q.done);
 	KT_EXPECT_EQ(t, q.r.status, BLK_EBROKEN);
@@ -207,14 +209,14 @@ static void ide_bad_identify_checksum_refused(struct ktest *t)
 
 static void ide_never_ready_at_probe_is_bounded(struct ktest *t)
 {
-	u64 start = fake_now;
+	u64 start = fake_now_ns;
 
 	fake_ide_reset();
 	fake_ide.never_ready = true;
 	KT_EXPECT_NULL(t, probe("ata_piix", &piix, ""));
 	KT_EXPECT_EQ(t, fake_ide.cmds[0xec], 1);
 	/* It gave up after its deadline, not much later. */
-	KT_EXPECT_LT(t, fake_now - start, 10ULL * 1000000000);
+	KT_EXPECT_LT(t, fake_now_ns - start, 10ULL * 1000000000);
 }
 
 static void ide_error_status_is_eio(struct ktest *t)
@@ -444,13 +446,13 @@ static void ahci_polled_moves_data(struct ktest *t)
 
 static void ahci_reset_that_never_ends_is_bounded(struct ktest *t)
 {
-	u64 start = fake_now;
+	u64 start = fake_now_ns;
 
 	fake_ahci_reset();
 	fake_ahci.hr_stuck = true;
 	KT_EXPECT_NULL(t, probe("ahci", &ich9, ""));
 	KT_EXPECT_TRUE(t, strstr(host_last_log, "reset did not finish") != NULL);
-	KT_EXPECT_LT(t, fake_now - start, 5ULL * 1000000000);
+	KT_EXPECT_LT(t, fake_now_ns - start, 5ULL * 1000000000);
 }
 
 static const struct ktest_case ahci_cases[] = {
@@ -529,8 +531,10 @@ static void status_checks(struct ktest *t)
 
 static u8 status_value;
 
+/* A status register that takes 1 ms to read, as the fakes' registers do. */
 static u8 read_status(void *ctx)
 {
+	fake_now_ns += 1000000;
 	return status_value;
 }
 
@@ -540,11 +544,11 @@ static void wait_is_bounded(struct ktest *t)
 	u8 st;
 
 	status_value = 0x80;
-	deadline = fake_now + 50ULL * 1000000;
+	deadline = fake_now_ns + 50ULL * 1000000;
 	KT_EXPECT_EQ(t, ata_wait(read_status, NULL, 0x80, 0, deadline, &st), -ETIMEDOUT);
-	KT_EXPECT_LT(t, fake_now, deadline + 10ULL * 1000000);
+	KT_EXPECT_LT(t, fake_now_ns, deadline + 10ULL * 1000000);
 	status_value = 0xff;
-	KT_EXPECT_EQ(t, ata_wait(read_status, NULL, 0x80, 0, fake_now + 1000000000, &st),
+	KT_EXPECT_EQ(t, ata_wait(read_status, NULL, 0x80, 0, fake_now_ns + 1000000000, &st),
 		     -ENODEV);
 	status_value = 0x50;
 	KT_EXPECT_EQ(t, ata_wait(read_status, NULL, 0x80, 0, 0, &st), 0);

@@ -8,41 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvkit/kernel.h>
-#include <pvkit/cmdline.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
-#include <pvkit/time.h>
 #include <asm/io.h>
 #include <asm/page.h>
 #include "fake_ata.h"
 
 struct fake_ide fake_ide;
 struct fake_ahci fake_ahci;
-u64 fake_now;
 
 /* ---- services ---- */
 
-u64 ktime_get_ns(void)
+/*
+ * Time: the virtual clock of fake_xen.c, which only the test moves; a
+ * register access moves it on by 1 ms, so that a driver polling a device
+ * that never gets ready reaches its deadline after a bounded number of
+ * accesses.
+ */
+static void tick(void)
 {
-	return fake_now += 1000000;
-}
-
-static char cmdline[256];
-
-void fake_cmdline(const char *line)
-{
-	snprintf(cmdline, sizeof(cmdline), "%s", line);
-}
-
-const char *param_get(const char *key)
-{
-	static struct cmdline_param p;
-	const char *s = cmdline;
-
-	while ((s = cmdline_next(s, &p)))
-		if (!strcmp(p.key, key))
-			return p.has_val ? p.val : "";
-	return NULL;
+	fake_now_ns += 1000000;
 }
 
 static struct {
@@ -245,6 +230,7 @@ fail:
 
 u8 inb(u16 port)
 {
+	tick();
 	if (port == IDE_CMD + 7) {
 		ide.irq = false;
 		return ide_status();
@@ -262,6 +248,7 @@ u16 inw(u16 port)
 {
 	u16 v;
 
+	tick();
 	if (port != IDE_CMD || ide.phase != DATA_IN)
 		return 0xffff;
 	v = ide.buf[ide.pos++];
@@ -286,6 +273,7 @@ u32 inl(u16 port)
 
 void outb(u8 v, u16 port)
 {
+	tick();
 	if (port > IDE_CMD && port < IDE_CMD + 7) {
 		ide.prev[port - IDE_CMD] = ide.cur[port - IDE_CMD];
 		ide.cur[port - IDE_CMD] = v;
@@ -359,20 +347,29 @@ void fake_ahci_reset(void)
 		fake_ahci.image[i] = i * 5 + 1;
 }
 
+/* The HBA register a pointer falls on, or NULL outside the HBA. */
 static u32 *reg_of(const volatile void *a)
 {
 	size_t off = (const volatile u8 *)a - (u8 *)abar;
 
-	if (off >= sizeof(abar) || off % 4) {
-		fprintf(stderr, "fake_ata: MMIO access outside the HBA at %p\n", (void *)a);
+	if (off >= sizeof(abar))
+		return NULL;
+	if (off % 4) {
+		fprintf(stderr, "fake_ata: unaligned HBA access at %#zx\n", off);
 		abort();
 	}
 	return &abar[off / 4];
 }
 
+/* Outside the fake HBA, "registers" are plain memory (as other host tests use them). */
 u32 readl(const volatile void *a)
 {
-	return *reg_of(a);
+	u32 *r = reg_of(a);
+
+	if (!r)
+		return *(const volatile u32 *)a;
+	tick();
+	return *r;
 }
 
 static void *ptr(u32 lo, u32 hi)
@@ -494,6 +491,11 @@ void writel(u32 v, volatile void *a)
 	u32 *r = reg_of(a);
 	unsigned int i = r - abar;
 
+	if (!r) {
+		*(volatile u32 *)a = v;
+		return;
+	}
+	tick();
 	if (i == A_GHC) {
 		if ((v & 1) && !fake_ahci.hr_stuck) {
 			memset(&abar[P(0)], 0, 0x80);
@@ -517,10 +519,33 @@ void writel(u32 v, volatile void *a)
 	}
 }
 
-/* Nothing else in the drivers under test reads or writes MMIO this way. */
-u8 readb(const volatile void *a) { abort(); }
-u16 readw(const volatile void *a) { abort(); }
-u64 readq(const volatile void *a) { abort(); }
-void writeb(u8 v, volatile void *a) { abort(); }
-void writew(u16 v, volatile void *a) { abort(); }
-void writeq(u64 v, volatile void *a) { abort(); }
+/* The other widths: plain memory, the fake HBA takes 32-bit accesses only. */
+u8 readb(const volatile void *a)
+{
+	return *(const volatile u8 *)a;
+}
+
+u16 readw(const volatile void *a)
+{
+	return *(const volatile u16 *)a;
+}
+
+u64 readq(const volatile void *a)
+{
+	return *(const volatile u64 *)a;
+}
+
+void writeb(u8 v, volatile void *a)
+{
+	*(volatile u8 *)a = v;
+}
+
+void writew(u16 v, volatile void *a)
+{
+	*(volatile u16 *)a = v;
+}
+
+void writeq(u64 v, volatile void *a)
+{
+	*(volatile u64 *)a = v;
+}

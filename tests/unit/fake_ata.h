@@ -53,10 +53,11 @@ void fake_ahci_run(void);
 /* Calls the INTx handler if the HBA raised its interrupt; false if not. */
 bool fake_ahci_irq(void);
 
-/* Nanoseconds: ktime_get_ns() advances it by 1 ms per call. */
-extern u64 fake_now;
-/* The command line param_get() reads: "key=val key2=val2". */
-void fake_cmdline(const char *line);
+/*
+ * Time is fake_xen.c's virtual clock; every register or port access moves
+ * it on by 1 ms, so waits on a device that never answers end.
+ */
+extern u64 fake_now_ns;
 /* Config space for the fake functions: reads 0, takes writes. */
 extern const struct pci_ops fake_pci_cfg;
 /* Runs the probe of the PCI driver called name on d. */

@@ -209,6 +209,7 @@ void fake_xen_reset(void)
 	memset(fake_grants, 0, sizeof(fake_grants));
 	fake_notifies = 0;
 	fake_backend_kick = NULL;
+	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
 }
@@ -339,32 +340,11 @@ void fake_remove(struct xenbus_device *dev)
 	free(dev);
 }
 
-/* ---- block devices ---- */
+/* ---- time: virtual, moved on by the tests ---- */
 
-static struct blkdev *blk_list;
+u64 fake_now_ns;
 
-void blkdev_register(struct blkdev *dev)
+u64 ktime_get_ns(void)
 {
-	dev->next = blk_list;
-	blk_list = dev;
-}
-
-struct blkdev *blkdev_first(void)
-{
-	return blk_list;
-}
-
-void blkdev_unregister(struct blkdev *dev)
-{
-	for (struct blkdev **pp = &blk_list; *pp; pp = &(*pp)->next) {
-		if (*pp == dev) {
-			*pp = dev->next;
-			return;
-		}
-	}
-}
-
-void blkdev_name(char *buf, size_t len, const char *prefix)
-{
-	snprintf(buf, len, "%sa", prefix);
+	return fake_now_ns;
 }
