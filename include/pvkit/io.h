@@ -9,8 +9,11 @@ void *ioremap(u64 phys, size_t size);		/* uncached */
 void *ioremap_cache(u64 phys, size_t size);	/* write-back */
 void iounmap(void *va, size_t size);
 
-#ifdef __HOST_TEST__
-/* On the host a test plays the device behind the registers (tests/unit/fake_ata.c). */
+#if defined(__HOST_TEST__) && defined(HOST_FAKE_IO)
+/*
+ * A host test that plays the device behind these (tests/unit/fake_ata.c)
+ * builds the driver with HOST_FAKE_IO: the accesses become its calls.
+ */
 u8 readb(const volatile void *a);
 u16 readw(const volatile void *a);
 u32 readl(const volatile void *a);

@@ -4,6 +4,8 @@
  * services the ATA drivers use on the host: port and MMIO access, IRQ
  * and INTx registration, BAR mapping, the clock and the command line.
  */
+/* The accessors are this file's functions, not the inline ones (pvkit/io.h, asm/io.h). */
+#define HOST_FAKE_IO
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,11 @@
 
 #include <pvkit/types.h>
 
-#ifdef __HOST_TEST__
-/* On the host a test plays the device behind the ports (tests/unit/fake_ata.c). */
+#if defined(__HOST_TEST__) && defined(HOST_FAKE_IO)
+/*
+ * A host test that plays the device behind these (tests/unit/fake_ata.c)
+ * builds the driver with HOST_FAKE_IO: the accesses become its calls.
+ */
 void outb(u8 v, u16 port);
 void outw(u16 v, u16 port);
 void outl(u32 v, u16 port);
