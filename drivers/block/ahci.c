@@ -598,6 +598,7 @@ static struct ahci_port *port_probe(struct ahci_host *host, unsigned int nr, u32
 	p->blk.max_sectors = AHCI_MAX_SECTORS;
 	p->blk.counts_traps = true;
 	p->blk.driver_data = p;
+	p->blk.stats.traps = 0;		/* bringing the port up is not a request's cost */
 	return p;
 }
 

@@ -105,7 +105,7 @@ static struct blkdev *fake_disk(struct ktest *t, bool ide, const char *cmdline)
 	if (ide)
 		fake_ide_reset();
 	else
-		fake_ahci_reset();
+		fake_ahci_reset(strstr(cmdline, "no-ncq") != NULL);
 	dev = ide ? probe("ata_piix", &piix, cmdline) : probe("ahci", &ich9, cmdline);
 	KT_EXPECT_NOT_NULL(t, dev);
 	return dev;
@@ -338,6 +338,35 @@ static void ahci_ncq_batch_is_one_kick(struct ktest *t)
 	KT_EXPECT_MEMEQ(t, back, buf, sizeof(buf));
 }
 
+/* An HBA without NCQ: READ/WRITE DMA EXT, one on the device at a time. */
+static void ahci_without_ncq_one_at_a_time(struct ktest *t)
+{
+	struct blkdev *dev = ahci_disk(t, "fake.no-ncq");
+	static u8 buf[3][1024], back[3 * 1024];
+	struct req q[3];
+
+	if (!dev)
+		return;
+	KT_EXPECT_STREQ(t, dev->driver, "ahci");
+	for (int i = 0; i < 3; i++) {
+		memset(buf[i], 0x60 + i, sizeof(buf[i]));
+		KT_ASSERT_EQ(t, submit(dev, &q[i], BLK_WRITE, 30 + 2 * i, 2, buf[i]), 0);
+	}
+	dev->ops->kick(dev);
+	wait_for(dev, &q[2], 100);
+	for (int i = 0; i < 3; i++)
+		KT_EXPECT_EQ(t, q[i].r.status, BLK_OK);
+	KT_EXPECT_EQ(t, fake_ahci.nonq_cmds, 3);
+	KT_EXPECT_FALSE(t, fake_ahci.overlapped);
+	KT_EXPECT_EQ(t, fake_ahci.sact_writes, 0);
+	KT_EXPECT_EQ(t, sync_io(dev, BLK_READ, 30, 6, back), BLK_OK);
+	KT_EXPECT_MEMEQ(t, back, buf, sizeof(back));
+	/* A byte count that is not the command's breaks the port. */
+	fake_ahci.prdbc_extra = 512;
+	KT_EXPECT_EQ(t, sync_io(dev, BLK_READ, 30, 2, back), BLK_EBROKEN);
+	KT_EXPECT_TRUE(t, strstr(host_last_log, "byte count") != NULL);
+}
+
 static void ahci_flush_waits_for_the_queue(struct ktest *t)
 {
 	struct blkdev *dev = ahci_disk(t, "");
@@ -448,7 +477,7 @@ static void ahci_reset_that_never_ends_is_bounded(struct ktest *t)
 {
 	u64 start = fake_now_ns;
 
-	fake_ahci_reset();
+	fake_ahci_reset(false);
 	fake_ahci.hr_stuck = true;
 	KT_EXPECT_NULL(t, probe("ahci", &ich9, ""));
 	KT_EXPECT_TRUE(t, strstr(host_last_log, "reset did not finish") != NULL);
@@ -457,6 +486,7 @@ static void ahci_reset_that_never_ends_is_bounded(struct ktest *t)
 
 static const struct ktest_case ahci_cases[] = {
 	KTEST_CASE(ahci_ncq_batch_is_one_kick),
+	KTEST_CASE(ahci_without_ncq_one_at_a_time),
 	KTEST_CASE(ahci_flush_waits_for_the_queue),
 	KTEST_CASE(ahci_tag_not_issued_breaks),
 	KTEST_CASE(ahci_missing_d2h_fis_breaks),

@@ -336,15 +336,19 @@ bool fake_ide_irq(void)
 #define P_SACT		P(0x34)
 #define P_CI		P(0x38)
 
-static bool ahci_irq_raised;
+static unsigned int hweight32(u32 v)
+{
+	return __builtin_popcount(v);
+}
 
-void fake_ahci_reset(void)
+void fake_ahci_reset(bool no_ncq)
 {
 	memset(&fake_ahci, 0, sizeof(fake_ahci));
 	memset(abar, 0, sizeof(abar));
 	abar[0] = 31 << 8 | 1U << 30 | 1U << 31;	/* 32 slots, NCQ, 64-bit, 1 port */
+	if (no_ncq)
+		abar[0] &= ~(1U << 30);
 	abar[3] = 1;					/* port 0 implemented */
-	ahci_irq_raised = false;
 	for (unsigned int i = 0; i < sizeof(fake_ahci.image); i++)
 		fake_ahci.image[i] = i * 5 + 1;
 }
@@ -440,6 +444,18 @@ static void ahci_exec(unsigned int slot)
 		abar[P_SACT] &= ~(1U << (tbl[12] >> 3));
 		abar[P_IS] |= 8;	/* SDBS */
 		break;
+	case 0x25:
+	case 0x35:
+		fake_ahci.nonq_cmds++;
+		if (hweight32(abar[P_CI] | 1U << slot) > 1)
+			fake_ahci.overlapped = true;
+		if (!ahci_copy(tbl, prdtl, lba, tbl[12] | tbl[13] << 8, tbl[2] == 0x35)) {
+			ahci_d2h(DRDY | ERR);
+			break;
+		}
+		hdr[1] = (tbl[12] | tbl[13] << 8) * 512 + fake_ahci.prdbc_extra;
+		ahci_d2h(DRDY);
+		break;
 	case 0xea:
 		hdr[1] = fake_ahci.prdbc_extra;
 		ahci_d2h(DRDY);
@@ -448,6 +464,17 @@ static void ahci_exec(unsigned int slot)
 		ahci_d2h(DRDY | ERR);
 		break;
 	}
+}
+
+/*
+ * IS.IPS is a level-triggered latch (as on ICH9, and as Linux's ahci
+ * driver relies on): cleared while the port still has an enabled
+ * interrupt pending, it is set again.
+ */
+static void ahci_latch(void)
+{
+	if (abar[P_IS] & abar[P_IE])
+		abar[A_IS] |= 1;
 }
 
 void fake_ahci_run(void)
@@ -459,17 +486,14 @@ void fake_ahci_run(void)
 			ahci_exec(slot);
 	abar[P_SACT] |= fake_ahci.sact_extra;
 	abar[P_CI] |= fake_ahci.ci_extra;
-	if ((abar[P_IS] & abar[P_IE]) && (abar[A_GHC] & 2)) {
-		abar[A_IS] |= 1;
-		ahci_irq_raised = true;
-	}
+	ahci_latch();
 }
 
+/* INTx is level triggered: the line is up while IS has a bit and GHC.IE is set. */
 bool fake_ahci_irq(void)
 {
-	if (!ahci_irq_raised || !intx.handler)
+	if (!abar[A_IS] || !(abar[A_GHC] & 2) || !intx.handler)
 		return false;
-	ahci_irq_raised = false;
 	intx.handler(intx.data);
 	return true;
 }
@@ -506,6 +530,7 @@ void writel(u32 v, volatile void *a)
 		*r = v;
 	} else if (i == A_IS || i == P_IS || i == P_SERR) {
 		*r &= ~v;				/* write one to clear */
+		ahci_latch();
 	} else if (i == P_CMD) {
 		port_cmd(v);
 	} else if (i == P_SACT) {

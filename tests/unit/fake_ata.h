@@ -44,10 +44,13 @@ struct fake_ahci {
 	u32 ci_extra;		/* Command Issue bits set after every run */
 	/* what it was told */
 	unsigned long ci_writes, sact_writes;
+	unsigned long nonq_cmds;	/* READ/WRITE DMA EXT */
+	bool overlapped;		/* one came while another was issued */
 	u8 image[FAKE_SECTORS * 512];
 };
 extern struct fake_ahci fake_ahci;
-void fake_ahci_reset(void);
+/* An HBA with NCQ, or without (CAP.SNCQ clear). */
+void fake_ahci_reset(bool no_ncq);
 /* Executes every command in Command Issue. */
 void fake_ahci_run(void);
 /* Calls the INTx handler if the HBA raised its interrupt; false if not. */
