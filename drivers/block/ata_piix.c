@@ -193,15 +193,14 @@ static int start_pio_write(struct ata_chan *ch)
 {
 	const char *why = NULL;
 	u8 st;
-	int err = ata_wait(read_altstatus, ch, ATA_BSY | ATA_DRQ, ATA_DRQ,
+	int err = ata_wait(read_altstatus, ch, ATA_BSY, 0,
 			   ktime_get_ns() + ATA_CMD_TIMEOUT_NS, &st);
 
-	if (err == -ETIMEDOUT && !(st & ATA_BSY) && (st & ATA_ERR))
-		return BLK_EIO;		/* refused the command outright */
 	if (err) {
-		chan_break(ch, "no data request for a PIO write");
+		chan_break(ch, "still busy 10 s after a PIO write command");
 		return BLK_EBROKEN;
 	}
+	/* ERR: the drive refused the command (EIO); no DRQ: a broken protocol. */
 	err = ata_check_status(st, true, &why);
 	if (err) {
 		if (err == BLK_EBROKEN)

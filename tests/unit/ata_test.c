@@ -222,12 +222,17 @@ static void ide_never_ready_at_probe_is_bounded(struct ktest *t)
 static void ide_error_status_is_eio(struct ktest *t)
 {
 	struct blkdev *dev = ide_disk(t, "ata.mode=pio");
-	u8 buf[512];
+	u8 buf[512] = { 0 };
+	u64 start;
 
 	if (!dev)
 		return;
 	fake_ide.fail = true;
 	KT_EXPECT_EQ(t, sync_io(dev, BLK_READ, 0, 1, buf), BLK_EIO);
+	start = fake_now_ns;
+	KT_EXPECT_EQ(t, sync_io(dev, BLK_WRITE, 0, 1, buf), BLK_EIO);
+	/* Refused at once, not after the command's deadline. */
+	KT_EXPECT_LT(t, fake_now_ns - start, 1ULL * 1000000000);
 	KT_EXPECT_EQ(t, sync_io(dev, BLK_FLUSH, 0, 0, NULL), BLK_EIO);
 	/* A device error is not a broken protocol: the channel still works. */
 	fake_ide.fail = false;
