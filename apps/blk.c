@@ -285,9 +285,12 @@ static int blk_main(void)
 		status = EXIT_FAIL;
 	if (!pv && (!in_device(d, &verify) || do_verify(d, &verify, buf)))
 		status = EXIT_FAIL;
-	console_printf("blk: %s: %lu requests, %lu notifications, %lu interrupts\n",
+	console_printf("blk: %s: %lu requests, %lu notifications, %lu interrupts",
 		       d->name, d->stats.requests, d->stats.notifications,
 		       d->stats.interrupts);
+	if (d->counts_traps)
+		console_printf(", %lu traps", d->stats.traps);
+	console_printf("\n");
 	free_pages(buf, CHUNK_BYTES / PAGE_SIZE);
 	hold_for_the_host();
 	return status;

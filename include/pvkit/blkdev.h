@@ -66,6 +66,12 @@ struct blkdev_stats {
 	unsigned long requests;
 	unsigned long notifications;	/* doorbell writes / event-channel kicks */
 	unsigned long interrupts;
+	/*
+	 * Port and MMIO accesses that trap to the hypervisor, for drivers
+	 * of emulated devices that count every one (ATA, AHCI): the cost of
+	 * a request in exits, whatever the machine's speed.
+	 */
+	unsigned long traps;
 };
 
 struct blkdev {
@@ -77,6 +83,7 @@ struct blkdev {
 	unsigned int max_sectors;	/* per request */
 	bool has_flush, has_discard, has_write_zeroes;
 	bool polled;			/* no interrupts: waiters must poll */
+	bool counts_traps;		/* stats.traps is kept */
 	const struct blkdev_ops *ops;
 	struct blkdev_stats stats;
 	void *driver_data;

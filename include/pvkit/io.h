@@ -9,6 +9,20 @@ void *ioremap(u64 phys, size_t size);		/* uncached */
 void *ioremap_cache(u64 phys, size_t size);	/* write-back */
 void iounmap(void *va, size_t size);
 
+#if defined(__HOST_TEST__) && defined(HOST_FAKE_IO)
+/*
+ * A host test that plays the device behind these (tests/unit/fake_ata.c)
+ * builds the driver with HOST_FAKE_IO: the accesses become its calls.
+ */
+u8 readb(const volatile void *a);
+u16 readw(const volatile void *a);
+u32 readl(const volatile void *a);
+u64 readq(const volatile void *a);
+void writeb(u8 v, volatile void *a);
+void writew(u16 v, volatile void *a);
+void writel(u32 v, volatile void *a);
+void writeq(u64 v, volatile void *a);
+#else
 static inline u8 readb(const volatile void *a)
 {
 	return *(const volatile u8 *)a;
@@ -48,5 +62,6 @@ static inline void writeq(u64 v, volatile void *a)
 {
 	*(volatile u64 *)a = v;
 }
+#endif
 
 #endif
