@@ -142,6 +142,13 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		if (!done && ktime_get_ns() - start > SYNC_TIMEOUT_NS && dev->ops->shutdown) {
 			/* The device is stopped and the request fails: nothing is left in flight. */
 			dev->ops->shutdown(dev, "a request took more than 30 s");
+			/*
+			 * Unless it could not be stopped: req and buf may still be
+			 * written, and both are the caller's, so there is no return.
+			 */
+			if (!done)
+				panic("blk: %s: a request is still the device's after shutdown\n",
+				      dev->name);
 		}
 	}
 	return req.status;

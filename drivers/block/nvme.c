@@ -8,9 +8,13 @@
  * The controller is untrusted like any device: a completion entry is
  * read field by field once, and believed only if its phase is the one
  * expected, its command id is outstanding on that queue, its SQ id is
- * the queue's and its SQ head lies between what we knew and our tail.
- * Anything else breaks the controller: it is disabled, and every
- * request in flight fails with BLK_EBROKEN.
+ * the queue's and its SQ head lies between what we knew and what we
+ * rang.  A command id carries its slot's generation, so a completion
+ * repeated after its slot was reused is caught too.  Anything else
+ * breaks the controller: it is disabled, and once it reports the reset
+ * done every request in flight fails with BLK_EBROKEN.  A controller that
+ * never reports it keeps its requests: their buffers are not handed back
+ * while it may still write them.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
@@ -56,6 +60,29 @@ static void fail_in_flight(struct nvme_queue *q)
 	}
 }
 
+/* Waits for CSTS.RDY to become ready, up to CAP.TO; a fatal status ends it. */
+static int wait_ready(struct nvme_ctrl *c, bool ready)
+{
+	u64 deadline = ktime_get_ns() + c->timeout_ns;
+
+	for (;;) {
+		u32 csts = readl(c->regs + NVME_REG_CSTS);
+
+		if (csts == ~0U || (csts & NVME_CSTS_CFS)) {
+			pr_err("%s: controller fatal status (CSTS %#x)\n", c->name, csts);
+			return -EIO;
+		}
+		if (!!(csts & NVME_CSTS_RDY) == ready)
+			return 0;
+		if (ktime_get_ns() > deadline) {
+			pr_err("%s: not %s after %llu ms\n", c->name, ready ? "ready" : "reset",
+			       c->timeout_ns / 1000000);
+			return -ETIMEDOUT;
+		}
+		udelay(100);
+	}
+}
+
 void nvme_break(struct nvme_ctrl *c, const char *fmt, ...)
 {
 	char why[96];
@@ -68,8 +95,17 @@ void nvme_break(struct nvme_ctrl *c, const char *fmt, ...)
 	va_end(ap);
 	pr_err("%s: controller broken: %s; shut off\n", c->name, why);
 	c->broken = true;
-	/* Disabled, it stops fetching commands and writing memory. */
+	/*
+	 * Disabled, it stops fetching commands; it has stopped writing memory
+	 * only once CSTS.RDY reads 0 (NVMe 1.4 3.1.5), up to CAP.TO later.
+	 */
 	writel(0, c->regs + NVME_REG_CC);
+	if (wait_ready(c, false)) {
+		c->wedged = true;
+		pr_err("%s: reset not confirmed: %u requests stay in flight, their buffers the controller's\n",
+		       c->name, c->admin.in_flight + c->io.in_flight);
+		return;
+	}
 	fail_in_flight(&c->admin);
 	fail_in_flight(&c->io);
 }
@@ -102,20 +138,22 @@ int nvme_get_slot(struct nvme_queue *q)
 {
 	/* The SQ is full when one more entry would make tail meet head. */
 	if ((u16)((q->sq_tail + 1) % q->depth) == q->sq_head)
-		return -1;
+		return -EBUSY;
 	for (unsigned int i = 0; i < q->nr_slots; i++) {
-		if (!q->slots[i].in_use) {
-			q->slots[i] = (struct nvme_slot){ .in_use = true };
+		struct nvme_slot *s = &q->slots[i];
+
+		if (!s->in_use) {
+			*s = (struct nvme_slot){ .in_use = true, .gen = s->gen + 1 };
 			q->in_flight++;
 			return i;
 		}
 	}
-	return -1;
+	return -EBUSY;
 }
 
 void nvme_push(struct nvme_queue *q, unsigned int slot, struct nvme_sqe *cmd)
 {
-	cmd->cid = slot;
+	cmd->cid = NVME_CID(slot, q->slots[slot].gen);
 	q->sq[q->sq_tail] = *cmd;
 	q->sq_tail = (q->sq_tail + 1) % q->depth;
 }
@@ -153,7 +191,8 @@ void nvme_ring_sq(struct nvme_queue *q)
 
 static int blk_status_of(u16 status)
 {
-	u16 sf = status >> 1;
+	/* DNR, More and the retry delay say nothing about what happened. */
+	u16 sf = (status >> 1) & NVME_SF_CODE;
 
 	if (!sf)
 		return BLK_OK;
@@ -180,10 +219,13 @@ static void complete_slot(struct nvme_queue *q, struct nvme_slot *s, u16 status,
 	}
 }
 
-/* The SQ head the device reports may only move forward, up to our tail. */
+/*
+ * The SQ head the device reports may only move forward, up to what it was
+ * told: entries pushed but not rung cannot have been fetched.
+ */
 static bool sq_head_ok(struct nvme_queue *q, u16 head)
 {
-	u16 pending = (q->sq_tail - q->sq_head + q->depth) % q->depth;
+	u16 pending = (q->rung_tail - q->sq_head + q->depth) % q->depth;
 
 	return head < q->depth && (u16)((head - q->sq_head + q->depth) % q->depth) <= pending;
 }
@@ -198,6 +240,7 @@ int nvme_reap(struct nvme_queue *q)
 	while (!c->broken && n < q->depth) {
 		struct nvme_cqe *e = &q->cq[q->cq_head];
 		u16 status = READ_ONCE(e->status), cid, sq_id, head;
+		unsigned int slot;
 		u32 result;
 
 		if ((status & 1) != q->phase)
@@ -211,14 +254,16 @@ int nvme_reap(struct nvme_queue *q)
 			nvme_break(c, "queue %u: completion for SQ %u", q->qid, sq_id);
 			break;
 		}
-		if (cid >= q->nr_slots || !q->slots[cid].in_use) {
-			nvme_break(c, "queue %u: completion for command id %u, not outstanding",
+		slot = NVME_CID_SLOT(cid);
+		if (slot >= q->nr_slots || !q->slots[slot].in_use ||
+		    NVME_CID_GEN(cid) != q->slots[slot].gen) {
+			nvme_break(c, "queue %u: completion for command id %#x, not outstanding",
 				   q->qid, cid);
 			break;
 		}
 		if (!sq_head_ok(q, head)) {
 			nvme_break(c, "queue %u: SQ head %u outside %u..%u", q->qid, head,
-				   q->sq_head, q->sq_tail);
+				   q->sq_head, q->rung_tail);
 			break;
 		}
 		q->sq_head = head;
@@ -226,12 +271,23 @@ int nvme_reap(struct nvme_queue *q)
 			q->cq_head = 0;
 			q->phase ^= 1;
 		}
-		complete_slot(q, &q->slots[cid], status, result);
+		complete_slot(q, &q->slots[slot], status, result);
 		n++;
 	}
 	if (q->cq_head != old_head && !c->broken)
 		ring(q, q->cq_db, q->shadow_cq, q->ei_cq, q->cq_head);
-	return c->broken ? -1 : n;
+	return c->broken ? -EIO : n;
+}
+
+int nvme_handle_irq(struct nvme_ctrl *c)
+{
+	int a = nvme_reap(&c->admin), n = nvme_reap(&c->io);
+
+	n = max(a, 0) + max(n, 0);
+	/* A shared INTx line calls us for others' interrupts too: count ours. */
+	if (c->msix || n > 0)
+		c->blk.stats.interrupts++;
+	return n;
 }
 
 /* A physically contiguous buffer as PRP1, PRP2 or PRP1 and a PRP list. */
@@ -366,35 +422,7 @@ static const struct blkdev_ops nvme_ops = {
 /* The admin queue and the I/O queue share vector 0 (or the INTx line). */
 static void nvme_irq(void *data)
 {
-	struct nvme_ctrl *c = data;
-	int n = nvme_reap(&c->admin) + nvme_reap(&c->io);
-
-	/* A shared INTx line calls us for others' interrupts too: count ours. */
-	if (c->msix || n > 0)
-		c->blk.stats.interrupts++;
-}
-
-/* Waits for CSTS.RDY to become ready, up to CAP.TO; a fatal status ends it. */
-static int wait_ready(struct nvme_ctrl *c, bool ready)
-{
-	u64 deadline = ktime_get_ns() + c->timeout_ns;
-
-	for (;;) {
-		u32 csts = readl(c->regs + NVME_REG_CSTS);
-
-		if (csts == ~0U || (csts & NVME_CSTS_CFS)) {
-			pr_err("%s: controller fatal status (CSTS %#x)\n", c->name, csts);
-			return -EIO;
-		}
-		if (!!(csts & NVME_CSTS_RDY) == ready)
-			return 0;
-		if (ktime_get_ns() > deadline) {
-			pr_err("%s: not %s after %llu ms\n", c->name, ready ? "ready" : "reset",
-			       c->timeout_ns / 1000000);
-			return -ETIMEDOUT;
-		}
-		udelay(100);
-	}
+	nvme_handle_irq(data);
 }
 
 /* One admin command, polled to completion or to the deadline. */
@@ -444,12 +472,12 @@ static int enable(struct nvme_ctrl *c)
 	struct nvme_queue *aq = &c->admin;
 	int err;
 
-	if (readl(c->regs + NVME_REG_CC) & NVME_CC_ENABLE) {
+	if (readl(c->regs + NVME_REG_CC) & NVME_CC_ENABLE)
 		writel(0, c->regs + NVME_REG_CC);
-		err = wait_ready(c, false);
-		if (err)
-			return err;
-	}
+	/* Even with EN already 0 a reset may still be running (RDY 1). */
+	err = wait_ready(c, false);
+	if (err)
+		return err;
 	writel((aq->depth - 1) | (aq->depth - 1) << 16, c->regs + NVME_REG_AQA);
 	writeq(virt_to_phys(aq->sq), c->regs + NVME_REG_ASQ);
 	writeq(virt_to_phys(aq->cq), c->regs + NVME_REG_ACQ);
@@ -475,21 +503,33 @@ static void setup_irq(struct nvme_ctrl *c, struct pci_dev *d)
 /*
  * Two pages: the shadow doorbells and the event indexes, laid out like
  * the doorbell registers (2 * qid, 2 * qid + 1, scaled by the stride).
+ * They are an optimisation: on any failure the MMIO doorbells stay.
  */
 static int setup_dbbuf(struct nvme_ctrl *c)
 {
-	u32 *dbs = alloc_pages(1), *eis = alloc_pages(1);
 	unsigned int w = c->stride / 4;
 	struct nvme_sqe cmd = { .opcode = NVME_ADMIN_DBBUF_CONFIG };
+	u32 *dbs, *eis;
 
-	if (!dbs || !eis || (2 * 1 + 1) * w >= PAGE_SIZE / 4)
-		return -ENOMEM;
+	if ((2 * 1 + 1) * w >= PAGE_SIZE / 4) {
+		pr_info("%s: doorbell stride %u does not fit a shadow page\n", c->name,
+			c->stride);
+		return -ERANGE;
+	}
+	dbs = alloc_pages(1);
+	eis = alloc_pages(1);
+	if (!dbs || !eis)
+		goto free;
 	memset(dbs, 0, PAGE_SIZE);
 	memset(eis, 0, PAGE_SIZE);
 	cmd.prp1 = virt_to_phys(dbs);
 	cmd.prp2 = virt_to_phys(eis);
-	if (admin_cmd(c, &cmd))
-		return -EIO;
+	if (admin_cmd(c, &cmd)) {
+		/* Refused: the controller never had the pages.  Broken: not ours now. */
+		if (c->wedged)
+			return -EIO;
+		goto free;
+	}
 	c->admin.shadow_sq = &dbs[0];
 	c->admin.shadow_cq = &dbs[w];
 	c->admin.ei_sq = &eis[0];
@@ -502,6 +542,12 @@ static int setup_dbbuf(struct nvme_ctrl *c)
 	c->io.ei_sq = &eis[2 * w];
 	c->io.ei_cq = &eis[3 * w];
 	return 0;
+free:
+	if (dbs)
+		free_pages(dbs, 1);
+	if (eis)
+		free_pages(eis, 1);
+	return -ENOMEM;
 }
 
 static int create_io_queues(struct nvme_ctrl *c)
@@ -570,7 +616,7 @@ static int bring_up(struct nvme_ctrl *c, struct pci_dev *d, u8 *page)
 	if (dbbuf < 0)
 		return dbbuf;
 	if (dbbuf && param_get_ull("nvme.shadow_db", 1) && setup_dbbuf(c))
-		return -EIO;
+		pr_warn("%s: no shadow doorbells: MMIO doorbells only\n", c->name);
 	if (create_io_queues(c))
 		return -EIO;
 	return dbbuf;
@@ -600,6 +646,7 @@ static int nvme_probe(struct pci_dev *d, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 	/* Admin and I/O queue doorbells: 4 registers. */
+	iounmap((void *)c->regs, NVME_REG_DBS);
 	c->regs = pci_iomap(d, 0, 0, NVME_REG_DBS + 4 * c->stride);
 	if (!c->regs ||
 	    nvme_queue_init(c, &c->admin, 0, min(ADMIN_DEPTH, NVME_CAP_MQES(cap))) ||

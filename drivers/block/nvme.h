@@ -88,13 +88,25 @@ struct nvme_cqe {
 
 #define NVME_SC_INVALID_OPCODE	0x1	/* generic status: the status field, shifted */
 #define NVME_SC_INVALID_FIELD	0x2
+/* SCT and SC of the shifted status field; above them CRD, More and DNR. */
+#define NVME_SF_CODE		0x7ff
+
+/*
+ * A command id is its slot (below 256: at most 255 slots) and, above it,
+ * the slot's generation, bumped at each use: a completion repeated after
+ * its slot was reused carries the old generation and is caught.
+ */
+#define NVME_CID_SLOT(cid)	((cid) & 0xff)
+#define NVME_CID_GEN(cid)	((cid) >> 8)
+#define NVME_CID(slot, gen)	((u16)((slot) | (gen) << 8))
 
 struct nvme_ctrl;
 
-/* One command in flight: its id is its index in the queue's slots. */
+/* One command in flight: its id is NVME_CID(index in the slots, gen). */
 struct nvme_slot {
 	struct blk_request *req;
 	bool in_use;
+	u8 gen;			/* kept across uses */
 	volatile bool done;	/* admin commands: set with status */
 	u16 status;
 	u32 result;
@@ -127,23 +139,31 @@ struct nvme_ctrl {
 	bool broken;
 	bool msix;			/* else INTx or polled */
 	char name[16];
-	u64 timeout_ns;			/* CAP.TO: for enable and each admin command */
+	u64 timeout_ns;			/* CAP.TO: for enable, each admin command, a reset */
+	bool wedged;			/* broken and CSTS.RDY never cleared: requests kept */
 	char serial[20];		/* IDENTIFY's, for BLK_GET_ID */
 };
 
 int nvme_queue_init(struct nvme_ctrl *c, struct nvme_queue *q, u16 qid, u16 depth);
-/* A free command slot (and SQ entry) or -1: the queue is full. */
+/* A free command slot (and SQ entry) or -EBUSY: the queue is full. */
 int nvme_get_slot(struct nvme_queue *q);
-/* Copies cmd into the SQ as command id slot (not rung yet). */
+/* Copies cmd into the SQ with the slot's command id (not rung yet). */
 void nvme_push(struct nvme_queue *q, unsigned int slot, struct nvme_sqe *cmd);
 /* Tells the device about new SQ entries, through the shadow if it may. */
 void nvme_ring_sq(struct nvme_queue *q);
-/* Reaps completions; returns how many, or -1 when the device broke. */
+/* Reaps completions; returns how many, or -EIO when the device broke. */
 int nvme_reap(struct nvme_queue *q);
+/* An interrupt (MSI-X vector 0 or a possibly shared INTx line): reaps both
+ * queues and counts the interrupt if it was ours; returns what was reaped. */
+int nvme_handle_irq(struct nvme_ctrl *c);
 /* Builds a read/write/flush for req; 0 or a blk_status. */
 int nvme_setup_rw(struct nvme_queue *q, struct blk_request *req, struct nvme_sqe *cmd,
 		  unsigned int slot);
-/* Marks the controller broken, disables it, fails what is in flight. */
+/*
+ * Marks the controller broken and disables it; once CSTS.RDY says it is
+ * reset (up to CAP.TO), fails what is in flight.  If it never says so,
+ * the requests stay in flight: their buffers are never handed back.
+ */
 __printf(2, 3) void nvme_break(struct nvme_ctrl *c, const char *fmt, ...);
 /* NVMe 1.3 8.17 (as Linux and QEMU): must a shadow write also ring? */
 static inline bool nvme_need_event(u16 event, u16 new, u16 old)

@@ -122,11 +122,11 @@ int e1000_transmit(struct netdev *dev, const void *frame, size_t len)
 	struct e1000 *e = container_of(dev, struct e1000, net);
 	unsigned long flags;
 	unsigned int i;
-	int err = -1;
+	int err = -ENOSPC;
 
 	if (len > E1000_MAX_FRAME || !len || dev->broken) {
 		dev->stats.tx_dropped++;
-		return -1;
+		return dev->broken ? -EIO : -EINVAL;
 	}
 	flags = local_irq_save();
 	reap_tx(e);
@@ -149,6 +149,30 @@ int e1000_transmit(struct netdev *dev, const void *frame, size_t len)
 	return err;
 }
 
+/*
+ * INTx is shared and level-triggered: reading ICR acknowledges it.  A
+ * budget bounds the work; what is left raises the interrupt again
+ * through ICS rather than keep us here.
+ */
+enum e1000_icr e1000_handle_icr(struct e1000 *e, u32 icr)
+{
+	if (!icr || e->net.broken)
+		return icr ? E1000_ICR_BROKEN : E1000_ICR_NOT_OURS;
+	if (icr == ~0U) {
+		/* All ones: the function is gone (or lying); stop asking it. */
+		pr_err("%s: e1000: ICR reads all ones; device shut off\n", e->net.name);
+		e->net.broken = true;
+		e1000_wr(e, E1000_IMC, ~0U);
+		e1000_wr(e, E1000_RCTL, 0);
+		return E1000_ICR_BROKEN;
+	}
+	e->net.stats.interrupts++;
+	if (e1000_clean_rx(e, E1000_RX_BUDGET) == E1000_RX_BUDGET)
+		e1000_wr(e, E1000_ICS, E1000_ICR_RXT0);
+	reap_tx(e);
+	return E1000_ICR_WORK;
+}
+
 #ifndef __HOST_TEST__
 static void e1000_poll(struct netdev *dev)
 {
@@ -165,30 +189,11 @@ static const struct netdev_ops e1000_ops = {
 	.poll = e1000_poll,
 };
 
-/*
- * INTx is shared and level-triggered: reading ICR acknowledges it.  A
- * budget bounds the work; what is left raises the interrupt again
- * through ICS rather than keep us here.
- */
 static void e1000_irq(void *data)
 {
 	struct e1000 *e = data;
-	u32 icr = e1000_rd(e, E1000_ICR);
 
-	if (!icr || e->net.broken)
-		return;
-	if (icr == ~0U) {
-		/* All ones: the function is gone (or lying); stop asking it. */
-		pr_err("%s: e1000: ICR reads all ones; device shut off\n", e->net.name);
-		e->net.broken = true;
-		e1000_wr(e, E1000_IMC, ~0U);
-		e1000_wr(e, E1000_RCTL, 0);
-		return;
-	}
-	e->net.stats.interrupts++;
-	if (e1000_clean_rx(e, E1000_RX_BUDGET) == E1000_RX_BUDGET)
-		e1000_wr(e, E1000_ICS, E1000_ICR_RXT0);
-	reap_tx(e);
+	e1000_handle_icr(e, e1000_rd(e, E1000_ICR));
 }
 
 /* One EEPROM word through EERD, bounded; -1 if it never completes. */

@@ -103,6 +103,15 @@ void e1000_wr(struct e1000 *e, u32 reg, u32 val);
 int e1000_setup_rings(struct e1000 *e);
 /* Receives up to budget frames; returns how many descriptors were used. */
 unsigned int e1000_clean_rx(struct e1000 *e, unsigned int budget);
+/* 0, -EINVAL (length), -EIO (device shut off) or -ENOSPC (ring full). */
 int e1000_transmit(struct netdev *dev, const void *frame, size_t len);
+
+/* What an ICR value read in the interrupt handler meant. */
+enum e1000_icr {
+	E1000_ICR_NOT_OURS,	/* 0: another device on the shared line */
+	E1000_ICR_BROKEN,	/* all ones: the device was shut off */
+	E1000_ICR_WORK,		/* ours: the rings were served */
+};
+enum e1000_icr e1000_handle_icr(struct e1000 *e, u32 icr);
 
 #endif

@@ -58,7 +58,12 @@ struct blkdev_ops {
 	void (*kick)(struct blkdev *dev);
 	/* Reaps completions without waiting for an interrupt. */
 	void (*poll)(struct blkdev *dev);
-	/* Gives up on the device: it is stopped, requests in flight fail. */
+	/*
+	 * Gives up on the device: it is stopped, requests in flight fail.  A
+	 * device that cannot be confirmed stopped keeps its requests (the
+	 * driver says so): their buffers are never handed back while it may
+	 * still write them.
+	 */
 	void (*shutdown)(struct blkdev *dev, const char *why);
 };
 

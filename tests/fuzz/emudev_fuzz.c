@@ -2,12 +2,14 @@
 /*
  * libFuzzer target for the emulated devices' rings: NVMe's I/O queue
  * (drivers/block/nvme.c) with a controller writing anything into its
- * completion entries and event indexes, and e1000's receive ring
- * (drivers/net/e1000.c) with a device writing anything into its
- * descriptors.  Every NVMe request must complete exactly once (or be
- * refused at submit), and once the controller broke, none may be left in
- * flight; e1000 may only hand the stack whole frames of sane length.
- * ASan and UBSan watch the rest.
+ * completion entries and event indexes, and that may or may not confirm
+ * a reset, and e1000's receive ring (drivers/net/e1000.c) with a device
+ * writing anything into its descriptors.  Every NVMe request must
+ * complete at most once (or be refused at submit); once the controller
+ * broke, none may be left in flight unless it never confirmed the reset,
+ * and then none may complete.  e1000 may only hand the stack whole
+ * frames of sane length.  ASan and UBSan watch the rest.  Every input
+ * starts from the same state, so a saved crash reproduces alone.
  *
  * Built by tests/fuzz/Makefile (make fuzz); run:
  *   build/fuzz/emudev_fuzz -max_total_time=60
@@ -15,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/page.h>
-#include <asm/paravirt.h>
 #include "../../drivers/block/nvme.h"
 #include "../../drivers/net/e1000.h"
 
@@ -25,16 +26,18 @@
 
 static u8 mem[NREQ][2 * 4096] __attribute__((aligned(4096)));
 
-/* The host has no interrupts: the flag is only kept. */
-static unsigned long host_flags = 0x200;
-static unsigned long save_fl(void) { return host_flags; }
-static void restore_fl(unsigned long f) { host_flags = f; }
-static void irq_disable(void) { host_flags = 0; }
-static void irq_enable(void) { host_flags = 0x200; }
-struct paravirt_ops pv_ops = {
-	.irq = { .save_fl = save_fl, .restore_fl = restore_fl,
-		 .irq_disable = irq_disable, .irq_enable = irq_enable },
-};
+/* Virtual time: a wait for a reset the controller never confirms is short. */
+static u64 now_ns;
+
+u64 ktime_get_ns(void)
+{
+	return now_ns;
+}
+
+void udelay(unsigned long us)
+{
+	now_ns += us * 1000;
+}
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
@@ -83,6 +86,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	static u32 shadow[4] __attribute__((aligned(64))), ei[4];
 	static struct nvme_ctrl *c;
 	static struct e1000 *e;
+	unsigned int held = 0;
 	struct nvme_queue *q;
 
 	if (!c) {
@@ -91,18 +95,21 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		c->regs = calloc(1, 0x2000);
 		e->regs = calloc(1, E1000_MMIO_SIZE);
 		c->stride = 4;
+		c->timeout_ns = 1000000;
 		if (nvme_queue_init(c, &c->io, 1, DEPTH) || e1000_setup_rings(e))
 			abort();
 	}
 	/* Fresh queues each run, the memory kept. */
 	q = &c->io;
-	c->broken = false;
+	c->broken = c->wedged = false;
+	memset((void *)c->regs, 0, 0x2000);
 	memset(q->cq, 0, DEPTH * sizeof(struct nvme_cqe));
 	memset(q->slots, 0, q->nr_slots * sizeof(*q->slots));
 	q->sq_tail = q->sq_head = q->cq_head = q->rung_tail = 0;
 	q->in_flight = 0;
 	q->phase = 1;
 	memset(shadow, 0, sizeof(shadow));
+	memset(ei, 0, sizeof(ei));
 	q->shadow_sq = q->shadow_cq = q->ei_sq = q->ei_cq = NULL;
 	memset(queued, 0, sizeof(queued));
 	memset(e->tx, 0, E1000_NR_TX * sizeof(struct e1000_tx_desc));
@@ -138,7 +145,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 5:
 			e1000_clean_rx(e, 1 + i);
 			break;
-		case 6:
+		case 6:		/* odd: the controller never confirms the reset */
+			*(volatile u32 *)(c->regs + NVME_REG_CSTS) = i & 1 ? NVME_CSTS_RDY : 0;
 			nvme_break(c, "fuzz");
 			break;
 		case 7: {
@@ -150,13 +158,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		}
 		}
 	}
-	/* A broken controller leaves nothing in flight. */
-	if (c->broken && q->in_flight)
+	/* A broken controller leaves nothing in flight, unless it is wedged. */
+	if (c->broken && !c->wedged && q->in_flight)
 		__builtin_trap();
 	nvme_break(c, "end of input");
-	for (unsigned int k = 0; k < NREQ; k++) {
-		if (queued[k])
-			__builtin_trap();
-	}
+	/* Wedged: what was in flight stays, exactly what was not completed. */
+	for (unsigned int k = 0; k < NREQ; k++)
+		held += queued[k];
+	if (held != (c->wedged ? q->in_flight : 0))
+		__builtin_trap();
 	return 0;
 }

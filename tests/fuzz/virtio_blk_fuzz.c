@@ -81,6 +81,11 @@ int printk(const char *fmt, ...)
 	return 0;
 }
 
+void panic(const char *fmt, ...)
+{
+	__builtin_trap();
+}
+
 int console_printf(const char *fmt, ...)
 {
 	return 0;

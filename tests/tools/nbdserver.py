@@ -16,7 +16,9 @@ acknowledged is caught, because its data is not in the file afterwards.
     nbdserver.py wait LOG [--timeout S]
 
 serve --daemon listens before it returns (so QEMU can connect at once),
-then serves in the background, in a session of its own, until its client
+and returns only once its child is in a session of its own (so a caller
+that kills its process group on return, as tests/run does after a setup
+line, cannot take it down).  The child serves until its client
 disconnects or --lifetime seconds have passed; the last log line is
 "nbdserver: exit".  wait returns once that line is in the log.
 
@@ -307,15 +309,27 @@ def cmd_serve(args):
     listener.listen(1)
     log = make_logger(args.log)
     if args.daemon:
+        # The caller (tests/run's setup) kills its process group once we
+        # return: we return only after the child has left it.
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid:
+            os.close(ready_w)
+            left = os.read(ready_r, 1)
+            os.close(ready_r)
+            if not left:
+                print(f"nbdserver: daemon (pid {pid}) died before it started")
+                return 1
             print(f"nbdserver: serving {args.image} on {args.socket} (pid {pid})")
             return 0
         # Out of the caller's process group and output: it outlives the call.
+        os.close(ready_r)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        os.write(ready_w, b"+")
+        os.close(ready_w)
     try:
         serve_one(listener, args.image, log, args.lifetime)
     finally:

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include "../../drivers/net/e1000.h"
 
@@ -61,6 +62,13 @@ static void fill(unsigned int i, u16 len, u8 status, u8 errors, u8 byte)
 	e->rx[i].status = status;
 }
 
+/* n good 60-byte frames in descriptors 0..n-1, frame i filled with i. */
+static void fill_frames(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		fill(i, 60, E1000_RXD_DD | E1000_RXD_EOP, 0, i);
+}
+
 static void good_frames_reach_the_stack(struct ktest *t)
 {
 	setup();
@@ -111,8 +119,7 @@ static void split_frame_is_dropped_whole(struct ktest *t)
 static void budget_bounds_the_work(struct ktest *t)
 {
 	setup();
-	for (unsigned int i = 0; i < 40; i++)
-		fill(i, 60, E1000_RXD_DD | E1000_RXD_EOP, 0, i);
+	fill_frames(40);
 	KT_EXPECT_EQ(t, e1000_clean_rx(e, E1000_RX_BUDGET), E1000_RX_BUDGET);
 	KT_EXPECT_EQ(t, rx_count, E1000_RX_BUDGET);
 	KT_EXPECT_EQ(t, e1000_clean_rx(e, E1000_RX_BUDGET), 40 - E1000_RX_BUDGET);
@@ -128,14 +135,56 @@ static void transmit_stops_at_a_full_ring(struct ktest *t)
 	for (unsigned int i = 0; i < E1000_NR_TX - 1; i++)
 		KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, sizeof(frame)), 0);
 	KT_EXPECT_EQ(t, reg(E1000_TDT), E1000_NR_TX - 1);
-	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, sizeof(frame)), -1);
+	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, sizeof(frame)), -ENOSPC);
 	KT_EXPECT_EQ(t, e->net.stats.tx_dropped, 1);
 	KT_EXPECT_EQ(t, e->tx[0].length, 60);
 	/* The device finished the first: its slot is used again. */
 	e->tx[0].status = E1000_TXD_DD;
 	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, sizeof(frame)), 0);
 	KT_EXPECT_EQ(t, reg(E1000_TDT), 0);
-	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, E1000_MAX_FRAME + 1), -1);
+	KT_EXPECT_EQ(t, e1000_transmit(&e->net, frame, E1000_MAX_FRAME + 1), -EINVAL);
+	teardown();
+}
+
+/* Another device's interrupt on the shared line: nothing read, nothing counted. */
+static void icr_zero_is_not_ours(struct ktest *t)
+{
+	setup();
+	fill(0, 60, E1000_RXD_DD | E1000_RXD_EOP, 0, 1);
+	KT_EXPECT_EQ(t, e1000_handle_icr(e, 0), E1000_ICR_NOT_OURS);
+	KT_EXPECT_EQ(t, rx_count, 0);
+	KT_EXPECT_EQ(t, e->net.stats.interrupts, 0);
+	KT_EXPECT_EQ(t, e1000_handle_icr(e, E1000_ICR_RXT0), E1000_ICR_WORK);
+	KT_EXPECT_EQ(t, rx_count, 1);
+	KT_EXPECT_EQ(t, e->net.stats.interrupts, 1);
+}
+
+/* More than the budget: the rest is left for an interrupt raised again. */
+static void icr_budget_raises_again(struct ktest *t)
+{
+	setup();
+	fill_frames(40);
+	KT_EXPECT_EQ(t, e1000_handle_icr(e, E1000_ICR_RXT0), E1000_ICR_WORK);
+	KT_EXPECT_EQ(t, rx_count, E1000_RX_BUDGET);
+	KT_EXPECT_EQ(t, reg(E1000_ICS), E1000_ICR_RXT0);
+}
+
+/* ICR all ones: the device is gone or lying; it is masked, its receiver off. */
+static void icr_all_ones_shuts_off(struct ktest *t)
+{
+	setup();
+	*(volatile u32 *)(e->regs + E1000_RCTL) = E1000_RCTL_EN;
+	fill(0, 60, E1000_RXD_DD | E1000_RXD_EOP, 0, 1);
+	KT_EXPECT_EQ(t, e1000_handle_icr(e, ~0U), E1000_ICR_BROKEN);
+	KT_EXPECT_TRUE(t, e->net.broken);
+	KT_EXPECT_EQ(t, reg(E1000_IMC), ~0U);
+	KT_EXPECT_EQ(t, reg(E1000_RCTL), 0);
+	KT_EXPECT_EQ(t, e->net.stats.interrupts, 0);
+	/* Nothing more is taken from it, by interrupt, poll or transmit. */
+	KT_EXPECT_EQ(t, e1000_handle_icr(e, E1000_ICR_RXT0), E1000_ICR_BROKEN);
+	KT_EXPECT_EQ(t, e1000_clean_rx(e, 32), 0);
+	KT_EXPECT_EQ(t, rx_count, 0);
+	KT_EXPECT_EQ(t, e1000_transmit(&e->net, e->frame, 60), -EIO);
 	teardown();
 }
 
@@ -145,6 +194,9 @@ static struct ktest_case e1000_cases[] = {
 	KTEST_CASE(split_frame_is_dropped_whole),
 	KTEST_CASE(budget_bounds_the_work),
 	KTEST_CASE(transmit_stops_at_a_full_ring),
+	KTEST_CASE(icr_zero_is_not_ours),
+	KTEST_CASE(icr_budget_raises_again),
+	KTEST_CASE(icr_all_ones_shuts_off),
 	{}
 };
 KTEST_SUITE(host_e1000, e1000_cases);

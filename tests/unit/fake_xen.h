@@ -10,6 +10,7 @@
 #include <pvkit/types.h>
 #include <xen/events.h>
 #include <xen/xenbus.h>
+#include "host_mm.h"
 
 #define FAKE_NR_GRANTS	512
 
@@ -30,8 +31,6 @@ extern void (*fake_backend_kick)(void);
 void fake_xs_set(const char *path, const char *value);
 const char *fake_xs_get(const char *path);
 void fake_xen_reset(void);
-/* ktime_get_ns() under the frontends and the block layer: virtual time. */
-extern u64 fake_now_ns;
 
 /* The page a grant names, as the backend would map it. */
 void *fake_grant_page(grant_ref_t ref);

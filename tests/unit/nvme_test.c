@@ -12,8 +12,13 @@
 #include <pvkit/ktest.h>
 #include <asm/page.h>
 #include "../../drivers/block/nvme.h"
+#include "host_mm.h"
 
 #define DEPTH	8
+/* Status field bits above SCT and SC (NVMe 1.4 4.6.1), as post() takes them. */
+#define SF_DNR	0x4000		/* Do Not Retry */
+#define SF_MORE	0x2000		/* More: a log page has details */
+#define SF_CRD	0x1800		/* Command Retry Delay */
 
 struct fake_nvme {
 	struct nvme_ctrl c;
@@ -21,6 +26,7 @@ struct fake_nvme {
 	u8 phase;
 	int status[DEPTH];
 	unsigned int done;
+	u16 cid[DEPTH];		/* the command id each slot was last submitted with */
 	u8 buf[4 * PAGE_SIZE] __aligned(PAGE_SIZE);
 };
 
@@ -37,12 +43,20 @@ static struct blk_request reqs[DEPTH];
 /* What the previous case's queue and registers took. */
 static void teardown(void)
 {
+	struct nvme_queue *qs[2];
+
 	if (!fake)
 		return;
-	free(fake->c.io.sq);
-	free(fake->c.io.cq);
-	free(fake->c.io.slots);
-	free(fake->c.io.prp_lists);
+	qs[0] = &fake->c.admin;
+	qs[1] = &fake->c.io;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct nvme_queue *q = qs[i];
+
+		free(q->sq);
+		free(q->cq);
+		free(q->slots);
+		free(q->prp_lists);
+	}
 	free((void *)fake->c.regs);
 	free(fake);
 	fake = NULL;
@@ -57,6 +71,8 @@ static void setup(void)
 	fake->c.stride = 4;
 	strcpy(fake->c.name, "nvme-fake");
 	fake->phase = 1;
+	/* The admin queue idles: the interrupt handler reaps it too. */
+	nvme_queue_init(&fake->c, &fake->c.admin, 0, 4);
 	nvme_queue_init(&fake->c, &fake->c.io, 1, DEPTH);
 	for (int i = 0; i < DEPTH; i++)
 		fake->status[i] = 99;
@@ -82,6 +98,7 @@ static void submit(unsigned int n)
 			abort();
 		q->slots[slot].req = &reqs[i];
 		nvme_push(q, slot, &cmd);
+		fake->cid[slot] = q->sq[(q->sq_tail + DEPTH - 1) % DEPTH].cid;
 	}
 	nvme_ring_sq(q);
 }
@@ -102,9 +119,10 @@ static void post(u16 cid, u16 sq_head, u16 sq_id, u16 sc, u8 phase)
 	}
 }
 
-static void good(u16 cid, u16 sq_head)
+/* A correct completion of what was last submitted in slot. */
+static void good(unsigned int slot, u16 sq_head)
 {
-	post(cid, sq_head, 1, 0, fake->phase);
+	post(fake->cid[slot], sq_head, 1, 0, fake->phase);
 }
 
 static void completes_out_of_order(struct ktest *t)
@@ -129,8 +147,10 @@ static void error_status_fails_only_that_request(struct ktest *t)
 {
 	setup();
 	submit(2);
-	post(0, 2, 1, 0x81, fake->phase);	/* media error: unrecovered read */
-	post(1, 2, 1, NVME_SC_INVALID_OPCODE, fake->phase);
+	/* Media error (unrecovered read), More and Do Not Retry set. */
+	post(fake->cid[0], 2, 1, 0x81 | SF_MORE | SF_DNR, fake->phase);
+	/* QEMU's answer to an opcode it does not know (hw/nvme/ctrl.c). */
+	post(fake->cid[1], 2, 1, NVME_SC_INVALID_OPCODE | SF_DNR, fake->phase);
 	KT_EXPECT_EQ(t, nvme_reap(&fake->c.io), 2);
 	KT_EXPECT_EQ(t, fake->status[0], BLK_EIO);
 	KT_EXPECT_EQ(t, fake->status[1], BLK_EUNSUPP);
@@ -156,7 +176,7 @@ static void stale_phase_is_not_a_completion(struct ktest *t)
 {
 	setup();
 	submit(1);
-	post(0, 1, 1, 0, !fake->phase);
+	post(fake->cid[0], 1, 1, 0, !fake->phase);
 	fake->cq_tail = 0;
 	fake->phase = 1;
 	KT_EXPECT_EQ(t, nvme_reap(&fake->c.io), 0);
@@ -170,7 +190,7 @@ static void stale_phase_is_not_a_completion(struct ktest *t)
 /* One bad entry: the controller is broken, everything in flight fails. */
 static void expect_broken(struct ktest *t, unsigned int completed)
 {
-	KT_EXPECT_EQ(t, nvme_reap(&fake->c.io), -1);
+	KT_EXPECT_LT(t, nvme_reap(&fake->c.io), 0);
 	KT_EXPECT_TRUE(t, fake->c.broken);
 	KT_EXPECT_EQ(t, fake->done, 3);
 	for (unsigned int i = completed; i < 3; i++)
@@ -183,7 +203,7 @@ static void bad_command_id_breaks(struct ktest *t)
 {
 	setup();
 	submit(3);
-	good(DEPTH - 1, 3);		/* beyond the slots */
+	post(DEPTH - 1, 3, 1, 0, fake->phase);	/* beyond the slots */
 	expect_broken(t, 0);
 }
 
@@ -195,6 +215,49 @@ static void duplicate_completion_breaks(struct ktest *t)
 	good(0, 1);
 	expect_broken(t, 1);
 	KT_EXPECT_EQ(t, fake->status[0], BLK_OK);
+}
+
+/*
+ * At queue depth 1 every command goes to slot 0.  The device repeats its
+ * completion of the first after the second was submitted: without a
+ * generation in the command id the copy would complete the second
+ * request before the device did it.
+ */
+static void duplicate_after_reuse_breaks(struct ktest *t)
+{
+	u16 first;
+
+	setup();
+	submit(1);
+	first = fake->cid[0];
+	good(0, 1);
+	KT_EXPECT_EQ(t, nvme_reap(&fake->c.io), 1);
+	KT_EXPECT_EQ(t, fake->status[0], BLK_OK);
+	submit(1);
+	KT_EXPECT_NE(t, fake->cid[0], first);
+	post(first, 1, 1, 0, fake->phase);
+	KT_EXPECT_LT(t, nvme_reap(&fake->c.io), 0);
+	KT_EXPECT_TRUE(t, fake->c.broken);
+	KT_EXPECT_EQ(t, fake->status[0], BLK_EBROKEN);
+	KT_EXPECT_EQ(t, fake->c.io.in_flight, 0);
+}
+
+/* A slot's command ids differ for as long as its generation can count. */
+static void command_ids_carry_a_generation(struct ktest *t)
+{
+	u16 seen[256];
+
+	setup();
+	for (unsigned int i = 0; i < 256; i++) {
+		submit(1);
+		seen[i] = fake->cid[0];
+		KT_EXPECT_EQ(t, seen[i] & 0xff, 0);	/* the slot, below */
+		for (unsigned int j = 0; j < i; j++)
+			KT_ASSERT_NE(t, seen[j], seen[i]);
+		good(0, fake->c.io.sq_tail);
+		KT_ASSERT_EQ(t, nvme_reap(&fake->c.io), 1);
+	}
+	KT_EXPECT_FALSE(t, fake->c.broken);
 }
 
 static void sq_head_beyond_tail_breaks(struct ktest *t)
@@ -214,23 +277,118 @@ static void sq_head_going_back_breaks(struct ktest *t)
 	expect_broken(t, 1);
 }
 
+/* Entries pushed but not rung cannot have been fetched. */
+static void sq_head_beyond_what_was_rung_breaks(struct ktest *t)
+{
+	struct nvme_queue *q;
+	struct nvme_sqe cmd;
+	int slot;
+
+	setup();
+	q = &fake->c.io;
+	submit(1);
+	slot = nvme_get_slot(q);
+	reqs[1] = (struct blk_request){ .op = BLK_READ, .nr_sectors = 1, .buf = fake->buf,
+		.done = done, .private = reqs };
+	KT_ASSERT_EQ(t, slot, 1);
+	KT_ASSERT_EQ(t, nvme_setup_rw(q, &reqs[1], &cmd, slot), 0);
+	q->slots[slot].req = &reqs[1];
+	nvme_push(q, slot, &cmd);		/* not rung */
+	good(0, 2);
+	KT_EXPECT_LT(t, nvme_reap(q), 0);
+	KT_EXPECT_TRUE(t, fake->c.broken);
+	KT_EXPECT_EQ(t, fake->status[0], BLK_EBROKEN);
+	KT_EXPECT_EQ(t, fake->status[1], BLK_EBROKEN);
+}
+
 static void wrong_sq_id_breaks(struct ktest *t)
 {
 	setup();
 	submit(3);
-	post(0, 1, 0, 0, fake->phase);
+	post(fake->cid[0], 1, 0, 0, fake->phase);
 	expect_broken(t, 0);
+}
+
+static u32 *reg_p(u32 off)
+{
+	return (u32 *)(fake->c.regs + off);
+}
+
+/*
+ * An enabled controller that is given up on (a protocol violation, a
+ * timeout, a failed set-up) is disabled, and its requests fail only once
+ * CSTS.RDY says the reset is done.
+ */
+static void break_disables_then_fails_requests(struct ktest *t)
+{
+	setup();
+	fake->c.timeout_ns = 2000000000ULL;
+	*reg_p(NVME_REG_CC) = NVME_CC_ENABLE | NVME_CC_IOSQES | NVME_CC_IOCQES;
+	submit(3);
+	nvme_break(&fake->c, "test");
+	KT_EXPECT_TRUE(t, fake->c.broken);
+	KT_EXPECT_EQ(t, reg(NVME_REG_CC), 0);
+	KT_EXPECT_EQ(t, fake->done, 3);
+	for (int i = 0; i < 3; i++)
+		KT_EXPECT_EQ(t, fake->status[i], BLK_EBROKEN);
+	KT_EXPECT_EQ(t, fake->c.io.in_flight, 0);
+}
+
+/*
+ * CSTS.RDY never clears: the controller may still write the buffers of
+ * the requests in flight, so they are not handed back, after a wait of
+ * CAP.TO, and the log says so.
+ */
+static void break_without_reset_keeps_requests(struct ktest *t)
+{
+	u64 start;
+
+	setup();
+	fake->c.timeout_ns = 2000000000ULL;
+	*reg_p(NVME_REG_CC) = NVME_CC_ENABLE;
+	*reg_p(NVME_REG_CSTS) = NVME_CSTS_RDY;
+	submit(3);
+	start = fake_now_ns;
+	nvme_break(&fake->c, "test");
+	KT_EXPECT_TRUE(t, fake->c.broken);
+	KT_EXPECT_EQ(t, reg(NVME_REG_CC), 0);
+	KT_EXPECT_GE(t, fake_now_ns - start, fake->c.timeout_ns);
+	KT_EXPECT_EQ(t, fake->done, 0);
+	KT_EXPECT_EQ(t, fake->c.io.in_flight, 3);
+	KT_EXPECT_TRUE(t, strstr(host_last_log, "3 requests") != NULL);
+	/* Whatever the device posts later is not believed. */
+	good(0, 3);
+	KT_EXPECT_LT(t, nvme_reap(&fake->c.io), 0);
+	KT_EXPECT_EQ(t, fake->done, 0);
+}
+
+/*
+ * On a shared INTx line the handler runs for others' interrupts too: only
+ * one that completed something of ours counts.  MSI-X vectors are ours.
+ */
+static void interrupts_counted_only_when_ours(struct ktest *t)
+{
+	setup();
+	submit(2);
+	KT_EXPECT_EQ(t, nvme_handle_irq(&fake->c), 0);
+	KT_EXPECT_EQ(t, fake->c.blk.stats.interrupts, 0);
+	good(0, 2);
+	KT_EXPECT_EQ(t, nvme_handle_irq(&fake->c), 1);
+	KT_EXPECT_EQ(t, fake->c.blk.stats.interrupts, 1);
+	fake->c.msix = true;
+	KT_EXPECT_EQ(t, nvme_handle_irq(&fake->c), 0);
+	KT_EXPECT_EQ(t, fake->c.blk.stats.interrupts, 2);
 }
 
 static void full_queue_refuses(struct ktest *t)
 {
 	setup();
 	submit(DEPTH - 1);
-	KT_EXPECT_EQ(t, nvme_get_slot(&fake->c.io), -1);
+	KT_EXPECT_LT(t, nvme_get_slot(&fake->c.io), 0);
 	/* Completed, but the device says it has not fetched the SQ entries yet. */
 	good(0, 0);
 	KT_EXPECT_EQ(t, nvme_reap(&fake->c.io), 1);
-	KT_EXPECT_EQ(t, nvme_get_slot(&fake->c.io), -1);
+	KT_EXPECT_LT(t, nvme_get_slot(&fake->c.io), 0);
 }
 
 /* The event index says the device is still fetching: no MMIO write. */
@@ -288,9 +446,15 @@ static struct ktest_case nvme_cases[] = {
 	KTEST_CASE(stale_phase_is_not_a_completion),
 	KTEST_CASE(bad_command_id_breaks),
 	KTEST_CASE(duplicate_completion_breaks),
+	KTEST_CASE(duplicate_after_reuse_breaks),
+	KTEST_CASE(command_ids_carry_a_generation),
+	KTEST_CASE(sq_head_beyond_what_was_rung_breaks),
 	KTEST_CASE(sq_head_beyond_tail_breaks),
 	KTEST_CASE(sq_head_going_back_breaks),
 	KTEST_CASE(wrong_sq_id_breaks),
+	KTEST_CASE(break_disables_then_fails_requests),
+	KTEST_CASE(break_without_reset_keeps_requests),
+	KTEST_CASE(interrupts_counted_only_when_ours),
 	KTEST_CASE(full_queue_refuses),
 	KTEST_CASE(shadow_doorbell_rings_only_when_asked),
 	KTEST_CASE(prp_list_for_a_long_unaligned_buffer),
