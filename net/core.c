@@ -105,10 +105,19 @@ void netdev_poll(struct netdev *dev)
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
+	if (dev->receiving) {
+		if (!dev->stats.rx_nested++)
+			pr_err("net: %s: %s received a frame while handing one up; dropped\n",
+			       dev->name, dev->driver ? dev->driver : "?");
+		dev->stats.rx_dropped++;
+		return;
+	}
+	dev->receiving = true;
 	if (dev->rx)
 		dev->rx(dev, frame, len);
 	else
 		dev->stats.rx_dropped++;
+	dev->receiving = false;
 }
 
 /* The receive callback of every device the stack is attached to. */
