@@ -17,7 +17,14 @@ static u64 get_features(struct virtio_device *v) { return fake_features; }
 static void set_features(struct virtio_device *v, u64 f) { }
 static u32 generation(struct virtio_device *v) { return 0; }
 static unsigned int queue_max(struct virtio_device *v, unsigned int i) { return 1024; }
-static int setup_vq(struct virtio_device *v, struct virtqueue *vq) { return 0; }
+static int setup_vq(struct virtio_device *v, struct virtqueue *vq)
+{
+	struct fake_dev *f = container_of(v, struct fake_dev, vdev);
+
+	if (vq->index < ARRAY_SIZE(f->vqs))
+		f->vqs[vq->index] = vq;
+	return 0;
+}
 
 static void notify(struct virtqueue *vq)
 {
@@ -26,6 +33,8 @@ static void notify(struct virtqueue *vq)
 	f->notified++;
 	if (!(fake_status & VIRTIO_CONFIG_S_DRIVER_OK))
 		f->notified_early++;
+	if (f->on_notify)
+		f->on_notify(f, vq);
 }
 
 static const struct virtio_config_ops fake_ops = {

@@ -18,6 +18,9 @@ struct fake_dev {
 	bool wrap;
 	u16 used_pos;			/* packed: next slot to write used */
 	bool used_wrap;
+	struct virtqueue *vqs[4];	/* a driver's queues, by index */
+	/* The device at work when notified (NULL: it only counts). */
+	void (*on_notify)(struct fake_dev *f, struct virtqueue *vq);
 	unsigned long notified;
 	unsigned long notified_early;	/* before the driver set DRIVER_OK */
 	/*
