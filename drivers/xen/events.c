@@ -238,11 +238,14 @@ static void xen_upcall_resume(struct irq_work *w);
 
 /*
  * The upcall: what is pending and unmasked, until Xen raises no more or
- * EVTCHN_UPCALL_BUDGET events went; a backend that keeps sending gets
- * the rest from deferred work, with interrupts on in between.  The
- * deferred run comes from the timer, itself an event: inside an upcall
- * it has nothing to do, the running upcall goes on (and defers again if
- * its own budget runs out).
+ * EVTCHN_UPCALL_BUDGET events went, with interrupts off.  What a backend
+ * that keeps sending left stays pending: evtchn_upcall_pending is set
+ * again, so that Xen, which raises the upcall while that flag is set and
+ * events are unmasked, comes back once interrupts are on (an event in a
+ * word or queue already marked would not raise it by itself: our timer
+ * is an event too), and deferred work runs it as well.  A deferred run
+ * that comes inside an upcall (the timer's event) has nothing to do: the
+ * running upcall goes on, and defers again if its budget runs out.
  */
 static void xen_upcall(void *unused)
 {
@@ -257,6 +260,7 @@ static void xen_upcall(void *unused)
 	} while (budget && READ_ONCE(vcpu->evtchn_upcall_pending));
 	in_upcall = false;
 	if (!budget) {
+		WRITE_ONCE(vcpu->evtchn_upcall_pending, 1);
 		if (!upcalls_deferred++)
 			pr_warn("xen: more than %u events in one upcall; the rest later\n",
 				EVTCHN_UPCALL_BUDGET);
