@@ -233,6 +233,7 @@ void evtchn_dispatch(evtchn_port_t port)
 static struct irq_work upcall_resume;
 static bool in_upcall;
 static unsigned long upcalls_deferred;
+static unsigned int upcall_most;	/* events in the busiest upcall */
 
 static void xen_upcall_resume(struct irq_work *w);
 
@@ -259,6 +260,7 @@ static void xen_upcall(void *unused)
 		budget -= abi->handle(vcpu, budget);
 	} while (budget && READ_ONCE(vcpu->evtchn_upcall_pending));
 	in_upcall = false;
+	upcall_most = max(upcall_most, EVTCHN_UPCALL_BUDGET - budget);
 	if (!budget) {
 		WRITE_ONCE(vcpu->evtchn_upcall_pending, 1);
 		if (!upcalls_deferred++)
@@ -271,6 +273,12 @@ static void xen_upcall(void *unused)
 static void xen_upcall_resume(struct irq_work *w)
 {
 	xen_upcall(NULL);
+}
+
+void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most)
+{
+	*deferred = upcalls_deferred;
+	*most = upcall_most;
 }
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
