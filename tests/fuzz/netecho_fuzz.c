@@ -198,7 +198,11 @@ static void nf_rx(const u8 *f, size_t len)
 	rq = &rxs->ring[be_rx_cons++ % NF_RX_SIZE].req;
 	r = &rxs->ring[rxs->rsp_prod % NF_RX_SIZE].rsp;
 	page = fake_grant_page(rq->gref);
-	check(page);
+	if (!page) {
+		/* Only a lie of ours can have put a bad grant where a request was. */
+		check(hostile);
+		return;
+	}
 	memcpy(page, f, len);
 	delivered_in(page, PAGE_SIZE);
 	*r = (struct netif_rx_response){ .id = rq->id, .status = len };
