@@ -117,6 +117,26 @@ bool irq_dispatch(unsigned int vector)
 	return true;
 }
 
+static void irq_work_run(struct timer *t)
+{
+	struct irq_work *w = container_of(t, struct irq_work, timer);
+
+	w->fn(w);
+}
+
+void irq_work_defer(struct irq_work *w, void (*fn)(struct irq_work *w))
+{
+	if (w->timer.pending)
+		return;
+	w->fn = fn;
+	timer_start(&w->timer, ktime_get_ns() + IRQ_WORK_DELAY_NS, irq_work_run);
+}
+
+void irq_work_cancel(struct irq_work *w)
+{
+	timer_cancel(&w->timer);
+}
+
 unsigned long irq_vector_count(unsigned int vector)
 {
 	return vector < NR_VECTORS ? vectors[vector].count : 0;

@@ -5,6 +5,10 @@
  * neighbour not yet resolved waits in its cache entry (one per entry, the
  * newest) while the request is repeated every ARP_RETRY_NS, at most
  * ARP_MAX_TRIES times; then it is dropped and the entry freed.
+ *
+ * A reply nobody asked for is ignored, and a resolved entry is never
+ * given another MAC before it expires: an unsolicited claim cannot
+ * redirect our traffic.
  */
 #include <pvkit/string.h>
 #include "net_priv.h"
@@ -129,8 +133,16 @@ void arp_rx(struct net_iface *ifc, const u8 *pkt, size_t len)
 	tpa = be32_to_cpu(a->tpa);
 	learn = arp_sender_valid(ifc, spa);
 
-	/* RFC 826: update a sender we know, whoever the packet is for. */
+	/*
+	 * RFC 826: update a sender we know, whoever the packet is for; but
+	 * a neighbour resolved keeps its MAC until it expires (ARP_VALID_NS)
+	 * and is asked again: anyone on the link could claim it.
+	 */
 	e = learn ? arp_find(ifc, spa) : NULL;
+	if (e && e->state == ARP_RESOLVED && memcmp(e->mac, a->sha, ETH_ALEN)) {
+		net_drop(NET_DROP_ARP_CONFLICT);
+		return;
+	}
 	if (e) {
 		arp_learn(ifc, e, a->sha);
 		merged = true;
@@ -139,8 +151,13 @@ void arp_rx(struct net_iface *ifc, const u8 *pkt, size_t len)
 		net_drop(NET_DROP_ARP_NOT_OURS);
 		return;
 	}
+	if (op == ARP_OP_REPLY && learn && !merged) {
+		/* Nobody asked: it may not take a cache slot. */
+		net_drop(NET_DROP_ARP_UNSOLICITED);
+		return;
+	}
 	net_counters.arp.rx++;
-	/* It is talking to us: we shall want to answer it. */
+	/* It is asking us: we shall want to answer it. */
 	if (learn && !merged)
 		arp_learn(ifc, arp_alloc(ifc, spa), a->sha);
 	/* Probes (sender 0.0.0.0, RFC 5227) get their answer too. */

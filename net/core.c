@@ -105,10 +105,19 @@ void netdev_poll(struct netdev *dev)
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
+	if (dev->receiving) {
+		if (!dev->stats.rx_nested++)
+			pr_err("net: %s: %s received a frame while handing one up; dropped\n",
+			       dev->name, dev->driver ? dev->driver : "?");
+		dev->stats.rx_dropped++;
+		return;
+	}
+	dev->receiving = true;
 	if (dev->rx)
 		dev->rx(dev, frame, len);
 	else
 		dev->stats.rx_dropped++;
+	dev->receiving = false;
 }
 
 /* The receive callback of every device the stack is attached to. */
@@ -164,6 +173,8 @@ int net_configure(struct netdev *dev, u32 ip, u32 netmask, u32 gateway)
 	ifc->netmask = netmask;
 	ifc->gateway = gateway;
 	ifc->mtu = min(dev->mtu ? dev->mtu : 1500U, 1500U);
+	ifc->icmp_err_tokens = ICMP_ERR_BURST;
+	ifc->icmp_err_stamp = net_now();
 	arp_flush(ifc);
 	dev->stack_data = ifc;
 	dev->rx = net_rx;
@@ -293,6 +304,10 @@ static const char *const drop_names[NET_DROP_MAX] = {
 	[NET_DROP_TX_DEVICE] = "tx_device",
 	[NET_DROP_ARP_TIMEOUT] = "arp_timeout",
 	[NET_DROP_ARP_REPLACED] = "arp_replaced",
+	[NET_DROP_ARP_CONFLICT] = "arp_conflict",
+	[NET_DROP_ARP_UNSOLICITED] = "arp_unsolicited",
+	[NET_DROP_ICMP_BROADCAST] = "icmp_broadcast",
+	[NET_DROP_ICMP_RATE] = "icmp_rate",
 };
 
 const char *net_drop_name(enum net_drop_reason why)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ICMP (RFC 792): echo replies, and port unreachable for UDP nobody
- * listens to.  Other messages are counted and ignored.
+ * listens to, rate limited.  Echo requests to a broadcast address and
+ * other messages are counted and ignored.
  */
 #include <pvkit/string.h>
 #include "net_priv.h"
@@ -49,6 +50,7 @@ void icmp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
 	     const struct ipv4_hdr *ip, const u8 *msg, size_t len)
 {
 	const struct icmp_hdr *icmp = (const void *)msg;
+	u32 dst = be32_to_cpu(ip->daddr);
 
 	if (len < sizeof(*icmp)) {
 		net_drop(NET_DROP_ICMP_SHORT);
@@ -59,10 +61,39 @@ void icmp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
 		return;
 	}
 	net_counters.icmp.rx++;
-	if (icmp->type == ICMP_ECHO_REQUEST)
-		icmp_echo(ifc, eth, ip, msg, len);
-	else
+	if (icmp->type != ICMP_ECHO_REQUEST)
 		net_drop(NET_DROP_ICMP_TYPE);
+	else if (net_is_broadcast(ifc, dst))
+		/* RFC 1122 3.2.2.6 allows silence: no smurf amplifier here. */
+		net_drop(NET_DROP_ICMP_BROADCAST);
+	else
+		icmp_echo(ifc, eth, ip, msg, len);
+}
+
+/*
+ * RFC 1812 4.3.2.8, RFC 1122 3.2.2: error messages are rate limited per
+ * interface, a bucket of ICMP_ERR_BURST tokens refilled at one per
+ * ICMP_ERR_INTERVAL_NS, so that a flood to a closed port is not answered
+ * in kind.
+ */
+static bool icmp_error_allowed(struct net_iface *ifc)
+{
+	u64 now = net_now(), gained = (now - ifc->icmp_err_stamp) / ICMP_ERR_INTERVAL_NS;
+
+	if (gained >= ICMP_ERR_BURST) {
+		ifc->icmp_err_tokens = ICMP_ERR_BURST;
+		ifc->icmp_err_stamp = now;
+	} else if (gained) {
+		ifc->icmp_err_tokens = min(ifc->icmp_err_tokens + (unsigned int)gained,
+					   (unsigned int)ICMP_ERR_BURST);
+		ifc->icmp_err_stamp += gained * ICMP_ERR_INTERVAL_NS;
+	}
+	if (!ifc->icmp_err_tokens) {
+		net_drop(NET_DROP_ICMP_RATE);
+		return false;
+	}
+	ifc->icmp_err_tokens--;
+	return true;
 }
 
 /* ip_len: the offending datagram's bytes, header included, in the frame. */
@@ -74,6 +105,8 @@ void icmp_port_unreachable(struct net_iface *ifc, const struct eth_hdr *eth,
 	size_t hlen = (size_t)(ip->ver_ihl & 0xf) * 4;
 	size_t quote = min(ip_len, hlen + ICMP_QUOTE_DATA);
 
+	if (!icmp_error_allowed(ifc))
+		return;
 	icmp->type = ICMP_DEST_UNREACH;
 	icmp->code = ICMP_PORT_UNREACH;
 	icmp->id = 0;		/* unused in this message */

@@ -128,10 +128,16 @@ struct arp_entry {
 
 #define NET_MAX_IFACES	2
 
+/* ICMP errors: a burst, then ten a second (icmp.c). */
+#define ICMP_ERR_BURST		10
+#define ICMP_ERR_INTERVAL_NS	(100 * NSEC_PER_MSEC)
+
 struct net_iface {
 	struct netdev *dev;		/* NULL: slot free */
 	u32 ip, netmask, gateway;
 	unsigned int mtu;		/* IP bytes per frame, at most 1500 */
+	unsigned int icmp_err_tokens;	/* ICMP errors we may send now */
+	u64 icmp_err_stamp;		/* when the tokens were last counted */
 	struct arp_entry arp[ARP_CACHE_SIZE];
 };
 

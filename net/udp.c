@@ -59,8 +59,9 @@ void udp_reset(void)
 	memset(udp_sockets, 0, sizeof(udp_sockets));
 }
 
+/* The length field is read once: *ulen is what was checked, and used. */
 static bool udp_valid(const struct ipv4_hdr *ip, const struct udp_hdr *uh,
-		      size_t len)
+		      size_t len, size_t *ulen_out)
 {
 	size_t ulen;
 	u32 sum;
@@ -74,6 +75,7 @@ static bool udp_valid(const struct ipv4_hdr *ip, const struct udp_hdr *uh,
 		net_drop(NET_DROP_UDP_LENGTH);
 		return false;
 	}
+	*ulen_out = ulen;
 	if (!uh->check)
 		return true;
 	sum = ipv4_pseudo_sum(be32_to_cpu(ip->saddr), be32_to_cpu(ip->daddr),
@@ -91,8 +93,9 @@ void udp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
 	const struct udp_hdr *uh = (const void *)dgram;
 	struct udp_meta meta;
 	struct udp_socket *s;
+	size_t ulen;
 
-	if (!udp_valid(ip, uh, len))
+	if (!udp_valid(ip, uh, len, &ulen))
 		return;
 	net_counters.udp.rx++;
 	meta.dev = ifc->dev;
@@ -109,7 +112,7 @@ void udp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
 					      (size_t)(dgram - (const u8 *)ip) + len);
 		return;
 	}
-	s->rx(s->ctx, &meta, dgram + sizeof(*uh), be16_to_cpu(uh->len) - sizeof(*uh));
+	s->rx(s->ctx, &meta, dgram + sizeof(*uh), ulen - sizeof(*uh));
 }
 
 static int udp_output(struct net_iface *ifc, u32 next_hop, u16 src_port,

@@ -379,7 +379,7 @@ static void service(struct ahci_port *p)
 	issue(p);
 }
 
-static void ahci_irq(void *data)
+static bool ahci_irq(void *data)
 {
 	struct ahci_host *host = data;
 	struct ahci_port *first = host->ports;
@@ -388,7 +388,7 @@ static void ahci_irq(void *data)
 	first->blk.stats.traps++;
 	is = readl(host->mmio + HBA_IS);
 	if (!is)
-		return;			/* a shared line: someone else's */
+		return false;		/* a shared line: someone else's */
 	for (struct ahci_port *p = host->ports; p; p = p->next) {
 		if (!(is & (1U << p->nr)))
 			continue;
@@ -398,6 +398,7 @@ static void ahci_irq(void *data)
 	/* Port status first, then the HBA's: the line drops only then. */
 	first->blk.stats.traps++;
 	writel(is, host->mmio + HBA_IS);
+	return true;
 }
 
 /* ---- block-device operations ---- */

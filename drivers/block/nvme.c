@@ -425,6 +425,12 @@ static void nvme_irq(void *data)
 	nvme_handle_irq(data);
 }
 
+/* On a shared INTx line the interrupt was ours if it completed something. */
+static bool nvme_intx(void *data)
+{
+	return nvme_handle_irq(data) > 0;
+}
+
 /* One admin command, polled to completion or to the deadline. */
 static int admin_cmd(struct nvme_ctrl *c, struct nvme_sqe *cmd)
 {
@@ -494,7 +500,7 @@ static void setup_irq(struct nvme_ctrl *c, struct pci_dev *d)
 		return;
 	}
 	pci_msix_disable(d);
-	if (pci_request_intx(d, nvme_irq, c, c->name) == 0)
+	if (pci_request_intx(d, nvme_intx, c, c->name) == 0)
 		return;
 	pr_warn("%s: no MSI-X and no INTx: polling\n", c->name);
 	c->blk.polled = true;

@@ -189,11 +189,15 @@ static const struct netdev_ops e1000_ops = {
 	.poll = e1000_poll,
 };
 
-static void e1000_irq(void *data)
+/*
+ * Ours only if ICR had work: an all-ones ICR (a device gone) is left to
+ * the PCI layer's stuck-line handling should the line stay asserted.
+ */
+static bool e1000_irq(void *data)
 {
 	struct e1000 *e = data;
 
-	e1000_handle_icr(e, e1000_rd(e, E1000_ICR));
+	return e1000_handle_icr(e, e1000_rd(e, E1000_ICR)) == E1000_ICR_WORK;
 }
 
 /* One EEPROM word through EERD, bounded; -1 if it never completes. */

@@ -4,8 +4,14 @@
  * receive and one transmit queue, no offloads.  Receive buffers are
  * 2 KiB; with mergeable receive buffers a frame may span several, and
  * the count the device claims is checked against what it really used.
+ * Each frame is copied out of its buffer before the stack sees it.
+ * Transmit reclaims transmit buffers only; frames are received from the
+ * interrupt (or a poll), at most VNET_RX_BUDGET per pass, the rest from
+ * deferred work, so a device that refills as fast as we post cannot
+ * keep one interrupt going.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/netdev.h>
@@ -20,6 +26,7 @@
 #define NR_RX_BUFS	64
 #define NR_TX_BUFS	64
 #define MAX_FRAME	(ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
+#define VNET_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
 
 struct vnet_buf {
 	u8 data[RX_BUF_SIZE];
@@ -34,6 +41,7 @@ struct vnet {
 	struct vnet_buf *rx_bufs, *tx_bufs;
 	bool tx_busy[NR_TX_BUFS];
 	u8 frame[MAX_FRAME];		/* a mergeable frame is put together here */
+	struct irq_work resume;		/* what a budget left, later */
 };
 
 static struct vnet *to_vnet(struct netdev *dev)
@@ -112,17 +120,27 @@ static void receive_one(struct vnet *vn, void *tok, u32 len)
 	netdev_receive(&vn->net, vn->frame, flen);
 }
 
-static void reap_rx(struct vnet *vn)
+/*
+ * At most budget frames, callbacks off meanwhile; true when the budget
+ * ran out with the queue's callbacks still off, the rest for later.
+ */
+static bool reap_rx(struct vnet *vn, unsigned int budget)
 {
+	unsigned int done = 0;
 	void *tok;
 	u32 len;
 
 	do {
 		virtqueue_disable_cb(vn->rx);
-		while ((tok = virtqueue_get_buf(vn->rx, &len)))
+		while (done < budget && (tok = virtqueue_get_buf(vn->rx, &len))) {
 			receive_one(vn, tok, len);
+			done++;
+		}
 		virtqueue_kick(vn->rx);		/* the buffers given back */
+		if (done == budget)
+			return !vn->vdev->broken;
 	} while (!virtqueue_enable_cb(vn->rx) && !vn->vdev->broken);
+	return false;
 }
 
 static void reap_tx(struct vnet *vn)
@@ -133,12 +151,28 @@ static void reap_tx(struct vnet *vn)
 		vn->tx_busy[(struct vnet_buf *)tok - vn->tx_bufs] = false;
 }
 
+static void vnet_resume(struct irq_work *w);
+
+/* One interrupt's worth of frames: the rest from the timer a little later. */
+static void vnet_receive(struct vnet *vn)
+{
+	if (reap_rx(vn, VNET_RX_BUDGET)) {
+		vn->net.stats.deferred++;
+		irq_work_defer(&vn->resume, vnet_resume);
+	}
+}
+
+static void vnet_resume(struct irq_work *w)
+{
+	vnet_receive(container_of(w, struct vnet, resume));
+}
+
 static void rx_done(struct virtqueue *vq)
 {
 	struct vnet *vn = vq->vdev->priv;
 
 	vn->net.stats.interrupts++;
-	reap_rx(vn);
+	vnet_receive(vn);
 }
 
 static void tx_done(struct virtqueue *vq)
@@ -196,7 +230,7 @@ static void vnet_poll(struct netdev *dev)
 	struct vnet *vn = to_vnet(dev);
 	unsigned long flags = local_irq_save();
 
-	reap_rx(vn);
+	vnet_receive(vn);
 	reap_tx(vn);
 	local_irq_restore(flags);
 }

@@ -9,10 +9,19 @@
  * reference, so the steady state costs no grant-table work.  What the
  * backend answers is checked: ids name a buffer we handed out, a
  * received frame lies inside its page and is a whole Ethernet frame.
+ * Each response is copied out of the ring once; a received frame is
+ * copied out of its page (which the backend can still write) before the
+ * stack looks at it.
+ *
+ * Transmit only reclaims transmit completions; frames are received from
+ * the interrupt (or a poll) alone, at most NF_RX_BUDGET per pass, and the
+ * receive loop is never entered from inside itself, so an echo reply sent
+ * while a frame is handed up cannot start another receive pass.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
+#include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/net.h>
@@ -32,6 +41,8 @@
 #define NF_RX_RING	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
 #define NF_NR_TX	64			/* transmit buffers */
 #define NF_NR_RX	64			/* receive buffers posted */
+#define NF_RX_MAX	(ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
+#define NF_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 
 struct nf_buf {
@@ -50,12 +61,17 @@ struct netfront {
 	int port;
 	struct nf_buf tx_bufs[NF_NR_TX];
 	struct nf_buf rx_bufs[NF_NR_RX];
+	bool receiving;			/* in nf_receive() */
+	u8 rx_frame[NF_RX_MAX];		/* what the stack parses: ours alone */
+	struct irq_work resume;		/* what a budget left, later */
 };
 
 static struct netfront *to_nf(struct netdev *dev)
 {
 	return container_of(dev, struct netfront, net);
 }
+
+static void nf_resume(struct irq_work *w);
 
 static void nf_fail(struct netfront *nf, const char *why)
 {
@@ -107,9 +123,18 @@ static void rx_one(struct netfront *nf, const struct netif_rx_response *rsp)
 		   rsp->status < ETH_HLEN) {
 		nf_fail(nf, "a received frame outside its buffer or shorter than a header");
 		return;
+	} else if (rsp->status > NF_RX_MAX) {
+		nf->net.stats.rx_dropped++;	/* over the MTU we announced */
 	} else {
+		/*
+		 * The backend can still write the page: the stack parses a
+		 * private copy, taken once, and the buffer goes back at once.
+		 */
+		memcpy(nf->rx_frame, (u8 *)b->page + rsp->offset, rsp->status);
+		post_rx(nf, rsp->id);
 		nf->net.stats.rx_frames++;
-		netdev_receive(&nf->net, (u8 *)b->page + rsp->offset, rsp->status);
+		netdev_receive(&nf->net, nf->rx_frame, rsp->status);
+		return;
 	}
 	post_rx(nf, rsp->id);
 }
@@ -141,9 +166,13 @@ static int ring_pending(struct netfront *nf, struct xen_front_ring *r)
 	return n;
 }
 
-static void nf_process(struct netfront *nf)
+/*
+ * Transmit completions, and nothing else: safe from any context, the
+ * transmit path included, since it never hands a frame up the stack.
+ * Bounded by the requests in flight (ring_pending() checks the count).
+ */
+static void nf_reclaim_tx(struct netfront *nf)
 {
-	bool reposted = false;
 	int n;
 
 	while (!nf->net.broken && (n = ring_pending(nf, &nf->tx)) > 0) {
@@ -156,18 +185,58 @@ static void nf_process(struct netfront *nf)
 			tx_one(nf, &rsp);
 		}
 	}
-	while (!nf->net.broken && (n = ring_pending(nf, &nf->rx)) > 0) {
-		while (n-- && !nf->net.broken) {
+}
+
+/*
+ * At most budget received frames, each pass over what one read of
+ * rsp_prod covers.  A frame handed up may make the stack transmit (an
+ * echo reply), and transmit never receives: this loop is never entered
+ * twice, and says so if something tries.  True when frames are left
+ * for later.
+ */
+static bool nf_receive(struct netfront *nf, unsigned int budget)
+{
+	unsigned int done = 0;
+	bool more;
+	int n;
+
+	if (nf->receiving) {
+		/* Our bug, not the backend's: refuse to nest, and say so. */
+		pr_err("%s: receive loop entered from inside itself; refused\n",
+		       nf->net.name);
+		return false;
+	}
+	nf->receiving = true;
+	while (done < budget && !nf->net.broken && (n = ring_pending(nf, &nf->rx)) > 0) {
+		for (; n > 0 && done < budget && !nf->net.broken; n--, done++) {
 			struct netif_rx_response rsp =
 				nf->rx_sring->ring[nf->rx.rsp_cons % NF_RX_RING].rsp;
 
 			nf->rx.rsp_cons++;
 			rx_one(nf, &rsp);
-			reposted = true;
 		}
 	}
-	if (reposted && !nf->net.broken)
+	if (done && !nf->net.broken)
 		push_rx(nf);
+	/* Out of budget: more to come, or the event asked for the next one. */
+	more = done == budget && !nf->net.broken && ring_pending(nf, &nf->rx) > 0;
+	nf->receiving = false;
+	return more;
+}
+
+/* One interrupt's worth: the rest, if any, from the timer a little later. */
+static void nf_process(struct netfront *nf)
+{
+	nf_reclaim_tx(nf);
+	if (nf_receive(nf, NF_RX_BUDGET)) {
+		nf->net.stats.deferred++;
+		irq_work_defer(&nf->resume, nf_resume);
+	}
+}
+
+static void nf_resume(struct irq_work *w)
+{
+	nf_process(container_of(w, struct netfront, resume));
 }
 
 static void nf_interrupt(evtchn_port_t port, void *data)
@@ -206,8 +275,8 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 	if (!dev->broken && len <= PAGE_SIZE) {
 		id = get_tx_buf(nf);
 		if (id < 0) {
-			/* Reclaim what the backend has finished with, then retry. */
-			nf_process(nf);
+			/* What the backend has finished with; never receive here. */
+			nf_reclaim_tx(nf);
 			id = get_tx_buf(nf);
 		}
 	}
@@ -343,6 +412,7 @@ static void netfront_remove(struct xenbus_device *xdev)
 	if (nf->net.ops)
 		netdev_unregister(&nf->net);
 	nf->net.broken = true;
+	irq_work_cancel(&nf->resume);
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
 	if (nf->port >= 0)

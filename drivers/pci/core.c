@@ -623,3 +623,13 @@ void pci_scan_segment(struct pci_scan *s)
 		return;
 	scan_bus(s, s->first_bus, NULL, 0);
 }
+
+bool pci_intx_stuck(struct pci_intx_count *c, bool claimed)
+{
+	if (claimed) {
+		c->in_a_row = 0;
+		return false;
+	}
+	c->unclaimed++;
+	return ++c->in_a_row >= PCI_INTX_STUCK_BUDGET;
+}

@@ -19,6 +19,7 @@
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/pci.h>
+#include <pvkit/time.h>
 #include <asm/apic.h>
 
 #define pci_warn(d, fmt, ...) \
@@ -206,7 +207,7 @@ void pci_msix_disable(struct pci_dev *d)
  */
 struct intx_action {
 	struct pci_dev *dev;
-	irq_handler_t handler;
+	pci_intx_handler_t handler;
 	void *data;
 	struct intx_action *next;
 };
@@ -214,18 +215,43 @@ struct intx_action {
 struct intx_line {
 	int irq;
 	struct intx_action *actions;	/* NULL: slot free */
+	struct pci_intx_count count;
+	bool stuck;			/* masked: handlers polled */
+	struct timer poll;
 };
 
 #define MAX_INTX_LINES	16
 
 static struct intx_line intx_lines[MAX_INTX_LINES];
 
+static bool intx_call_handlers(struct intx_line *l)
+{
+	bool claimed = false;
+
+	for (struct intx_action *a = l->actions; a; a = a->next)
+		claimed |= a->handler(a->data);
+	return claimed;
+}
+
+static void intx_poll(struct timer *t)
+{
+	struct intx_line *l = container_of(t, struct intx_line, poll);
+
+	intx_call_handlers(l);
+	timer_start(&l->poll, ktime_get_ns() + PCI_INTX_POLL_NS, intx_poll);
+}
+
 static void intx_dispatch(void *data)
 {
 	struct intx_line *l = data;
 
-	for (struct intx_action *a = l->actions; a; a = a->next)
-		a->handler(a->data);
+	if (!pci_intx_stuck(&l->count, intx_call_handlers(l)))
+		return;
+	arch_irq_mask(l->irq, true);
+	l->stuck = true;
+	pr_err("pci: irq %d: %u interrupts in a row that no device claimed: masked, its handlers polled every %llu ms\n",
+	       l->irq, PCI_INTX_STUCK_BUDGET, PCI_INTX_POLL_NS / NSEC_PER_MSEC);
+	timer_start(&l->poll, ktime_get_ns() + PCI_INTX_POLL_NS, intx_poll);
 }
 
 static struct intx_line *intx_line_of(int irq)
@@ -272,7 +298,7 @@ static int intx_add(struct intx_action *a)
 	return 0;
 }
 
-int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
+int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name)
 {
 	struct intx_action *a;
@@ -302,6 +328,13 @@ int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
 	return 0;
 }
 
+bool pci_intx_polled(struct pci_dev *d)
+{
+	struct intx_line *l = d->intx_irq >= 0 ? intx_line_of(d->intx_irq) : NULL;
+
+	return l && l->stuck;
+}
+
 void pci_free_intx(struct pci_dev *d)
 {
 	struct intx_line *l = intx_line_of(d->intx_irq);
@@ -320,8 +353,16 @@ void pci_free_intx(struct pci_dev *d)
 			break;
 		}
 	}
-	if (a && !l->actions)
-		free_irq(l->irq);
+	if (a && (l->stuck || !l->actions)) {
+		/* The function that held the line up may be the one gone. */
+		timer_cancel(&l->poll);
+		l->count = (struct pci_intx_count){ 0 };
+		l->stuck = false;
+		if (l->actions)
+			arch_irq_mask(l->irq, false);
+		else
+			free_irq(l->irq);
+	}
 	local_irq_restore(flags);
 	kfree(a);
 }

@@ -29,17 +29,18 @@ static void config_msix_handler(void *data)
 }
 
 /* INTx is shared and level-triggered: reading the ISR acknowledges it. */
-static void intx_handler(void *data)
+static bool intx_handler(void *data)
 {
 	struct virtio_pci *vp = data;
 	u8 isr = vp->isr ? readb(vp->isr) : inb(vp->io + 19);
 
 	if (!isr)
-		return;
+		return false;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
 		if (vp->vqs[i])
 			virtqueue_interrupt(vp->vqs[i]);
 	}
+	return true;
 }
 
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)

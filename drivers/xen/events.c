@@ -77,25 +77,36 @@ static bool is_pending_2l(evtchn_port_t port)
 	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
 }
 
-/* The selector's words, then each word's pending and unmasked bits. */
-static void handle_2l(struct vcpu_info *vi)
+/*
+ * The selector's words, then each word's pending and unmasked bits.  When
+ * the budget runs out, the words not finished go back into the selector:
+ * their pending bits are still set, the next call finds them.
+ */
+static unsigned int handle_2l(struct vcpu_info *vi, unsigned int budget)
 {
 	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	unsigned int done = 0;
 
-	while (sel) {
+	while (sel && done < budget) {
 		unsigned int w = __builtin_ctzl(sel);
 		xen_ulong_t bits;
 
-		sel &= sel - 1;
 		bits = READ_ONCE(shared->evtchn_pending[w]) & ~READ_ONCE(shared->evtchn_mask[w]);
-		while (bits) {
+		while (bits && done < budget) {
 			unsigned int b = __builtin_ctzl(bits);
 
 			bits &= bits - 1;
-			if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b))
+			if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b)) {
 				evtchn_dispatch(w * WORD_BITS + b);
+				done++;
+			}
 		}
+		if (!bits)
+			sel &= sel - 1;
 	}
+	if (sel)
+		__atomic_or_fetch(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST);
+	return done;
 }
 
 static const struct evtchn_abi abi_2l = {
@@ -219,13 +230,55 @@ void evtchn_dispatch(evtchn_port_t port)
 	h->fn(port, h->data);
 }
 
-/* The upcall: everything pending and unmasked, until Xen raises no more. */
+static struct irq_work upcall_resume;
+static bool in_upcall;
+static unsigned long upcalls_deferred;
+static unsigned int upcall_most;	/* events in the busiest upcall */
+
+static void xen_upcall_resume(struct irq_work *w);
+
+/*
+ * The upcall: what is pending and unmasked, until Xen raises no more or
+ * EVTCHN_UPCALL_BUDGET events went, with interrupts off.  What a backend
+ * that keeps sending left stays pending: evtchn_upcall_pending is set
+ * again, so that Xen, which raises the upcall while that flag is set and
+ * events are unmasked, comes back once interrupts are on (an event in a
+ * word or queue already marked would not raise it by itself: our timer
+ * is an event too), and deferred work runs it as well.  A deferred run
+ * that comes inside an upcall (the timer's event) has nothing to do: the
+ * running upcall goes on, and defers again if its budget runs out.
+ */
 static void xen_upcall(void *unused)
 {
+	unsigned int budget = EVTCHN_UPCALL_BUDGET;
+
+	if (in_upcall)
+		return;
+	in_upcall = true;
 	do {
 		WRITE_ONCE(vcpu->evtchn_upcall_pending, 0);
-		abi->handle(vcpu);
-	} while (READ_ONCE(vcpu->evtchn_upcall_pending));
+		budget -= abi->handle(vcpu, budget);
+	} while (budget && READ_ONCE(vcpu->evtchn_upcall_pending));
+	in_upcall = false;
+	upcall_most = max(upcall_most, EVTCHN_UPCALL_BUDGET - budget);
+	if (!budget) {
+		WRITE_ONCE(vcpu->evtchn_upcall_pending, 1);
+		if (!upcalls_deferred++)
+			pr_warn("xen: more than %u events in one upcall; the rest later\n",
+				EVTCHN_UPCALL_BUDGET);
+		irq_work_defer(&upcall_resume, xen_upcall_resume);
+	}
+}
+
+static void xen_upcall_resume(struct irq_work *w)
+{
+	xen_upcall(NULL);
+}
+
+void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most)
+{
+	*deferred = upcalls_deferred;
+	*most = upcall_most;
 }
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi)

@@ -117,14 +117,25 @@ static void consume_one(unsigned int q, u32 *ready)
 		evtchn_dispatch(port);
 }
 
-static void fifo_handle(struct vcpu_info *vcpu)
+/*
+ * Events from the ready queues, at most budget of them (a step that
+ * only walks past an entry counts too): Xen may link events as fast as
+ * we take them.  Queues still ready go back into READY for the next call;
+ * heads[] remembers where each walk stands.
+ */
+static unsigned int fifo_handle(struct vcpu_info *vcpu, unsigned int budget)
 {
 	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
+	unsigned int done = 0;
 
-	while (ready) {
+	while (ready && done < budget) {
 		consume_one(__builtin_ctz(ready), &ready);
+		done++;
 		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	}
+	if (ready)
+		__atomic_or_fetch(&control->ready, ready, __ATOMIC_SEQ_CST);
+	return done;
 }
 
 static const struct evtchn_abi abi_fifo = {

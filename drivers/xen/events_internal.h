@@ -3,9 +3,12 @@
 #ifndef _DRIVERS_XEN_EVENTS_INTERNAL_H
 #define _DRIVERS_XEN_EVENTS_INTERNAL_H
 
+#include <pvkit/irq.h>
 #include <xen/events.h>
 
 #define EVTCHN_MAX_HANDLED	1024	/* ports with handlers */
+/* Events one upcall dispatches before it leaves the rest for later. */
+#define EVTCHN_UPCALL_BUDGET	(4 * IRQ_BUDGET)
 
 struct vcpu_info;
 
@@ -16,10 +19,11 @@ struct evtchn_abi {
 	void (*unmask)(evtchn_port_t port);
 	bool (*is_pending)(evtchn_port_t port);
 	/*
-	 * The upcall's work: every pending, unmasked port goes to
-	 * evtchn_dispatch() with its pending state cleared.
+	 * The upcall's work: pending, unmasked ports go to evtchn_dispatch()
+	 * with their pending state cleared, at most budget of them; what is
+	 * left stays pending for the next call.  Returns how many went.
 	 */
-	void (*handle)(struct vcpu_info *vcpu);
+	unsigned int (*handle)(struct vcpu_info *vcpu, unsigned int budget);
 };
 
 /* Runs the port's handler (or masks a port nobody handles). */

@@ -10,8 +10,32 @@
 #define _PVKIT_IRQ_H
 
 #include <pvkit/types.h>
+#include <pvkit/time.h>
 
 typedef void (*irq_handler_t)(void *data);
+
+/*
+ * The work budget of one interrupt: the most items (frames, events,
+ * responses) a handler takes before it returns.  A peer that keeps
+ * producing must not keep a handler running with interrupts off for
+ * ever; what is left over goes to irq_work_defer().
+ */
+#define IRQ_BUDGET		64
+#define IRQ_WORK_DELAY_NS	(50 * NSEC_PER_USEC)
+
+/*
+ * Work a handler left when its budget ran out: fn runs again from the
+ * timer interrupt IRQ_WORK_DELAY_NS later, so that the interrupted code
+ * and every other interrupt get the CPU in between.  Deferring work
+ * already deferred keeps the earlier time.  Interrupts off.
+ */
+struct irq_work {
+	struct timer timer;
+	void (*fn)(struct irq_work *w);
+};
+
+void irq_work_defer(struct irq_work *w, void (*fn)(struct irq_work *w));
+void irq_work_cancel(struct irq_work *w);
 
 #define IRQ_EDGE	0
 #define IRQ_LEVEL	1

@@ -138,6 +138,10 @@ enum net_drop_reason {
 	NET_DROP_TX_DEVICE,		/* the driver refused the frame */
 	NET_DROP_ARP_TIMEOUT,		/* the next hop never answered */
 	NET_DROP_ARP_REPLACED,		/* a newer datagram took the waiting slot */
+	NET_DROP_ARP_CONFLICT,		/* another MAC for a neighbour resolved: kept */
+	NET_DROP_ARP_UNSOLICITED,	/* a reply to a question we did not ask */
+	NET_DROP_ICMP_BROADCAST,	/* an echo request to a broadcast address */
+	NET_DROP_ICMP_RATE,		/* an error message over the rate limit */
 	NET_DROP_MAX
 };
 

@@ -26,6 +26,8 @@ struct netdev_stats {
 	unsigned long rx_frames, tx_frames;
 	unsigned long rx_dropped, tx_dropped;
 	unsigned long notifications, interrupts;
+	unsigned long deferred;		/* a budget ran out: the rest later */
+	unsigned long rx_nested;	/* frames refused: receive inside receive */
 };
 
 struct netdev {
@@ -40,6 +42,7 @@ struct netdev {
 	struct netdev_stats stats;
 	void *driver_data;
 	bool broken;
+	bool receiving;			/* in netdev_receive() */
 	struct netdev *next;
 };
 
@@ -48,7 +51,11 @@ struct netdev *netdev_find(const char *name);
 struct netdev *netdev_first(void);
 int netdev_transmit(struct netdev *dev, const void *frame, size_t len);
 void netdev_poll(struct netdev *dev);
-/* Drivers call this for a received frame. */
+/*
+ * Drivers call this for a received frame.  Never from inside itself (a
+ * driver receiving from its transmit path): such a frame is refused,
+ * counted and reported, since the stack builds its replies in one buffer.
+ */
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
 
 #endif

@@ -242,11 +242,33 @@ bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
 
 /*
  * INTx: the line d->intx_irq, shared with other functions (each handler
- * is called for every interrupt on it and must check its device), with
- * INTx enabled in the command register; -1 if there is none.
+ * is called for every interrupt on it and must check its device: true
+ * when its device raised it), with INTx enabled in the command register;
+ * -1 if there is none.
  */
-int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
+typedef bool (*pci_intx_handler_t)(void *data);
+int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name);
+
+/*
+ * A level-triggered line that stays asserted with no device claiming it
+ * fires again at every EOI: the CPU would do nothing else.  After
+ * PCI_INTX_STUCK_BUDGET interrupts in a row that nobody claimed, the line
+ * is masked (with a message) and its handlers are called from a timer
+ * every PCI_INTX_POLL_NS instead: its devices go on, slower.
+ */
+#define PCI_INTX_STUCK_BUDGET	10000
+#define PCI_INTX_POLL_NS	(10 * NSEC_PER_MSEC)
+
+struct pci_intx_count {
+	unsigned long unclaimed;	/* in all */
+	unsigned int in_a_row;
+};
+
+/* Counts one interrupt; true when the line is to be masked. */
+bool pci_intx_stuck(struct pci_intx_count *c, bool claimed);
+/* Whether d's line was found stuck: masked, its handlers polled. */
+bool pci_intx_polled(struct pci_dev *d);
 void pci_free_intx(struct pci_dev *d);
 
 /*

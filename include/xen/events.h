@@ -29,6 +29,8 @@ bool evtchn_is_pending(evtchn_port_t port);
 unsigned long evtchn_count(evtchn_port_t port);
 /* "FIFO" or "2-level": the ABI the ports are kept in. */
 const char *evtchn_abi_name(void);
+/* Upcalls that ran out of budget, and the most events one dispatched. */
+void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most);
 
 /* Set up by the Xen backend once shared_info and vcpu_info are mapped. */
 struct shared_info;

@@ -33,6 +33,11 @@ extern enum xen_hypercall_insn xen_hypercall_insn;
 /* Kept for the boot line: true when vmmcall is the instruction. */
 extern bool xen_hypercall_amd;
 
+#ifdef __HOST_TEST__
+/* Host-built tests and fuzzers play the hypervisor: a function of theirs. */
+long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
+		    unsigned long a3, unsigned long a4, unsigned long a5);
+#else
 /* One asm for the three instructions: they differ in nothing else. */
 #define __xen_hypercall(insn)						\
 	__asm__ __volatile__(insn					\
@@ -61,6 +66,7 @@ static inline long xen_hypercall5(unsigned long nr, unsigned long a1,
 	}
 	return ret;
 }
+#endif
 
 static inline long xen_hypercall3(unsigned long nr, unsigned long a1,
 				  unsigned long a2, unsigned long a3)

@@ -99,7 +99,12 @@ static void program_next(void)
 			ce->name, ce->nr_refused, min(delta, ce->max_delta_ns));
 }
 
-/* Runs every expired timer; called with interrupts off. */
+/*
+ * Runs the timers expired when the interrupt came; called with
+ * interrupts off.  One that expires meanwhile, or that its callback
+ * starts again, waits for the next interrupt: a callback re-arming
+ * itself a little ahead (deferred work) cannot keep this loop going.
+ */
 static void run_timers(struct clock_event_device *ce)
 {
 	u64 now = ktime_get_ns();
@@ -110,9 +115,8 @@ static void run_timers(struct clock_event_device *ce)
 
 		timers = t->next;
 		t->pending = false;
-		t->fired_at = now;
+		t->fired_at = ktime_get_ns();
 		t->fn(t);
-		now = ktime_get_ns();
 	}
 	program_next();
 }

@@ -44,16 +44,23 @@ static void request_for_us_is_answered(struct ktest *t)
 	fake_teardown();
 }
 
+/* ip is not in the cache: a datagram to it asks first. */
+static void expect_asked_first(struct ktest *t, u32 ip)
+{
+	fake_clear_frames();
+	KT_EXPECT_EQ(t, udp_sendto(1000, ip, 7, "x", 1), 0);
+	KT_ASSERT_EQ(t, fake.nr_frames, 1);
+	check_arp(t, &fake.frames[0], 1, bcast_mac, no_mac, ip);
+}
+
 static void request_for_other_ip_is_ignored(struct ktest *t)
 {
 	fake_setup();
 	fake_rx(f, build_arp(f, 1, peer_mac, PEER_IP, bcast_mac, OTHER_IP));
 	KT_EXPECT_EQ(t, fake.nr_frames, 0);
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_NOT_OURS), 1);
-	/* nor was the sender learnt: a datagram to it asks first */
-	KT_EXPECT_EQ(t, udp_sendto(1000, PEER_IP, 7, "x", 1), 0);
-	KT_ASSERT_EQ(t, fake.nr_frames, 1);
-	check_arp(t, &fake.frames[0], 1, bcast_mac, no_mac, PEER_IP);
+	/* nor was the sender learnt */
+	expect_asked_first(t, PEER_IP);
 	fake_teardown();
 }
 
@@ -166,10 +173,11 @@ static void retries_then_times_out(struct ktest *t)
 	fake_time_ns += 10 * NSEC_PER_SEC;
 	net_poll();
 	KT_EXPECT_EQ(t, fake.nr_frames, 3);
-	/* a late answer sends nothing: the datagram is gone */
+	/* a late answer sends nothing: the datagram is gone, nobody asks now */
 	fake_rx(f, build_arp(f, 2, other_mac, OTHER_IP, our_mac, OUR_IP));
 	KT_EXPECT_EQ(t, fake.nr_frames, 3);
-	KT_EXPECT_EQ(t, total_drops(), 1);
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_UNSOLICITED), 1);
+	KT_EXPECT_EQ(t, total_drops(), 2);
 	fake_teardown();
 }
 
@@ -221,6 +229,43 @@ static void cache_overflow_evicts(struct ktest *t)
 	fake_teardown();
 }
 
+/* Issue 11: a reply nobody asked for neither takes a slot nor redirects one. */
+static void unsolicited_reply_changes_nothing(struct ktest *t)
+{
+	fake_setup();
+	fake_rx(f, build_arp(f, 2, other_mac, OTHER_IP, our_mac, OUR_IP));
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_UNSOLICITED), 1);
+	expect_asked_first(t, OTHER_IP);
+	fake_teardown();
+}
+
+static void resolved_entry_keeps_its_mac(struct ktest *t)
+{
+	static const u8 data[] = "still to the peer";
+
+	fake_setup();
+	fake_learn_peer();
+	/* Another station claims the peer's address, by reply and by request. */
+	fake_rx(f, build_arp(f, 2, other_mac, PEER_IP, our_mac, OUR_IP));
+	fake_rx(f, build_arp(f, 1, other_mac, PEER_IP, bcast_mac, OUR_IP));
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_CONFLICT), 2);
+	fake_clear_frames();
+	KT_EXPECT_EQ(t, udp_sendto(1000, PEER_IP, 7, data, sizeof(data)), 0);
+	KT_ASSERT_EQ(t, fake.nr_frames, 1);
+	check_eth(t, &fake.frames[0], peer_mac, 0x0800);
+	/* The peer itself refreshes it; once expired, the new owner may answer. */
+	fake_rx(f, build_arp(f, 2, peer_mac, PEER_IP, our_mac, OUR_IP));
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_CONFLICT), 2);
+	fake_time_ns += 301 * NSEC_PER_SEC;
+	net_poll();
+	expect_asked_first(t, PEER_IP);
+	fake_clear_frames();
+	fake_rx(f, build_arp(f, 2, other_mac, PEER_IP, our_mac, OUR_IP));
+	KT_ASSERT_EQ(t, fake.nr_frames, 1);
+	check_eth(t, &fake.frames[0], other_mac, 0x0800);
+	fake_teardown();
+}
+
 static const struct ktest_case arp_cases[] = {
 	KTEST_CASE(request_for_us_is_answered),
 	KTEST_CASE(request_for_other_ip_is_ignored),
@@ -233,6 +278,8 @@ static const struct ktest_case arp_cases[] = {
 	KTEST_CASE(newest_datagram_waits),
 	KTEST_CASE(entries_expire),
 	KTEST_CASE(cache_overflow_evicts),
+	KTEST_CASE(unsolicited_reply_changes_nothing),
+	KTEST_CASE(resolved_entry_keeps_its_mac),
 	{}
 };
 KTEST_SUITE(net_arp, arp_cases);

@@ -227,6 +227,68 @@ void fill_pattern(u8 *p, size_t n, unsigned int seed)
 	}
 }
 
+/* The data of request seq: 2 to 1401 bytes, starting with seq for UDP. */
+static size_t seq_data(u8 *p, u16 seq)
+{
+	size_t n = 2 + (size_t)seq * 37 % 1400;
+
+	fill_pattern(p, n, seq);
+	put_be16(p, seq);
+	return n;
+}
+
+size_t build_seq_ping(u8 *f, u16 seq)
+{
+	u8 data[1402];
+
+	return build_icmp_echo(f, 8, SEQ_ECHO_ID, seq, data, seq_data(data, seq));
+}
+
+size_t build_seq_udp(u8 *f, u16 seq)
+{
+	u8 data[1402];
+
+	return build_udp(f, PEER_IP, SEQ_UDP_PORT, OUR_IP, 7, data, seq_data(data, seq), true);
+}
+
+int seq_of_reply(const u8 *f, size_t len)
+{
+	if (len < 44 || get_be16(f + 12) != 0x0800 || f[14] != 0x45)
+		return -1;
+	if (f[23] == 1 && f[34] == 0)
+		return get_be16(f + 40);
+	if (f[23] == 17 && get_be16(f + 34) == 7)
+		return get_be16(f + 42);
+	return -1;
+}
+
+bool is_seq_reply(struct ktest *t, const u8 *f, size_t len, u16 seq)
+{
+	struct fake_frame fr;
+	u8 data[1402];
+	size_t n = seq_data(data, seq);
+	bool icmp = f[23] == 1;
+	u8 *l4 = fr.data + 34;
+
+	if (!__KT_CMP(t, "EXPECTATION", len, <=, sizeof(fr.data)))
+		return false;
+	fr.len = len;
+	memcpy(fr.data, f, len);
+	if (!check_eth(t, &fr, peer_mac, 0x0800) ||
+	    !check_ipv4(t, &fr, OUR_IP, PEER_IP, icmp ? 1 : 17, 8 + n))
+		return false;
+	if (icmp)
+		return __KT_CMP(t, "EXPECTATION", ref_checksum(l4, 8 + n, 0), ==, 0) &&
+		       __KT_CMP(t, "EXPECTATION", get_be16(l4 + 4), ==, SEQ_ECHO_ID) &&
+		       __KT_CMP(t, "EXPECTATION", get_be16(l4 + 6), ==, seq) &&
+		       __KT_MEM(t, "EXPECTATION", l4 + 8, data, n);
+	return __KT_CMP(t, "EXPECTATION", get_be16(l4 + 2), ==, SEQ_UDP_PORT) &&
+	       __KT_CMP(t, "EXPECTATION", get_be16(l4 + 4), ==, 8 + n) &&
+	       __KT_CMP(t, "EXPECTATION",
+			ref_checksum(l4, 8 + n, ref_pseudo(OUR_IP, PEER_IP, 17, 8 + n)), ==, 0) &&
+	       __KT_MEM(t, "EXPECTATION", l4 + 8, data, n);
+}
+
 bool check_eth(struct ktest *t, const struct fake_frame *fr, const u8 *dst,
 	       u16 type)
 {

@@ -75,6 +75,23 @@ size_t build_udp(u8 *f, u32 src, u16 sport, u32 dst, u16 dport,
 /* n bytes that depend on seed, not all alike. */
 void fill_pattern(u8 *p, size_t n, unsigned int seed);
 
+/*
+ * Numbered echo requests from the peer, whose every byte follows from
+ * seq: an ICMP echo request (identifier SEQ_ECHO_ID, sequence seq) or a
+ * datagram from port SEQ_UDP_PORT to port 7 whose data starts with seq.
+ * Each returns the frame's length.
+ */
+#define SEQ_ECHO_ID	0x4242
+#define SEQ_UDP_PORT	4000
+size_t build_seq_ping(u8 *f, u16 seq);
+size_t build_seq_udp(u8 *f, u16 seq);
+/*
+ * The sequence number of a frame we sent that answers one of them, or
+ * -1; and whether it is exactly that answer (headers, ids, every byte).
+ */
+int seq_of_reply(const u8 *f, size_t len);
+bool is_seq_reply(struct ktest *t, const u8 *f, size_t len, u16 seq);
+
 /* Checks on a transmitted frame; false with a message via ktest. */
 struct ktest;
 bool check_eth(struct ktest *t, const struct fake_frame *fr, const u8 *dst,

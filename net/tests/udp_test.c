@@ -4,6 +4,7 @@
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 #include "net_test_util.h"
 
 static u8 f[TEST_FRAME_MAX];
@@ -193,6 +194,38 @@ static void unbound_port_unreachable(struct ktest *t)
 	fake_teardown();
 }
 
+/* Issue 11: a flood to a closed port gets a burst of answers, then ten a second. */
+static void unreachable_is_rate_limited(struct ktest *t)
+{
+	size_t len;
+
+	udp_setup();
+	for (unsigned int i = 0; i < 100; i++) {
+		len = build_udp(f, PEER_IP, 5555, OUR_IP, 9, data, 10, true);
+		fake_rx(f, len);
+	}
+	KT_EXPECT_EQ(t, fake.nr_frames + fake.nr_lost, 10);
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ICMP_RATE), 90);
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_UDP_NO_PORT), 100);
+	fake_clear_frames();
+	/* A second later: ten more tokens, no more. */
+	fake_time_ns += NSEC_PER_SEC;
+	for (unsigned int i = 0; i < 20; i++) {
+		len = build_udp(f, PEER_IP, 5555, OUR_IP, 9, data, 10, true);
+		fake_rx(f, len);
+	}
+	KT_EXPECT_EQ(t, fake.nr_frames + fake.nr_lost, 10);
+	fake_clear_frames();
+	/* At the refill rate: one per 100 ms, each answered. */
+	for (unsigned int i = 0; i < 5; i++) {
+		fake_time_ns += 100 * NSEC_PER_MSEC;
+		len = build_udp(f, PEER_IP, 5555, OUR_IP, 9, data, 10, true);
+		fake_rx(f, len);
+	}
+	KT_EXPECT_EQ(t, fake.nr_frames, 5);
+	fake_teardown();
+}
+
 static void broadcast_unbound_is_silent(struct ktest *t)
 {
 	size_t len;
@@ -321,6 +354,7 @@ static const struct ktest_case udp_cases[] = {
 	KTEST_CASE(bad_lengths_dropped),
 	KTEST_CASE(shorter_udp_length_trims),
 	KTEST_CASE(unbound_port_unreachable),
+	KTEST_CASE(unreachable_is_rate_limited),
 	KTEST_CASE(broadcast_unbound_is_silent),
 	KTEST_CASE(sendto_builds_datagram),
 	KTEST_CASE(computed_zero_sent_as_ffff),

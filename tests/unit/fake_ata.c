@@ -35,7 +35,12 @@ static void tick(void)
 static struct {
 	irq_handler_t handler;
 	void *data;
-} irqs[16], intx;
+} irqs[16];
+
+static struct {
+	pci_intx_handler_t handler;
+	void *data;
+} intx;
 
 int request_irq(unsigned int irq, irq_handler_t handler, void *data, const char *name)
 {
@@ -50,7 +55,7 @@ int request_irq(unsigned int irq, irq_handler_t handler, void *data, const char 
 void *fake_intx_kept[64];
 unsigned int fake_intx_nr;
 
-int pci_request_intx(struct pci_dev *d, irq_handler_t handler, void *data,
+int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name)
 {
 	/* The kernel never frees what a probe registers; neither does the test. */

@@ -15,6 +15,7 @@
 #include <xen/domain.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include "fake_irq.h"
 #include "fake_xen.h"
 
 struct fake_grant fake_grants[FAKE_NR_GRANTS];
@@ -193,6 +194,7 @@ void fake_xen_reset(void)
 	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
+	fake_irq_reset();
 }
 
 bool xs_ready(void)

@@ -600,6 +600,20 @@ static void intx_routes_by_line_register(struct ktest *t)
 	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -1);
 }
 
+/* A line nobody claims is given up after the budget, and only in a row. */
+static void intx_unclaimed_in_a_row_is_stuck(struct ktest *t)
+{
+	struct pci_intx_count c = { 0 };
+
+	for (unsigned int i = 1; i < PCI_INTX_STUCK_BUDGET; i++)
+		KT_ASSERT_TRUE(t, !pci_intx_stuck(&c, false));
+	KT_EXPECT_FALSE(t, pci_intx_stuck(&c, true));	/* a device claimed one */
+	for (unsigned int i = 1; i < PCI_INTX_STUCK_BUDGET; i++)
+		KT_ASSERT_TRUE(t, !pci_intx_stuck(&c, false));
+	KT_EXPECT_TRUE(t, pci_intx_stuck(&c, false));
+	KT_EXPECT_EQ(t, c.unclaimed, 2UL * PCI_INTX_STUCK_BUDGET - 1);
+}
+
 static void intx_routes_on_q35(struct ktest *t)
 {
 	struct pci_dev root = { .slot = 2 }, below = { .slot = 4, .parent = &root };
@@ -821,6 +835,7 @@ static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(ids_match),
 	KTEST_CASE(intx_routes_by_line_register),
 	KTEST_CASE(intx_routes_on_q35),
+	KTEST_CASE(intx_unclaimed_in_a_row_is_stuck),
 	KTEST_CASE(walk_follows_bridges_depth_first),
 	KTEST_CASE(walk_skips_bad_bridges),
 	KTEST_CASE(walk_stays_in_the_window),

@@ -373,17 +373,18 @@ struct irq_probe {
 	volatile unsigned long not_ours;	/* deliveries with the device quiet */
 };
 
-static void intx_handler(void *data)
+static bool intx_handler(void *data)
 {
 	struct irq_probe *p = data;
 
 	/* As a handler on a shared level-triggered line must: is it ours? */
 	if (p->trig->pending && !p->trig->pending(p->regs)) {
 		p->not_ours++;
-		return;
+		return false;
 	}
 	p->count++;
 	p->trig->lower(p->regs);
+	return true;
 }
 
 static volatile unsigned long sniffed[24];
@@ -507,6 +508,67 @@ static void intx_interrupt_arrives(struct ktest *t)
 	}
 	if (!tried)
 		ktest_skip(t, "no device to raise INTx with (add -device edu)");
+}
+
+/* Leaves the line up and says the interrupt is not its device's. */
+static bool disowning_handler(void *data)
+{
+	struct irq_probe *p = data;
+
+	p->count++;
+	return false;
+}
+
+/*
+ * A line that stays asserted with nobody claiming it (issue 11): after
+ * PCI_INTX_STUCK_BUDGET interrupts in a row it is masked and polled, so
+ * the storm ends and the kernel goes on.
+ */
+static void intx_stuck_one(struct ktest *t, struct pci_dev *d, const struct trigger *trig)
+{
+	struct irq_probe p = { .trig = trig };
+	unsigned long before;
+	u64 deadline;
+
+	p.regs = pci_iomap(d, 0, 0, REGS_LEN);
+	KT_ASSERT_NOT_NULL(t, p.regs);
+	pci_set_master(d);
+	trig->prepare(p.regs, false);
+	if (pci_request_intx(d, disowning_handler, &p, "ktest-stuck")) {
+		iounmap((void *)p.regs, REGS_LEN);
+		ktest_skip(t, "INTx line not available");
+		return;
+	}
+	trig->raise(p.regs);
+	deadline = ktime_get_ns() + 20 * NSEC_PER_SEC;
+	while (!pci_intx_polled(d) && ktime_get_ns() < deadline)
+		cpu_relax();
+	KT_EXPECT_TRUE(t, pci_intx_polled(d));
+	KT_EXPECT_GE(t, p.count, PCI_INTX_STUCK_BUDGET);
+	/* Masked: only the poll calls the handler now, every 10 ms. */
+	before = p.count;
+	mdelay(100);
+	KT_EXPECT_LE(t, p.count - before, 30);
+	KT_EXPECT_GE(t, p.count - before, 2);
+	DIAG("%s " PCI_DEV_FMT " line %d stuck: masked after %lu calls, %lu polls in 100 ms",
+	     trig->name, PCI_DEV_ARGS(d), d->intx_irq, before, p.count - before);
+	trig->stop(p.regs);
+	pci_free_intx(d);
+	KT_EXPECT_FALSE(t, pci_intx_polled(d));
+	iounmap((void *)p.regs, REGS_LEN);
+}
+
+static void intx_stuck_line_is_masked_and_polled(struct ktest *t)
+{
+	for (struct pci_dev *d = pci_first(); d; d = d->next) {
+		const struct trigger *trig = trigger_for(d);
+
+		if (trig && !d->driver && !d->msix && d->intx_irq >= 0) {
+			intx_stuck_one(t, d, trig);
+			return;
+		}
+	}
+	ktest_skip(t, "no device to raise INTx with (add -device edu)");
 }
 
 static void msix_handler(void *data)
@@ -719,6 +781,7 @@ static const struct ktest_case pci_cases[] = {
 	KTEST_CASE(devices_behind_bridges_are_found),
 	KTEST_CASE(msix_found_on_virtio),
 	KTEST_CASE(intx_interrupt_arrives),
+	KTEST_CASE(intx_stuck_line_is_masked_and_polled),
 	KTEST_CASE(msix_interrupt_arrives),
 	KTEST_CASE(msix_refused_without_capability),
 	KTEST_CASE(msix_refused_without_local_apic),

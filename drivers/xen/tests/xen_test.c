@@ -14,6 +14,8 @@
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
+#include <asm/processor.h>
+#include "../events_internal.h"
 
 static const char *not_on_xen(void)
 {
@@ -129,6 +131,54 @@ static void loopback_channel_delivers_and_masks(struct ktest *t)
 	evtchn_close(a);
 }
 
+static volatile unsigned long spam_left;
+static evtchn_port_t spam_back;
+
+/* A peer that answers every event with another, spam_left times. */
+static void spam_hit(evtchn_port_t port, void *data)
+{
+	hits++;
+	if (spam_left) {
+		spam_left--;
+		evtchn_notify(spam_back);
+	}
+}
+
+/*
+ * Issue 11: events that keep coming are served one budget per upcall,
+ * the rest later, and none is lost.
+ */
+static void endless_events_are_served_in_budgets(struct ktest *t)
+{
+	unsigned long deferred_before, deferred, want = 4 * EVTCHN_UPCALL_BUDGET + 1;
+	unsigned int most;
+	u64 end;
+	int a, b;
+
+	a = evtchn_alloc_unbound(DOMID_SELF, spam_hit, NULL);
+	KT_ASSERT_GE(t, a, 0);
+	b = evtchn_bind_interdomain(DOMID_SELF, a, count_hit, NULL);
+	KT_ASSERT_GE(t, b, 0);
+	msleep(2);		/* the pending mark of a fresh binding */
+	evtchn_upcall_stats(&deferred_before, &most);
+	hits = 0;
+	spam_back = b;
+	spam_left = want - 1;
+	evtchn_notify(b);
+	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
+	while (hits < want && ktime_get_ns() < end)
+		cpu_relax();
+	evtchn_upcall_stats(&deferred, &most);
+	ktest_log(t, "%lu events, %lu upcalls out of budget, at most %u events in one",
+		  hits, deferred - deferred_before, most);
+	KT_EXPECT_EQ(t, hits, want);
+	KT_EXPECT_GE(t, deferred - deferred_before, 3);
+	KT_EXPECT_LE(t, most, EVTCHN_UPCALL_BUDGET);
+	spam_left = 0;
+	evtchn_close(b);
+	evtchn_close(a);
+}
+
 /* Xen itself copies between a grant of ours and another of our frames. */
 static s16 grant_copy(grant_ref_t ref, bool from_grant, void *frame)
 {
@@ -195,6 +245,7 @@ static const struct ktest_case xen_cases[] = {
 	KTEST_CASE(xen_time_is_the_clock),
 	KTEST_CASE(shared_info_is_xens),
 	KTEST_CASE(loopback_channel_delivers_and_masks),
+	KTEST_CASE(endless_events_are_served_in_budgets),
 	KTEST_CASE(grant_is_honoured_and_withdrawn),
 	{}
 };

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The fake of fake_irq.h: a short list of deferred work, run on demand. */
+#include <stdlib.h>
+#include "fake_irq.h"
+
+#define MAX_DEFERRED	8
+
+static struct irq_work *deferred[MAX_DEFERRED];
+static unsigned int nr_deferred;
+
+void irq_work_defer(struct irq_work *w, void (*fn)(struct irq_work *w))
+{
+	if (w->timer.pending)
+		return;
+	if (nr_deferred == MAX_DEFERRED)
+		abort();
+	w->fn = fn;
+	w->timer.pending = true;
+	deferred[nr_deferred++] = w;
+}
+
+void irq_work_cancel(struct irq_work *w)
+{
+	for (unsigned int i = 0; i < nr_deferred; i++) {
+		if (deferred[i] == w) {
+			deferred[i] = deferred[--nr_deferred];
+			break;
+		}
+	}
+	w->timer.pending = false;
+}
+
+unsigned int fake_run_deferred(void)
+{
+	struct irq_work *now[MAX_DEFERRED];
+	unsigned int n = nr_deferred;
+
+	/* What a callback defers again waits for the next run. */
+	for (unsigned int i = 0; i < n; i++) {
+		now[i] = deferred[i];
+		now[i]->timer.pending = false;
+	}
+	nr_deferred = 0;
+	for (unsigned int i = 0; i < n; i++)
+		now[i]->fn(now[i]);
+	return n;
+}
+
+unsigned int fake_nr_deferred(void)
+{
+	return nr_deferred;
+}
+
+void fake_irq_reset(void)
+{
+	while (nr_deferred)
+		deferred[--nr_deferred]->timer.pending = false;
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netfront against a backend played by the test on its shared rings
+ * (fake_xen.c): frames move through the grants, every lie a backend can
+ * tell on a ring shuts the device off, and with the real network stack
+ * on top: an echo reply sent while a frame is handed up never starts
+ * another receive pass, a backend that never stops is served one budget
+ * per interrupt, and a backend writing a page after it handed it back
+ * cannot change what the stack already checked.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/ktest.h>
+#include <pvkit/net.h>
+#include <pvkit/netdev.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <xen/interface/io/netif.h>
+#include "../../net/tests/net_test_util.h"
+#include "fake_irq.h"
+#include "fake_xen.h"
+
+#define NF_RX_SIZE	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
+#define NF_TX_SIZE	__CONST_RING_SIZE(netif_tx, PAGE_SIZE)
+#define NF_BUFS		64	/* receive buffers netfront posts, and transmit buffers */
+
+static struct netif_tx_sring *txs;
+static struct netif_rx_sring *rxs;
+static RING_IDX be_rx_cons, be_tx_cons;
+static struct netdev *net;
+static unsigned int rx_frames;
+static u8 rx_last[2048];
+static size_t rx_last_len;
+
+static void capture_rx(struct netdev *dev, const void *frame, size_t len)
+{
+	rx_frames++;
+	memcpy(rx_last, frame, len);
+	rx_last_len = len;
+}
+
+/* MAC our_mac: the frames of net_test_util.h are addressed to it. */
+static struct netdev *net_probe(struct ktest *t)
+{
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	dev = fake_probe("vif", "0");
+	if (!dev)
+		return NULL;
+	txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
+	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/request-rx-copy"), "1");
+	be_rx_cons = be_tx_cons = 0;
+	rx_frames = 0;
+	net = dev->priv;
+	net->rx = capture_rx;
+	return net;
+}
+
+/* The backend copies a frame into the next posted receive buffer; no event. */
+static u8 *be_rx(const void *frame, s16 status, u16 offset, u16 flags, int id_delta)
+{
+	struct netif_rx_request *rq = &rxs->ring[be_rx_cons++ % NF_RX_SIZE].req;
+	struct netif_rx_response *r = &rxs->ring[rxs->rsp_prod % NF_RX_SIZE].rsp;
+	u8 *page = fake_grant_page(rq->gref);
+
+	if (frame && status > 0 && offset + status <= 4096)
+		memcpy(page + offset, frame, status);
+	*r = (struct netif_rx_response){
+		.id = rq->id + id_delta, .offset = offset, .flags = flags, .status = status,
+	};
+	rxs->rsp_prod++;
+	return page;
+}
+
+static void deliver(const void *frame, s16 status, u16 offset, u16 flags, int id_delta)
+{
+	be_rx(frame, status, offset, flags, id_delta);
+	fake_raise_event();
+}
+
+/* The next frame the frontend sent, or NULL; *len its length. */
+static const u8 *be_tx(struct netif_tx_request **rq)
+{
+	if (be_tx_cons == txs->req_prod)
+		return NULL;
+	*rq = &txs->ring[be_tx_cons++ % NF_TX_SIZE].req;
+	return (const u8 *)fake_grant_page((*rq)->gref) + (*rq)->offset;
+}
+
+static void be_tx_done(u16 id, s16 status)
+{
+	txs->ring[txs->rsp_prod % NF_TX_SIZE].rsp =
+		(struct netif_tx_response){ .id = id, .status = status };
+	txs->rsp_prod++;
+}
+
+static void receive_and_repost(struct ktest *t)
+{
+	u8 frame[100];
+	RING_IDX posted;
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	KT_EXPECT_EQ(t, net->mac[5], 0x56);
+	posted = rxs->req_prod;
+	KT_EXPECT_EQ(t, posted, NF_BUFS);
+	for (int n = 0; n < 200; n++) {		/* more than the buffers posted */
+		for (unsigned int i = 0; i < sizeof(frame); i++)
+			frame[i] = n + i;
+		deliver(frame, sizeof(frame), 64, 0, 0);
+	}
+	KT_EXPECT_EQ(t, rx_frames, 200);
+	KT_EXPECT_EQ(t, rx_last_len, sizeof(frame));
+	KT_EXPECT_EQ(t, rx_last[10], (u8)(199 + 10));
+	/* every buffer went back under the grant it had */
+	KT_EXPECT_EQ(t, rxs->req_prod, posted + 200);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+static void rx_error_status_is_a_drop(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(NULL, NETIF_RSP_ERROR, 0, 0, 0);
+	KT_EXPECT_EQ(t, net->stats.rx_dropped, 1);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+/* Longer than the MTU allows: dropped and counted, the device lives on. */
+static void rx_frame_over_the_mtu_is_a_drop(struct ktest *t)
+{
+	static u8 frame[2000];
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(frame, sizeof(frame), 0, 0, 0);
+	KT_EXPECT_EQ(t, net->stats.rx_dropped, 1);
+	KT_EXPECT_EQ(t, rx_frames, 0);
+	KT_EXPECT_FALSE(t, net->broken);
+	KT_EXPECT_EQ(t, rxs->req_prod, NF_BUFS + 1);
+}
+
+static void net_lie(struct ktest *t, s16 status, u16 offset, u16 flags, int id_delta)
+{
+	static u8 frame[64];
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(frame, status, offset, flags, id_delta);
+	KT_EXPECT_TRUE(t, net->broken);
+	KT_EXPECT_EQ(t, rx_frames, 0);
+	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), -1);
+}
+
+static void rx_frame_past_its_page_breaks(struct ktest *t) { net_lie(t, 200, 4000, 0, 0); }
+static void rx_runt_breaks(struct ktest *t) { net_lie(t, 6, 0, 0, 0); }
+static void rx_unknown_id_breaks(struct ktest *t) { net_lie(t, 64, 0, 0, 500); }
+static void rx_fragments_break(struct ktest *t) { net_lie(t, 64, 0, NETRXF_more_data, 0); }
+
+static void transmit_and_complete(struct ktest *t)
+{
+	u8 frame[300];
+	struct netif_tx_request *rq;
+	const u8 *data;
+
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	for (int n = 0; n < 100; n++) {		/* more than the transmit buffers */
+		memset(frame, n, sizeof(frame));
+		KT_ASSERT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+		data = be_tx(&rq);
+		KT_ASSERT_NOT_NULL(t, data);
+		KT_EXPECT_EQ(t, rq->size, sizeof(frame));
+		KT_EXPECT_TRUE(t, fake_grants[rq->gref].readonly);
+		KT_EXPECT_EQ(t, data[299], (u8)n);
+		be_tx_done(rq->id, NETIF_RSP_OKAY);
+	}
+	KT_EXPECT_EQ(t, net->stats.tx_frames, 100);
+	KT_EXPECT_FALSE(t, net->broken);
+}
+
+static void tx_response_for_idle_buffer_breaks(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	txs->ring[0].rsp = (struct netif_tx_response){ .id = 3, .status = 0 };
+	txs->rsp_prod = 1;
+	fake_raise_event();
+	KT_EXPECT_TRUE(t, net->broken);
+}
+
+static void remove_returns_every_grant(struct ktest *t)
+{
+	struct xenbus_device *b, *n;
+
+	fake_xen_reset();
+	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "64");
+	fake_xs_set("device/vif/0/mac", "00:16:3e:0a:0b:0c");
+	b = fake_probe("vbd", "768");
+	n = fake_probe("vif", "0");
+	KT_ASSERT_NOT_NULL(t, b);
+	KT_ASSERT_NOT_NULL(t, n);
+	KT_EXPECT_GT(t, fake_grants_in_use(), 100);
+	fake_remove(b);
+	fake_remove(n);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/* ---- with the network stack on top ---- */
+
+static void (*stack_rx)(struct netdev *dev, const void *frame, size_t len);
+static unsigned int rx_depth, rx_max_depth;
+
+/* Between the driver and the stack: how deep receive calls nest. */
+static void depth_rx(struct netdev *dev, const void *frame, size_t len)
+{
+	if (++rx_depth > rx_max_depth)
+		rx_max_depth = rx_depth;
+	stack_rx(dev, frame, len);
+	rx_depth--;
+}
+
+static struct netdev *stack_probe(struct ktest *t)
+{
+	if (!net_probe(t))
+		return NULL;
+	udp_unbind(7);
+	net_set_clock(NULL);
+	if (net_configure(net, OUR_IP, OUR_MASK, 0))
+		return NULL;
+	net_reset_stats();
+	stack_rx = net->rx;
+	net->rx = depth_rx;
+	rx_depth = rx_max_depth = 0;
+	return net;
+}
+
+static void stack_done(void)
+{
+	net_unconfigure(net);
+	udp_unbind(7);
+}
+
+/* The peer's numbered echo request seq, into the next posted buffer. */
+static void be_echo_request(u16 seq)
+{
+	u8 f[TEST_FRAME_MAX];
+
+	be_rx(f, build_seq_ping(f, seq), 0, 0, 0);
+}
+
+/*
+ * Replies the backend finds on the transmit ring, checked against the
+ * requests from first on (in order, none twice); the others (filler)
+ * are skipped.  Returns how many replies there were.
+ */
+static unsigned int be_take_replies(struct ktest *t, u16 first, bool complete)
+{
+	struct netif_tx_request *rq;
+	const u8 *f;
+	unsigned int n = 0;
+
+	while ((f = be_tx(&rq))) {
+		if (seq_of_reply(f, rq->size) >= 0) {
+			KT_EXPECT_TRUE(t, is_seq_reply(t, f, rq->size, first + n));
+			n++;
+		}
+		if (complete)
+			be_tx_done(rq->id, NETIF_RSP_OKAY);
+	}
+	return n;
+}
+
+/*
+ * Issue 11, item 1: a reply sent from inside the receive loop while
+ * every transmit buffer is busy used to reclaim by running the whole
+ * loop again: the nested pass consumed the responses the outer one had
+ * counted, the outer one then read slots past rsp_prod and shut the
+ * device off.  Now transmit reclaims transmit completions only: the
+ * replies that found no buffer are dropped and counted, every one sent
+ * is the exact reply to its request, and nothing nests.
+ */
+static void echo_reply_from_receive_loop_never_nests(struct ktest *t)
+{
+	struct netif_tx_request *rq;
+	struct net_stats s;
+	u8 filler[60] = { 0 };
+	unsigned int held = 10, replies;
+
+	KT_ASSERT_NOT_NULL(t, stack_probe(t));
+	for (unsigned int i = 0; i < held; i++)	/* the backend sits on these */
+		KT_ASSERT_EQ(t, net->ops->transmit(net, filler, sizeof(filler)), 0);
+	for (unsigned int i = 0; i < held; i++)
+		KT_ASSERT_NOT_NULL(t, be_tx(&rq));
+	for (u16 seq = 0; seq < NF_BUFS; seq++)
+		be_echo_request(seq);
+	fake_raise_event();
+
+	KT_EXPECT_FALSE(t, net->broken);
+	KT_EXPECT_EQ(t, rx_max_depth, 1);
+	KT_EXPECT_EQ(t, net->stats.rx_nested, 0);
+	KT_EXPECT_EQ(t, net->stats.rx_frames, NF_BUFS);
+	replies = be_take_replies(t, 0, false);
+	KT_EXPECT_EQ(t, replies, NF_BUFS - held);
+	net_get_stats(&s);
+	/* nothing lost silently: each request answered or its drop counted */
+	KT_EXPECT_EQ(t, s.echo_replies, replies);
+	KT_EXPECT_EQ(t, s.drops[NET_DROP_TX_DEVICE], NF_BUFS - replies);
+
+	/* The backend lets go of everything: the next requests all get answers. */
+	for (RING_IDX i = 0; i < be_tx_cons; i++)
+		be_tx_done(txs->ring[i % NF_TX_SIZE].req.id, NETIF_RSP_OKAY);
+	for (u16 seq = 1000; seq < 1020; seq++)
+		be_echo_request(seq);
+	fake_raise_event();
+	KT_EXPECT_EQ(t, be_take_replies(t, 1000, true), 20);
+	KT_EXPECT_FALSE(t, net->broken);
+	KT_EXPECT_EQ(t, rx_max_depth, 1);
+	stack_done();
+}
+
+/* ---- a backend that never stops ---- */
+
+static u32 endless_seq;
+
+/* Each buffer posted is answered at once, and the backend wants to hear of the next. */
+static void endless_backend(void)
+{
+	u8 f[64] = { 0 };
+
+	while (be_rx_cons != rxs->req_prod) {
+		put_be32(f + 20, endless_seq++);
+		be_rx(f, sizeof(f), 0, 0, 0);
+	}
+	rxs->req_event = rxs->req_prod + 1;
+}
+
+static u32 endless_next;
+static bool endless_in_order;
+
+static void endless_rx(struct netdev *dev, const void *frame, size_t len)
+{
+	if (len != 64 || get_be32((const u8 *)frame + 20) != endless_next)
+		endless_in_order = false;
+	endless_next++;
+}
+
+/*
+ * Issue 11, item 2: one interrupt takes at most one budget of frames
+ * however fast the backend refills, and leaves the rest to deferred
+ * work, which goes on where it stopped, one budget per run.
+ */
+static void endless_backend_is_served_one_budget_at_a_time(struct ktest *t)
+{
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	net->rx = endless_rx;
+	endless_seq = endless_next = 0;
+	endless_in_order = true;
+	fake_backend_kick = endless_backend;
+	endless_backend();
+	fake_raise_event();
+	KT_EXPECT_EQ(t, endless_next, IRQ_BUDGET);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 1);
+	KT_EXPECT_EQ(t, net->stats.interrupts, 1);
+	for (unsigned int run = 1; run <= 100; run++) {
+		KT_ASSERT_EQ(t, fake_run_deferred(), 1);
+		KT_ASSERT_EQ(t, endless_next, (run + 1) * IRQ_BUDGET);
+	}
+	KT_EXPECT_TRUE(t, endless_in_order);
+	KT_EXPECT_EQ(t, net->stats.deferred, 101);
+	KT_EXPECT_EQ(t, net->stats.rx_dropped, 0);
+	KT_EXPECT_FALSE(t, net->broken);
+	/* The backend stops: the last run finds less than a budget and ends. */
+	fake_backend_kick = NULL;
+	KT_EXPECT_EQ(t, fake_run_deferred(), 1);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 0);
+	KT_EXPECT_EQ(t, endless_seq, endless_next);
+}
+
+/* ---- pages the backend can still write ---- */
+
+static u8 *shared_page;
+static bool udp_seen, udp_unchanged;
+static size_t udp_len;
+
+/* The backend writes the page while the datagram is being handed up. */
+static void scribbled_udp(void *ctx, const struct udp_meta *m, const void *data, size_t len)
+{
+	u8 before[64];
+	size_t n = len < sizeof(before) ? len : sizeof(before);
+
+	udp_seen = true;
+	udp_len = len;
+	memcpy(before, data, n);
+	memset(shared_page, 0xee, PAGE_SIZE);
+	udp_unchanged = !memcmp(before, data, n);
+}
+
+/*
+ * Issue 11, item 3: what the stack checked is what the callback gets,
+ * however the backend writes the receive page meanwhile.
+ */
+static void rx_page_written_by_the_backend_changes_nothing(struct ktest *t)
+{
+	u8 f[TEST_FRAME_MAX], data[40];
+
+	KT_ASSERT_NOT_NULL(t, stack_probe(t));
+	KT_ASSERT_EQ(t, udp_bind(7, scribbled_udp, NULL), 0);
+	fill_pattern(data, sizeof(data), 7);
+	udp_seen = false;
+	shared_page = be_rx(f, build_udp(f, PEER_IP, 4000, OUR_IP, 7, data, sizeof(data), true),
+			    0, 0, 0);
+	fake_raise_event();
+	KT_EXPECT_TRUE(t, udp_seen);
+	KT_EXPECT_EQ(t, udp_len, sizeof(data));
+	KT_EXPECT_TRUE(t, udp_unchanged);
+	KT_EXPECT_FALSE(t, net->broken);
+	stack_done();
+}
+
+static struct ktest_case netfront_cases[] = {
+	KTEST_CASE(remove_returns_every_grant),
+	KTEST_CASE(receive_and_repost),
+	KTEST_CASE(rx_error_status_is_a_drop),
+	KTEST_CASE(rx_frame_over_the_mtu_is_a_drop),
+	KTEST_CASE(rx_frame_past_its_page_breaks),
+	KTEST_CASE(rx_runt_breaks),
+	KTEST_CASE(rx_unknown_id_breaks),
+	KTEST_CASE(rx_fragments_break),
+	KTEST_CASE(transmit_and_complete),
+	KTEST_CASE(tx_response_for_idle_buffer_breaks),
+	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
+	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
+	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
+	{}
+};
+KTEST_SUITE(host_netfront, netfront_cases);
