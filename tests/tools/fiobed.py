@@ -118,12 +118,26 @@ class Libraries:
         if not pkgs:
             return
         debs = linuxbed.resolve(pkgs)
+        self.borrow(debs)
         linuxbed.download(self.debdir, debs)
         for pkg, deb in debs.items():
             root = self.workdir / pkg
             root.mkdir(parents=True, exist_ok=True)
             run(["dpkg-deb", "-x", str(self.debdir / deb), str(root)])
             self.roots[pkg], self.debs[pkg] = root, deb
+
+    def borrow(self, debs):
+        """Copies the .deb files the other beds' caches beside this one
+        already hold (the kernel's is 70 MB); apt moves a file there only
+        once it is whole."""
+        for deb in debs.values():
+            for bed in ("kvm-l1-cache", "xen-dom0-cache"):
+                src = self.debdir.parent.parent / bed / "debs" / deb
+                dst = self.debdir / deb
+                if src.is_file() and not dst.exists():
+                    self.debdir.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src, dst.with_suffix(".part"))
+                    dst.with_suffix(".part").rename(dst)
 
     def closure(self, start, owner):
         """{soname: path} for everything start (files of package owner)
