@@ -236,7 +236,7 @@ check: deps
 
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
-# charts; docs/benchmarks.md).  QUICK=1: about two minutes.
+# charts; docs/benchmarks.md).  QUICK=1: about a minute.
 .PHONY: bench
 bench:
 	$(Q)$(srctree)/scripts/install-deps bench

@@ -54,6 +54,7 @@ def grouped(plt, rows, fname, ylabel, value, back=None, title=""):
     width = 0.8 / len(SERIES)
     # Log-scale bars start at 0: the axis is set to show the lowest top.
     low = min(float(r[value]) for r in rows if float(r[value]) > 0)
+    high = max(float(r[k]) for r in rows for k in (value, back) if k)
     for ax, qd in zip(axes, QDS):
         for i, (system, engine, label, color) in enumerate(SERIES):
             xs, ys, bs = [], [], []
@@ -73,7 +74,7 @@ def grouped(plt, rows, fname, ylabel, value, back=None, title=""):
                             ha="center")
         ax.set_xticks(range(len(names)), names, rotation=20)
         ax.set_yscale("log")
-        ax.set_ylim(bottom=low / 2)
+        ax.set_ylim(low / 2, high * 1.5)
         ax.set_title(f"queue depth {qd}")
         ax.grid(axis="y", which="both", alpha=0.3)
     axes[0].set_ylabel(ylabel)
@@ -131,6 +132,7 @@ def main(outdir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plt.rcParams["svg.hashsalt"] = "pvkit"      # the same run draws the same file
+    plt.rcParams["svg.fonttype"] = "none"       # text as text, not paths: smaller files
     blk = read(os.path.join(outdir, "blk.csv"))
     drawn = []
     if blk:
