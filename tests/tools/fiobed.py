@@ -271,6 +271,7 @@ def assemble(out, libs, kpkg):
 # --------------------------------------------------------------------------
 
 RESULT_RE = re.compile(r"^fiobed: result (\S+) (\d+) (\{.*\})\s*$", re.M)
+COUNTS_RE = re.compile(r"^fiobed: counts (\S+) (\d+) reads (\d+) interrupts (\d+)\s*$", re.M)
 
 
 def qemu_argv(cachedir, machine, device, cmdline):
@@ -314,12 +315,19 @@ def run_bed(cachedir, machine, device, jobs, seconds, ramp=0.5, timeout=None):
         if isinstance(out, bytes):
             out = out.decode(errors="replace")
         out += f"\nfiobed: timed out after {timeout} s\n"
-    results = {}
+    results, counts = {}, {}
+    for m in COUNTS_RE.finditer(out):
+        # The disk's interrupts per completed read, warm-up included.
+        if int(m[3]):
+            counts[(m[1], int(m[2]))] = int(m[4]) / int(m[3])
     for m in RESULT_RE.finditer(out):
+        job = (m[1], int(m[2]))
         try:
-            results[(m[1], int(m[2]))] = parse_job(m[3])
+            results[job] = parse_job(m[3])
         except (ValueError, KeyError, IndexError, ZeroDivisionError) as err:
             out += f"\nfiobed: bad fio report for {m[1]} qd {m[2]}: {err}\n"
+            continue
+        results[job]["irq_per_req"] = counts.get(job)
     return results, out
 
 
@@ -343,8 +351,11 @@ def smoke(cachedir):
         print(out[-3000:])
         raise Error("fio reported nothing")
     print(f"fiobed: virtio-blk libaio qd 1: {r['iops']:.0f} IOPS, {r['ios']} reads "
-          f"of {r['bs']} bytes, lat p50 {r['lat_p50_us']} us p99 {r['lat_p99_us']} us")
-    if r["errors"] or r["iops"] <= 0 or r["bs"] != 4096 or r["lat_p99_us"] is None:
+          f"of {r['bs']} bytes, lat p50 {r['lat_p50_us']} us p99 {r['lat_p99_us']} us, "
+          f"interrupts/req {r['irq_per_req']}")
+    # At queue depth 1 every read waits for its own interrupt.
+    if r["errors"] or r["iops"] <= 0 or r["bs"] != 4096 or r["lat_p99_us"] is None \
+            or not r["irq_per_req"] or r["irq_per_req"] < 0.5:
         raise Error("fio's report is wrong")
     print("fiobed: smoke ok")
 
