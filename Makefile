@@ -241,11 +241,13 @@ check: deps
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
 
 # Benchmarks: the same workloads over each device model and accelerator,
-# side by side in one run (build/bench/results.md and .csv).
+# pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
+# charts; docs/benchmarks.md).  QUICK=1: about a minute.
 .PHONY: bench
-bench: deps
+bench:
+	$(Q)$(srctree)/scripts/install-deps bench
 	$(Q)$(MAKE) all
-	$(Q)python3 $(srctree)/scripts/bench --builddir $(objtree)
+	$(Q)python3 $(srctree)/scripts/bench --builddir $(objtree) $(if $(filter 1,$(QUICK)),--quick)
 
 .PHONY: clean mrproper
 clean:

@@ -14,11 +14,11 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/histogram.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
-#include <pvkit/sort.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -26,7 +26,6 @@
 
 #define SRC_PORT	40000
 #define MAX_WINDOW	256
-#define MAX_SAMPLES	16384
 #define LOSS_TIMEOUT_NS	(200 * NSEC_PER_MSEC)
 
 struct netbench {
@@ -39,8 +38,7 @@ struct netbench {
 	unsigned int in_flight;
 	bool measuring;
 	unsigned long round_trips, lost, bad;
-	u64 rtt[MAX_SAMPLES];
-	unsigned int nr_rtt;
+	struct histogram rtt;		/* TSC cycles, every round trip measured */
 	u8 buf[ETH_MAX_FRAME];
 };
 
@@ -78,8 +76,7 @@ static void reply(void *ctx, const struct udp_meta *m, const void *data, size_t 
 	}
 	if (nb->measuring) {
 		nb->round_trips++;
-		if (nb->nr_rtt < MAX_SAMPLES)
-			nb->rtt[nb->nr_rtt++] = now - nb->sent_at[slot];
+		hist_record(&nb->rtt, now - nb->sent_at[slot]);
 	}
 	nb->sent_at[slot] = 0;
 	nb->in_flight--;
@@ -120,9 +117,7 @@ static void run_for(u64 ns)
 
 static u64 pct_us(unsigned int p)
 {
-	unsigned int i = (u64)nb->nr_rtt * p / 100;
-
-	return tsc_cycles_to_ns(nb->rtt[min(i, nb->nr_rtt - 1)]) / 1000;
+	return tsc_cycles_to_ns(hist_quantile(&nb->rtt, p, 100)) / 1000;
 }
 
 static int setup(struct netdev **devp)
@@ -141,6 +136,7 @@ static int setup(struct netdev **devp)
 	nb->port = param_get_ull("bench.port", 7);
 	nb->size = min(max(param_get_ull("bench.size", 64), 8ULL), 1472ULL);
 	nb->window = min(max(param_get_ull("bench.window", 16), 1ULL), (u64)MAX_WINDOW);
+	hist_init(&nb->rtt);
 	memset(nb->buf, 0xa5, sizeof(nb->buf));
 	if (udp_bind(SRC_PORT, reply, nb))
 		return -1;
@@ -171,7 +167,6 @@ static int netbench_main(void)
 		return EXIT_FAIL;
 	}
 	rate = nb->round_trips * NSEC_PER_SEC / ns;
-	sort_u64(nb->rtt, nb->nr_rtt);
 	console_printf("netbench: %s udp size=%zu window=%u: %llu round trips/s, %llu.%02llu MB/s each way, "
 		       "rtt us p50 %llu p99 %llu, lost %lu, bad %lu, "
 		       "notifications/packet %lu.%03lu, interrupts/packet %lu.%03lu (%s)\n",
