@@ -1,0 +1,222 @@
+"""The runner's modes: run the matrix (once or in rounds), list, boot."""
+
+import dataclasses
+import os
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from .common import FAIL, PROG, say, status_text
+from .evaluate import safe_run_env
+from .matrix import select_envs
+from .process import stop_all_children
+from .report import (exit_code, failure_report, final_line, progress_line,
+                     summary_lines, totals, write_junit)
+from .requirements import unmet_requirement
+from .session import EnvDirError, Session, image_problem
+from .steps import run_steps
+
+# --------------------------------------------------------------------------
+# Modes
+# --------------------------------------------------------------------------
+
+def run_matrix(envs, opts):
+    """Run the environments in parallel, printing progress as each ends."""
+    results = {}
+    width = max(len(env.name) for env in envs)
+    with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
+        try:
+            futures = [pool.submit(safe_run_env, env, opts) for env in envs]
+            for index, future in enumerate(as_completed(futures), 1):
+                result = future.result()
+                results[result.name] = result
+                say(progress_line(index, len(envs), result, width))
+                if result.verdict == "FAIL":
+                    say("\n".join(failure_report(result)))
+        except BaseException:
+            # Kill QEMUs before the pool waits for its workers.
+            stop_all_children()
+            raise
+    return [results[env.name] for env in envs]
+
+
+def round_summary_lines(rounds):
+    """The table of --repeat: each environment's verdict in every round."""
+    names = [result.name for result in rounds[0]]
+    width = max([len("environment")] + [len(name) for name in names])
+    marks = {"PASS": ".", "FAIL": "F", "SKIP": "s"}
+    rwidth = max(len("rounds"), len(rounds))
+    lines = [f"{'environment':<{width}}  {'rounds':<{rwidth}}  passed  "
+             f"failed  skipped  max s"]
+    for index, name in enumerate(names):
+        runs = [results[index] for results in rounds]
+        passed, failed, skipped = totals(runs)
+        verdicts = "".join(marks[run.verdict] for run in runs)
+        lines.append(f"{name:<{width}}  {verdicts:<{rwidth}}  {passed:>6}  "
+                     f"{failed:>6}  {skipped:>7}  "
+                     f"{max(run.seconds for run in runs):>5.1f}")
+    bad = [str(number) for number, results in enumerate(rounds, 1)
+           if exit_code(results)]
+    lines.append(f"rounds: {len(rounds)}, failed: {len(bad)}" +
+                 (f" (round {', '.join(bad)})" if bad else "") +
+                 "  (. pass, F fail, s skip)")
+    return lines
+
+
+def keep_round_logs(results, builddir, number):
+    """Copies a failed environment's logs out of the way of the next round."""
+    for result in results:
+        if result.verdict != "FAIL" or result.log_path is None:
+            continue
+        dest = builddir / "tests" / "rounds" / str(number) / result.name
+        dest.mkdir(parents=True, exist_ok=True)
+        for path in result.log_path.parent.iterdir():
+            if path.is_file() and path.suffix in (".log", ".txt"):
+                shutil.copy2(path, dest / path.name)
+        say(f"    logs of round {number} kept in {dest}")
+
+
+def run_rounds(envs, opts):
+    """--repeat: the selected environments opts.repeat times, in rounds."""
+    rounds = []
+    for number in range(1, opts.repeat + 1):
+        say(f"=== round {number}/{opts.repeat} ===")
+        results = run_matrix(envs, opts)
+        keep_round_logs(results, opts.builddir, number)
+        say(f"round {number}/{opts.repeat}: {final_line(results)}")
+        rounds.append(results)
+    return rounds
+
+
+def test_mode(matrix, opts):
+    envs = select_envs(matrix, opts.env)
+    if opts.repeat == 1:
+        results = run_matrix(envs, opts)
+        table = summary_lines(results)
+    else:
+        rounds = run_rounds(envs, opts)
+        table = round_summary_lines(rounds)
+        # one JUnit suite per environment and round
+        results = [dataclasses.replace(result, name=f"{result.name}#{number}")
+                   for number, round_results in enumerate(rounds, 1)
+                   for result in round_results]
+    say()
+    say("\n".join(table))
+    if opts.junit:
+        try:
+            write_junit(opts.junit, results)
+        except OSError as err:
+            print(f"{PROG}: cannot write {opts.junit}: {err.strerror}",
+                  file=sys.stderr)
+        else:
+            say(f"JUnit XML written to {opts.junit}")
+    say(final_line(results))        # must stay the very last stdout line
+    return exit_code(results)
+
+
+def list_mode(matrix, opts):
+    envs = select_envs(matrix, opts.env)
+    width = max(len(env.name) for env in envs)
+    rows = []
+    for env in envs:
+        reason = unmet_requirement(env, opts.image)
+        runs = "yes" if reason is None else f"no: {reason}"
+        rows.append((env.name, env.launcher, runs, env.description))
+    runs_width = max(len("runs here"), *(len(row[2]) for row in rows))
+    say(f"{'environment':<{width}}  launcher  {'runs here':<{runs_width}}  "
+        f"description")
+    for name, launcher, runs, description in rows:
+        say(f"{name:<{width}}  {launcher:<8}  {runs:<{runs_width}}  "
+            f"{description}")
+    return 0
+
+
+def pick_boot_env(matrix, name, image=None):
+    """(env, note) for --boot NAME; env is None when it cannot boot."""
+    if name != "auto":
+        env = matrix.envs.get(name)
+        if env is None:
+            return None, f"unknown environment '{name}' (see --list)"
+        reason = unmet_requirement(env, image)
+        if reason:
+            return None, f"cannot boot {name}: {reason}"
+        return env, ""
+    if not matrix.run_order:
+        return None, "--boot auto needs a [run] section with 'order' in " \
+                     "the matrix"
+    skipped = []
+    for candidate in matrix.run_order:
+        reason = unmet_requirement(matrix.envs[candidate], image)
+        if reason is None:
+            if not skipped:
+                return matrix.envs[candidate], \
+                    f"using {candidate} (first in [run] order)"
+            return matrix.envs[candidate], "; ".join(skipped) + \
+                f"; using {candidate}"
+        skipped.append(f"{candidate} skipped: {reason}")
+    return None, "no environment of [run] order can run here: " + \
+        "; ".join(skipped)
+
+
+def boot_end_text(outcome):
+    if outcome.problem:
+        return f"pvkit did not exit with a status: {outcome.problem}"
+    return f"pvkit exited with status {status_text(outcome.status)}"
+
+
+def _ends_with_newline(path):
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            if file.tell() == 0:
+                return True
+            file.seek(-1, os.SEEK_END)
+            return file.read(1) == b"\n"
+    except OSError:
+        return True
+
+
+def boot_mode(matrix, opts):
+    """Interactive boot of one environment, console streamed live."""
+    env, note = pick_boot_env(matrix, opts.boot, opts.image)
+    if env is None:
+        print(f"{PROG}: {note}", file=sys.stderr)
+        return 2
+    if note:
+        say(note)
+    needs_image = env.launcher != "host" and not (
+        env.launcher == "xen-domu" and env.domu_kernel == "linux")
+    if needs_image and image_problem(opts):
+        print(f"{PROG}: {image_problem(opts)}", file=sys.stderr)
+        return 2
+    try:
+        with Session(env, opts, stream=sys.stdout.buffer) as session:
+            steps = run_steps(session)
+    except EnvDirError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return 2
+    if steps.outcome is None:
+        say_case(steps.setup)
+        say("setup failed: nothing was booted")
+        return 1
+    outcome = steps.outcome
+    if not _ends_with_newline(session.log_path):
+        say()                       # the guest's last line was unterminated
+    say(f"console log: {session.log_path}")
+    for detail in outcome.details:
+        say(detail)
+    say(boot_end_text(outcome))
+    for case in steps.host_cases():
+        say_case(case)
+    ok = not outcome.problem and outcome.status == env.expect_status
+    ok = ok and all(case.status != FAIL for case in steps.host_cases())
+    return 0 if ok else 1
+
+
+def say_case(case):
+    """One host-side case of --boot: status, name, message, details."""
+    say(f"{case.status.upper()} {case.id}" +
+        (f": {case.message}" if case.message else ""))
+    if case.status == FAIL and case.details:
+        say("\n".join(f"    {line}" for line in case.details))
+
