@@ -34,8 +34,13 @@ def parse_args(argv):
     parser.add_argument("--env", action="append", metavar="PATTERN",
                         help="run only environments matching this glob "
                              "(repeatable)")
+    parser.add_argument("--group", action="append", metavar="NAME",
+                        help="run only environments in this group (see "
+                             "--list; repeatable; with --env, both must "
+                             "match)")
     parser.add_argument("--list", action="store_true",
-                        help="list environments and whether they can run")
+                        help="list environments, whether they can run, "
+                             "their groups")
     parser.add_argument("--jobs", type=int, default=2, metavar="N",
                         help="environments run in parallel (default: 2)")
     parser.add_argument("--timeout", type=float, metavar="SECS",

@@ -57,6 +57,12 @@ ENV_DEFAULTS = {
 DOMU_TYPES = ("pv", "pvh", "hvm")
 ACCELS = ("tcg", "kvm")
 RUN_SECTION = "run"
+DEFAULT_SECTION = "DEFAULT"
+TEMPLATE_PREFIX = "template:"
+# configparser's own [DEFAULT] handling is turned off by naming a section
+# no file can have: a template's or environment's own keys must be told
+# apart from the defaults.
+_NO_DEFAULT_SECTION = "\0"
 _ENV_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -67,6 +73,7 @@ class MatrixError(Exception):
 @dataclass
 class Env:
     name: str
+    groups: list                # `groups`, with those inherited through `like`
     description: str
     launcher: str
     qemu: str
@@ -99,7 +106,7 @@ class Env:
     domu_timeout: float = 60.0
     domu_config: list = field(default_factory=list)
 
-    def templates(self):
+    def substituted(self):
         """Every value in which placeholders are replaced."""
         return [*self.args, self.cmdline, *self.command, *self.setup,
                 self.peer, *self.check, self.domu_kernel, *self.domu_disks,
@@ -114,8 +121,11 @@ class Matrix:
 
 def load_matrix(paths):
     """Read the matrix files in order; later files add or override keys."""
+    # [DEFAULT] is read as a section like any other: its keys come below
+    # those an environment inherits through `like` (see _resolve).
     parser = configparser.ConfigParser(interpolation=None,
-                                       comment_prefixes=("#", ";"))
+                                       comment_prefixes=("#", ";"),
+                                       default_section=_NO_DEFAULT_SECTION)
     for path in paths:
         try:
             with open(path, encoding="utf-8") as file:
@@ -124,26 +134,80 @@ def load_matrix(paths):
             raise MatrixError(f"{path}: {err.strerror}") from None
         except configparser.Error as err:
             raise MatrixError(str(err)) from None
-    _check_keys("DEFAULT", parser.defaults())
+    sections = {name: dict(parser[name]) for name in parser.sections()}
+    defaults = sections.pop(DEFAULT_SECTION, {})
+    _check_keys(DEFAULT_SECTION, defaults, ("groups",))
+    run = sections.pop(RUN_SECTION, None)
+    names = _section_names(sections)
     envs = {}
-    for name in parser.sections():
-        if name != RUN_SECTION:
-            envs[name] = _make_env(name, parser[name])
-    return Matrix(envs, _run_order(parser, envs))
+    for name in sections:
+        if not name.startswith(TEMPLATE_PREFIX):
+            values, groups = _resolve(sections, names, name, ())
+            envs[name] = _make_env(name, dict(defaults, **values),
+                                   _groups(name, defaults, groups))
+    return Matrix(envs, _run_order(run, envs))
 
 
-def _check_keys(name, keys):
-    unknown = sorted(set(keys) - set(ENV_DEFAULTS))
+def _section_names(sections):
+    """What `like` may name: environments, and templates without the
+    prefix; both in one name space."""
+    names = {}
+    for section in sections:
+        name = section
+        if section.startswith(TEMPLATE_PREFIX):
+            name = section[len(TEMPLATE_PREFIX):]
+        if name in names:
+            raise MatrixError(f"[{section}] and [{names[name]}]: a template "
+                              f"and an environment cannot share a name")
+        if not _ENV_NAME_RE.fullmatch(name):
+            kind = "template" if name != section else "environment"
+            raise MatrixError(f"[{section}]: {kind} names may only contain "
+                              f"letters, digits, '.', '_' and '-'")
+        names[name] = section
+    return names
+
+
+def _resolve(sections, names, section, chain):
+    """(keys, groups) of a section with everything it is `like`: the
+    parents in the order named (a later one overrides an earlier one), its
+    own keys over theirs; groups add up."""
+    if section in chain:
+        cycle = " -> ".join(f"[{s}]" for s in chain + (section,))
+        raise MatrixError(f"like: a cycle: {cycle}")
+    own = sections[section]
+    _check_keys(section, own, ("like", "groups"))
+    values, groups = {}, []
+    for parent in own.get("like", "").split():
+        if parent not in names:
+            raise MatrixError(f"[{section}] like: no environment or "
+                              f"[{TEMPLATE_PREFIX}{parent}] named '{parent}'")
+        keys, more = _resolve(sections, names, names[parent], chain + (section,))
+        values.update(keys)
+        groups += more
+    values.update((key, value) for key, value in own.items()
+                  if key not in ("like", "groups"))
+    return values, groups + own.get("groups", "").split()
+
+
+def _groups(name, defaults, inherited):
+    groups = []
+    for group in defaults.get("groups", "").split() + inherited:
+        if not _ENV_NAME_RE.fullmatch(group):
+            raise MatrixError(f"[{name}] groups: '{group}': group names may "
+                              f"only contain letters, digits, '.', '_' and '-'")
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
+def _check_keys(name, keys, extra=()):
+    unknown = sorted(set(keys) - set(ENV_DEFAULTS) - set(extra))
     if unknown:
         raise MatrixError(f"[{name}]: unknown key(s): {', '.join(unknown)}")
 
 
-def _make_env(name, section):
-    if not _ENV_NAME_RE.fullmatch(name):
-        raise MatrixError(f"[{name}]: environment names may only contain "
-                          f"letters, digits, '.', '_' and '-'")
-    _check_keys(name, section)
-
+def _make_env(name, section, groups):
+    """The Env of a section's resolved keys (a dict of strings)."""
     def get(key):
         return section.get(key, ENV_DEFAULTS[key]).strip()
 
@@ -166,10 +230,9 @@ def _make_env(name, section):
         expect_status = int(get("expect_status"))
     except ValueError:
         raise fail("expect_status", "must be an integer") from None
-    try:
-        ktap = section.getboolean("ktap", fallback=True)
-    except ValueError:
-        raise fail("ktap", "must be yes or no") from None
+    ktap = configparser.ConfigParser.BOOLEAN_STATES.get(get("ktap").lower())
+    if ktap is None:
+        raise fail("ktap", "must be yes or no")
     command = _split(get("command"), lambda p: fail("command", p))
     if launcher == "host" and not command:
         raise fail("command", "required for launcher host")
@@ -205,6 +268,7 @@ def _make_env(name, section):
                                 f"{{port{PORT_COUNT - 1}}}")
     return Env(
         name=name,
+        groups=groups,
         description=get("description"),
         launcher=launcher,
         qemu=get("qemu"),
@@ -280,14 +344,13 @@ def _parse_expect(text, fail):
     return regexes
 
 
-def _run_order(parser, envs):
-    if not parser.has_section(RUN_SECTION):
+def _run_order(run, envs):
+    if run is None:
         return []
-    own = set(parser[RUN_SECTION]) - set(parser.defaults())
-    if own - {"order"}:
+    if set(run) - {"order"}:
         raise MatrixError(f"[{RUN_SECTION}]: unknown key(s): "
-                          f"{', '.join(sorted(own - {'order'}))}")
-    order = parser[RUN_SECTION].get("order", "").split()
+                          f"{', '.join(sorted(set(run) - {'order'}))}")
+    order = run.get("order", "").split()
     for name in order:
         if name not in envs:
             raise MatrixError(f"[{RUN_SECTION}] order: no environment "
@@ -295,14 +358,19 @@ def _run_order(parser, envs):
     return order
 
 
-def select_envs(matrix, patterns):
-    """Environments matching any of the fnmatch patterns (all if none)."""
-    if not patterns:
-        return list(matrix.envs.values())
-    for pattern in patterns:
+def select_envs(matrix, patterns, groups=()):
+    """Environments matching any of the fnmatch patterns (all if none) and
+    in any of the groups (all if none)."""
+    for pattern in patterns or ():
         if not any(fnmatch.fnmatchcase(name, pattern) for name in matrix.envs):
             raise MatrixError(f"no environment matches '{pattern}' "
                               f"(see --list)")
+    known = {group for env in matrix.envs.values() for group in env.groups}
+    for group in groups or ():
+        if group not in known:
+            raise MatrixError(f"no environment is in group '{group}' "
+                              f"(see --list)")
     return [env for name, env in matrix.envs.items()
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
-
+            if (not patterns or
+                any(fnmatch.fnmatchcase(name, p) for p in patterns))
+            and (not groups or set(groups) & set(env.groups))]

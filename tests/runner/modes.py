@@ -89,7 +89,7 @@ def run_rounds(envs, opts):
 
 
 def test_mode(matrix, opts):
-    envs = select_envs(matrix, opts.env)
+    envs = select_envs(matrix, opts.env, opts.group)
     if opts.repeat == 1:
         results = run_matrix(envs, opts)
         table = summary_lines(results)
@@ -115,20 +115,34 @@ def test_mode(matrix, opts):
 
 
 def list_mode(matrix, opts):
-    envs = select_envs(matrix, opts.env)
+    envs = select_envs(matrix, opts.env, opts.group)
     width = max(len(env.name) for env in envs)
     rows = []
     for env in envs:
         reason = unmet_requirement(env, opts.image)
         runs = "yes" if reason is None else f"no: {reason}"
-        rows.append((env.name, env.launcher, runs, env.description))
+        rows.append((env.name, env.launcher, runs, " ".join(env.groups),
+                     env.description))
     runs_width = max(len("runs here"), *(len(row[2]) for row in rows))
+    groups_width = max(len("groups"), *(len(row[3]) for row in rows))
     say(f"{'environment':<{width}}  launcher  {'runs here':<{runs_width}}  "
-        f"description")
-    for name, launcher, runs, description in rows:
+        f"{'groups':<{groups_width}}  description")
+    for name, launcher, runs, groups, description in rows:
         say(f"{name:<{width}}  {launcher:<8}  {runs:<{runs_width}}  "
-            f"{description}")
+            f"{groups:<{groups_width}}  {description}")
+    say()
+    say("groups: " + ", ".join(f"{group} ({count})"
+                               for group, count in group_sizes(envs)))
     return 0
+
+
+def group_sizes(envs):
+    """(group, number of environments in it), by group name."""
+    sizes = {}
+    for env in envs:
+        for group in env.groups:
+            sizes[group] = sizes.get(group, 0) + 1
+    return sorted(sizes.items())
 
 
 def pick_boot_env(matrix, name, image=None):

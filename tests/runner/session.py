@@ -75,7 +75,7 @@ class Session:
         (self.logdir / "cmd.txt").write_text("")
         self.log = open(self.log_path, "wb", buffering=0)
         try:
-            for text in self.env.templates() + [self.opts.append]:
+            for text in self.env.substituted() + [self.opts.append]:
                 for match in PLACEHOLDER_RE.finditer(text):
                     if match[2] is not None:
                         self.port(int(match[2]))

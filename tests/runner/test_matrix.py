@@ -23,6 +23,13 @@ class Matrix(unittest.TestCase):
                  for i, text in enumerate(texts)]
         return load_matrix(paths)
 
+    def assert_errors(self, bad):
+        """Each matrix text of bad fails to load with its message."""
+        for text, message in bad.items():
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(MatrixError, message):
+                    self.load(text)
+
     def test_xen_is_never_the_hosts(self):
         # An installed xen-hypervisor changed the host's boot menu: the
         # Xen launchers take Debian's package unpacked by tests/xen/dom0.
@@ -108,10 +115,87 @@ class Matrix(unittest.TestCase):
             "[a b]\n": "environment names",
             "[a]\n[a]\n": "already exists",
         }
-        for text, message in bad.items():
-            with self.subTest(text=text):
-                with self.assertRaisesRegex(MatrixError, message):
-                    self.load(text)
+        self.assert_errors(bad)
+
+    def test_like_templates_and_order(self):
+        matrix = self.load("""\
+            [DEFAULT]
+            timeout = 30
+            memory = 256M
+            [template:disk]
+            setup = make disk
+            memory = 64M
+            groups = blk
+            [template:q35]
+            machine = q35
+            memory = 512M
+            groups = pc blk
+            [a]
+            like = disk q35
+            timeout = 5
+            [b]
+            like = a
+            groups = quick
+            machine = pc
+            [c]
+            """)
+        self.assertEqual(list(matrix.envs), ["a", "b", "c"])
+        a, b, c = matrix.envs.values()
+        # A later parent over an earlier one, own keys over both, then
+        # [DEFAULT], then the built-in defaults.
+        self.assertEqual((a.setup, a.machine, a.memory, a.timeout, a.cmdline),
+                         (["make disk"], "q35", "512M", 5.0, "app=selftest"))
+        self.assertEqual((b.machine, b.memory, b.timeout), ("pc", "512M", 5.0))
+        self.assertEqual((c.machine, c.memory, c.timeout), ("pc", "256M", 30.0))
+        self.assertEqual(a.groups, ["blk", "pc"])
+        self.assertEqual(b.groups, ["blk", "pc", "quick"])
+        self.assertEqual(c.groups, [])
+
+    def test_later_file_overrides_a_template(self):
+        matrix = self.load("[template:t]\nmemory = 1G\n[a]\nlike = t\n",
+                           "[template:t]\nmemory = 2G\n")
+        self.assertEqual(matrix.envs["a"].memory, "2G")
+
+    def test_template_errors(self):
+        bad = {
+            "[a]\nlike = a\n": r"cycle: \[a\] -> \[a\]",
+            "[template:x]\nlike = y\n[template:y]\nlike = x\n[a]\nlike = x\n":
+                r"cycle: \[a\] -> \[template:x\] -> \[template:y\] -> "
+                r"\[template:x\]",
+            "[a]\nlike = nothing\n": "no environment or .* named 'nothing'",
+            "[template:a]\n[a]\n": "cannot share a name",
+            "[template:a b]\n": "template names",
+            "[template:t]\nmachin = q35\n[a]\nlike = t\n": "unknown key",
+            "[a]\ngroups = x/y\n": "group names",
+            "[DEFAULT]\nlike = a\n[a]\n": "unknown key",
+            "[template:t]\nlauncher = docker\n[a]\nlike = t\n": "launcher",
+        }
+        self.assert_errors(bad)
+
+    def test_a_template_is_not_an_environment(self):
+        # Not checked as one either: a host template needs no command.
+        matrix = self.load("[template:h]\nlauncher = host\n"
+                           "[a]\nlike = h\ncommand = true\n")
+        self.assertEqual(list(matrix.envs), ["a"])
+
+    def test_select_groups(self):
+        matrix = self.load("[a]\ngroups = quick blk\n[b]\ngroups = blk\n"
+                           "[c-x]\ngroups = net\n")
+
+        def names(patterns, groups):
+            return [e.name for e in select_envs(matrix, patterns, groups)]
+        self.assertEqual(names(None, ["blk"]), ["a", "b"])
+        self.assertEqual(names(None, ["quick", "net"]), ["a", "c-x"])
+        self.assertEqual(names(["b", "c-*"], ["blk"]), ["b"])
+        with self.assertRaisesRegex(MatrixError, "no environment is in group"):
+            select_envs(matrix, None, ["xen"])
+
+    def test_shipped_matrix_groups(self):
+        # Every group the matrix header promises has environments.
+        matrix = load_matrix([DEFAULT_MATRIX])
+        for group in ("quick", "blk", "net", "xen", "kvm", "hostile", "fuzz"):
+            with self.subTest(group=group):
+                self.assertTrue(select_envs(matrix, None, [group]))
 
     def test_select_envs(self):
         matrix = self.load("[qemu-a]\n[qemu-b]\n[host]\nlauncher = host\n"

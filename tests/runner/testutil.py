@@ -24,7 +24,7 @@ def write(directory, name, text):
 
 
 def make_env(**overrides):
-    values = dict(name="e", description="", launcher="qemu",
+    values = dict(name="e", groups=[], description="", launcher="qemu",
                   qemu="qemu-system-x86_64", machine="pc", accel="tcg",
                   cpu="max", memory="128M", args=[], cmdline="app=selftest",
                   timeout=60.0, requires=[], expect_status=0, expect=[],
