@@ -19,8 +19,8 @@ def parse_args(argv):
         prog=PROG,
         description="Boot pvkit on a matrix of environments and collect "
                     "KTAP results (see docs/runner.md).",
-        epilog="Exit status: 0 if nothing failed and at least one case "
-               "passed, 1 otherwise, 2 for usage/matrix errors, 130 if "
+        epilog="Exit status: 0 if nothing failed or broke and at least one "
+               "case passed, 1 otherwise, 2 for usage/matrix errors, 130 if "
                "interrupted.")
     parser.add_argument("--builddir", default="build", type=Path, metavar="DIR",
                         help="build directory: image DIR/pvkit, logs in "

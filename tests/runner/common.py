@@ -11,7 +11,9 @@ SCRIPT_DIR = Path(__file__).resolve().parent.parent
 SRC_DIR = SCRIPT_DIR.parent
 DEFAULT_MATRIX = SCRIPT_DIR / "matrix.ini"
 
-PASS, FAIL, SKIP = "pass", "fail", "skip"
+# A case passed, failed, was skipped, or could not be judged because its
+# environment broke (ERROR: the guest could not boot or its bed failed).
+PASS, FAIL, ERROR, SKIP = "pass", "fail", "error", "skip"
 
 # Exit statuses the guest writes to isa-debug-exit (and host tests return).
 STATUS_MEANINGS = {
@@ -44,9 +46,10 @@ def status_text(status):
     return f"{status} ({STATUS_MEANINGS.get(status, 'unknown status')})"
 
 
-def count_text(passed, failed, skipped):
-    """The 'N passed, N failed[, N skipped]' phrase used everywhere."""
-    text = f"{passed} passed, {failed} failed"
+def count_text(passed, failed, errors, skipped):
+    """The 'N passed, N failed, N errors[, N skipped]' phrase used
+    everywhere (the last line of a run is one)."""
+    text = f"{passed} passed, {failed} failed, {errors} errors"
     return text + (f", {skipped} skipped" if skipped else "")
 
 
@@ -92,7 +95,8 @@ class Case:
 
 
 def tally(cases):
-    """(passed, failed, skipped) counts of a list of cases."""
+    """(passed, failed, errors, skipped) counts of a list of cases."""
     statuses = [case.status for case in cases]
-    return statuses.count(PASS), statuses.count(FAIL), statuses.count(SKIP)
+    return (statuses.count(PASS), statuses.count(FAIL), statuses.count(ERROR),
+            statuses.count(SKIP))
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .common import FAIL, PASS, SKIP, Case, status_text
+from .common import ERROR, FAIL, PASS, SKIP, Case, status_text
 from .ktap import parse_ktap
 from .process import Aborted
 from .requirements import unmet_requirement
@@ -19,7 +19,7 @@ from .steps import run_steps
 @dataclass
 class EnvResult:
     name: str
-    verdict: str                # PASS, FAIL or SKIP
+    verdict: str                # PASS, FAIL, ERROR or SKIP
     cases: list
     seconds: float = 0.0
     reason: str = ""            # why it was skipped
@@ -61,22 +61,50 @@ def ktap_format_case(errors):
                 f"{len(errors)} problems with the KTAP output", errors)
 
 
-def evaluate(env, outcome, seconds):
-    """All cases of one launched environment."""
+def broken(env, outcome, report):
+    """Whether the environment broke rather than failed (XTF's error, not
+    failure): the guest could not be started (QEMU missing or refusing
+    its arguments, the bed not assembled, the domain not created), or it
+    ran out of time before any KTAP (or, without KTAP, before any output)."""
+    if not outcome.problem or report.found:
+        return False
+    if not outcome.guest_ran or outcome.no_boot:
+        return True
+    return outcome.timed_out and (
+        env.ktap or not any(line.strip() for line in outcome.console))
+
+
+def error_case(exit_status, host_cases):
+    """A broken environment's one case: the error, with its reason."""
+    details = list(exit_status.details)
+    if host_cases:
+        details.append(f"not judged, the environment being broken: "
+                       f"{', '.join(case.id for case in host_cases)}")
+    return Case(exit_status.suite, exit_status.name, ERROR,
+                exit_status.message, details,
+                exit_status.seconds)
+
+
+def evaluate(env, outcome, seconds, host_cases=()):
+    """All cases of one launched environment, its host-side ones (peer,
+    checks) last; a broken one has only its error."""
     cases = [exit_case(env, outcome, seconds)]
     report = parse_ktap(outcome.console)
-    if not outcome.guest_ran and not report.found:
-        return cases        # the guest never ran: nothing else to check
+    if broken(env, outcome, report):
+        return [error_case(cases[0], host_cases)]
     errors = list(report.errors)
     if env.ktap and not report.found:
         errors.append("no KTAP output")
     if errors:
         cases.append(ktap_format_case(errors))
-    return cases + expect_cases(env, outcome.console) + report.cases
+    return cases + expect_cases(env, outcome.console) + report.cases + \
+        list(host_cases)
 
 
 def verdict(cases):
-    return "FAIL" if any(case.status == FAIL for case in cases) else "PASS"
+    statuses = {case.status for case in cases}
+    return "ERROR" if ERROR in statuses else "FAIL" if FAIL in statuses \
+        else "PASS"
 
 
 def skipped_result(env, reason):
@@ -94,25 +122,25 @@ def run_env(env, opts):
         with Session(env, opts, label=env.name) as session:
             steps = run_steps(session)
     except EnvDirError as err:
-        case = Case("boot", "exit_status", FAIL, str(err))
-        return EnvResult(env.name, "FAIL", [case])
+        case = Case("boot", "exit_status", ERROR, str(err))
+        return EnvResult(env.name, "ERROR", [case])
     seconds = time.monotonic() - start
     if steps.outcome is None:       # setup failed: nothing was booted
-        return EnvResult(env.name, "FAIL", [steps.setup], seconds,
+        return EnvResult(env.name, "ERROR", [steps.setup], seconds,
                          log_path=session.logdir / "setup.log")
     cases = [steps.setup] if steps.setup else []
-    cases += evaluate(env, steps.outcome, seconds) + steps.host_cases()
+    cases += evaluate(env, steps.outcome, seconds, steps.host_cases())
     return EnvResult(env.name, verdict(cases), cases, seconds,
                      log_path=session.log_path)
 
 
 def safe_run_env(env, opts):
-    """run_env, but a runner bug fails only this environment."""
+    """run_env, but a runner bug breaks only this environment."""
     try:
         return run_env(env, opts)
     except Aborted:
         raise
-    except Exception as err:        # noqa: BLE001 - reported as a failure
-        case = Case("boot", "exit_status", FAIL, f"runner error: {err!r}")
-        return EnvResult(env.name, "FAIL", [case])
+    except Exception as err:        # noqa: BLE001 - reported as an error
+        case = Case("boot", "exit_status", ERROR, f"runner error: {err!r}")
+        return EnvResult(env.name, "ERROR", [case])
 

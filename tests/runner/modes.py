@@ -6,7 +6,7 @@ import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .common import FAIL, PROG, say, status_text
+from .common import ERROR, FAIL, PROG, say, status_text
 from .evaluate import safe_run_env
 from .matrix import select_envs
 from .process import stop_all_children
@@ -31,7 +31,7 @@ def run_matrix(envs, opts):
                 result = future.result()
                 results[result.name] = result
                 say(progress_line(index, len(envs), result, width))
-                if result.verdict == "FAIL":
+                if result.verdict in ("FAIL", "ERROR"):
                     say("\n".join(failure_report(result)))
         except BaseException:
             # Kill QEMUs before the pool waits for its workers.
@@ -44,29 +44,29 @@ def round_summary_lines(rounds):
     """The table of --repeat: each environment's verdict in every round."""
     names = [result.name for result in rounds[0]]
     width = max([len("environment")] + [len(name) for name in names])
-    marks = {"PASS": ".", "FAIL": "F", "SKIP": "s"}
+    marks = {"PASS": ".", "FAIL": "F", "ERROR": "E", "SKIP": "s"}
     rwidth = max(len("rounds"), len(rounds))
     lines = [f"{'environment':<{width}}  {'rounds':<{rwidth}}  passed  "
-             f"failed  skipped  max s"]
+             f"failed  errors  skipped  max s"]
     for index, name in enumerate(names):
         runs = [results[index] for results in rounds]
-        passed, failed, skipped = totals(runs)
+        passed, failed, errors, skipped = totals(runs)
         verdicts = "".join(marks[run.verdict] for run in runs)
         lines.append(f"{name:<{width}}  {verdicts:<{rwidth}}  {passed:>6}  "
-                     f"{failed:>6}  {skipped:>7}  "
+                     f"{failed:>6}  {errors:>6}  {skipped:>7}  "
                      f"{max(run.seconds for run in runs):>5.1f}")
     bad = [str(number) for number, results in enumerate(rounds, 1)
            if exit_code(results)]
     lines.append(f"rounds: {len(rounds)}, failed: {len(bad)}" +
                  (f" (round {', '.join(bad)})" if bad else "") +
-                 "  (. pass, F fail, s skip)")
+                 "  (. pass, F fail, E error, s skip)")
     return lines
 
 
 def keep_round_logs(results, builddir, number):
     """Copies a failed environment's logs out of the way of the next round."""
     for result in results:
-        if result.verdict != "FAIL" or result.log_path is None:
+        if result.verdict not in ("FAIL", "ERROR") or result.log_path is None:
             continue
         dest = builddir / "tests" / "rounds" / str(number) / result.name
         dest.mkdir(parents=True, exist_ok=True)
@@ -231,6 +231,6 @@ def say_case(case):
     """One host-side case of --boot: status, name, message, details."""
     say(f"{case.status.upper()} {case.id}" +
         (f": {case.message}" if case.message else ""))
-    if case.status == FAIL and case.details:
+    if case.status in (FAIL, ERROR) and case.details:
         say("\n".join(f"    {line}" for line in case.details))
 

@@ -5,7 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import (FAIL, LOG_TAIL_LINES, MAX_JUNIT_LOG_BYTES, SKIP,
+from .common import (ERROR, FAIL, LOG_TAIL_LINES, MAX_JUNIT_LOG_BYTES, SKIP,
                      count_text, tail_lines, tally)
 
 # --------------------------------------------------------------------------
@@ -13,20 +13,21 @@ from .common import (FAIL, LOG_TAIL_LINES, MAX_JUNIT_LOG_BYTES, SKIP,
 # --------------------------------------------------------------------------
 
 def progress_line(index, total, result, width):
-    head = f"[{index}/{total}] {result.name:<{width}}  {result.verdict:<4}  "
+    head = f"[{index}/{total}] {result.name:<{width}}  {result.verdict:<5}  "
     if result.verdict == "SKIP":
         return head + result.reason
     counts = count_text(*tally(result.cases))
-    return f"{head}{counts:<32} ({result.seconds:.1f} s)"
+    return f"{head}{counts:<44} ({result.seconds:.1f} s)"
 
 
 def failure_report(result):
-    """Lines explaining a failed environment: cases, then the log tail."""
+    """Lines explaining a failed or broken environment: its failed cases
+    or its error, then the log tail."""
     lines = []
     for case in result.cases:
-        if case.status != FAIL:
+        if case.status not in (FAIL, ERROR):
             continue
-        lines.append(f"    FAIL {case.id}" +
+        lines.append(f"    {case.status.upper()} {case.id}" +
                      (f": {case.message}" if case.message else ""))
         lines.extend(f"        {detail}" for detail in case.details)
     if result.log_path is not None:
@@ -42,12 +43,12 @@ def failure_report(result):
 
 def summary_lines(results):
     width = max([len("environment")] + [len(r.name) for r in results])
-    lines = [f"{'environment':<{width}}  result  passed  failed  skipped  "
-             f"seconds"]
+    lines = [f"{'environment':<{width}}  result  passed  failed  errors  "
+             f"skipped  seconds"]
     for result in results:
-        passed, failed, skipped = tally(result.cases)
+        passed, failed, errors, skipped = tally(result.cases)
         lines.append(f"{result.name:<{width}}  {result.verdict:<6}  "
-                     f"{passed:>6}  {failed:>6}  {skipped:>7}  "
+                     f"{passed:>6}  {failed:>6}  {errors:>6}  {skipped:>7}  "
                      f"{result.seconds:>7.1f}")
     return lines
 
@@ -62,9 +63,9 @@ def totals(results):
 
 
 def exit_code(results):
-    """0 iff nothing failed and at least one case passed."""
-    passed, failed, _ = totals(results)
-    return 0 if failed == 0 and passed > 0 else 1
+    """0 iff nothing failed or broke and at least one case passed."""
+    passed, failed, errors, _ = totals(results)
+    return 0 if failed == 0 and errors == 0 and passed > 0 else 1
 
 
 # Characters XML 1.0 cannot carry at all (consoles do print escape codes).
@@ -76,10 +77,8 @@ def xml_safe(text):
 
 
 def junit_tree(results):
-    passed, failed, skipped = totals(results)
     root = ET.Element("testsuites", name="pvkit",
-                      tests=str(passed + failed + skipped),
-                      failures=str(failed), errors="0", skipped=str(skipped),
+                      **junit_counts(*totals(results)),
                       time=f"{sum(r.seconds for r in results):.3f}")
     for result in results:
         _junit_suite(root, result)
@@ -88,23 +87,28 @@ def junit_tree(results):
     return tree
 
 
+def junit_counts(passed, failed, errors, skipped):
+    """The count attributes of a <testsuites> or <testsuite>."""
+    return {"tests": str(passed + failed + errors + skipped),
+            "failures": str(failed), "errors": str(errors),
+            "skipped": str(skipped)}
+
+
 def _junit_suite(root, result):
-    passed, failed, skipped = tally(result.cases)
     suite = ET.SubElement(root, "testsuite", name=xml_safe(result.name),
-                          tests=str(passed + failed + skipped),
-                          failures=str(failed), errors="0",
-                          skipped=str(skipped), time=f"{result.seconds:.3f}")
+                          **junit_counts(*tally(result.cases)),
+                          time=f"{result.seconds:.3f}")
     for case in result.cases:
         classname = result.name + (f".{case.suite}" if case.suite else "")
         element = ET.SubElement(suite, "testcase", classname=xml_safe(classname),
                                 name=xml_safe(case.name),
                                 time=f"{case.seconds:.3f}")
-        if case.status == FAIL:
+        if case.status in (FAIL, ERROR):
             # A failing KTAP case has no message of its own: its first
             # diagnostic line is the best one-line summary.
             message = case.message or next(iter(case.details), "failed")
-            failure = ET.SubElement(element, "failure",
-                                    message=xml_safe(message))
+            failure = ET.SubElement(element, "failure" if case.status == FAIL
+                                    else "error", message=xml_safe(message))
             failure.text = xml_safe("\n".join(case.details or [case.message]))
         elif case.status == SKIP:
             ET.SubElement(element, "skipped", message=xml_safe(case.message))

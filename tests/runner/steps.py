@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .common import FAIL, HOST_TAIL_LINES, PASS, SKIP, Case, tail_lines
+from .common import (ERROR, FAIL, HOST_TAIL_LINES, PASS, SKIP, Case,
+                     tail_lines)
 from .launchers import LAUNCHERS
 from .process import pump, reap, signal_name, wait_exit
 from .session import Outcome, console_lines, timeout_text
@@ -58,7 +59,8 @@ def run_setup(session):
             problem = command_problem(run, session.timeout)
             if problem:
                 details = [f"$ {command}", *_tail(console_lines(run.output))]
-                return Case("host", "setup", FAIL, f"{line}: {problem}",
+                # Nothing can be booted: the environment is broken.
+                return Case("host", "setup", ERROR, f"{line}: {problem}",
                             details, time.monotonic() - start)
     count = len(env.setup)
     return Case("host", "setup", PASS,
@@ -184,7 +186,7 @@ class Steps:
 def run_steps(session):
     """setup, then the launch with the peer beside it, then the checks."""
     steps = Steps(setup=run_setup(session))
-    if steps.setup is not None and steps.setup.status == FAIL:
+    if steps.setup is not None and steps.setup.status == ERROR:
         return steps
     peer = Peer(session)
     session.on_guest_start = peer.start

@@ -45,13 +45,17 @@ class HostEnvironments(unittest.TestCase):
             lines = proc.stdout.splitlines()
             cmd = Path(tmp, "tests", "good", "cmd.txt").read_text()
             log = Path(tmp, "tests", "bad", "console.log").read_text()
-            self.assertTrue(Path(tmp, "j.xml").exists())
+            junit = junit_cases(tmp)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
-        # good: x + exit; bad: y fails + exit fails; hang: exit + no KTAP.
-        self.assertEqual(lines[-1], "2 passed, 4 failed, 1 skipped")
-        self.assertIn("timed out after 1 s", proc.stdout)
+        # good: x + exit; bad: y fails + exit fails; hang: timed out
+        # before any KTAP, an error; absent: skipped.
+        self.assertEqual(lines[-1], "2 passed, 2 failed, 1 errors, 1 skipped")
+        self.assertIn("ERROR boot.exit_status: timed out after 1 s", proc.stdout)
+        self.assertRegex(proc.stdout, r"hang +ERROR +0 +0 +1 +0 ")
+        self.assertEqual(junit["hang"], [
+            ("boot/exit_status", "error", "timed out after 1 s")])
         self.assertIn("# y: boom", proc.stdout)
-        self.assertIn("absent  SKIP  no-such-command-pvkit not found on PATH",
+        self.assertIn("absent  SKIP   no-such-command-pvkit not found on PATH",
                       proc.stdout)
         self.assertLess(elapsed, 30)
         self.assertEqual(cmd, "printf 'log line\\nKTAP version 1\\n1..1\\nok 1 x\\n'\n")
@@ -70,7 +74,7 @@ class HostEnvironments(unittest.TestCase):
                  "--matrix", str(matrix)],
                 capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
-        self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 0 failed")
+        self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 0 failed, 0 errors")
 
 
 class Repeat(unittest.TestCase):
@@ -104,10 +108,10 @@ class Repeat(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         for n in (1, 2, 3):
             self.assertIn(f"=== round {n}/3 ===", lines)
-            self.assertIn(f"round {n}/3: 4 passed, 0 failed", lines)
+            self.assertIn(f"round {n}/3: 4 passed, 0 failed, 0 errors", lines)
         self.assertRegex(proc.stdout, r"\nflaky +\.\.\. +6 +0 +0 ")
-        self.assertIn("rounds: 3, failed: 0  (. pass, F fail, s skip)", lines)
-        self.assertEqual(lines[-1], "12 passed, 0 failed")
+        self.assertIn("rounds: 3, failed: 0  (. pass, F fail, E error, s skip)", lines)
+        self.assertEqual(lines[-1], "12 passed, 0 failed, 0 errors")
         self.assertEqual(kept, [])
         self.assertEqual(suites, ["steady#1", "flaky#1", "steady#2",
                                   "flaky#2", "steady#3", "flaky#3"])
@@ -116,13 +120,13 @@ class Repeat(unittest.TestCase):
         proc, kept, _ = self.rounds([2], "--repeat", "3")
         lines = proc.stdout.splitlines()
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
-        self.assertIn("round 2/3: 2 passed, 2 failed", lines)
-        self.assertIn("round 3/3: 4 passed, 0 failed", lines)
+        self.assertIn("round 2/3: 2 passed, 2 failed, 0 errors", lines)
+        self.assertIn("round 3/3: 4 passed, 0 failed, 0 errors", lines)
         self.assertRegex(proc.stdout, r"\nflaky +\.F\. +4 +2 +0 ")
         self.assertRegex(proc.stdout, r"\nsteady +\.\.\. +6 +0 +0 ")
-        self.assertIn("rounds: 3, failed: 1 (round 2)  (. pass, F fail, s skip)",
+        self.assertIn("rounds: 3, failed: 1 (round 2)  (. pass, F fail, E error, s skip)",
                       lines)
-        self.assertEqual(lines[-1], "10 passed, 2 failed")
+        self.assertEqual(lines[-1], "10 passed, 2 failed, 0 errors")
         # the failed round's logs survive the rounds after it
         self.assertEqual(kept, ["tests/rounds/2/flaky/cmd.txt",
                                 "tests/rounds/2/flaky/console.log"])
@@ -132,7 +136,7 @@ class Repeat(unittest.TestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertNotIn("=== round", proc.stdout)
         self.assertNotIn("rounds:", proc.stdout)
-        self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 2 failed")
+        self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 2 failed, 0 errors")
         self.assertEqual(suites, ["steady", "flaky"])
 
     def test_bad_values(self):
@@ -179,7 +183,7 @@ class HostSteps(unittest.TestCase):
             """)
         envdir = Path(self.dir, "tests", "ok")
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
-        self.assertEqual(proc.stdout.splitlines()[-1], "4 passed, 1 failed")
+        self.assertEqual(proc.stdout.splitlines()[-1], "4 passed, 1 failed, 0 errors")
         self.assertFalse((envdir / "stale").exists())
         self.assertTrue((envdir / "checked.txt").exists())
         self.assertEqual((envdir / "where.txt").read_text().split(),
@@ -215,14 +219,14 @@ class HostSteps(unittest.TestCase):
             """)
         envdir = Path(self.dir, "tests", "broken")
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
-        self.assertEqual(proc.stdout.splitlines()[-1], "0 passed, 1 failed")
+        self.assertEqual(proc.stdout.splitlines()[-1], "0 passed, 0 failed, 1 errors")
         self.assertEqual(sorted(p.name for p in envdir.iterdir()),
                          ["cmd.txt", "console.log", "setup.log"])
-        self.assertIn("FAIL host.setup: echo something went wrong; exit 7: "
+        self.assertIn("ERROR host.setup: echo something went wrong; exit 7: "
                       "exit status 7", proc.stdout)
         self.assertIn("        something went wrong\n", proc.stdout)
         self.assertEqual(junit_cases(self.dir)["broken"],
-                         [("host/setup", "fail", "echo something went "
+                         [("host/setup", "error", "echo something went "
                            "wrong; exit 7: exit status 7")])
 
     def test_checks_run_when_the_guest_fails(self):
@@ -237,7 +241,7 @@ class HostSteps(unittest.TestCase):
                          [("boot/exit_status", "fail"), ("ktap/format", "fail"),
                           ("host/check: grep partial console.log", "pass")])
         self.assertEqual(cases[2][2], None)
-        self.assertEqual(proc.stdout.splitlines()[-1], "1 passed, 2 failed")
+        self.assertEqual(proc.stdout.splitlines()[-1], "1 passed, 2 failed, 0 errors")
 
     def test_peers(self):
         proc = run_runner(self.dir, """\
@@ -274,12 +278,17 @@ class HostSteps(unittest.TestCase):
         for name in ("peer.pid", "peer-child.pid"):
             pid = int(Path(self.dir, name).read_text())
             self.assertFalse(alive(pid), f"{name}: peer still running")
-        self.assertEqual(cases["nostart"][1], (
-            "host/peer", "skip", "not started: the guest did not start"))
+        # The command could not start: an error, not a failure, and the
+        # peer's case is not judged.
+        self.assertEqual(cases["nostart"], [(
+            "boot/exit_status", "error",
+            "cannot run no-such-command-pvkit: No such file or directory")])
+        self.assertIn("not judged, the environment being broken: host.peer",
+                      proc.stdout)
         self.assertFalse(Path(self.dir, "tests", "nostart", "started").exists())
-        # good: exit, peer, check; bad: exit; hang: exit.
+        # good: exit, peer, check; bad: exit; hang: exit; nostart: error.
         self.assertEqual(proc.stdout.splitlines()[-1],
-                         "5 passed, 3 failed, 1 skipped")
+                         "5 passed, 2 failed, 1 errors")
 
     def test_ports_distinct_in_parallel(self):
         # Each peer binds its ports for TCP and UDP: they must be free.
@@ -389,7 +398,7 @@ class BlkEndToEnd(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             proc = run_runner(tmp, self.MATRIX % 42)
             self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
-            self.assertEqual(proc.stdout.splitlines()[-1], "3 passed, 0 failed")
+            self.assertEqual(proc.stdout.splitlines()[-1], "3 passed, 0 failed, 0 errors")
             check = junit_cases(tmp)["blk"][2]
             self.assertEqual(check[1], "pass")
             # The guest claims another seed than it wrote.
@@ -398,6 +407,6 @@ class BlkEndToEnd(unittest.TestCase):
             self.assertIn("FAIL fill vda 262144+65536 (256K+64K) seed 43: the "
                           "image differs from the pattern at byte 262144",
                           proc.stdout)
-            self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 1 failed")
+            self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 1 failed, 0 errors")
 
 

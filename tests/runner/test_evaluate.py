@@ -6,7 +6,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from runner.common import Case, FAIL, PASS, SKIP, tally
+from runner.common import ERROR, FAIL, PASS, SKIP, Case, tally
 from runner import evaluate as evaluation
 from runner.evaluate import EnvResult, evaluate, exit_case, skipped_result
 from runner.process import Run
@@ -65,15 +65,15 @@ class Accounting(unittest.TestCase):
     def test_final_line(self):
         results = [self.result(PASS, PASS, FAIL),
                    self.result(PASS, SKIP)]
-        self.assertEqual(final_line(results), "3 passed, 1 failed, 1 skipped")
+        self.assertEqual(final_line(results), "3 passed, 1 failed, 0 errors, 1 skipped")
         self.assertEqual(exit_code(results), 1)
         results = [self.result(PASS)]
-        self.assertEqual(final_line(results), "1 passed, 0 failed")
+        self.assertEqual(final_line(results), "1 passed, 0 failed, 0 errors")
         self.assertEqual(exit_code(results), 0)
 
     def test_nothing_passed_is_failure(self):
         results = [self.result(SKIP, verdict="SKIP")]
-        self.assertEqual(final_line(results), "0 passed, 0 failed, 1 skipped")
+        self.assertEqual(final_line(results), "0 passed, 0 failed, 0 errors, 1 skipped")
         self.assertEqual(exit_code(results), 1)
 
     def test_evaluate_ktap_required(self):
@@ -96,13 +96,57 @@ class Accounting(unittest.TestCase):
         self.assertEqual(ids[:3], [("boot.exit_status", FAIL),
                                    ("boot.expect: ^cpu: ", PASS),
                                    ("boot.expect: ^nothing", FAIL)])
-        self.assertEqual(tally(cases), (3, 3, 1))
+        self.assertEqual(tally(cases), (3, 3, 0, 1))
         self.assertEqual(evaluation.verdict(cases), "FAIL")
 
     def test_evaluate_guest_never_ran(self):
         outcome = Outcome(problem="QEMU failed (exit 2)", guest_ran=False)
         cases = evaluate(make_env(expect=[re.compile("x")]), outcome, 0)
-        self.assertEqual([c.id for c in cases], ["boot.exit_status"])
+        self.assertEqual([(c.id, c.status, c.message) for c in cases],
+                         [("boot.exit_status", ERROR, "QEMU failed (exit 2)")])
+
+    def test_error_or_failure(self):
+        """XTF's distinction: broken environments are errors."""
+        ktap = ["KTAP version 1", "1..2", "ok 1 a"]
+        boot_log = ["SeaBIOS", "pvkit booting"]
+        timeout = dict(problem="timed out after 60 s", timed_out=True,
+                       guest_ran=True)
+        host = [Case("host", "check: x", FAIL, "exit status 1")]
+        rows = [
+            # (env keys, outcome, error?)
+            ({}, Outcome(problem="cannot run qemu: No such file"), True),
+            ({}, Outcome(problem="tests/kvm/l1 initrd failed (exit 1)"), True),
+            ({}, Outcome(problem="domU: xl create failed", guest_ran=True,
+                         no_boot=True), True),
+            ({}, Outcome(console=boot_log, **timeout), True),
+            ({}, Outcome(console=boot_log + ktap, **timeout), False),
+            ({"ktap": False}, Outcome(console=[], **timeout), True),
+            ({"ktap": False}, Outcome(console=boot_log, **timeout), False),
+            ({}, Outcome(status=1, guest_ran=True, console=boot_log), False),
+            ({}, Outcome(problem="no exit status (guest reset or powered "
+                                 "off)", guest_ran=True, console=boot_log),
+             False),
+        ]
+        for keys, outcome, error in rows:
+            with self.subTest(keys=keys, outcome=outcome):
+                cases = evaluate(make_env(**keys), outcome, 0, host)
+                statuses = [case.status for case in cases]
+                if error:
+                    self.assertEqual(statuses, [ERROR])
+                    self.assertEqual(cases[0].message, outcome.problem)
+                    self.assertIn("not judged, the environment being "
+                                  "broken: host.check: x", cases[0].details)
+                    self.assertEqual(evaluation.verdict(cases), "ERROR")
+                else:
+                    self.assertNotIn(ERROR, statuses)
+                    self.assertEqual(cases[-1], host[0])
+                    self.assertEqual(evaluation.verdict(cases), "FAIL")
+
+    def test_errors_fail_the_run(self):
+        broken = self.result(ERROR)
+        self.assertEqual(final_line([self.result(PASS), broken]),
+                         "1 passed, 0 failed, 1 errors")
+        self.assertEqual(exit_code([self.result(PASS), broken]), 1)
 
     def test_ktap_errors_become_one_case(self):
         env = make_env()
@@ -115,13 +159,13 @@ class Accounting(unittest.TestCase):
     def test_progress_lines(self):
         passed = self.result(PASS, PASS, SKIP, name="qemu-tcg-q35")
         line = progress_line(2, 5, passed, 20)
-        self.assertTrue(line.startswith("[2/5] qemu-tcg-q35          PASS  "
-                                        "2 passed, 0 failed, 1 skipped"))
+        self.assertTrue(line.startswith("[2/5] qemu-tcg-q35          PASS   "
+                                        "2 passed, 0 failed, 0 errors, 1 skipped"))
         self.assertTrue(line.endswith("(1.0 s)"))
         skipped = skipped_result(make_env(name="qemu-kvm"),
                                      "/dev/kvm does not exist")
         self.assertEqual(progress_line(3, 5, skipped, 8),
-                         "[3/5] qemu-kvm  SKIP  /dev/kvm does not exist")
+                         "[3/5] qemu-kvm  SKIP   /dev/kvm does not exist")
 
     def test_junit(self):
         failing = Case("lib", "printf", FAIL, "",
@@ -129,16 +173,23 @@ class Accounting(unittest.TestCase):
         cases = [Case("boot", "exit_status", PASS, seconds=2.0),
                  failing, Case("", "top", SKIP, "no rdrand")]
         results = [EnvResult("q", "FAIL", cases, 2.0),
-                   skipped_result(make_env(name="k"), "no kvm")]
+                   skipped_result(make_env(name="k"), "no kvm"),
+                   EnvResult("x", "ERROR", [Case("boot", "exit_status", ERROR,
+                                                 "QEMU failed (exit 2)")])]
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "sub" / "junit.xml"
             write_junit(path, results)
             root = ET.parse(path).getroot()
         self.assertEqual(root.tag, "testsuites")
         self.assertEqual((root.get("tests"), root.get("failures"),
-                          root.get("skipped")), ("4", "1", "2"))
+                          root.get("errors"), root.get("skipped")),
+                         ("5", "1", "1", "2"))
         suites = root.findall("testsuite")
-        self.assertEqual([s.get("name") for s in suites], ["q", "k"])
+        self.assertEqual([s.get("name") for s in suites], ["q", "k", "x"])
+        self.assertEqual(suites[2].get("errors"), "1")
+        error = suites[2].find("testcase/error")
+        self.assertEqual(error.get("message"), "QEMU failed (exit 2)")
+        self.assertIsNone(suites[2].find("testcase/failure"))
         tcs = suites[0].findall("testcase")
         self.assertEqual([(t.get("classname"), t.get("name")) for t in tcs],
                          [("q.boot", "exit_status"), ("q.lib", "printf"),

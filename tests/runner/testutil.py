@@ -43,15 +43,18 @@ def run_runner(tmp, matrix_text, *args, timeout=60):
 
 
 def junit_cases(tmp):
-    """{env: [(name, 'pass'|'fail'|'skip', message)]} from tmp/j.xml."""
+    """{env: [(name, 'pass'|'fail'|'error'|'skip', message)]} from
+    tmp/j.xml (or another JUnit file)."""
     cases = {}
-    for suite in ET.parse(Path(tmp, "j.xml")).getroot():
+    path = Path(tmp, "j.xml") if Path(tmp).is_dir() else Path(tmp)
+    for suite in ET.parse(path).getroot():
         for case in suite.findall("testcase"):
-            failure, skipped = case.find("failure"), case.find("skipped")
-            status = ("fail" if failure is not None else
-                      "skip" if skipped is not None else "pass")
-            message = (failure if failure is not None else
-                       skipped if skipped is not None else case).get("message")
+            status, element = "pass", case
+            for tag, name in (("failure", "fail"), ("error", "error"),
+                              ("skipped", "skip")):
+                if case.find(tag) is not None:
+                    status, element = name, case.find(tag)
+            message = element.get("message")
             name = case.get("classname")[len(suite.get("name")):] + \
                 "/" + case.get("name")
             cases.setdefault(suite.get("name"), []).append(

@@ -183,7 +183,7 @@ def launch_kvm_nested(session):
         return Outcome(problem=f"L1 did not report the guest's end ({why}; "
                                f"no '{L1_MARK}qemu exit' line)",
                        details=details + tail, console=console or [],
-                       guest_ran=console is not None)
+                       guest_ran=console is not None, timed_out=run.timed_out)
     (session.logdir / "guest.log").write_text(
         "".join(line + "\n" for line in console))
     status, problem, ran = judge_qemu(Run(returncode=code), session.timeout,

@@ -37,7 +37,7 @@ def boot_qemu(session, boot_args):
     lines = console_lines(run.output)
     status, problem, ran = judge_qemu(run, session.timeout, lines)
     hints = exit_hints(lines, status, problem)
-    return Outcome(status, problem, hints, lines, ran)
+    return Outcome(status, problem, hints, lines, ran, timed_out=run.timed_out)
 
 
 # kill_on = REGEX: QEMU gets SIGKILL the moment a console line matches, as
@@ -90,5 +90,6 @@ def _boot_qemu_kill_on(session, boot_args):
     else:
         why = f"kill_on: no console line matched {session.env.kill_on.pattern!r}"
     return Outcome(None, f"{why}; {problem or 'exit status ' + status_text(status)}",
-                   exit_hints(lines, status, problem), lines, ran)
+                   exit_hints(lines, status, problem), lines, ran,
+                   timed_out=run.timed_out)
 

@@ -186,6 +186,9 @@ def launch_xen_domu(session):
     if console is not None:
         (session.logdir / "domu.log").write_text(
             "".join(line + "\n" for line in console))
+    # dom0 says "timeout" when the domU outlived domu_timeout.
     return Outcome(status, problem, details, console or [],
-                   console is not None)
+                   console is not None,
+                   timed_out=run.timed_out or problem.startswith("domU: timeout"),
+                   no_boot=problem.startswith("domU: xl create failed"))
 
