@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .common import DEFAULT_MATRIX, PROG
 from .matrix import MatrixError, load_matrix
-from .modes import boot_mode, list_mode, test_mode
+from .modes import boot_mode, list_mode, merge_mode, test_mode
 from .process import Terminated, signal_name, stop_all_children
+from .shard import DEFAULT_DURATIONS, ShardError, parse_shard
 
 # --------------------------------------------------------------------------
 # Command line
@@ -55,6 +56,20 @@ def parse_args(argv):
                         help="append ARGS to the kernel command line")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each command line before running it")
+    parser.add_argument("--shard", metavar="K/N",
+                        help="run only the K-th of N shards of the selected "
+                             "environments, balanced by recorded durations")
+    parser.add_argument("--durations", type=Path, default=DEFAULT_DURATIONS,
+                        metavar="FILE",
+                        help="recorded durations for --shard (default: "
+                             f"{DEFAULT_DURATIONS})")
+    parser.add_argument("--record-durations", action="store_true",
+                        help="write the durations of the environments run "
+                             "into the durations file")
+    parser.add_argument("--merge-junit", nargs="+", metavar="FILE",
+                        help="OUT IN...: merge the shards' JUnit files into "
+                             "OUT, checking that together they hold every "
+                             "selected environment once")
     parser.add_argument("--boot", metavar="ENV",
                         help="boot one environment interactively ('auto': "
                              "first runnable of [run] order)")
@@ -65,6 +80,15 @@ def parse_args(argv):
         parser.error("--repeat must be at least 1")
     if opts.boot and opts.repeat != 1:
         parser.error("--repeat does not go with --boot")
+    if opts.merge_junit is not None and len(opts.merge_junit) < 2:
+        parser.error("--merge-junit needs OUT and at least one IN")
+    if opts.shard:
+        try:
+            parse_shard(opts.shard)
+        except ShardError as err:
+            parser.error(str(err))
+        if opts.boot or opts.merge_junit:
+            parser.error("--shard goes with a run or --list")
     if opts.timeout is not None and opts.timeout < 0:
         parser.error("--timeout must be >= 0")
     opts.matrix = opts.matrix or [DEFAULT_MATRIX]
@@ -82,12 +106,14 @@ def main(argv=None):
         signal.signal(signum, _raise_terminated)
     try:
         matrix = load_matrix(opts.matrix)
+        if opts.merge_junit:
+            return merge_mode(matrix, opts)
         if opts.list:
             return list_mode(matrix, opts)
         if opts.boot:
             return boot_mode(matrix, opts)
         return test_mode(matrix, opts)
-    except MatrixError as err:
+    except (MatrixError, ShardError) as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,12 +6,14 @@ import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .common import ERROR, FAIL, PROG, say, status_text
+from .common import ERROR, FAIL, PROG, count_text, say, status_text
 from .evaluate import safe_run_env
 from .matrix import select_envs
 from .process import stop_all_children
 from .report import (exit_code, failure_report, final_line, progress_line,
                      summary_lines, totals, write_junit)
+from .shard import (load_durations, merge_junit, record_durations,
+                    shard_envs, weight)
 from .requirements import unmet_requirement
 from .session import EnvDirError, Session, image_problem
 from .steps import run_steps
@@ -88,20 +90,41 @@ def run_rounds(envs, opts):
     return rounds
 
 
-def test_mode(matrix, opts):
+def selected_envs(matrix, opts):
+    """The environments --env, --group and --shard select."""
     envs = select_envs(matrix, opts.env, opts.group)
+    if not opts.shard:
+        return envs
+    durations = load_durations(opts.durations)
+    mine = shard_envs(envs, opts.shard, durations)
+    seconds = sum(weight(durations, env.name) for env in mine)
+    say(f"shard {opts.shard}: {len(mine)} of {len(envs)} environments "
+        f"(about {seconds:.0f} s by {opts.durations})")
+    return mine
+
+
+def test_mode(matrix, opts):
+    envs = selected_envs(matrix, opts)
+    if not envs:
+        say(final_line([]))         # an empty shard: nothing passed
+        return 1
     if opts.repeat == 1:
         results = run_matrix(envs, opts)
         table = summary_lines(results)
+        measured = results
     else:
         rounds = run_rounds(envs, opts)
         table = round_summary_lines(rounds)
+        measured = [result for results in rounds for result in results]
         # one JUnit suite per environment and round
         results = [dataclasses.replace(result, name=f"{result.name}#{number}")
                    for number, round_results in enumerate(rounds, 1)
                    for result in round_results]
     say()
     say("\n".join(table))
+    if opts.record_durations:
+        count = record_durations(opts.durations, measured, matrix.envs)
+        say(f"durations of {count} environments recorded in {opts.durations}")
     if opts.junit:
         try:
             write_junit(opts.junit, results)
@@ -115,7 +138,9 @@ def test_mode(matrix, opts):
 
 
 def list_mode(matrix, opts):
-    envs = select_envs(matrix, opts.env, opts.group)
+    envs = selected_envs(matrix, opts)
+    if not envs:
+        return 0
     width = max(len(env.name) for env in envs)
     rows = []
     for env in envs:
@@ -143,6 +168,26 @@ def group_sizes(envs):
         for group in env.groups:
             sizes[group] = sizes.get(group, 0) + 1
     return sorted(sizes.items())
+
+
+def merge_mode(matrix, opts):
+    """--merge-junit OUT IN...: the shards' JUnit files as one, checked to
+    hold every selected environment of the matrix exactly once."""
+    out, *inputs = opts.merge_junit
+    names, totals = merge_junit(out, inputs)
+    ran = {name.split("#")[0] for name in names}
+    expected = [env.name for env in select_envs(matrix, opts.env, opts.group)]
+    missing = [name for name in expected if name not in ran]
+    unknown = sorted(ran - set(expected))
+    say(f"JUnit XML of {len(inputs)} files ({len(names)} suites) merged "
+        f"into {out}")
+    if unknown:
+        say(f"not in the matrix: {', '.join(unknown)}")
+    if missing:
+        say(f"missing from every input ({len(missing)}): {', '.join(missing)}")
+    say(count_text(*totals))        # the very last stdout line, as a run's
+    passed, failed, errors, _ = totals
+    return 0 if not missing and not failed and not errors and passed else 1
 
 
 def pick_boot_env(matrix, name, image=None):
