@@ -1,0 +1,194 @@
+"""launcher xen-domu: pvkit (or a test Linux) as a domU of a Linux dom0."""
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..session import Outcome, console_lines, console_status, timeout_text
+from ..process import signal_name
+from . import launcher
+from .bed import make_bed_initrd, virtio_disk_args
+from .grub import make_grub_iso
+from .qemu import qemu_argv
+from .xen import XEN_DOM0_SCRIPT, unpack_xen, xen_dom0_cache
+
+# A Linux PV dom0 for domUs.  smap=0: with SMAP, Xen 4.17 under QEMU 7.2
+# TCG kills a PV dom0 at its first instructions (#PF in create_bounce_frame).
+XEN_DOMU_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
+                    "dom0_max_vcpus=1 noreboot guest_loglvl=all smap=0")
+DOM0_LINUX_CMDLINE = "console=hvc0 quiet loglevel=3 mitigations=off"
+
+# --------------------------------------------------------------------------
+# launcher xen-domu: pvkit (or a test Linux) as a domU of a Linux dom0
+# --------------------------------------------------------------------------
+#
+# tests/xen/dom0 builds dom0's initramfs (cached Debian packages plus the
+# domU: kernel, xl config); QEMU boots Xen with Debian's Linux as a PV
+# dom0 whose init creates the domU, waits for it to end and prints on
+# hvc0 (Xen's console, QEMU's serial stdio) the report below, then ends
+# QEMU through isa-debug-exit with DOM0_DONE_CODE.
+
+DOMU_MARK = "pvkit-xen-domu: "
+DOM0_DONE_CODE = (0x10 << 1) | 1
+_DOMU_SHUTDOWN_RE = re.compile(r"shutdown (\S+) \(reason code (\d+)\)")
+
+
+@dataclass
+class DomuReport:
+    """What dom0 said about the domU (None: it did not get that far)."""
+    console: Optional[list] = None      # the domU's console lines
+    complete: bool = False              # "console end" was seen
+    shutdown: Optional[str] = None      # poweroff, reboot, crash, ...
+    code: Optional[int] = None          # the shutdown reason code
+    problem: str = ""                   # xl create failed, timeout, ...
+    notes: list = field(default_factory=list)   # other report lines
+    done: bool = False                  # dom0 reached its end
+    destroyed: bool = False             # the environment's peer destroyed it
+
+
+def parse_domu_report(lines):
+    """dom0's report: the domU console between the markers, then the end.
+
+    Xen's own messages ("(XEN) ...") can interleave on the serial line;
+    they are left out of the domU's console.
+    """
+    report = DomuReport()
+    inside = False
+    for line in lines:
+        at = line.find(DOMU_MARK)
+        said = line[at + len(DOMU_MARK):].strip() if at >= 0 else None
+        if said == "console begin":
+            report = DomuReport(console=[])     # the last report counts
+            inside = True
+        elif said == "console end" and inside:
+            inside = False
+            report.complete = True
+        elif inside:
+            if not line.startswith("(XEN) "):
+                report.console.append(line)
+        elif said is None or report.console is None:
+            continue
+        elif said == "done":
+            report.done = True
+        elif said == "destroyed by the peer":
+            report.destroyed = True
+        elif _DOMU_SHUTDOWN_RE.fullmatch(said):
+            m = _DOMU_SHUTDOWN_RE.fullmatch(said)
+            report.shutdown, report.code = m[1], int(m[2])
+        elif said.startswith(("timeout", "xl create failed", "shutdown")):
+            report.problem = said
+        else:
+            report.notes.append(said)
+    return report
+
+
+def judge_domu(run, timeout, lines):
+    """(status, problem, details, domU console) for a xen-domu boot.
+
+    The domU's status: after a poweroff the 'pvkit: exit status N' line of
+    its console (pvkit powers off only for 0), or 0 if there is none (a
+    non-pvkit domU); after a crash the status line (pvkit crashes the
+    domain with every non-zero status); anything else is a problem.
+    """
+    if run.error:
+        return None, run.error, [], None
+    report = parse_domu_report(lines)
+    details = [n for n in report.notes if n.startswith("times:")]
+    if report.console is None or not report.complete:
+        if run.timed_out:
+            why = timeout_text(timeout)
+        elif run.returncode is not None and run.returncode < 0:
+            why = f"QEMU killed by {signal_name(-run.returncode)}"
+        else:
+            why = f"QEMU exit {run.returncode}"
+        tail = [line for line in lines if line.strip()][-8:]
+        return None, (f"dom0 did not report on the domU ({why}; no "
+                      f"'{DOMU_MARK}console end' line)"), tail, None
+    console = report.console
+    said = console_status(console)
+    if report.problem:
+        if report.problem.startswith("xl create failed"):
+            details += [line for line in lines if line.startswith("xl: ")][-10:]
+        return None, f"domU: {report.problem}", details, console
+    if report.destroyed:
+        # xl destroy by the peer once the domU reported what was to be
+        # checked (tests/xen/blkdestroy-peer): the checks judge the data.
+        status, problem = 0, ""
+        details.append("destroyed by its dom0 peer, as the environment asks")
+    elif report.shutdown == "poweroff":
+        status = 0 if said is None else said
+        if said not in (None, 0):
+            details.append(f"the domU powered off, but its console says "
+                           f"'pvkit: exit status {said}'")
+        problem = ""
+    elif report.shutdown == "crash" and said not in (None, 0):
+        status, problem = said, ""
+    elif report.shutdown == "crash":
+        status = None
+        problem = ("domU crashed (Xen shutdown reason crash) without a "
+                   "non-zero 'pvkit: exit status' line")
+    else:
+        status = None
+        problem = f"domU shut down with reason {report.shutdown}"
+    if problem:
+        # After a crash dom0 prints the vCPU's state (xenctx).
+        details += [line for line in lines if line.startswith("xenctx: ")][:40]
+    if not report.done or run.returncode != DOM0_DONE_CODE:
+        details.append("dom0 did not end cleanly after its report "
+                       f"(QEMU exit {run.returncode}"
+                       f"{', timed out' if run.timed_out else ''})")
+    return status, problem, details, console
+
+
+
+@launcher("xen-domu")
+def launch_xen_domu(session):
+    env = session.env
+    opts = session.opts
+    xen, failure = unpack_xen(session)
+    if failure:
+        return failure
+    kernel = session.subst(env.domu_kernel)
+    if kernel != "linux" and not Path(kernel).is_file():
+        return Outcome(problem=f"domU kernel {kernel} not found (build it first)")
+    if env.domu_type == "hvm" and kernel != "linux":
+        # Xen's device model (an i386 QEMU) loads no 64-bit ELF for
+        # kernel=, so an HVM domU boots pvkit as a PC does: GRUB from a CD.
+        kernel, failure = make_grub_iso(session, kernel)
+        if failure:
+            return failure
+        kernel = str(kernel)
+    disks = [session.subst(d) for d in env.domu_disks]
+    initrd = session.logdir / "dom0-initrd"
+    argv = [sys.executable, str(XEN_DOM0_SCRIPT), "--cache", str(xen_dom0_cache(opts)),
+            "initrd", "--out", str(initrd), "--type", env.domu_type,
+            "--kernel", kernel, "--cmdline", session.cmdline(),
+            "--memory", str(env.domu_memory), "--disks", str(len(disks)),
+            "--vifs", str(env.domu_vifs), "--timeout", f"{env.domu_timeout:g}",
+            "--blk-queues", str(env.domu_blk_queues)]
+    for line in env.domu_config:
+        argv += ["--config", session.subst(line)]
+    if env.domu_peer:
+        argv += ["--peer", session.subst(env.domu_peer)]
+    cachedir, failure = make_bed_initrd(session, argv, "tests/xen/dom0 initrd", "dom0",
+                                        [str(initrd), *disks])
+    if failure:
+        return failure
+    boot = ["-kernel", str(xen), "-append",
+            env.xen_cmdline or XEN_DOMU_CMDLINE,
+            "-initrd", f"{cachedir}/vmlinux {DOM0_LINUX_CMDLINE},{initrd}"]
+    boot += virtio_disk_args(disks, "domu")
+    run = session.run(qemu_argv(session, boot), guest=True)
+    lines = console_lines(run.output)
+    status, problem, details, console = judge_domu(run, session.timeout, lines)
+    if console is not None:
+        (session.logdir / "domu.log").write_text(
+            "".join(line + "\n" for line in console))
+    # dom0 says "timeout" when the domU outlived domu_timeout.
+    return Outcome(status, problem, details, console or [],
+                   console is not None,
+                   timed_out=run.timed_out or problem.startswith("domU: timeout"),
+                   no_boot=problem.startswith("domU: xl create failed"))
+

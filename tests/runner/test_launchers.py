@@ -1,0 +1,193 @@
+"""Launcher details: kill_on, the Xen domU report."""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import textwrap
+import unittest
+
+from runner.launchers.qemu import KillOn
+from runner.launchers.xen_domu import judge_domu, parse_domu_report
+from runner.matrix import MatrixError, load_matrix
+from runner.process import Run, run_command
+from runner.requirements import unmet_requirement
+from runner.testutil import write
+
+
+class KillOnTest(unittest.TestCase):
+    """kill_on: the process group dies at the first matching line."""
+
+    def test_kills_at_the_matching_line(self):
+        killer = KillOn(re.compile("^now$"))
+        with tempfile.TemporaryFile() as log:
+            result = run_command(
+                ["sh", "-c", "echo before; echo now; sleep 20; echo after"],
+                log, 30, killer, on_spawn=killer.attach)
+        self.assertEqual(result.returncode, -signal.SIGKILL)
+        self.assertEqual(killer.matched, "now")
+        self.assertNotIn(b"after", result.output)
+
+    def test_matrix_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = load_matrix([write(tmp, "m.ini", "[a]\nkill_on = ^x$\n")])
+            self.assertEqual(env.envs["a"].kill_on.pattern, "^x$")
+            for text, message in {
+                    "[a]\nlauncher = host\ncommand = true\nkill_on = x\n":
+                        "kill_on: only for launcher qemu",
+                    "[a]\nkill_on = (\n": "kill_on: bad regex"}.items():
+                with self.assertRaisesRegex(MatrixError, message):
+                    load_matrix([write(tmp, "m.ini", text)])
+
+
+
+
+class XenDomu(unittest.TestCase):
+    """launcher xen-domu: matrix keys, dom0's report, the domU's status."""
+
+    CONSOLE = [
+        "(XEN) Xen version 4.17",
+        "dom0: [6.57] userspace started",
+        "xl: Parsing config from /domu/domu.cfg",
+        "pvkit-xen-domu: console begin",
+        "KTAP version 1",
+        "(XEN) d1v0: upcall vector f3",
+        "1..1",
+        "ok 1 lib",
+        "pvkit: exit status 0 (success)",
+        "pvkit-xen-domu: console end",
+        "xl-log: Domain 1 has shut down, reason code 0 0x0",
+        "pvkit-xen-domu: shutdown poweroff (reason code 0)",
+        "pvkit-xen-domu: times: dom0 userspace 6.57 s, xenstored 8.32 s",
+        "pvkit-xen-domu: done",
+    ]
+
+    def judge(self, lines, code=33, timed_out=False):
+        return judge_domu(Run(returncode=code, timed_out=timed_out),
+                              120, list(lines))
+
+    def with_end(self, *end, console=("pvkit: exit status 0 (success)",)):
+        return ["junk", "pvkit-xen-domu: console begin", *console,
+                "pvkit-xen-domu: console end", *end, "pvkit-xen-domu: done"]
+
+    def test_report_extracted_between_markers(self):
+        report = parse_domu_report(self.CONSOLE)
+        self.assertEqual(report.console, ["KTAP version 1", "1..1", "ok 1 lib",
+                                          "pvkit: exit status 0 (success)"])
+        self.assertTrue(report.complete and report.done)
+        self.assertEqual((report.shutdown, report.code), ("poweroff", 0))
+        self.assertEqual(report.notes,
+                         ["times: dom0 userspace 6.57 s, xenstored 8.32 s"])
+        # The markers may follow other output on the same serial line.
+        report = parse_domu_report(
+            ["abc pvkit-xen-domu: console begin", "x",
+             "pvkit-xen-domu: console end\r"])
+        self.assertEqual(report.console, ["x"])
+        self.assertTrue(report.complete)
+
+    def test_no_report(self):
+        report = parse_domu_report(["(XEN) panic", "dom0: [1.0] x"])
+        self.assertIsNone(report.console)
+        status, problem, details, console = self.judge(
+            ["(XEN) Hardware Dom0 crashed"], code=None, timed_out=True)
+        self.assertIsNone(status)
+        self.assertIn("dom0 did not report on the domU (timed out after "
+                      "120 s", problem)
+        self.assertEqual(details, ["(XEN) Hardware Dom0 crashed"])
+        self.assertIsNone(console)
+        # Cut off inside the console: no status either.
+        status, problem, _, _ = self.judge(self.CONSOLE[:6], code=0)
+        self.assertIn("QEMU exit 0", problem)
+
+    def test_statuses(self):
+        self.assertEqual(self.judge(self.CONSOLE)[:2], (0, ""))
+        # A domU that is not pvkit: a poweroff is success.
+        lines = self.with_end("pvkit-xen-domu: shutdown poweroff (reason "
+                              "code 0)", console=["hello"])
+        self.assertEqual(self.judge(lines)[:2], (0, ""))
+        # pvkit crashes its domain with a non-zero status and says which.
+        lines = self.with_end("pvkit-xen-domu: shutdown crash (reason code 3)",
+                              console=["pvkit: exit status 2 (kernel panic)"])
+        self.assertEqual(self.judge(lines)[:2], (2, ""))
+        lines = self.with_end("pvkit-xen-domu: shutdown crash (reason code 3)",
+                              console=["oops"])
+        self.assertIn("domU crashed", self.judge(lines)[1])
+        lines = self.with_end("pvkit-xen-domu: shutdown reboot (reason code 1)")
+        self.assertEqual(self.judge(lines)[1],
+                         "domU shut down with reason reboot")
+        lines = self.with_end("pvkit-xen-domu: timeout after 60 s")
+        self.assertEqual(self.judge(lines)[1], "domU: timeout after 60 s")
+        lines = ["xl: libxl: error: bad", *self.with_end(
+            "pvkit-xen-domu: xl create failed (exit 3)")]
+        status, problem, details, _ = self.judge(lines)
+        self.assertEqual(problem, "domU: xl create failed (exit 3)")
+        self.assertIn("xl: libxl: error: bad", details)
+
+    def test_destroyed_by_the_peer(self):
+        # xl destroy after the domU reported its write: no exit status of
+        # its own, and the environment's checks judge the data.
+        lines = self.with_end("pvkit-xen-domu: destroyed by the peer",
+                              console=["blk: fill xvda 0+512 seed 1 done"])
+        status, problem, details, _ = self.judge(lines)
+        self.assertEqual((status, problem), (0, ""))
+        self.assertIn("destroyed by its dom0 peer, as the environment asks", details)
+        # A domain that vanished without the peer is still a problem.
+        lines = self.with_end("pvkit-xen-domu: shutdown unknown (domain vanished)")
+        self.assertEqual(self.judge(lines)[1],
+                         "domU: shutdown unknown (domain vanished)")
+
+    def test_dom0_not_ending_cleanly_is_noted(self):
+        status, problem, details, _ = self.judge(self.CONSOLE[:-1], code=None,
+                                                 timed_out=True)
+        self.assertEqual((status, problem), (0, ""))
+        self.assertIn("dom0 did not end cleanly", details[-1])
+
+    def test_matrix_keys(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            matrix = load_matrix([write(tmp, "m.ini", textwrap.dedent("""\
+                [d]
+                launcher = xen-domu
+                domu_type = pv
+                domu_kernel = linux
+                domu_memory = 256
+                domu_disks = {envdir}/a.img
+                    {envdir}/b.img
+                domu_vifs = 1
+                domu_config = cpuid = "host,rdtscp=0"
+                [e]
+                launcher = xen-domu
+                """))])
+            d, e = matrix.envs["d"], matrix.envs["e"]
+            self.assertEqual((d.domu_type, d.domu_kernel, d.domu_memory,
+                              d.domu_vifs), ("pv", "linux", 256, 1))
+            self.assertEqual(d.domu_disks, ["{envdir}/a.img", "{envdir}/b.img"])
+            self.assertEqual(d.domu_config, ['cpuid = "host,rdtscp=0"'])
+            self.assertEqual((e.domu_type, e.domu_kernel, e.domu_memory,
+                              e.domu_disks, e.domu_timeout),
+                             ("pvh", "{image}", 128, [], 60.0))
+            for text, message in {"domu_type = hvx": "domu_type",
+                                  "domu_vifs = -1": "domu_vifs",
+                                  "domu_memory = lots": "domu_memory",
+                                  "domu_disks = {port12}": "only"}.items():
+                with self.subTest(text=text):
+                    with self.assertRaisesRegex(MatrixError, message):
+                        load_matrix([write(tmp, "bad.ini",
+                                               f"[x]\n{text}\n")])
+
+    def test_symbol_requirement(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = write(tmp, "s.c", "int pvkit_marker_symbol;\n"
+                                    "int main(void) { return 0; }\n")
+            exe = os.path.join(tmp, "s")
+            if subprocess.run(["cc", "-o", exe, src]).returncode != 0:
+                self.skipTest("no C compiler")
+            matrix = load_matrix([write(tmp, "m.ini",
+                "[a]\nrequires = symbol:pvkit_marker_symbol\n"
+                "[b]\nrequires = symbol:no_such_symbol\n")])
+            self.assertIsNone(unmet_requirement(matrix.envs["a"], exe))
+            self.assertEqual(unmet_requirement(matrix.envs["b"], exe),
+                             f"{exe} has no symbol 'no_such_symbol'")
+            self.assertIn("cannot read symbols",
+                          unmet_requirement(matrix.envs["b"], src))
+
