@@ -119,7 +119,7 @@ static void xen_init_platform(void)
 	xen_start_events(xen_pv_domain() ? &xen_pv_mode : &xen_hvm_mode);
 }
 
-const struct hypervisor_x86 x86_hyper_xen = {
+DEFINE_HYPERVISOR(x86_hyper_xen) = {
 	.name = "xen",
 	.signature = "XenVMMXenVMM",
 	.priority = 100,
