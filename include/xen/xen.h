@@ -70,9 +70,6 @@ static inline bool xen_split_devices_refused(void)
 }
 
 struct boot_info;
-/* Xen PV entry (arch/x86/xen/enlighten_pv.c): before the console, then boot_info. */
-void xen_pv_early(void);
-void xen_pv_parse(struct boot_info *bi);
 /* The memory map from Xen, for a PVH start info without one. */
 int xen_fill_memory_map(struct boot_info *bi);
 

@@ -12,6 +12,7 @@
 #include <pvkit/irq.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <asm/boot.h>
 #include <asm/irq_vectors.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
@@ -194,7 +195,7 @@ static void set_ring(enum xen_ring_kind kind, unsigned long mfn, evtchn_port_t p
 	};
 }
 
-void xen_pv_early(void)
+static void xen_pv_early(u32 info_phys)
 {
 	struct start_info *si = xen_start_info;
 	struct physdev_set_iopl iopl = { .iopl = 1 };
@@ -246,7 +247,7 @@ void xen_pv_early(void)
  * and stack, ours) is in use: reserved.  The first MiB and the image are
  * RAM the page allocator keeps for itself anyway.
  */
-void xen_pv_parse(struct boot_info *bi)
+static void xen_pv_parse(struct boot_info *bi, u32 magic, u32 info_phys)
 {
 	struct start_info *si = xen_start_info;
 	u64 end = (u64)si->nr_pages << PAGE_SHIFT;
@@ -272,6 +273,13 @@ void xen_pv_parse(struct boot_info *bi)
 	/* The firmware's tables are machine memory we do not map. */
 	bi->rsdp = 0;
 }
+
+DEFINE_BOOT_ENTRY(xen_pv_entry) = {
+	.id = BOOT_ENTRY_XEN_PV,
+	.early = xen_pv_early,
+	.parse = xen_pv_parse,
+	.traps_by_hypervisor = true,
+};
 
 /* ---- the backend, after the APIC step ---- */
 
