@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The machine's own ACPI tables, through the direct map.  Kept apart from
- * tables.c so that the parser itself stays buildable on the host.
+ * The machine's own ACPI tables, through the direct map, and the RSDP
+ * where a legacy BIOS leaves it.  Kept apart from tables.c so that the
+ * parser itself stays buildable on the host.
  */
 #include <asm/page.h>
 #include <pvkit/acpi.h>
 #include <pvkit/bootinfo.h>
+#include <pvkit/string.h>
 
 static struct acpi_info acpi_info;
 static bool acpi_parsed;
@@ -27,4 +29,40 @@ const struct acpi_info *acpi_get(void)
 			  !acpi_parse(boot_info.rsdp, acpi_direct_map, &acpi_info);
 	}
 	return acpi_ok ? &acpi_info : NULL;
+}
+
+static bool rsdp_checksum_ok(const u8 *p)
+{
+	u8 sum = 0;
+
+	for (int i = 0; i < 20; i++)
+		sum += p[i];
+	return sum == 0;
+}
+
+static u64 rsdp_scan(phys_addr_t start, size_t len)
+{
+	for (size_t off = 0; off + 20 <= len; off += 16) {
+		const u8 *p = phys_to_virt(start + off);
+
+		if (!memcmp(p, "RSD PTR ", 8) && rsdp_checksum_ok(p))
+			return start + off;
+	}
+	return 0;
+}
+
+/*
+ * Legacy BIOS places the RSDP in the first KiB of the EBDA or in
+ * 0xe0000-0xfffff (ACPI 6.5, 5.2.5.1).  Used when the loader gave none.
+ */
+u64 acpi_find_rsdp_bios(void)
+{
+	u16 ebda_seg = *(const u16 *)phys_to_virt(0x40e);
+	u64 rsdp = 0;
+
+	if (ebda_seg && (ebda_seg << 4) < 0xa0000)
+		rsdp = rsdp_scan((phys_addr_t)ebda_seg << 4, 1024);
+	if (!rsdp)
+		rsdp = rsdp_scan(0xe0000, 0x20000);
+	return rsdp;
 }

@@ -142,7 +142,7 @@ unsigned long evtchn_count(evtchn_port_t port)
 int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t fn, void *data)
 {
 	if (port >= MAX_HANDLED)
-		return -1;
+		return -ENOSPC;
 	handlers[port] = (struct port_handler){ fn, data, 0 };
 	evtchn_unmask(port);
 	return 0;
@@ -155,7 +155,7 @@ static int bind_or_close(evtchn_port_t port, evtchn_handler_t fn, void *data)
 		return port;
 	pr_err("xen: port %u is beyond the %u ports handled; closed\n", port, MAX_HANDLED);
 	evtchn_close(port);
-	return -1;
+	return -ENOSPC;
 }
 
 int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
@@ -165,7 +165,7 @@ int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
 
 	if (err) {
 		pr_err("xen: bind VIRQ %u: %s\n", virq, xen_strerror(err));
-		return -1;
+		return -EIO;
 	}
 	return bind_or_close(op.port, fn, data);
 }
@@ -177,7 +177,7 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
 
 	if (err) {
 		pr_err("xen: alloc unbound port: %s\n", xen_strerror(err));
-		return -1;
+		return -EIO;
 	}
 	return bind_or_close(op.port, fn, data);
 }
@@ -193,7 +193,7 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
 	if (err) {
 		pr_err("xen: bind to port %u of domain %u: %s\n", remote_port, remote,
 		       xen_strerror(err));
-		return -1;
+		return -EIO;
 	}
 	return bind_or_close(op.local_port, fn, data);
 }
@@ -281,7 +281,8 @@ void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most)
 	*most = upcall_most;
 }
 
-void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
+		     const struct xen_mode_ops *mode)
 {
 	const struct evtchn_abi *chosen = &abi_2l;
 	long err;
@@ -301,8 +302,8 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi)
 		pr_err("xen: upcall vector taken\n");
 		return;
 	}
-	/* A vector (PVH, HVM) or a callback (PV): arch/x86/xen decides. */
-	err = xen_arch_setup_upcall();
+	/* A vector (PVH, HVM) or a callback (PV): the mode decides. */
+	err = mode->setup_upcall();
 	if (err) {
 		pr_err("xen: event upcall: %s\n", xen_strerror(err));
 		irq_free_vector(HYPERVISOR_CALLBACK_VECTOR);

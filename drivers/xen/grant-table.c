@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Grant tables, v1 (Xen's public grant_table.h): the table's frames are
- * placed in our physical address space with XENMEM_add_to_physmap
- * (XENMAPSPACE_grant_table), as PVH and HVM guests do; entries are
+ * mapped the way the Xen mode does it (struct xen_mode_ops: placed in our
+ * physical address space for PVH and HVM, mapped by machine frame for
+ * PV); entries are
  * { flags, domid, frame }, and flags are written last, so the other side
  * never sees a half-made grant.  References come from a free list kept
  * in our own memory.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -43,30 +45,30 @@ static struct grant_entry_v1 *entry(grant_ref_t ref)
 	return &table[ref / PER_FRAME][ref % PER_FRAME];
 }
 
-static int map_frame(unsigned int i)
+static bool gnttab_map_frame(const struct xen_mode_ops *mode, unsigned int i)
 {
-	table[i] = xen_map_frame(XENMAPSPACE_grant_table, i);
-	return table[i] ? 0 : -1;
+	table[i] = mode->map_frame(XENMAPSPACE_grant_table, i);
+	return table[i] != NULL;
 }
 
-int gnttab_init(void)
+int gnttab_init(const struct xen_mode_ops *mode)
 {
 	struct gnttab_query_size q = { .dom = DOMID_SELF };
 	unsigned int want;
 
 	if (HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1) || q.status != GNTST_okay) {
 		pr_err("xen: grant table size query failed\n");
-		return -1;
+		return -EIO;
 	}
 	want = min(q.max_nr_frames, (u32)MAX_FRAMES);
-	while (nr_frames < want && !map_frame(nr_frames))
+	while (nr_frames < want && gnttab_map_frame(mode, nr_frames))
 		nr_frames++;
 	if (!nr_frames)
-		return -1;
+		return -EIO;
 	next_free = kzalloc(nr_frames * PER_FRAME * sizeof(grant_ref_t));
 	if (!next_free) {
 		nr_frames = 0;
-		return -1;
+		return -ENOMEM;
 	}
 	/* The first references are Xen's and the toolstack's. */
 	free_head = END_OF_LIST;
@@ -87,7 +89,7 @@ int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly)
 
 	if (ref == END_OF_LIST || gfn > 0xffffffffULL) {
 		local_irq_restore(flags);
-		return -1;
+		return ref == END_OF_LIST ? -ENOSPC : -EINVAL;
 	}
 	free_head = next_free[ref];
 	next_free[ref] = IN_USE;

@@ -174,10 +174,20 @@ static inline u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq,
  * the loader found no RSDP or no usable root table.
  */
 const struct acpi_info *acpi_get(void);
+/*
+ * The RSDP in the EBDA or the BIOS area, for a boot loader that gave
+ * none: its physical address, or 0.
+ */
+u64 acpi_find_rsdp_bios(void);
 #else
 static inline const struct acpi_info *acpi_get(void)
 {
 	return NULL;
+}
+
+static inline u64 acpi_find_rsdp_bios(void)
+{
+	return 0;
 }
 #endif
 #endif

@@ -35,7 +35,9 @@ void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most);
 /* Set up by the Xen backend once shared_info and vcpu_info are mapped. */
 struct shared_info;
 struct vcpu_info;
-void xen_events_init(struct shared_info *si, struct vcpu_info *vi);
+struct xen_mode_ops;
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
+		     const struct xen_mode_ops *mode);
 bool xen_events_ready(void);
 
 #endif

@@ -10,9 +10,11 @@
 #include <xen/interface/xen.h>
 #include <xen/interface/grant_table.h>
 
-int gnttab_init(void);
+struct xen_mode_ops;
+/* Maps the table's frames the mode's way: 0 or a negative errno. */
+int gnttab_init(const struct xen_mode_ops *mode);
 bool gnttab_ready(void);
-/* A reference granting domid access to our frame gfn; -1 when none is free. */
+/* A reference granting domid access to our frame gfn; -ENOSPC when none is free. */
 int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly);
 /*
  * Withdraws a grant; false (and the grant stays) while the other domain

@@ -11,6 +11,7 @@
 #define _XEN_HYPERCALL_H
 
 #include <pvkit/types.h>
+#include <xen/xen.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/sched.h>
 #include <xen/interface/version.h>
@@ -32,6 +33,8 @@ enum xen_hypercall_insn {
 extern enum xen_hypercall_insn xen_hypercall_insn;
 /* Kept for the boot line: true when vmmcall is the instruction. */
 extern bool xen_hypercall_amd;
+/* Set once by the entry that knows the mode (xen_init_hypercalls for PVH and HVM). */
+void xen_start_hypercalls(enum xen_domain_type type, enum xen_hypercall_insn insn);
 
 #ifdef __HOST_TEST__
 /* Host-built tests and fuzzers play the hypervisor: a function of theirs. */

@@ -31,7 +31,8 @@ bool xen_hvm_guest(void);
 
 /*
  * CPUID as the guest sees it: a PV guest's plain cpuid is not
- * intercepted on every CPU, so it uses Xen's forced-emulation prefix.
+ * intercepted on every CPU, so its pv_ops use Xen's forced-emulation
+ * prefix.
  */
 void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 
@@ -69,15 +70,30 @@ static inline bool xen_split_devices_refused(void)
 }
 
 struct boot_info;
-/* Xen PV entry (arch/x86/xen/enlighten_pv.c): before the console, then boot_info. */
-void xen_pv_early(void);
-void xen_pv_parse(struct boot_info *bi);
 /* The memory map from Xen, for a PVH start info without one. */
 int xen_fill_memory_map(struct boot_info *bi);
 
-void *xen_map_frame(unsigned int space, unsigned long idx);
-
 struct vcpu_info;
+
+/*
+ * What differs between Xen's guest modes (arch/x86/xen: enlighten_pv.c,
+ * enlighten_hvm.c for PVH and HVM), chosen once when the backend starts
+ * and handed to the code that needs it (events, grant tables): nothing
+ * else asks which mode it runs in.
+ */
+struct xen_mode_ops {
+	/* A frame of Xen's (shared_info, grant table) mapped for us; NULL on failure. */
+	void *(*map_frame)(unsigned int space, unsigned long idx);
+	/* Arranges the event upcall: 0 or a negative Xen errno. */
+	long (*setup_upcall)(void);
+	/* The address Xen knows our memory by: machine (PV) or guest-physical. */
+	u64 (*frame_addr)(const void *va);
+	/* Once shared_info is mapped, before any event: the mode's own step, or NULL. */
+	void (*shared_info_ready)(void);
+	/* The vcpu_info that holds the vCPU's event state from now on, or NULL. */
+	void (*vcpu_info_moved)(struct vcpu_info *vi);
+};
+
 void xen_time_init(struct vcpu_info *vi);
 extern struct shared_info *xen_shared_info;
 
@@ -98,8 +114,5 @@ extern struct start_info *xen_start_info;
 unsigned long pfn_to_mfn(unsigned long pfn);
 unsigned long mfn_to_pfn(unsigned long mfn);
 u64 virt_to_machine(const void *va);
-
-/* Arranges the event upcall (a vector for PVH, a callback for PV); 0 or -errno. */
-long xen_arch_setup_upcall(void);
 
 #endif

@@ -32,7 +32,8 @@
 #define check(c)	do { if (!(c)) __builtin_trap(); } while (0)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-void xen_events_init(struct shared_info *si, struct vcpu_info *vi);
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
+		     const struct xen_mode_ops *mode);
 
 int printk(const char *fmt, ...)
 {
@@ -63,10 +64,12 @@ void irq_free_vector(unsigned int vector)
 {
 }
 
-long xen_arch_setup_upcall(void)
+static long fuzz_setup_upcall(void)
 {
 	return 0;
 }
+
+static const struct xen_mode_ops fuzz_mode = { .setup_upcall = fuzz_setup_upcall };
 
 unsigned long long param_get_ull(const char *key, unsigned long long def)
 {
@@ -241,7 +244,7 @@ static void setup(bool use_fifo)
 	si = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	memset(si, 0, PAGE_SIZE);
 	vi = &si->vcpu_info[0];
-	xen_events_init(si, vi);
+	xen_events_init(si, vi, &fuzz_mode);
 	check(upcall && !strcmp(evtchn_abi_name(), fifo ? "FIFO" : "2-level"));
 	for (unsigned long i = 0; i < NR; i++)
 		check(evtchn_alloc_unbound(0, handler, (void *)i) == (int)ports[i]);

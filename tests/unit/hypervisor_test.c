@@ -18,6 +18,19 @@ struct answer {
 
 static const struct answer *table;
 
+/*
+ * The backends' descriptors live with their code (kvm.c, arch/x86/xen),
+ * which the host does not build: these stand in for them, with their
+ * names, signatures and ranks.  The ones recognised by name only come
+ * from hypervisor_select.c itself.
+ */
+DEFINE_HYPERVISOR(host_hyper_kvm) = {
+	.name = "kvm", .signature = "KVMKVMKVM\0\0\0", .priority = 90,
+};
+DEFINE_HYPERVISOR(host_hyper_xen) = {
+	.name = "xen", .signature = "XenVMMXenVMM", .priority = 100,
+};
+
 #define SIG(max, s)	.eax = (max), .sig = (s)
 #define HV_BIT		.ecx = 1U << 31
 

@@ -5,11 +5,11 @@
  * size, ended by a tag of type 0.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/string.h>
 #include <asm/boot.h>
 #include <asm/page.h>
-#include "boot.h"
 
 #define MB2_TAG_END		0
 #define MB2_TAG_CMDLINE		1
@@ -68,7 +68,7 @@ static void mb2_acpi(struct boot_info *bi, const struct mb2_tag *tag)
 	bi->rsdp = virt_to_phys(rsdp_copy);
 }
 
-void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
+static void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 {
 	const u8 *mbi = phys_to_virt(mbi_phys);
 	u32 total = *(const u32 *)mbi;
@@ -108,7 +108,7 @@ void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 
 	/* The firmware's own copy is the one to use where there is one. */
 	if (bi->rsdp == virt_to_phys(rsdp_copy)) {
-		u64 bios = x86_find_rsdp_bios();
+		u64 bios = acpi_find_rsdp_bios();
 
 		if (bios && !memcmp(phys_to_virt(bios), rsdp_copy, 20))
 			bi->rsdp = bios;
@@ -116,3 +116,8 @@ void multiboot2_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 	if (!bi->nr_mem)
 		panic("multiboot2: the loader gave no memory map");
 }
+
+DEFINE_BOOT_ENTRY(multiboot2_entry) = {
+	.id = BOOT_ENTRY_MULTIBOOT2,
+	.parse = multiboot2_parse,
+};

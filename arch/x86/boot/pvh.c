@@ -5,11 +5,12 @@
  * map; QEMU and Xen both give version 1.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
 #include <pvkit/bootinfo.h>
+#include <asm/boot.h>
 #include <asm/page.h>
 #include <xen/interface/arch-x86/hvm/start_info.h>
 #include <xen/xen.h>
-#include "boot.h"
 
 static const char *pvh_string(u64 paddr)
 {
@@ -20,7 +21,7 @@ static const char *pvh_string(u64 paddr)
  * Before the console: whether we are Xen's initial domain decides where
  * the console is (Xen owns the UART then).
  */
-void pvh_early(u32 start_info_phys)
+static void pvh_early(u32 start_info_phys)
 {
 	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
 
@@ -31,7 +32,7 @@ void pvh_early(u32 start_info_phys)
 	(void)si;
 }
 
-void pvh_parse(struct boot_info *bi, u32 start_info_phys)
+static void pvh_parse(struct boot_info *bi, u32 magic, u32 start_info_phys)
 {
 	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
 	const struct hvm_memmap_table_entry *mm;
@@ -62,6 +63,11 @@ void pvh_parse(struct boot_info *bi, u32 start_info_phys)
 	if (!bi->nr_mem)
 		panic("PVH: start info version %u gives no memory map", si->version);
 
-	bi->rsdp = si->rsdp_paddr ? si->rsdp_paddr : x86_find_rsdp_bios();
-
+	bi->rsdp = si->rsdp_paddr ? si->rsdp_paddr : acpi_find_rsdp_bios();
 }
+
+DEFINE_BOOT_ENTRY(pvh_entry) = {
+	.id = BOOT_ENTRY_PVH,
+	.early = pvh_early,
+	.parse = pvh_parse,
+};

@@ -58,6 +58,12 @@ SECTIONS
 		__start_initcall_device = .;
 		KEEP(*(initcall_device))
 		__stop_initcall_device = .;
+		__start_boot_entries = .;
+		KEEP(*(boot_entries))
+		__stop_boot_entries = .;
+		__start_x86_hypervisors = .;
+		KEEP(*(x86_hypervisors))
+		__stop_x86_hypervisors = .;
 		__start_pci_drivers = .;
 		KEEP(*(pci_drivers))
 		__stop_pci_drivers = .;

@@ -199,7 +199,7 @@ static void kvm_hypercall_init(void)
 	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
 }
 
-void kvm_init_platform(void)
+static void kvm_init_platform(void)
 {
 	struct cpuid_regs r;
 
@@ -213,3 +213,10 @@ void kvm_init_platform(void)
 	steal_time_init();
 	pv_eoi_init();
 }
+
+DEFINE_HYPERVISOR(x86_hyper_kvm) = {
+	.name = "kvm",
+	.signature = "KVMKVMKVM\0\0\0",
+	.priority = 90,
+	.init_platform = kvm_init_platform,
+};

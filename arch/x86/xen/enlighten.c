@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Xen backend for PVH (and HVM): hypercalls, shared_info mapped with
- * XENMEM_add_to_physmap, vcpu_info registered with VCPUOP, the event
- * upcall on a vector, Xen time; the console is drivers/tty/hvc_xen.c.
- * A PV guest (enlighten_pv.c) shares the descriptor and the part after
- * shared_info is reachable.
+ * The Xen backend, what its modes share: the hypervisor descriptor,
+ * the version line, the TSC frequency, shared_info and our own vcpu_info,
+ * then events, Xen time and grant tables; the console is
+ * drivers/tty/hvc_xen.c.  What differs between PV (enlighten_pv.c) and
+ * PVH/HVM (enlighten_hvm.c) is a struct xen_mode_ops, chosen once here.
  * The way out: a domU asks Xen to shut it down; the initial domain, which
  * would only stop Xen's machine, leaves through the debug-exit port.
  */
 #include <pvkit/kernel.h>
-#include <pvkit/mm.h>
+#include <pvkit/irqflags.h>
 #include <asm/hypervisor.h>
-#include <asm/irq_vectors.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
@@ -48,48 +47,13 @@ static struct vcpu_info vcpu0_info __aligned(64);
 struct shared_info *xen_shared_info;
 
 /*
- * A frame of Xen's (shared_info, a grant-table frame) placed in our
- * physical address space, in place of a page of ours; NULL on failure.
- */
-void *xen_map_frame(unsigned int space, unsigned long idx)
-{
-	void *page;
-	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = space,
-		.idx = idx,
-	};
-	long err;
-
-	/* A PV guest has no physical address space of Xen's to place it in. */
-	if (xen_pv_domain())
-		return xen_pv_map_frame(space, idx);
-	page = alloc_pages(1);
-	if (!page)
-		return NULL;
-	xatp.gpfn = virt_to_phys(page) >> PAGE_SHIFT;
-	err = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
-	if (err) {
-		pr_err("xen: mapping space %u frame %lu: %s\n", space, idx, xen_strerror(err));
-		free_pages(page, 1);	/* nothing was placed over it */
-		return NULL;
-	}
-	return page;
-}
-
-static int map_shared_info(void)
-{
-	xen_shared_info = xen_map_frame(XENMAPSPACE_shared_info, 0);
-	return xen_shared_info ? 0 : -1;
-}
-
-/*
  * Our own vcpu_info, not the fixed slot in shared_info (which stops at
- * 32 vCPUs).  Xen wants its frame number: the machine one for PV.
+ * 32 vCPUs).  Xen wants its frame number, as the mode names our memory.
  */
-struct vcpu_info *xen_register_vcpu_info(struct vcpu_info *fallback)
+static struct vcpu_info *xen_register_vcpu_info(const struct xen_mode_ops *mode,
+						struct vcpu_info *fallback)
 {
-	u64 addr = xen_pv_domain() ? virt_to_machine(&vcpu0_info) : virt_to_phys(&vcpu0_info);
+	u64 addr = mode->frame_addr(&vcpu0_info);
 	struct vcpu_register_vcpu_info info = {
 		.mfn = addr >> PAGE_SHIFT,
 		.offset = addr & (PAGE_SIZE - 1),
@@ -104,32 +68,35 @@ struct vcpu_info *xen_register_vcpu_info(struct vcpu_info *fallback)
 	return &vcpu0_info;
 }
 
-/* PVH and HVM: the upcall is a vector of ours (HVM_PARAM_CALLBACK_IRQ, type vector). */
-long xen_arch_setup_upcall(void)
-{
-	struct xen_hvm_param p = {
-		.domid = DOMID_SELF,
-		.index = HVM_PARAM_CALLBACK_IRQ,
-		.value = (2ULL << 56) | HYPERVISOR_CALLBACK_VECTOR,
-	};
-
-	if (xen_pv_domain())
-		return xen_pv_setup_upcall();
-	return HYPERVISOR_hvm_op(HVMOP_set_param, &p);
-}
-
 static const char *const insn_names[] = {
 	[XEN_HYPERCALL_VMCALL] = "vmcall",
 	[XEN_HYPERCALL_VMMCALL] = "vmmcall",
 	[XEN_HYPERCALL_SYSCALL] = "syscall",
 };
 
-/* Once shared_info and a vcpu_info are reachable: events, time, grants. */
-void xen_common_init(struct vcpu_info *vcpu)
+/*
+ * Once shared_info is mapped: our vcpu_info, events, time, grants.  The
+ * event set-up unmasks the vCPU, which in PV is "sti": interrupts stay
+ * off until all of it is in place.
+ */
+static void xen_start_events(const struct xen_mode_ops *mode)
 {
-	xen_events_init(xen_shared_info, vcpu);
+	struct vcpu_info *vcpu;
+	unsigned long flags;
+
+	xen_shared_info = mode->map_frame(XENMAPSPACE_shared_info, 0);
+	if (!xen_shared_info)
+		return;
+	if (mode->shared_info_ready)
+		mode->shared_info_ready();
+	flags = local_irq_save();
+	vcpu = xen_register_vcpu_info(mode, &xen_shared_info->vcpu_info[0]);
+	if (mode->vcpu_info_moved)
+		mode->vcpu_info_moved(vcpu);
+	xen_events_init(xen_shared_info, vcpu, mode);
 	xen_time_init(vcpu);
-	gnttab_init();
+	gnttab_init(mode);
+	local_irq_restore(flags);
 }
 
 static void xen_init_platform(void)
@@ -148,24 +115,11 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
-	if (xen_pv_domain()) {
-		xen_pv_init_platform();
-		return;
-	}
-	if (map_shared_info())
-		return;
-	/*
-	 * Only once Xen's side works (no shared_info: no split drivers, so
-	 * the emulated disks stay); still before any bus is enumerated.
-	 */
-	if (xen_hvm_device_model()) {
-		xen_hvm_unplug_emulated();
-		pr_info("xen: device model present: %s\n", xen_unplug_result_name());
-	}
-	xen_common_init(xen_register_vcpu_info(&xen_shared_info->vcpu_info[0]));
+	/* The one place that asks which mode: the rest goes through its ops. */
+	xen_start_events(xen_pv_domain() ? &xen_pv_mode : &xen_hvm_mode);
 }
 
-const struct hypervisor_x86 x86_hyper_xen = {
+DEFINE_HYPERVISOR(x86_hyper_xen) = {
 	.name = "xen",
 	.signature = "XenVMMXenVMM",
 	.priority = 100,

@@ -12,6 +12,7 @@
 #include <pvkit/irq.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <asm/boot.h>
 #include <asm/irq_vectors.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
@@ -31,6 +32,23 @@ static unsigned long free_start_pfn;
 
 /* shared_info's machine frame is mapped over this page of .bss. */
 static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+static struct shared_info *xen_pv_shared_info(void)
+{
+	return (struct shared_info *)shared_info_page;
+}
+
+/*
+ * A PV guest's plain cpuid runs natively unless the CPU can fault it, and
+ * then sees the host's leaves without Xen's; "ud2a; .ascii \"xen\"; cpuid"
+ * makes Xen emulate it with the guest's policy (public/arch-x86/xen.h).
+ */
+static void xen_pv_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
+			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			     : "a"(leaf), "c"(subleaf));
+}
 
 /* ---- the virtual interrupt flag: vcpu_info's evtchn_upcall_mask ---- */
 
@@ -158,7 +176,7 @@ void xen_pv_failsafe_report(const u64 *frame)
 	      frame[0], frame[1], frame[2], frame[3], frame[6]);
 }
 
-long xen_pv_setup_upcall(void)
+static long xen_pv_setup_upcall(void)
 {
 	return register_callback(CALLBACKTYPE_event, xen_pv_callback);
 }
@@ -177,22 +195,20 @@ static void set_ring(enum xen_ring_kind kind, unsigned long mfn, evtchn_port_t p
 	};
 }
 
-void xen_pv_early(void)
+static void xen_pv_early(u32 info_phys)
 {
 	struct start_info *si = xen_start_info;
 	struct physdev_set_iopl iopl = { .iopl = 1 };
 	u64 pte;
 
-	xen_domain_type = XEN_PV_DOMAIN;
-	xen_init_hypercalls();
+	xen_start_hypercalls(XEN_PV_DOMAIN, XEN_HYPERCALL_SYSCALL);
 	xen_start_flags = si->flags;
 
 	/* shared_info holds vCPU 0's slot, whose mask is our interrupt flag. */
 	pte = (si->shared_info & PTE_ADDR_MASK) | PAGE_KERNEL;
 	if (HYPERVISOR_update_va_mapping((unsigned long)shared_info_page, pte, UVMF_INVLPG))
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_crash });
-	xen_shared_info = (struct shared_info *)shared_info_page;
-	xen_vcpu = &xen_shared_info->vcpu_info[0];
+	xen_vcpu = &xen_pv_shared_info()->vcpu_info[0];
 	WRITE_ONCE(xen_vcpu->evtchn_upcall_mask, 1);	/* as cli on a native boot */
 
 	pv_ops.irq.save_fl = xen_save_fl;
@@ -201,7 +217,7 @@ void xen_pv_early(void)
 	pv_ops.irq.irq_enable = xen_irq_enable;
 	pv_ops.cpu.safe_halt = xen_safe_halt;
 	pv_ops.cpu.halt = xen_halt;
-	pv_ops.cpu.cpuid = xen_cpuid;
+	pv_ops.cpu.cpuid = xen_pv_cpuid;
 	pv_ops.apic.eoi = xen_pv_eoi;
 	pv_ops.apic.send_ipi = xen_pv_send_ipi;
 	x86_init.intr_init = xen_pv_intr_init;
@@ -231,7 +247,7 @@ void xen_pv_early(void)
  * and stack, ours) is in use: reserved.  The first MiB and the image are
  * RAM the page allocator keeps for itself anyway.
  */
-void xen_pv_parse(struct boot_info *bi)
+static void xen_pv_parse(struct boot_info *bi, u32 magic, u32 info_phys)
 {
 	struct start_info *si = xen_start_info;
 	u64 end = (u64)si->nr_pages << PAGE_SHIFT;
@@ -258,6 +274,13 @@ void xen_pv_parse(struct boot_info *bi)
 	bi->rsdp = 0;
 }
 
+DEFINE_BOOT_ENTRY(xen_pv_entry) = {
+	.id = BOOT_ENTRY_XEN_PV,
+	.early = xen_pv_early,
+	.parse = xen_pv_parse,
+	.traps_by_hypervisor = true,
+};
+
 /* ---- the backend, after the APIC step ---- */
 
 /*
@@ -265,7 +288,7 @@ void xen_pv_parse(struct boot_info *bi)
  * mapped; grant-table frames come from GNTTABOP_setup_table as machine
  * frames.
  */
-void *xen_pv_map_frame(unsigned int space, unsigned long idx)
+static void *xen_pv_map_frame(unsigned int space, unsigned long idx)
 {
 	static xen_pfn_t frames[32];
 	struct gnttab_setup_table st = {
@@ -276,7 +299,7 @@ void *xen_pv_map_frame(unsigned int space, unsigned long idx)
 	long err;
 
 	if (space == XENMAPSPACE_shared_info)
-		return xen_shared_info;
+		return xen_pv_shared_info();
 	if (space != XENMAPSPACE_grant_table || idx >= ARRAY_SIZE(frames))
 		return NULL;
 	set_xen_guest_handle(st.frame_list, frames);
@@ -300,13 +323,20 @@ void *xen_pv_map_frame(unsigned int space, unsigned long idx)
 	return page;
 }
 
-void xen_pv_init_platform(void)
+static u64 xen_pv_frame_addr(const void *va)
 {
-	unsigned long flags;
-
-	/* The event set-up unmasks the vCPU, which in PV is "sti": not yet. */
-	flags = local_irq_save();
-	xen_vcpu = xen_register_vcpu_info(xen_vcpu);
-	xen_common_init(xen_vcpu);
-	local_irq_restore(flags);
+	return virt_to_machine(va);
 }
+
+/* The irq ops follow the vCPU's event state to where it now lives. */
+static void xen_pv_vcpu_info_moved(struct vcpu_info *vi)
+{
+	xen_vcpu = vi;
+}
+
+const struct xen_mode_ops xen_pv_mode = {
+	.map_frame = xen_pv_map_frame,
+	.setup_upcall = xen_pv_setup_upcall,
+	.frame_addr = xen_pv_frame_addr,
+	.vcpu_info_moved = xen_pv_vcpu_info_moved,
+};

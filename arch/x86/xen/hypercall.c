@@ -3,6 +3,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 #include <asm/boot.h>
+#include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
@@ -35,19 +36,12 @@ bool xen_hvm_guest(void)
 }
 
 /*
- * A PV guest runs cpuid natively unless the CPU can fault it, and then
- * sees the host's leaves without Xen's; "ud2a; .ascii \"xen\"; cpuid"
- * makes Xen emulate it with the guest's policy (public/arch-x86/xen.h).
+ * CPUID as the guest sees it, through pv_ops: a PV guest installs its
+ * forced-emulation cpuid there before anything asks (enlighten_pv.c).
  */
 void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
-	if (!xen_pv_domain()) {
-		cpuid_count(leaf, subleaf, r);
-		return;
-	}
-	__asm__ __volatile__("ud2a; .ascii \"xen\"; cpuid"
-			     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
-			     : "a"(leaf), "c"(subleaf));
+	pv_ops.cpu.cpuid(leaf, subleaf, r);
 }
 
 /* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
@@ -73,18 +67,20 @@ u32 xen_cpuid_base(void)
 	return 0;
 }
 
-void xen_init_hypercalls(void)
+/* Once, by the entry that knows the mode: hypercalls by insn from here on. */
+void xen_start_hypercalls(enum xen_domain_type type, enum xen_hypercall_insn insn)
 {
 	xen_hypercall_amd = cpu_hypercall_is_vmmcall();
-	if (xen_pv_domain())
-		xen_hypercall_insn = XEN_HYPERCALL_SYSCALL;
-	else if (xen_hypercall_amd)
-		xen_hypercall_insn = XEN_HYPERCALL_VMMCALL;
-	else
-		xen_hypercall_insn = XEN_HYPERCALL_VMCALL;
-	if (xen_domain_type == XEN_NATIVE)
-		xen_domain_type = XEN_HVM_DOMAIN;
+	xen_hypercall_insn = insn;
+	xen_domain_type = type;
 	ready = true;
+}
+
+/* PVH and HVM: the CPU vendor's instruction (a PV guest starts its own). */
+void xen_init_hypercalls(void)
+{
+	xen_start_hypercalls(XEN_HVM_DOMAIN, cpu_hypercall_is_vmmcall() ?
+			     XEN_HYPERCALL_VMMCALL : XEN_HYPERCALL_VMCALL);
 }
 
 bool xen_hypercalls_ready(void)

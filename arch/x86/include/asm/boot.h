@@ -20,7 +20,29 @@
 #define BOOT_STACK_SIZE	16384
 
 #ifndef __ASSEMBLY__
+#include <pvkit/compiler.h>
 #include <pvkit/types.h>
+
+struct boot_info;
+
+/*
+ * An entry point's C side, registered beside its code with
+ * DEFINE_BOOT_ENTRY; x86_64_start_kernel() runs the one whose id the
+ * entry code left in boot_entry.
+ */
+struct x86_boot_entry {
+	u32 id;				/* BOOT_ENTRY_* */
+	/* Before the console, or NULL; info_phys is what the loader passed. */
+	void (*early)(u32 info_phys);
+	/* What the loader gave, into *bi. */
+	void (*parse)(struct boot_info *bi, u32 magic, u32 info_phys);
+	/* Xen PV: early() gave Xen a trap table, there is no IDT of ours. */
+	bool traps_by_hypervisor;
+};
+
+#define DEFINE_BOOT_ENTRY(var)						\
+	static const struct x86_boot_entry var				\
+	__used __section("boot_entries") __aligned(8)
 
 /* Written by the 32-bit entry code, through their physical addresses. */
 extern u32 boot_entry;

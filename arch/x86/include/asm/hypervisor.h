@@ -10,6 +10,7 @@
 #ifndef _ASM_X86_HYPERVISOR_H
 #define _ASM_X86_HYPERVISOR_H
 
+#include <pvkit/compiler.h>
 #include <pvkit/types.h>
 
 struct cpuid_regs;
@@ -23,6 +24,17 @@ struct hypervisor_x86 {
 	/* Hands the exit status over, if it has its own way; may return. */
 	void (*machine_exit)(int status);
 };
+
+/*
+ * Registers a descriptor: the struct itself goes into the x86_hypervisors
+ * section, which hypervisor_select() walks.  A backend defines its own
+ * beside its code, so a build without the backend does not know it:
+ *
+ *	DEFINE_HYPERVISOR(x86_hyper_kvm) = { .name = "kvm", ... };
+ */
+#define DEFINE_HYPERVISOR(var)						\
+	static const struct hypervisor_x86 var				\
+	__used __section("x86_hypervisors") __aligned(8)
 
 /* A CPUID provider: the real instruction in the kernel, tables in tests. */
 typedef void (*cpuid_fn)(u32 leaf, u32 subleaf, struct cpuid_regs *r);
@@ -40,9 +52,8 @@ void hypervisor_select(cpuid_fn cpuid, const char *override,
 		       struct hypervisor_match *m);
 const struct hypervisor_x86 *hypervisor_by_name(const char *name);
 
+/* Not in the section: what runs when nothing else is chosen. */
 extern const struct hypervisor_x86 x86_hyper_native;
-extern const struct hypervisor_x86 x86_hyper_kvm;
-extern const struct hypervisor_x86 x86_hyper_xen;
 
 /* The backend chosen at boot and the leaf base it answered at. */
 extern struct hypervisor_match x86_hyper;

@@ -4,7 +4,6 @@
 
 #include <pvkit/types.h>
 
-void kvm_init_platform(void);
 
 struct kvm_guest_state {
 	u32 features;			/* CPUID base + 1, eax */
