@@ -426,7 +426,7 @@ static const struct blkdev_ops blkfront_ops = {
 };
 
 /* A queue's ring pages and event channel, under dir. */
-static int write_queue(struct blkfront *bf, struct bf_queue *q, u32 tx, const char *dir)
+static int bf_write_queue(struct bf_queue *q, u32 tx, const char *dir)
 {
 	/* ring-ref for one page, ring-ref0.. for several (ring-page-order says how many) */
 	int err = xenbus_publish_ring(tx, dir, "ring-ref", &q->ring);
@@ -451,7 +451,7 @@ static int bf_write_config(u32 tx, void *ctx)
 		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", bf->nr_queues);
 	for (unsigned int n = 0; !err && n < bf->nr_queues; n++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
-		err = write_queue(bf, &bf->queues[n], tx, bf->nr_queues > 1 ? dir : top);
+		err = bf_write_queue(&bf->queues[n], tx, bf->nr_queues > 1 ? dir : top);
 	}
 	if (!err)
 		err = xs_printf(tx, top, "protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
