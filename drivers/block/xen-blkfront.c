@@ -38,7 +38,6 @@
 
 /* Ring pages we ask for when the backend offers several (4: 128 slots). */
 #define BF_MAX_RING_ORDER	2
-#define BF_MAX_RING_PAGES	(1U << BF_MAX_RING_ORDER)
 #define BF_SEGS		BLKIF_MAX_SEGMENTS_PER_REQUEST
 /* Segments per request through one indirect page, when the backend takes them. */
 #define BF_MAX_INDIRECT_SEGS	256
@@ -55,15 +54,15 @@
 
 struct bf_slot {
 	struct blk_request *req;
-	grant_ref_t grefs[BF_MAX_INDIRECT_SEGS];
+	int grefs[BF_MAX_INDIRECT_SEGS];	/* -1 once ended */
 	u16 nr_grefs;
 	/* Our data page behind each grant (NULL once freed or kept held). */
 	void *pages[BF_MAX_INDIRECT_SEGS];
 	u8 op;
 	bool in_use;
 	bool indirect;			/* sent as BLKIF_OP_INDIRECT */
-	/* The slot's indirect page, granted read-only for the device's life. */
-	struct blkif_request_segment *segs;
+	/* The slot's indirect page of segment descriptors, granted read-only for the device's life. */
+	void *segs;
 	int segs_ref;
 };
 
@@ -72,9 +71,7 @@ struct blkfront;
 /* One ring and its event channel. */
 struct bf_queue {
 	struct blkfront *bf;
-	struct xen_front_ring ring;
-	struct blkif_sring *sring;
-	int ring_refs[BF_MAX_RING_PAGES];
+	struct xen_front_ring ring;	/* its pages and grants (the kit's) */
 	int port;
 	bool pushed;			/* requests filled since the last kick */
 	struct bf_slot *slots;		/* nr_ents of them; the request id is the index */
@@ -98,7 +95,7 @@ static struct blkfront *to_bf(struct blkdev *dev)
 	return container_of(dev, struct blkfront, blk);
 }
 
-static int get_slot(struct bf_queue *q)
+static int bf_get_slot(struct bf_queue *q)
 {
 	for (unsigned int i = 0; i < q->bf->nr_ents; i++)
 		if (!q->slots[i].in_use)
@@ -106,43 +103,18 @@ static int get_slot(struct bf_queue *q)
 	return -1;
 }
 
-#define BF_NO_REF	((grant_ref_t)~0U)
-
-/* Ends the data grants; false if the backend still holds one (it stays granted). */
-static bool end_grants(struct bf_slot *s)
+/*
+ * The data pages go back with their grants (those ended already, or
+ * ending now); a page the backend still maps is never used again.  False
+ * if there was one.
+ */
+static bool release_data(struct bf_slot *s)
 {
 	bool ok = true;
 
-	for (unsigned int i = 0; i < s->nr_grefs; i++) {
-		if (s->grefs[i] == BF_NO_REF)
-			continue;
-		if (gnttab_end_access(s->grefs[i]))
-			s->grefs[i] = BF_NO_REF;
-		else
-			ok = false;
-	}
-	return ok;
-}
-
-/* Frees the data pages whose grant was ended; the others are never used again. */
-static void drop_pages(struct bf_slot *s)
-{
-	for (unsigned int i = 0; i < s->nr_grefs; i++) {
-		if (s->grefs[i] == BF_NO_REF)
-			free_pages(s->pages[i], 1);
-		else
-			gnttab_keep_held(s->pages[i], 1);
-		s->pages[i] = NULL;
-	}
+	for (unsigned int i = 0; i < s->nr_grefs; i++)
+		ok &= xenbus_ungrant_page(&s->pages[i], &s->grefs[i]);
 	s->nr_grefs = 0;
-}
-
-/* Both: false if the backend still held a page. */
-static bool release_data(struct bf_slot *s)
-{
-	bool ok = end_grants(s);
-
-	drop_pages(s);
 	return ok;
 }
 
@@ -161,7 +133,7 @@ static void copy_out(struct bf_slot *s, struct blk_request *req)
 	}
 }
 
-static void finish(struct bf_slot *s, int status)
+static void bf_finish(struct bf_slot *s, int status)
 {
 	struct blk_request *req = s->req;
 
@@ -188,7 +160,7 @@ static void stop_device(struct blkfront *bf)
 			if (!release_data(s))
 				pr_err("%s: request %u failed while the backend still maps its pages; "
 				       "they are kept out of use\n", bf->blk.name, i);
-			finish(s, BLK_EBROKEN);
+			bf_finish(s, BLK_EBROKEN);
 		}
 	}
 }
@@ -234,40 +206,27 @@ static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
 		return;
 	}
 	/* The grants are ended first: then the backend can no longer write the data. */
-	if (!end_grants(s)) {
+	if (!xenbus_end_grants(s->grefs, s->nr_grefs)) {
 		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
 		return;
 	}
 	if (status == BLK_OK && s->op == BLKIF_OP_READ)
 		copy_out(s, s->req);
-	drop_pages(s);
-	finish(s, status);
+	release_data(s);
+	bf_finish(s, status);
 }
 
+/* Every response there is: the work is bounded by the requests in flight. */
 static void bf_process(struct bf_queue *q)
 {
-	struct blkfront *bf = q->bf;
-	int n;
+	struct xen_ring_iter it;
+	struct blkif_response rsp;
 
-	while (!bf->broken) {
-		n = xen_ring_responses(&q->ring);
-		if (n == 0)
-			n = xen_ring_final_check(&q->ring);
-		if (n < 0) {
-			bf_shutdown(&bf->blk, "more responses than requests in flight");
-			return;
-		}
-		if (n == 0)
-			return;
-		while (n-- && !bf->broken) {
-			/* One copy: the backend may change the ring under us. */
-			struct blkif_response rsp =
-				q->sring->ring[q->ring.rsp_cons % bf->nr_ents].rsp;
-
-			q->ring.rsp_cons++;
-			complete_one(q, &rsp);
-		}
-	}
+	xen_ring_for_each_response(&it, &q->ring, blkif, rsp, XEN_RING_NO_BUDGET,
+				   &q->bf->broken)
+		complete_one(q, &rsp);
+	if (it.lied)
+		bf_shutdown(&q->bf->blk, "more responses than requests in flight");
 }
 
 static void bf_interrupt(evtchn_port_t port, void *data)
@@ -309,39 +268,46 @@ static void bf_kick(struct blkdev *dev)
 }
 
 /*
- * Pages of our own for the data of a read or write, one per segment,
- * granted and described in seg (the request's own array, or the slot's
- * indirect page); a write's data is copied in before the grant.  False
- * when out of pages or grants, with what was taken given back.
+ * Acquire all or unwind: a page of our own and its grant for each of nr
+ * segments, or nothing held (-errno).  The backend only reads a write's.
+ */
+static int bf_grant_data(struct blkfront *bf, struct bf_slot *s, unsigned int nr)
+{
+	bool readonly = s->op == BLKIF_OP_WRITE;
+	int err;
+
+	for (s->nr_grefs = 0; s->nr_grefs < nr; s->nr_grefs++) {
+		err = xenbus_grant_page(bf->xdev, readonly, &s->pages[s->nr_grefs],
+					&s->grefs[s->nr_grefs]);
+		if (err) {
+			release_data(s);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The data of a read or write through pages of our own, one per
+ * segment, described in seg (the request's own array, or the slot's
+ * indirect page); a write's data is copied in before the request is
+ * published.  False when out of pages or grants, with nothing held.
  */
 static bool map_data(struct blkfront *bf, struct bf_slot *s,
 		     struct blkif_request_segment *seg, struct blk_request *req)
 {
 	size_t left = (size_t)req->nr_sectors * SECTOR_SIZE;
 	const u8 *src = req->buf;
-	bool readonly = s->op == BLKIF_OP_WRITE;	/* the backend only reads it */
 
-	for (s->nr_grefs = 0; left; s->nr_grefs++) {
-		unsigned int i = s->nr_grefs;
+	if (bf_grant_data(bf, s, DIV_ROUND_UP(left, PAGE_SIZE)))
+		return false;
+	for (unsigned int i = 0; i < s->nr_grefs; i++) {
 		size_t n = min(left, (size_t)PAGE_SIZE);
-		void *page = alloc_pages(1);
-		int ref = -1;
 
-		if (page && readonly)
-			memcpy(page, src, n);
-		if (page)
-			ref = gnttab_grant_access(bf->xdev->otherend_id, xen_virt_to_gfn(page),
-						  readonly);
-		if (ref < 0) {
-			if (page)
-				free_pages(page, 1);
-			release_data(s);
-			return false;
-		}
-		s->pages[i] = page;
-		s->grefs[i] = ref;
+		if (s->op == BLKIF_OP_WRITE)
+			memcpy(s->pages[i], src, n);
 		seg[i] = (struct blkif_request_segment){
-			.gref = ref, .first_sect = 0, .last_sect = n / SECTOR_SIZE - 1,
+			.gref = s->grefs[i], .first_sect = 0, .last_sect = n / SECTOR_SIZE - 1,
 		};
 		src += n;
 		left -= n;
@@ -396,7 +362,7 @@ static struct bf_queue *pick_queue(struct blkfront *bf, int *id)
 	for (unsigned int i = 0; i < bf->nr_queues; i++) {
 		struct bf_queue *q = &bf->queues[(bf->next_queue + i) % bf->nr_queues];
 
-		*id = get_slot(q);
+		*id = bf_get_slot(q);
 		if (*id >= 0 && !xen_ring_full(&q->ring)) {
 			bf->next_queue = (bf->next_queue + i + 1) % bf->nr_queues;
 			return q;
@@ -446,8 +412,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	if (req->op == BLK_DISCARD)
 		fill_discard(bf, &rq, req, id);
 	/* Build it privately, copy it in whole. */
-	q->sring->ring[q->ring.req_prod_pvt % bf->nr_ents].req = rq;
-	q->ring.req_prod_pvt++;
+	*XEN_RING_NEXT_REQ(&q->ring, blkif) = rq;
 	q->pushed = true;
 	/* Counted by the block layer (blkdev_queue), which owns that statistic. */
 	return 0;
@@ -461,27 +426,19 @@ static const struct blkdev_ops blkfront_ops = {
 };
 
 /* A queue's ring pages and event channel, under dir. */
-static int write_queue(struct blkfront *bf, struct bf_queue *q, u32 tx, const char *dir)
+static int bf_write_queue(struct bf_queue *q, u32 tx, const char *dir)
 {
-	char node[16];
-	int err = 0;
+	/* ring-ref for one page, ring-ref0.. for several (ring-page-order says how many) */
+	int err = xenbus_publish_ring(tx, dir, "ring-ref", &q->ring);
 
-	if (!bf->ring_order)
-		err = xs_printf(tx, dir, "ring-ref", "%d", q->ring_refs[0]);
-	for (unsigned int i = 0; bf->ring_order && !err && i < 1U << bf->ring_order; i++) {
-		snprintf(node, sizeof(node), "ring-ref%u", i);
-		err = xs_printf(tx, dir, node, "%d", q->ring_refs[i]);
-	}
-	if (!err)
-		err = xs_printf(tx, dir, "event-channel", "%d", q->port);
-	return err;
+	return err ? err : xenbus_publish_evtchn(tx, dir, q->port);
 }
 
 /*
  * The rings, their grants and event channels, for one transaction: at
  * the top of our directory for one queue, under queue-N/ for several.
  */
-static int write_config(u32 tx, void *ctx)
+static int bf_write_config(u32 tx, void *ctx)
 {
 	struct blkfront *bf = ctx;
 	const char *top = bf->xdev->nodename;
@@ -494,7 +451,7 @@ static int write_config(u32 tx, void *ctx)
 		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", bf->nr_queues);
 	for (unsigned int n = 0; !err && n < bf->nr_queues; n++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
-		err = write_queue(bf, &bf->queues[n], tx, bf->nr_queues > 1 ? dir : top);
+		err = bf_write_queue(&bf->queues[n], tx, bf->nr_queues > 1 ? dir : top);
 	}
 	if (!err)
 		err = xs_printf(tx, top, "protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
@@ -508,7 +465,7 @@ static size_t slots_size(unsigned int nr)
 
 static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	unsigned int pages = 1U << bf->ring_order;
+	int err;
 
 	/* The slots are made sane first: teardown reads them whatever fails next. */
 	q->slots = alloc_pages(slots_size(bf->nr_ents));
@@ -517,24 +474,12 @@ static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 	memset(q->slots, 0, slots_size(bf->nr_ents) * PAGE_SIZE);
 	for (unsigned int i = 0; i < bf->nr_ents; i++)
 		q->slots[i].segs_ref = -1;
-	q->sring = alloc_pages(pages);
-	if (!q->sring)
-		return -ENOMEM;
-	memset(q->sring, 0, PAGE_SIZE * pages);
-	SHARED_RING_INIT(q->sring);
-	xen_front_ring_init(&q->ring, q->sring, bf->nr_ents);
-	for (unsigned int i = 0; i < pages; i++) {
-		q->ring_refs[i] = gnttab_grant_access(bf->xdev->otherend_id,
-						      xen_virt_to_gfn((u8 *)q->sring + i * PAGE_SIZE),
-						      false);
-		if (q->ring_refs[i] < 0)
-			return -ENOSPC;
-	}
-	q->port = evtchn_alloc_unbound(bf->xdev->otherend_id, bf_interrupt, q);
-	return q->port < 0 ? -EIO : 0;
+	/* What fails is undone by release_queue(), which the caller's failure path runs. */
+	err = xenbus_setup_ring(bf->xdev, &q->ring, 1U << bf->ring_order, bf->nr_ents);
+	return err ? err : xenbus_alloc_evtchn(bf->xdev, bf_interrupt, q, &q->port);
 }
 
-static int setup_rings(struct blkfront *bf)
+static int bf_setup_rings(struct blkfront *bf)
 {
 	u64 max_order = 0, max_queues = 1;
 	int err = 0;
@@ -547,7 +492,7 @@ static int setup_rings(struct blkfront *bf)
 	bf->nr_queues = min(max(max_queues, 1ULL), (u64)BF_MAX_QUEUES);
 	for (unsigned int n = 0; !err && n < bf->nr_queues; n++)
 		err = setup_queue(bf, &bf->queues[n]);
-	return err ? err : xs_transaction(write_config, bf);
+	return err ? err : xs_transaction(bf_write_config, bf);
 }
 
 /*
@@ -559,35 +504,17 @@ static bool setup_indirect_queue(struct blkfront *bf, struct bf_queue *q)
 	for (unsigned int i = 0; i < bf->nr_ents; i++) {
 		struct bf_slot *s = &q->slots[i];
 
-		s->segs = alloc_pages(1);
-		if (!s->segs)
-			return false;
-		s->segs_ref = gnttab_grant_access(bf->xdev->otherend_id,
-						  xen_virt_to_gfn(s->segs), true);
-		if (s->segs_ref < 0)
+		if (xenbus_grant_page(bf->xdev, true, &s->segs, &s->segs_ref))
 			return false;
 	}
 	return true;
 }
 
-static bool end_grant(int ref)
-{
-	return ref < 0 || gnttab_end_access(ref);
-}
-
 /* A queue's indirect pages go back with their grants, except those the backend still maps. */
 static void drop_indirect_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
-		struct bf_slot *s = &q->slots[i];
-
-		if (s->segs && end_grant(s->segs_ref))
-			free_pages(s->segs, 1);
-		else if (s->segs)
-			gnttab_keep_held(s->segs, 1);
-		s->segs = NULL;
-		s->segs_ref = -1;
-	}
+	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++)
+		xenbus_ungrant_page(&q->slots[i].segs, &q->slots[i].segs_ref);
 }
 
 static void setup_indirect(struct blkfront *bf)
@@ -639,27 +566,17 @@ static int read_disk(struct blkfront *bf)
 static void reset_queue(struct blkfront *bf, struct bf_queue *q)
 {
 	*q = (struct bf_queue){ .bf = bf, .port = -1 };
-	for (unsigned int i = 0; i < BF_MAX_RING_PAGES; i++)
-		q->ring_refs[i] = -1;
+	xen_front_ring_reset(&q->ring);
 }
 
 /* A queue's ring and indirect pages go back, except those the backend still maps. */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	bool ring_free = true;
-
-	if (q->port >= 0)
-		evtchn_close(q->port);
+	xenbus_free_evtchn(&q->port);
 	drop_indirect_queue(bf, q);
 	if (q->slots)
 		free_pages(q->slots, slots_size(bf->nr_ents));
-	for (unsigned int i = 0; q->sring && i < 1U << bf->ring_order; i++)
-		if (!end_grant(q->ring_refs[i]))
-			ring_free = false;
-	if (q->sring && ring_free)
-		free_pages(q->sring, 1U << bf->ring_order);
-	else if (q->sring)
-		gnttab_keep_held(q->sring, 1U << bf->ring_order);
+	xenbus_teardown_ring(&q->ring);
 	reset_queue(bf, q);
 }
 
@@ -697,7 +614,7 @@ static int blkfront_connect(struct blkfront *bf)
 					 1U << XenbusStateConnected, deadline);
 	if (err < 0)
 		return err;
-	err = setup_rings(bf);
+	err = bf_setup_rings(bf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateInitialised);
 	if (!err)

@@ -54,11 +54,8 @@ struct nf_buf {
 struct netfront {
 	struct netdev net;
 	struct xenbus_device *xdev;
-	struct netif_tx_sring *tx_sring;
-	struct netif_rx_sring *rx_sring;
-	struct xen_front_ring tx, rx;
-	int tx_ring_ref, rx_ring_ref;
-	int port;
+	struct xen_front_ring tx, rx;	/* their pages and grants (the kit's) */
+	int port;			/* one for both rings */
 	struct nf_buf tx_bufs[NF_NR_TX];
 	struct nf_buf rx_bufs[NF_NR_RX];
 	bool receiving;			/* in nf_receive() */
@@ -84,13 +81,11 @@ static void nf_fail(struct netfront *nf, const char *why)
 
 static void post_rx(struct netfront *nf, unsigned int id)
 {
-	struct netif_rx_request *rq =
-		&nf->rx_sring->ring[nf->rx.req_prod_pvt % NF_RX_RING].req;
+	struct netif_rx_request *rq = XEN_RING_NEXT_REQ(&nf->rx, netif_rx);
 
 	rq->id = id;
 	rq->gref = nf->rx_bufs[id].gref;
 	nf->rx_bufs[id].in_use = true;
-	nf->rx.req_prod_pvt++;
 }
 
 static void push_rx(struct netfront *nf)
@@ -155,36 +150,36 @@ static void tx_one(struct netfront *nf, const struct netif_tx_response *rsp)
 	nf->tx_bufs[rsp->id].in_use = false;
 }
 
-static int ring_pending(struct netfront *nf, struct xen_front_ring *r)
+static void nf_ring_lied(struct netfront *nf)
 {
-	int n = xen_ring_responses(r);
-
-	if (n == 0)
-		n = xen_ring_final_check(r);
-	if (n < 0)
-		nf_fail(nf, "more responses than requests in flight");
-	return n;
+	nf_fail(nf, "more responses than requests in flight");
 }
 
 /*
  * Transmit completions, and nothing else: safe from any context, the
  * transmit path included, since it never hands a frame up the stack.
- * Bounded by the requests in flight (ring_pending() checks the count).
+ * Bounded by the requests in flight (the kit checks the count).
  */
 static void nf_reclaim_tx(struct netfront *nf)
 {
-	int n;
+	struct xen_ring_iter it;
+	struct netif_tx_response rsp;
 
-	while (!nf->net.broken && (n = ring_pending(nf, &nf->tx)) > 0) {
-		while (n-- && !nf->net.broken) {
-			/* One copy: the backend may change the ring under us. */
-			struct netif_tx_response rsp =
-				nf->tx_sring->ring[nf->tx.rsp_cons % NF_TX_RING].rsp;
+	xen_ring_for_each_response(&it, &nf->tx, netif_tx, rsp, XEN_RING_NO_BUDGET,
+				   &nf->net.broken)
+		tx_one(nf, &rsp);
+	if (it.lied)
+		nf_ring_lied(nf);
+}
 
-			nf->tx.rsp_cons++;
-			tx_one(nf, &rsp);
-		}
-	}
+/* Receive responses waiting (an event asked for if none). */
+static bool nf_rx_pending(struct netfront *nf)
+{
+	int n = xen_ring_pending(&nf->rx);
+
+	if (n < 0)
+		nf_ring_lied(nf);
+	return n > 0;
 }
 
 /*
@@ -196,9 +191,9 @@ static void nf_reclaim_tx(struct netfront *nf)
  */
 static bool nf_receive(struct netfront *nf, unsigned int budget)
 {
-	unsigned int done = 0;
+	struct xen_ring_iter it;
+	struct netif_rx_response rsp;
 	bool more;
-	int n;
 
 	if (nf->receiving) {
 		/* Our bug, not the backend's: refuse to nest, and say so. */
@@ -207,19 +202,14 @@ static bool nf_receive(struct netfront *nf, unsigned int budget)
 		return false;
 	}
 	nf->receiving = true;
-	while (done < budget && !nf->net.broken && (n = ring_pending(nf, &nf->rx)) > 0) {
-		for (; n > 0 && done < budget && !nf->net.broken; n--, done++) {
-			struct netif_rx_response rsp =
-				nf->rx_sring->ring[nf->rx.rsp_cons % NF_RX_RING].rsp;
-
-			nf->rx.rsp_cons++;
-			rx_one(nf, &rsp);
-		}
-	}
-	if (done && !nf->net.broken)
+	xen_ring_for_each_response(&it, &nf->rx, netif_rx, rsp, budget, &nf->net.broken)
+		rx_one(nf, &rsp);
+	if (it.lied)
+		nf_ring_lied(nf);
+	if (it.done && !nf->net.broken)
 		push_rx(nf);
 	/* Out of budget: more to come, or the event asked for the next one. */
-	more = done == budget && !nf->net.broken && ring_pending(nf, &nf->rx) > 0;
+	more = it.done == budget && !nf->net.broken && nf_rx_pending(nf);
 	nf->receiving = false;
 	return more;
 }
@@ -287,11 +277,10 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 	}
 	memcpy(nf->tx_bufs[id].page, frame, len);
 	nf->tx_bufs[id].in_use = true;
-	rq = &nf->tx_sring->ring[nf->tx.req_prod_pvt % NF_TX_RING].req;
+	rq = XEN_RING_NEXT_REQ(&nf->tx, netif_tx);
 	*rq = (struct netif_tx_request){
 		.gref = nf->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
 	};
-	nf->tx.req_prod_pvt++;
 	dev->stats.tx_frames++;
 	if (xen_ring_push(&nf->tx)) {
 		dev->stats.notifications++;
@@ -306,58 +295,42 @@ static const struct netdev_ops netfront_ops = {
 	.poll = nf_poll,
 };
 
-/* A page granted to the backend once, for the life of the device. */
-static int grant_page(struct netfront *nf, void **page, bool readonly)
+/*
+ * The rings, the buffers (each page granted once, for the life of the
+ * device) and the channel.  What fails is undone by nf_release(), which
+ * the caller's failure path runs.
+ */
+static int nf_setup_rings(struct netfront *nf)
 {
-	*page = alloc_pages(1);
-	if (!*page)
-		return -1;
-	memset(*page, 0, PAGE_SIZE);
-	return gnttab_grant_access(nf->xdev->otherend_id, xen_virt_to_gfn(*page), readonly);
+	struct xenbus_device *xdev = nf->xdev;
+	int err = xenbus_setup_ring(xdev, &nf->tx, 1, NF_TX_RING);
+
+	if (!err)
+		err = xenbus_setup_ring(xdev, &nf->rx, 1, NF_RX_RING);
+	for (unsigned int i = 0; !err && i < NF_NR_TX; i++)
+		err = xenbus_grant_page(xdev, true, &nf->tx_bufs[i].page, &nf->tx_bufs[i].gref);
+	for (unsigned int i = 0; !err && i < NF_NR_RX; i++) {
+		err = xenbus_grant_page(xdev, false, &nf->rx_bufs[i].page, &nf->rx_bufs[i].gref);
+		if (!err)
+			post_rx(nf, i);
+	}
+	if (!err)
+		err = xenbus_alloc_evtchn(xdev, nf_interrupt, nf, &nf->port);
+	if (!err)
+		push_rx(nf);
+	return err;
 }
 
-static int setup_rings(struct netfront *nf)
-{
-	void *page;
-
-	nf->tx_ring_ref = grant_page(nf, &page, false);
-	nf->tx_sring = page;
-	nf->rx_ring_ref = grant_page(nf, &page, false);
-	nf->rx_sring = page;
-	if (nf->tx_ring_ref < 0 || nf->rx_ring_ref < 0)
-		return -ENOSPC;
-	SHARED_RING_INIT(nf->tx_sring);
-	SHARED_RING_INIT(nf->rx_sring);
-	xen_front_ring_init(&nf->tx, nf->tx_sring, NF_TX_RING);
-	xen_front_ring_init(&nf->rx, nf->rx_sring, NF_RX_RING);
-	for (unsigned int i = 0; i < NF_NR_TX; i++) {
-		nf->tx_bufs[i].gref = grant_page(nf, &nf->tx_bufs[i].page, true);
-		if (nf->tx_bufs[i].gref < 0)
-			return -ENOSPC;
-	}
-	for (unsigned int i = 0; i < NF_NR_RX; i++) {
-		nf->rx_bufs[i].gref = grant_page(nf, &nf->rx_bufs[i].page, false);
-		if (nf->rx_bufs[i].gref < 0)
-			return -ENOSPC;
-		post_rx(nf, i);
-	}
-	nf->port = evtchn_alloc_unbound(nf->xdev->otherend_id, nf_interrupt, nf);
-	if (nf->port < 0)
-		return -EIO;
-	push_rx(nf);
-	return 0;
-}
-
-static int write_config(u32 tx, void *ctx)
+static int nf_write_config(u32 tx, void *ctx)
 {
 	struct netfront *nf = ctx;
 	const char *dir = nf->xdev->nodename;
-	int err = xs_printf(tx, dir, "tx-ring-ref", "%d", nf->tx_ring_ref);
+	int err = xenbus_publish_ring(tx, dir, "tx-ring-ref", &nf->tx);
 
 	if (!err)
-		err = xs_printf(tx, dir, "rx-ring-ref", "%d", nf->rx_ring_ref);
+		err = xenbus_publish_ring(tx, dir, "rx-ring-ref", &nf->rx);
 	if (!err)
-		err = xs_printf(tx, dir, "event-channel", "%d", nf->port);
+		err = xenbus_publish_evtchn(tx, dir, nf->port);
 	if (!err)
 		err = xs_printf(tx, dir, "request-rx-copy", "1");
 	if (!err)
@@ -392,15 +365,19 @@ static int read_mac(struct netfront *nf)
 	return 0;
 }
 
-/* Ends a grant we made at set-up and frees its page, unless the backend holds it. */
-static void release_page(void *page, int gref)
+/*
+ * The channel, buffers and rings go back, each safe on what was never set
+ * up; pages the backend still maps are kept out of use.
+ */
+static void nf_release(struct netfront *nf)
 {
-	if (!page)
-		return;
-	if (gref >= 0 && !gnttab_end_access(gref))
-		gnttab_keep_held(page, 1);
-	else
-		free_pages(page, 1);
+	xenbus_free_evtchn(&nf->port);
+	for (unsigned int i = 0; i < NF_NR_TX; i++)
+		xenbus_ungrant_page(&nf->tx_bufs[i].page, &nf->tx_bufs[i].gref);
+	for (unsigned int i = 0; i < NF_NR_RX; i++)
+		xenbus_ungrant_page(&nf->rx_bufs[i].page, &nf->rx_bufs[i].gref);
+	xenbus_teardown_ring(&nf->tx);
+	xenbus_teardown_ring(&nf->rx);
 }
 
 static void netfront_remove(struct xenbus_device *xdev)
@@ -415,14 +392,7 @@ static void netfront_remove(struct xenbus_device *xdev)
 	irq_work_cancel(&nf->resume);
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
-	if (nf->port >= 0)
-		evtchn_close(nf->port);
-	for (unsigned int i = 0; i < NF_NR_TX; i++)
-		release_page(nf->tx_bufs[i].page, nf->tx_bufs[i].gref);
-	for (unsigned int i = 0; i < NF_NR_RX; i++)
-		release_page(nf->rx_bufs[i].page, nf->rx_bufs[i].gref);
-	release_page(nf->tx_sring, nf->tx_ring_ref);
-	release_page(nf->rx_sring, nf->rx_ring_ref);
+	nf_release(nf);
 	xdev->priv = NULL;
 	kfree(nf);
 }
@@ -439,9 +409,9 @@ static int netfront_connect(struct netfront *nf)
 	err = xenbus_wait_otherend(xdev, 1U << XenbusStateInitWait | 1U << XenbusStateConnected,
 				   CONNECT_TIMEOUT_NS);
 	if (err >= 0)
-		err = setup_rings(nf);
+		err = nf_setup_rings(nf);
 	if (!err)
-		err = xs_transaction(write_config, nf);
+		err = xs_transaction(nf_write_config, nf);
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	if (!err)
@@ -460,7 +430,9 @@ static int netfront_probe(struct xenbus_device *xdev)
 	if (!nf)
 		return -ENOMEM;
 	nf->xdev = xdev;
-	nf->port = nf->tx_ring_ref = nf->rx_ring_ref = -1;
+	nf->port = -1;
+	xen_front_ring_reset(&nf->tx);
+	xen_front_ring_reset(&nf->rx);
 	for (unsigned int i = 0; i < NF_NR_TX; i++)
 		nf->tx_bufs[i].gref = -1;
 	for (unsigned int i = 0; i < NF_NR_RX; i++)

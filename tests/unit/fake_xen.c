@@ -28,6 +28,7 @@ void (*fake_backend_kick)(void);
 static struct {
 	evtchn_handler_t handler;
 	void *data;
+	bool open;
 } ports[NR_PORTS];
 static unsigned int nr_ports;
 static const struct xenbus_driver *drivers[4];
@@ -115,6 +116,7 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data)
 		return -1;
 	ports[nr_ports].handler = handler;
 	ports[nr_ports].data = data;
+	ports[nr_ports].open = true;
 	return FIRST_PORT + nr_ports++;
 }
 
@@ -131,6 +133,19 @@ void evtchn_mask(evtchn_port_t port)
 
 void evtchn_close(evtchn_port_t port)
 {
+	unsigned int i = port - FIRST_PORT;
+
+	if (i < nr_ports)
+		ports[i].open = false;
+}
+
+unsigned int fake_ports_open(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nr_ports; i++)
+		n += ports[i].open;
+	return n;
 }
 
 void fake_raise_port(evtchn_port_t port)

@@ -42,6 +42,8 @@ unsigned int fake_grants_in_use(void);
  */
 void fake_raise_port(evtchn_port_t port);
 void fake_raise_event(void);
+/* Ports allocated and not closed since the reset (at most 8 are ever allocated). */
+unsigned int fake_ports_open(void);
 
 /*
  * Probes a new device/<type>/<id> with the driver the frontend registered
