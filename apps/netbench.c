@@ -128,7 +128,7 @@ static u64 pct_us(unsigned int p)
 static int setup(struct netdev **devp)
 {
 	const char *peer = param_get("bench.peer");
-	struct netdev *dev = netdev_first();
+	struct netdev *dev = net_cmdline_dev();
 
 	nb = kzalloc(sizeof(*nb));
 	if (!nb || !dev) {

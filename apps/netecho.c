@@ -88,7 +88,7 @@ static unsigned long echo_packets(void)
 static int echo_setup(struct netdev **devp, u64 *timeout_s)
 {
 	char ip_str[IPV4_STR_MAX];
-	struct netdev *dev = netdev_first();
+	struct netdev *dev = net_cmdline_dev();
 	u32 ip, mask, gw;
 	u64 port;
 
