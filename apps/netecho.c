@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * netecho: the guest end of the network echo test (tests/tools/netpeer.py
- * is the host end).  Brings up the first netdev with ip=, netmask=, gw=;
+ * is the host end).  Brings up the first netdev (or net.dev=, a name or
+ * a driver) with ip=, netmask=, gw=;
  * the stack answers pings; this echoes UDP datagrams on echo.port=
  * (default 7) back to their sender.  A datagram "pvkit-quit" is echoed
  * and ends the app with status 0; echo.timeout= seconds (default 120,
