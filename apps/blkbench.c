@@ -7,6 +7,14 @@
  *   app=blkbench bench.mode=randread|randwrite|read|write
  *                bench.bs=4K bench.qd=32 bench.time=3 bench.span=64M
  *                bench.dev=vda bench.warmup=0.5
+ *                bench.reqs=N bench.mark=1
+ *
+ * bench.reqs=N ends the measured phase after N completions (or bench.time,
+ * whichever comes first): a fixed amount of work, for counts a test can
+ * assert.  bench.mark=1 brackets the measured phase with exit_mark()s
+ * (MARK_MEASURE, MARK_END): in the nested KVM bed, KVM's own exits in it
+ * are counted from its trace (tests/kvm/, tests/tools/exits.py
+ * per-request), and the "blkbench: mark" line gives their requests.
  *
  * Requests are kept bench.qd deep: completions (from interrupts) are
  * collected and resubmitted together with one kick, as an application
@@ -32,11 +40,14 @@
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
+#include <asm/io.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
 #define MAX_QD		128
+#define MARK_MEASURE	0xb0
+#define MARK_END	0xbf
 
 struct bench {
 	struct blkdev *dev;
@@ -52,6 +63,7 @@ struct bench {
 	bool measuring;
 	unsigned long ios, errors;
 	struct histogram lat;		/* TSC cycles */
+	unsigned long limit;		/* bench.reqs: completions to measure, 0 = by time */
 };
 
 /* Allocated when the app runs: its 60 KiB would otherwise be .bss cleared at every boot. */
@@ -128,7 +140,8 @@ static void run_for(u64 ns)
 {
 	u64 end = ktime_get_ns() + ns;
 
-	while (ktime_get_ns() < end && !b->errors) {
+	while (ktime_get_ns() < end && !b->errors &&
+	       !(b->measuring && b->limit && b->ios >= b->limit)) {
 		unsigned long flags = local_irq_save();
 
 		blkdev_poll(b->dev);
@@ -242,11 +255,15 @@ static int blkbench_main(void)
 {
 	u64 warm = param_get_ull("bench.warmup_ms", 500) * NSEC_PER_MSEC;
 	u64 secs = param_get_ull("bench.time", 3), t0, t1, reqs0, notes0, irqs0, traps0;
+	bool marks = param_get_ull("bench.mark", 0);
 	u64 ns, reqs, iops;
 
 	if (setup())
 		return EXIT_FAIL;
+	b->limit = param_get_ull("bench.reqs", 0);
 	run_for(warm);			/* first touches, caches, device warm-up */
+	if (marks)
+		exit_mark(MARK_MEASURE);
 	b->measuring = true;
 	reqs0 = b->dev->stats.requests;
 	notes0 = b->dev->stats.notifications;
@@ -256,6 +273,8 @@ static int blkbench_main(void)
 	run_for(secs * NSEC_PER_SEC);
 	t1 = ktime_get_ns();
 	b->measuring = false;
+	if (marks)
+		exit_mark(MARK_END);
 	reqs = b->dev->stats.requests - reqs0;
 	drain();
 	if (b->errors || !b->ios) {
@@ -277,6 +296,9 @@ static int blkbench_main(void)
 		       (b->dev->stats.interrupts - irqs0) / reqs,
 		       (b->dev->stats.interrupts - irqs0) * 1000 / reqs % 1000,
 		       traps_per_req(b->dev->stats.traps - traps0, reqs), b->dev->driver);
+	if (marks)
+		console_printf("blkbench: mark 0x%02x = %lu requests completed, %llu submitted\n",
+			       MARK_MEASURE, b->ios, reqs);
 	return EXIT_OK;
 }
 DEFINE_APP(blkbench, "block IOPS, throughput, latency, notifications per request", blkbench_main);

@@ -5,7 +5,7 @@
  * datagram back.
  *
  *   app=netbench bench.size=64 bench.window=16 bench.time=3
- *                bench.peer=10.0.2.2 bench.port=7
+ *                bench.peer=10.0.2.2 bench.port=7 net.dev=eth0
  *
  * bench.window datagrams are kept in flight.  It prints round trips per
  * second, the throughput each way, round-trip percentiles, losses, and
@@ -123,7 +123,7 @@ static u64 pct_us(unsigned int p)
 static int setup(struct netdev **devp)
 {
 	const char *peer = param_get("bench.peer");
-	struct netdev *dev = netdev_first();
+	struct netdev *dev = net_cmdline_dev();
 
 	nb = kzalloc(sizeof(*nb));
 	if (!nb || !dev) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * netecho: the guest end of the network echo test (tests/tools/netpeer.py
- * is the host end).  Brings up the first netdev with ip=, netmask=, gw=;
+ * is the host end).  Brings up the first netdev (or net.dev=, a name or
+ * a driver) with ip=, netmask=, gw=;
  * the stack answers pings; this echoes UDP datagrams on echo.port=
  * (default 7) back to their sender.  A datagram "pvkit-quit" is echoed
  * and ends the app with status 0; echo.timeout= seconds (default 120,
@@ -88,7 +89,7 @@ static unsigned long echo_packets(void)
 static int echo_setup(struct netdev **devp, u64 *timeout_s)
 {
 	char ip_str[IPV4_STR_MAX];
-	struct netdev *dev = netdev_first();
+	struct netdev *dev = net_cmdline_dev();
 	u32 ip, mask, gw;
 	u64 port;
 

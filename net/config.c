@@ -2,9 +2,11 @@
 /*
  * Interface settings from the command line: ip=, netmask=, gw= (dotted
  * quads; gw=0.0.0.0 for none).  The defaults are QEMU user networking's.
+ * net.dev= picks the device when there are several.
  * Guest only: the host tests configure with net_configure().
  */
 #include <pvkit/cmdline.h>
+#include <pvkit/string.h>
 #include "net_priv.h"
 
 static int param_ipv4(const char *key, u32 def, u32 *ip)
@@ -41,4 +43,25 @@ int net_configure_cmdline(struct netdev *dev)
 	pr_info("net: %s: ip %s netmask %s gw %s\n", dev->name, ip_str,
 		mask_str, gw_str);
 	return 0;
+}
+
+struct netdev *net_cmdline_dev(void)
+{
+	const char *want = param_get("net.dev");
+	struct netdev *dev;
+
+	if (!want) {
+		dev = netdev_first();
+		if (!dev)
+			pr_err("net: no network device\n");
+		return dev;
+	}
+	dev = netdev_find(want);
+	for (struct netdev *d = netdev_first(); d && !dev; d = d->next) {
+		if (d->driver && !strcmp(d->driver, want))
+			dev = d;
+	}
+	if (!dev)
+		pr_err("net: net.dev=%s: no such device or driver\n", want);
+	return dev;
 }

@@ -344,6 +344,13 @@ static void service_pio(struct ata_chan *ch)
 		pio_out(ch, ch->pos);
 	ch->pos += SECTOR_SIZE;
 	ch->left--;
+	/*
+	 * Each data block is a handshake of its own: a drive that moved one
+	 * gets a new deadline for the next.  The command stays bounded (by
+	 * ch->left deadlines), and a slow PIO path, such as a Xen HVM device
+	 * model in dom0 at milliseconds per word, is not taken for a hung one.
+	 */
+	ch->deadline = ktime_get_ns() + ATA_CMD_TIMEOUT_NS;
 	if (ch->left || req->op == BLK_WRITE)
 		return;			/* a write ends with one more interrupt */
 	/* The last sector of a read raises nothing: the status says if it went well. */

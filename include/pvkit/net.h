@@ -3,7 +3,7 @@
  * The network stack: just enough ARP, IPv4, ICMP echo and UDP for echo
  * tests and network benchmarks (net/).
  *
- *	struct netdev *dev = netdev_first();
+ *	struct netdev *dev = net_cmdline_dev();	   net.dev=, else the first
  *
  *	net_configure_cmdline(dev);		   ip=, netmask=, gw=
  *	udp_bind(7, echo_rx, NULL);
@@ -49,6 +49,12 @@
 int net_configure(struct netdev *dev, u32 ip, u32 netmask, u32 gateway);
 /* The same from ip=, netmask=, gw= (defaults: NET_DEFAULT_*); guest only. */
 int net_configure_cmdline(struct netdev *dev);
+/*
+ * The device net.dev= names (a device, eth1, or a driver, e1000: a Xen HVM
+ * domU that keeps its emulated NIC has it beside netfront), else the
+ * first; NULL (and a message) if there is none.  Guest only.
+ */
+struct netdev *net_cmdline_dev(void);
 /* Detaches the stack: dev's frames are dropped again. */
 void net_unconfigure(struct netdev *dev);
 /* dev's settings; false if the stack is not attached to it. */

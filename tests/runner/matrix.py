@@ -51,6 +51,8 @@ ENV_DEFAULTS = {
     # dom0's blkback offers this many queues per disk (multi-queue-max-queues).
     "domu_blk_queues": "1",
     "domu_peer": "",
+    # launcher xen-domu, HVM: the emulated NIC of each vif (xl's vif model=).
+    "domu_vif_model": "",
     "domu_timeout": "60",
     "domu_config": "",
 }
@@ -103,6 +105,7 @@ class Env:
     domu_vifs: int = 0
     domu_blk_queues: int = 1
     domu_peer: str = ""                         # a script dom0 runs beside the domU
+    domu_vif_model: str = ""                    # HVM: the emulated NIC (xl's vif model=)
     domu_timeout: float = 60.0
     domu_config: list = field(default_factory=list)
 
@@ -250,6 +253,9 @@ def _make_env(name, section, groups):
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
+    domu_vif_model = get("domu_vif_model")
+    if not re.fullmatch(r"[a-z0-9_-]*", domu_vif_model):
+        raise fail("domu_vif_model", "must be a device model name such as e1000")
     domu = {}
     for key, convert, low in (("domu_memory", int, 1), ("domu_vifs", int, 0),
                               ("domu_blk_queues", int, 1),
@@ -296,6 +302,7 @@ def _make_env(name, section, groups):
         domu_disks=_lines(get("domu_disks")),
         domu_config=_lines(get("domu_config")),
         domu_peer=get("domu_peer"),
+        domu_vif_model=domu_vif_model,
         **domu,
     )
 

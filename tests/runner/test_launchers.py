@@ -155,6 +155,7 @@ class XenDomu(unittest.TestCase):
                     {envdir}/b.img
                 domu_vifs = 1
                 domu_config = cpuid = "host,rdtscp=0"
+                domu_vif_model = e1000
                 [e]
                 launcher = xen-domu
                 """))])
@@ -163,12 +164,14 @@ class XenDomu(unittest.TestCase):
                               d.domu_vifs), ("pv", "linux", 256, 1))
             self.assertEqual(d.domu_disks, ["{envdir}/a.img", "{envdir}/b.img"])
             self.assertEqual(d.domu_config, ['cpuid = "host,rdtscp=0"'])
+            self.assertEqual((d.domu_vif_model, e.domu_vif_model), ("e1000", ""))
             self.assertEqual((e.domu_type, e.domu_kernel, e.domu_memory,
                               e.domu_disks, e.domu_timeout),
                              ("pvh", "{image}", 128, [], 60.0))
             for text, message in {"domu_type = hvx": "domu_type",
                                   "domu_vifs = -1": "domu_vifs",
                                   "domu_memory = lots": "domu_memory",
+                                  "domu_vif_model = e1000,x": "domu_vif_model",
                                   "domu_disks = {port12}": "only"}.items():
                 with self.subTest(text=text):
                     with self.assertRaisesRegex(MatrixError, message):

@@ -13,6 +13,10 @@ the guest's marks (exit_mark(), a write to port 0x80):
         phase A took at least N fewer REASON exits than phase B
     exits.py CONSOLE at-least A REASON N
         phase A took at least N REASON exits
+    exits.py CONSOLE per-request A MAX [--reason R]...
+        phase A took at most MAX exits per request (of the reasons named,
+        else all), the requests being those the guest reported for the
+        phase ("blkbench: mark A = N requests completed", bench.mark=1)
 
 Exit status 0 when the check holds, 1 when it does not, 2 when the
 console has no counts for the marks named or the trace lost events.
@@ -25,6 +29,23 @@ LINE_RE = re.compile(r"pvkit-kvm-l1: exits at mark (0x[0-9a-f]+): (\d+) \((.*)\)
 
 
 LOST_RE = re.compile(r"pvkit-kvm-l1: trace lost (\d+) events")
+REQS_RE = re.compile(r"blkbench: mark (0x[0-9a-f]+) = (\d+) requests completed")
+
+
+def requests(path):
+    """{mark: requests the guest completed in that phase}."""
+    with open(path, errors="replace") as f:
+        return {m[1]: int(m[2]) for m in map(REQS_RE.search, f) if m}
+
+
+def per_request(marks, reqs, mark, reasons=None):
+    """KVM's exits (of reasons, else all) per request in phase mark, or
+    None without a count."""
+    if mark not in marks or not reqs.get(mark):
+        return None
+    if not reasons:
+        return marks[mark]["total"] / reqs[mark]
+    return sum(marks[mark].get(r, 0) for r in reasons) / reqs[mark]
 
 
 def parse(path):
@@ -62,6 +83,11 @@ def main(argv=None):
     p.add_argument("a")
     p.add_argument("reason")
     p.add_argument("n", type=int)
+    p = sub.add_parser("per-request")
+    p.add_argument("a")
+    p.add_argument("max", type=float)
+    p.add_argument("--reason", action="append",
+                   help="count only exits of this reason (repeatable)")
     opts = ap.parse_args(argv)
     marks, lost = parse(opts.console)
     if lost:
@@ -71,6 +97,16 @@ def main(argv=None):
         for mark, counts in marks.items():
             print(mark, counts)
         return 0 if marks else 2
+    if opts.cmd == "per-request":
+        ratio = per_request(marks, requests(opts.console), opts.a, opts.reason)
+        if ratio is None:
+            print(f"exits.py: no exit counts or no requests for mark {opts.a} "
+                  f"(marks seen: {', '.join(marks) or 'none'})")
+            return 2
+        which = " ".join(opts.reason) if opts.reason else "all"
+        print(f"exits.py: {ratio:.4f} exits ({which}) per request at mark {opts.a} "
+              f"(all: {marks[opts.a]}), at most {opts.max:g} allowed")
+        return 0 if ratio <= opts.max else 1
     if opts.cmd == "at-least":
         if opts.a not in marks:
             print(f"exits.py: no exit counts for mark {opts.a} "

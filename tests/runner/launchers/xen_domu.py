@@ -172,6 +172,8 @@ def launch_xen_domu(session):
         argv += ["--config", session.subst(line)]
     if env.domu_peer:
         argv += ["--peer", session.subst(env.domu_peer)]
+    if env.domu_vif_model:
+        argv += ["--vif-model", env.domu_vif_model]
     cachedir, failure = make_bed_initrd(session, argv, "tests/xen/dom0 initrd", "dom0",
                                         [str(initrd), *disks])
     if failure:
