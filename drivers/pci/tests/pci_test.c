@@ -521,7 +521,7 @@ static bool disowning_handler(void *data)
 
 /*
  * A line that stays asserted with nobody claiming it (issue 11): after
- * PCI_INTX_STUCK_BUDGET interrupts in a row it is masked and polled, so
+ * PCI_INTX_STUCK_BUDGET interrupts unclaimed it is masked and polled, so
  * the storm ends and the kernel goes on.
  */
 static void intx_stuck_one(struct ktest *t, struct pci_dev *d, const struct trigger *trig)
