@@ -7,8 +7,14 @@
  * ARP_MAX_TRIES times; then it is dropped and the entry freed.
  *
  * A reply nobody asked for is ignored, and a resolved entry is never
- * given another MAC before it expires: an unsolicited claim cannot
- * redirect our traffic.
+ * given another MAC while its owner answers: an unsolicited claim cannot
+ * redirect our traffic.  RFC 826's merge rule would take the new MAC at
+ * once; instead a claim with another MAC keeps the old one and asks its
+ * owner directly (ARP_PROBE, like Linux's NUD_PROBE), every ARP_RETRY_NS,
+ * ARP_MAX_TRIES times: a neighbour that answers keeps its entry, one that
+ * is gone (a peer restarted with a new NIC) has it freed, and the new
+ * MAC is learnt from its next request.  A request for our address is
+ * answered whatever MAC it comes from: a reply costs nothing.
  */
 #include <pvkit/string.h>
 #include "net_priv.h"
@@ -35,11 +41,22 @@ static void arp_send(struct net_iface *ifc, u16 op, const u8 *eth_dst,
 		net_counters.arp.tx++;
 }
 
+/*
+ * Asks who has e's address: everyone while it is unresolved, only the
+ * MAC we have for it while it is probed (RFC 1122 2.3.2.1, unicast poll).
+ */
 static void arp_request(struct net_iface *ifc, struct arp_entry *e, u64 now)
 {
-	arp_send(ifc, ARP_OP_REQUEST, eth_broadcast, zero_mac, e->ip);
+	const u8 *dst = e->state == ARP_PROBE ? e->mac : eth_broadcast;
+
+	arp_send(ifc, ARP_OP_REQUEST, dst, zero_mac, e->ip);
 	e->tries++;
 	e->stamp = now;
+}
+
+static bool arp_usable(const struct arp_entry *e)
+{
+	return e->state == ARP_RESOLVED || e->state == ARP_PROBE;
 }
 
 static struct arp_entry *arp_find(struct net_iface *ifc, u32 ip)
@@ -66,8 +83,8 @@ static void arp_free(struct arp_entry *e, enum net_drop_reason why)
  */
 static bool arp_evict_first(const struct arp_entry *e, const struct arp_entry *than)
 {
-	if (e->state != than->state)
-		return e->state == ARP_RESOLVED;
+	if (arp_usable(e) != arp_usable(than))
+		return arp_usable(e);
 	return e->stamp < than->stamp;
 }
 
@@ -109,6 +126,20 @@ static bool arp_sender_valid(const struct net_iface *ifc, u32 spa)
 	return spa && spa != ifc->ip && !net_is_broadcast(ifc, spa);
 }
 
+/* Another MAC for e: the claim is refused, e's owner asked, a question answered. */
+static void arp_conflict(struct net_iface *ifc, struct arp_entry *e,
+			 const struct arp_pkt *a, u16 op, u32 tpa)
+{
+	net_drop(NET_DROP_ARP_CONFLICT);
+	if (e->state == ARP_RESOLVED) {
+		e->state = ARP_PROBE;
+		e->tries = 0;
+		arp_request(ifc, e, net_now());
+	}
+	if (op == ARP_OP_REQUEST && tpa == ifc->ip)
+		arp_send(ifc, ARP_OP_REPLY, a->sha, a->sha, e->ip);
+}
+
 void arp_rx(struct net_iface *ifc, const u8 *pkt, size_t len)
 {
 	const struct arp_pkt *a = (const void *)pkt;
@@ -135,12 +166,12 @@ void arp_rx(struct net_iface *ifc, const u8 *pkt, size_t len)
 
 	/*
 	 * RFC 826: update a sender we know, whoever the packet is for; but
-	 * a neighbour resolved keeps its MAC until it expires (ARP_VALID_NS)
-	 * and is asked again: anyone on the link could claim it.
+	 * a neighbour resolved keeps its MAC while its owner answers there:
+	 * anyone on the link could claim it.
 	 */
 	e = learn ? arp_find(ifc, spa) : NULL;
-	if (e && e->state == ARP_RESOLVED && memcmp(e->mac, a->sha, ETH_ALEN)) {
-		net_drop(NET_DROP_ARP_CONFLICT);
+	if (e && arp_usable(e) && memcmp(e->mac, a->sha, ETH_ALEN)) {
+		arp_conflict(ifc, e, a, op, tpa);
 		return;
 	}
 	if (e) {
@@ -175,7 +206,7 @@ int arp_output(struct net_iface *ifc, u32 next_hop, u8 *frame, size_t len)
 		net_drop(NET_DROP_TX_TOO_BIG);
 		return -1;
 	}
-	if (e && e->state == ARP_RESOLVED)
+	if (e && arp_usable(e))
 		return eth_output(ifc, e->mac, ETH_P_IP, frame, len);
 	if (ask) {
 		e = arp_alloc(ifc, next_hop);
@@ -197,7 +228,8 @@ void arp_tick(struct net_iface *ifc, u64 now)
 		struct arp_entry *e = &ifc->arp[i];
 		u64 age = now - e->stamp;
 
-		if (e->state == ARP_INCOMPLETE && age >= ARP_RETRY_NS) {
+		if ((e->state == ARP_INCOMPLETE || e->state == ARP_PROBE) &&
+		    age >= ARP_RETRY_NS) {
 			if (e->tries >= ARP_MAX_TRIES)
 				arp_free(e, NET_DROP_ARP_TIMEOUT);
 			else

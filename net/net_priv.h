@@ -113,6 +113,7 @@ enum arp_state {
 	ARP_FREE,
 	ARP_INCOMPLETE,		/* asked, no answer yet */
 	ARP_RESOLVED,
+	ARP_PROBE,		/* resolved, another MAC claimed it: its own asked again */
 };
 
 struct arp_entry {

@@ -6,9 +6,10 @@
  * the count the device claims is checked against what it really used.
  * Each frame is copied out of its buffer before the stack sees it.
  * Transmit reclaims transmit buffers only; frames are received from the
- * interrupt (or a poll), at most VNET_RX_BUDGET per pass, the rest from
- * deferred work, so a device that refills as fast as we post cannot
- * keep one interrupt going.
+ * interrupt (or a poll), at most VNET_RX_BUDGET buffers' worth per pass
+ * (a mergeable frame counts each of its buffers), the rest from deferred
+ * work, so a device that refills as fast as we post cannot keep one
+ * interrupt going.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
@@ -38,6 +39,7 @@ struct vnet {
 	struct virtqueue *rx, *tx;
 	unsigned int hdr_len;
 	bool mergeable;
+	unsigned int nr_rx;		/* receive buffers posted */
 	struct vnet_buf *rx_bufs, *tx_bufs;
 	bool tx_busy[NR_TX_BUFS];
 	u8 frame[MAX_FRAME];		/* a mergeable frame is put together here */
@@ -89,7 +91,8 @@ static size_t gather(struct vnet *vn, size_t have, u16 more)
 	return have > sizeof(vn->frame) ? 0 : have;
 }
 
-static void receive_one(struct vnet *vn, void *tok, u32 len)
+/* One frame; returns the used buffers it took, for the budget. */
+static unsigned int receive_one(struct vnet *vn, void *tok, u32 len)
 {
 	struct virtio_net_hdr_v1 *hdr = tok;
 	u16 more = 0, nbufs;
@@ -98,10 +101,17 @@ static void receive_one(struct vnet *vn, void *tok, u32 len)
 	if (len < vn->hdr_len) {
 		vn->net.stats.rx_dropped++;
 		post_rx(vn, rx_index(vn, tok));
-		return;
+		return 1;
 	}
 	/* Read once: the buffer is the device's to rewrite until it is reposted. */
 	nbufs = READ_ONCE(hdr->num_buffers);
+	if (vn->mergeable && nbufs > vn->nr_rx) {
+		/* Posted again as they come, so a lie could take 65535 of them. */
+		post_rx(vn, rx_index(vn, tok));
+		vn->net.stats.rx_dropped++;
+		virtio_break_device(vn->vdev, "frame claims more buffers than we posted");
+		return 1;
+	}
 	if (vn->mergeable && nbufs > 1)
 		more = nbufs - 1;
 	flen = len - vn->hdr_len;
@@ -114,15 +124,17 @@ static void receive_one(struct vnet *vn, void *tok, u32 len)
 		flen = gather(vn, flen > sizeof(vn->frame) ? sizeof(vn->frame) + 1 : flen, more);
 	if (!flen || flen > sizeof(vn->frame) || flen < ETH_HLEN) {
 		vn->net.stats.rx_dropped++;
-		return;
+		return 1 + more;
 	}
 	vn->net.stats.rx_frames++;
 	netdev_receive(&vn->net, vn->frame, flen);
+	return 1 + more;
 }
 
 /*
- * At most budget frames, callbacks off meanwhile; true when the budget
- * ran out with the queue's callbacks still off, the rest for later.
+ * Frames of at most budget used buffers (one frame may end past it),
+ * callbacks off meanwhile; true when the budget ran out with the queue's
+ * callbacks still off, the rest for later.
  */
 static bool reap_rx(struct vnet *vn, unsigned int budget)
 {
@@ -132,12 +144,11 @@ static bool reap_rx(struct vnet *vn, unsigned int budget)
 
 	do {
 		virtqueue_disable_cb(vn->rx);
-		while (done < budget && (tok = virtqueue_get_buf(vn->rx, &len))) {
-			receive_one(vn, tok, len);
-			done++;
-		}
+		while (done < budget && !vn->vdev->broken &&
+		       (tok = virtqueue_get_buf(vn->rx, &len)))
+			done += receive_one(vn, tok, len);
 		virtqueue_kick(vn->rx);		/* the buffers given back */
-		if (done == budget)
+		if (done >= budget)
 			return !vn->vdev->broken;
 	} while (!virtqueue_enable_cb(vn->rx) && !vn->vdev->broken);
 	return false;
@@ -257,7 +268,6 @@ static void vnet_mac(struct vnet *vn)
 static int vnet_probe(struct virtio_device *vdev)
 {
 	struct vnet *vn = kzalloc(sizeof(*vn));
-	unsigned int nr_rx;
 
 	if (!vn)
 		return -1;
@@ -272,8 +282,8 @@ static int vnet_probe(struct virtio_device *vdev)
 	vn->tx_bufs = alloc_pages(DIV_ROUND_UP(NR_TX_BUFS * sizeof(struct vnet_buf), PAGE_SIZE));
 	if (!vn->rx || !vn->tx || !vn->rx_bufs || !vn->tx_bufs)
 		return -1;
-	nr_rx = min((unsigned int)NR_RX_BUFS, vn->rx->num);
-	for (unsigned int i = 0; i < nr_rx; i++)
+	vn->nr_rx = min((unsigned int)NR_RX_BUFS, vn->rx->num);
+	for (unsigned int i = 0; i < vn->nr_rx; i++)
 		post_rx(vn, i);
 	vnet_mac(vn);
 	vn->net.driver = "virtio-net";

@@ -624,12 +624,22 @@ void pci_scan_segment(struct pci_scan *s)
 	scan_bus(s, s->first_bus, NULL, 0);
 }
 
+/*
+ * Counted over windows of PCI_INTX_STUCK_BUDGET interrupts, not in a row:
+ * a function that claims one now and then must not keep a line another
+ * one holds up from being given up.
+ */
 bool pci_intx_stuck(struct pci_intx_count *c, bool claimed)
 {
-	if (claimed) {
-		c->in_a_row = 0;
+	bool stuck;
+
+	if (claimed)
+		c->claimed_in_window++;
+	else
+		c->unclaimed++;
+	if (++c->in_window < PCI_INTX_STUCK_BUDGET)
 		return false;
-	}
-	c->unclaimed++;
-	return ++c->in_a_row >= PCI_INTX_STUCK_BUDGET;
+	stuck = c->claimed_in_window <= PCI_INTX_STUCK_CLAIMED;
+	c->in_window = c->claimed_in_window = 0;
+	return stuck;
 }

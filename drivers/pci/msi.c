@@ -249,8 +249,9 @@ static void intx_dispatch(void *data)
 		return;
 	arch_irq_mask(l->irq, true);
 	l->stuck = true;
-	pr_err("pci: irq %d: %u interrupts in a row that no device claimed: masked, its handlers polled every %llu ms\n",
-	       l->irq, PCI_INTX_STUCK_BUDGET, PCI_INTX_POLL_NS / NSEC_PER_MSEC);
+	pr_err("pci: irq %d: at most %u of the last %u interrupts claimed by a device: masked, its handlers polled every %llu ms\n",
+	       l->irq, PCI_INTX_STUCK_CLAIMED, PCI_INTX_STUCK_BUDGET,
+	       PCI_INTX_POLL_NS / NSEC_PER_MSEC);
 	timer_start(&l->poll, ktime_get_ns() + PCI_INTX_POLL_NS, intx_poll);
 }
 
@@ -295,6 +296,8 @@ static int intx_add(struct intx_action *a)
 			return -1;	/* asked twice */
 	}
 	*p = a;
+	/* A new function on the line: judge the line afresh, a full window. */
+	l->count.in_window = l->count.claimed_in_window = 0;
 	return 0;
 }
 

@@ -252,17 +252,20 @@ int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 
 /*
  * A level-triggered line that stays asserted with no device claiming it
- * fires again at every EOI: the CPU would do nothing else.  After
- * PCI_INTX_STUCK_BUDGET interrupts in a row that nobody claimed, the line
- * is masked (with a message) and its handlers are called from a timer
- * every PCI_INTX_POLL_NS instead: its devices go on, slower.
+ * fires again at every EOI: the CPU would do nothing else.  When at most
+ * PCI_INTX_STUCK_CLAIMED (1%) of PCI_INTX_STUCK_BUDGET interrupts were
+ * claimed, the line is masked (with a message) and its handlers are
+ * called from a timer every PCI_INTX_POLL_NS instead: its devices go on,
+ * slower.  A share, not a run: another function on the line claiming one
+ * now and then does not keep a storm going.
  */
 #define PCI_INTX_STUCK_BUDGET	10000
+#define PCI_INTX_STUCK_CLAIMED	(PCI_INTX_STUCK_BUDGET / 100)
 #define PCI_INTX_POLL_NS	(10 * NSEC_PER_MSEC)
 
 struct pci_intx_count {
 	unsigned long unclaimed;	/* in all */
-	unsigned int in_a_row;
+	unsigned int in_window, claimed_in_window;
 };
 
 /* Counts one interrupt; true when the line is to be masked. */

@@ -69,6 +69,7 @@ struct xs_conn {
 	XENSTORE_RING_IDX req_prod, rsp_cons;
 	u32 next_req_id;
 	u64 deadline_ns;		/* of the request in progress */
+	u64 tx_deadline_ns;		/* of the transaction in progress, or 0 */
 	struct xs_watch *watches;
 	unsigned long events, stray_events;
 	/* The message being received. */
@@ -99,8 +100,10 @@ int xs_conn_transaction_start(struct xs_conn *c, u32 *tx);
 int xs_conn_transaction_end(struct xs_conn *c, u32 tx, bool abort);
 /*
  * fn's requests in one transaction, run again while another writer
- * interferes (-EAGAIN), at most XS_TRANSACTION_TRIES times and until
- * XS_REQUEST_TIMEOUT_NS after the start: then -EAGAIN.
+ * interferes (-EAGAIN), at most XS_TRANSACTION_TRIES times.  All of it
+ * ends XS_REQUEST_TIMEOUT_NS after the start: a request of fn's, or the
+ * commit, not started by then is refused (-ETIMEDOUT, and the transaction
+ * aborted), one started waits no longer, and no try starts after it.
  */
 int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *ctx);
 /*

@@ -245,10 +245,17 @@ static void resolved_entry_keeps_its_mac(struct ktest *t)
 
 	fake_setup();
 	fake_learn_peer();
-	/* Another station claims the peer's address, by reply and by request. */
+	/*
+	 * Another station claims the peer's address, by reply and by
+	 * request: the peer is asked at its own MAC, the request answered.
+	 */
+	fake_clear_frames();
 	fake_rx(f, build_arp(f, 2, other_mac, PEER_IP, our_mac, OUR_IP));
 	fake_rx(f, build_arp(f, 1, other_mac, PEER_IP, bcast_mac, OUR_IP));
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_CONFLICT), 2);
+	KT_ASSERT_EQ(t, fake.nr_frames, 2);
+	check_arp(t, &fake.frames[0], 1, peer_mac, no_mac, PEER_IP);
+	check_arp(t, &fake.frames[1], 2, other_mac, other_mac, PEER_IP);
 	fake_clear_frames();
 	KT_EXPECT_EQ(t, udp_sendto(1000, PEER_IP, 7, data, sizeof(data)), 0);
 	KT_ASSERT_EQ(t, fake.nr_frames, 1);
@@ -266,6 +273,40 @@ static void resolved_entry_keeps_its_mac(struct ktest *t)
 	fake_teardown();
 }
 
+/*
+ * The peer restarted with another MAC and asks for us: it gets its
+ * answer at once, and once its old MAC has not answered ARP_MAX_TRIES
+ * requests (seconds, not ARP_VALID_NS) our traffic follows it.
+ */
+static void neighbour_with_a_new_mac_is_followed(struct ktest *t)
+{
+	fake_setup();
+	fake_learn_peer();
+	fake_clear_frames();
+	fake_rx(f, build_arp(f, 1, other_mac, PEER_IP, bcast_mac, OUR_IP));
+	KT_ASSERT_EQ(t, fake.nr_frames, 2);
+	check_arp(t, &fake.frames[0], 1, peer_mac, no_mac, PEER_IP);
+	check_arp(t, &fake.frames[1], 2, other_mac, other_mac, PEER_IP);
+	/* Asked twice more at the old MAC, a second apart; nobody answers. */
+	for (unsigned int i = 1; i < 3; i++) {
+		fake_time_ns += NSEC_PER_SEC;
+		net_poll();
+		KT_ASSERT_EQ(t, fake.nr_frames, 2 + i);
+		check_arp(t, &fake.frames[1 + i], 1, peer_mac, no_mac, PEER_IP);
+	}
+	fake_time_ns += NSEC_PER_SEC;
+	net_poll();
+	KT_EXPECT_EQ(t, fake.nr_frames, 4);
+	/* Forgotten: the next datagram asks everyone, the new MAC answers. */
+	expect_asked_first(t, PEER_IP);
+	fake_clear_frames();
+	fake_rx(f, build_arp(f, 2, other_mac, PEER_IP, our_mac, OUR_IP));
+	KT_ASSERT_EQ(t, fake.nr_frames, 1);
+	check_eth(t, &fake.frames[0], other_mac, 0x0800);
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ARP_CONFLICT), 1);
+	fake_teardown();
+}
+
 static const struct ktest_case arp_cases[] = {
 	KTEST_CASE(request_for_us_is_answered),
 	KTEST_CASE(request_for_other_ip_is_ignored),
@@ -280,6 +321,7 @@ static const struct ktest_case arp_cases[] = {
 	KTEST_CASE(cache_overflow_evicts),
 	KTEST_CASE(unsolicited_reply_changes_nothing),
 	KTEST_CASE(resolved_entry_keeps_its_mac),
+	KTEST_CASE(neighbour_with_a_new_mac_is_followed),
 	{}
 };
 KTEST_SUITE(net_arp, arp_cases);

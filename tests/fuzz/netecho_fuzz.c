@@ -340,8 +340,14 @@ static void nf_run(const u8 *in, size_t len)
 		run_deferred(4);
 	}
 	check(!dev->stats.rx_nested);
-	if (!hostile && !dev->broken)
+	/* A device shut off has nothing left to do; a working one neither. */
+	if (!dev->broken)
+		check(!fake_nr_deferred());
+	/* Only a lie may shut the device off (issue 11: nothing else may). */
+	if (!hostile) {
+		check(!dev->broken);
 		check(asked == answered + drops_of(NET_DROP_TX_DEVICE));
+	}
 	fake_remove(xdev);
 }
 

@@ -25,7 +25,11 @@ enum misbehaviour {
 	SPAM,		/* a watch event on every turn, and virtual time passes */
 	SPAM_MUTE,	/* the same, and no request is ever answered */
 	TX_EAGAIN,	/* every transaction end is EAGAIN */
+	SLOW,		/* every turn takes SLOW_TURN_NS of virtual time */
 };
+
+/* Slow, but each answer well within a request's time. */
+#define SLOW_TURN_NS	(XS_REQUEST_TIMEOUT_NS / 4)
 
 /* Turns a daemon may take before the test calls it a hang. */
 #define MAX_TURNS	1000000
@@ -83,7 +87,10 @@ static void reply(void)
 		break;
 	case XS_TRANSACTION_END:
 		d.tx_ends++;
-		queue_msg(XS_ERROR, id, "EAGAIN", 7);
+		if (d.mode == TX_EAGAIN)
+			queue_msg(XS_ERROR, id, "EAGAIN", 7);
+		else
+			queue_msg(type, id, "OK", 3);
 		break;
 	case XS_READ:
 		if (!strcmp(d.req_body, "state") && d.state)
@@ -156,7 +163,7 @@ static bool serve(void)
 	bool progress = false;
 
 	/* Each turn of the daemon takes a virtual millisecond. */
-	d.now += 1000000;
+	d.now += d.mode == SLOW ? SLOW_TURN_NS : 1000000;
 	if (d.mode == SILENT || ++d.turns > MAX_TURNS)
 		return false;
 	if (d.connect_after && d.turns >= d.connect_after)
@@ -448,6 +455,39 @@ static void transaction_retries_are_bounded(struct ktest *t)
 	KT_EXPECT_FALSE(t, conn.broken);
 }
 
+static int tx_reads(u32 tx, void *ctx)
+{
+	struct xs_iov iov = { "nope", 5 };
+
+	for (unsigned int i = 0; i < 6; i++) {
+		int err = xs_conn_request(&conn, XS_READ, tx, &iov, 1, buf, sizeof(buf));
+
+		if (err != -ENOENT)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A daemon answering each request in a quarter of a request's time: a
+ * transaction of 8 requests is refused once its one deadline has passed
+ * (not stretched to the sum of its requests'), is aborted, and the
+ * connection stays usable.
+ */
+static void transaction_deadline_covers_its_requests(struct ktest *t)
+{
+	start(SLOW, 0);
+	KT_EXPECT_EQ(t, xs_conn_transaction(&conn, tx_reads, NULL), -ETIMEDOUT);
+	/* the deadline, then the abort's turn */
+	KT_EXPECT_LE(t, d.now, XS_REQUEST_TIMEOUT_NS + SLOW_TURN_NS);
+	KT_EXPECT_EQ(t, d.tx_ends, 1);
+	KT_EXPECT_STREQ(t, d.req_body, "F");
+	KT_EXPECT_FALSE(t, conn.broken);
+	KT_EXPECT_EQ(t, conn.tx_deadline_ns, 0);
+	/* Outside a transaction a request has its own time again. */
+	KT_EXPECT_EQ(t, read_node("nope", buf, sizeof(buf)), -ENOENT);
+}
+
 static struct ktest_case xs_cases[] = {
 	KTEST_CASE(missing_node_is_enoent),
 	KTEST_CASE(long_messages_stream_through_the_rings),
@@ -468,6 +508,7 @@ static struct ktest_case xs_cases[] = {
 	KTEST_CASE(event_spam_cannot_stretch_a_state_wait),
 	KTEST_CASE(state_wait_sees_the_change),
 	KTEST_CASE(transaction_retries_are_bounded),
+	KTEST_CASE(transaction_deadline_covers_its_requests),
 	{}
 };
 KTEST_SUITE(host_xenstore, xs_cases);

@@ -10,10 +10,12 @@
  * string list must be NUL-terminated.  A connection that breaks one of
  * these is marked broken and fails every later request with -EIO.
  *
- * Every wait is bounded by an absolute deadline set once per request (or
- * per transaction, per wait for a state), checked whatever arrives in
- * between: a daemon that keeps sending watch events, or keeps signalling
- * without answering, cannot stretch it.
+ * Every wait is bounded by an absolute deadline set once per request (and
+ * per wait for a state), checked whatever arrives in between: a daemon
+ * that keeps sending watch events, or keeps signalling without answering,
+ * cannot stretch it.  A transaction has one deadline for all its requests
+ * and tries: none of them waits past it, and none starts after it (the
+ * abort that follows gets a request's own time, so the daemon hears it).
  */
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
@@ -256,6 +258,7 @@ int xs_conn_request(struct xs_conn *c, u32 type, u32 tx, const struct xs_iov *io
 {
 	struct xsd_sockmsg hdr = { .type = type, .req_id = c->next_req_id++, .tx_id = tx };
 	unsigned int i;
+	u64 now;
 	int err;
 
 	if (c->broken)
@@ -264,7 +267,14 @@ int xs_conn_request(struct xs_conn *c, u32 type, u32 tx, const struct xs_iov *io
 		hdr.len += iov[i].len;
 	if (hdr.len > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
-	c->deadline_ns = c->ops->now(c) + XS_REQUEST_TIMEOUT_NS;
+	now = c->ops->now(c);
+	c->deadline_ns = now + XS_REQUEST_TIMEOUT_NS;
+	if (c->tx_deadline_ns) {
+		/* Nothing sent yet: the connection stays usable. */
+		if (now >= c->tx_deadline_ns)
+			return -ETIMEDOUT;
+		c->deadline_ns = min(c->deadline_ns, c->tx_deadline_ns);
+	}
 	if (!ring_write(c, &hdr, sizeof(hdr)))
 		return -EIO;
 	for (i = 0; i < nr_iov; i++)
@@ -323,30 +333,44 @@ int xs_conn_transaction_end(struct xs_conn *c, u32 tx, bool abort)
 	return xs_conn_request(c, XS_TRANSACTION_END, tx, &iov, 1, NULL, 0);
 }
 
+/* Out of the transaction's time: the abort still gets a request's own. */
+static void transaction_abort(struct xs_conn *c, u32 tx)
+{
+	c->tx_deadline_ns = 0;
+	xs_conn_transaction_end(c, tx, true);
+}
+
 int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *ctx)
 {
-	u64 deadline = c->ops->now(c) + XS_REQUEST_TIMEOUT_NS;
 	unsigned int tries = 0;
 	u32 tx;
 	int err;
 
+	c->tx_deadline_ns = c->ops->now(c) + XS_REQUEST_TIMEOUT_NS;
 	for (;;) {
 		err = xs_conn_transaction_start(c, &tx);
 		if (err)
-			return err;
+			break;
 		err = fn(tx, ctx);
 		if (err) {
-			xs_conn_transaction_end(c, tx, true);
-			return err;
+			transaction_abort(c, tx);
+			break;
 		}
 		err = xs_conn_transaction_end(c, tx, false);
-		if (err != -EAGAIN)
-			return err;
-		if (++tries == XS_TRANSACTION_TRIES || c->ops->now(c) >= deadline)
+		if (err == -ETIMEDOUT) {	/* refused before it was sent */
+			transaction_abort(c, tx);
 			break;
+		}
+		if (err != -EAGAIN)
+			break;
+		if (++tries == XS_TRANSACTION_TRIES || c->ops->now(c) >= c->tx_deadline_ns) {
+			pr_err("xenstore: a transaction was interfered with %u times; given up\n",
+			       tries);
+			break;
+		}
 	}
-	pr_err("xenstore: a transaction was interfered with %u times; given up\n", tries);
-	return -EAGAIN;
+	c->tx_deadline_ns = 0;
+	return err;
 }
 
 /* (Pure, so here beside the state parsing: the host tests build this file.) */
