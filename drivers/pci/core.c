@@ -9,6 +9,7 @@
  * Config space is untrusted input: a capability list may loop or point
  * anywhere, a BAR may read back any pattern, a bridge may name any bus.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
@@ -187,18 +188,18 @@ static int decode_io(u32 lo, u32 lo_mask, struct pci_bar *bar,
 	size = m & -m;
 	if (!mask_contiguous(m, size)) {
 		*why = "size is not a power of two";
-		return -1;
+		return -EINVAL;
 	}
 	bar->io = true;
 	bar->addr = lo & PCI_BASE_ADDRESS_IO_MASK;
 	bar->size = size;
 	if (bar->addr & (size - 1)) {
 		*why = "address not aligned to the size";
-		return -1;
+		return -EINVAL;
 	}
 	if (bar->addr + size > PCI_IO_SPACE_SIZE) {
 		*why = "beyond the 64 KiB I/O space";
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -211,7 +212,7 @@ static int decode_mem(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 
 	if (type == PCI_BASE_ADDRESS_MEM_TYPE_MASK) {
 		*why = "reserved memory type";
-		return -1;
+		return -EINVAL;
 	}
 	bar->is64 = type == PCI_BASE_ADDRESS_MEM_TYPE_64;
 	bar->prefetch = lo & PCI_BASE_ADDRESS_MEM_PREFETCH;
@@ -226,21 +227,21 @@ static int decode_mem(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 	size = m & -m;
 	if (!mask_contiguous(m, size)) {
 		*why = "size is not a power of two";
-		return -1;
+		return -EINVAL;
 	}
 	bar->addr = addr;
 	bar->size = size;
 	if (addr & (size - 1)) {
 		*why = "address not aligned to the size";
-		return -1;
+		return -EINVAL;
 	}
 	if (addr & ~m) {
 		*why = "address has bits the BAR cannot hold";
-		return -1;
+		return -EINVAL;
 	}
 	if (addr + size - 1 >= 1ULL << PCI_MAX_PHYS_BITS) {
 		*why = "beyond the physical address space";
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -354,7 +355,7 @@ int pci_setup_dev(struct pci_dev *d)
 	d->device = id >> 16;
 	/* All ones: nobody there.  Vendor 0 is not assigned either. */
 	if (d->vendor == 0xffff || d->vendor == 0)
-		return -1;
+		return -ENODEV;
 	class = pci_read32(d, PCI_REVISION_ID);
 	d->revision = class & 0xff;
 	d->prog_if = (class >> 8) & 0xff;
@@ -400,10 +401,10 @@ int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
 	u64 table_len, pba_len;
 
 	if (!pos)
-		return -1;
+		return -ENODEV;
 	if (pos + PCI_MSIX_CAP_SIZE > PCI_CFG_SPACE_SIZE) {
 		pci_warn(d, "MSI-X capability at %#x runs off config space\n", pos);
-		return -1;
+		return -EINVAL;
 	}
 	info->pos = pos;
 	info->table_size = (pci_read16(d, pos + PCI_MSIX_FLAGS) &
@@ -419,18 +420,18 @@ int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
 	if (!in_mem_bar(d, info->table_bar, info->table_offset, table_len)) {
 		pci_warn(d, "MSI-X table (bar%u + %#x, %u entries) is not inside a memory BAR\n",
 			 info->table_bar, info->table_offset, info->table_size);
-		return -1;
+		return -EINVAL;
 	}
 	if (!in_mem_bar(d, info->pba_bar, info->pba_offset, pba_len)) {
 		pci_warn(d, "MSI-X PBA (bar%u + %#x) is not inside a memory BAR\n",
 			 info->pba_bar, info->pba_offset);
-		return -1;
+		return -EINVAL;
 	}
 	if (info->table_bar == info->pba_bar &&
 	    ranges_overlap(info->table_offset, table_len, info->pba_offset,
 			   pba_len)) {
 		pci_warn(d, "MSI-X table and PBA overlap\n");
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -467,7 +468,10 @@ static int q35_pirq(u8 slot, u8 pin)
 	return i;
 }
 
-/* Up through the bridges to the root bus; -1 if that is not bus 0. */
+/*
+ * Up through the bridges to the root bus: -ENODEV if that is not bus 0,
+ * -EINVAL if the chain of parents loops.
+ */
 static int q35_route(const struct pci_dev *d)
 {
 	u8 slot = d->slot, pin = d->intx_pin;
@@ -476,13 +480,13 @@ static int q35_route(const struct pci_dev *d)
 
 	for (const struct pci_dev *br = d->parent; br; br = br->parent) {
 		if (++depth > PCI_MAX_DEPTH)
-			return -1;
+			return -EINVAL;
 		pin = pci_swizzle(slot, pin);
 		slot = br->slot;
 		top = br;
 	}
 	if (top->segment || top->bus)
-		return -1;
+		return -ENODEV;
 	return 16 + q35_pirq(slot, pin);
 }
 
@@ -491,16 +495,16 @@ int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
 	u8 line;
 
 	if (d->intx_pin < 1 || d->intx_pin > 4)
-		return -1;
+		return -ENODEV;
 	switch (how) {
 	case PCI_INTX_Q35:
 		return q35_route(d);
 	case PCI_INTX_LINE_REGISTER:
 		/* The BIOS routed it; 0xff is "not connected", 0 is the timer. */
 		line = pci_read8(d, PCI_INTERRUPT_LINE);
-		return line >= 1 && line < 16 ? line : -1;
+		return line >= 1 && line < 16 ? line : -ENODEV;
 	}
-	return -1;
+	return -EINVAL;
 }
 
 static bool bus_visited(struct pci_scan *s, u8 bus)
@@ -514,7 +518,7 @@ static void mark_visited(struct pci_scan *s, u8 bus)
 }
 
 /*
- * Which bus behind bridge d to walk, or -1.  The bus numbers are the
+ * Which bus behind bridge d to walk, or -ENODEV.  The bus numbers are the
  * firmware's: a secondary bus must lie above the bridge's own bus, within
  * its subordinate, within the parent bridge's range and what the config
  * mechanism reaches, and not have been walked already.
@@ -543,7 +547,7 @@ static int bridge_target(struct pci_scan *s, struct pci_dev *d, int depth)
 	if (why) {
 		pci_warn(d, "bridge to bus %02x-%02x skipped: %s\n", sec, sub, why);
 		s->nr_refused++;
-		return -1;
+		return -ENODEV;
 	}
 	d->secondary = sec;
 	d->subordinate = sub;
@@ -554,7 +558,7 @@ static int bridge_target(struct pci_scan *s, struct pci_dev *d, int depth)
 struct found {
 	struct pci_dev *kept;
 	u8 header_type;
-	int secondary;		/* the bus behind a bridge to walk, or -1 */
+	int secondary;		/* the bus behind a bridge to walk, or < 0 */
 };
 
 /*

@@ -14,6 +14,7 @@
  * programs it level-triggered and active-low when it is a GSI above 15,
  * and as the MADT's override says when it is an ISA IRQ.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/io.h>
 #include <pvkit/irqflags.h>
@@ -102,16 +103,18 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec)
 	struct pci_msix *m;
 	u16 cmd;
 
-	if (d->msix || !nvec)
-		return -1;
+	if (d->msix)
+		return -EBUSY;
+	if (!nvec)
+		return -EINVAL;
 	/* The messages are writes to a local APIC (a Xen PV guest has none). */
 	if (!apic_present()) {
 		pci_warn(d, "no local APIC to send MSI-X messages to\n");
-		return -1;
+		return -ENODEV;
 	}
 	m = msix_map(d, nvec);
 	if (!m)
-		return -1;
+		return -ENODEV;
 	/* The table sits in a memory BAR, and the messages are DMA writes. */
 	pci_set_master(d);
 	cmd = pci_read16(d, PCI_COMMAND);
@@ -135,16 +138,18 @@ int pci_msix_request(struct pci_dev *d, unsigned int entry,
 	u32 dest;
 	int v;
 
-	if (!m || entry >= m->nvec || m->vector[entry])
-		return -1;
+	if (!m || entry >= m->nvec)
+		return -EINVAL;
+	if (m->vector[entry])
+		return -EBUSY;
 	dest = apic_id();
 	if (dest > MSI_MAX_DEST) {
 		pci_warn(d, "APIC ID %u cannot be named in an MSI address\n", dest);
-		return -1;
+		return -ERANGE;
 	}
 	v = irq_alloc_vector(handler, data, name);
 	if (v < 0)
-		return -1;
+		return -ENOSPC;
 	e = entry_of(m, entry);
 	entry_mask(m, entry, true);
 	writel(MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT, e + PCI_MSIX_ENTRY_ADDR_LO);
@@ -160,7 +165,7 @@ int pci_msix_mask(struct pci_dev *d, unsigned int entry, bool masked)
 	struct pci_msix *m = d->msix;
 
 	if (!m || entry >= m->nvec)
-		return -1;
+		return -EINVAL;
 	entry_mask(m, entry, masked);
 	return 0;
 }
@@ -290,10 +295,10 @@ static int intx_add(struct intx_action *a)
 	if (!l)
 		l = intx_line_new(irq);
 	if (!l)
-		return -1;
+		return -ENOMEM;
 	for (p = &l->actions; *p; p = &(*p)->next) {
 		if ((*p)->dev == a->dev)
-			return -1;	/* asked twice */
+			return -EBUSY;	/* asked twice */
 	}
 	*p = a;
 	/* A new function on the line: judge the line afresh, a full window. */
@@ -310,10 +315,10 @@ int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 	int err;
 
 	if (d->intx_irq < 0)
-		return -1;
+		return -ENODEV;
 	a = kzalloc(sizeof(*a));
 	if (!a)
-		return -1;
+		return -ENOMEM;
 	a->dev = d;
 	a->handler = handler;
 	a->data = data;
@@ -322,7 +327,7 @@ int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 	local_irq_restore(flags);
 	if (err) {
 		kfree(a);
-		return -1;
+		return err;
 	}
 	/* The line is ours and unmasked: let the device drive it. */
 	cmd = pci_read16(d, PCI_COMMAND);

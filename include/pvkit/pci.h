@@ -229,13 +229,16 @@ static inline void pci_show(void)
 /*
  * MSI-X: pci_msix_enable() turns it on with nvec vectors, every table
  * entry masked; pci_msix_request() then gives entry an IDT vector of its
- * own, programs it (to this CPU's local APIC) and unmasks it.
+ * own, programs it (to this CPU's local APIC) and unmasks it.  They
+ * return nvec and the vector; -EBUSY when already done, -ENODEV without
+ * a usable capability or local APIC, -EINVAL for an entry not enabled,
+ * -ERANGE when the APIC ID cannot be named, -ENOSPC without a free vector.
  */
 int pci_msix_enable(struct pci_dev *d, unsigned int nvec);
 int pci_msix_request(struct pci_dev *d, unsigned int entry,
 		     irq_handler_t handler, void *data, const char *name);
 void pci_msix_disable(struct pci_dev *d);
-/* Masks or unmasks one enabled entry; -1 if there is no such entry. */
+/* Masks or unmasks one enabled entry; -EINVAL if there is no such entry. */
 int pci_msix_mask(struct pci_dev *d, unsigned int entry, bool masked);
 /* The entry's bit in the pending bit array. */
 bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
@@ -243,8 +246,8 @@ bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
 /*
  * INTx: the line d->intx_irq, shared with other functions (each handler
  * is called for every interrupt on it and must check its device: true
- * when its device raised it), with INTx enabled in the command register;
- * -1 if there is none.
+ * when its device raised it), with INTx enabled in the command register.
+ * 0; -ENODEV if d has no line, -EBUSY if d asked already, -ENOMEM.
  */
 typedef bool (*pci_intx_handler_t)(void *data);
 int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
@@ -281,8 +284,8 @@ void pci_free_intx(struct pci_dev *d);
 
 /*
  * Fills d's identity, class, header type, subsystem, pin and BARs from
- * config space; d->ops and the address must be set.  0, or -1 if no
- * function answers there.
+ * config space; d->ops and the address must be set.  0, or -ENODEV if
+ * no function answers there.
  */
 int pci_setup_dev(struct pci_dev *d);
 
@@ -297,8 +300,8 @@ int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar);
 /*
  * Decodes a BAR from its value and the value read back after writing all
  * ones (for a 64-bit BAR, the upper halves in hi and hi_mask).  Returns 0
- * with *bar filled, 1 when no BAR is implemented, -1 when it is invalid
- * (the reason in *why).
+ * with *bar filled, 1 when no BAR is implemented, -EINVAL when it is
+ * invalid (the reason in *why).
  */
 int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 		   struct pci_bar *bar, const char **why);
@@ -311,7 +314,10 @@ struct pci_msix_info {
 	u32 table_offset, pba_offset;
 };
 
-/* 0 with *info filled, -1 with a warning when missing or inconsistent. */
+/*
+ * 0 with *info filled; -ENODEV without the capability, -EINVAL with a
+ * warning when it is inconsistent.
+ */
 int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info);
 
 /* The first entry of ids matching d, or NULL. */
@@ -324,7 +330,10 @@ enum pci_intx_routing {
 	PCI_INTX_Q35,		/* ICH9 PIRQ A-H on GSI 16-23 */
 };
 
-/* The line to request for d's INTx pin, or -1. */
+/*
+ * The line to request for d's INTx pin; -ENODEV when the pin is not
+ * connected or routed, -EINVAL when the bridges above d loop.
+ */
 int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how);
 
 /* The standard swizzle across a bridge: pin 1-4 of a device in slot. */

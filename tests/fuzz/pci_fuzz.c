@@ -32,6 +32,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
@@ -344,11 +345,15 @@ static void check_route(struct pci_dev *d)
 	int line = pci_route_intx(d, PCI_INTX_LINE_REGISTER);
 	int gsi = pci_route_intx(d, PCI_INTX_Q35);
 
-	if (line != -1 && (line < 1 || line > 15))
+	if (line < 0 && line != -ENODEV)
 		abort();
-	if (gsi != -1 && (gsi < 16 || gsi > 23))
+	if (gsi < 0 && gsi != -ENODEV && gsi != -EINVAL)
 		abort();
-	if (!d->intx_pin && (line != -1 || gsi != -1))
+	if (line >= 0 && (line < 1 || line > 15))
+		abort();
+	if (gsi >= 0 && (gsi < 16 || gsi > 23))
+		abort();
+	if (!d->intx_pin && (line >= 0 || gsi >= 0))
 		abort();
 }
 

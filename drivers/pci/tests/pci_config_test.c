@@ -8,6 +8,7 @@
  * its BARs, id matching, INTx routing and the bus walk with bad bridges.
  * Runs in the guest and on the host (tests/unit).
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/pci.h>
@@ -414,14 +415,14 @@ static void bar_sizes_must_be_powers_of_two(struct ktest *t)
 	const char *why;
 
 	/* A hole in the mask: no single size fits. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0xfe000000, 0xfff0f000, 0, 0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0xfe000000, 0xfff0f000, 0, 0, &b, &why), -EINVAL);
 	KT_EXPECT_NOT_NULL(t, why);
 	KT_EXPECT_EQ(t, b.size, 0);
-	KT_EXPECT_EQ(t, pci_decode_bar(0xc001, 0xffffff3d, 0, 0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0xc001, 0xffffff3d, 0, 0, &b, &why), -EINVAL);
 	/* 64-bit, mask with a hole in the upper half. */
 	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x10, 0xfffffff0, &b, &why), 0);
 	KT_EXPECT_EQ(t, b.size, 1ULL << 36);
-	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x1, 0xfff0fff0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0, 0x1, 0xfff0fff0, &b, &why), -EINVAL);
 	/* Fine ones. */
 	KT_EXPECT_EQ(t, pci_decode_bar(0xfe000000, 0xff000000, 0, 0, &b, &why), 0);
 	KT_EXPECT_EQ(t, b.size, 0x1000000);
@@ -436,21 +437,21 @@ static void bar_addresses_are_checked(struct ktest *t)
 	const char *why;
 
 	/* Misaligned memory and I/O. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0xfebf1800, 0xfffff000, 0, 0, &b, &why), -1);
-	KT_EXPECT_EQ(t, pci_decode_bar(0xc011, 0xffffffe1, 0, 0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0xfebf1800, 0xfffff000, 0, 0, &b, &why), -EINVAL);
+	KT_EXPECT_EQ(t, pci_decode_bar(0xc011, 0xffffffe1, 0, 0, &b, &why), -EINVAL);
 	/* I/O past 64 KiB. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0x10001, 0xffffff01, 0, 0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0x10001, 0xffffff01, 0, 0, &b, &why), -EINVAL);
 	/* A 16-bit I/O decoder reads the upper half as 0: still fine. */
 	KT_EXPECT_EQ(t, pci_decode_bar(0xc001, 0x0000ffe1, 0, 0, &b, &why), 0);
 	KT_EXPECT_EQ(t, b.size, 0x20);
 	KT_EXPECT_TRUE(t, b.io);
 	/* Memory type 3 is reserved. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0xfe000006, 0xfffff006, 0, 0, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0xfe000006, 0xfffff006, 0, 0, &b, &why), -EINVAL);
 	/* Beyond 52 address bits. */
 	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0xfffff004, 0xfff00000, 0xffffffff,
-				       &b, &why), -1);
+				       &b, &why), -EINVAL);
 	/* Address bits the BAR does not implement. */
-	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0xfffff004, 0x10, 0xf, &b, &why), -1);
+	KT_EXPECT_EQ(t, pci_decode_bar(0x4, 0xfffff004, 0x10, 0xf, &b, &why), -EINVAL);
 	/* Nothing implemented: no BAR, no complaint. */
 	KT_EXPECT_EQ(t, pci_decode_bar(0, 0, 0, 0, &b, &why), 1);
 	KT_EXPECT_EQ(t, pci_decode_bar(1, 1, 0, 0, &b, &why), 1);
@@ -502,7 +503,7 @@ static void msix_capability_decodes(struct ktest *t)
 	KT_EXPECT_EQ(t, info.pba_offset, 0x2000);
 	/* Table and PBA in different BARs. */
 	msix_fn(2048, 0x0, 0x10003);
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);	/* PBA beyond bar3 */
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);	/* PBA beyond bar3 */
 	msix_fn(2048, 0x0, 0x3);
 	KT_ASSERT_EQ(t, decode_msix(&info), 0);
 	KT_EXPECT_EQ(t, info.table_size, 2048);
@@ -513,21 +514,21 @@ static void msix_capability_checked_against_bars(struct ktest *t)
 	struct pci_msix_info info;
 
 	msix_fn(5, 0x3ff8 | 3, 0x2003);		/* table runs off bar3 */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(2048, 0x3, 0x3003);		/* 32 KiB of table in 16 KiB */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(5, 0x6, 0x2003);		/* BIR 6 does not exist */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(5, 0x7, 0x2003);
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(5, 0x2, 0x2003);		/* bar2 is I/O */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(5, 0x1, 0x2003);		/* bar1 is not there */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(5, 0x3, 0x0043);		/* PBA inside the table */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(100, 0x0, 0x3ff8 | 3);		/* 16 bytes of PBA in the last 8 */
-	KT_EXPECT_EQ(t, decode_msix(&info), -1);
+	KT_EXPECT_EQ(t, decode_msix(&info), -EINVAL);
 	msix_fn(64, 0x0, 0x3ff8 | 3);		/* 8 bytes: fits */
 	KT_EXPECT_EQ(t, decode_msix(&info), 0);
 	msix_fn(5, 0x3, 0x0053);		/* PBA right after the table */
@@ -550,7 +551,7 @@ static void msix_capability_must_fit_config_space(struct ktest *t)
 	/* The PBA offset would be at 0x100: outside. */
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 	KT_EXPECT_EQ(t, pci_find_capability(&dev, PCI_CAP_ID_MSIX), 0xf8);
-	KT_EXPECT_EQ(t, pci_msix_decode(&dev, &info), -1);
+	KT_EXPECT_EQ(t, pci_msix_decode(&dev, &info), -EINVAL);
 }
 
 static void ids_match(struct ktest *t)
@@ -590,14 +591,14 @@ static void intx_routes_by_line_register(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
 	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), 11);
 	f->cfg[PCI_INTERRUPT_LINE] = 0xff;	/* not connected */
-	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -ENODEV);
 	f->cfg[PCI_INTERRUPT_LINE] = 0;
-	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -ENODEV);
 	f->cfg[PCI_INTERRUPT_LINE] = 16;
-	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -ENODEV);
 	f->cfg[PCI_INTERRUPT_LINE] = 10;
 	dev.intx_pin = 0;			/* no pin, no line */
-	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&dev, PCI_INTX_LINE_REGISTER), -ENODEV);
 }
 
 /* Counts n interrupts, one in every `every` claimed (0: none); true if one was the last straw. */
@@ -674,10 +675,10 @@ static void intx_routes_on_q35(struct ktest *t)
 	/* A root bus other than 0 is not the ICH9's. */
 	d.parent = NULL;
 	d.bus = 0x80;
-	KT_EXPECT_EQ(t, pci_route_intx(&d, PCI_INTX_Q35), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&d, PCI_INTX_Q35), -ENODEV);
 	d.intx_pin = 0;
 	d.bus = 0;
-	KT_EXPECT_EQ(t, pci_route_intx(&d, PCI_INTX_Q35), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&d, PCI_INTX_Q35), -ENODEV);
 	KT_EXPECT_EQ(t, pci_swizzle(0, 1), 1);
 	KT_EXPECT_EQ(t, pci_swizzle(1, 4), 1);
 	KT_EXPECT_EQ(t, pci_swizzle(8, 2), 2);
@@ -725,7 +726,7 @@ static int found_at(u8 bus, u8 slot, u8 func)
 		    found[i].func == func)
 			return i;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 static void walk_follows_bridges_depth_first(struct ktest *t)
@@ -758,8 +759,8 @@ static void walk_follows_bridges_depth_first(struct ktest *t)
 	KT_EXPECT_EQ(t, found_at(1, 4, 0), 6);
 	KT_EXPECT_EQ(t, found_at(2, 0, 0), 7);
 	KT_EXPECT_EQ(t, found_at(0, 5, 0), 8);
-	KT_EXPECT_EQ(t, found_at(0, 5, 1), -1);
-	KT_EXPECT_EQ(t, found_at(0, 1, 2), -1);
+	KT_EXPECT_EQ(t, found_at(0, 5, 1), -ENOENT);
+	KT_EXPECT_EQ(t, found_at(0, 1, 2), -ENOENT);
 	KT_EXPECT_EQ(t, found_at(0, 31, 0), 9);
 	/* Parents and bus ranges. */
 	KT_EXPECT_TRUE(t, found[5].parent == &found[4]);
@@ -794,7 +795,7 @@ static void walk_skips_bad_bridges(struct ktest *t)
 	KT_EXPECT_EQ(t, s.nr_buses, 3);
 	KT_EXPECT_EQ(t, s.nr_refused, 7);
 	KT_EXPECT_GE(t, found_at(3, 0, 0), 0);
-	KT_EXPECT_EQ(t, found_at(2, 0, 0), -1);
+	KT_EXPECT_EQ(t, found_at(2, 0, 0), -ENOENT);
 	KT_EXPECT_EQ(t, s.nr_found, 10);
 }
 
@@ -832,7 +833,7 @@ static void walk_depth_is_bounded(struct ktest *t)
 	found[PCI_MAX_DEPTH].intx_pin = 1;
 	KT_EXPECT_GE(t, pci_route_intx(&found[PCI_MAX_DEPTH], PCI_INTX_Q35), 16);
 	found[0].parent = &found[PCI_MAX_DEPTH];
-	KT_EXPECT_EQ(t, pci_route_intx(&found[PCI_MAX_DEPTH], PCI_INTX_Q35), -1);
+	KT_EXPECT_EQ(t, pci_route_intx(&found[PCI_MAX_DEPTH], PCI_INTX_Q35), -EINVAL);
 }
 
 static const struct ktest_case pci_config_cases[] = {

@@ -15,6 +15,7 @@
  * Cases that need a device the environment does not have skip, naming
  * the -device option that would give it.  Guest only.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
 #include <pvkit/io.h>
@@ -614,12 +615,12 @@ static void msix_one(struct ktest *t, struct pci_dev *d,
 
 	KT_ASSERT_EQ(t, pci_msix_enable(d, 1), 1);
 	/* Twice is refused, as is more than the table has. */
-	KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -1);
+	KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -EBUSY);
 	p.regs = pci_iomap(d, 0, 0, REGS_LEN);
 	v = pci_msix_request(d, 0, msix_handler, &p, "ktest-msix");
 	KT_EXPECT_GE(t, v, 0);
-	KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, &p, "again"), -1);
-	KT_EXPECT_EQ(t, pci_msix_request(d, 1, msix_handler, &p, "beyond"), -1);
+	KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, &p, "again"), -EBUSY);
+	KT_EXPECT_EQ(t, pci_msix_request(d, 1, msix_handler, &p, "beyond"), -EINVAL);
 	if (v < 0 || !p.regs)
 		goto out;
 	check_entry(t, d, v, false);
@@ -695,9 +696,9 @@ static void msix_refused_without_capability(struct ktest *t)
 	for (struct pci_dev *d = pci_first(); d; d = d->next) {
 		if (pci_find_capability(d, PCI_CAP_ID_MSIX) || d->msix)
 			continue;
-		KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -1);
+		KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -ENODEV);
 		KT_EXPECT_NULL(t, d->msix);
-		KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, NULL, "x"), -1);
+		KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, NULL, "x"), -EINVAL);
 		return;
 	}
 	ktest_skip(t, "every function has MSI-X");
@@ -721,9 +722,9 @@ static void msix_refused_without_local_apic(struct ktest *t)
 		if (d->msix)
 			continue;
 		n++;
-		KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -1);
+		KT_EXPECT_EQ(t, pci_msix_enable(d, 1), -ENODEV);
 		KT_EXPECT_NULL(t, d->msix);
-		KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, NULL, "x"), -1);
+		KT_EXPECT_EQ(t, pci_msix_request(d, 0, msix_handler, NULL, "x"), -EINVAL);
 	}
 	KT_EXPECT_GT(t, n, 0);
 }
