@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) "acpi: " fmt
 
 #include <pvkit/acpi.h>
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 
@@ -147,26 +148,26 @@ static int map_sdt(acpi_map_fn map, u64 phys, struct sdt *t)
 	p = map_range(map, phys, SDT_HDR_LEN);
 	if (!p) {
 		pr_warn("table at %#llx cannot be mapped\n", phys);
-		return -1;
+		return -EINVAL;
 	}
 	copy_id(sig, p + SDT_SIG, 4);
 	len = get_u32(p + SDT_LENGTH);
 	if (len < SDT_HDR_LEN || len > ACPI_MAX_TABLE_LEN) {
 		pr_warn("%s at %#llx: bad length %u\n", sig, phys, len);
-		return -1;
+		return -EINVAL;
 	}
 	p = map_range(map, phys, len);
 	if (!p) {
 		pr_warn("%s at %#llx: %u bytes cannot be mapped\n", sig, phys, len);
-		return -1;
+		return -EINVAL;
 	}
 	if (get_u32(p + SDT_LENGTH) != len) {
 		pr_warn("%s at %#llx: length changed while mapping\n", sig, phys);
-		return -1;
+		return -EINVAL;
 	}
 	if (checksum(p, len)) {
 		pr_warn("%s at %#llx: bad checksum, ignored\n", sig, phys);
-		return -1;
+		return -EINVAL;
 	}
 	t->p = p;
 	t->phys = phys;
@@ -505,7 +506,7 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 	u32 n, i;
 
 	if (map_sdt(map, phys, &root))
-		return -1;
+		return -EINVAL;
 	if (!sdt_is(&root, sig)) {
 		char found[5];
 
@@ -513,7 +514,7 @@ static int parse_root(struct acpi_info *info, acpi_map_fn map, u64 phys,
 		pr_warn("%s at %#llx has the wrong signature \"%s\"%s\n", sig, phys,
 			found, any_sig ? "; length and checksum hold: used" : "");
 		if (!any_sig)
-			return -1;
+			return -EINVAL;
 	}
 	n = (root.len - SDT_HDR_LEN) / entry_len;
 	if ((root.len - SDT_HDR_LEN) % entry_len)
@@ -584,15 +585,15 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out)
 	p = map_range(map, rsdp_phys, RSDP_V1_LEN);
 	if (!p) {
 		pr_warn("RSDP at %#llx cannot be mapped\n", rsdp_phys);
-		return -1;
+		return -EINVAL;
 	}
 	if (memcmp(p, RSDP_SIG, 8)) {
 		pr_warn("no RSDP signature at %#llx\n", rsdp_phys);
-		return -1;
+		return -ENODEV;
 	}
 	if (checksum(p, RSDP_V1_LEN)) {
 		pr_warn("RSDP at %#llx: bad checksum\n", rsdp_phys);
-		return -1;
+		return -EINVAL;
 	}
 	out->rsdp_revision = p[RSDP_REVISION];
 	copy_id(out->oem_id, p + RSDP_OEM_ID, 6);
@@ -622,7 +623,7 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out)
 		return 0;
 	}
 	pr_warn("no usable RSDT or XSDT\n");
-	return -1;
+	return -ENODEV;
 }
 
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,

@@ -13,6 +13,7 @@
 #ifndef _PVKIT_ACPI_H
 #define _PVKIT_ACPI_H
 
+#include <pvkit/errno.h>
 #include <pvkit/types.h>
 
 #define ACPI_MAX_CPUS		64
@@ -128,8 +129,9 @@ typedef const void *(*acpi_map_fn)(u64 phys, size_t len);
 #if defined(CONFIG_ACPI) || defined(__HOST_TEST__)
 /*
  * Fills *out from the tables reachable from the RSDP at rsdp_phys.
- * Returns 0, or -1 when there is no usable root table; every problem met
- * on the way is reported with pr_warn("acpi: ...").
+ * Returns 0; -EINVAL when the RSDP cannot be mapped or its checksum fails,
+ * -ENODEV when there is no RSDP signature or no usable root table.  Every
+ * problem met on the way is reported with pr_warn("acpi: ...").
  */
 int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out);
 
@@ -149,7 +151,7 @@ u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq, u16 *flags);
 static inline int acpi_parse(u64 rsdp_phys, acpi_map_fn map,
 			     struct acpi_info *out)
 {
-	return -1;
+	return -ENODEV;
 }
 
 static inline const struct acpi_table_ref *

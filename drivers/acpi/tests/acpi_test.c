@@ -6,6 +6,7 @@
  * what was built.  Runs in the guest and on the host (tests/unit).
  */
 #include <pvkit/acpi.h>
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/string.h>
@@ -431,7 +432,7 @@ static void acpi_misnamed_xsdt_is_the_last_resort(struct ktest *t)
 
 	/* Misnamed and broken: nothing. */
 	at(xsdt)[9]++;
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-ENODEV);
 }
 
 static void acpi_madt_entries(struct ktest *t)
@@ -603,16 +604,16 @@ static void acpi_bad_rsdp(struct ktest *t)
 	image_reset();
 	rsdp = make_machine(0);
 	at(rsdp)[8]++;
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-EINVAL);
 	KT_EXPECT_EQ(t, info.nr_tables, 0);
 	KT_EXPECT_FALSE(t, info.has_madt);
 
 	at(rsdp)[8]--;
 	at(rsdp)[0] = 'r';
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
-	KT_EXPECT_EQ(t, acpi_parse(0, image_map, &info), -1);
-	KT_EXPECT_EQ(t, acpi_parse(IMAGE_BASE + IMAGE_SIZE, image_map, &info), -1);
-	KT_EXPECT_EQ(t, acpi_parse(~0ULL - 4, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-ENODEV);
+	KT_EXPECT_EQ(t, acpi_parse(0, image_map, &info),-EINVAL);
+	KT_EXPECT_EQ(t, acpi_parse(IMAGE_BASE + IMAGE_SIZE, image_map, &info),-EINVAL);
+	KT_EXPECT_EQ(t, acpi_parse(~0ULL - 4, image_map, &info),-EINVAL);
 }
 
 /* A v2 RSDP whose extended part is bad still gives the RSDT. */
@@ -660,7 +661,7 @@ static void acpi_bad_table_checksum(struct ktest *t)
 	rsdt = make_root("RSDT", &tables[1], 1);
 	at(rsdt)[9] ^= 0x80;
 	rsdp = make_rsdp(0, rsdt, 0);
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-ENODEV);
 	KT_EXPECT_FALSE(t, info.has_hpet);
 }
 
@@ -688,7 +689,7 @@ static void acpi_table_length_limits(struct ktest *t)
 	/* A root table too short to be one: nothing usable. */
 	tb_begin(&b, "RSDT", 1);
 	rsdp = make_rsdp(0, tb_end_len(&b, 35), 0);
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-ENODEV);
 }
 
 /*
@@ -856,7 +857,7 @@ static void acpi_xsdt_unmappable_entries(struct ktest *t)
 
 	/* An XSDT that cannot be mapped and no RSDT: nothing usable. */
 	rsdp = make_rsdp(2, 0, 0xfffff000ULL);
-	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info), -1);
+	KT_EXPECT_EQ(t, acpi_parse(rsdp, image_map, &info),-ENODEV);
 }
 
 static void acpi_too_many_tables(struct ktest *t)
