@@ -3,6 +3,7 @@
  * The virtio core: device status, feature negotiation and driver
  * binding (virtio 1.2, 3.1), shared by every transport.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 #include <pvkit/virtio.h>
@@ -74,7 +75,7 @@ static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv
 
 	if (!vdev->config->legacy && !(offered & (1ULL << VIRTIO_F_VERSION_1))) {
 		pr_err("%s: modern transport without VERSION_1\n", vdev->name);
-		return -1;
+		return -ENODEV;
 	}
 	vdev->features = offered & wanted;
 	vdev->config->set_features(vdev, vdev->features);
@@ -84,7 +85,7 @@ static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv
 	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		pr_err("%s: device did not accept features %#llx\n", vdev->name,
 		       vdev->features);
-		return -1;
+		return -ENODEV;
 	}
 	return 0;
 }
@@ -93,6 +94,7 @@ int virtio_register_device(struct virtio_device *vdev)
 {
 	const struct virtio_driver *drv = find_driver(vdev->id);
 	struct virtio_device **pp = &devices;
+	int err;
 
 	snprintf(vdev->name, sizeof(vdev->name), "virtio%u", nr_devices++);
 	while (*pp)
@@ -105,10 +107,12 @@ int virtio_register_device(struct virtio_device *vdev)
 	}
 	vdev->config->reset(vdev);
 	add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	if (negotiate(vdev, drv))
+	err = negotiate(vdev, drv);
+	if (err)
 		goto fail;
 	vdev->driver = drv;
-	if (drv->probe(vdev))
+	err = drv->probe(vdev);
+	if (err)
 		goto fail;
 	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
 	if (drv->ready)
@@ -119,7 +123,7 @@ int virtio_register_device(struct virtio_device *vdev)
 fail:
 	add_status(vdev, VIRTIO_CONFIG_S_FAILED);
 	vdev->driver = NULL;
-	return -1;
+	return err < 0 ? err : -ENODEV;
 }
 
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,

@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/init.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
@@ -140,7 +141,7 @@ static int mmio_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	struct virtio_mmio *vm = to_vm(vdev);
 
 	if (vq->index >= MMIO_MAX_VQS)
-		return -1;
+		return -EINVAL;
 	vm->vqs[vq->index] = vq;
 	wr(vdev, VIRTIO_MMIO_QUEUE_SEL, vq->index);
 	wr(vdev, VIRTIO_MMIO_QUEUE_NUM, vq->num);
@@ -201,7 +202,7 @@ static int parse_device(const char *s, u64 *size, u64 *base, u32 *irq)
 	at = strchr(buf, '@');
 	colon = at ? strchr(at, ':') : NULL;
 	if (!at || !colon)
-		return -1;
+		return -EINVAL;
 	*at = *colon = '\0';
 	colon2 = strchr(colon + 1, ':');
 	if (colon2)
@@ -212,13 +213,13 @@ static int parse_device(const char *s, u64 *size, u64 *base, u32 *irq)
 		buf[n - 1] = '\0';
 	}
 	if (kstrtoull(buf, 0, &v) || !v)
-		return -1;
+		return -EINVAL;
 	*size = v * mult;
 	if (kstrtoull(at + 1, 0, &v))
-		return -1;
+		return -EINVAL;
 	*base = v;
 	if (kstrtoull(colon + 1, 0, &v) || v > 255)
-		return -1;
+		return -EINVAL;
 	*irq = v;
 	return 0;
 }

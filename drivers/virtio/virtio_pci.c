@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/io.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -68,7 +69,7 @@ int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 	if (vq->index < VIRTIO_PCI_MAX_VQS)
 		vp->vqs[vq->index] = vq;
 	if (!vp->msix)
-		return -1;
+		return -ENODEV;
 	return pci_msix_request(vp->pci, 1 + vq->index, vq_msix_handler, vq,
 				vq->name);
 }
@@ -81,15 +82,15 @@ static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	int err;
 
 	if (!modern_id && !legacy_id)
-		return -1;
+		return -ENODEV;
 	vp = kzalloc(sizeof(*vp));
 	if (!vp)
-		return -1;
+		return -ENOMEM;
 	vp->pci = d;
 	d->driver_data = vp;
 	pci_set_master(d);
 	/* A transitional device speaks both: modern unless told otherwise. */
-	err = -1;
+	err = -ENODEV;
 	if (!param_get_ull("virtio_pci.force_legacy", 0))
 		err = virtio_pci_modern_probe(vp);
 	if (err && legacy_id)

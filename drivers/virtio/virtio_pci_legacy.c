@@ -4,6 +4,7 @@
  * draft): registers in I/O BAR 0, 32 feature bits, a device-chosen queue
  * size and a page-aligned split ring given as a page frame number.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 #include <asm/io.h>
@@ -93,7 +94,7 @@ static int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 
 	if (vq->desc_phys >> (32 + VIRTIO_PCI_QUEUE_ADDR_SHIFT)) {
 		pr_err("%s: ring above what a legacy PFN reaches\n", vdev->name);
-		return -1;
+		return -ERANGE;
 	}
 	outw(vq->index, port(vdev, VIRTIO_PCI_QUEUE_SEL));
 	if (vp->msix) {
@@ -137,7 +138,7 @@ int virtio_pci_legacy_probe(struct virtio_pci *vp)
 
 	if (!d->bar[0].io || d->bar[0].size < VIRTIO_PCI_CONFIG_OFF(false) ||
 	    d->bar[0].addr > 0xffff)
-		return -1;
+		return -ENODEV;
 	unsigned int nvqs = 0;
 
 	vp->io = d->bar[0].addr;

@@ -5,6 +5,7 @@
  * offset and a length; each is mapped only after those are checked
  * against the BAR.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/io.h>
 #include <pvkit/string.h>
@@ -137,7 +138,7 @@ static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	if (noff + 2 > vp->notify_len) {
 		pr_err("%s: queue %u notify offset %#llx outside the %u-byte window\n",
 		       vdev->name, vq->index, noff, vp->notify_len);
-		return -1;
+		return -EINVAL;
 	}
 	vq->notify_addr = (void *)(vp->notify + noff);
 	writew(1, cmn(vdev, VIRTIO_PCI_COMMON_Q_ENABLE));
@@ -213,7 +214,7 @@ int virtio_pci_modern_probe(struct virtio_pci *vp)
 	vp->isr = map_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 1, &c);
 	vp->notify = map_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 2, &c);
 	if (!vp->common || !vp->isr || !vp->notify)
-		return -1;
+		return -ENODEV;
 	vp->notify_len = c.length;
 	vp->notify_mult = pci_read32(d, c.pos + sizeof(struct virtio_pci_cap));
 	vp->device = map_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 1, &c);

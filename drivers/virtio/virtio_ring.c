@@ -9,6 +9,7 @@
  * never read back from the rings.  A device that breaks the protocol is
  * marked broken: its requests fail from then on.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -54,7 +55,7 @@ static int split_layout(struct virtqueue *vq, bool legacy)
 	vq->ring_bytes = used_off + split_used_bytes(vq->num);
 	mem = alloc_pages(DIV_ROUND_UP(vq->ring_bytes, PAGE_SIZE));
 	if (!mem)
-		return -1;
+		return -ENOMEM;
 	memset(mem, 0, ALIGN_UP(vq->ring_bytes, PAGE_SIZE));
 	vq->ring_mem = mem;
 	vq->desc = (struct vring_desc *)mem;
@@ -74,7 +75,7 @@ static int packed_layout(struct virtqueue *vq)
 	vq->ring_bytes = desc + 2 * sizeof(struct vring_packed_desc_event);
 	mem = alloc_pages(DIV_ROUND_UP(vq->ring_bytes, PAGE_SIZE));
 	if (!mem)
-		return -1;
+		return -ENOMEM;
 	memset(mem, 0, ALIGN_UP(vq->ring_bytes, PAGE_SIZE));
 	vq->ring_mem = mem;
 	vq->pdesc = (struct vring_packed_desc *)mem;
@@ -190,7 +191,7 @@ static int split_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		need = total;
 	if (need > vq->num_free) {
 		kfree(table);
-		return -1;
+		return -ENOSPC;
 	}
 	if (table) {
 		vq->desc[i] = (struct vring_desc){ virt_to_phys(table), total * 16,
@@ -238,7 +239,7 @@ static int packed_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		need = total;
 	if (need > vq->num_free || id >= vq->num) {
 		kfree(table);
-		return -1;
+		return -ENOSPC;
 	}
 	for (unsigned int k = 0; k < need; k++) {
 		struct vring_packed_desc *d = &vq->pdesc[pos];
@@ -280,12 +281,16 @@ static int packed_add(struct virtqueue *vq, const struct vq_buf *bufs,
 int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		  unsigned int out, unsigned int in, void *token)
 {
-	if (vq->broken || vq->vdev->broken || !token || out + in == 0 ||
-	    out + in > vq->num)
-		return -1;
-	if (vq->packed ? packed_add(vq, bufs, out, in, token)
-		       : split_add(vq, bufs, out, in, token))
-		return -1;
+	int err;
+
+	if (vq->broken || vq->vdev->broken)
+		return -EIO;
+	if (!token || out + in == 0 || out + in > vq->num)
+		return -EINVAL;
+	err = vq->packed ? packed_add(vq, bufs, out, in, token)
+			 : split_add(vq, bufs, out, in, token);
+	if (err)
+		return err;
 	vq->stats.added++;
 	return 0;
 }

@@ -75,7 +75,10 @@ struct virtio_driver {
 	static const struct virtio_driver *const __virtio_drv_##var	\
 	__used __section("virtio_drivers") __aligned(8) = &var
 
-/* Transports call this for each device they find. */
+/*
+ * Transports call this for each device they find: 0, or a negative errno
+ * when negotiation or the driver failed (the device is then marked FAILED).
+ */
 int virtio_register_device(struct virtio_device *vdev);
 struct virtio_device *virtio_first(void);
 
@@ -174,7 +177,11 @@ struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,
 				 const char *name);
 
-/* Adds out device-readable then in device-writable buffers; 0 or -1 (full, broken). */
+/*
+ * Adds out device-readable then in device-writable buffers: 0; -ENOSPC
+ * when the ring is full, -EIO when it is broken, -EINVAL for no buffers,
+ * more than the ring holds or no token.
+ */
 int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		  unsigned int out, unsigned int in, void *token);
 /*

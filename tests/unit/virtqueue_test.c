@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/virtio.h>
 #include <asm/page.h>
@@ -91,6 +92,7 @@ static void full_ring_refuses_more(struct ktest *t)
 	while (add_request(dev.vq, added, &dev) == 0)
 		added++;
 	KT_EXPECT_EQ(t, added, 2);		/* 3 slots each in a ring of 8 */
+	KT_EXPECT_EQ(t, add_request(dev.vq, added, &dev), -ENOSPC);
 	KT_EXPECT_FALSE(t, dev.vdev.broken);
 }
 
@@ -136,7 +138,7 @@ static void expect_broken(struct ktest *t, const char *why)
 	KT_EXPECT_NULL(t, virtqueue_get_buf(dev.vq, &len));
 	KT_EXPECT_TRUE(t, dev.vdev.broken);
 	KT_EXPECT_NOT_NULL(t, strstr(host_last_log, why));
-	KT_EXPECT_EQ(t, add_request(dev.vq, 0, &dev), -1);
+	KT_EXPECT_EQ(t, add_request(dev.vq, 0, &dev), -EIO);
 }
 
 static void used_index_running_ahead_breaks(struct ktest *t)
