@@ -204,7 +204,7 @@ int arp_output(struct net_iface *ifc, u32 next_hop, u8 *frame, size_t len)
 
 	if (WARN_ON(len > ETH_MAX_FRAME)) {
 		net_drop(NET_DROP_TX_TOO_BIG);
-		return -1;
+		return -EMSGSIZE;
 	}
 	if (e && arp_usable(e))
 		return eth_output(ifc, e->mac, ETH_P_IP, frame, len);

@@ -18,7 +18,7 @@ static int param_ipv4(const char *key, u32 def, u32 *ip)
 		return 0;
 	if (net_parse_ipv4(val, ip)) {
 		pr_err("net: %s=%s is not an IPv4 address\n", key, val);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -31,14 +31,14 @@ int net_configure_cmdline(struct netdev *dev)
 	if (param_ipv4("ip", NET_DEFAULT_IP, &ip) ||
 	    param_ipv4("netmask", NET_DEFAULT_NETMASK, &netmask) ||
 	    param_ipv4("gw", NET_DEFAULT_GATEWAY, &gateway))
-		return -1;
+		return -EINVAL;
 	net_format_ipv4(ip, ip_str);
 	net_format_ipv4(netmask, mask_str);
 	net_format_ipv4(gateway, gw_str);
 	if (net_configure(dev, ip, netmask, gateway)) {
 		pr_err("net: %s: cannot use ip %s netmask %s gw %s\n",
 		       dev->name, ip_str, mask_str, gw_str);
-		return -1;
+		return -EINVAL;
 	}
 	pr_info("net: %s: ip %s netmask %s gw %s\n", dev->name, ip_str,
 		mask_str, gw_str);

@@ -89,10 +89,13 @@ int netdev_transmit(struct netdev *dev, const void *frame, size_t len)
 	/* The MTU counts the IP bytes; the Ethernet header comes on top. */
 	unsigned int mtu = dev->mtu ? dev->mtu : ETH_MAX_FRAME - ETH_HLEN;
 
-	if (dev->broken || !dev->ops || !dev->ops->transmit ||
-	    len < ETH_HLEN || len > ETH_HLEN + mtu) {
+	if (dev->broken || !dev->ops || !dev->ops->transmit) {
 		dev->stats.tx_dropped++;
-		return -1;
+		return -EIO;
+	}
+	if (len < ETH_HLEN || len > ETH_HLEN + mtu) {
+		dev->stats.tx_dropped++;
+		return -EMSGSIZE;
 	}
 	return dev->ops->transmit(dev, frame, len);
 }
@@ -161,12 +164,12 @@ int net_configure(struct netdev *dev, u32 ip, u32 netmask, u32 gateway)
 
 	if (!ip || ip == IPV4_BROADCAST || !netmask_valid(netmask) ||
 	    (gateway && (gateway & netmask) != (ip & netmask)))
-		return -1;
+		return -EINVAL;
 	flags = net_lock();
 	ifc = iface_for(dev);
 	if (!ifc) {
 		net_unlock(flags);
-		return -1;
+		return -ENOSPC;
 	}
 	ifc->dev = dev;
 	ifc->ip = ip;
@@ -368,18 +371,18 @@ int net_parse_ipv4(const char *s, u32 *ip)
 		unsigned int val = 0, digits = 0;
 
 		if (part && *s++ != '.')
-			return -1;
+			return -EINVAL;
 		/* at most three digits: no "0010", no overflow */
 		while (*s >= '0' && *s <= '9' && digits < 4) {
 			val = val * 10 + (unsigned int)(*s++ - '0');
 			digits++;
 		}
 		if (!digits || digits > 3 || val > 255)
-			return -1;
+			return -EINVAL;
 		addr = addr << 8 | val;
 	}
 	if (*s)
-		return -1;
+		return -EINVAL;
 	*ip = addr;
 	return 0;
 }

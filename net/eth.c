@@ -51,7 +51,7 @@ int eth_output(struct net_iface *ifc, const u8 *dst, u16 type, u8 *frame,
 	}
 	if (netdev_transmit(ifc->dev, frame, len)) {
 		net_drop(NET_DROP_TX_DEVICE);
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }

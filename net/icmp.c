@@ -14,12 +14,14 @@ static int icmp_send(struct net_iface *ifc, const struct eth_hdr *eth,
 		     u32 dst_ip, u8 *frame, size_t len)
 {
 	struct icmp_hdr *icmp = (void *)(frame + NET_L4_OFF);
+	int err;
 
 	icmp->check = 0;
 	icmp->check = cpu_to_be16(ip_checksum(icmp, len));
 	/* Back to the neighbour it came from: no ARP round trip first. */
-	if (ipv4_output(ifc, eth->src, 0, dst_ip, IPPROTO_ICMP, frame, len))
-		return -1;
+	err = ipv4_output(ifc, eth->src, 0, dst_ip, IPPROTO_ICMP, frame, len);
+	if (err)
+		return err;
 	net_counters.icmp.tx++;
 	return 0;
 }

@@ -119,7 +119,7 @@ int ipv4_output(struct net_iface *ifc, const u8 *dst_mac, u32 next_hop,
 
 	if (tot_len > ifc->mtu) {
 		net_drop(NET_DROP_TX_TOO_BIG);
-		return -1;
+		return -EMSGSIZE;
 	}
 	ip->ver_ihl = 4 << 4 | IPV4_HLEN / 4;
 	ip->tos = 0;

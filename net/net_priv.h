@@ -8,6 +8,7 @@
 #ifndef _NET_NET_PRIV_H
 #define _NET_NET_PRIV_H
 
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>

@@ -30,18 +30,25 @@ int udp_bind(u16 port, udp_rx_t rx, void *ctx)
 {
 	struct udp_socket *s;
 	unsigned long flags;
+	int busy;
 
 	if (!port || !rx)
-		return -1;
+		return -EINVAL;
 	flags = net_lock();
-	s = udp_lookup(port) ? NULL : udp_lookup(0);
+	if (udp_lookup(port)) {
+		s = NULL;
+		busy = -EADDRINUSE;
+	} else {
+		s = udp_lookup(0);
+		busy = -ENOSPC;
+	}
 	if (s) {
 		s->rx = rx;
 		s->ctx = ctx;
 		s->port = port;
 	}
 	net_unlock(flags);
-	return s ? 0 : -1;
+	return s ? 0 : busy;
 }
 
 void udp_unbind(u16 port)
@@ -123,10 +130,11 @@ static int udp_output(struct net_iface *ifc, u32 next_hop, u16 src_port,
 	size_t ulen = sizeof(*uh) + len;
 	u32 sum;
 	u16 check;
+	int err;
 
 	if (len > UDP_MAX_PAYLOAD || ulen > ifc->mtu - IPV4_HLEN) {
 		net_drop(NET_DROP_TX_TOO_BIG);
-		return -1;
+		return -EMSGSIZE;
 	}
 	uh->sport = cpu_to_be16(src_port);
 	uh->dport = cpu_to_be16(dst_port);
@@ -137,8 +145,9 @@ static int udp_output(struct net_iface *ifc, u32 next_hop, u16 src_port,
 	check = csum_fold(csum_partial(uh, ulen, sum));
 	/* 0 would say "no checksum": RFC 768 sends its other form. */
 	uh->check = cpu_to_be16(check ? check : 0xffff);
-	if (ipv4_output(ifc, NULL, next_hop, dst_ip, IPPROTO_UDP, frame, ulen))
-		return -1;
+	err = ipv4_output(ifc, NULL, next_hop, dst_ip, IPPROTO_UDP, frame, ulen);
+	if (err)
+		return err;
 	net_counters.udp.tx++;
 	return 0;
 }
@@ -155,7 +164,7 @@ int udp_sendto(u16 src_port, u32 dst_ip, u16 dst_port, const void *data,
 	ifc = net_route(dst_ip, &next_hop);
 	if (!ifc) {
 		net_drop(NET_DROP_TX_NO_ROUTE);
-		ret = -1;
+		ret = -ENETUNREACH;
 	} else {
 		ret = udp_output(ifc, next_hop, src_port, dst_ip, dst_port,
 				 data, len);

@@ -24,7 +24,10 @@
 #define ENOSYS		38
 #define ENOTEMPTY	39
 #define EPROTO		71
+#define EMSGSIZE	90
 #define EOPNOTSUPP	95
+#define EADDRINUSE	98
+#define ENETUNREACH	101
 #define EISCONN		106
 #define ETIMEDOUT	110
 

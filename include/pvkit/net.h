@@ -43,8 +43,8 @@
 /*
  * Attaches the stack to dev with this address (gateway 0: none) and
  * starts taking its frames.  Configuring a device again replaces its
- * settings and empties its ARP cache.  0, or -1 on bad settings or when
- * every interface slot is taken.
+ * settings and empties its ARP cache.  0; -EINVAL on bad settings,
+ * -ENOSPC when every interface slot is taken.
  */
 int net_configure(struct netdev *dev, u32 ip, u32 netmask, u32 gateway);
 /* The same from ip=, netmask=, gw= (defaults: NET_DEFAULT_*); guest only. */
@@ -69,7 +69,7 @@ void net_poll(void);
 /* For tests: the stack's clock (ns), NULL for the kernel's. */
 void net_set_clock(u64 (*now_ns)(void));
 
-/* "a.b.c.d", nothing else; 0 or -1. */
+/* "a.b.c.d", nothing else; 0 or -EINVAL. */
 int net_parse_ipv4(const char *s, u32 *ip);
 /* Writes "a.b.c.d" to buf (IPV4_STR_MAX bytes) and returns it. */
 char *net_format_ipv4(u32 ip, char *buf);
@@ -88,14 +88,18 @@ struct udp_meta {
 typedef void (*udp_rx_t)(void *ctx, const struct udp_meta *meta,
 			 const void *data, size_t len);
 
-/* 0, or -1 if port is 0 or taken or every socket slot is in use. */
+/*
+ * 0; -EINVAL if port is 0 or rx NULL, -EADDRINUSE if port is taken,
+ * -ENOSPC if every socket slot is in use.
+ */
 int udp_bind(u16 port, udp_rx_t rx, void *ctx);
 void udp_unbind(u16 port);
 /*
  * Sends one datagram from the interface that routes dst_ip.  0 when it
  * was handed to the device or is waiting for the next hop's ARP reply
- * (the stack keeps one datagram per unresolved neighbour); -1 when it was
- * dropped at once (too big, no route, device error), counted in the stats.
+ * (the stack keeps one datagram per unresolved neighbour); when it was
+ * dropped at once, counted in the stats: -EMSGSIZE (too big), -ENETUNREACH
+ * (no route), -EIO (device error).
  */
 int udp_sendto(u16 src_port, u32 dst_ip, u16 dst_port, const void *data,
 	       size_t len);

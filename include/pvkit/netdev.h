@@ -17,7 +17,7 @@
 struct netdev;
 
 struct netdev_ops {
-	/* Copies the frame out; 0, or -1 when the ring is full or broken. */
+	/* Copies the frame out; 0, or a negative errno when the ring is full or broken. */
 	int (*transmit)(struct netdev *dev, const void *frame, size_t len);
 	void (*poll)(struct netdev *dev);
 };
@@ -49,6 +49,11 @@ struct netdev {
 void netdev_register(struct netdev *dev);
 struct netdev *netdev_find(const char *name);
 struct netdev *netdev_first(void);
+/*
+ * Hands frame to the driver: 0, -EIO when the device is broken, -EMSGSIZE
+ * for a frame shorter than a header or longer than the MTU, else what the
+ * driver returned.
+ */
 int netdev_transmit(struct netdev *dev, const void *frame, size_t len);
 void netdev_poll(struct netdev *dev);
 /*

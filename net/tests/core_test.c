@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The netdev registry, interface settings, address parsing. */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
@@ -15,7 +16,7 @@ static int reg_transmit(struct netdev *dev, const void *frame, size_t len)
 	/* as a driver does: its own frames, its own failures */
 	if (f->fail_tx) {
 		dev->stats.tx_dropped++;
-		return -1;
+		return -EIO;
 	}
 	f->nr_frames++;
 	dev->stats.tx_frames++;
@@ -85,13 +86,13 @@ static void transmit_counts_and_checks(struct ktest *t)
 	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 1514), 0);
 	KT_EXPECT_EQ(t, reg_a.dev.stats.tx_frames, 2);
 	/* beyond the MTU, below a header, device refusing, device broken */
-	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 1515), -1);
-	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 13), -1);
+	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 1515), -EMSGSIZE);
+	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 13), -EMSGSIZE);
 	reg_a.fail_tx = true;
-	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 60), -1);
+	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 60), -EIO);
 	reg_a.fail_tx = false;
 	reg_a.dev.broken = true;
-	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 60), -1);
+	KT_EXPECT_EQ(t, netdev_transmit(&reg_a.dev, frame, 60), -EIO);
 	/* the driver saw the 2 frames and failed 1; the registry refused 3 */
 	KT_EXPECT_EQ(t, reg_a.nr_frames, 2);
 	KT_EXPECT_EQ(t, reg_a.dev.stats.tx_frames, 2);
@@ -137,9 +138,9 @@ static void configure_checks_settings(struct ktest *t)
 
 	reg_init(&reg_a, "ktest-a");
 	KT_EXPECT_FALSE(t, net_get_config(&reg_a.dev, &ip, &mask, &gw));
-	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, 0, OUR_MASK, GW_IP), -1);
-	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, OUR_IP, IPV4(255, 0, 255, 0), 0), -1);
-	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, OUR_IP, OUR_MASK, IPV4(10, 0, 3, 1)), -1);
+	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, 0, OUR_MASK, GW_IP), -EINVAL);
+	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, OUR_IP, IPV4(255, 0, 255, 0), 0), -EINVAL);
+	KT_EXPECT_EQ(t, net_configure(&reg_a.dev, OUR_IP, OUR_MASK, IPV4(10, 0, 3, 1)), -EINVAL);
 	KT_EXPECT_NULL(t, reg_a.dev.rx);
 	KT_ASSERT_EQ(t, net_configure(&reg_a.dev, OUR_IP, OUR_MASK, GW_IP), 0);
 	KT_EXPECT_NOT_NULL(t, reg_a.dev.rx);
@@ -172,7 +173,7 @@ static void parse_ipv4(struct ktest *t)
 	KT_EXPECT_EQ(t, ip, 0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		ip = 0x12345678;
-		if (!__KT_CMP(t, "EXPECTATION", net_parse_ipv4(bad[i], &ip), ==, -1))
+		if (!__KT_CMP(t, "EXPECTATION", net_parse_ipv4(bad[i], &ip), ==, -EINVAL))
 			ktest_fail_msg(t, "EXPECTATION", __FILE__, __LINE__,
 				       "\"%s\" was accepted", bad[i]);
 		KT_EXPECT_EQ(t, ip, 0x12345678);

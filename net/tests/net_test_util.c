@@ -23,7 +23,7 @@ static int fake_transmit(struct netdev *dev, const void *frame, size_t len)
 	struct fake_netdev *f = container_of(dev, struct fake_netdev, dev);
 
 	if (f->fail_tx)
-		return -1;
+		return -EIO;
 	if (f->nr_frames >= FAKE_MAX_FRAMES || len > TEST_FRAME_MAX) {
 		f->nr_lost++;
 		return 0;
@@ -254,12 +254,12 @@ size_t build_seq_udp(u8 *f, u16 seq)
 int seq_of_reply(const u8 *f, size_t len)
 {
 	if (len < 44 || get_be16(f + 12) != 0x0800 || f[14] != 0x45)
-		return -1;
+		return -EINVAL;
 	if (f[23] == 1 && f[34] == 0)
 		return get_be16(f + 40);
 	if (f[23] == 17 && get_be16(f + 34) == 7)
 		return get_be16(f + 42);
-	return -1;
+	return -EINVAL;
 }
 
 bool is_seq_reply(struct ktest *t, const u8 *f, size_t len, u16 seq)

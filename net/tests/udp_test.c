@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* UDP: delivery to bound ports, checksums, lengths, sendto. */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
@@ -291,20 +292,20 @@ static void sendto_errors(struct ktest *t)
 {
 	udp_setup();
 	fake_learn_peer();
-	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, UDP_MAX_PAYLOAD + 1), -1);
-	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, (size_t)-1), -1);
+	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, UDP_MAX_PAYLOAD + 1), -EMSGSIZE);
+	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, (size_t)-1), -EMSGSIZE);
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_TX_TOO_BIG), 2);
 	fake.fail_tx = true;
-	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, 10), -1);
+	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, 10), -EIO);
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_TX_DEVICE), 1);
 	fake.fail_tx = false;
 	KT_EXPECT_EQ(t, fake.nr_frames, 0);
 	net_unconfigure(&fake.dev);
-	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, 10), -1);
+	KT_EXPECT_EQ(t, udp_sendto(7, PEER_IP, 9, data, 10), -ENETUNREACH);
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_TX_NO_ROUTE), 1);
 	/* without a gateway only the subnet is reachable */
 	net_configure(&fake.dev, OUR_IP, OUR_MASK, 0);
-	KT_EXPECT_EQ(t, udp_sendto(7, IPV4(192, 0, 2, 1), 9, data, 10), -1);
+	KT_EXPECT_EQ(t, udp_sendto(7, IPV4(192, 0, 2, 1), 9, data, 10), -ENETUNREACH);
 	KT_EXPECT_EQ(t, drops_of(NET_DROP_TX_NO_ROUTE), 2);
 	fake_teardown();
 }
@@ -312,15 +313,15 @@ static void sendto_errors(struct ktest *t)
 static void bind_rules(struct ktest *t)
 {
 	udp_setup();
-	KT_EXPECT_EQ(t, udp_bind(7, record_rx, NULL), -1);
-	KT_EXPECT_EQ(t, udp_bind(0, record_rx, NULL), -1);
-	KT_EXPECT_EQ(t, udp_bind(8, NULL, NULL), -1);
+	KT_EXPECT_EQ(t, udp_bind(7, record_rx, NULL), -EADDRINUSE);
+	KT_EXPECT_EQ(t, udp_bind(0, record_rx, NULL), -EINVAL);
+	KT_EXPECT_EQ(t, udp_bind(8, NULL, NULL), -EINVAL);
 	udp_unbind(7);
 	KT_EXPECT_EQ(t, udp_bind(7, record_rx, NULL), 0);
 	/* the table fills up, and frees again */
 	for (u16 port = 100; port < 100 + 7; port++)
 		KT_EXPECT_EQ(t, udp_bind(port, record_rx, NULL), 0);
-	KT_EXPECT_EQ(t, udp_bind(200, record_rx, NULL), -1);
+	KT_EXPECT_EQ(t, udp_bind(200, record_rx, NULL), -ENOSPC);
 	udp_unbind(103);
 	KT_EXPECT_EQ(t, udp_bind(200, record_rx, NULL), 0);
 	/* unbound: no longer delivered */
