@@ -5,6 +5,7 @@
  * built with -fno-tree-loop-distribute-patterns so that gcc does not turn
  * the loops below back into calls to themselves.
  */
+#include <pvkit/errno.h>
 #include <pvkit/string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
@@ -217,13 +218,13 @@ int kstrtoull(const char *s, unsigned int base, unsigned long long *res)
 		s += 2;
 	}
 	if (!*s)
-		return -1;
+		return -EINVAL;
 	for (; *s; s++) {
 		d = digit_value(*s);
 		if (d >= (int)base)
-			return -1;
+			return -EINVAL;
 		if (v > (~0ULL - d) / base)
-			return -1;
+			return -ERANGE;
 		v = v * base + d;
 	}
 	*res = v;

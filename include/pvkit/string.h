@@ -21,6 +21,7 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 size_t strlcat(char *dst, const char *src, size_t size);
 
 bool glob_match(const char *pattern, const char *s);
+/* 0 with *res set; -EINVAL when s is not a number in base, -ERANGE on overflow. */
 int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/string.h>
 
@@ -112,9 +113,9 @@ static void kstrtoull_parses_and_rejects(struct ktest *t)
 	KT_EXPECT_EQ(t, v, 15);
 	KT_EXPECT_EQ(t, kstrtoull("18446744073709551615", 10, &v), 0);
 	KT_EXPECT_TRUE(t, v == ~0ULL);
-	KT_EXPECT_EQ(t, kstrtoull("18446744073709551616", 10, &v), -1);
-	KT_EXPECT_EQ(t, kstrtoull("12a", 10, &v), -1);
-	KT_EXPECT_EQ(t, kstrtoull("", 10, &v), -1);
+	KT_EXPECT_EQ(t, kstrtoull("18446744073709551616", 10, &v), -ERANGE);
+	KT_EXPECT_EQ(t, kstrtoull("12a", 10, &v), -EINVAL);
+	KT_EXPECT_EQ(t, kstrtoull("", 10, &v), -EINVAL);
 }
 
 static const struct ktest_case string_cases[] = {
