@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <pvkit/errno.h>
 #include <pvkit/page_pool.h>
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
@@ -161,13 +162,13 @@ static long search(struct page_pool *pool, unsigned long from,
 		/* Align the frame number, not the index: base_pfn may be odd. */
 		i = ((pool->base_pfn + i + align - 1) & ~(align - 1)) - pool->base_pfn;
 		if (i >= to || i + n > pool->nr_pages)
-			return -1;
+			return -ENOMEM;
 		run = free_run(pool, i, n);
 		if (run == n)
 			return i;
 		i += run ? run : 1;
 	}
-	return -1;
+	return -ENOMEM;
 }
 
 long page_pool_alloc(struct page_pool *pool, unsigned long n,
@@ -175,14 +176,16 @@ long page_pool_alloc(struct page_pool *pool, unsigned long n,
 {
 	long i;
 
-	if (!n || n > pool->nr_free || !align || (align & (align - 1)))
-		return -1;
+	if (!n || !align || (align & (align - 1)))
+		return -EINVAL;
+	if (n > pool->nr_free)
+		return -ENOMEM;
 	/* Next fit from the hint, then from the start. */
 	i = search(pool, pool->hint, pool->nr_pages, n, align);
 	if (i < 0)
 		i = search(pool, 0, pool->nr_pages, n, align);
 	if (i < 0)
-		return -1;
+		return -ENOMEM;
 	for (unsigned long k = 0; k < n; k++)
 		set_bit(pool->bitmap, i + k);
 	pool->nr_free -= n;

@@ -28,7 +28,11 @@ unsigned long page_pool_release(struct page_pool *pool, unsigned long pfn,
 				unsigned long n);
 unsigned long page_pool_reserve(struct page_pool *pool, unsigned long pfn,
 				unsigned long n);
-/* n contiguous pages aligned to align pages (a power of two); -1 if none. */
+/*
+ * The first pfn of n contiguous pages aligned to align pages (a power of
+ * two); -ENOMEM if there are none, -EINVAL for n or align 0 or align not
+ * a power of two.
+ */
 long page_pool_alloc(struct page_pool *pool, unsigned long n,
 		     unsigned long align);
 /* Returns false (and frees nothing) if any page was not allocated. */

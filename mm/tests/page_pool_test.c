@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The page pool on a private instance: it never touches the pages. */
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/page_pool.h>
 #include <pvkit/string.h>
@@ -21,7 +22,7 @@ static void pool_starts_used_and_releases(struct ktest *t)
 
 	page_pool_init(&p, BASE, NR, bitmap);
 	KT_EXPECT_EQ(t, p.nr_free, 0);
-	KT_EXPECT_EQ(t, page_pool_alloc(&p, 1, 1), -1);
+	KT_EXPECT_EQ(t, page_pool_alloc(&p, 1, 1), -ENOMEM);
 	/* ranges are clipped to the pool */
 	KT_EXPECT_EQ(t, page_pool_release(&p, BASE - 10, 20), 10);
 	KT_EXPECT_EQ(t, page_pool_release(&p, BASE + NR - 5, 50), 5);
@@ -61,8 +62,8 @@ static void pool_contiguous_and_aligned(struct ktest *t)
 	KT_EXPECT_EQ(t, a % 16, 0);
 	for (long i = a; i < a + 16; i++)
 		KT_EXPECT_FALSE(t, page_pool_is_free(&p, i));
-	KT_EXPECT_EQ(t, page_pool_alloc(&p, 3, 3), -1);	/* not a power of two */
-	KT_EXPECT_EQ(t, page_pool_alloc(&p, NR, 1), -1);
+	KT_EXPECT_EQ(t, page_pool_alloc(&p, 3, 3), -EINVAL);	/* not a power of two */
+	KT_EXPECT_EQ(t, page_pool_alloc(&p, NR, 1), -ENOMEM);
 }
 
 static void pool_exhausts_exactly(struct ktest *t)
@@ -76,7 +77,7 @@ static void pool_exhausts_exactly(struct ktest *t)
 		n++;
 	KT_EXPECT_EQ(t, n, NR - 7);
 	KT_EXPECT_EQ(t, p.nr_free, 0);
-	KT_EXPECT_EQ(t, page_pool_alloc(&p, 1, 1), -1);
+	KT_EXPECT_EQ(t, page_pool_alloc(&p, 1, 1), -ENOMEM);
 }
 
 static void pool_rejects_double_and_foreign_free(struct ktest *t)
@@ -109,7 +110,7 @@ static void pool_fragmentation(struct ktest *t)
 		page_pool_free(&p, pages[i], 1);
 	/* half the pool is free, but no two free pages are neighbours */
 	KT_EXPECT_EQ(t, p.nr_free, NR / 2);
-	KT_EXPECT_EQ(t, page_pool_alloc(&p, 2, 1), -1);
+	KT_EXPECT_EQ(t, page_pool_alloc(&p, 2, 1), -ENOMEM);
 	page_pool_free(&p, pages[1], 1);
 	KT_EXPECT_EQ(t, page_pool_alloc(&p, 3, 1), pages[0]);
 }
