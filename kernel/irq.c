@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The vector table: who handles what, and how often it came. */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -19,8 +20,10 @@ unsigned long irq_spurious_count, irq_unhandled_count;
 static int claim(unsigned int v, irq_handler_t handler, void *data,
 		 const char *name, int irq)
 {
-	if (v >= NR_VECTORS || vectors[v].handler)
-		return -1;
+	if (v >= NR_VECTORS)
+		return -EINVAL;
+	if (vectors[v].handler)
+		return -EBUSY;
 	vectors[v] = (struct irq_vector){ handler, data, name, irq, 0 };
 	return v;
 }
@@ -39,7 +42,7 @@ static int alloc_vector(irq_handler_t handler, void *data, const char *name,
 			int irq)
 {
 	unsigned long flags = local_irq_save();
-	int v = -1;
+	int v = -ENOSPC;
 
 	for (unsigned int i = FIRST_DEVICE_VECTOR; i <= LAST_DEVICE_VECTOR; i++) {
 		if (!vectors[i].handler) {
@@ -68,26 +71,27 @@ int irq_vector(unsigned int irq)
 		if (vectors[v].handler && vectors[v].irq == (int)irq)
 			return v;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 int request_irq(unsigned int irq, irq_handler_t handler, void *data,
 		const char *name)
 {
-	int v;
+	int v, err;
 
 	if (irq_vector(irq) >= 0) {
 		pr_err("irq: line %u is taken (%s)\n", irq, name);
-		return -1;
+		return -EBUSY;
 	}
 	v = alloc_vector(handler, data, name, irq);
 	if (v < 0) {
 		pr_err("irq: no free vector for %s\n", name);
-		return -1;
+		return v;
 	}
-	if (arch_irq_route(irq, v)) {
+	err = arch_irq_route(irq, v);
+	if (err) {
 		irq_free_vector(v);
-		return -1;
+		return err;
 	}
 	arch_irq_mask(irq, false);
 	return 0;

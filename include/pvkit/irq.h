@@ -43,12 +43,12 @@ void irq_work_cancel(struct irq_work *w);
 int request_irq(unsigned int irq, irq_handler_t handler, void *data,
 		const char *name);
 void free_irq(unsigned int irq);
-/* The vector request_irq() gave irq, or -1. */
+/* The vector request_irq() gave irq, or -ENOENT. */
 int irq_vector(unsigned int irq);
 
-/* Returns the vector, or -1 when none is free. */
+/* Returns the vector, or -ENOSPC when none is free. */
 int irq_alloc_vector(irq_handler_t handler, void *data, const char *name);
-/* A fixed vector (e.g. the hypervisor upcall); -1 if taken. */
+/* A fixed vector (e.g. the hypervisor upcall); -EBUSY if taken. */
 int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data,
 		   const char *name);
 void irq_free_vector(unsigned int vector);

@@ -41,7 +41,7 @@ struct clock_event_device {
 	int rating;
 	unsigned int features;
 	u64 min_delta_ns, max_delta_ns;
-	/* Interrupt delta_ns from now (clamped by the caller); 0 or -1. */
+	/* Interrupt delta_ns from now (clamped by the caller); 0 or a negative errno. */
 	int (*set_next_event)(struct clock_event_device *ce, u64 delta_ns);
 	/* Called from the device's interrupt. */
 	void (*event_handler)(struct clock_event_device *ce);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The monotonic clock, the clocksources against each other, timers and sleeps. */
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
@@ -146,7 +147,7 @@ static unsigned int armings;
 static int refuse_first_arming(struct clock_event_device *ce, u64 delta_ns)
 {
 	if (armings++ == 0)
-		return -1;
+		return -EIO;
 	return real_set_next_event(ce, min(delta_ns, 2 * NSEC_PER_MSEC));
 }
 

@@ -6,6 +6,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -233,7 +234,7 @@ static bool lapic_calibrate(void);
 static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 {
 	if (ce == &lapic_ce && !timer_mult && !lapic_calibrate())
-		return -1;
+		return -EIO;
 	if (timer_mode != ce)
 		use_mode(ce);
 	return ce == &deadline_ce ? deadline_next_event(ce, delta_ns)

@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/errno.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
 #include <pvkit/time.h>
@@ -135,7 +136,7 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 		ticks *= 2;
 		target = hpet_counter() + ticks;
 	}
-	return -1;
+	return -EIO;
 }
 
 static struct clock_event_device hpet_ce = {
@@ -160,7 +161,7 @@ static int hpet_pick_route(u32 cap)
 		if (cap & (1U << gsi))
 			return gsi;
 	}
-	return -1;
+	return -ENODEV;
 }
 
 static void hpet_clockevent_init(void)

@@ -170,12 +170,14 @@ static bool irq0_on_gsi0(void)
  * MADT of its microvm machine has no override saying so (Linux's
  * check_timer() finds out the same way).  If IRQ 0 comes on GSI 2 that
  * is used; if it comes on neither, the tables' route is kept and the
- * interrupt tests will say so.  Returns 0, or -1 with no line.
+ * interrupt tests will say so.  Returns 0, or request_irq()'s error.
  */
 static int pit_request_irq(void)
 {
-	if (request_irq(0, pit_interrupt, NULL, "pit"))
-		return -1;
+	int err = request_irq(0, pit_interrupt, NULL, "pit");
+
+	if (err)
+		return err;
 	if (!irq0_on_gsi0() || pit_irq_arrives(0))
 		return 0;
 	free_irq(0);

@@ -6,6 +6,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/errno.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -90,7 +91,7 @@ int arch_irq_route(unsigned int irq, unsigned int vector)
 
 	if (!io) {
 		pr_err("ioapic: no I/O APIC serves GSI %u (irq %u)\n", gsi, irq);
-		return -1;
+		return -ENODEV;
 	}
 	if ((flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW)
 		low |= RTE_ACTIVE_LOW;

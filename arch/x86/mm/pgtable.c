@@ -4,6 +4,7 @@
  * CR3 through the direct map; missing tables come from the page
  * allocator and are announced to pv_ops.mmu.alloc_pt before use.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/io.h>
 #include <pvkit/irqflags.h>
@@ -78,7 +79,7 @@ int map_pages(unsigned long va, u64 pa, size_t size, u64 flags)
 
 		if (!pte) {
 			pr_err("mm: cannot map %#lx\n", va + off);
-			return -1;
+			return -ENOMEM;
 		}
 		set_entry(pte, ((pa + off) & PTE_ADDR_MASK) | flags, 1);
 		pv_ops.mmu.flush_tlb_one(va + off);
@@ -86,7 +87,7 @@ int map_pages(unsigned long va, u64 pa, size_t size, u64 flags)
 		if ((pv_ops.mmu.pte_val(READ_ONCE(*pte)) & PTE_ADDR_MASK) !=
 		    ((pa + off) & PTE_ADDR_MASK)) {
 			pr_err("mm: mapping %#lx to %#llx refused\n", va + off, pa + off);
-			return -1;
+			return -EPERM;
 		}
 	}
 	return 0;

@@ -28,7 +28,7 @@ int xen_fill_memory_map(struct boot_info *bi)
 	err = HYPERVISOR_memory_op(XENMEM_memory_map, &mm);
 	if (err) {
 		pr_err("xen: XENMEM_memory_map: %s (%ld)\n", xen_strerror(err), err);
-		return -1;
+		return err;
 	}
 	/* The count comes back from Xen: no more than the buffer holds. */
 	for (unsigned int i = 0; i < mm.nr_entries && i < BOOT_MEMMAP_MAX; i++)

@@ -3,6 +3,7 @@
  * Interrupt delivery from each timer device: the device's handler is
  * borrowed, one event programmed, and the CPU halts until it arrives.
  */
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
@@ -173,7 +174,7 @@ static void line_cannot_be_requested_twice(struct ktest *t)
 		ktest_skip(t, "no interrupt controller routes ISA IRQ 7 here");
 		return;
 	}
-	KT_EXPECT_EQ(t, request_irq(7, handler_counts, &hits, "again"), -1);
+	KT_EXPECT_EQ(t, request_irq(7, handler_counts, &hits, "again"), -EBUSY);
 	free_irq(7);
 	/* once freed, it can be had again */
 	KT_EXPECT_EQ(t, request_irq(7, handler_counts, &hits, "again"), 0);
