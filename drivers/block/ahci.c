@@ -635,18 +635,18 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	u32 cap, pi;
 
 	if (!host)
-		return -1;
+		return -ENOMEM;
 	host->mmio = size < HBA_PORTS + HBA_PORT_SIZE ? NULL : pci_iomap(d, 5, 0, size);
 	if (!host->mmio) {
 		kfree(host);
-		return -1;
+		return -ENODEV;
 	}
 	pci_set_master(d);
 	if (hba_reset(host->mmio)) {
 		pr_err(PCI_DEV_FMT ": AHCI reset did not finish\n", PCI_DEV_ARGS(d));
 		iounmap((void *)host->mmio, size);
 		kfree(host);
-		return -1;
+		return -ETIMEDOUT;
 	}
 	cap = readl(host->mmio + HBA_CAP);
 	pi = readl(host->mmio + HBA_PI);

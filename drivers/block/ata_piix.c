@@ -547,7 +547,7 @@ static int piix_probe(struct pci_dev *d, const struct pci_device_id *id)
 	if (d->prog_if & 0x05) {
 		pr_warn(PCI_DEV_FMT ": IDE in PCI native mode is not supported\n",
 			PCI_DEV_ARGS(d));
-		return -1;
+		return -EOPNOTSUPP;
 	}
 	if (d->bar[4].io && d->bar[4].size >= 16 && d->bar[4].addr + 16 <= 0x10000) {
 		bm = d->bar[4].addr;

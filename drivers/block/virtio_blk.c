@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
+#include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -297,7 +298,7 @@ static int vblk_probe(struct virtio_device *vdev)
 	unsigned int room = ~0U;
 
 	if (!vb)
-		return -1;
+		return -ENOMEM;
 	vb->vdev = vdev;
 	vdev->priv = vb;
 	vb->nr_queues = vblk_nr_queues(vdev);
@@ -306,7 +307,7 @@ static int vblk_probe(struct virtio_device *vdev)
 						      queue_names[q]);
 
 		if (!vq)
-			return -1;
+			return -ENODEV;
 		vb->vqs[q] = vq;
 		room = min(room, vblk_queue_room(vq));
 	}
@@ -316,11 +317,11 @@ static int vblk_probe(struct virtio_device *vdev)
 	 * smaller one, and a request it cannot take would stall the rest).
 	 */
 	if (!room)
-		return -1;
+		return -ENODEV;
 	vb->nr_slots = room * vb->nr_queues;
 	vb->slots = kzalloc(vb->nr_slots * sizeof(*vb->slots));
 	if (!vb->slots)
-		return -1;
+		return -ENOMEM;
 	vblk_read_config(vb);
 	vb->blk.driver = "virtio-blk";
 	vb->blk.ops = &vblk_ops;

@@ -100,7 +100,7 @@ static int bf_get_slot(struct bf_queue *q)
 	for (unsigned int i = 0; i < q->bf->nr_ents; i++)
 		if (!q->slots[i].in_use)
 			return i;
-	return -1;
+	return -ENOSPC;
 }
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/console.h>
+#include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -68,13 +69,13 @@ static int vcon_probe(struct virtio_device *vdev)
 	struct vcon *vc = kzalloc(sizeof(*vc));
 
 	if (!vc)
-		return -1;
+		return -ENOMEM;
 	vc->vdev = vdev;
 	vdev->priv = vc;
 	/* Queue 1 is port 0's transmit queue; nothing is read from queue 0. */
 	vc->tx = virtio_find_vq(vdev, 1, 64, NULL, "tx");
 	if (!vc->tx)
-		return -1;
+		return -ENODEV;
 	virtqueue_disable_cb(vc->tx);
 	vc->con.name = "hvc0";
 	vc->con.write = vcon_write;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* virtio-rng (virtio 1.2, 5.4): one queue of device-writable buffers. */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/rng.h>
@@ -69,7 +70,7 @@ static int vrng_probe(struct virtio_device *vdev)
 	rng.vdev = vdev;
 	rng.vq = virtio_find_vq(vdev, 0, 8, NULL, "requests");
 	if (!rng.vq)
-		return -1;
+		return -ENODEV;
 	virtqueue_disable_cb(rng.vq);
 	return 0;
 }

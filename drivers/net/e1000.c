@@ -200,7 +200,7 @@ static bool e1000_irq(void *data)
 	return e1000_handle_icr(e, e1000_rd(e, E1000_ICR)) == E1000_ICR_WORK;
 }
 
-/* One EEPROM word through EERD, bounded; -1 if it never completes. */
+/* One EEPROM word through EERD, bounded; -ETIMEDOUT if it never completes. */
 static int eeprom_read(struct e1000 *e, u8 addr)
 {
 	u64 deadline = ktime_get_ns() + E1000_RESET_TIMEOUT_NS;
@@ -213,7 +213,7 @@ static int eeprom_read(struct e1000 *e, u8 addr)
 			return v >> 16;
 		udelay(1);
 	}
-	return -1;
+	return -ETIMEDOUT;
 }
 
 /* The MAC from EEPROM words 0-2, written to RAL0/RAH0 as the filter. */

@@ -11,6 +11,7 @@
  * work, so a device that refills as fast as we post cannot keep one
  * interrupt going.
  */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -199,10 +200,16 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 {
 	struct vnet *vn = to_vnet(dev);
 	unsigned long flags;
-	int slot = -1, err = -1;
+	int slot = -1, err = -ENOSPC;
 
-	if (len > MAX_FRAME || vn->vdev->broken)
+	if (len > MAX_FRAME) {
+		err = -EMSGSIZE;
 		goto drop;
+	}
+	if (vn->vdev->broken) {
+		err = -EIO;
+		goto drop;
+	}
 	flags = local_irq_save();
 	reap_tx(vn);
 	for (int i = 0; i < NR_TX_BUFS; i++) {
@@ -220,12 +227,12 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 
 		memset(p, 0, vn->hdr_len);
 		memcpy(p + vn->hdr_len, frame, len);
-		if (!virtqueue_add(vn->tx, b, 2, 0, &vn->tx_bufs[slot])) {
+		err = virtqueue_add(vn->tx, b, 2, 0, &vn->tx_bufs[slot]);
+		if (!err) {
 			vn->tx_busy[slot] = true;
 			if (virtqueue_kick(vn->tx))
 				dev->stats.notifications++;
 			dev->stats.tx_frames++;
-			err = 0;
 		}
 	}
 	local_irq_restore(flags);
@@ -233,7 +240,7 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 		return 0;
 drop:
 	dev->stats.tx_dropped++;
-	return -1;
+	return err;
 }
 
 static void vnet_poll(struct netdev *dev)
@@ -270,7 +277,7 @@ static int vnet_probe(struct virtio_device *vdev)
 	struct vnet *vn = kzalloc(sizeof(*vn));
 
 	if (!vn)
-		return -1;
+		return -ENOMEM;
 	vn->vdev = vdev;
 	vdev->priv = vn;
 	vn->mergeable = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
@@ -281,7 +288,7 @@ static int vnet_probe(struct virtio_device *vdev)
 	vn->rx_bufs = alloc_pages(DIV_ROUND_UP(NR_RX_BUFS * sizeof(struct vnet_buf), PAGE_SIZE));
 	vn->tx_bufs = alloc_pages(DIV_ROUND_UP(NR_TX_BUFS * sizeof(struct vnet_buf), PAGE_SIZE));
 	if (!vn->rx || !vn->tx || !vn->rx_bufs || !vn->tx_bufs)
-		return -1;
+		return -ENOMEM;
 	vn->nr_rx = min((unsigned int)NR_RX_BUFS, vn->rx->num);
 	for (unsigned int i = 0; i < vn->nr_rx; i++)
 		post_rx(vn, i);

@@ -81,13 +81,15 @@ bool xs_ready(void)
 static int xs_init(void)
 {
 	void *page;
+	int err;
 
 	if (!xen_events_ready() || !xen_domain_ring(XEN_RING_STORE, &page, &xs_port))
 		return 0;
 	xs_conn_init(&conn, page, &xs_ops);
-	if (evtchn_bind_handler(xs_port, xs_interrupt, NULL)) {
+	err = evtchn_bind_handler(xs_port, xs_interrupt, NULL);
+	if (err) {
 		pr_err("xenstore: cannot handle port %u\n", xs_port);
-		return -1;
+		return err;
 	}
 	xs_up = true;
 	pr_info("xenstore: ring at %p, port %u\n", page, xs_port);

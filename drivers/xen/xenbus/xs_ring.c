@@ -42,26 +42,26 @@ void xs_conn_init(struct xs_conn *c, struct xenstore_domain_interface *intf,
 	c->next_req_id = 1;
 }
 
-/* Free bytes in the request ring, or -1 when the daemon's index is impossible. */
+/* Free bytes in the request ring, or -EPROTO when the daemon's index is impossible. */
 static int req_space(struct xs_conn *c)
 {
 	XENSTORE_RING_IDX used = c->req_prod - READ_ONCE(c->intf->req_cons);
 
 	if (used > XENSTORE_RING_SIZE) {
 		xs_fail(c, "the daemon's request consumer is past our producer");
-		return -1;
+		return -EPROTO;
 	}
 	return XENSTORE_RING_SIZE - used;
 }
 
-/* Bytes waiting in the response ring, or -1 when the daemon's index is impossible. */
+/* Bytes waiting in the response ring, or -EPROTO when the daemon's index is impossible. */
 static int rsp_avail(struct xs_conn *c)
 {
 	XENSTORE_RING_IDX avail = READ_ONCE(c->intf->rsp_prod) - c->rsp_cons;
 
 	if (avail > XENSTORE_RING_SIZE) {
 		xs_fail(c, "the daemon's response producer is more than a ring ahead");
-		return -1;
+		return -EPROTO;
 	}
 	/* The bytes are read after the index that covers them. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
