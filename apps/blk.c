@@ -28,6 +28,7 @@
 #include <pvkit/blkdev.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/crc32.h>
+#include <pvkit/errno.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -49,7 +50,7 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	u64 mult = 1;
 
 	if (!n || n >= sizeof(buf))
-		return -1;
+		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	switch (buf[n - 1]) {
@@ -60,7 +61,7 @@ static int parse_size(const char *s, size_t n, u64 *out)
 	if (mult != 1)
 		buf[n - 1] = '\0';
 	if (kstrtoull(buf, 0, &v))
-		return -1;
+		return -EINVAL;
 	*out = v * mult;
 	return 0;
 }
@@ -80,7 +81,7 @@ static int parse_range(const char *key, bool want_seed, struct range *r)
 	    r->off % SECTOR_SIZE || r->len % SECTOR_SIZE || !r->len) {
 		console_printf("blk: bad %s=%s (want OFFSET+LENGTH%s, multiples of 512)\n",
 			       key, v, want_seed ? "@SEED" : "");
-		return -1;
+		return -EINVAL;
 	}
 	r->has_seed = at != NULL;
 	return 0;
@@ -205,7 +206,7 @@ static int do_fill(struct blkdev *d, const struct range *r, u8 *buf, bool flush)
 	return EXIT_OK;
 }
 
-/* flush=yes (the default) or flush=no; -1 for anything else. */
+/* flush=yes (the default) or flush=no; -EINVAL for anything else. */
 static int parse_flush(bool *flush)
 {
 	const char *v = param_get("flush");
@@ -218,7 +219,7 @@ static int parse_flush(bool *flush)
 		return 0;
 	}
 	console_printf("blk: bad flush=%s (want yes or no)\n", v);
-	return -1;
+	return -EINVAL;
 }
 
 static int do_verify(struct blkdev *d, const struct range *r, u8 *buf)

@@ -35,6 +35,7 @@
 #include <pvkit/app.h>
 #include <pvkit/blkdev.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/histogram.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
@@ -109,7 +110,7 @@ static int submit(struct blk_request *req)
 	req->nr_sectors = b->bs_sectors;
 	req->done = bench_done;
 	if (blkdev_queue(b->dev, req))
-		return -1;
+		return -EBUSY;
 	b->in_flight++;
 	return 0;
 }
@@ -215,12 +216,12 @@ static int setup(void)
 
 	b = kzalloc(sizeof(*b));
 	if (!b)
-		return -1;
+		return -ENOMEM;
 	hist_init(&b->lat);
 	b->dev = name ? blkdev_find(name) : blkdev_first();
 	if (!b->dev) {
 		console_printf("blkbench: no block device\n");
-		return -1;
+		return -ENODEV;
 	}
 	mode = mode ? mode : "randread";
 	b->write = !strcmp(mode, "write") || !strcmp(mode, "randwrite");
@@ -229,18 +230,18 @@ static int setup(void)
 	b->qd = min(max(b->qd, 1U), (unsigned int)MAX_QD);
 	if (bs < SECTOR_SIZE || bs % SECTOR_SIZE || bs / SECTOR_SIZE > b->dev->max_sectors) {
 		console_printf("blkbench: bad block size %llu\n", bs);
-		return -1;
+		return -EINVAL;
 	}
 	b->bs_sectors = bs / SECTOR_SIZE;
 	b->span_sectors = min(parse_bytes("bench.span", 64 * MiB) / SECTOR_SIZE,
 			     b->dev->nr_sectors);
 	if (b->span_sectors < b->bs_sectors) {
 		console_printf("blkbench: device smaller than one block\n");
-		return -1;
+		return -EINVAL;
 	}
 	bufs = alloc_pages(DIV_ROUND_UP(b->qd * bs, PAGE_SIZE));
 	if (!bufs)
-		return -1;
+		return -ENOMEM;
 	memset(bufs, 0x5a, b->qd * bs);	/* touched once, before timing */
 	b->rng = 0x2545f4914f6cdd1dULL;
 	for (unsigned int i = 0; i < b->qd; i++) {

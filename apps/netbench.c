@@ -14,6 +14,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/errno.h>
 #include <pvkit/histogram.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
@@ -48,10 +49,12 @@ static struct netbench *nb;
 static int send_one(void)
 {
 	unsigned int slot = nb->seq % nb->window;
+	int err;
 
 	memcpy(nb->buf, &nb->seq, sizeof(nb->seq));
-	if (udp_sendto(SRC_PORT, nb->peer, nb->port, nb->buf, nb->size))
-		return -1;
+	err = udp_sendto(SRC_PORT, nb->peer, nb->port, nb->buf, nb->size);
+	if (err)
+		return err;
 	nb->sent_at[slot] = rdtsc();
 	nb->seq++;
 	nb->in_flight++;
@@ -124,22 +127,28 @@ static int setup(struct netdev **devp)
 {
 	const char *peer = param_get("bench.peer");
 	struct netdev *dev = net_cmdline_dev();
+	int err;
 
-	nb = kzalloc(sizeof(*nb));
-	if (!nb || !dev) {
+	if (!dev) {
 		console_printf("netbench: no network device\n");
-		return -1;
+		return -ENODEV;
 	}
-	if (net_configure_cmdline(dev) ||
-	    net_parse_ipv4(peer ? peer : "10.0.2.2", &nb->peer))
-		return -1;
+	nb = kzalloc(sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	err = net_configure_cmdline(dev);
+	if (!err)
+		err = net_parse_ipv4(peer ? peer : "10.0.2.2", &nb->peer);
+	if (err)
+		return err;
 	nb->port = param_get_ull("bench.port", 7);
 	nb->size = min(max(param_get_ull("bench.size", 64), 8ULL), 1472ULL);
 	nb->window = min(max(param_get_ull("bench.window", 16), 1ULL), (u64)MAX_WINDOW);
 	hist_init(&nb->rtt);
 	memset(nb->buf, 0xa5, sizeof(nb->buf));
-	if (udp_bind(SRC_PORT, reply, nb))
-		return -1;
+	err = udp_bind(SRC_PORT, reply, nb);
+	if (err)
+		return err;
 	*devp = dev;
 	return 0;
 }
