@@ -13,11 +13,11 @@
 
 typedef void (*evtchn_handler_t)(evtchn_port_t port, void *data);
 
-/* Binds a virtual IRQ (VIRQ_TIMER, ...) of vCPU 0; the port, or -1. */
+/* Binds a virtual IRQ (VIRQ_TIMER, ...) of vCPU 0; the port, or a negative errno. */
 int bind_virq(unsigned int virq, evtchn_handler_t handler, void *data);
-/* An unbound port another domain (or this one) can connect to; -1 on error. */
+/* An unbound port another domain (or this one) can connect to, or a negative errno. */
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data);
-/* Connects to remote_port of domain remote; the local port, or -1. */
+/* Connects to remote_port of domain remote; the local port, or a negative errno. */
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
 			    evtchn_handler_t handler, void *data);
 int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t handler, void *data);

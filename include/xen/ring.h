@@ -21,6 +21,7 @@
 #ifndef _XEN_RING_H
 #define _XEN_RING_H
 
+#include <pvkit/errno.h>
 #include <pvkit/types.h>
 #include <xen/events.h>
 #include <xen/interface/io/ring.h>
@@ -138,7 +139,7 @@ static inline bool xen_ring_push(struct xen_front_ring *r)
 }
 
 /*
- * Responses the backend has published and we have not consumed, or -1
+ * Responses the backend has published and we have not consumed, or -EPROTO
  * when it claims to have answered more requests than are in flight
  * (never more than the ring holds).  rsp_prod is read once.
  */
@@ -147,7 +148,7 @@ static inline int xen_ring_responses(struct xen_front_ring *r)
 	RING_IDX avail = READ_ONCE(r->sring->rsp_prod) - r->rsp_cons;
 
 	if (avail > xen_ring_in_flight(r))
-		return -1;
+		return -EPROTO;
 	/* The entries are read after the index that covers them. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return avail;
@@ -155,7 +156,7 @@ static inline int xen_ring_responses(struct xen_front_ring *r)
 
 /*
  * Asks for an event at the next response, then looks again: a response
- * that came in between would otherwise go unnoticed.  The count, or -1.
+ * that came in between would otherwise go unnoticed.  The count, or -EPROTO.
  */
 static inline int xen_ring_final_check(struct xen_front_ring *r)
 {
@@ -164,7 +165,7 @@ static inline int xen_ring_final_check(struct xen_front_ring *r)
 	return xen_ring_responses(r);
 }
 
-/* Responses waiting; with none, an event is asked for first.  -1: the backend lied. */
+/* Responses waiting; with none, an event is asked for first.  -EPROTO: the backend lied. */
 static inline int xen_ring_pending(struct xen_front_ring *r)
 {
 	int n = xen_ring_responses(r);

@@ -90,9 +90,9 @@ static void producer_past_requests_is_a_lie(struct ktest *t)
 	KT_EXPECT_EQ(t, ring.rsp_cons, 0);
 	/* More than the ring holds, however it wraps. */
 	ring.sring->rsp_prod = NR_BLKIF + 1;
-	KT_EXPECT_EQ(t, xen_ring_responses(&ring), -1);
+	KT_EXPECT_EQ(t, xen_ring_responses(&ring), -EPROTO);
 	ring.sring->rsp_prod = (RING_IDX)-1;
-	KT_EXPECT_EQ(t, xen_ring_pending(&ring), -1);
+	KT_EXPECT_EQ(t, xen_ring_pending(&ring), -EPROTO);
 	done_with_ring(t);
 }
 
