@@ -31,7 +31,8 @@ static void otherend_back(struct xenbus_device *dev, const char *name,
 		err = ops->connect(dev);
 	if (err) {
 		pr_err("%s: the backend came back but reconnecting failed (%d)\n", name, err);
-		xenbus_switch_state(dev, XenbusStateClosed);
+		/* In order, so that a backend that mapped our rings lets go first. */
+		xenbus_close(dev);
 		ops->release(dev);
 		return;
 	}
