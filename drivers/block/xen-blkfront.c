@@ -85,7 +85,6 @@ struct blkfront {
 	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
 	u16 vdevice;
 	bool broken;
-	bool gone;			/* the backend left Connected: rings released */
 	unsigned int nr_queues, next_queue;
 	struct bf_queue queues[BF_MAX_QUEUES];
 };
@@ -380,7 +379,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	int id;
 
 	/* A device whose backend left is back only once xenbus has run its callback. */
-	if (bf->gone)
+	if (bf->xdev->otherend_gone)
 		xenbus_poll();
 	if (bf->broken)
 		return BLK_EBROKEN;
@@ -699,63 +698,50 @@ static void report_connected(struct blkfront *bf)
 }
 
 /*
- * The backend left Connected (Closing, Closed, gone): every request in
- * flight fails now rather than at the 30 s block timeout, our side
- * closes, and the rings are released.  The device stays registered,
- * failing requests, until the backend comes back.
+ * The backend left (Closing, Closed, gone): every request in flight fails
+ * now rather than at the 30 s block timeout, and the rings are released
+ * once our side is closed.  The device stays registered, failing
+ * requests, until the backend comes back (InitWait): a new handshake.
  */
-static void bf_backend_gone(struct blkfront *bf, enum xenbus_state state)
+static void bf_follow_stop(struct xenbus_device *xdev)
 {
-	pr_err("%s: the backend is %s: device gone, requests in flight fail\n",
-	       bf->blk.name, xenbus_strstate(state));
-	stop_device(bf);
-	bf->gone = true;
-	xenbus_close(bf->xdev);
+	stop_device(xdev->priv);
+}
+
+static void bf_follow_release(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = xdev->priv;
+
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
 		release_queue(bf, &bf->queues[n]);
 }
 
-/* The backend is back (InitWait): the handshake again, with new rings. */
-static void bf_reconnect(struct blkfront *bf)
+static int bf_follow_connect(struct xenbus_device *xdev)
 {
-	int err = xenbus_switch_state(bf->xdev, XenbusStateInitialising);
+	return blkfront_connect(xdev->priv);
+}
 
-	if (!err)
-		err = blkfront_connect(bf);
-	if (err) {
-		pr_err("%s: the backend came back but reconnecting failed (%d)\n",
-		       bf->blk.name, err);
-		xenbus_switch_state(bf->xdev, XenbusStateClosed);
-		for (unsigned int n = 0; n < bf->nr_queues; n++)
-			release_queue(bf, &bf->queues[n]);
-		return;
-	}
+static void bf_follow_resume(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = xdev->priv;
+
 	set_limits(bf);
-	bf->gone = false;
 	bf->broken = false;
-	pr_info("%s: the backend is back: reconnected\n", bf->blk.name);
 	report_connected(bf);
 }
+
+static const struct xenbus_follow_ops bf_follow = {
+	.stop = bf_follow_stop,
+	.release = bf_follow_release,
+	.connect = bf_follow_connect,
+	.resume = bf_follow_resume,
+};
 
 static void blkfront_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
 {
 	struct blkfront *bf = xdev->priv;
 
-	switch (state) {
-	case XenbusStateConnected:
-		break;
-	case XenbusStateInitialising:
-	case XenbusStateInitialised:
-		break;		/* on its way: InitWait comes next */
-	case XenbusStateInitWait:
-		if (!bf->gone)
-			bf_backend_gone(bf, state);	/* restarted behind our back */
-		bf_reconnect(bf);
-		break;
-	default:
-		if (!bf->gone)
-			bf_backend_gone(bf, state);
-	}
+	xenbus_follow_otherend(xdev, state, bf->blk.name, &bf_follow);
 }
 
 static const struct xenbus_driver blkfront_driver = {

@@ -13,6 +13,11 @@
  * copied out of its page (which the backend can still write) before the
  * stack looks at it.
  *
+ * A backend that leaves (xl network-detach) ends the connection: transmit
+ * fails with -ENODEV, every grant ends and our side closes; when it comes
+ * back (network-attach) the handshake is done again under the same net
+ * device (xenbus_follow_otherend).
+ *
  * Transmit only reclaims transmit completions; frames are received from
  * the interrupt (or a poll) alone, at most NF_RX_BUDGET per pass, and the
  * receive loop is never entered from inside itself, so an echo reply sent
@@ -217,6 +222,8 @@ static bool nf_receive(struct netfront *nf, unsigned int budget)
 /* One interrupt's worth: the rest, if any, from the timer a little later. */
 static void nf_process(struct netfront *nf)
 {
+	if (nf->xdev->otherend_gone)
+		return;		/* no rings until the backend is back */
 	nf_reclaim_tx(nf);
 	if (nf_receive(nf, NF_RX_BUDGET)) {
 		nf->net.stats.deferred++;
@@ -262,6 +269,12 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 	struct netif_tx_request *rq;
 	int id = -1;
 
+	if (nf->xdev->otherend_gone) {
+		/* The log said it once, when the backend left. */
+		dev->stats.tx_dropped++;
+		local_irq_restore(flags);
+		return -ENODEV;
+	}
 	if (!dev->broken && len <= PAGE_SIZE) {
 		id = get_tx_buf(nf);
 		if (id < 0) {
@@ -297,7 +310,7 @@ static const struct netdev_ops netfront_ops = {
 
 /*
  * The rings, the buffers (each page granted once, for the life of the
- * device) and the channel.  What fails is undone by nf_release(), which
+ * connection) and the channel.  What fails is undone by nf_release(), which
  * the caller's failure path runs.
  */
 static int nf_setup_rings(struct netfront *nf)
@@ -369,13 +382,19 @@ static int read_mac(struct netfront *nf)
  * The channel, buffers and rings go back, each safe on what was never set
  * up; pages the backend still maps are kept out of use.
  */
+static void nf_release_bufs(struct nf_buf *bufs, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		xenbus_ungrant_page(&bufs[i].page, &bufs[i].gref);
+		bufs[i].in_use = false;
+	}
+}
+
 static void nf_release(struct netfront *nf)
 {
 	xenbus_free_evtchn(&nf->port);
-	for (unsigned int i = 0; i < NF_NR_TX; i++)
-		xenbus_ungrant_page(&nf->tx_bufs[i].page, &nf->tx_bufs[i].gref);
-	for (unsigned int i = 0; i < NF_NR_RX; i++)
-		xenbus_ungrant_page(&nf->rx_bufs[i].page, &nf->rx_bufs[i].gref);
+	nf_release_bufs(nf->tx_bufs, NF_NR_TX);
+	nf_release_bufs(nf->rx_bufs, NF_NR_RX);
 	xenbus_teardown_ring(&nf->tx);
 	xenbus_teardown_ring(&nf->rx);
 }
@@ -419,6 +438,8 @@ static int netfront_connect(struct netfront *nf)
 	return err < 0 ? err : 0;
 }
 
+static void nf_follow_resume(struct xenbus_device *xdev);
+
 static int netfront_probe(struct xenbus_device *xdev)
 {
 	struct netfront *nf;
@@ -448,25 +469,61 @@ static int netfront_probe(struct xenbus_device *xdev)
 	nf->net.ops = &netfront_ops;
 	nf->net.driver_data = nf;
 	netdev_register(&nf->net);
-	pr_info("%s: %s, %u receive buffers posted, port %d\n", nf->net.name,
-		xdev->nodename, NF_NR_RX, nf->port);
+	nf_follow_resume(xdev);
 	return 0;
 }
 
 /*
- * The backend left Connected: the device is shut off, so transmit fails
- * with an error (and counts a drop) instead of filling a ring nobody
- * reads.  Reconnecting is not done yet: the device stays off.
+ * The backend left (Closing, Closed, gone): transmit fails with -ENODEV
+ * from now on, and once our side is closed every grant ends (a page the
+ * backend still maps is kept out of use).  The net device stays, with its
+ * name and address, so the stack above carries on once the backend is
+ * back (InitWait): new rings and buffers, and Connected again.
  */
+static void nf_follow_stop(struct xenbus_device *xdev)
+{
+	struct netfront *nf = xdev->priv;
+
+	/*
+	 * Not broken: the stack keeps polling, and its poll runs xenbus,
+	 * which sees the backend come back.
+	 */
+	if (nf->port >= 0)
+		evtchn_mask(nf->port);
+	irq_work_cancel(&nf->resume);
+}
+
+static void nf_follow_release(struct xenbus_device *xdev)
+{
+	nf_release(xdev->priv);
+}
+
+static int nf_follow_connect(struct xenbus_device *xdev)
+{
+	return netfront_connect(xdev->priv);
+}
+
+static void nf_follow_resume(struct xenbus_device *xdev)
+{
+	struct netfront *nf = xdev->priv;
+
+	nf->net.broken = false;		/* new rings: what they said is forgotten */
+	pr_info("%s: %s, %u receive buffers posted, port %d\n", nf->net.name,
+		xdev->nodename, NF_NR_RX, nf->port);
+}
+
+static const struct xenbus_follow_ops nf_follow = {
+	.stop = nf_follow_stop,
+	.release = nf_follow_release,
+	.connect = nf_follow_connect,
+	.resume = nf_follow_resume,
+};
+
 static void nf_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
 {
 	struct netfront *nf = xdev->priv;
-	char why[48];
 
-	if (state == XenbusStateConnected || nf->net.broken)
-		return;
-	snprintf(why, sizeof(why), "the backend is %s", xenbus_strstate(state));
-	nf_fail(nf, why);
+	xenbus_follow_otherend(xdev, state, nf->net.name, &nf_follow);
 }
 
 static const struct xenbus_driver netfront_driver = {

@@ -168,6 +168,7 @@ struct xenbus_device {
 	char watch_path[144];
 	char watch_token[80];
 	bool otherend_changed;
+	bool otherend_gone;		/* left Connected: our side closed (xenbus_follow_otherend) */
 	const struct xenbus_driver *driver;
 	void *priv;
 	struct xenbus_device *next;
@@ -210,6 +211,31 @@ int xenbus_wait_otherend(struct xenbus_device *dev, u32 mask, u64 timeout_ns);
 int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns);
 /* Closes the connection in order: Closing, backend Closed, Closed. */
 void xenbus_close(struct xenbus_device *dev);
+
+/*
+ * What a frontend does when its backend leaves and comes back
+ * (xl block-detach/attach, network-detach/attach), given by its driver.
+ */
+struct xenbus_follow_ops {
+	/* The backend left: fail what is in flight, at once; the device stays. */
+	void (*stop)(struct xenbus_device *dev);
+	/* Our side is closed: rings, grants and channel go back (pages still mapped kept out of use). */
+	void (*release)(struct xenbus_device *dev);
+	/* The backend waits for us again: the handshake up to Connected, or -errno. */
+	int (*connect)(struct xenbus_device *dev);
+	/* Connected again: the device works (may be NULL). */
+	void (*resume)(struct xenbus_device *dev);
+};
+
+/*
+ * An otherend_changed for a frontend that reconnects: a backend leaving
+ * Connected (Closing, Closed, vanished, or restarted behind our back)
+ * stops the device, closes our side and releases it, once; a backend in
+ * InitWait again gets a new handshake, and a failed one leaves us Closed
+ * with nothing held.  name is the device's, for the log.
+ */
+void xenbus_follow_otherend(struct xenbus_device *dev, enum xenbus_state state,
+			    const char *name, const struct xenbus_follow_ops *ops);
 const char *xenbus_strstate(enum xenbus_state state);
 struct xenbus_device *xenbus_first_device(void);
 

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
@@ -28,6 +29,7 @@ static struct netif_tx_sring *txs;
 static struct netif_rx_sring *rxs;
 static RING_IDX be_rx_cons, be_tx_cons;
 static struct netdev *net;
+static struct xenbus_device *nf_dev;
 static unsigned int rx_frames;
 static u8 rx_last[2048];
 static size_t rx_last_len;
@@ -49,6 +51,7 @@ static struct netdev *net_probe(struct ktest *t)
 	dev = fake_probe("vif", "0");
 	if (!dev)
 		return NULL;
+	nf_dev = dev;
 	txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
 	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
 	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/request-rx-copy"), "1");
@@ -316,6 +319,70 @@ static void echo_reply_from_receive_loop_never_nests(struct ktest *t)
 	stack_done();
 }
 
+/*
+ * Issue 11, item 6: a backend that leaves (xl network-detach) with frames
+ * in flight both ways ends the connection at once: transmit fails with
+ * -ENODEV, our side is Closed, the channel is closed and every grant
+ * ended (a page the backend still maps is kept out of use, its grant
+ * left alone).  When it comes back (network-attach: InitWait) the
+ * handshake is done again under the same net device, and an echo works.
+ */
+static void backend_leaves_and_comes_back(struct ktest *t, bool page_held)
+{
+	u8 frame[60] = { 0 };
+	struct netif_tx_request *rq;
+	unsigned int held = page_held ? 1 : 0;
+	const char *name;
+
+	KT_ASSERT_NOT_NULL(t, stack_probe(t));
+	name = net->name;
+	for (int i = 0; i < 3; i++)		/* the backend never answers these */
+		KT_ASSERT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+	KT_ASSERT_NOT_NULL(t, be_tx(&rq));
+	fake_grants[rq->gref].mapped = page_held;
+	KT_EXPECT_EQ(t, fake_ports_open(), 1);
+
+	nf_dev->driver->otherend_changed(nf_dev, XenbusStateClosing);
+	KT_EXPECT_EQ(t, nf_dev->state, XenbusStateClosed);
+	KT_EXPECT_EQ(t, fake_ports_open(), 0);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), held);
+	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), -ENODEV);
+	KT_EXPECT_EQ(t, net->stats.tx_dropped, 1);
+	/* polled while gone: nothing touched, and the stack still polls it */
+	netdev_poll(net);
+	KT_EXPECT_FALSE(t, net->broken);
+	/* the state node vanishing too changes nothing more */
+	nf_dev->driver->otherend_changed(nf_dev, XenbusStateClosed);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), held);
+
+	nf_dev->driver->otherend_changed(nf_dev, XenbusStateInitWait);
+	KT_EXPECT_EQ(t, nf_dev->state, XenbusStateConnected);
+	KT_EXPECT_EQ(t, fake_ports_open(), 1);
+	KT_EXPECT_TRUE(t, net == nf_dev->priv && net->name == name);
+	txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
+	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+	be_rx_cons = be_tx_cons = 0;
+	KT_EXPECT_EQ(t, rxs->req_prod, NF_BUFS);
+	for (u16 seq = 0; seq < 5; seq++)
+		be_echo_request(seq);
+	fake_raise_event();
+	KT_EXPECT_EQ(t, be_take_replies(t, 0, true), 5);
+	KT_EXPECT_FALSE(t, net->broken);
+	stack_done();
+	fake_remove(nf_dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), held);
+}
+
+static void backend_leaves_and_comes_back_clean(struct ktest *t)
+{
+	backend_leaves_and_comes_back(t, false);
+}
+
+static void backend_leaves_holding_a_page(struct ktest *t)
+{
+	backend_leaves_and_comes_back(t, true);
+}
+
 /* ---- a backend that never stops ---- */
 
 static u32 endless_seq;
@@ -427,6 +494,8 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
+	KTEST_CASE(backend_leaves_and_comes_back_clean),
+	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}
