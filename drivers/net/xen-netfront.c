@@ -259,7 +259,7 @@ static int get_tx_buf(struct netfront *nf)
 	for (unsigned int i = 0; i < NF_NR_TX; i++)
 		if (!nf->tx_bufs[i].in_use)
 			return i;
-	return -1;
+	return -ENOSPC;
 }
 
 static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
@@ -267,7 +267,7 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 	struct netfront *nf = to_nf(dev);
 	unsigned long flags = local_irq_save();
 	struct netif_tx_request *rq;
-	int id = -1;
+	int id;
 
 	if (nf->xdev->otherend_gone) {
 		/* The log said it once, when the backend left. */
@@ -275,7 +275,11 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 		local_irq_restore(flags);
 		return -ENODEV;
 	}
-	if (!dev->broken && len <= PAGE_SIZE) {
+	if (dev->broken)
+		id = -EIO;
+	else if (len > PAGE_SIZE)
+		id = -EMSGSIZE;
+	else {
 		id = get_tx_buf(nf);
 		if (id < 0) {
 			/* What the backend has finished with; never receive here. */
@@ -283,10 +287,12 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 			id = get_tx_buf(nf);
 		}
 	}
-	if (id < 0 || xen_ring_full(&nf->tx)) {
+	if (id >= 0 && xen_ring_full(&nf->tx))
+		id = -ENOSPC;
+	if (id < 0) {
 		dev->stats.tx_dropped++;
 		local_irq_restore(flags);
-		return -1;
+		return id;
 	}
 	memcpy(nf->tx_bufs[id].page, frame, len);
 	nf->tx_bufs[id].in_use = true;

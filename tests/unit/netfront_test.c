@@ -151,7 +151,7 @@ static void net_lie(struct ktest *t, s16 status, u16 offset, u16 flags, int id_d
 	deliver(frame, status, offset, flags, id_delta);
 	KT_EXPECT_TRUE(t, net->broken);
 	KT_EXPECT_EQ(t, rx_frames, 0);
-	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), -1);
+	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), -EIO);
 }
 
 static void rx_frame_past_its_page_breaks(struct ktest *t) { net_lie(t, 200, 4000, 0, 0); }
