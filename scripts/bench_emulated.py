@@ -54,7 +54,7 @@ XEN_CONFIGS = [
 ]
 
 BLK_RE = re.compile(r"blkbench: \S+ (\S+) bs=(\d+) qd=(\d+): (\d+) IOPS, [\d.]+ MB/s, "
-                    r"latency us p50 (\d+) p99 (\d+) max \d+, "
+                    r"latency us p50 (\d+) p99 (\d+) max \d+(?: \(\d+ completions\))?, "
                     r"notifications/req ([\d.]+), interrupts/req ([\d.]+)"
                     r"(?:, traps/req ([\d.]+))?")
 
