@@ -173,14 +173,21 @@ static void bf_shutdown(struct blkdev *dev, const char *why)
 	stop_device(bf);
 }
 
-static int blkif_status(s16 status)
+/* The block layer's status for blkif's; false if it is not one of blkif's. */
+static bool blkif_status(s16 status, int *blk)
 {
 	switch (status) {
-	case BLKIF_RSP_OKAY: return BLK_OK;
-	case BLKIF_RSP_ERROR: return BLK_EIO;
-	case BLKIF_RSP_EOPNOTSUPP: return BLK_EUNSUPP;
+	case BLKIF_RSP_OKAY:
+		*blk = BLK_OK;
+		return true;
+	case BLKIF_RSP_ERROR:
+		*blk = BLK_EIO;
+		return true;
+	case BLKIF_RSP_EOPNOTSUPP:
+		*blk = BLK_EUNSUPP;
+		return true;
 	}
-	return 1;	/* not a status */
+	return false;
 }
 
 static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
@@ -199,8 +206,7 @@ static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
 		bf_shutdown(&bf->blk, "a response with another operation than its request");
 		return;
 	}
-	status = blkif_status(rsp->status);
-	if (status > 0) {
+	if (!blkif_status(rsp->status, &status)) {
 		bf_shutdown(&bf->blk, "a response with an unknown status");
 		return;
 	}

@@ -10,6 +10,7 @@
 #ifndef _PVKIT_BLKDEV_H
 #define _PVKIT_BLKDEV_H
 
+#include <pvkit/errno.h>
 #include <pvkit/types.h>
 
 #define SECTOR_SIZE	512
@@ -23,13 +24,14 @@ enum blk_op {
 	BLK_GET_ID,		/* buf gets up to 20 bytes of serial number */
 };
 
+/* A request's status: 0 or a negative errno, named for the block layer. */
 enum blk_status {
 	BLK_OK = 0,
-	BLK_EIO = -1,		/* the device reported an error */
-	BLK_EUNSUPP = -2,	/* the device does not do this */
-	BLK_EBROKEN = -3,	/* the device broke the protocol and was shut off */
-	BLK_EINVAL = -4,	/* out of range, misaligned */
-	BLK_EBUSY = -5,		/* no room in the queue now: retry after a completion */
+	BLK_EIO = -EIO,		/* the device reported an error */
+	BLK_EUNSUPP = -EOPNOTSUPP,	/* the device does not do this */
+	BLK_EBROKEN = -EPROTO,	/* the device broke the protocol and was shut off */
+	BLK_EINVAL = -EINVAL,	/* out of range, misaligned */
+	BLK_EBUSY = -EBUSY,	/* no room in the queue now: retry after a completion */
 };
 
 struct blk_request;
