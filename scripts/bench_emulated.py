@@ -23,16 +23,20 @@ rows), or alone:
 import argparse
 import csv
 import os
-import re
-import subprocess
 import sys
+from importlib.machinery import SourceFileLoader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
 import exits  # noqa: E402  (tests/tools/exits.py)
+import fiobed  # noqa: E402  (tests/tools/fiobed.py)
 
-NULL_DISK = "-blockdev null-co,node-name=n0,size=1073741824,read-zeroes=on"
+# make bench's own runner of extra matrix sections and console reader.
+_bench = SourceFileLoader("bench", os.path.join(HERE, "bench")).load_module()
+run_envs = _bench.run_envs
+read = _bench.env_console_file
+NULL_DISK = fiobed.NULL_DISK
 MARK = "0xb0"       # blkbench's MARK_MEASURE
 
 # name, machine, -device, extra command line
@@ -53,11 +57,6 @@ XEN_CONFIGS = [
     ("ATA PIO (device model's PIIX3 IDE)", "sda", "ata.mode=pio xen_unplug=0", (1,), 30),
 ]
 
-BLK_RE = re.compile(r"blkbench: \S+ (\S+) bs=(\d+) qd=(\d+): (\d+) IOPS, [\d.]+ MB/s, "
-                    r"latency us p50 (\d+) p99 (\d+) max \d+(?: \(\d+ completions\))?, "
-                    r"notifications/req ([\d.]+), interrupts/req ([\d.]+)"
-                    r"(?:, traps/req ([\d.]+))?")
-
 CSV_FIELDS = ["bed", "device", "qd", "requests", "iops", "p50_us", "p99_us",
               "kvm_exits_per_req", "kvm_exits_by_reason", "notif_per_req",
               "irq_per_req", "traps_per_req"]
@@ -77,44 +76,14 @@ def xen_section(env, dev, qd, seconds, extra):
             f"ktap = no\nexpect = ^blkbench: {dev}\ndomu_timeout = 200\ntimeout = 360\n\n")
 
 
-def run_envs(builddir, name, sections):
-    """Boots matrix sections (text) through tests/run, one at a time;
-    returns {env: why it did not run} for those the runner skipped."""
-    extra = os.path.join(builddir, "bench", f"{name}.ini")
-    os.makedirs(os.path.dirname(extra), exist_ok=True)
-    with open(extra, "w") as f:
-        f.write(sections)
-    envs = re.findall(r"^\[([^\]]+)\]", sections, re.M)
-    argv = [sys.executable, os.path.join(SRC, "tests", "run"), "--builddir", builddir,
-            "--matrix", os.path.join(SRC, "tests", "matrix.ini"), "--matrix", extra,
-            "--jobs", "1"]
-    for env in envs:
-        argv += ["--env", env]
-    run = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, errors="replace")
-    skipped = {}
-    for env in envs:
-        m = re.search(rf"^{re.escape(env)}\s+SKIP\s+(.*)", run.stdout, re.M)
-        if m:
-            skipped[env] = m[1].strip()
-    return skipped
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def blk_row(bed, name, text):
-    m = BLK_RE.search(text)
+    m = _bench.BLK_RE.search(text)
     if not m:
         return None
-    return dict(bed=bed, device=name, qd=int(m[3]), iops=int(m[4]), p50_us=int(m[5]),
-                p99_us=int(m[6]), notif_per_req=float(m[7]), irq_per_req=float(m[8]),
-                traps_per_req=float(m[9]) if m[9] else "", requests="",
+    traps = _bench.TRAPS_RE.search(m[11])
+    return dict(bed=bed, device=name, qd=int(m[3]), iops=int(m[4]), p50_us=int(m[6]),
+                p99_us=int(m[7]), notif_per_req=float(m[9]), irq_per_req=float(m[10]),
+                traps_per_req=float(traps[1]) if traps else "", requests="",
                 kvm_exits_per_req="", kvm_exits_by_reason="")
 
 
