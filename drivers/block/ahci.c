@@ -167,12 +167,12 @@ static void fail_all(struct ahci_port *p, int status)
 		req = p->slot[t];
 		p->slot[t] = NULL;
 		if (req)
-			ata_finish(req, status);
+			blk_complete(req, status);
 	}
 	p->issued = p->filled = p->filled_ncq = 0;
 	while ((req = ata_queue_pop(&p->queue))) {
 		p->nr_queued--;
-		ata_finish(req, status);
+		blk_complete(req, status);
 	}
 }
 
@@ -277,7 +277,7 @@ static void dispatch(struct ahci_port *p)
 		p->nr_queued--;
 		err = build_request(p, t, req);
 		if (err) {
-			ata_finish(req, err);
+			blk_complete(req, err);
 			continue;
 		}
 		if (!q)
@@ -334,7 +334,7 @@ static void complete_tags(struct ahci_port *p, u32 done, int status)
 		if (!(done & 1))
 			continue;
 		p->slot[t] = NULL;
-		ata_finish(req, status);
+		blk_complete(req, status);
 	}
 }
 

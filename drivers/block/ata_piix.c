@@ -140,11 +140,11 @@ static void chan_break(struct ata_chan *ch, const char *why)
 		req = ch->active;
 		ch->active = NULL;
 		ch->nr_queued--;
-		ata_finish(req, BLK_EBROKEN);
+		blk_complete(req, BLK_EBROKEN);
 	}
 	while ((req = ata_queue_pop(&ch->queue))) {
 		ch->nr_queued--;
-		ata_finish(req, BLK_EBROKEN);
+		blk_complete(req, BLK_EBROKEN);
 	}
 }
 
@@ -260,7 +260,7 @@ static void start_next(struct ata_chan *ch)
 		if (err && ch->active) {
 			ch->active = NULL;
 			ch->nr_queued--;
-			ata_finish(req, err);
+			blk_complete(req, err);
 		}
 	}
 }
@@ -273,7 +273,7 @@ static void complete(struct ata_chan *ch, int status)
 
 	ch->active = NULL;
 	ch->nr_queued--;
-	ata_finish(req, status);
+	blk_complete(req, status);
 	start_next(ch);
 }
 

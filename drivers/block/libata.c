@@ -184,18 +184,11 @@ int ahci_check_d2h(const u8 *fis, const char **why)
 	return ata_check_status(fis[2], false, why);
 }
 
-void ata_finish(struct blk_request *req, int status)
-{
-	req->status = status;
-	if (req->done)
-		req->done(req);
-}
-
 static void ata_get_id(const struct ata_identity *id, struct blk_request *req)
 {
 	memset(req->buf, 0, 20);
 	memcpy(req->buf, id->serial, min(strlen(id->serial), (size_t)20));
-	ata_finish(req, BLK_OK);
+	blk_complete(req, BLK_OK);
 }
 
 int ata_submit_check(const struct ata_identity *id, struct blk_request *req)

@@ -141,6 +141,5 @@ void ata_register_disk(struct blkdev *blk, const struct ata_identity *id,
  */
 int ata_submit_check(const struct ata_identity *id, struct blk_request *req);
 /* Sets the status and calls done(). */
-void ata_finish(struct blk_request *req, int status);
 
 #endif

@@ -53,9 +53,7 @@ static void fail_in_flight(struct nvme_queue *q)
 			struct blk_request *req = s->req;
 
 			s->req = NULL;
-			req->status = BLK_EBROKEN;
-			if (req->done)
-				req->done(req);
+			blk_complete(req, BLK_EBROKEN);
 		}
 	}
 }
@@ -213,9 +211,7 @@ static void complete_slot(struct nvme_queue *q, struct nvme_slot *s, u16 status,
 	s->result = result;
 	s->done = true;
 	if (req) {
-		req->status = blk_status_of(status);
-		if (req->done)
-			req->done(req);
+		blk_complete(req, blk_status_of(status));
 	}
 }
 
@@ -358,9 +354,7 @@ static int nvme_submit(struct blkdev *dev, struct blk_request *req)
 	if (req->op == BLK_GET_ID) {
 		/* Known since IDENTIFY: no command needed. */
 		memcpy(req->buf, c->serial, sizeof(c->serial));
-		req->status = BLK_OK;
-		if (req->done)
-			req->done(req);
+		blk_complete(req, BLK_OK);
 		return 0;
 	}
 	flags = local_irq_save();

@@ -183,9 +183,7 @@ static void finish(struct vblk_slot *s, int status)
 
 	s->in_use = false;
 	s->req = NULL;
-	req->status = status;
-	if (req->done)
-		req->done(req);
+	blk_complete(req, status);
 }
 
 static void vblk_complete_queue(struct vblk *vb, struct virtqueue *vq)

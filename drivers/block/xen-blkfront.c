@@ -138,8 +138,7 @@ static void bf_finish(struct bf_slot *s, int status)
 
 	s->in_use = false;
 	s->req = NULL;
-	req->status = status;
-	req->done(req);
+	blk_complete(req, status);
 }
 
 /* Stops the device; every request in flight fails. */

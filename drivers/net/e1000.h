@@ -81,7 +81,7 @@ struct e1000_tx_desc {
 #define E1000_NR_RX		64	/* a multiple of 8: ring sizes are in 128 bytes */
 #define E1000_NR_TX		64
 #define E1000_BUF_SIZE		2048	/* RCTL.BSIZE 0 */
-#define E1000_MAX_FRAME		(ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
+#define E1000_MAX_FRAME		ETH_MAX_FRAME_VLAN
 #define E1000_RX_BUDGET		32	/* frames per interrupt */
 
 struct e1000 {

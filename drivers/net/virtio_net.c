@@ -27,7 +27,7 @@
 #define RX_BUF_SIZE	2048
 #define NR_RX_BUFS	64
 #define NR_TX_BUFS	64
-#define MAX_FRAME	(ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
+#define MAX_FRAME	ETH_MAX_FRAME_VLAN
 #define VNET_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
 
 struct vnet_buf {

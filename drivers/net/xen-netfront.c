@@ -46,7 +46,7 @@
 #define NF_RX_RING	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
 #define NF_NR_TX	64			/* transmit buffers */
 #define NF_NR_RX	64			/* receive buffers posted */
-#define NF_RX_MAX	(ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
+#define NF_RX_MAX	ETH_MAX_FRAME_VLAN
 #define NF_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 

@@ -51,6 +51,14 @@ struct blk_request {
 	struct blk_request *next;
 };
 
+/* A driver hands a request back: its status, then its submitter's callback. */
+static inline void blk_complete(struct blk_request *req, int status)
+{
+	req->status = status;
+	if (req->done)
+		req->done(req);
+}
+
 struct blkdev;
 
 struct blkdev_ops {

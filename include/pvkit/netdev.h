@@ -13,6 +13,7 @@
 #define ETH_ALEN	6
 #define ETH_HLEN	14
 #define ETH_MAX_FRAME	1514		/* 1500-byte MTU, no FCS */
+#define ETH_MAX_FRAME_VLAN (ETH_MAX_FRAME + 4)	/* a VLAN tag fits */
 
 struct netdev;
 

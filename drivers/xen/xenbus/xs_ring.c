@@ -79,7 +79,9 @@ static bool in_time(struct xs_conn *c)
 
 static bool wait_other_side(struct xs_conn *c)
 {
-	if (in_time(c) && c->ops->wait(c, c->deadline_ns))
+	if (!in_time(c))
+		return false;		/* in_time() said why */
+	if (c->ops->wait(c, c->deadline_ns))
 		return true;
 	xs_fail(c, "the daemon did not answer in time");
 	return false;
