@@ -62,7 +62,7 @@ struct bench {
 	struct blk_request *done_list;	/* completed, waiting to be resubmitted */
 	unsigned int in_flight;
 	bool measuring;
-	unsigned long ios, errors;
+	unsigned long errors;		/* completions measured: lat.count */
 	struct histogram lat;		/* TSC cycles */
 	unsigned long limit;		/* bench.reqs: completions to measure, 0 = by time */
 };
@@ -95,10 +95,8 @@ static void bench_done(struct blk_request *req)
 	b->in_flight--;
 	if (req->status)
 		b->errors++;
-	if (b->measuring) {
-		b->ios++;
+	if (b->measuring)
 		hist_record(&b->lat, rdtsc() - req->submit_tsc);
-	}
 	req->next = b->done_list;
 	b->done_list = req;
 }
@@ -142,7 +140,7 @@ static void run_for(u64 ns)
 	u64 end = ktime_get_ns() + ns;
 
 	while (ktime_get_ns() < end && !b->errors &&
-	       !(b->measuring && b->limit && b->ios >= b->limit)) {
+	       !(b->measuring && b->limit && b->lat.count >= b->limit)) {
 		unsigned long flags = local_irq_save();
 
 		blkdev_poll(b->dev);
@@ -278,12 +276,12 @@ static int blkbench_main(void)
 		exit_mark(MARK_END);
 	reqs = b->dev->stats.requests - reqs0;
 	drain();
-	if (b->errors || !b->ios) {
-		console_printf("blkbench: %lu errors, %lu completions\n", b->errors, b->ios);
+	if (b->errors || !b->lat.count) {
+		console_printf("blkbench: %lu errors, %llu completions\n", b->errors, b->lat.count);
 		return EXIT_FAIL;
 	}
 	ns = t1 - t0;
-	iops = b->ios * NSEC_PER_SEC / ns;
+	iops = b->lat.count * NSEC_PER_SEC / ns;
 	console_printf("blkbench: %s %s%s bs=%u qd=%u: %llu IOPS, %llu.%02llu MB/s, "
 		       "latency us p50 %llu p99 %llu max %llu (%llu completions), "
 		       "notifications/req %llu.%03llu, interrupts/req %llu.%03llu%s (%s)\n",
@@ -298,8 +296,8 @@ static int blkbench_main(void)
 		       (b->dev->stats.interrupts - irqs0) * 1000 / reqs % 1000,
 		       traps_per_req(b->dev->stats.traps - traps0, reqs), b->dev->driver);
 	if (marks)
-		console_printf("blkbench: mark 0x%02x = %lu requests completed, %llu submitted\n",
-			       MARK_MEASURE, b->ios, reqs);
+		console_printf("blkbench: mark 0x%02x = %llu requests completed, %llu submitted\n",
+			       MARK_MEASURE, b->lat.count, reqs);
 	return EXIT_OK;
 }
 DEFINE_APP(blkbench, "block IOPS, throughput, latency, notifications per request", blkbench_main);

@@ -38,7 +38,7 @@ struct netbench {
 	u64 sent_at[MAX_WINDOW];	/* TSC, by seq % window; 0: slot free */
 	unsigned int in_flight;
 	bool measuring;
-	unsigned long round_trips, lost, bad;
+	unsigned long lost, bad;	/* round trips measured: rtt.count */
 	struct histogram rtt;		/* TSC cycles, every round trip measured */
 	u8 buf[ETH_MAX_FRAME];
 };
@@ -77,10 +77,8 @@ static void reply(void *ctx, const struct udp_meta *m, const void *data, size_t 
 		nb->bad++;
 		return;
 	}
-	if (nb->measuring) {
-		nb->round_trips++;
+	if (nb->measuring)
 		hist_record(&nb->rtt, now - nb->sent_at[slot]);
-	}
 	nb->sent_at[slot] = 0;
 	nb->in_flight--;
 }
@@ -171,11 +169,11 @@ static int netbench_main(void)
 	ns = ktime_get_ns() - t0;
 	nb->measuring = false;
 	pkts = dev->stats.tx_frames + dev->stats.rx_frames - tx0;
-	if (!nb->round_trips || !pkts) {
+	if (!nb->rtt.count || !pkts) {
 		console_printf("netbench: no round trip completed (is the reflector there?)\n");
 		return EXIT_FAIL;
 	}
-	rate = nb->round_trips * NSEC_PER_SEC / ns;
+	rate = nb->rtt.count * NSEC_PER_SEC / ns;
 	console_printf("netbench: %s udp size=%zu window=%u: %llu round trips/s, %llu.%02llu MB/s each way, "
 		       "rtt us p50 %llu p99 %llu, lost %lu, bad %lu, "
 		       "notifications/packet %lu.%03lu, interrupts/packet %lu.%03lu (%s)\n",

@@ -31,8 +31,6 @@ enum xen_hypercall_insn {
 	XEN_HYPERCALL_SYSCALL,
 };
 extern enum xen_hypercall_insn xen_hypercall_insn;
-/* Kept for the boot line: true when vmmcall is the instruction. */
-extern bool xen_hypercall_amd;
 /* Set once by the entry that knows the mode (xen_init_hypercalls for PVH and HVM). */
 void xen_start_hypercalls(enum xen_domain_type type, enum xen_hypercall_insn insn);
 

@@ -10,7 +10,6 @@
 #include <xen/interface/errno.h>
 
 enum xen_hypercall_insn xen_hypercall_insn;
-bool xen_hypercall_amd;
 static bool ready;
 u32 xen_start_flags;
 enum xen_domain_type xen_domain_type;
@@ -70,7 +69,6 @@ u32 xen_cpuid_base(void)
 /* Once, by the entry that knows the mode: hypercalls by insn from here on. */
 void xen_start_hypercalls(enum xen_domain_type type, enum xen_hypercall_insn insn)
 {
-	xen_hypercall_amd = cpu_hypercall_is_vmmcall();
 	xen_hypercall_insn = insn;
 	xen_domain_type = type;
 	ready = true;
