@@ -36,10 +36,44 @@ void register_console(struct console *con)
 	*pp = con;
 }
 
+static bool console_usable(struct console *c)
+{
+	return !c->usable || c->usable(c);
+}
+
+/* Whether c gets what is written now (see CON_PER_BYTE). */
+static bool console_active(struct console *c)
+{
+	if (!console_usable(c))
+		return false;
+	if (!(c->flags & CON_PER_BYTE))
+		return true;
+	for (struct console *o = consoles; o; o = o->next) {
+		if (!(o->flags & CON_PER_BYTE) && console_usable(o))
+			return false;
+	}
+	return true;
+}
+
 void console_write(const char *s, size_t n)
 {
-	for (struct console *c = consoles; c; c = c->next)
-		c->write(c, s, n);
+	for (struct console *c = consoles; c; c = c->next) {
+		if (console_active(c))
+			c->write(c, s, n);
+	}
+}
+
+void console_log_names(void)
+{
+	char names[64] = "";
+	size_t at = 0;
+
+	for (struct console *c = consoles; c && at < sizeof(names); c = c->next) {
+		if (console_active(c))
+			at += snprintf(names + at, sizeof(names) - at, "%s%s",
+				       at ? ", " : "", c->name);
+	}
+	pr_info("console: %s\n", at ? names : "none");
 }
 
 void console_flush(void)
@@ -139,34 +173,41 @@ int vprintk(const char *fmt, va_list ap)
 	return emit_log(level, fmt, ap);
 }
 
-/* Writes chunk line by line, as printk writes: one console write a line. */
-static unsigned long write_lines(const char *chunk, size_t n)
+/* Writes the whole lines at the start of buf, one console write each; the bytes written. */
+static size_t write_lines(const char *buf, size_t n, unsigned long *lines)
 {
-	unsigned long lines = 0;
+	size_t done = 0;
 
-	while (n) {
-		const char *nl = memchr(chunk, '\n', n);
-		size_t len = nl ? (size_t)(nl - chunk) + 1 : n;
-
-		console_write(chunk, len);
-		lines += !!nl;
-		chunk += len;
-		n -= len;
+	for (const char *nl; (nl = memchr(buf + done, '\n', n - done)); (*lines)++) {
+		console_write(buf + done, nl + 1 - (buf + done));
+		done = nl + 1 - buf;
 	}
-	return lines;
+	return done;
 }
 
 unsigned long log_dump(void)
 {
 	u64 pos = logbuf_oldest(&log_ring), lost = 0;
 	unsigned long lines = 0;
-	char chunk[256];
+	/* The longest line the ring holds, with its "<N>", fits. */
+	char buf[LINE_MAX + 4];
+	size_t have = 0, done;
 	long n;
 
 	if (pos)
 		console_printf("dmesg: the first %llu bytes of the log were overwritten\n", pos);
-	while ((n = logbuf_read(&log_ring, &pos, chunk, sizeof(chunk), &lost)) > 0)
-		lines += write_lines(chunk, n);
+	while ((n = logbuf_read(&log_ring, &pos, buf + have, sizeof(buf) - have, &lost)) > 0) {
+		have += n;
+		done = write_lines(buf, have, &lines);
+		if (!done && have == sizeof(buf)) {
+			console_write(buf, have);	/* no newline in a whole buffer */
+			done = have;
+		}
+		memmove(buf, buf + done, have - done);
+		have -= done;
+	}
+	if (have)
+		console_write(buf, have);
 	if (n < 0)
 		console_printf("dmesg: the log is written faster than it is read: stopped\n");
 	if (lost)

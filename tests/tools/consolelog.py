@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Checks on what a quiet boot's console carried (kernel/printk.c).
+"""Checks on what the guest's console carried (kernel/printk.c).
 
 With quiet, log lines below KERN_WARNING go only to the in-memory log;
 app=dmesg writes that log afterwards, each line as "<level>[time] text".
+The 16550 ends a line with CR LF, the debug console and virtio-console
+with LF alone, so the bytes tell which console carried a line.
 
-    quietlog.py CONSOLE dmesg [--min-hidden N]
+    consolelog.py CONSOLE dmesg [--min-hidden N]
         the console has the dmesg output, with at least N lines of level
         5 (notice) or above, and none of those reached the console live,
         while every warning or error of it did; the boot's first line
         ("pvkit VERSION") is among them
-    quietlog.py CONSOLE absent REGEX...
+    consolelog.py CONSOLE absent REGEX...
         no console line matches any REGEX (re.search)
+    consolelog.py CONSOLE lf-after REGEX
+        a line matches REGEX, and it and every whole line after it end in
+        LF alone: not the UART's
 
 Exit status 0 when the check holds, 1 when it does not.
 """
@@ -56,8 +61,8 @@ def check_dmesg(path, min_hidden):
         elif level < QUIET_LEVEL and text not in shown:
             problems.append(f"level {level} line missing from the console: {text}")
     for p in problems:
-        print(f"quietlog.py: {p}")
-    print(f"quietlog.py: {len(records)} lines in the log, {len(hidden)} of them "
+        print(f"consolelog.py: {p}")
+    print(f"consolelog.py: {len(records)} lines in the log, {len(hidden)} of them "
           f"below the warning level")
     return 1 if problems else 0
 
@@ -66,8 +71,24 @@ def check_absent(path, regexes):
     live, _ = read_console(path)
     bad = [line for line in live if any(r.search(line) for r in regexes)]
     for line in bad:
-        print(f"quietlog.py: on the console: {line}")
+        print(f"consolelog.py: on the console: {line}")
     return 1 if bad else 0
+
+
+def check_lf_after(path, regex):
+    with open(path, "rb") as f:
+        lines = f.read().decode("utf-8", "replace").split("\n")[:-1]
+    start = next((i for i, line in enumerate(lines)
+                  if regex.search(line.rstrip("\r"))), None)
+    if start is None:
+        print(f"consolelog.py: no line matches {regex.pattern!r}")
+        return 1
+    crlf = [line for line in lines[start:] if line.endswith("\r")]
+    for line in crlf[:5]:
+        print(f"consolelog.py: ends in CR LF (the UART's): {line.rstrip()}")
+    print(f"consolelog.py: {len(lines) - start} lines from {regex.pattern!r} on, "
+          f"{len(crlf)} of them with CR LF")
+    return 1 if crlf else 0
 
 
 def main(argv=None):
@@ -79,9 +100,13 @@ def main(argv=None):
     p.add_argument("--min-hidden", type=int, default=1)
     p = sub.add_parser("absent")
     p.add_argument("regex", nargs="+")
+    p = sub.add_parser("lf-after")
+    p.add_argument("regex")
     opts = ap.parse_args(argv)
     if opts.cmd == "dmesg":
         return check_dmesg(opts.console, opts.min_hidden)
+    if opts.cmd == "lf-after":
+        return check_lf_after(opts.console, re.compile(opts.regex))
     return check_absent(opts.console, [re.compile(r) for r in opts.regex])
 
 
