@@ -36,6 +36,17 @@ void register_console(struct console *con)
 	*pp = con;
 }
 
+/* For a test's console: gone at once, nothing waits on it. */
+void unregister_console(struct console *con)
+{
+	for (struct console **pp = &consoles; *pp; pp = &(*pp)->next) {
+		if (*pp == con) {
+			*pp = con->next;
+			return;
+		}
+	}
+}
+
 static bool console_usable(struct console *c)
 {
 	return !c->usable || c->usable(c);
@@ -213,6 +224,11 @@ unsigned long log_dump(void)
 	if (lost)
 		console_printf("dmesg: %llu bytes were overwritten while reading\n", lost);
 	return lines;
+}
+
+const struct logbuf *log_ring_get(void)
+{
+	return &log_ring;
 }
 
 unsigned long log_withheld(void)

@@ -25,6 +25,7 @@ struct console {
 };
 
 void register_console(struct console *con);
+void unregister_console(struct console *con);
 void console_write(const char *s, size_t n);
 void console_flush(void);
 /* Logs the consoles the log goes to ("console: ttyS0"). */

@@ -41,6 +41,9 @@ bool console_quiet(void);
 /* Returns the lines it wrote. */
 unsigned long log_dump(void);
 unsigned long log_withheld(void);
+struct logbuf;
+/* The ring itself, for a reader of its own (logbuf_read()). */
+const struct logbuf *log_ring_get(void);
 
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
