@@ -243,10 +243,16 @@ check: deps
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
 # charts; docs/benchmarks.md).  QUICK=1: about a minute.
+# The boot row's floor: a PVH ELF that exits at once (tests/tools/floor.S).
+BENCH_FLOOR := $(objtree)/bench/floor
+$(BENCH_FLOOR): $(srctree)/tests/tools/floor.S
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -nostdlib -static -no-pie -Wl,-Ttext=0x100000 -Wl,--build-id=none -o $@ $<
+
 .PHONY: bench
 bench:
 	$(Q)$(srctree)/scripts/install-deps bench
-	$(Q)$(MAKE) all
+	$(Q)$(MAKE) all $(BENCH_FLOOR)
 	$(Q)python3 $(srctree)/scripts/bench --builddir $(objtree) $(if $(filter 1,$(QUICK)),--quick)
 
 .PHONY: clean mrproper

@@ -6,6 +6,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/console.h>
 #include <pvkit/init.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -64,7 +65,11 @@ void start_kernel(struct boot_info *bi)
 	params_parse(bi->cmdline, bi->cmdline_truncated);
 	if (param_get("loglevel"))
 		console_set_loglevel(param_get_ull("loglevel", CONFIG_LOG_DEFAULT_LEVEL));
+	/* A bare "quiet" turns it on, quiet=0 off (against CONFIG_QUIET). */
+	if (param_get("quiet"))
+		console_set_quiet(!*param_get("quiet") || param_get_ull("quiet", 1));
 	pr_info("pvkit %s (entry: %s)\n", PVKIT_VERSION, bi->loader);
+	console_log_names();
 	if (bi->cmdline_truncated)
 		pr_warn("cmdline: truncated to %zu bytes\n", sizeof(bi->cmdline) - 1);
 

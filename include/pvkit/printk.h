@@ -31,6 +31,20 @@ int console_printf(const char *fmt, ...) __printf(1, 2);
 void console_set_loglevel(int level);
 int console_get_loglevel(void);
 
+/*
+ * quiet: the console shows only warnings and worse; every line below the
+ * log level is still kept in the log ring, which log_dump() writes to the
+ * console (app=dmesg; kernel_exit() on a panic when lines were withheld).
+ */
+void console_set_quiet(bool on);
+bool console_quiet(void);
+/* Returns the lines it wrote. */
+unsigned long log_dump(void);
+unsigned long log_withheld(void);
+struct logbuf;
+/* The ring itself, for a reader of its own (logbuf_read()). */
+const struct logbuf *log_ring_get(void);
+
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
 #endif

@@ -38,6 +38,8 @@ ENV_DEFAULTS = {
     "check": "",
     # launcher qemu: SIGKILL QEMU the moment a console line matches (below).
     "kill_on": "",
+    # launchers qemu, kvm-nested: the guest's console devices (CONSOLES).
+    "console": "serial",
     # Empty: Debian's, unpacked by tests/xen/dom0 into the build directory.
     "xen": "",
     # Empty: the launcher's own default (XEN_DOM0_CMDLINE, XEN_DOMU_CMDLINE).
@@ -57,6 +59,11 @@ ENV_DEFAULTS = {
     "domu_config": "",
 }
 DOMU_TYPES = ("pv", "pvh", "hvm")
+# serial: COM1 on QEMU's stdout.  debugcon: COM1 and an isa-debugcon at
+# port 0xe9, virtio: COM1 and a virtio-console (virtio-serial-pci), each
+# pair on one multiplexed stdout, whichever the kernel writes to.
+CONSOLES = ("serial", "debugcon", "virtio")
+CONSOLE_LAUNCHERS = ("qemu", "kvm-nested")
 ACCELS = ("tcg", "kvm")
 RUN_SECTION = "run"
 DEFAULT_SECTION = "DEFAULT"
@@ -96,6 +103,7 @@ class Env:
     peer_timeout: float = 30.0
     check: list = field(default_factory=list)   # shell command lines
     kill_on: Optional[re.Pattern] = None        # launcher qemu: kill at a line
+    console: str = "serial"                     # launchers qemu, kvm-nested
     xen: str = ""                               # launcher xen: the hypervisor
     xen_cmdline: str = ""                       # launcher xen: its command line
     domu_type: str = "pvh"                      # launcher xen-domu: the domU
@@ -250,6 +258,11 @@ def _make_env(name, section, groups):
         raise fail("peer_timeout", "must be a number of seconds > 0") from None
     kill_on = _parse_kill_on(get("kill_on"), launcher,
                              lambda p: fail("kill_on", p))
+    console = get("console")
+    if console not in CONSOLES:
+        raise fail("console", f"must be one of {', '.join(CONSOLES)}")
+    if console != "serial" and launcher not in CONSOLE_LAUNCHERS:
+        raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
@@ -295,6 +308,7 @@ def _make_env(name, section, groups):
         peer_timeout=peer_timeout,
         check=_lines(get("check")),
         kill_on=kill_on,
+        console=console,
         xen=get("xen"),
         xen_cmdline=get("xen_cmdline"),
         domu_type=domu_type,

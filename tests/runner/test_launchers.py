@@ -1,4 +1,4 @@
-"""Launcher details: kill_on, the Xen domU report."""
+"""Launcher details: kill_on, the console devices, the Xen domU report."""
 
 import os
 import re
@@ -8,7 +8,7 @@ import tempfile
 import textwrap
 import unittest
 
-from runner.launchers.qemu import KillOn
+from runner.launchers.qemu import KillOn, qemu_argv
 from runner.launchers.xen_domu import judge_domu, parse_domu_report
 from runner.matrix import MatrixError, load_matrix
 from runner.process import Run, run_command
@@ -41,6 +41,45 @@ class KillOnTest(unittest.TestCase):
                     load_matrix([write(tmp, "m.ini", text)])
 
 
+class ConsoleKey(unittest.TestCase):
+    """console: which devices carry the guest's console to stdout."""
+
+    class Session:
+        def __init__(self, env):
+            self.env = env
+
+        def substitute(self, args):
+            return args
+
+    def argv(self, text):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = load_matrix([write(tmp, "m.ini", text)]).envs["a"]
+        return qemu_argv(self.Session(env), [])
+
+    def test_serial_is_the_default(self):
+        argv = self.argv("[a]\n")
+        self.assertEqual(argv[argv.index("-serial") + 1], "stdio")
+        self.assertNotIn("isa-debugcon", " ".join(argv))
+
+    def test_debugcon_shares_stdout_with_com1(self):
+        argv = self.argv("[a]\nconsole = debugcon\n")
+        self.assertIn("stdio,id=con0,mux=on", argv)
+        self.assertEqual(argv[argv.index("-serial") + 1], "chardev:con0")
+        self.assertIn("isa-debugcon,iobase=0xe9,chardev=con0", argv)
+
+    def test_virtio_console_shares_stdout_with_com1(self):
+        argv = self.argv("[a]\nconsole = virtio\n")
+        self.assertEqual(argv[argv.index("-serial") + 1], "chardev:con0")
+        self.assertIn("virtconsole,chardev=con0", argv)
+
+    def test_bad_values(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for text, message in {
+                    "[a]\nconsole = hvc0\n": "console: must be one of",
+                    "[a]\nlauncher = xen\nconsole = debugcon\n":
+                        "console: only for launcher"}.items():
+                with self.assertRaisesRegex(MatrixError, message):
+                    load_matrix([write(tmp, "m.ini", text)])
 
 
 class XenDomu(unittest.TestCase):

@@ -13,10 +13,12 @@ the guest's marks (exit_mark(), a write to port 0x80):
         phase A took at least N fewer REASON exits than phase B
     exits.py CONSOLE at-least A REASON N
         phase A took at least N REASON exits
-    exits.py CONSOLE per-request A MAX [--reason R]...
-        phase A took at most MAX exits per request (of the reasons named,
-        else all), the requests being those the guest reported for the
-        phase ("blkbench: mark A = N requests completed", bench.mark=1)
+    exits.py CONSOLE per-request A MAX [--min MIN] [--reason R]...
+        phase A took at most MAX (and at least MIN) exits per request (of
+        the reasons named, else all), the requests being those the guest
+        reported for the phase ("blkbench: mark A = N requests completed",
+        bench.mark=1; or the lines of "dmesg: mark A = N lines written",
+        dmesg.mark=1)
 
 Exit status 0 when the check holds, 1 when it does not, 2 when the
 console has no counts for the marks named or the trace lost events.
@@ -29,7 +31,8 @@ LINE_RE = re.compile(r"pvkit-kvm-l1: exits at mark (0x[0-9a-f]+): (\d+) \((.*)\)
 
 
 LOST_RE = re.compile(r"pvkit-kvm-l1: trace lost (\d+) events")
-REQS_RE = re.compile(r"blkbench: mark (0x[0-9a-f]+) = (\d+) requests completed")
+REQS_RE = re.compile(r"(?:blkbench|dmesg): mark (0x[0-9a-f]+) = (\d+) "
+                     r"(?:requests completed|lines written)")
 
 
 def requests(path):
@@ -86,6 +89,8 @@ def main(argv=None):
     p = sub.add_parser("per-request")
     p.add_argument("a")
     p.add_argument("max", type=float)
+    p.add_argument("--min", type=float, default=0,
+                   help="and at least this many (a bound from below)")
     p.add_argument("--reason", action="append",
                    help="count only exits of this reason (repeatable)")
     opts = ap.parse_args(argv)
@@ -105,8 +110,8 @@ def main(argv=None):
             return 2
         which = " ".join(opts.reason) if opts.reason else "all"
         print(f"exits.py: {ratio:.4f} exits ({which}) per request at mark {opts.a} "
-              f"(all: {marks[opts.a]}), at most {opts.max:g} allowed")
-        return 0 if ratio <= opts.max else 1
+              f"(all: {marks[opts.a]}), {opts.min:g} to {opts.max:g} allowed")
+        return 0 if opts.min <= ratio <= opts.max else 1
     if opts.cmd == "at-least":
         if opts.a not in marks:
             print(f"exits.py: no exit counts for mark {opts.a} "

@@ -20,12 +20,23 @@ def launch_qemu(session):
 
 
 
+# console = debugcon or virtio: COM1 and that console share stdout through
+# a multiplexer, so the console reads the same whichever the kernel uses.
+_MUX = ["-chardev", "stdio,id=con0,mux=on", "-serial", "chardev:con0"]
+CONSOLE_ARGS = {
+    "serial": ["-serial", "stdio"],
+    "debugcon": _MUX + ["-device", "isa-debugcon,iobase=0xe9,chardev=con0"],
+    "virtio": _MUX + ["-device", "virtio-serial-pci",
+                      "-device", "virtconsole,chardev=con0"],
+}
+
+
 def qemu_argv(session, boot_args):
     env = session.env
     return [env.qemu, "-M", env.machine, "-accel", env.accel,
             "-cpu", env.cpu, "-m", env.memory,
             "-nodefaults", "-display", "none", "-no-reboot",
-            "-serial", "stdio", "-monitor", "none",
+            *CONSOLE_ARGS[env.console], "-monitor", "none",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             *boot_args, *session.substitute(env.args)]
 
