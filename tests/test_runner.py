@@ -268,14 +268,22 @@ class BlkImages(unittest.TestCase):
                       "overwritten later by other fills)", out.stdout)
 
 
-class BlkLost(unittest.TestCase):
-    """check-log --lost: unflushed fills must be missing from the image."""
+class ImageDirTest(unittest.TestCase):
+    """A test with a temporary directory (self.dir) and a disk image path in
+    it (self.image) that setUp fills as it needs."""
 
     def setUp(self):
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.dir = Path(tmp.name)
         self.image = self.dir / "disk.img"
+
+
+class BlkLost(ImageDirTest):
+    """check-log --lost: unflushed fills must be missing from the image."""
+
+    def setUp(self):
+        super().setUp()
         self.before = self.dir / "before.img"
         blkimg.make_random(self.image, 1 << 20, 3)
         self.before.write_bytes(self.image.read_bytes())
@@ -307,14 +315,11 @@ class BlkLost(unittest.TestCase):
         self.assertIn("no 'blk: fill vda ... not flushed' line", out.stdout)
 
 
-class NbdServer(unittest.TestCase):
+class NbdServer(ImageDirTest):
     """tests/tools/nbdserver.py against a client speaking the protocol."""
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = Path(tmp.name)
-        self.image = self.dir / "disk.img"
+        super().setUp()
         self.image.write_bytes(bytes(1 << 16))
         self.log = self.dir / "nbd.log"
         sock = str(self.dir / "s")
