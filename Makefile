@@ -7,7 +7,8 @@
 #   make NAME_defconfig         $(O)/.config from configs/NAME_defconfig
 #   make menuconfig | olddefconfig | savedefconfig
 #   make run                    build and boot under QEMU (KVM if usable, else TCG)
-#   make check                  build, host unit tests, boot matrix (tests/matrix.ini)
+#   make check                  build, host unit tests, sizes, boot matrix (tests/matrix.ini)
+#   make size                   each configuration's text+data against configs/size-budget
 #   make clean | mrproper
 #
 # Every directory has a Makefile with obj-$(CONFIG_FOO) += foo.o and
@@ -48,7 +49,7 @@ export Q V srctree objtree CC LD AR NM HOSTCC AUTOCONF AUTOHEADER
 
 # Targets that only touch the configuration or the tree must not read it.
 no-config-targets := defconfig %_defconfig menuconfig olddefconfig \
-	savedefconfig clean mrproper help deps deps-run
+	savedefconfig clean mrproper help deps deps-run size
 config-targets := $(filter $(no-config-targets),$(MAKECMDGOALS))
 
 # auto.conf is a makefile make knows how to remake: on a fresh tree make
@@ -238,7 +239,14 @@ check: deps
 	$(Q)$(MAKE) host-tests
 	$(Q)$(MAKE) fuzz
 	$(Q)python3 $(srctree)/tests/test_runner.py -q
+	$(Q)$(MAKE) size
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
+
+# Image sizes: every configuration of configs/size-budget built in its own
+# $(O)/configs/NAME, its text+data printed and held to its budget.
+.PHONY: size
+size:
+	$(Q)python3 $(srctree)/scripts/size-check --builddir $(objtree)
 
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
@@ -265,7 +273,7 @@ mrproper:
 
 .PHONY: help
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 .PHONY: FORCE
 FORCE:

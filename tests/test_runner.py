@@ -27,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BLKIMG = HERE / "tools" / "blkimg.py"
 NBDSERVER = HERE / "tools" / "nbdserver.py"
+SIZE_CHECK = HERE.parent / "scripts" / "size-check"
 sys.path.insert(0, str(HERE))
 
 
@@ -268,14 +269,22 @@ class BlkImages(unittest.TestCase):
                       "overwritten later by other fills)", out.stdout)
 
 
-class BlkLost(unittest.TestCase):
-    """check-log --lost: unflushed fills must be missing from the image."""
+class ImageDirTest(unittest.TestCase):
+    """A test with a temporary directory (self.dir) and a disk image path in
+    it (self.image) that setUp fills as it needs."""
 
     def setUp(self):
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.dir = Path(tmp.name)
         self.image = self.dir / "disk.img"
+
+
+class BlkLost(ImageDirTest):
+    """check-log --lost: unflushed fills must be missing from the image."""
+
+    def setUp(self):
+        super().setUp()
         self.before = self.dir / "before.img"
         blkimg.make_random(self.image, 1 << 20, 3)
         self.before.write_bytes(self.image.read_bytes())
@@ -307,14 +316,11 @@ class BlkLost(unittest.TestCase):
         self.assertIn("no 'blk: fill vda ... not flushed' line", out.stdout)
 
 
-class NbdServer(unittest.TestCase):
+class NbdServer(ImageDirTest):
     """tests/tools/nbdserver.py against a client speaking the protocol."""
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = Path(tmp.name)
-        self.image = self.dir / "disk.img"
+        super().setUp()
         self.image.write_bytes(bytes(1 << 16))
         self.log = self.dir / "nbd.log"
         sock = str(self.dir / "s")
@@ -388,6 +394,45 @@ class NbdServer(unittest.TestCase):
         self.assertTrue(log.endswith("nbdserver: exit\n"))
 
 
+class SizeCheck(unittest.TestCase):
+    """scripts/size-check --no-build against images of known size: an
+    object with 3000 bytes of text and 1000 of data stands for each."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = Path(tmp.name)
+        src = self.dir / "img.c"
+        src.write_text("const char t[3000] = {1};\nchar d[1000] = {1};\n")
+        for name in ("tiny", "defconfig"):
+            out = self.dir / "configs" / name
+            out.mkdir(parents=True)
+            subprocess.run(["gcc", "-c", "-o", str(out / "pvkit"), str(src)], check=True)
+
+    def check(self, budget, *configs):
+        (self.dir / "budget").write_text(f"# comment\n{budget}\n")
+        return subprocess.run([sys.executable, str(SIZE_CHECK), "--no-build", "--builddir",
+                               str(self.dir), "--budget", str(self.dir / "budget"), *configs],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_within_and_over_budget(self):
+        out = self.check("tiny_defconfig 4\ndefconfig 5")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"tiny_defconfig +3\.9 KiB +4 KiB\n")
+        out = self.check("tiny_defconfig 3\ndefconfig 5")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("tiny_defconfig: text+data 4000 bytes is over its budget of 3072 bytes "
+                      "(3 KiB) by 928 bytes", out.stderr)
+        self.assertNotIn("defconfig: text+data", out.stderr.replace("tiny_defconfig", ""))
+
+    def test_only_named_configs_and_bad_lines(self):
+        out = self.check("tiny_defconfig 3\ndefconfig 5", "defconfig")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertNotIn("tiny_defconfig", out.stdout)
+        out = self.check("tiny_defconfig 3", "kvm_defconfig")
+        self.assertIn("no budget for kvm_defconfig", out.stderr)
+        out = self.check("tiny_defconfig three")
+        self.assertIn("want 'NAME_defconfig KIB'", out.stderr)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,12 @@
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
+/* The ELF entry: a loader that starts where e_entry says uses one of these. */
+#ifdef CONFIG_MULTIBOOT2
 ENTRY(mb2_entry)
+#else
+ENTRY(pvh_entry)
+#endif
 
 PHDRS {
 	boot PT_LOAD FLAGS(7);

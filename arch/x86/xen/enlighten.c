@@ -12,6 +12,7 @@
 #include <pvkit/irqflags.h>
 #include <asm/hypervisor.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
@@ -38,7 +39,7 @@ static void xen_tsc_khz(void)
 
 	if (x86_hyper.max_leaf < x86_hyper.base + 3)
 		return;
-	xen_cpuid(x86_hyper.base + 3, 0, &r);
+	paravirt_cpuid(x86_hyper.base + 3, 0, &r);
 	if (r.ecx)
 		tsc_set_khz(r.ecx, "Xen CPUID leaf 3");
 }

@@ -34,27 +34,18 @@ bool xen_hvm_guest(void)
 	       (boot_entry != BOOT_ENTRY_PVH || xen_hvm_device_model());
 }
 
-/*
- * CPUID as the guest sees it, through pv_ops: a PV guest installs its
- * forced-emulation cpuid there before anything asks (enlighten_pv.c).
- */
-void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
-{
-	pv_ops.cpu.cpuid(leaf, subleaf, r);
-}
-
 /* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
 u32 xen_cpuid_base(void)
 {
 	struct cpuid_regs r;
 
-	xen_cpuid(1, 0, &r);
+	paravirt_cpuid(1, 0, &r);
 	if (!(r.ecx & (1U << 31)))
 		return 0;
 	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
 		char sig[12];
 
-		xen_cpuid(base, 0, &r);
+		paravirt_cpuid(base, 0, &r);
 		if (r.eax < base || r.eax >= base + 0x100)
 			break;
 		memcpy(sig, &r.ebx, 4);
