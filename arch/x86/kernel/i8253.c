@@ -105,11 +105,22 @@ static void pit_ch0_periodic(u16 count)
 	outb(count >> 8, PIT_CH0);
 }
 
+/* Whether channel 0 counts: probed once, by the first that asks. */
+static bool pit_probe(void)
+{
+	static bool probed;
+
+	if (!probed) {
+		pit_ch0_periodic(0);
+		pit_present = reference_counts(pit_ch0_count);
+		probed = true;
+	}
+	return pit_present;
+}
+
 void pit_early_init(void)
 {
-	pit_ch0_periodic(0);
-	pit_present = reference_counts(pit_ch0_count);
-	if (pit_present)
+	if (pit_probe())
 		tsc_set_reference(&pit_ref);
 }
 
@@ -202,7 +213,7 @@ void pit_init(void)
 		clocksource_register(&pit_cs);
 
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
-	if (!pit_present || pit_request_irq())
+	if (!pit_probe() || pit_request_irq())
 		return;
 	pit_mult = ((u64)PIT_HZ << 32) / NSEC_PER_SEC;
 	pit_ce.min_delta_ns = 4 * NSEC_PER_SEC / PIT_HZ;
