@@ -373,20 +373,31 @@ static void bars_of_every_kind(struct ktest *t)
 	KT_EXPECT_EQ(t, dev.bar[5].size, 0);
 }
 
+/*
+ * Sets up the fake device at 00:03.0 and checks that its config space
+ * is as before: every BAR sized and put back.
+ */
+static void setup_leaves_config(struct ktest *t, const struct fake_fn *f)
+{
+	u8 before[PCI_CFG_SPACE_SIZE];
+
+	memcpy(before, f->cfg, sizeof(before));
+	bar_writes = bar_writes_decoding = 0;
+	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
+}
+
 static void bar_sizing_restores_and_stops_decode(struct ktest *t)
 {
 	struct fake_fn *f;
-	u8 before[PCI_CFG_SPACE_SIZE];
 
 	fake_reset();
 	f = fake_dev(0, 3, 0);
 	set_bar(f, 0, 0xc001, 0x20);
 	set_bar(f, 1, 0xfebf0000, 0x10000);
 	set_bar64(f, 2, 0xfe000000, 0x800000, true);
-	memcpy(before, f->cfg, sizeof(before));
-	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	setup_leaves_config(t, f);
 	KT_EXPECT_EQ(t, bar_writes_decoding, 0);
-	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
 	KT_EXPECT_EQ(t, dev.bar[2].size, 0x800000);
 }
 
@@ -397,17 +408,10 @@ static void bar_sizing_restores_and_stops_decode(struct ktest *t)
  */
 static void unimplemented_bars_are_not_restored(struct ktest *t)
 {
-	struct fake_fn *f;
-	u8 before[PCI_CFG_SPACE_SIZE];
-
 	fake_reset();
-	f = fake_dev(0, 3, 0);
-	set_bar(f, 0, 0xfebf0000, 0x1000);
-	memcpy(before, f->cfg, sizeof(before));
-	bar_writes = 0;
-	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	set_bar(fake_dev(0, 3, 0), 0, 0xfebf0000, 0x1000);
+	setup_leaves_config(t, &fns[0]);
 	KT_EXPECT_EQ(t, bar_writes, 2 + 5);
-	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
 	KT_EXPECT_EQ(t, dev.bar[0].size, 0x1000);
 	KT_EXPECT_EQ(t, dev.bar[1].size, 0);
 }
