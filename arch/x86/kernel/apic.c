@@ -89,8 +89,6 @@ static void spurious_handler(void *data)
 	irq_spurious_count++;
 }
 
-static void apic_timer_measure_early(void);
-
 void apic_init(void)
 {
 	const struct acpi_info *acpi = acpi_get();
@@ -122,7 +120,6 @@ void apic_init(void)
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 	irq_set_vector(SPURIOUS_APIC_VECTOR, spurious_handler, NULL, "spurious");
 	paravirt_set_native_apic(&ops);
-	apic_timer_measure_early();
 	pr_info("apic: %s mode, id %u, version %#x\n", x2apic ? "x2APIC" : "xAPIC",
 		apic_id(), apic_read(APIC_VERSION) & 0xff);
 }
@@ -238,12 +235,14 @@ static u64 lapic_timer_hz_told(const char **source)
  * (it outranks the HPET's and the PIT's): if its frequency must be
  * measured, and the TSC's too, it is measured in the TSC's window.  Its
  * count runs down from all ones meanwhile, masked (68 s at 1 GHz).
+ * Called before the TSC's frequency is first asked for, after the
+ * hypervisor's backend may have told it (kvmclock, pvclock).
  */
-static void apic_timer_measure_early(void)
+void apic_timer_early_init(void)
 {
 	const char *source;
 
-	if ((boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) ||
+	if (!apic_present() || (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) ||
 	    lapic_timer_hz_told(&source) || tsc_khz_known())
 		return;
 	lapic_count_start();

@@ -43,6 +43,7 @@ void arch_time_init(void)
 	acpi_pm_early_init();
 	if (!tsc_told)
 		pit_early_init();
+	apic_timer_early_init();
 	tsc_clocksource_init();
 	hpet_init();
 	acpi_pm_init();

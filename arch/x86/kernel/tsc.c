@@ -153,7 +153,7 @@ int tsc_measure_window(const struct tsc_reference *ref,
 	u64 most = max(ref->freq_hz / WINDOW_MAX_DIV, 1ULL);
 	struct window_end r0, r1, o0, o1;
 	u64 ticks = 0, cycles, ocycles, oticks;
-	u32 reads = 0;
+	u32 reads = 0, ppm;
 
 	window_end_read(ref, &r0);
 	if (other)
@@ -176,9 +176,16 @@ int tsc_measure_window(const struct tsc_reference *ref,
 			w->other_hz = ocycles ? oticks * w->tsc_hz / ocycles : 0;
 			w->other_ppm += w->tsc_ppm;
 		}
-		if (max(w->tsc_ppm, w->other_ppm) <= TSC_WINDOW_PPM || ticks >= most)
+		ppm = max(w->tsc_ppm, w->other_ppm);
+		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
 			break;
-		want = min(ticks * 2, most);
+		/*
+		 * The ends' error is absolute: it shrinks as the window grows.
+		 * Long enough for the bound if the next end is as wide as this
+		 * one, and a quarter longer at least (it may have been a
+		 * preempted one).
+		 */
+		want = min(max(ticks * ppm / TSC_WINDOW_PPM, ticks + ticks / 4), most);
 	}
 	w->us = ticks * 1000000 / ref->freq_hz;
 	return 0;
