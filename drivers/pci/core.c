@@ -335,6 +335,15 @@ static void read_bars(struct pci_dev *d)
 		pci_write16(d, PCI_COMMAND, cmd);
 }
 
+bool pci_read_bars(struct pci_dev *d)
+{
+	if (d->bars_read)
+		return false;
+	read_bars(d);
+	d->bars_read = true;
+	return true;
+}
+
 static void read_subsystem(struct pci_dev *d)
 {
 	u32 id;
@@ -383,7 +392,7 @@ int pci_setup_dev(struct pci_dev *d)
 		d->intx_pin = 0;
 	}
 	d->intx_irq = -1;
-	read_bars(d);
+	d->bars_read = false;
 	check_caps(d);
 	return 0;
 }

@@ -164,7 +164,10 @@ static struct pci_dev *setup(u8 bus, u8 slot, u8 func)
 	dev.slot = slot;
 	dev.func = func;
 	dev.ops = &fake_ops;
-	return pci_setup_dev(&dev) ? NULL : &dev;
+	if (pci_setup_dev(&dev))
+		return NULL;
+	pci_read_bars(&dev);
+	return &dev;
 }
 
 static void caps_found_in_order(struct ktest *t)
