@@ -269,6 +269,8 @@ static u64 lapic_timer_hz(void)
 		return hz;
 	}
 	if (tw && tw->other_hz) {
+		/* The count the TSC's window read runs no longer. */
+		apic_write(APIC_TMICT, 0);
 		pr_info("apic: timer %llu Hz, measured with the TSC (within %u ppm)\n",
 			tw->other_hz, tw->other_ppm);
 		return tw->other_hz;

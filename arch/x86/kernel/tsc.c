@@ -173,8 +173,10 @@ int tsc_measure_window(const struct tsc_reference *ref,
 		w->other_ppm = 0;
 		if (other) {
 			oticks = window_span(other, &o0, &o1, &ocycles, &w->other_ppm);
-			w->other_hz = ocycles ? oticks * w->tsc_hz / ocycles : 0;
-			w->other_ppm += w->tsc_ppm;
+			w->other_hz = oticks ? oticks * w->tsc_hz / ocycles : 0;
+			/* Its error adds to the TSC's; no bound stays none. */
+			if (oticks)
+				w->other_ppm += w->tsc_ppm;
 		}
 		ppm = max(w->tsc_ppm, w->other_ppm);
 		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
