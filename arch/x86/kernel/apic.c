@@ -238,6 +238,8 @@ static u64 lapic_timer_hz_told(const char **source)
  * Called before the TSC's frequency is first asked for, after the
  * hypervisor's backend may have told it (kvmclock, pvclock).
  */
+static bool early_count;
+
 void apic_timer_early_init(void)
 {
 	const char *source;
@@ -247,6 +249,7 @@ void apic_timer_early_init(void)
 		return;
 	lapic_count_start();
 	tsc_measure_with(&lapic_counter);
+	early_count = true;
 }
 
 /*
@@ -269,8 +272,6 @@ static u64 lapic_timer_hz(void)
 		return hz;
 	}
 	if (tw && tw->other_hz) {
-		/* The count the TSC's window read runs no longer. */
-		apic_write(APIC_TMICT, 0);
 		pr_info("apic: timer %llu Hz, measured with the TSC (within %u ppm)\n",
 			tw->other_hz, tw->other_ppm);
 		return tw->other_hz;
@@ -313,7 +314,7 @@ static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 				  : lapic_next_event(ce, delta_ns);
 }
 
-/* Finds the one-shot timer's frequency: only done when it is needed. */
+/* Finds the one-shot timer's frequency: only done when it is first used. */
 static bool lapic_calibrate(void)
 {
 	unsigned long flags = local_irq_save();
@@ -344,14 +345,16 @@ void apic_timer_init(void)
 		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
 		deadline_ce.set_next_event = lapic_switching;
 		clockevent_register(&deadline_ce);
-	} else {
-		/* It will be the clock event device: measure it now. */
-		lapic_calibrate();
 	}
+	/* The count the TSC's window read, if it did, runs no longer. */
+	if (early_count)
+		apic_write(APIC_TMICT, 0);
 	/*
-	 * With TSC-deadline there, the one-shot mode is only a fallback and
-	 * measured on first use.  Its longest delta is known then; until
-	 * then 1 s is safe for any timer up to 4 GHz.
+	 * The one-shot mode's frequency is found on first use: it may never
+	 * be used (TSC-deadline, or Xen's timer, outrank it), and where it
+	 * is the clock event device the TSC's window measured it already.
+	 * Its longest delta is known then; until then 1 s is safe for any
+	 * timer up to 4 GHz.
 	 */
 	lapic_ce.min_delta_ns = 1000;
 	lapic_ce.max_delta_ns = NSEC_PER_SEC;
