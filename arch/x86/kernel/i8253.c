@@ -8,6 +8,8 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/string.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
@@ -201,6 +203,31 @@ static int pit_request_irq(void)
 	}
 	pr_warn("pit: IRQ 0 came neither on GSI 0 (the tables' route) nor on GSI 2 within 5 ms; keeping the tables' route\n");
 	return request_irq(0, pit_interrupt, NULL, "pit");
+}
+
+/*
+ * The PIT is the calibration reference of last resort and the clock
+ * event device ranked lowest.  Where the hypervisor told the TSC's
+ * frequency (kvmclock, Xen's pvclock) and a better clock event device is
+ * registered, it would serve neither: its probe (some twenty port
+ * accesses, each an exit) is skipped.  pit=1, or clockevent=pit, probes
+ * it anyway (the irq suite's test of its interrupt).
+ */
+bool pit_wanted(bool tsc_told)
+{
+	const char *name = param_get("clockevent");
+	struct clock_event_device *ce = clockevent_first();
+
+	if (param_get_ull("pit", 0) || (name && !strcmp(name, "pit")))
+		return true;
+	while (ce && ce->rating <= pit_ce.rating)
+		ce = ce->next;
+	if (tsc_told && ce) {
+		pr_info("pit: not probed: the TSC frequency is told and %s is a better clock event device (pit=1 probes it)\n",
+			ce->name);
+		return false;
+	}
+	return true;
 }
 
 void pit_init(void)

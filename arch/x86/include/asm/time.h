@@ -8,6 +8,7 @@ void hpet_init(void);
 void acpi_pm_early_init(void);
 void acpi_pm_init(void);
 void pit_early_init(void);
+bool pit_wanted(bool tsc_told);
 void pit_init(void);
 
 #endif
