@@ -8,6 +8,7 @@
 #   make menuconfig | olddefconfig | savedefconfig
 #   make run                    build and boot under QEMU (KVM if usable, else TCG)
 #   make check                  build, host unit tests, boot matrix (tests/matrix.ini)
+#   make beds                   assemble the Xen dom0 and KVM L1 test beds into their caches
 #   make clean | mrproper
 #
 # Every directory has a Makefile with obj-$(CONFIG_FOO) += foo.o and
@@ -240,6 +241,13 @@ check: deps
 	$(Q)python3 $(srctree)/tests/test_runner.py -q
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
 
+# The Xen dom0 and KVM L1 beds (and Xen itself) assembled once into
+# $(O)/xen-dom0-cache and $(O)/kvm-l1-cache, keyed by their package
+# versions: later runs start at once and work offline (docs/runner.md).
+.PHONY: beds
+beds:
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --prepare
+
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
 # charts; docs/benchmarks.md).  QUICK=1: about a minute.
@@ -259,7 +267,7 @@ mrproper:
 
 .PHONY: help
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 .PHONY: FORCE
 FORCE:
