@@ -114,8 +114,8 @@ def guest_problem(path, needs):
     except NotAKernel as err:
         return f"{path} is not a kernel: {err}"
     if needs == "hvm" and not (kind.bzimage or kind.multiboot2):
-        return (f"{path} is {kind.describe()}: an HVM domU boots it through "
-                f"GRUB, which needs a bzImage or a multiboot2 kernel")
+        return (f"{path} is {kind.describe()}: an HVM domU boots a bzImage "
+                f"or a multiboot2 kernel (through GRUB), not this")
     if needs == "xen_pv" and not (kind.xen_pv or kind.bzimage):
         return f"{path} is {kind.describe()}: no Xen PV notes for a PV domain"
     if needs == "pvh" and not kind.pvh:

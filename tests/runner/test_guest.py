@@ -84,7 +84,7 @@ class KernelKinds(unittest.TestCase):
             pvh.write_bytes(elf64([18]))
             self.assertEqual(guest_problem(pv, "xen_pv"), "")
             self.assertRegex(guest_problem(pv, "pvh"), "no PVH entry note")
-            self.assertRegex(guest_problem(pvh, "hvm"), "bzImage or a multiboot2")
+            self.assertRegex(guest_problem(pvh, "hvm"), "boots a bzImage or a multiboot2")
             self.assertRegex(guest_problem(pvh, "xen_pv"), "no Xen PV notes")
             self.assertRegex(guest_problem(Path(tmp) / "none", "pvh"),
                              "is not a kernel: cannot read it")

@@ -19,29 +19,26 @@ def launch_grub(session):
 GRUB_CFG = """\
 set timeout=0
 set default=0
-menuentry "{name}" {{
-    {load} /boot/{name} {cmdline}
+menuentry "pvkit" {{
+    multiboot2 /boot/pvkit {cmdline}
 {module}    boot
 }}
 """
 
 
-def make_grub_iso(session, image=None, initrd=None, linux=False):
+def make_grub_iso(session, image=None, initrd=None):
     """Build DIR/tests/<env>/pvkit.iso booting image (pvkit's by default)
-    through multiboot2, or a Linux bzImage through GRUB's linux command,
-    with initrd as its module or initramfs; (iso, None) or (None, failure)."""
+    through multiboot2, initrd as its module; (iso, None) or (None, failure)."""
     iso_root = session.logdir / "iso"
     shutil.rmtree(iso_root, ignore_errors=True)
     (iso_root / "boot" / "grub").mkdir(parents=True)
-    name = "kernel" if linux else "pvkit"
-    shutil.copyfile(image or session.opts.image, iso_root / "boot" / name)
+    shutil.copyfile(image or session.opts.image, iso_root / "boot" / "pvkit")
     module = ""
     if initrd:
         shutil.copyfile(initrd, iso_root / "boot" / "initrd")
-        module = f"    {'initrd' if linux else 'module2'} /boot/initrd\n"
-    (iso_root / "boot" / "grub" / "grub.cfg").write_text(GRUB_CFG.format(
-        name=name, load="linux" if linux else "multiboot2",
-        cmdline=session.cmdline(), module=module))
+        module = "    module2 /boot/initrd\n"
+    (iso_root / "boot" / "grub" / "grub.cfg").write_text(
+        GRUB_CFG.format(cmdline=session.cmdline(), module=module))
     iso = session.logdir / "pvkit.iso"
     session.log.write(b"==> grub-mkrescue\n")
     run = session.run(["grub-mkrescue", "-o", str(iso), str(iso_root)],

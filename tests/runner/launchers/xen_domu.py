@@ -212,9 +212,12 @@ _GUEST_NEEDS = {"pv": "xen_pv", "pvh": "pvh", "hvm": "hvm"}
 
 def guest_domu(session):
     """Anyone's kernel (tests/run --guest) as the domU: (kernel, ramdisk,
-    None) or (None, None, failure Outcome).  An HVM domU boots it from a
-    GRUB ISO (its initramfs inside); for PV and PVH a bzImage's ELF is
-    handed to xl, which would otherwise unpack it under TCG every time."""
+    None) or (None, None, failure Outcome).  An HVM domU boots a bzImage
+    directly (xl's kernel= and ramdisk=: the device model loads them
+    through fw_cfg; SeaBIOS reading them from a CD would take minutes
+    under TCG), a multiboot2 ELF from a GRUB ISO (its initramfs inside);
+    for PV and PVH a bzImage's ELF is handed to xl, which would otherwise
+    unpack it under TCG every time."""
     env = session.env
     path = session.subst(env.guest)
     ramdisk = session.subst(env.guest_initrd) or None
@@ -222,10 +225,10 @@ def guest_domu(session):
     if problem:
         return None, None, Outcome(problem=problem)
     kind = kernel_kind(path)
-    if env.domu_type == "hvm":
-        iso, failure = make_grub_iso(session, path, ramdisk, kind.bzimage)
+    if env.domu_type == "hvm" and not kind.bzimage:
+        iso, failure = make_grub_iso(session, path, ramdisk)
         return (str(iso) if iso else None), None, failure
-    if kind.bzimage:
+    if kind.bzimage and env.domu_type != "hvm":
         try:
             elf = bzimage_elf(Path(path).read_bytes())
         except Error as err:
