@@ -328,8 +328,8 @@ static void release_throttled(struct timer *t);
  * gets about half the CPU at most and the interrupted code the rest; its
  * events stay pending meanwhile, nothing is lost.  A port that bursts
  * EVTCHN_FLOOD_BURSTS times in a row, never found idle in between (after
- * a handler, or when unmasked), stays masked: its peer misbehaves.  The timer's port is
- * never throttled: releasing the others depends on it.
+ * a handler, or when unmasked), stays masked: its peer misbehaves.  The
+ * timer's port is never throttled: releasing the others depends on it.
  */
 static void throttle(evtchn_port_t port, struct port_handler *h)
 {
@@ -337,7 +337,9 @@ static void throttle(evtchn_port_t port, struct port_handler *h)
 
 	abi->mask(port);
 	h->burst = 0;
-	stats.throttled++;
+	if (!stats.throttled++)
+		pr_warn("xen: port %u raised again at each of %u events in a row: masked for as long as they took\n",
+			port, EVTCHN_PORT_BURST);
 	if (++h->bursts >= EVTCHN_FLOOD_BURSTS) {
 		h->flooded = true;
 		stats.flooded++;
