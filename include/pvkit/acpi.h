@@ -194,6 +194,8 @@ static inline u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq,
 }
 #endif
 
+struct aml_ns;
+
 #ifndef __HOST_TEST__
 #ifdef CONFIG_ACPI
 /*
@@ -201,6 +203,12 @@ static inline u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq,
  * the loader found no RSDP or no usable root table.
  */
 const struct acpi_info *acpi_get(void);
+/*
+ * The namespace the DSDT and the SSDTs declare (<pvkit/aml.h>), read on
+ * first use; NULL without a DSDT.  A table that fails part-way keeps
+ * what was read before the failure.
+ */
+const struct aml_ns *acpi_namespace(void);
 /*
  * The RSDP in the EBDA or the BIOS area, for a boot loader that gave
  * none: its physical address, or 0.
@@ -215,6 +223,11 @@ static inline const struct acpi_info *acpi_get(void)
 static inline u64 acpi_find_rsdp_bios(void)
 {
 	return 0;
+}
+
+static inline const struct aml_ns *acpi_namespace(void)
+{
+	return NULL;
 }
 #endif
 #endif
