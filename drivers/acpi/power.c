@@ -38,6 +38,9 @@
 #define SLEEP_CTL_SLP_TYP_SHIFT	2
 #define SLEEP_CTL_SLP_EN	(1 << 5)
 
+/* SCIs with no status of ours before the line is masked as stuck. */
+#define SCI_STRAY_MAX		1000
+
 /* The firmware's SMI handler switches to ACPI mode within this. */
 #define ACPI_ENABLE_WAIT_MS	300
 /* QEMU ends at once; real hardware within a second or two. */
@@ -48,7 +51,7 @@ static u8 slp_typa, slp_typb;
 static volatile u8 *sleep_ctl;
 static volatile u8 *ged_sel;
 static u32 ged_mask;
-static unsigned long sci_others;
+static unsigned long sci_stray;
 
 static void pm1_cnt_sleep(u16 port, u8 typ)
 {
@@ -137,7 +140,12 @@ static void sci_interrupt(void *data)
 		power_button_pressed();
 		return;
 	}
-	sci_others++;
+	/* Level-triggered: a source we do not clear would hold it up. */
+	if (++sci_stray == SCI_STRAY_MAX) {
+		pr_warn("SCI %u: %u interrupts with no event of ours (PM1 status %#x): masked\n",
+			info->sci_irq, SCI_STRAY_MAX, sts);
+		arch_irq_mask(info->sci_irq, true);
+	}
 }
 
 /* Legacy to ACPI mode (ACPI 6.5, 16.3.1), when the firmware left it. */
