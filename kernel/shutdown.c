@@ -4,6 +4,7 @@
  * power-off.  A request from an interrupt handler is carried out by the
  * app (shutdown_pending()) or, failing that, from a timer.
  */
+#include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/kernel.h>
@@ -49,9 +50,12 @@ void unregister_shutdown_notifier(struct shutdown_notifier *n)
 	local_irq_restore(f);
 }
 
-void set_power_off_handler(void (*fn)(void))
+int set_power_off_handler(void (*fn)(void))
 {
+	if (power_off_handler)
+		return -EBUSY;
 	power_off_handler = fn;
+	return 0;
 }
 
 bool shutdown_pending(enum shutdown_action *action)

@@ -105,7 +105,8 @@ static void setup_power_off(const struct aml_ns *ns)
 	slp_typb = ns->s5_typb;
 	if (info->hw_reduced ? !map_sleep_ctl() : !info->pm1a_cnt)
 		return;
-	set_power_off_handler(acpi_power_off);
+	if (set_power_off_handler(acpi_power_off))
+		pr_info("S5 not used: the platform powers off its own way\n");
 }
 
 static void power_button_pressed(void)

@@ -41,9 +41,10 @@ void unregister_shutdown_notifier(struct shutdown_notifier *n);
 
 /*
  * The platform's power-off (ACPI S5, a hypervisor call): returns only
- * when it failed.  The last one set wins.
+ * when it failed.  The first one set is kept (a hypervisor backend sets
+ * its own before the ACPI driver's initcall): -EBUSY for later ones.
  */
-void set_power_off_handler(void (*fn)(void));
+int set_power_off_handler(void (*fn)(void));
 
 /*
  * Asks for an orderly shutdown, from any context (interrupts included);
