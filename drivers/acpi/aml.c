@@ -3,7 +3,8 @@
  * The ACPI namespace as far as a small kernel needs it, read from AML
  * without running any of it (ACPI 6.5, chapter 20: AML grammar; 6.4:
  * resource descriptors).  Only declarations are read: Scope, Device,
- * Name with a constant value, OperationRegion with constant bounds, and
+ * Name with a constant value, OperationRegion with constant bounds,
+ * CreateXField over a named buffer, and
  * the things that carry a PkgLength are stepped over whole (Method, If,
  * Else, While, Field, Processor, ...).  Anything else at the level of a
  * declaration cannot be measured without an interpreter, so it ends the
@@ -49,6 +50,11 @@
 #define AML_LOCAL0		0x60
 #define AML_STORE		0x70
 #define AML_AND			0x7b
+#define AML_CREATE_DWORD	0x8a
+#define AML_CREATE_WORD		0x8b
+#define AML_CREATE_BYTE		0x8c
+#define AML_CREATE_BIT		0x8d
+#define AML_CREATE_QWORD	0x8f
 #define AML_NOTIFY		0x86
 #define AML_LEQUAL		0x93
 #define AML_IF			0xa0
@@ -60,6 +66,7 @@
 /* After AML_EXT_PREFIX. */
 #define AML_EXT_MUTEX		0x01
 #define AML_EXT_EVENT		0x02
+#define AML_EXT_CREATE_FIELD	0x13
 #define AML_EXT_REVISION	0x30
 #define AML_EXT_REGION		0x80
 #define AML_EXT_FIELD		0x81
@@ -118,7 +125,8 @@ static u64 get_le(const u8 *p, unsigned int n)
 static int fail(struct walker *w, u32 off, const char *what)
 {
 	if (!w->err && !w->quiet) {
-		pr_warn("%.4s: %s at offset %u\n", (const char *)w->p, what, off);
+		pr_warn("%.4s: %s at offset %u (byte %#x)\n", (const char *)w->p,
+			what, off, off < w->len ? w->p[off] : 0);
 		w->err = -EINVAL;
 	}
 	return -EINVAL;
@@ -824,6 +832,22 @@ static int def_scope(struct walker *w, u32 *pos, u32 end,
 	return 0;
 }
 
+/*
+ * CreateXField (Source, Index[, NumBits], Name) at declaration level, as
+ * Xen's DSDT has it: a field of a named buffer, its operands names or
+ * constants (anything else could not be measured).
+ */
+static int def_create_field(struct walker *w, u32 *pos, u32 end,
+			    const struct aml_path *scope, unsigned int operands)
+{
+	struct aml_value v;
+
+	while (operands--)
+		if (data_object(w, pos, end, scope, &v))
+			return -EINVAL;
+	return name_string(w, pos, end, scope, NULL);
+}
+
 /* Opcodes after the extended prefix (0x5b). */
 static int ext_term(struct walker *w, u32 *pos, u32 end,
 		    const struct aml_path *scope, unsigned int depth)
@@ -854,6 +878,8 @@ static int ext_term(struct walker *w, u32 *pos, u32 end,
 		return 0;
 	case AML_EXT_EVENT:
 		return name_string(w, pos, end, scope, NULL);
+	case AML_EXT_CREATE_FIELD:
+		return def_create_field(w, pos, end, scope, 3);
 	default:
 		return fail(w, *pos - 2, "cannot parse this opcode");
 	}
@@ -886,6 +912,12 @@ static int term(struct walker *w, u32 *pos, u32 end,
 			return fail(w, *pos, "External past the end");
 		*pos += 2;		/* ObjectType, ArgumentCount */
 		return 0;
+	case AML_CREATE_DWORD:
+	case AML_CREATE_WORD:
+	case AML_CREATE_BYTE:
+	case AML_CREATE_BIT:
+	case AML_CREATE_QWORD:
+		return def_create_field(w, pos, end, scope, 2);
 	case AML_EXT_PREFIX:
 		return ext_term(w, pos, end, scope, depth);
 	default:

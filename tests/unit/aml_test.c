@@ -241,6 +241,17 @@ static void aml_hostile_lengths(struct ktest *t)
 	static const unsigned char store[] = { 0x70, 0x00, 0x60 };
 	/* MultiNamePrefix claiming 255 segments. */
 	static const unsigned char multi[] = { 0x08, 0x2f, 0xff, 'A', 'A', 'A', 'A', 0x00 };
+	/*
+	 * Xen's DSDT: Name (BUFB, Buffer () {...}), CreateWordField (BUFB,
+	 * 0x01, IRQV) at declaration level, then a Device still seen.
+	 */
+	static const unsigned char create[] = {
+		0x08, 'B', 'U', 'F', 'B', 0x11, 0x05, 0x0a, 0x02, 0x23, 0x00,
+		0x8b, 'B', 'U', 'F', 'B', 0x01, 'I', 'R', 'Q', 'V',
+		0x5b, 0x13, 'B', 'U', 'F', 'B', 0x00, 0x0a, 0x08, 'F', 'L', 'D', '_',
+		0x5b, 0x82, 0x0b, 'L', 'N', 'K', 'A',
+		0x08, '_', 'U', 'I', 'D', 0x01,
+	};
 	/* A method and an If, skipped whole; a Name after them still seen. */
 	static const unsigned char skip[] = {
 		0x14, 0x09, 'M', '_', '_', '_', 0x00, 0x70, 0x00, 0x60,
@@ -257,6 +268,9 @@ static void aml_hostile_lengths(struct ktest *t)
 	KT_EXPECT_EQ(t, parse_body(above, sizeof(above)), -EINVAL);
 	KT_EXPECT_EQ(t, parse_body(store, sizeof(store)), -EINVAL);
 	KT_EXPECT_EQ(t, parse_body(multi, sizeof(multi)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(create, sizeof(create)), 0);
+	KT_EXPECT_EQ(t, ns.nr_devices, 1);
+	KT_EXPECT_TRUE(t, ns.devices[0].has_uid);
 	KT_EXPECT_EQ(t, parse_body(skip, sizeof(skip)), 0);
 	KT_EXPECT_TRUE(t, ns.has_s5);
 	KT_EXPECT_EQ(t, ns.s5_typa, 5);
@@ -277,6 +291,48 @@ static void aml_hostile_lengths(struct ktest *t)
 	}
 	KT_EXPECT_EQ(t, parse_body(deep, n), -EINVAL);
 	KT_EXPECT_EQ(t, ns.nr_devices, AML_MAX_DEPTH);
+}
+
+/*
+ * An SSDT after microvm's DSDT: a new device in \_SB, and a Scope that
+ * adds a name to a device the DSDT declared (recorded on that device,
+ * not a second one).
+ */
+static void aml_ssdt_adds_to_the_dsdt(struct ktest *t)
+{
+	static const unsigned char ssdt_body[] = {
+		0x10, 0x22, '\\', '_', 'S', 'B', '_',		/* Scope (\_SB) */
+		0x5b, 0x82, 0x1a, 'V', 'R', '2', '1',		/* Device (VR21) */
+		0x08, '_', 'H', 'I', 'D', 0x0d,
+		'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'S', 'T', 'A', 0x00,		/* _STA 0: absent */
+		0x10, 0x11, 0x2e, '_', 'S', 'B', '_', 'V', 'R', '2', '3',
+		0x08, '_', 'S', 'T', 'A', 0x0a, 0x0f,		/* Scope (_SB.VR23) */
+	};
+	unsigned char ssdt[36 + sizeof(ssdt_body)] = "SSDT";
+	const struct aml_device *vr;
+	unsigned char *dsdt = copy(mvm_dsdt, (size_t)(mvm_dsdt_end - mvm_dsdt));
+	unsigned char *c;
+
+	memcpy(ssdt + 36, ssdt_body, sizeof(ssdt_body));
+	c = copy(ssdt, sizeof(ssdt));
+	memset(&ns, 0, sizeof(ns));
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, dsdt, (u32)(mvm_dsdt_end - mvm_dsdt)), 0);
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, c, sizeof(ssdt)), 0);
+	free(c);
+	free(dsdt);
+	KT_EXPECT_EQ(t, ns.nr_devices, 8);
+	vr = by_name("\\_SB_.VR21");
+	KT_ASSERT_NOT_NULL(t, vr);
+	KT_EXPECT_STREQ(t, vr->hid, "LNRO0005");
+	KT_EXPECT_TRUE(t, vr->has_sta);
+	KT_EXPECT_EQ(t, vr->sta, 0);
+	KT_EXPECT_FALSE(t, vr->has_crs);
+	vr = by_name("\\_SB_.VR23");
+	KT_ASSERT_NOT_NULL(t, vr);
+	KT_EXPECT_TRUE(t, vr->has_sta);
+	KT_EXPECT_EQ(t, vr->sta, 0xf);
+	KT_EXPECT_EQ(t, vr->crs.mem[0].base, 0xfeb02e00);
 }
 
 static void aml_resource_templates(struct ktest *t)
@@ -386,6 +442,7 @@ static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_q35_devices),
 	KTEST_CASE(aml_every_truncation),
 	KTEST_CASE(aml_hostile_lengths),
+	KTEST_CASE(aml_ssdt_adds_to_the_dsdt),
 	KTEST_CASE(aml_resource_templates),
 	KTEST_CASE(aml_fadt_power_fields),
 	{}
