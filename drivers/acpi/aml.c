@@ -265,18 +265,40 @@ void aml_path_str(const struct aml_path *path, char *buf, size_t size)
 }
 
 /*
- * A data object at *pos (20.2.3: ComputationalData, Package, names as
- * package elements); *pos moves past it.  Anything else is refused: its
- * length cannot be known without evaluating it.
+ * An integer constant (Zero, One, Ones, Byte/Word/DWord/QWordConst): a
+ * BufferSize or VarNumElements.  Nothing else is taken, so a Buffer whose
+ * size is a Buffer cannot make the reader recurse as deep as the nesting.
  */
-static int data_object(struct walker *w, u32 *pos, u32 end,
-		       const struct aml_path *scope, struct aml_value *v);
+static int const_int(struct walker *w, u32 *pos, u32 end, u64 *num)
+{
+	static const u8 int_len[] = {
+		[AML_BYTE] = 1, [AML_WORD] = 2, [AML_DWORD] = 4, [AML_QWORD] = 8,
+	};
+	u32 p = *pos;
+	u8 op;
+
+	if (p >= end)
+		return fail(w, p, "integer past the end");
+	op = w->p[p++];
+	if (op == AML_ZERO || op == AML_ONE || op == AML_ONES) {
+		*num = op == AML_ONES ? ~0ULL : op;
+	} else if (op < sizeof(int_len) && int_len[op]) {
+		if (end - p < int_len[op])
+			return fail(w, p, "integer past the end");
+		*num = get_le(w->p + p, int_len[op]);
+		p += int_len[op];
+	} else {
+		return fail(w, *pos, "not an integer constant");
+	}
+	*pos = p;
+	return 0;
+}
 
 /* Buffer, Package, VarPackage: the bytes or elements, found by PkgLength. */
 static int aggregate(struct walker *w, u8 op, u32 *pos, u32 end,
-		     const struct aml_path *scope, struct aml_value *v)
+		     struct aml_value *v)
 {
-	struct aml_value size;
+	u64 size;
 	u32 p = *pos + 1, pkg_end;
 
 	if (pkg_length(w, &p, end, &pkg_end))
@@ -288,13 +310,11 @@ static int aggregate(struct walker *w, u8 op, u32 *pos, u32 end,
 		v->count = w->p[p++];
 	} else {
 		/* BufferSize, VarNumElements: a TermArg, constant here. */
-		if (data_object(w, &p, pkg_end, scope, &size))
+		if (const_int(w, &p, pkg_end, &size))
 			return -EINVAL;
-		if (size.type != V_INT)
-			return fail(w, *pos, "size not a constant");
 		v->type = op == AML_BUFFER ? V_BUFFER : V_PACKAGE;
-		v->num = size.num;
-		v->count = size.num > 255 ? 255 : (u8)size.num;
+		v->num = size;
+		v->count = size > 255 ? 255 : (u8)size;
 	}
 	v->start = p;
 	v->end = pkg_end;
@@ -302,12 +322,14 @@ static int aggregate(struct walker *w, u8 op, u32 *pos, u32 end,
 	return 0;
 }
 
+/*
+ * A data object at *pos (20.2.3: ComputationalData, Package, names as
+ * package elements); *pos moves past it.  Anything else is refused: its
+ * length cannot be known without evaluating it.
+ */
 static int data_object(struct walker *w, u32 *pos, u32 end,
 		       const struct aml_path *scope, struct aml_value *v)
 {
-	static const u8 int_len[] = {
-		[AML_BYTE] = 1, [AML_WORD] = 2, [AML_DWORD] = 4, [AML_QWORD] = 8,
-	};
 	u32 p = *pos;
 	u8 op;
 
@@ -319,18 +341,14 @@ static int data_object(struct walker *w, u32 *pos, u32 end,
 	case AML_ZERO:
 	case AML_ONE:
 	case AML_ONES:
-		v->type = V_INT;
-		v->num = op == AML_ONES ? ~0ULL : op;
-		break;
 	case AML_BYTE:
 	case AML_WORD:
 	case AML_DWORD:
 	case AML_QWORD:
-		if (end - p < int_len[op])
-			return fail(w, p, "integer past the end");
+		p--;
+		if (const_int(w, &p, end, &v->num))
+			return -EINVAL;
 		v->type = V_INT;
-		v->num = get_le(w->p + p, int_len[op]);
-		p += int_len[op];
 		break;
 	case AML_STRING:
 		v->type = V_STRING;
@@ -344,7 +362,7 @@ static int data_object(struct walker *w, u32 *pos, u32 end,
 	case AML_BUFFER:
 	case AML_PACKAGE:
 	case AML_VAR_PACKAGE:
-		return aggregate(w, op, pos, end, scope, v);
+		return aggregate(w, op, pos, end, v);
 	case AML_EXT_PREFIX:
 		if (p >= end || w->p[p] != AML_EXT_REVISION)
 			return fail(w, p - 1, "unsupported data object");

@@ -335,6 +335,43 @@ static void aml_ssdt_adds_to_the_dsdt(struct ktest *t)
 	KT_EXPECT_EQ(t, vr->crs.mem[0].base, 0xfeb02e00);
 }
 
+/*
+ * Name (X, Buffer (Buffer (Buffer (...)))), 100000 deep, each a 3-byte
+ * PkgLength: a BufferSize must be a constant, refused at the first level
+ * (read as a data object it was a recursion as deep as the nesting).
+ */
+static void aml_nested_buffer_sizes(struct ktest *t)
+{
+	enum { LEVELS = 100000, LEVEL_LEN = 4, INNER = 3 };
+	size_t body = 5 + (size_t)LEVELS * LEVEL_LEN + INNER;
+	size_t len = 36 + body;
+	unsigned char *tab = calloc(1, len);
+	size_t off = len - INNER;
+
+	memcpy(tab, "SSDT", 4);
+	tab[off] = 0x11;			/* innermost: Buffer (Zero) {} */
+	tab[off + 1] = 0x02;
+	tab[off + 2] = 0x00;
+	for (int i = 0; i < LEVELS; i++) {
+		size_t pkg;
+
+		off -= LEVEL_LEN;
+		pkg = len - (off + 1);		/* from the PkgLength to the end */
+		tab[off] = 0x11;
+		tab[off + 1] = (unsigned char)(0x80 | (pkg & 0xf));
+		tab[off + 2] = (unsigned char)(pkg >> 4);
+		tab[off + 3] = (unsigned char)(pkg >> 12);
+	}
+	memcpy(tab + 36, "\x08X___", 5);
+	KT_ASSERT_EQ(t, off, 41);
+	tab[4] = len & 0xff;
+	tab[5] = len >> 8 & 0xff;
+	tab[6] = len >> 16 & 0xff;
+	memset(&ns, 0, sizeof(ns));
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, tab, (u32)len), -EINVAL);
+	free(tab);
+}
+
 static void aml_resource_templates(struct ktest *t)
 {
 	/* IRQ (Level, ActiveLow, Shared) {5, 11}; FixedIO; end. */
@@ -443,6 +480,7 @@ static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_every_truncation),
 	KTEST_CASE(aml_hostile_lengths),
 	KTEST_CASE(aml_ssdt_adds_to_the_dsdt),
+	KTEST_CASE(aml_nested_buffer_sizes),
 	KTEST_CASE(aml_resource_templates),
 	KTEST_CASE(aml_fadt_power_fields),
 	{}
