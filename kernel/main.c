@@ -5,6 +5,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/console.h>
 #include <pvkit/init.h>
@@ -68,6 +69,18 @@ static int run_app(void)
 	return app->main();
 }
 
+/* A shutdown asked for while the app ran (the power button) wins. */
+static __noreturn void app_done(int status)
+{
+	enum shutdown_action action;
+
+	if (shutdown_pending(&action)) {
+		pr_info("app: exit status %d, but a shutdown is pending\n", status);
+		kernel_shutdown(action);
+	}
+	kernel_exit(status);
+}
+
 void start_kernel(struct boot_info *bi)
 {
 	params_parse(bi->cmdline, bi->cmdline_truncated);
@@ -94,5 +107,5 @@ void start_kernel(struct boot_info *bi)
 	local_irq_enable();
 	do_initcalls();
 	boot_phase_done("initcalls");
-	kernel_exit(run_app());
+	app_done(run_app());
 }

@@ -36,6 +36,8 @@ def exit_case(env, outcome, seconds):
         return case(FAIL, outcome.problem)
     if outcome.killed_at:
         return case(PASS, f"QEMU killed with SIGKILL at: {outcome.killed_at}")
+    if outcome.powered_off:
+        return case(PASS, outcome.powered_off)
     if outcome.status == env.expect_status:
         return case(PASS, f"exit status {status_text(outcome.status)}")
     return case(FAIL, f"exit status {status_text(outcome.status)}, "

@@ -41,6 +41,8 @@ ENV_DEFAULTS = {
     "kill_on": "",
     # launchers qemu, kvm-nested: the guest's console devices (CONSOLES).
     "console": "serial",
+    # launcher qemu: "REGEX -> QMP_COMMAND", sent when a console line matches.
+    "monitor_on": "",
     # Empty: Debian's, unpacked by tests/xen/dom0 into the build directory.
     "xen": "",
     # Empty: the launcher's own default (XEN_DOM0_CMDLINE, XEN_DOMU_CMDLINE).
@@ -115,6 +117,7 @@ class Env:
     check: list = field(default_factory=list)   # shell command lines
     kill_on: Optional[re.Pattern] = None        # launcher qemu: kill at a line
     console: str = "serial"                     # launchers qemu, kvm-nested
+    monitor_on: Optional[tuple] = None          # (regex, QMP command name)
     xen: str = ""                               # launcher xen: the hypervisor
     xen_cmdline: str = ""                       # launcher xen: its command line
     domu_type: str = "pvh"                      # launcher xen-domu: the domU
@@ -299,6 +302,10 @@ def _make_env(name, section, groups):
         raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
     if get("guest") and launcher not in GUEST_LAUNCHERS:
         raise fail("guest", f"only for launchers {', '.join(GUEST_LAUNCHERS)}")
+    monitor_on = _parse_monitor_on(get("monitor_on"), launcher,
+                                   lambda p: fail("monitor_on", p))
+    if kill_on and monitor_on:
+        raise fail("monitor_on", "not with kill_on")
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
@@ -346,6 +353,7 @@ def _make_env(name, section, groups):
         check=_lines(get("check")),
         kill_on=kill_on,
         console=console,
+        monitor_on=monitor_on,
         xen=get("xen"),
         xen_cmdline=get("xen_cmdline"),
         domu_type=domu_type,
@@ -381,6 +389,21 @@ def _parse_kill_on(text, launcher, fail):
         raise fail("only for launcher qemu")
     try:
         return re.compile(text)
+    except re.error as err:
+        raise fail(f"bad regex: {err}") from None
+
+
+def _parse_monitor_on(text, launcher, fail):
+    if not text:
+        return None
+    if launcher != "qemu":
+        raise fail("only for launcher qemu")
+    regex, sep, command = text.rpartition(" -> ")
+    if not sep or not re.fullmatch(r"[a-z][a-z0-9_-]*", command.strip()):
+        raise fail("must be 'REGEX -> COMMAND', COMMAND a QMP command name "
+                   "such as system_powerdown")
+    try:
+        return re.compile(regex.strip()), command.strip()
     except re.error as err:
         raise fail(f"bad regex: {err}") from None
 

@@ -64,6 +64,19 @@ static struct ioapic *ioapic_for(u32 gsi, unsigned int *pin)
 	return NULL;
 }
 
+/* GSIs whose trigger and polarity the firmware gave: flags | GSI_TYPE_SET. */
+#define GSI_TYPES	256
+#define GSI_TYPE_SET	0x8000
+static u16 gsi_type[GSI_TYPES];
+
+int arch_irq_set_type(unsigned int irq, u16 flags)
+{
+	if (irq < 16 || irq >= GSI_TYPES)
+		return -EINVAL;
+	gsi_type[irq] = GSI_TYPE_SET | (flags & (MPS_POLARITY_MASK | MPS_TRIGGER_MASK));
+	return 0;
+}
+
 /* An ISA IRQ or a GSI, as request_irq() numbers them. */
 static u32 irq_to_gsi(unsigned int irq, u16 *flags)
 {
@@ -76,8 +89,11 @@ static u32 irq_to_gsi(unsigned int irq, u16 *flags)
 		*flags = 0;
 		return irq == 0 ? 2 : irq;
 	}
-	/* PCI interrupts: level, active low. */
-	*flags = MPS_TRIGGER_LEVEL | MPS_POLARITY_LOW;
+	/* PCI interrupts: level, active low, unless the firmware said. */
+	if (irq < GSI_TYPES && gsi_type[irq] & GSI_TYPE_SET)
+		*flags = gsi_type[irq] & ~GSI_TYPE_SET;
+	else
+		*flags = MPS_TRIGGER_LEVEL | MPS_POLARITY_LOW;
 	return irq;
 }
 
