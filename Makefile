@@ -9,6 +9,7 @@
 #   make run                    build and boot under QEMU (KVM if usable, else TCG)
 #   make check                  build, host unit tests, sizes, boot matrix (tests/matrix.ini)
 #   make size                   each configuration's text+data against configs/size-budget
+#   make beds                   assemble the Xen dom0 and KVM L1 test beds into their caches
 #   make clean | mrproper
 #
 # Every directory has a Makefile with obj-$(CONFIG_FOO) += foo.o and
@@ -255,6 +256,13 @@ check: deps
 .PHONY: size
 size:
 	$(Q)python3 $(srctree)/scripts/size-check --builddir $(objtree)
+
+# The Xen dom0 and KVM L1 beds (and Xen itself) assembled once into
+# $(O)/xen-dom0-cache and $(O)/kvm-l1-cache, keyed by their package
+# versions: later runs start at once and work offline (docs/runner.md).
+.PHONY: beds
+beds:
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --prepare
 
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG

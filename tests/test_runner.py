@@ -4,8 +4,8 @@
 The runner's own tests live beside its modules (tests/runner/test_*.py,
 KTAP fixtures in tests/runner/test_data/); this file collects them and
 adds those of tests/tools: blkimg.py (the fill pattern, images,
-check-log) and nbdserver.py (the protocol, and that only flushed writes
-reach its file).
+check-log), nbdserver.py (the protocol, and that only flushed writes
+reach its file) and exits.py (sums of the KVM bed's exit counts).
 
 Run with either of:
     python3 -m unittest discover -s tests -p 'test_runner.py'
@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 BLKIMG = HERE / "tools" / "blkimg.py"
 NBDSERVER = HERE / "tools" / "nbdserver.py"
 SIZE_CHECK = HERE.parent / "scripts" / "size-check"
+EXITS = HERE / "tools" / "exits.py"
 sys.path.insert(0, str(HERE))
 
 
@@ -433,6 +434,50 @@ class SizeCheck(unittest.TestCase):
         self.assertIn("no budget for kvm_defconfig", out.stderr)
         out = self.check("tiny_defconfig three")
         self.assertIn("want 'NAME_defconfig KIB'", out.stderr)
+
+
+# --------------------------------------------------------------------------
+# tests/tools/exits.py
+# --------------------------------------------------------------------------
+
+BOOT_EXITS = """\
+pvkit-kvm-l1: guest end
+pvkit-kvm-l1: exits at entry: 48 (msr 2, npf-ram 26, uart 9, cpuid 5, interrupt 3, write_cr4 3)
+pvkit-kvm-l1: exits at mark 0xd1: 6 (cpuid 6)
+pvkit-kvm-l1: exits at mark 0xd5: 180 (io 166, npf-ram 12, interrupt 1, vintr 1)
+pvkit-kvm-l1: exits at mark 0xd7: 1802 (uart 1682, io 120)
+"""
+
+
+class ExitCounts(unittest.TestCase):
+    """exits.py over the bed's report: phases summed, reasons left out."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.console = Path(self.tmp.name) / "console.log"
+        self.console.write_text(BOOT_EXITS)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_exits(self, *args):
+        return subprocess.run([sys.executable, str(EXITS), str(self.console), *args],
+                              capture_output=True, text=True)
+
+    def test_sum_of_the_boot_phases(self):
+        self.assertEqual(self.run_exits("sum-at-most", "234", "entry", "0xd1", "0xd5").returncode, 0)
+        over = self.run_exits("sum-at-most", "233", "entry", "0xd1", "0xd5")
+        self.assertEqual(over.returncode, 1)
+        self.assertIn("234 exits in entry 0xd1 0xd5", over.stdout)
+
+    def test_reasons_left_out(self):
+        # 234 - uart 9 - npf-ram 38 = 187; the app's phase (0xd7) not summed.
+        args = ["entry", "0xd1", "0xd5", "--without", "uart", "--without", "npf-ram"]
+        self.assertEqual(self.run_exits("sum-at-most", "187", *args).returncode, 0)
+        self.assertEqual(self.run_exits("sum-at-most", "186", *args).returncode, 1)
+
+    def test_a_missing_phase_is_no_count(self):
+        self.assertEqual(self.run_exits("sum-at-most", "1000", "entry", "0xd2").returncode, 2)
 
 
 if __name__ == "__main__":

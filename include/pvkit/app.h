@@ -43,4 +43,11 @@ struct boot_phase {
 extern struct boot_phase boot_phases[];
 extern unsigned int nr_boot_phases;
 
+/*
+ * boot.mark=1: step i + 1 of the boot, and then the app, start with
+ * exit_mark(BOOT_MARK_BASE + i + 1) (kernel/main.c).
+ */
+#define BOOT_MARK_BASE	0xd0
+extern bool boot_marks;
+
 #endif

@@ -145,7 +145,8 @@ struct pci_dev {
 	u8 bus, slot, func;
 	u16 vendor, device, subsystem_vendor, subsystem_device;
 	u8 class_code, subclass, prog_if, revision, header_type;
-	struct pci_bar bar[PCI_NUM_BARS];
+	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
+	bool bars_read;			/* pci_read_bars() */
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
@@ -167,6 +168,14 @@ void pci_write16(struct pci_dev *d, u16 off, u16 val);
 void pci_write32(struct pci_dev *d, u16 off, u32 val);
 
 /* Offset of the first (next after pos) capability cap_id, or 0. */
+/*
+ * Sizes d's BARs into d->bar unless that was done; true when it was done
+ * now.  The scan does not size them: each BAR costs four configuration
+ * accesses (exits under a hypervisor), and only a bound driver, pci_show()
+ * and the tests look at them.  Drivers find them sized by bind time.
+ */
+bool pci_read_bars(struct pci_dev *d);
+
 /* How many BAR registers a header type (PCI_HEADER_TYPE) has: 6, 2, 1 or 0. */
 int pci_nr_bars(u8 header_type);
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id);

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .common import KVM_CPU, PLACEHOLDER_RE, PORT_COUNT
+from .guest import with_deadline
 from .launchers import LAUNCHERS
 
 # --------------------------------------------------------------------------
@@ -57,6 +58,13 @@ ENV_DEFAULTS = {
     "domu_vif_model": "",
     "domu_timeout": "60",
     "domu_config": "",
+    # Anyone's kernel instead of pvkit's image (tests/run --guest, and
+    # environments in the matrix): its initramfs and raw disk images.
+    "guest": "",
+    "guest_initrd": "",
+    "guest_disks": "",
+    # regexes, one per line: a console line matching one fails the boot.
+    "fail": "",
 }
 DOMU_TYPES = ("pv", "pvh", "hvm")
 # serial: COM1 on QEMU's stdout.  debugcon: COM1 and an isa-debugcon at
@@ -64,10 +72,13 @@ DOMU_TYPES = ("pv", "pvh", "hvm")
 # pair on one multiplexed stdout, whichever the kernel writes to.
 CONSOLES = ("serial", "debugcon", "virtio")
 CONSOLE_LAUNCHERS = ("qemu", "kvm-nested")
+# The launchers that boot anyone's kernel (`guest`).
+GUEST_LAUNCHERS = ("qemu", "kvm-nested", "xen-domu")
 ACCELS = ("tcg", "kvm")
 RUN_SECTION = "run"
 DEFAULT_SECTION = "DEFAULT"
 TEMPLATE_PREFIX = "template:"
+GUEST_TEMPLATE = TEMPLATE_PREFIX + "guest-"
 # configparser's own [DEFAULT] handling is turned off by naming a section
 # no file can have: a template's or environment's own keys must be told
 # apart from the defaults.
@@ -116,18 +127,26 @@ class Env:
     domu_vif_model: str = ""                    # HVM: the emulated NIC (xl's vif model=)
     domu_timeout: float = 60.0
     domu_config: list = field(default_factory=list)
+    guest: str = ""                             # anyone's kernel (not pvkit's)
+    guest_initrd: str = ""
+    guest_disks: list = field(default_factory=list)
+    fail: list = field(default_factory=list)    # compiled regexes
 
     def substituted(self):
         """Every value in which placeholders are replaced."""
         return [*self.args, self.cmdline, *self.command, *self.setup,
                 self.peer, *self.check, self.domu_kernel, *self.domu_disks,
-                *self.domu_config]
+                *self.domu_config, self.guest, self.guest_initrd,
+                *self.guest_disks]
 
 
 @dataclass
 class Matrix:
     envs: dict                  # name -> Env, in file order
     run_order: list             # names from [run] order
+    # tests/run --guest: [template:guest-NAME] as (keys, groups), and [DEFAULT]
+    guest_templates: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
 
 
 def load_matrix(paths):
@@ -150,13 +169,28 @@ def load_matrix(paths):
     _check_keys(DEFAULT_SECTION, defaults, ("groups",))
     run = sections.pop(RUN_SECTION, None)
     names = _section_names(sections)
-    envs = {}
+    envs, guests = {}, {}
     for name in sections:
         if not name.startswith(TEMPLATE_PREFIX):
             values, groups = _resolve(sections, names, name, ())
             envs[name] = _make_env(name, dict(defaults, **values),
                                    _groups(name, defaults, groups))
-    return Matrix(envs, _run_order(run, envs))
+        elif name.startswith(GUEST_TEMPLATE):
+            guests[name[len(TEMPLATE_PREFIX):]] = _resolve(sections, names, name, ())
+    return Matrix(envs, _run_order(run, envs), guests, defaults)
+
+
+def guest_envs(matrix, keys):
+    """The environments of tests/run --guest: every [template:guest-NAME]
+    as environment guest-NAME, with keys (the guest's, from the command
+    line) over its own."""
+    envs = {}
+    for name, (values, groups) in matrix.guest_templates.items():
+        section = dict(matrix.defaults, **values)
+        launcher = section.get("launcher", ENV_DEFAULTS["launcher"]).strip()
+        section.update(with_deadline(keys, launcher))
+        envs[name] = _make_env(name, section, _groups(name, matrix.defaults, groups))
+    return Matrix(envs, [])
 
 
 def _section_names(sections):
@@ -263,6 +297,8 @@ def _make_env(name, section, groups):
         raise fail("console", f"must be one of {', '.join(CONSOLES)}")
     if console != "serial" and launcher not in CONSOLE_LAUNCHERS:
         raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
+    if get("guest") and launcher not in GUEST_LAUNCHERS:
+        raise fail("guest", f"only for launchers {', '.join(GUEST_LAUNCHERS)}")
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
@@ -280,7 +316,8 @@ def _make_env(name, section, groups):
         except ValueError:
             raise fail(key, f"must be a number >= {low}") from None
     for key in ("args", "cmdline", "command", "setup", "peer", "check",
-                "domu_kernel", "domu_disks", "domu_config"):
+                "domu_kernel", "domu_disks", "domu_config", "guest",
+                "guest_initrd", "guest_disks"):
         for match in PLACEHOLDER_RE.finditer(get(key)):
             if match[2] is not None and int(match[2]) >= PORT_COUNT:
                 raise fail(key, f"{match[0]}: there are only {{port0}} .. "
@@ -317,6 +354,10 @@ def _make_env(name, section, groups):
         domu_config=_lines(get("domu_config")),
         domu_peer=get("domu_peer"),
         domu_vif_model=domu_vif_model,
+        guest=get("guest"),
+        guest_initrd=get("guest_initrd"),
+        guest_disks=_lines(get("guest_disks")),
+        fail=_parse_expect(get("fail"), lambda p: fail("fail", p)),
         **domu,
     )
 

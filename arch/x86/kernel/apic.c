@@ -12,6 +12,7 @@
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
 #include <asm/apic.h>
+#include <asm/hypervisor.h>
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
@@ -174,45 +175,117 @@ static void timer_interrupt(void *data)
 }
 
 /*
- * Timer ticks per second, with the divider at 16: CPUID 0x15's crystal
- * where the CPU names it, else counted against the TSC over 2 ms.
+ * The one-shot timer's count, divided by 16 and counting down from all
+ * ones: turned into a counter that counts up, for a calibration window.
  */
-/* The current count with the TSC read around it; the narrowest of five. */
-static u32 bracketed_count(u64 *tsc)
+static u64 lapic_count_up(void)
 {
-	u64 best = ~0ULL;
-	u32 count = 0;
-
-	for (int i = 0; i < 5; i++) {
-		u64 t0 = rdtsc();
-		u32 c = apic_read(APIC_TMCCT);
-		u64 t1 = rdtsc();
-
-		if (t1 - t0 < best) {
-			best = t1 - t0;
-			count = c;
-			*tsc = t0 + (t1 - t0) / 2;
-		}
-	}
-	return count;
+	return ~apic_read(APIC_TMCCT);
 }
 
-static u64 lapic_timer_hz(void)
+static void lapic_count_start(void)
 {
-	u32 khz = tsc_khz(NULL), c0, c1;
-	u64 t0, t1, cycles = (u64)khz * 2;
-
-	if (!khz)
-		return 0;
 	apic_write(APIC_TDCR, 0x3);		/* divide by 16 */
 	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	apic_write(APIC_TMICT, 0xffffffff);
-	c0 = bracketed_count(&t0);
-	while (rdtsc() - t0 < cycles)
-		cpu_relax();
-	c1 = bracketed_count(&t1);
+}
+
+static const struct tsc_reference lapic_counter = {
+	.name = "LAPIC timer",
+	.read = lapic_count_up,
+	.mask = 0xffffffff,
+};
+
+/* The TSC as the reference, once its frequency is known. */
+static u64 tsc_counter_read(void)
+{
+	return rdtsc();
+}
+
+/*
+ * What the platform says: the hypervisor's bus kHz, or on bare metal the
+ * core crystal of CPUID 0x15 that the timer runs at (under a hypervisor
+ * the timer runs at what it emulates, KVM's 1 GHz bus whatever the
+ * host's crystal, so a passed-through leaf 0x15 says nothing of it).
+ */
+static u64 lapic_timer_hz_told(const char **source)
+{
+	struct cpuid_regs r;
+	u32 leaf = x86_hyper.base + 0x10;
+
+	if (x86_hyper.base && x86_hyper.max_leaf >= leaf) {
+		cpuid(leaf, &r);
+		if (r.ebx) {
+			*source = "cpuid 0x40000010";
+			return (u64)r.ebx * 1000 / 16;
+		}
+	}
+	if (!x86_hyper.base && boot_cpu.max_leaf >= 0x15) {
+		cpuid(0x15, &r);
+		if (r.ecx) {
+			*source = "cpuid 0x15";
+			return r.ecx / 16;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Without TSC-deadline the one-shot timer will be the clock event device
+ * (it outranks the HPET's and the PIT's): if its frequency must be
+ * measured, and the TSC's too, it is measured in the TSC's window.  Its
+ * count runs down from all ones meanwhile, masked (68 s at 1 GHz).
+ * Called before the TSC's frequency is first asked for, after the
+ * hypervisor's backend may have told it (kvmclock, pvclock).
+ */
+static bool early_count;
+
+void apic_timer_early_init(void)
+{
+	const char *source;
+
+	if (!apic_present() || (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) ||
+	    lapic_timer_hz_told(&source) || tsc_khz_known())
+		return;
+	lapic_count_start();
+	tsc_measure_with(&lapic_counter);
+	early_count = true;
+}
+
+/*
+ * Timer ticks per second, with the divider at 16: told by the platform,
+ * or measured in the TSC's own window (tsc_measure_with()), or else in
+ * one window of its own against the TSC.
+ */
+static u64 lapic_timer_hz(void)
+{
+	const struct tsc_window *tw = tsc_window_result();
+	struct tsc_reference tsc_ref = {
+		.name = "TSC", .read = tsc_counter_read, .mask = ~0ULL,
+	};
+	struct tsc_window w;
+	const char *source;
+	u64 hz = lapic_timer_hz_told(&source);
+
+	if (hz) {
+		pr_info("apic: timer %llu Hz from %s\n", hz, source);
+		return hz;
+	}
+	if (tw && tw->other_hz) {
+		pr_info("apic: timer %llu Hz, measured with the TSC (within %u ppm)\n",
+			tw->other_hz, tw->other_ppm);
+		return tw->other_hz;
+	}
+	tsc_ref.freq_hz = (u64)tsc_khz(NULL) * 1000;
+	if (!tsc_ref.freq_hz)
+		return 0;
+	lapic_count_start();
+	hz = tsc_measure_window(&tsc_ref, &lapic_counter, &w) ? 0 : w.other_hz;
 	apic_write(APIC_TMICT, 0);
-	return (u64)(c0 - c1) * khz * 1000 / (t1 - t0);
+	if (hz)
+		pr_info("apic: timer %llu Hz, measured against the TSC in %llu us (within %u ppm)\n",
+			hz, w.us, w.other_ppm);
+	return hz;
 }
 
 /* The deadline timer wants TSC-deadline mode in the LVT. */
@@ -241,7 +314,7 @@ static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 				  : lapic_next_event(ce, delta_ns);
 }
 
-/* Measures the one-shot timer; 2 ms, so only done when it is needed. */
+/* Finds the one-shot timer's frequency: only done when it is first used. */
 static bool lapic_calibrate(void)
 {
 	unsigned long flags = local_irq_save();
@@ -249,7 +322,6 @@ static bool lapic_calibrate(void)
 
 	if (hz) {
 		timer_mult = (hz << 32) / NSEC_PER_SEC;
-		pr_info("apic: timer %llu Hz\n", hz);
 	} else {
 		pr_warn("apic: timer frequency unknown\n");
 	}
@@ -273,14 +345,16 @@ void apic_timer_init(void)
 		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
 		deadline_ce.set_next_event = lapic_switching;
 		clockevent_register(&deadline_ce);
-	} else {
-		/* It will be the clock event device: measure it now. */
-		lapic_calibrate();
 	}
+	/* The count the TSC's window read, if it did, runs no longer. */
+	if (early_count)
+		apic_write(APIC_TMICT, 0);
 	/*
-	 * With TSC-deadline there, the one-shot mode is only a fallback and
-	 * measured on first use.  Its longest delta is known then; until
-	 * then 1 s is safe for any timer up to 4 GHz.
+	 * The one-shot mode's frequency is found on first use: it may never
+	 * be used (TSC-deadline, or Xen's timer, outrank it), and where it
+	 * is the clock event device the TSC's window measured it already.
+	 * Its longest delta is known then; until then 1 s is safe for any
+	 * timer up to 4 GHz.
 	 */
 	lapic_ce.min_delta_ns = 1000;
 	lapic_ce.max_delta_ns = NSEC_PER_SEC;

@@ -4,19 +4,46 @@ import shlex
 import signal
 
 from ..common import status_text
+from ..guest import disk_args, guest_problem, judge_guest, stop_reason
 from ..process import kill_group, run_command
-from ..session import (Outcome, console_lines, exit_hints, image_problem,
-                       judge_qemu)
+from ..session import Outcome, console_lines, exit_hints, judge_qemu
 from . import launcher
 
 
-@launcher("qemu")
+@launcher("qemu", image=True)
 def launch_qemu(session):
-    problem = image_problem(session.opts)
-    if problem:
-        return Outcome(problem=problem)
+    if session.env.guest:
+        return boot_guest(session, guest_boot_args(session))
     boot = ["-kernel", str(session.opts.image), "-append", session.cmdline()]
     return boot_qemu(session, boot)
+
+
+def guest_boot_args(session, kernel=None, initrd=None):
+    """QEMU's arguments booting the environment's guest (tests/run
+    --guest), with its initrd and disks; a str says why it cannot."""
+    env = session.env
+    path = session.subst(env.guest)
+    problem = guest_problem(path, "pvh")
+    if problem:
+        return problem
+    args = ["-kernel", kernel or path, "-append", session.cmdline()]
+    if env.guest_initrd:
+        args += ["-initrd", initrd or session.subst(env.guest_initrd)]
+    return args + disk_args(session.substitute(env.guest_disks), env.machine)
+
+
+def boot_guest(session, boot_args):
+    """Anyone's kernel under QEMU, judged by judge_guest and stopped
+    early at the console lines stop_reason names."""
+    if isinstance(boot_args, str):
+        return Outcome(problem=boot_args)
+    watch = GuestWatch(session.env, session.stream)
+    run = run_watched(session, qemu_argv(session, boot_args), watch)
+    lines = console_lines(run.output)
+    status, problem, ran = judge_guest(run, session.timeout, lines, watch.reason)
+    return Outcome(status, problem, [], lines, ran,
+                   killed_at=watch.matched if watch.reason == "expect" else "",
+                   timed_out=run.timed_out)
 
 
 
@@ -70,13 +97,16 @@ class KillOn:
     def attach(self, pid):
         self.pid = pid
 
+    def hits(self, line):
+        return self.regex.search(line)
+
     def write(self, chunk):
         if self.stream is not None:
             self.stream.write(chunk)
         *lines, self.partial = (self.partial + chunk).split(b"\n")
         for raw in lines:
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            if not self.matched and self.regex.search(line):
+            if not self.matched and self.hits(line):
                 self.matched = line
                 kill_group(self.pid)
 
@@ -85,13 +115,31 @@ class KillOn:
             self.stream.flush()
 
 
+class GuestWatch(KillOn):
+    """Stops anyone's kernel at the console line guest.stop_reason names
+    (a panic's end, a fail regex, the last expected line)."""
+
+    def __init__(self, env, stream=None):
+        super().__init__(None, stream)
+        self.env = env
+        self.pending = list(env.expect)
+        self.reason = ""
+
+    def hits(self, line):
+        self.reason = stop_reason(self.env, self.pending, line)
+        return self.reason
+
+
+def run_watched(session, argv, watch):
+    session._record(shlex.join(argv))
+    return run_command(argv, session.log, session.timeout, watch,
+                       env=session.child_env, on_start=session.on_guest_start,
+                       on_spawn=watch.attach)
+
+
 def _boot_qemu_kill_on(session, boot_args):
     killer = KillOn(session.env.kill_on, session.stream)
-    argv = qemu_argv(session, boot_args)
-    session._record(shlex.join(argv))
-    run = run_command(argv, session.log, session.timeout, killer,
-                      env=session.child_env, on_start=session.on_guest_start,
-                      on_spawn=killer.attach)
+    run = run_watched(session, qemu_argv(session, boot_args), killer)
     lines = console_lines(run.output)
     if killer.matched and run.returncode == -signal.SIGKILL:
         return Outcome(None, "", [], lines, True, killed_at=killer.matched)

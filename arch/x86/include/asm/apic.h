@@ -41,6 +41,7 @@
 u32 apic_read(u32 reg);
 void apic_write(u32 reg, u32 val);
 bool apic_present(void);
+void apic_timer_early_init(void);
 u32 apic_id(void);
 bool apic_x2apic_mode(void);
 void apic_init(void);
