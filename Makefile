@@ -191,6 +191,14 @@ $(IMAGE): $(built-ins) $(LDS) $(srctree)/scripts/link-pvkit $(srctree)/scripts/k
 	$(Q)size $@ | awk 'NR==2 { printf "  IMAGE    %s: %d bytes (text %d, data %d, bss %d); file %d bytes\n", \
 		"$(O)/pvkit", $$1 + $$2, $$1, $$2, $$3, '"$$(stat -c %s $@)"' }'
 
+# The flat image with a Multiboot header (scripts/mkflat): QEMU -kernel
+# and Xen HVM kernel= load it.
+FLAT_IMAGE := $(if $(CONFIG_MULTIBOOT),$(IMAGE).bin)
+all: $(FLAT_IMAGE)
+$(IMAGE).bin: $(IMAGE) $(srctree)/scripts/mkflat
+	$(call quiet,FLAT,pvkit.bin)
+	$(Q)OBJCOPY="$(OBJCOPY)" NM="$(NM)" $(srctree)/scripts/mkflat $< $@
+
 # ---------------------------------------------------------------------------
 # Host unit tests: the machine-independent code compiled for the host.
 

@@ -63,6 +63,8 @@ ENV_DEFAULTS = {
     # Anyone's kernel instead of pvkit's image (tests/run --guest, and
     # environments in the matrix): its initramfs and raw disk images.
     "guest": "",
+    # The file QEMU's -kernel boots instead of the image (e.g. {image}.bin).
+    "kernel": "",
     "guest_initrd": "",
     "guest_disks": "",
     # regexes, one per line: a console line matching one fails the boot.
@@ -131,6 +133,7 @@ class Env:
     domu_timeout: float = 60.0
     domu_config: list = field(default_factory=list)
     guest: str = ""                             # anyone's kernel (not pvkit's)
+    kernel: str = ""                            # QEMU -kernel, if not the image
     guest_initrd: str = ""
     guest_disks: list = field(default_factory=list)
     fail: list = field(default_factory=list)    # compiled regexes
@@ -363,6 +366,7 @@ def _make_env(name, section, groups):
         domu_peer=get("domu_peer"),
         domu_vif_model=domu_vif_model,
         guest=get("guest"),
+        kernel=get("kernel"),
         guest_initrd=get("guest_initrd"),
         guest_disks=_lines(get("guest_disks")),
         fail=_parse_expect(get("fail"), lambda p: fail("fail", p)),

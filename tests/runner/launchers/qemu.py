@@ -19,7 +19,8 @@ from . import launcher
 def launch_qemu(session):
     if session.env.guest:
         return boot_guest(session, guest_boot_args(session))
-    boot = ["-kernel", str(session.opts.image), "-append", session.cmdline()]
+    kernel = session.subst(session.env.kernel) or str(session.opts.image)
+    boot = ["-kernel", kernel, "-append", session.cmdline()]
     return boot_qemu(session, boot)
 
 
