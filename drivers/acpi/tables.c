@@ -380,10 +380,12 @@ static u16 fadt_io_block(const struct sdt *t, unsigned int off, unsigned int x_o
 static void fadt_reg(struct acpi_reg *r, const struct sdt *t, unsigned int off)
 {
 	const u8 *gas = t->p + off;
-	u8 width = gas[GAS_WIDTH] / 8;
+	u8 width;
 
+	/* Nothing of the GAS is read before its length is known. */
 	if (t->len < off + GAS_LEN || !get_u64(gas + GAS_ADDRESS))
 		return;
+	width = gas[GAS_WIDTH] / 8;
 	if (gas[GAS_SPACE] > GAS_SPACE_IO || (width != 1 && width != 2 && width != 4)) {
 		pr_warn("FADT: register at offset %u: space %u width %u unusable\n",
 			off, gas[GAS_SPACE], gas[GAS_WIDTH]);
