@@ -1,31 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interrupt and exception entry: one stub per vector pushes a zero error
- * code where the CPU pushes none, then the vector, and joins trap_common,
- * which saves the registers as struct pt_regs and calls do_trap().
+ * Interrupt and exception entry: one 8-byte stub per vector pushes the
+ * vector (one byte, sign-extended) and joins trap_common directly where
+ * the CPU pushed an error code, or through trap_noerr, which puts a zero
+ * error code under the vector, where it pushed none; trap_common saves
+ * the registers as struct pt_regs and calls do_trap().  Stub v is at
+ * trap_entry_start + 8 * v, so no table of their addresses is needed.
  */
 #include <asm/ptrace.h>
 
-	.section .rodata
-	.balign 8
-	.globl trap_entry_table
-trap_entry_table:
-
 	.text
-	.balign 16
+	.balign 8
+	.globl trap_entry_start
+trap_entry_start:
 vector = 0
 	.rept 256
 1:
-	.if HAS_ERROR_CODE(vector) == 0
-	pushq	$0
-	.endif
-	pushq	$vector
+	.byte	0x6a, vector & 0xff	/* pushq $imm8 */
+	.if HAS_ERROR_CODE(vector)
 	jmp	trap_common
-	.pushsection .rodata
-	.quad	1b
-	.popsection
+	.else
+	jmp	trap_noerr
+	.endif
+	.org	1b + TRAP_STUB_SIZE, 0xcc
 vector = vector + 1
 	.endr
+
+/*
+ * The stub's vector is where the error code goes: push it again, zero the
+ * slot below and undo the sign extension of vectors 128-255; it falls
+ * through to trap_common.
+ */
+trap_noerr:
+	pushq	(%rsp)
+	movq	$0, 8(%rsp)
+	andq	$0xff, (%rsp)
 
 /*
  * 22 quadwords are on the stack at the call (5 pushed by the CPU, error

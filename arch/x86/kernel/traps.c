@@ -49,7 +49,7 @@ static u64 gdt[6] __aligned(16) = {
 	0x00cf92000000ffff,	/* BOOT_DS */
 	0x00cf9a000000ffff,	/* BOOT_CS32 */
 };
-extern const u64 trap_entry_table[256];
+extern const char trap_entry_start[];
 
 static trap_hook_t trap_hook;
 
@@ -122,7 +122,7 @@ void trap_init(void)
 	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)idt };
 
 	for (int v = 0; v < 256; v++) {
-		u64 a = trap_entry_table[v];
+		u64 a = (u64)trap_entry_start + TRAP_STUB_SIZE * v;
 
 		idt[v] = (struct idt_gate){
 			.offset_low = a & 0xffff,

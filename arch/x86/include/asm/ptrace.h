@@ -7,6 +7,9 @@
 #define PT_VECTOR	120
 #define PT_SIZE		176
 
+/* Each vector's entry stub, at trap_entry_start + TRAP_STUB_SIZE * vector. */
+#define TRAP_STUB_SIZE	8
+
 #ifdef __ASSEMBLY__
 /* Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
 #define HAS_ERROR_CODE(v) \
