@@ -70,12 +70,17 @@ KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-3dnow -mno-avx -mgeneral-regs-only \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
 
+ifeq ($(CONFIG_FRAME_POINTER),y)
+KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
+else
+KBUILD_CFLAGS += -fomit-frame-pointer
+endif
 ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else

@@ -174,7 +174,8 @@ static bool on_boot_stack(unsigned long p, size_t len)
 /*
  * Walks the frame-pointer chain: [rbp] is the caller's rbp, [rbp + 8] the
  * return address.  Every frame must lie on the stack and above the last
- * one, so a corrupt chain ends the walk instead of faulting.
+ * one, so a corrupt chain ends the walk instead of faulting.  Without
+ * CONFIG_FRAME_POINTER rbp is an ordinary register: only rip is shown.
  */
 void show_backtrace(unsigned long rbp, unsigned long rip)
 {
@@ -184,6 +185,10 @@ void show_backtrace(unsigned long rbp, unsigned long rip)
 	console_printf("Call Trace:\n");
 	kallsyms_format(sym, sizeof(sym), rip);
 	console_printf(" [<%016lx>] %s\n", rip, sym);
+#ifndef CONFIG_FRAME_POINTER
+	console_printf(" (no frame pointers: CONFIG_FRAME_POINTER is off)\n");
+	rbp = 0;
+#endif
 	while (rbp && depth++ < 32) {
 		const unsigned long *frame = (const unsigned long *)rbp;
 
