@@ -13,18 +13,7 @@
 	.balign 8
 	.globl trap_entry_start
 trap_entry_start:
-vector = 0
-	.rept 256
-1:
-	.byte	0x6a, vector & 0xff	/* pushq $imm8 */
-	.if HAS_ERROR_CODE(vector)
-	jmp	trap_common
-	.else
-	jmp	trap_noerr
-	.endif
-	.org	1b + TRAP_STUB_SIZE, 0xcc
-vector = vector + 1
-	.endr
+	TRAP_STUBS trap_common, trap_noerr
 
 /*
  * The stub's vector is where the error code goes: push it again, zero the

@@ -17,6 +17,26 @@
 	 (v) == 29 || (v) == 30)
 
 /*
+ * 256 entry stubs of TRAP_STUB_SIZE bytes from the current location: each
+ * pushes its vector as one sign-extended byte and jumps to \err where the
+ * CPU pushes an error code, to \noerr where it does not.
+ */
+.macro TRAP_STUBS err, noerr
+vector = 0
+	.rept 256
+1:
+	.byte	0x6a, vector & 0xff	/* pushq $imm8 */
+	.if HAS_ERROR_CODE(vector)
+	jmp	\err
+	.else
+	jmp	\noerr
+	.endif
+	.org	1b + TRAP_STUB_SIZE, 0xcc
+vector = vector + 1
+	.endr
+.endm
+
+/*
  * The general registers as struct pt_regs has them, for the entry code
  * (arch/x86/kernel/entry_64.S, and arch/x86/xen/xen-asm.S for Xen PV).
  */
