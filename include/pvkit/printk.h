@@ -56,9 +56,11 @@ const struct logbuf *log_ring_get(void);
 #ifndef CONFIG_LOG_LEVEL_BUILD
 #define CONFIG_LOG_LEVEL_BUILD	8
 #endif
+/* Whether a level is compiled in: code that only prepares such a line asks. */
+#define printk_level_built(level)	((level) < CONFIG_LOG_LEVEL_BUILD)
 #define no_printk(fmt, ...)	({ if (0) printk(fmt, ##__VA_ARGS__); 0; })
 #define printk_at(level, fmt, ...) \
-	((level) < CONFIG_LOG_LEVEL_BUILD ? printk(fmt, ##__VA_ARGS__) : \
+	(printk_level_built(level) ? printk(fmt, ##__VA_ARGS__) : \
 					   no_printk(fmt, ##__VA_ARGS__))
 
 #define pr_emerg(fmt, ...)	printk(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
