@@ -71,12 +71,17 @@ KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-3dnow -mno-avx -mgeneral-regs-only \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-stack-protector -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
 
+ifeq ($(CONFIG_FRAME_POINTER),y)
+KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
+else
+KBUILD_CFLAGS += -fomit-frame-pointer
+endif
 ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else
@@ -87,7 +92,11 @@ KBUILD_CFLAGS += -g
 endif
 
 KBUILD_AFLAGS := -D__ASSEMBLY__ -fno-pic -fno-pie
-KBUILD_LDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack \
+# --gc-sections (with -ffunction-sections -fdata-sections) leaves out what
+# nothing references: helpers a configuration does not call, out-of-line
+# copies of functions inlined everywhere.  The tables found by section
+# (apps, initcalls, drivers, pv call sites...) are KEEP in pvkit.lds.S.
+KBUILD_LDFLAGS := -nostdlib -n --gc-sections -z max-page-size=4096 -z noexecstack \
 	--build-id=none --no-warn-rwx-segments
 
 export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS

@@ -79,6 +79,8 @@ void console_log_names(void)
 	char names[64] = "";
 	size_t at = 0;
 
+	if (!printk_level_built(6))
+		return;
 	for (struct console *c = consoles; c && at < sizeof(names); c = c->next) {
 		if (console_active(c))
 			at += snprintf(names + at, sizeof(names) - at, "%s%s",

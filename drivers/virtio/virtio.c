@@ -14,7 +14,7 @@ extern const struct virtio_driver *const __stop_virtio_drivers[];
 /* What the ring code implements, whatever the transport. */
 #define RING_FEATURES	((1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
 			 (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
-			 (1ULL << VIRTIO_F_RING_PACKED) |		\
+			 ((u64)VIRTIO_RING_PACKED << VIRTIO_F_RING_PACKED) | \
 			 (1ULL << VIRTIO_F_VERSION_1))
 
 static struct virtio_device *devices;

@@ -18,6 +18,7 @@
 #define _PVKIT_PCI_H
 
 #include <pvkit/types.h>
+#include <pvkit/errno.h>
 #include <pvkit/compiler.h>
 #include <pvkit/irq.h>
 
@@ -259,8 +260,27 @@ bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
  * 0; -ENODEV if d has no line, -EBUSY if d asked already, -ENOMEM.
  */
 typedef bool (*pci_intx_handler_t)(void *data);
+#ifdef CONFIG_PCI_INTX
 int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name);
+/* Whether d's line was found stuck: masked, its handlers polled. */
+bool pci_intx_polled(struct pci_dev *d);
+void pci_free_intx(struct pci_dev *d);
+#else
+/* Left out: a driver polls a device that has no MSI-X. */
+static inline int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler,
+				   void *data, const char *name)
+{
+	return -ENODEV;
+}
+static inline bool pci_intx_polled(struct pci_dev *d)
+{
+	return false;
+}
+static inline void pci_free_intx(struct pci_dev *d)
+{
+}
+#endif
 
 /*
  * A level-triggered line that stays asserted with no device claiming it
@@ -282,9 +302,6 @@ struct pci_intx_count {
 
 /* Counts one interrupt; true when the line is to be masked. */
 bool pci_intx_stuck(struct pci_intx_count *c, bool claimed);
-/* Whether d's line was found stuck: masked, its handlers polled. */
-bool pci_intx_polled(struct pci_dev *d);
-void pci_free_intx(struct pci_dev *d);
 
 /*
  * Below: the machine-independent core (drivers/pci/core.c), built on the

@@ -119,6 +119,17 @@ struct vq_chain {
 	void *indirect;			/* table, when indirect */
 };
 
+/*
+ * The packed ring is an option (CONFIG_VIRTIO_RING_PACKED): without it the
+ * feature is not offered and its code is not compiled.  Host tests and
+ * fuzzers always have it.
+ */
+#if defined(CONFIG_VIRTIO_RING_PACKED) || defined(__HOST_TEST__)
+#define VIRTIO_RING_PACKED	1
+#else
+#define VIRTIO_RING_PACKED	0
+#endif
+
 struct virtqueue {
 	struct virtio_device *vdev;
 	unsigned int index;
@@ -162,6 +173,11 @@ struct virtqueue {
 	u16 notify_data;
 	int msix_vector;
 };
+
+static inline bool vq_packed(const struct virtqueue *vq)
+{
+	return VIRTIO_RING_PACKED && vq->packed;
+}
 
 /*
  * Allocates and initialises a ring of num entries (a power of two for

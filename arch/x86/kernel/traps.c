@@ -49,7 +49,7 @@ static u64 gdt[6] __aligned(16) = {
 	0x00cf92000000ffff,	/* BOOT_DS */
 	0x00cf9a000000ffff,	/* BOOT_CS32 */
 };
-extern const u64 trap_entry_table[256];
+extern const char trap_entry_start[];
 
 static trap_hook_t trap_hook;
 
@@ -122,7 +122,7 @@ void trap_init(void)
 	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)idt };
 
 	for (int v = 0; v < 256; v++) {
-		u64 a = trap_entry_table[v];
+		u64 a = (u64)trap_entry_start + TRAP_STUB_SIZE * v;
 
 		idt[v] = (struct idt_gate){
 			.offset_low = a & 0xffff,
@@ -174,7 +174,8 @@ static bool on_boot_stack(unsigned long p, size_t len)
 /*
  * Walks the frame-pointer chain: [rbp] is the caller's rbp, [rbp + 8] the
  * return address.  Every frame must lie on the stack and above the last
- * one, so a corrupt chain ends the walk instead of faulting.
+ * one, so a corrupt chain ends the walk instead of faulting.  Without
+ * CONFIG_FRAME_POINTER rbp is an ordinary register: only rip is shown.
  */
 void show_backtrace(unsigned long rbp, unsigned long rip)
 {
@@ -184,6 +185,10 @@ void show_backtrace(unsigned long rbp, unsigned long rip)
 	console_printf("Call Trace:\n");
 	kallsyms_format(sym, sizeof(sym), rip);
 	console_printf(" [<%016lx>] %s\n", rip, sym);
+#ifndef CONFIG_FRAME_POINTER
+	console_printf(" (no frame pointers: CONFIG_FRAME_POINTER is off)\n");
+	rbp = 0;
+#endif
 	while (rbp && depth++ < 32) {
 		const unsigned long *frame = (const unsigned long *)rbp;
 
