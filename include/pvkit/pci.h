@@ -260,7 +260,7 @@ bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
  * 0; -ENODEV if d has no line, -EBUSY if d asked already, -ENOMEM.
  */
 typedef bool (*pci_intx_handler_t)(void *data);
-#ifdef CONFIG_PCI_INTX
+#if defined(CONFIG_PCI_INTX) || defined(__HOST_TEST__)
 int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name);
 /* Whether d's line was found stuck: masked, its handlers polled. */
