@@ -5,6 +5,8 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/console.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 
@@ -58,6 +60,32 @@ static int printk_level(const char **fmt)
 
 #define LINE_MAX	512
 
+/*
+ * One CPU writes to the consoles at a time, so lines from several CPUs do
+ * not interleave.  The holder's own nested write (a fault in a console
+ * driver reported by the panic path) goes through without the lock.
+ */
+static DEFINE_SPINLOCK(console_lock);
+static int console_owner = -1;
+
+static void console_write_line(const char *s, size_t n)
+{
+	unsigned long flags = local_irq_save();
+	int cpu = smp_processor_id();
+	bool nested = READ_ONCE(console_owner) == cpu;
+
+	if (!nested) {
+		spin_lock(&console_lock);
+		WRITE_ONCE(console_owner, cpu);
+	}
+	console_write(s, n);
+	if (!nested) {
+		WRITE_ONCE(console_owner, -1);
+		spin_unlock(&console_lock);
+	}
+	local_irq_restore(flags);
+}
+
 /* Writes a formatted line; one that did not fit says so rather than lose that silently. */
 static int emit_line(char *buf, int n)
 {
@@ -65,7 +93,7 @@ static int emit_line(char *buf, int n)
 		memcpy(buf + LINE_MAX - 6, "[...]\n", 6);
 		n = LINE_MAX;
 	}
-	console_write(buf, n);
+	console_write_line(buf, n);
 	return n;
 }
 

@@ -13,6 +13,7 @@
 #include <asm/hypervisor.h>
 #include <asm/page.h>
 #include <asm/processor.h>
+#include <asm/setup.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
@@ -115,6 +116,8 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
+	/* vCPUs come up by VCPUOP_up here, which is not built yet. */
+	x86_init.smp_init = NULL;
 	/* The one place that asks which mode: the rest goes through its ops. */
 	xen_start_events(xen_pv_domain() ? &xen_pv_mode : &xen_hvm_mode);
 }
