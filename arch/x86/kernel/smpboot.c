@@ -227,6 +227,10 @@ void native_smp_init(void)
 
 		if (!c->enabled || c->apic_id == self)
 			continue;
+		if (c->apic_id > 0xff && !apic_x2apic_mode()) {
+			pr_warn("smp: apic id %u needs x2APIC mode: left out\n", c->apic_id);
+			continue;
+		}
 		if (start_cpu(cpu, c->apic_id)) {
 			cpu++;
 			__atomic_store_n(&nr_cpus_online, cpu, __ATOMIC_RELEASE);
