@@ -10,6 +10,8 @@
 #include <pvkit/kernel.h>
 #include <pvkit/console.h>
 #include <pvkit/logbuf.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 
@@ -130,6 +132,46 @@ static int printk_level(const char **fmt)
 
 #define LINE_MAX	512
 
+/*
+ * One CPU writes to the consoles at a time, so lines from several CPUs do
+ * not interleave.  The holder's own nested write (a fault in a console
+ * driver reported by the panic path) goes through without the lock.
+ */
+static DEFINE_SPINLOCK(console_lock);
+static int console_owner = -1;
+
+/* Whether this call took the lock (false: this CPU holds it already). */
+static bool console_lock_enter(unsigned long *flags)
+{
+	int cpu;
+
+	*flags = local_irq_save();
+	cpu = smp_processor_id();
+	if (READ_ONCE(console_owner) == cpu)
+		return false;
+	spin_lock(&console_lock);
+	WRITE_ONCE(console_owner, cpu);
+	return true;
+}
+
+static void console_lock_leave(bool took, unsigned long flags)
+{
+	if (took) {
+		WRITE_ONCE(console_owner, -1);
+		spin_unlock(&console_lock);
+	}
+	local_irq_restore(flags);
+}
+
+static void console_write_line(const char *s, size_t n)
+{
+	unsigned long flags;
+	bool took = console_lock_enter(&flags);
+
+	console_write(s, n);
+	console_lock_leave(took, flags);
+}
+
 /* A formatted line's length; one that did not fit says so rather than lose that silently. */
 static int cut_line(char *buf, int size, int n)
 {
@@ -145,7 +187,7 @@ static int emit(const char *fmt, va_list ap)
 	char buf[LINE_MAX];
 	int n = cut_line(buf, sizeof(buf), vsnprintf(buf, sizeof(buf), fmt, ap));
 
-	console_write(buf, n);
+	console_write_line(buf, n);
 	return n;
 }
 
@@ -163,17 +205,20 @@ static int emit_log(int level, const char *fmt, va_list ap)
 	u64 ns = ktime_get_ns();
 	int n = snprintf(line, LINE_MAX, "[%5llu.%06llu] ", ns / NSEC_PER_SEC,
 			 ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	unsigned long flags;
+	bool took;
 
 	n = cut_line(line, LINE_MAX, n + vsnprintf(line + n, LINE_MAX - n, fmt, ap));
 	buf[0] = '<';
 	buf[1] = '0' + level;
 	buf[2] = '>';
+	took = console_lock_enter(&flags);
 	logbuf_write(&log_ring, buf, n + 3);
-	if (quiet && level >= QUIET_LOGLEVEL) {
+	if (quiet && level >= QUIET_LOGLEVEL)
 		nr_withheld++;
-		return n;
-	}
-	console_write(line, n);
+	else
+		console_write(line, n);
+	console_lock_leave(took, flags);
 	return n;
 }
 
@@ -192,7 +237,7 @@ static size_t write_lines(const char *buf, size_t n, unsigned long *lines)
 	size_t done = 0;
 
 	for (const char *nl; (nl = memchr(buf + done, '\n', n - done)); (*lines)++) {
-		console_write(buf + done, nl + 1 - (buf + done));
+		console_write_line(buf + done, nl + 1 - (buf + done));
 		done = nl + 1 - buf;
 	}
 	return done;
@@ -213,7 +258,7 @@ unsigned long log_dump(void)
 		have += n;
 		done = write_lines(buf, have, &lines);
 		if (!done && have == sizeof(buf)) {
-			console_write(buf, have);	/* no newline in a whole buffer */
+			console_write_line(buf, have);	/* no newline in a whole buffer */
 			done = have;
 		}
 		memmove(buf, buf + done, have - done);

@@ -10,6 +10,7 @@
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/page_pool.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
 
@@ -25,6 +26,8 @@
 
 static struct page_pool pool;
 static struct heap kheap;
+static DEFINE_SPINLOCK(pool_lock);
+static DEFINE_SPINLOCK(heap_lock);
 
 static unsigned long pfn_down(u64 a)
 {
@@ -164,15 +167,16 @@ void mm_init(const struct boot_info *bi)
 
 /*
  * The allocators are used from interrupt handlers too (a virtqueue frees
- * a request's indirect table when its completion interrupt comes), so
- * every entry runs with interrupts off.
+ * a request's indirect table when its completion interrupt comes), and
+ * from every CPU: each entry takes its lock with interrupts off.  The
+ * heap grows by alloc_pages() under heap_lock: always in that order.
  */
 void *alloc_pages(unsigned long n)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	long pfn = page_pool_alloc(&pool, n, 1);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 
 	return pfn < 0 ? NULL : phys_to_virt((phys_addr_t)pfn << PAGE_SHIFT);
 }
@@ -180,10 +184,10 @@ void *alloc_pages(unsigned long n)
 void free_pages(void *va, unsigned long n)
 {
 	unsigned long pfn = virt_to_phys(va) >> PAGE_SHIFT;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	bool ok = page_pool_free(&pool, pfn, n);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 	if (!ok)
 		pr_err("mm: bad free_pages(%p, %lu): not allocated\n", va, n);
 }
@@ -205,10 +209,10 @@ struct page_pool *kernel_page_pool(void)
 
 void *kmalloc(size_t size)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	void *p = heap_alloc(&kheap, size);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	return p;
 }
 
@@ -223,10 +227,10 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 
 	heap_free(&kheap, p);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 struct heap *kernel_heap(void)

@@ -26,6 +26,8 @@ static volatile u8 *apic_mmio;
 static bool x2apic;
 static unsigned long native_eoi_count;
 
+static void apic_icr_write(u32 dest, u32 low);
+
 u32 apic_read(u32 reg)
 {
 	if (x2apic)
@@ -76,12 +78,7 @@ unsigned long apic_native_eoi_count(void)
 
 static void native_apic_send_ipi(u32 dest, u8 vector)
 {
-	if (x2apic) {
-		paravirt_write_msr(X2APIC_MSR(APIC_ICR), ((u64)dest << 32) | vector);
-		return;
-	}
-	apic_write(APIC_ICR2, dest << 24);
-	apic_write(APIC_ICR, vector);
+	apic_icr_write(dest, APIC_DM_FIXED | vector);
 }
 
 static void spurious_handler(void *data)
@@ -362,4 +359,73 @@ void apic_timer_init(void)
 	if (!timer_mode)
 		use_mode(&lapic_ce);
 	clockevent_register(&lapic_ce);
+}
+
+/* ---- IPIs and starting the other CPUs (arch/x86/kernel/smpboot.c, smp.c) ---- */
+
+#define APIC_ICR_BUSY		(1U << 12)	/* xAPIC: delivery pending */
+#define APIC_ICR_BUSY_NS	(10 * NSEC_PER_MSEC)
+
+/*
+ * One IPI: destination and the ICR's low word.  xAPIC takes two writes,
+ * which an interrupt handler sending an IPI of its own must not split,
+ * and a previous IPI still being delivered must be waited out (bounded:
+ * a stuck delivery is reported, the IPI sent anyway).  x2APIC is one
+ * MSR write.
+ */
+static void apic_icr_write(u32 dest, u32 low)
+{
+	unsigned long flags = local_irq_save();
+
+	if (x2apic) {
+		paravirt_write_msr(X2APIC_MSR(APIC_ICR), ((u64)dest << 32) | low);
+	} else {
+		u64 deadline = ktime_get_ns() + APIC_ICR_BUSY_NS;
+
+		while (apic_read(APIC_ICR) & APIC_ICR_BUSY) {
+			if (ktime_get_ns() > deadline) {
+				pr_warn("apic: ICR still busy after 10 ms\n");
+				break;
+			}
+			cpu_relax();
+		}
+		apic_write(APIC_ICR2, dest << 24);
+		apic_write(APIC_ICR, low);
+	}
+	local_irq_restore(flags);
+}
+
+void apic_send_ipi_allbutself(u8 vector)
+{
+	apic_icr_write(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | vector);
+}
+
+void apic_send_init(u32 dest)
+{
+	apic_icr_write(dest, APIC_INT_ASSERT | APIC_DM_INIT);
+}
+
+/* The CPU starts in real mode at start_phys, page aligned below 1 MiB. */
+void apic_send_startup(u32 dest, u32 start_phys)
+{
+	apic_icr_write(dest, APIC_DM_STARTUP | (start_phys >> 12));
+}
+
+/*
+ * A secondary CPU's own local APIC: enabled in the boot CPU's mode at the
+ * boot CPU's address (the MADT gives one address for all), LINT0/LINT1
+ * and the timer as on the boot CPU, errors masked.
+ */
+void apic_init_secondary(void)
+{
+	u64 base = paravirt_read_msr(MSR_IA32_APICBASE);
+
+	base |= APICBASE_ENABLE | (x2apic ? APICBASE_X2APIC : 0);
+	paravirt_write_msr(MSR_IA32_APICBASE, base);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_LVT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT1, APIC_DM_NMI);
+	apic_write(APIC_LVTERR, APIC_LVT_MASKED);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 }

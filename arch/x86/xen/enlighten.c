@@ -14,6 +14,7 @@
 #include <asm/page.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
+#include <asm/setup.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
@@ -116,6 +117,8 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
+	/* vCPUs come up by VCPUOP_up here, which is not built yet. */
+	x86_init.smp_init = NULL;
 	/* The one place that asks which mode: the rest goes through its ops. */
 	xen_start_events(xen_pv_domain() ? &xen_pv_mode : &xen_hvm_mode);
 }
