@@ -32,15 +32,10 @@
 /* A request the device has not used by then broke it. */
 #define VB_REQUEST_NS	(5 * NSEC_PER_SEC)
 
-/*
- * The protocol's frame numbers are 32 bits.  The host-built tests lift
- * the limit: their pages' "physical" addresses are far above it.
- */
-#ifndef VB_MAX_PFN
-#define VB_MAX_PFN	0xffffffffUL
-#endif
-
 _Static_assert(PAGE_SHIFT == VIRTIO_BALLOON_PFN_SHIFT, "balloon pages are pages");
+/* The allocator's pages are in the direct map: their frames fit 32 bits. */
+_Static_assert((DIRECT_MAP_SIZE >> PAGE_SHIFT) - 1 <= 0xffffffffULL,
+	       "balloon frame numbers are 32 bits");
 
 enum vb_op { VB_IDLE, VB_INFLATE, VB_DEFLATE };
 
@@ -52,6 +47,7 @@ struct vballoon {
 	bool reread;			/* read num_pages on the next pass */
 	u32 target;			/* num_pages, as last read */
 	u32 warned_target;		/* the target the short log line was for */
+	u32 host_target;		/* num_pages as read, before the cap */
 	/* The request in flight. */
 	enum vb_op op;
 	unsigned int nr;
@@ -81,9 +77,20 @@ static void write_actual(struct vballoon *vb)
 				     &actual, sizeof(actual));
 }
 
+static void vballoon_pass(struct timer *t);
+
 static void schedule_pass(struct vballoon *vb, u64 delay_ns)
 {
-	timer_start(&vb->pass, ktime_get_ns() + delay_ns, vb->pass.fn);
+	timer_start(&vb->pass, ktime_get_ns() + delay_ns, vballoon_pass);
+}
+
+/* A polled device is looked at soon; else its interrupt or the deadline. */
+static void wait_request(struct vballoon *vb)
+{
+	if (vb->vdev->polling)
+		schedule_pass(vb, VB_PASS_GAP_NS);
+	else
+		timer_start(&vb->pass, vb->deadline, vballoon_pass);
 }
 
 /* num_pages, once per change: anything up to all the guest's pages. */
@@ -93,11 +100,12 @@ static void read_target(struct vballoon *vb)
 	unsigned long have = nr_managed_pages();
 
 	vb->reread = false;
-	if (want > have) {
+	if (want > have && want != vb->host_target)
 		pr_warn("%s: the host asks for %u pages, the guest has %lu\n",
 			vb->vdev->name, want, have);
+	vb->host_target = want;
+	if (want > have)
 		want = have;
-	}
 	if (want != vb->target)
 		pr_info("%s: target %u pages (%u KiB), holding %lu\n", vb->vdev->name,
 			want, want * (u32)(PAGE_SIZE / KiB), vb->balloon.nr_pages);
@@ -120,26 +128,12 @@ static int submit(struct vballoon *vb, struct virtqueue *vq, enum vb_op op)
 	return 0;
 }
 
-/* Frames above 16 TiB do not fit the protocol's 32 bits: not ballooned. */
-static unsigned int drop_high_frames(struct vballoon *vb, unsigned int n)
-{
-	unsigned int kept = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		if (vb->frames[i] <= VB_MAX_PFN)
-			vb->frames[kept++] = vb->frames[i];
-		else
-			balloon_release(&vb->balloon, &vb->frames[i], 1);
-	}
-	return kept;
-}
-
 static void start_inflate(struct vballoon *vb)
 {
 	unsigned long want = min(vb->target - vb->balloon.nr_pages,
 				 (unsigned long)VB_PASS_PAGES);
 
-	vb->nr = drop_high_frames(vb, balloon_take(&vb->balloon, vb->frames, want));
+	vb->nr = balloon_take(&vb->balloon, vb->frames, want);
 	if (!vb->nr) {
 		if (vb->warned_target != vb->target)
 			pr_warn("%s: the host asks for %u pages, the guest can give %lu: keeping %lu pages free\n",
@@ -202,7 +196,7 @@ static void vballoon_pass(struct timer *t)
 	if (vb->vdev->broken)
 		return;
 	if (vb->op != VB_IDLE && !finish_request(vb)) {
-		schedule_pass(vb, vb->vdev->polling ? VB_PASS_GAP_NS : VB_REQUEST_NS);
+		wait_request(vb);
 		return;
 	}
 	if (vb->vdev->broken)
@@ -214,7 +208,7 @@ static void vballoon_pass(struct timer *t)
 	else if (vb->target < vb->balloon.nr_pages)
 		start_deflate(vb);
 	if (vb->op != VB_IDLE)
-		schedule_pass(vb, vb->vdev->polling ? VB_PASS_GAP_NS : VB_REQUEST_NS);
+		wait_request(vb);
 	else if (vb->vdev->polling)
 		schedule_pass(vb, VB_POLL_NS);
 }
@@ -284,7 +278,6 @@ static int vballoon_probe(struct virtio_device *vdev)
 	memset(vb, 0, sizeof(*vb));
 	vb->vdev = vdev;
 	vdev->priv = vb;
-	vb->pass.fn = vballoon_pass;
 	balloon_init(&vb->balloon, vdev->name, balloon_default_floor());
 	vb->inflate = virtio_find_vq(vdev, 0, 8, vballoon_done, "inflate");
 	vb->deflate = virtio_find_vq(vdev, 1, 8, vballoon_done, "deflate");
