@@ -51,6 +51,13 @@ void virtio_break_device(struct virtio_device *vdev, const char *fmt, ...)
 	vdev->config->reset(vdev);
 }
 
+void virtio_config_changed(struct virtio_device *vdev)
+{
+	/* Before DRIVER_OK the driver reads its configuration anyway. */
+	if (vdev->driver && vdev->driver->config_changed && !vdev->broken)
+		vdev->driver->config_changed(vdev);
+}
+
 void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,
 		  unsigned int len)
 {

@@ -187,6 +187,8 @@ static void mmio_interrupt(void *data)
 	u32 status = rd(&vm->vdev, VIRTIO_MMIO_INTERRUPT_STATUS);
 
 	wr(&vm->vdev, VIRTIO_MMIO_INTERRUPT_ACK, status);
+	if (status & VIRTIO_MMIO_INT_CONFIG)
+		virtio_config_changed(&vm->vdev);
 	if (!(status & VIRTIO_MMIO_INT_VRING))
 		return;
 	for (unsigned int i = 0; i < MMIO_MAX_VQS; i++) {

@@ -69,6 +69,12 @@ struct virtio_driver {
 	 * receive buffers probe posted.
 	 */
 	void (*ready)(struct virtio_device *vdev);
+	/*
+	 * Optional: the device changed its configuration space (its
+	 * configuration-change interrupt).  Interrupt context: defer the
+	 * work.
+	 */
+	void (*config_changed)(struct virtio_device *vdev);
 };
 
 #define DEFINE_VIRTIO_DRIVER(var)					\
@@ -88,6 +94,8 @@ static inline bool virtio_has_feature(const struct virtio_device *vdev,
 	return vdev->features & (1ULL << bit);
 }
 
+/* Transports call this on a configuration-change interrupt. */
+void virtio_config_changed(struct virtio_device *vdev);
 /* Reads a config field whole: retried until the generation is stable. */
 void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,
 		  unsigned int len);

@@ -91,7 +91,7 @@ static void timer_tick(evtchn_port_t port, void *data)
 	ticks++;
 	timer_due = fake_now_ns + IRQ_WORK_DELAY_NS;
 	advance(HANDLER_NS);
-	fake_run_timers();
+	fake_run_timers(fake_now_ns);
 	fake_run_deferred();
 }
 

@@ -65,51 +65,6 @@ u64 ktime_get_ns(void)
 	return fake_now_ns;
 }
 
-#define MAX_TIMERS	8
-static struct timer *timers[MAX_TIMERS];
-
-void timer_cancel(struct timer *t)
-{
-	for (unsigned int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i] == t)
-			timers[i] = NULL;
-	t->pending = false;
-}
-
-void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *))
-{
-	unsigned int i = 0;
-
-	timer_cancel(t);
-	while (i < MAX_TIMERS && timers[i])
-		i++;
-	if (i == MAX_TIMERS)
-		abort();
-	t->expires = expires_ns;
-	t->fn = fn;
-	t->pending = true;
-	timers[i] = t;
-}
-
-u64 fake_run_timers(void)
-{
-	u64 next = ~0ULL;
-
-	for (unsigned int i = 0; i < MAX_TIMERS; i++) {
-		struct timer *t = timers[i];
-
-		if (t && t->expires <= fake_now_ns) {
-			timers[i] = NULL;
-			t->pending = false;
-			t->fn(t);
-		}
-	}
-	for (unsigned int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i])
-			next = min(next, timers[i]->expires);
-	return next;
-}
-
 /* ---- the hypervisor ---- */
 
 #define W_BITS		(sizeof(xen_ulong_t) * 8)

@@ -33,7 +33,5 @@ bool fake_evtchn_upcall_wanted(void);
 bool fake_evtchn_masked(evtchn_port_t port);
 /* Work the ABI left in the shared words: READY bits or selector words. */
 bool fake_evtchn_shared_left(void);
-/* Runs the kernel timers due by fake_now_ns; the earliest left, or ~0. */
-u64 fake_run_timers(void);
 
 #endif
