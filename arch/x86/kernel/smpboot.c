@@ -32,10 +32,8 @@
 #define INIT_DELAY_MS		10
 #define SIPI_DELAY_US		200
 
-struct percpu percpu_area[NR_CPUS] = {
-	[0] = { .self = &percpu_area[0], .cpu = 0, .online = true,
-		.apic_id = APIC_ID_NONE },
-};
+/* Zeroed (in .bss, not 15 KiB of image); smp_prepare_boot_cpu() fills in CPU 0. */
+struct percpu percpu_area[NR_CPUS];
 unsigned int nr_cpus_online = 1;
 bool percpu_ready;
 
@@ -163,6 +161,15 @@ static bool start_cpu(unsigned int cpu, u32 apic)
 	pr_warn("smp: apic id %u did not come up within %llu ms: left out\n",
 		apic, SMP_BOOT_TIMEOUT_NS / NSEC_PER_MSEC);
 	return false;
+}
+
+void smp_prepare_boot_cpu(void)
+{
+	struct percpu *p = &percpu_area[0];
+
+	p->self = p;
+	p->apic_id = APIC_ID_NONE;
+	p->online = true;
 }
 
 static void boot_cpu_percpu(void)

@@ -39,6 +39,8 @@ struct percpu {
 };
 
 extern struct percpu percpu_area[NR_CPUS];
+/* CPU 0's entry, first thing in arch_setup(): online, its APIC ID not known yet. */
+void smp_prepare_boot_cpu(void);
 extern unsigned int nr_cpus_online;
 /* Set once the boot CPU's GS base points at percpu_area[0]. */
 extern bool percpu_ready;
