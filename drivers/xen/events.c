@@ -13,6 +13,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
@@ -39,6 +40,8 @@ struct port_handler {
 
 static struct shared_info *shared;
 static struct vcpu_info *vcpu;
+/* The other CPUs' vcpu_info, for their upcalls (no port is bound to them). */
+static struct vcpu_info *cpu_vcpu[NR_CPUS];
 static struct port_handler handlers[MAX_HANDLED];
 static unsigned long stray_events;
 static const struct evtchn_abi *abi;
@@ -408,6 +411,28 @@ void evtchn_dispatch(evtchn_port_t port)
 	}
 }
 
+void xen_events_set_cpu_vcpu_info(unsigned int cpu, struct vcpu_info *vi)
+{
+	if (cpu < NR_CPUS)
+		cpu_vcpu[cpu] = vi;
+}
+
+/*
+ * Every port is bound to vCPU 0, so another vCPU's upcall has no event
+ * of its own to take: only the one Xen raises when its vcpu_info is
+ * registered (all pending, "just in case").  Cleared, or Xen raises the
+ * upcall vector again at each entry.
+ */
+static void secondary_upcall(unsigned int cpu)
+{
+	struct vcpu_info *vi = cpu < NR_CPUS ? cpu_vcpu[cpu] : NULL;
+
+	if (!vi)
+		return;
+	WRITE_ONCE(vi->evtchn_upcall_pending, 0);
+	__atomic_store_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+}
+
 /*
  * The upcall: what is pending and unmasked, until Xen raises no more or
  * EVTCHN_UPCALL_BUDGET events went, with interrupts off, the timer's port
@@ -421,7 +446,12 @@ void evtchn_dispatch(evtchn_port_t port)
 static void xen_upcall(void *unused)
 {
 	unsigned int budget = EVTCHN_UPCALL_BUDGET;
+	unsigned int cpu = smp_processor_id();
 
+	if (cpu) {
+		secondary_upcall(cpu);
+		return;
+	}
 	if (in_upcall)
 		return;
 	in_upcall = true;

@@ -53,5 +53,7 @@ struct xen_mode_ops;
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
 		     const struct xen_mode_ops *mode);
 bool xen_events_ready(void);
+/* Another CPU's vcpu_info, before it starts: its upcalls look there. */
+void xen_events_set_cpu_vcpu_info(unsigned int cpu, struct vcpu_info *vi);
 
 #endif
