@@ -6,8 +6,9 @@
  * below 1 MiB.  The vCPU enters start_secondary(cpu) on its own stack
  * with null selectors, which trap_init_secondary() replaces by the
  * kernel's; from there on it is an ordinary secondary CPU with a local
- * APIC (Xen's), and IPIs go through the APIC.  Its vcpu_info is
- * registered by the boot CPU before it starts.
+ * APIC (Xen's).  Before it starts, the boot CPU registers its vcpu_info,
+ * sets up its events (FIFO: its own control block) and binds its IPI
+ * port; IPIs are event channels once every CPU has its port (smp.c).
  */
 #include <pvkit/kernel.h>
 #include <asm/apic.h>
@@ -55,7 +56,11 @@ static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 			return false;
 		vi = &xen_shared_info->vcpu_info[vcpu];
 	}
-	xen_events_set_cpu_vcpu_info(cpu, vi);
+	/* Its upcalls must find its vcpu_info: Xen raises one at registration. */
+	if (xen_events_cpu_init(cpu, vcpu, vi) && xen_events_ready())
+		return false;
+	if (xen_smp_bind_ipi(cpu))
+		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
 	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &c);
 	if (err) {
 		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));
@@ -71,6 +76,7 @@ static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 static void xen_hvm_stop(unsigned int cpu, void *ctx)
 {
 	HYPERVISOR_vcpu_op(VCPUOP_down, xen_hvm_vcpu_id(ctx), NULL);
+	xen_smp_unbind_ipi(cpu);
 }
 
 static const struct smp_starter xen_hvm_starter = {
@@ -87,9 +93,12 @@ void xen_hvm_smp_init(void)
 	if (nr < 2)
 		return;
 	smp_prepare_cpus();
+	if (xen_smp_bind_ipi(0))
+		pr_warn("xen: vcpu 0 gets no IPI port\n");
 	for (unsigned int vcpu = 1; vcpu < nr; vcpu++) {
 		if (smp_start_cpu(cpu, APIC_ID_NONE, &xen_hvm_starter, &vcpu))
 			cpu++;
 	}
 	smp_report_up(nr);
+	xen_smp_use_ipi_ports();
 }

@@ -19,6 +19,11 @@ long xen_register_vcpu_info(const struct xen_mode_ops *mode, unsigned int vcpu,
 /* smp.c: the vCPUs the domain has, and which vCPU each CPU index runs. */
 unsigned int xen_smp_cpus(void);
 extern unsigned int xen_cpu_vcpu[];
+/* CPU cpu's IPI port on vCPU xen_cpu_vcpu[cpu] (its events set up first): 0 or -errno. */
+int xen_smp_bind_ipi(unsigned int cpu);
+void xen_smp_unbind_ipi(unsigned int cpu);
+/* After bring-up: IPIs by event channel if every online CPU has its port. */
+void xen_smp_use_ipi_ports(void);
 /* smp_hvm.c: PVH and HVM bring-up by VCPUOP_initialise and VCPUOP_up. */
 void xen_hvm_smp_init(void);
 

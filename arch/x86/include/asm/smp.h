@@ -45,6 +45,20 @@ extern unsigned int nr_cpus_online;
 /* Set once the boot CPU's GS base points at percpu_area[0]. */
 extern bool percpu_ready;
 
+#ifdef __HOST_TEST__
+/* A host test plays the CPUs: the one it says the code runs on. */
+extern unsigned int host_cpu;
+
+static inline struct percpu *this_cpu(void)
+{
+	return &percpu_area[host_cpu];
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return host_cpu;
+}
+#else
 static inline struct percpu *this_cpu(void)
 {
 	struct percpu *p;
@@ -59,6 +73,7 @@ static inline unsigned int smp_processor_id(void)
 {
 	return this_cpu()->cpu;
 }
+#endif
 
 static inline bool cpu_online(unsigned int cpu)
 {
