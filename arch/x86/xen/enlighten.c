@@ -122,8 +122,14 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
-	/* vCPUs come up by VCPUOP_up, not by INIT-SIPI: the mode's way, if built. */
-	x86_init.smp_init = mode->smp_init;
+	/*
+	 * vCPUs come up by VCPUOP_up, not by INIT-SIPI: the mode's way, if
+	 * built.  Not as the initial domain yet: a PVH dom0 with a second
+	 * vCPU up stopped for good early in its device initcalls (after PCI
+	 * enumeration, before the ACPI namespace line), cause not found
+	 * (docs/smp.md).
+	 */
+	x86_init.smp_init = xen_initial_domain() ? NULL : mode->smp_init;
 	x86_init.smp_cpus = xen_smp_cpus;
 	xen_start_events(mode);
 }
