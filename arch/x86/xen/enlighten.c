@@ -125,8 +125,8 @@ static void xen_init_platform(void)
 	/*
 	 * vCPUs come up by VCPUOP_up, not by INIT-SIPI: the mode's way, if
 	 * built.  Not as the initial domain yet: a PVH dom0 with a second
-	 * vCPU up stopped for good early in its device initcalls (after PCI
-	 * enumeration, before the ACPI namespace line), cause not found
+	 * vCPU up stopped for good in 3 runs of 4, at varying points (twice
+	 * in a PCI_COMMAND write that Xen's vPCI traps), cause not found
 	 * (docs/smp.md).
 	 */
 	x86_init.smp_init = xen_initial_domain() ? NULL : mode->smp_init;
