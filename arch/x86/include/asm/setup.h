@@ -17,6 +17,11 @@ struct x86_init_ops {
 	void (*timer_init)(void);	/* the last clock event device: the LAPIC timer */
 	/* Starts the other CPUs; NULL where their bring-up is not built (Xen). */
 	void (*smp_init)(void);
+	/*
+	 * A secondary CPU's own enlightenments (KVM: steal time, PV EOI),
+	 * run on it before it is marked online; NULL: none.
+	 */
+	void (*cpu_init)(unsigned int cpu);
 };
 extern struct x86_init_ops x86_init;
 
