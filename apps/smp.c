@@ -6,8 +6,8 @@
  * exits per IPI (docs/smp.md): IPIS_PER_PHASE IPIs to CPU 1, as many
  * all-but-self IPIs, TLB shootdowns, multi-target IPIs; then, with the
  * other CPUs polling (runnable, so preempted while this one runs on an
- * overcommitted host), as many shootdowns and cross-calls; and a fixed
- * number of spinlock hand-overs between all CPUs.  Then the smp KTAP
+ * overcommitted host), POLLED_PER_PHASE shootdowns and cross-calls; and
+ * a fixed number of spinlock hand-overs between all CPUs.  Then the smp KTAP
  * suite (IPIs counted, the spinlock torture, the TLB shootdown).
  */
 #include <pvkit/kernel.h>
@@ -26,12 +26,15 @@
 #define MARK_IPI_ALLBUT		0xc1
 #define MARK_SHOOTDOWN		0xc2
 #define MARK_IPI_MASK		0xc3
-#define MARK_SHOOTDOWN_POLL	0xc4
-#define MARK_CALL_POLL		0xc5
-#define MARK_LOCK		0xc6
-#define MARK_PHASES_END		0xc7
-#define LOCK_ROUNDS		100
-#define LOCK_HOLD_US		100
+#define MARK_POLL_START		0xc4
+#define MARK_SHOOTDOWN_POLL	0xc5
+#define MARK_CALL_POLL		0xc6
+#define MARK_LOCK		0xc7
+#define MARK_PHASES_END		0xc8
+/* Each costs a host time slice or more without the PV ops: fewer of them. */
+#define POLLED_PER_PHASE	20
+#define LOCK_ROUNDS		10
+#define LOCK_HOLD_US		1000
 
 static u32 answered[NR_CPUS];
 
@@ -96,9 +99,9 @@ static bool ipi_mask_phase(void)
 	return true;
 }
 
-static bool shootdown_phase(void)
+static bool shootdown_phase(int n)
 {
-	for (int i = 0; i < IPIS_PER_PHASE; i++) {
+	for (int i = 0; i < n; i++) {
 		if (flush_tlb_one_all((unsigned long)&answered))
 			return false;
 	}
@@ -109,9 +112,9 @@ static void nothing(void *arg)
 {
 }
 
-static bool call_phase(void)
+static bool call_phase(int n)
 {
-	for (int i = 0; i < IPIS_PER_PHASE; i++) {
+	for (int i = 0; i < n; i++) {
 		if (smp_call_on_all(nothing, NULL))
 			return false;
 	}
@@ -183,14 +186,16 @@ static void phase_end(struct phase *ph, bool ok)
 /* The other CPUs poll instead of halting during these two phases. */
 static bool polled_phases(struct phase *flush, struct phase *call)
 {
-	bool ok = !smp_set_idle_poll(true);
+	bool ok;
 
+	exit_mark(MARK_POLL_START);
+	ok = !smp_set_idle_poll(true);
 	if (!ok)
 		console_printf("smp: the other CPUs did not start polling\n");
 	phase_begin(flush, MARK_SHOOTDOWN_POLL);
-	phase_end(flush, ok && shootdown_phase());
+	phase_end(flush, ok && shootdown_phase(POLLED_PER_PHASE));
 	phase_begin(call, MARK_CALL_POLL);
-	phase_end(call, ok && call_phase());
+	phase_end(call, ok && call_phase(POLLED_PER_PHASE));
 	ok &= !smp_set_idle_poll(false);
 	return ok;
 }
@@ -229,7 +234,7 @@ static bool exit_phases(void)
 	exit_mark(MARK_IPI_ALLBUT);
 	allbut = ipi_phase(true);
 	exit_mark(MARK_SHOOTDOWN);
-	flush = shootdown_phase();
+	flush = shootdown_phase(IPIS_PER_PHASE);
 	phase_begin(&mask, MARK_IPI_MASK);
 	phase_end(&mask, ipi_mask_phase());
 	polled = polled_phases(&flush_poll, &call_poll);
@@ -245,10 +250,10 @@ static bool exit_phases(void)
 	console_printf("smp: mark %#x = %d IPIs to %u CPUs each, %lu taken%s\n",
 		       mask.mark, IPIS_PER_PHASE, others, mask.ipis, failed(mask.ok));
 	console_printf("smp: mark %#x = %d TLB shootdowns on %u polling CPUs, %lu IPIs taken, %llu ms%s\n",
-		       flush_poll.mark, IPIS_PER_PHASE, others, flush_poll.ipis,
+		       flush_poll.mark, POLLED_PER_PHASE, others, flush_poll.ipis,
 		       flush_poll.ns / NSEC_PER_MSEC, failed(flush_poll.ok));
 	console_printf("smp: mark %#x = %d cross-calls to %u polling CPUs, %lu IPIs taken, %llu ms%s\n",
-		       call_poll.mark, IPIS_PER_PHASE, others, call_poll.ipis,
+		       call_poll.mark, POLLED_PER_PHASE, others, call_poll.ipis,
 		       call_poll.ns / NSEC_PER_MSEC, failed(call_poll.ok));
 	console_printf("smp: mark %#x = %lu lock hand-overs on %u CPUs, %lu kicks, %llu ms%s\n",
 		       lock.mark, handover_counter, nr_cpus_online, kicks,

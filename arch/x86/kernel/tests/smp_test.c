@@ -272,6 +272,19 @@ static void tlb_shootdown(struct ktest *t)
 	free_pages(new, 1);
 }
 
+/*
+ * The same while the other CPUs poll: runnable, so on an overcommitted
+ * KVM host preempted while this one runs, and PV TLB flush leaves their
+ * flush to KVM's next entry instead of an IPI.  They must read the new
+ * page all the same.
+ */
+static void tlb_shootdown_polling_cpus(struct ktest *t)
+{
+	KT_ASSERT_EQ(t, smp_set_idle_poll(true), 0);
+	tlb_shootdown(t);
+	KT_EXPECT_EQ(t, smp_set_idle_poll(false), 0);
+}
+
 static const char *smp_skip(void)
 {
 	if (!smp_bringup_built())
@@ -290,6 +303,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(cross_call_runs_there),
 	KTEST_CASE(spinlock_counter_exact),
 	KTEST_CASE(tlb_shootdown),
+	KTEST_CASE(tlb_shootdown_polling_cpus),
 	{}
 };
 KTEST_SUITE_SKIP(smp, smp_cases, smp_skip);
