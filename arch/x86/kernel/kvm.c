@@ -267,70 +267,88 @@ static void kvm_yield_to(u32 cpu)
 	kvm_hypercall(KVM_HC_SCHED_YIELD, percpu_area[cpu].apic_id, 0, 0, 0);
 }
 
+/* What an op needs besides its feature bit. */
+#define NEEDS_HYPERCALLS	(1U << 0)
+#define NEEDS_STEAL_TIME	(1U << 1)
+#define NOT_REALTIME		(1U << 2)	/* Linux's choice under KVM_HINTS_REALTIME */
+
 /* Why an op stays native, or NULL if it can be installed. */
 static const char *smp_op_unusable(unsigned int feature, const char *param,
-				   bool needs_hypercalls)
+				   unsigned int needs)
 {
 	if (smp_cpus_described() < 2)
 		return "1 CPU";
 	if (!has(feature))
 		return "not offered";
-	if (kvm_guest.hints & (1U << KVM_HINTS_REALTIME))
+	if ((needs & NOT_REALTIME) && (kvm_guest.hints & (1U << KVM_HINTS_REALTIME)))
 		return "realtime hint";
-	if (needs_hypercalls && !kvm_guest.hypercalls)
+	if ((needs & NEEDS_HYPERCALLS) && !kvm_guest.hypercalls)
 		return "hypercalls off";
+	if ((needs & NEEDS_STEAL_TIME) && !kvm_guest.steal_time)
+		return "no steal time";
 	if (!param_get_ull(param, 1))
 		return "off on the command line";
 	return NULL;
 }
 
-static const char *op_name(bool on, const char *pv, const char *native, const char *why)
+/*
+ * "pv-op (how)" if installed, else "native (why not)", after a label;
+ * returns what it wrote (never past len - 1, so the next one appends).
+ */
+static size_t describe_op(char *line, size_t len, const char *label, const char *why,
+			  const char *pv, const char *native)
 {
-	static char buf[4][48];
-	static unsigned int next;
-	char *b = buf[next++ % ARRAY_SIZE(buf)];
+	size_t n;
 
-	if (on)
-		return pv;
-	snprintf(b, sizeof(buf[0]), "%s (%s)", native, why);
-	return b;
+	if (!why)
+		n = snprintf(line, len, "%s %s", label, pv);
+	else
+		n = snprintf(line, len, "%s %s (%s)", label, native, why);
+	return min(n, len - 1);
 }
 
 static void kvm_smp_ops_init(void)
 {
-	const char *no_ipi, *no_tlb, *no_unhalt, *no_yield;
+	const char *why[4];
+	char line[256];
+	size_t n = 0;
 
-	no_ipi = smp_op_unusable(KVM_FEATURE_PV_SEND_IPI, "kvm.pv_ipi", true);
-	no_tlb = smp_op_unusable(KVM_FEATURE_PV_TLB_FLUSH, "kvm.pv_tlb_flush", false);
-	if (!no_tlb && !kvm_guest.steal_time)
-		no_tlb = "no steal time";
-	no_unhalt = smp_op_unusable(KVM_FEATURE_PV_UNHALT, "kvm.pv_unhalt", true);
-	no_yield = smp_op_unusable(KVM_FEATURE_PV_SCHED_YIELD, "kvm.pv_sched_yield", true);
-	if (!no_yield && !kvm_guest.steal_time)
-		no_yield = "no steal time";
-	if (!no_ipi) {
-		pv_ops.apic.send_ipi_mask = kvm_send_ipi_mask;
-		kvm_guest.pv_send_ipi = true;
-	}
-	if (!no_tlb) {
-		pv_ops.mmu.flush_tlb_multi = kvm_flush_tlb_multi;
-		kvm_guest.pv_tlb_flush = true;
-	}
-	if (!no_unhalt) {
+	why[0] = smp_op_unusable(KVM_FEATURE_PV_UNHALT, "kvm.pv_unhalt",
+				 NEEDS_HYPERCALLS | NOT_REALTIME);
+	why[1] = smp_op_unusable(KVM_FEATURE_PV_SEND_IPI, "kvm.pv_ipi", NEEDS_HYPERCALLS);
+	why[2] = smp_op_unusable(KVM_FEATURE_PV_TLB_FLUSH, "kvm.pv_tlb_flush",
+				 NEEDS_STEAL_TIME | NOT_REALTIME);
+	why[3] = smp_op_unusable(KVM_FEATURE_PV_SCHED_YIELD, "kvm.pv_sched_yield",
+				 NEEDS_HYPERCALLS | NEEDS_STEAL_TIME | NOT_REALTIME);
+	if (!why[0]) {
 		pv_ops.lock.wait = kvm_wait;
 		pv_ops.lock.kick = kvm_kick_cpu;
 		spin_kick_waiters = true;
 		kvm_guest.pv_unhalt = true;
 	}
-	if (!no_yield) {
+	if (!why[1]) {
+		pv_ops.apic.send_ipi_mask = kvm_send_ipi_mask;
+		kvm_guest.pv_send_ipi = true;
+	}
+	if (!why[2]) {
+		pv_ops.mmu.flush_tlb_multi = kvm_flush_tlb_multi;
+		kvm_guest.pv_tlb_flush = true;
+	}
+	if (!why[3]) {
 		pv_ops.lock.yield_to = kvm_yield_to;
 		kvm_guest.pv_sched_yield = true;
 	}
-	pr_info("kvm: smp ops: lock %s, ipi %s, tlb %s, yield %s\n",
-		op_name(!no_unhalt, "pv-unhalt (halt, KVM_HC_KICK_CPU)", "spin", no_unhalt),
-		op_name(!no_ipi, "pv-send-ipi (KVM_HC_SEND_IPI)", "apic", no_ipi),
-		op_name(!no_tlb, "pv-tlb-flush (preempted vCPUs skipped)", "ipi", no_tlb),
-		op_name(!no_yield, "pv-sched-yield (KVM_HC_SCHED_YIELD)", "none", no_yield));
+	if (!printk_level_built(6))
+		return;
+	n += describe_op(line + n, sizeof(line) - n, "lock", why[0],
+			 "pv-unhalt (halt, KVM_HC_KICK_CPU)", "spin");
+	n += describe_op(line + n, sizeof(line) - n, ", ipi", why[1],
+			 "pv-send-ipi (KVM_HC_SEND_IPI)", "apic");
+	n += describe_op(line + n, sizeof(line) - n, ", tlb", why[2],
+			 "pv-tlb-flush (preempted vCPUs skipped)", "ipi");
+	describe_op(line + n, sizeof(line) - n, ", yield", why[3],
+		    "pv-sched-yield (KVM_HC_SCHED_YIELD)", "none");
+	pr_info("kvm: smp ops: %s\n", line);
 }
 
 static const struct {
