@@ -16,6 +16,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 
 #define X2APIC_MSR(reg)	(0x800 + ((reg) >> 4))
@@ -94,6 +95,7 @@ void apic_init(void)
 		.eoi = native_apic_eoi,
 		.send_ipi = native_apic_send_ipi,
 		.send_ipi_allbutself = apic_send_ipi_allbutself,
+		.send_ipi_mask = native_send_ipi_mask,
 	};
 
 	if ((boot_cpu.features_ecx & CPUID1_ECX_X2APIC) && !param_get("nox2apic")) {
