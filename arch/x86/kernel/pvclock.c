@@ -23,7 +23,7 @@ static u64 last_value;
 u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 {
 	u32 version;
-	u64 ns;
+	u64 ns, tsc, stamp;
 	u8 f;
 
 	do {
@@ -31,8 +31,15 @@ u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 		barrier();
 		/* rdtsc must not be hoisted above the version read. */
 		__asm__ __volatile__("lfence" ::: "memory");
+		tsc = rdtsc();
+		stamp = ti->tsc_timestamp;
+		/*
+		 * A TSC behind the record's stamp (a record another CPU's
+		 * TSC stamped) counts as no time since: the difference would
+		 * wrap to centuries, and the clamp below would keep that.
+		 */
 		ns = ti->system_time +
-		     scale_delta(rdtsc() - ti->tsc_timestamp, ti->tsc_to_system_mul,
+		     scale_delta(tsc > stamp ? tsc - stamp : 0, ti->tsc_to_system_mul,
 				 ti->tsc_shift);
 		f = ti->flags;
 		barrier();
