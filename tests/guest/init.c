@@ -7,6 +7,9 @@
  *
  * Its command line (guestkit.NAME=VALUE, from /proc/cmdline):
  *   hypervisor=xen|none  what /sys/hypervisor/type must say (none: absent)
+ *   xenstore=KEY=VALUE   what xenstore's KEY (relative to the domain's
+ *                        home, /local/domain/ID) must hold, read through
+ *                        Linux's /dev/xen/xenbus
  *   crc=0xCRC            the CRC-32 the host computed of the first disk
  *                        (vda or xvda, whole): read and compared here
  *   mode=exit|hang       instead: return from init (the kernel panics,
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -32,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <xen/io/xs_wire.h>	/* libxen-dev: xenstore's wire format */
 #include <pvkit/crc32.h>	/* pvkit's lib/crc32.c, built in by tests/guest/kit */
 
 #define FILL_OFFSET	(1u << 20)
@@ -39,6 +44,7 @@
 #define FILL_SEED	42
 #define CHUNK		(64u << 10)
 #define DISK_WAIT_MS	5000
+#define XENSTORE_WAIT_MS	5000
 
 static char cmdline[4096];
 static int failures;
@@ -114,6 +120,71 @@ static void check_hypervisor(int number)
 		printf("# hypervisor_type: /sys/hypervisor/type says %s, expected %s\n",
 		       type, want);
 	result(number, !strcmp(type, want), "hypervisor_type");
+}
+
+/*
+ * Read xenstore's key through /dev/xen/xenbus (a request, then one reply
+ * of at most XENSTORE_PAYLOAD_MAX bytes, waited for XENSTORE_WAIT_MS):
+ * its value, or NULL with *why set.
+ */
+static const char *xenstore_read(const char *key, const char **why)
+{
+	static char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX + 1];
+	struct xsd_sockmsg msg = { .type = XS_READ, .req_id = 1,
+				   .len = strlen(key) + 1 };
+	struct pollfd pfd = { .events = POLLIN };
+	char *payload = buf + sizeof(msg);
+	ssize_t n = -1;
+
+	pfd.fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
+	if (pfd.fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	memcpy(buf, &msg, sizeof(msg));
+	memcpy(payload, key, msg.len);
+	if (write(pfd.fd, buf, sizeof(msg) + msg.len) == (ssize_t)(sizeof(msg) + msg.len) &&
+	    poll(&pfd, 1, XENSTORE_WAIT_MS) == 1)
+		n = read(pfd.fd, buf, sizeof(buf) - 1);
+	*why = n < 0 ? strerror(errno) : "a short reply";
+	close(pfd.fd);
+	if (n < (ssize_t)sizeof(msg))
+		return NULL;
+	memcpy(&msg, buf, sizeof(msg));
+	/* The length is the reply's word: never past what was read. */
+	payload[msg.len < n - sizeof(msg) ? msg.len : n - sizeof(msg)] = '\0';
+	if (msg.type != XS_READ) {
+		*why = payload;		/* XS_ERROR's errno name, e.g. ENOENT */
+		return NULL;
+	}
+	return payload;
+}
+
+static void check_xenstore(int number)
+{
+	const char *want = param("xenstore");
+	const char *value, *why;
+	char key[128];
+	const char *eq;
+
+	if (!want) {
+		printf("ok %d xenstore_read # SKIP no guestkit.xenstore=\n", number);
+		return;
+	}
+	eq = strchr(want, '=');
+	if (!eq || eq == want || (size_t)(eq - want) >= sizeof(key)) {
+		printf("# xenstore_read: guestkit.xenstore=%s is not KEY=VALUE\n", want);
+		result(number, 0, "xenstore_read");
+		return;
+	}
+	memcpy(key, want, eq - want);
+	key[eq - want] = '\0';
+	value = xenstore_read(key, &why);
+	if (!value)
+		printf("# xenstore_read: %s: %s\n", key, why);
+	else
+		printf("# xenstore_read: %s = %s\n", key, value);
+	result(number, value && !strcmp(value, eq + 1), "xenstore_read");
 }
 
 /* The first disk: /dev/vda (virtio) or /dev/xvda (Xen), once it appears. */
@@ -237,9 +308,10 @@ int main(void)
 		for (;;)
 			pause();
 	}
-	printf("KTAP version 1\n1..3\n");
+	printf("KTAP version 1\n1..4\n");
 	check_hypervisor(1);
-	check_disk(2);
+	check_xenstore(2);
+	check_disk(3);
 	printf("guestkit: %s, powering off\n", failures ? "failures" : "all passed");
 	sync();
 	reboot(RB_POWER_OFF);
