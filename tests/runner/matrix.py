@@ -68,6 +68,9 @@ ENV_DEFAULTS = {
     "kernel": "",
     "guest_initrd": "",
     "guest_disks": "",
+    # With guest: a virtio-net NIC on QEMU's UDP socket backend to
+    # 127.0.0.1:{port0} (its own end {port1}), where the peer listens.
+    "guest_nic": "no",
     # regexes, one per line: a console line matching one fails the boot.
     "fail": "",
 }
@@ -138,6 +141,7 @@ class Env:
     kernel: str = ""                            # QEMU -kernel, if not the image
     guest_initrd: str = ""
     guest_disks: list = field(default_factory=list)
+    guest_nic: bool = False
     fail: list = field(default_factory=list)    # compiled regexes
 
     def substituted(self):
@@ -307,6 +311,11 @@ def _make_env(name, section, groups):
         raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
     if get("guest") and launcher not in GUEST_LAUNCHERS:
         raise fail("guest", f"only for launchers {', '.join(GUEST_LAUNCHERS)}")
+    guest_nic = configparser.ConfigParser.BOOLEAN_STATES.get(get("guest_nic").lower())
+    if guest_nic is None:
+        raise fail("guest_nic", "must be yes or no")
+    if guest_nic and not get("guest"):
+        raise fail("guest_nic", "only with guest")
     monitor_on = _parse_monitor_on(get("monitor_on"), launcher,
                                    lambda p: fail("monitor_on", p))
     if kill_on and monitor_on:
@@ -372,6 +381,7 @@ def _make_env(name, section, groups):
         kernel=get("kernel"),
         guest_initrd=get("guest_initrd"),
         guest_disks=_lines(get("guest_disks")),
+        guest_nic=guest_nic,
         fail=_parse_expect(get("fail"), lambda p: fail("fail", p)),
         **domu,
     )

@@ -9,7 +9,8 @@ import tempfile
 import threading
 
 from ..common import status_text
-from ..guest import disk_args, guest_problem, judge_guest, stop_reason
+from ..guest import (disk_args, guest_problem, judge_guest, nic_args,
+                     stop_reason)
 from ..process import kill_group, run_command
 from ..session import Outcome, console_lines, exit_hints, judge_qemu
 from . import launcher
@@ -35,7 +36,8 @@ def guest_boot_args(session, kernel=None, initrd=None):
     args = ["-kernel", kernel or path, "-append", session.cmdline()]
     if env.guest_initrd:
         args += ["-initrd", initrd or session.subst(env.guest_initrd)]
-    return args + disk_args(session.substitute(env.guest_disks), env.machine)
+    args += disk_args(session.substitute(env.guest_disks), env.machine)
+    return args + (session.substitute(nic_args(env.machine)) if env.guest_nic else [])
 
 
 def boot_guest(session, boot_args):
