@@ -365,6 +365,11 @@ static void read_subsystem(struct pci_dev *d)
 	}
 }
 
+/*
+ * The scan reads what says who a function is and whether it is a bridge:
+ * three configuration accesses, each a VM exit under a hypervisor (two
+ * through ports 0xcf8/0xcfc).  The rest waits for pci_read_details().
+ */
 int pci_setup_dev(struct pci_dev *d)
 {
 	u32 id = pci_read32(d, PCI_VENDOR_ID);
@@ -381,6 +386,19 @@ int pci_setup_dev(struct pci_dev *d)
 	d->subclass = (class >> 16) & 0xff;
 	d->class_code = class >> 24;
 	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
+	d->intx_pin = 0;
+	d->intx_irq = -1;
+	d->subsystem_vendor = d->subsystem_device = 0;
+	d->bars_read = false;
+	d->details_read = false;
+	return 0;
+}
+
+bool pci_read_details(struct pci_dev *d)
+{
+	if (d->details_read)
+		return false;
+	d->details_read = true;
 	if (!pci_nr_bars(d->header_type))
 		pci_warn(d, "unknown header type %#x: no BARs read\n",
 			 d->header_type);
@@ -391,10 +409,8 @@ int pci_setup_dev(struct pci_dev *d)
 			 d->intx_pin);
 		d->intx_pin = 0;
 	}
-	d->intx_irq = -1;
-	d->bars_read = false;
 	check_caps(d);
-	return 0;
+	return true;
 }
 
 /* The range [off, off + len) inside memory BAR bar? */

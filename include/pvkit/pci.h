@@ -144,11 +144,13 @@ struct pci_msix;
 struct pci_dev {
 	u16 segment;
 	u8 bus, slot, func;
-	u16 vendor, device, subsystem_vendor, subsystem_device;
+	u16 vendor, device;
+	u16 subsystem_vendor, subsystem_device;	/* see details_read */
 	u8 class_code, subclass, prog_if, revision, header_type;
 	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
 	bool bars_read;			/* pci_read_bars() */
-	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none */
+	bool details_read;		/* pci_read_details() */
+	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
 	void *driver_data;
@@ -309,11 +311,19 @@ bool pci_intx_stuck(struct pci_intx_count *c, bool claimed);
  */
 
 /*
- * Fills d's identity, class, header type, subsystem, pin and BARs from
- * config space; d->ops and the address must be set.  0, or -ENODEV if
- * no function answers there.
+ * Fills d's identity, class and header type from config space (what the
+ * scan needs); d->ops and the address must be set.  0, or -ENODEV if no
+ * function answers there.
  */
 int pci_setup_dev(struct pci_dev *d);
+
+/*
+ * Then, unless that was done (true when it is done now): the subsystem
+ * ids, the interrupt pin, and one walk of the capability list, which
+ * warns about a broken one.  The bus layer does it before a driver's
+ * probe and for those who walk the device list.
+ */
+bool pci_read_details(struct pci_dev *d);
 
 /*
  * BAR sizing: the write-ones protocol on BAR i (decode must be off),

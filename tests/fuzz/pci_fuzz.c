@@ -389,6 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < nr_found; i++) {
 		struct pci_dev *d = &found[i];
 
+		pci_read_details(d);
 		check_bars(d);
 		walk_caps(d, size > 1 ? data[1] : 0);
 		check_msix(d);
