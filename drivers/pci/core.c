@@ -140,30 +140,33 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
 	return 0;
 }
 
-u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
+/*
+ * A broken list is reported once, by the first walk that meets it: the
+ * scan does not walk every function's list (two reads, two VM exits, a
+ * capability), only those a driver looks into.
+ */
+static u8 find_cap(struct pci_dev *d, u8 after, int cap_id)
 {
 	bool broken;
+	u8 pos = walk_caps(d, after, cap_id, &broken);
 
-	return walk_caps(d, 0, cap_id, &broken);
+	if (broken && !d->caps_broken) {
+		d->caps_broken = true;
+		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
+	}
+	return pos;
+}
+
+u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
+{
+	return find_cap(d, 0, cap_id);
 }
 
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
 {
-	bool broken;
-
 	if (pos < PCI_STD_HEADER_SIZEOF || (pos & 3))
 		return 0;
-	return walk_caps(d, pos, cap_id, &broken);
-}
-
-/* Walks the whole list once, so that a broken one is reported once. */
-static void check_caps(struct pci_dev *d)
-{
-	bool broken;
-
-	walk_caps(d, 0, -1, &broken);
-	if (broken)
-		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
+	return find_cap(d, pos, cap_id);
 }
 
 /* A run of ones from the size bit up: m + size is then a power of two. */
@@ -391,6 +394,7 @@ int pci_setup_dev(struct pci_dev *d)
 	d->subsystem_vendor = d->subsystem_device = 0;
 	d->bars_read = false;
 	d->details_read = false;
+	d->caps_broken = false;
 	return 0;
 }
 
@@ -409,7 +413,6 @@ bool pci_read_details(struct pci_dev *d)
 			 d->intx_pin);
 		d->intx_pin = 0;
 	}
-	check_caps(d);
 	return true;
 }
 

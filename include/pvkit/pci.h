@@ -150,6 +150,7 @@ struct pci_dev {
 	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
 	bool bars_read;			/* pci_read_bars() */
 	bool details_read;		/* pci_read_details() */
+	bool caps_broken;		/* its capability list, once reported */
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
@@ -319,8 +320,7 @@ int pci_setup_dev(struct pci_dev *d);
 
 /*
  * Then, unless that was done (true when it is done now): the subsystem
- * ids, the interrupt pin, and one walk of the capability list, which
- * warns about a broken one.  The bus layer does it before a driver's
+ * ids and the interrupt pin.  The bus layer does it before a driver's
  * probe and for those who walk the device list.
  */
 bool pci_read_details(struct pci_dev *d);

@@ -121,7 +121,7 @@ static void hpet_write_cmp(u64 target)
  * 32-bit mode also interrupts when the low word wraps, as the spec says:
  * an early event, which the timer list takes as a reason to reprogram.)
  */
-static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
+static int hpet_arm(u64 delta_ns)
 {
 	u64 ticks = max((u64)(((unsigned __int128)delta_ns * hpet_mult) >> 32), 1ULL);
 	u64 target = hpet_counter() + ticks;
@@ -138,6 +138,8 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 	}
 	return -EIO;
 }
+
+static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns);
 
 static struct clock_event_device hpet_ce = {
 	.name = "hpet",
@@ -164,7 +166,15 @@ static int hpet_pick_route(u32 cap)
 	return -ENODEV;
 }
 
-static void hpet_clockevent_init(void)
+/*
+ * Comparator 0 is set up (its route through the I/O APIC, its
+ * configuration) when the device is first armed, not at boot: where a
+ * better clock event device is used it never is, and setting it up took
+ * seven MMIO exits under a hypervisor.  0 set up, 1 not yet, < 0 failed.
+ */
+static int hpet_ce_state = 1;
+
+static int hpet_comparator_setup(void)
 {
 	u64 cfg = readq(hpet + HPET_TN_CFG(0));
 	int gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
@@ -172,7 +182,7 @@ static void hpet_clockevent_init(void)
 	if (gsi < 0 || request_irq(gsi, hpet_interrupt, NULL, "hpet")) {
 		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
 			cfg >> TN_ROUTE_CAP_SHIFT);
-		return;
+		return -ENODEV;
 	}
 	/* One-shot, edge, through the I/O APIC; whatever firmware left set goes. */
 	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
@@ -184,10 +194,26 @@ static void hpet_clockevent_init(void)
 	/* Route, enable and mode are all in the low word. */
 	hpet_tn_cfg = (u32)cfg;
 	writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
+	return 0;
+}
+
+static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	if (hpet_ce_state > 0)
+		hpet_ce_state = hpet_comparator_setup();
+	return hpet_ce_state ? -EIO : hpet_arm(delta_ns);
+}
+
+/*
+ * The range holds for a 32-bit comparator too, so that it need not be
+ * read now: at most 2^31 - 1 ticks ahead, and 10 s.
+ */
+static void hpet_clockevent_init(void)
+{
 	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
 	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
-	hpet_ce.max_delta_ns = hpet_cmp64 ? 10 * NSEC_PER_SEC :
-			       0x7fffffffULL * NSEC_PER_SEC / hpet_hz;
+	hpet_ce.max_delta_ns = min(10 * NSEC_PER_SEC,
+				   0x7fffffffULL * NSEC_PER_SEC / hpet_hz);
 	clockevent_register(&hpet_ce);
 }
 
