@@ -98,27 +98,30 @@ static u8 cap_list_head(struct pci_dev *d)
 
 /*
  * Walks the list from its head to the first cap_id found after passing
- * the capability at after (0: from the start; -1 never matches).  A
- * pointer below 0x40 ends the list (0 is the proper end; anything else
+ * the capability at after (0: from the start; -1 never matches), or with
+ * all set to the end, gathering every cap_id there (all->max at most).
+ * A pointer below 0x40 ends the list (0 is the proper end; anything else
  * there is the header, not a capability) and the low two bits are
  * reserved.  Each dword of 0x40-0xff can be visited once: a list that
  * comes back to a capability loops, and ends there.  So a caller going
  * through the list with pci_find_next_capability() also gets each
  * capability once and comes to an end.  *broken says whether the list
- * ended other than with a 0 pointer.
+ * ended other than with a 0 pointer.  A capability's id and next pointer
+ * are one 16-bit read: each read is a VM exit under a hypervisor.
  */
-static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
+static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
+		    struct pci_caps *all)
 {
-	u16 ptr = cap_list_head(d);
+	u16 head = cap_list_head(d);
+	u8 pos = head ? pci_read8(d, head) & ~3 : 0;
 	bool passed = !after;
 	u64 seen = 0;
 
 	*broken = false;
 	/* One more than fits, to read the last one's 0 pointer. */
-	for (unsigned int ttl = PCI_CAP_MAX + 1; ptr && ttl; ttl--) {
-		u8 pos = pci_read8(d, ptr) & ~3;
+	for (unsigned int ttl = PCI_CAP_MAX + 1; ttl; ttl--) {
 		u64 bit;
-		u8 id;
+		u16 v;
 
 		if (pos < PCI_STD_HEADER_SIZEOF) {
 			*broken = pos != 0;
@@ -128,15 +131,19 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
 		if (seen & bit)
 			break;
 		seen |= bit;
-		id = pci_read8(d, pos + PCI_CAP_LIST_ID);
-		if (id == 0xff)		/* nothing answers: the device went away */
+		v = pci_read16(d, pos + PCI_CAP_LIST_ID);
+		if ((v & 0xff) == 0xff)	/* nothing answers: the device went away */
 			break;
-		if (passed && id == cap_id)
-			return pos;
+		if (passed && (v & 0xff) == cap_id) {
+			if (!all)
+				return pos;
+			if (all->nr < all->max)
+				all->pos[all->nr++] = pos;
+		}
 		passed |= pos == after;
-		ptr = pos + PCI_CAP_LIST_NEXT;
+		pos = (v >> 8) & ~3;
 	}
-	*broken = ptr != 0;
+	*broken = true;
 	return 0;
 }
 
@@ -145,10 +152,11 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
  * scan does not walk every function's list (two reads, two VM exits, a
  * capability), only those a driver looks into.
  */
-static u8 find_cap(struct pci_dev *d, u8 after, int cap_id)
+static u8 find_cap(struct pci_dev *d, u8 after, int cap_id,
+		   struct pci_caps *all)
 {
 	bool broken;
-	u8 pos = walk_caps(d, after, cap_id, &broken);
+	u8 pos = walk_caps(d, after, cap_id, &broken, all);
 
 	if (broken && !d->caps_broken) {
 		d->caps_broken = true;
@@ -159,14 +167,22 @@ static u8 find_cap(struct pci_dev *d, u8 after, int cap_id)
 
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
 {
-	return find_cap(d, 0, cap_id);
+	return find_cap(d, 0, cap_id, NULL);
+}
+
+unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
+				       struct pci_caps *all)
+{
+	all->nr = 0;
+	find_cap(d, 0, cap_id, all);
+	return all->nr;
 }
 
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
 {
 	if (pos < PCI_STD_HEADER_SIZEOF || (pos & 3))
 		return 0;
-	return find_cap(d, pos, cap_id);
+	return find_cap(d, pos, cap_id, NULL);
 }
 
 /* A run of ones from the size bit up: m + size is then a power of two. */

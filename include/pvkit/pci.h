@@ -185,6 +185,18 @@ int pci_nr_bars(u8 header_type);
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id);
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id);
 
+/*
+ * Every capability cap_id in one walk of the list (finding each with
+ * pci_find_next_capability() walks it again from the head): their
+ * positions in all->pos, all->max at most; returns how many.
+ */
+struct pci_caps {
+	unsigned int nr, max;
+	u8 *pos;
+};
+unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
+				       struct pci_caps *all);
+
 /* Command register: bus master, memory and I/O decode on. */
 void pci_set_master(struct pci_dev *d);
 

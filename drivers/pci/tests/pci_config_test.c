@@ -190,6 +190,27 @@ static void caps_found_in_order(struct ktest *t)
 	KT_EXPECT_EQ(t, pci_find_capability(d, PCI_CAP_ID_EXP), 0);
 }
 
+/* One walk: the status, the head, and one read a capability (id and next). */
+static void caps_all_found_in_one_walk(struct ktest *t)
+{
+	static const u8 pos[] = { 0x40, 0x50, 0x60, 0x84 };
+	static const u8 ids[] = { PCI_CAP_ID_VNDR, PCI_CAP_ID_MSIX,
+				  PCI_CAP_ID_VNDR, PCI_CAP_ID_VNDR };
+	u8 found[2];
+	struct pci_caps all = { .max = ARRAY_SIZE(found), .pos = found };
+	unsigned long before;
+
+	fake_reset();
+	set_caps(fake_dev(0, 3, 0), pos, ids, 4);
+	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	before = nr_reads;
+	KT_EXPECT_EQ(t, pci_find_all_capabilities(&dev, PCI_CAP_ID_VNDR, &all), 2);
+	KT_EXPECT_EQ(t, nr_reads - before, 2 + 4);
+	KT_EXPECT_EQ(t, found[0], 0x40);
+	KT_EXPECT_EQ(t, found[1], 0x60);	/* 0x84 is beyond max */
+	KT_EXPECT_EQ(t, pci_find_all_capabilities(&dev, PCI_CAP_ID_EXP, &all), 0);
+}
+
 static void caps_need_the_status_bit(struct ktest *t)
 {
 	static const u8 pos[] = { 0x40 };
@@ -905,6 +926,7 @@ static void walk_depth_is_bounded(struct ktest *t)
 
 static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(caps_found_in_order),
+	KTEST_CASE(caps_all_found_in_one_walk),
 	KTEST_CASE(caps_need_the_status_bit),
 	KTEST_CASE(caps_loop_is_cut),
 	KTEST_CASE(caps_full_list_is_walked),
