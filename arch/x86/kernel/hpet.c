@@ -167,28 +167,29 @@ static int hpet_pick_route(u32 cap)
 }
 
 /*
- * Comparator 0 is set up (its route through the I/O APIC, its
- * configuration) when the device is first armed, not at boot: where a
- * better clock event device is used it never is, and setting it up took
- * seven MMIO exits under a hypervisor.  0 set up, 1 not yet, < 0 failed.
+ * Comparator 0's route through the I/O APIC and its configuration are set
+ * up when the device is first armed, not at boot: where a better clock
+ * event device is used it never is, and that took seven MMIO exits under
+ * a hypervisor.  Only its capabilities are read now, to register it only
+ * if it has a route.  0 set up, 1 not yet, < 0 failed.
  */
 static int hpet_ce_state = 1;
+static u64 hpet_tn_cap_cfg;	/* comparator 0's configuration and capabilities */
+static int hpet_gsi;
 
 static int hpet_comparator_setup(void)
 {
-	u64 cfg = readq(hpet + HPET_TN_CFG(0));
-	int gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+	u64 cfg = hpet_tn_cap_cfg;
 
-	if (gsi < 0 || request_irq(gsi, hpet_interrupt, NULL, "hpet")) {
-		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
-			cfg >> TN_ROUTE_CAP_SHIFT);
-		return -ENODEV;
+	if (request_irq(hpet_gsi, hpet_interrupt, NULL, "hpet")) {
+		pr_warn("hpet: GSI %d cannot be requested: comparator 0 not used\n",
+			hpet_gsi);
+		return -EBUSY;
 	}
 	/* One-shot, edge, through the I/O APIC; whatever firmware left set goes. */
-	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
 	cfg &= ~(0x1fULL << TN_ROUTE_SHIFT | TN_LEVEL | TN_PERIODIC | TN_SETVAL |
 		 TN_32BIT | TN_FSB_ENABLE);
-	cfg |= (u64)gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
+	cfg |= (u64)hpet_gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
 	if (!hpet_cmp64)
 		cfg |= TN_32BIT;
 	/* Route, enable and mode are all in the low word. */
@@ -204,16 +205,22 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 	return hpet_ce_state ? -EIO : hpet_arm(delta_ns);
 }
 
-/*
- * The range holds for a 32-bit comparator too, so that it need not be
- * read now: at most 2^31 - 1 ticks ahead, and 10 s.
- */
 static void hpet_clockevent_init(void)
 {
+	u64 cfg = readq(hpet + HPET_TN_CFG(0));
+
+	hpet_gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+	if (hpet_gsi < 0) {
+		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
+			cfg >> TN_ROUTE_CAP_SHIFT);
+		return;
+	}
+	hpet_tn_cap_cfg = cfg;
+	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
 	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
 	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
-	hpet_ce.max_delta_ns = min(10 * NSEC_PER_SEC,
-				   0x7fffffffULL * NSEC_PER_SEC / hpet_hz);
+	hpet_ce.max_delta_ns = hpet_cmp64 ? 10 * NSEC_PER_SEC :
+			       0x7fffffffULL * NSEC_PER_SEC / hpet_hz;
 	clockevent_register(&hpet_ce);
 }
 
