@@ -210,8 +210,12 @@ static void hpet_clockevent_init(void)
 	u64 cfg = readq(hpet + HPET_TN_CFG(0));
 
 	hpet_gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+	/*
+	 * Not a fault (QEMU's pc offers only GSI 2, the PIT's): a fact, and
+	 * a warning would reach the console of every quiet boot there.
+	 */
 	if (hpet_gsi < 0) {
-		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
+		pr_info("hpet: comparator 0 not used: no route of its own (cap %#llx)\n",
 			cfg >> TN_ROUTE_CAP_SHIFT);
 		return;
 	}
