@@ -149,8 +149,8 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
 
 /*
  * A broken list is reported once, by the first walk that meets it: the
- * scan does not walk every function's list (two reads, two VM exits, a
- * capability), only those a driver looks into.
+ * scan does not walk every function's list (a read, a VM exit under a
+ * hypervisor, a capability), only those a driver looks into.
  */
 static u8 find_cap(struct pci_dev *d, u8 after, int cap_id,
 		   struct pci_caps *all)
