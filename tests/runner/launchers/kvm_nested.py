@@ -14,6 +14,7 @@ from ..session import (Outcome, console_lines, exit_hints, judge_qemu,
                        timeout_text)
 from . import launcher
 from .bed import make_bed_initrd, virtio_disk_args
+from .migrate import migrate_script
 from .qemu import GuestWatch, run_watched, guest_boot_args, qemu_argv
 
 # launcher kvm-nested: the guest's QEMU runs with KVM inside a Linux (L1)
@@ -158,12 +159,18 @@ def launch_kvm_nested(session):
     # L1 has this host's QEMU (tests/kvm/l1), whatever the matrix names.
     l2[0] = "qemu-system-x86_64"
     script = session.logdir / "l2-run"
-    script.write_text("#!/bin/sh\nexec " + shlex.join(l2) + "\n")
+    if env.migrate_on:
+        # Both QEMUs in L1; the sockets and consoles' logs in its /tmp.
+        script.write_text(migrate_script(l2, "/l2/qmp", "/tmp", env.migrate_on,
+                                         "/l2/migrate"))
+    else:
+        script.write_text("#!/bin/sh\nexec " + shlex.join(l2) + "\n")
     initrd = session.logdir / "l1-initrd"
     cache = Path(os.path.abspath(opts.builddir)) / "kvm-l1-cache"
     argv = [sys.executable, str(KVM_L1_SCRIPT), "--cache", str(cache),
             "initrd", "--out", str(initrd), "--kernel", kernel,
             "--run", str(script)] + (["--net"] if l1_net else [])
+    argv += ["--migrate"] if env.migrate_on else []
     argv += ["--ramdisk", ramdisk] if ramdisk else []
     cachedir, failure = make_bed_initrd(session, argv, "tests/kvm/l1 initrd", "l1",
                                         [str(initrd), *disks])
