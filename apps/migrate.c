@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * migrate: block work kept in flight while the host live-migrates the
- * machine (tests/tools/migrate, docs/platform.md "Live migration"), with
- * the clock and the progress watched across it.
+ * migrate: block (and network) work kept in flight while the host
+ * live-migrates the machine (tests/tools/migrate, docs/platform.md "Live
+ * migration"), with the clock and the progress watched across it.
  *
  *   app=migrate blk=vda migrate.off=4194304 migrate.len=1048576
  *               migrate.seed=42 migrate.qd=8 migrate.after=3 migrate.time=60
+ *               [migrate.ping=10.0.3.1 ip= netmask= gw= net.dev=]
  *
  * Round r writes the area (bytes, sector multiples) with the seeded pattern of seed + r, up to
  * migrate.qd requests of 64 KiB in flight, flushes, then reads it back
@@ -21,6 +22,13 @@
  * expected and never told), the end of the work when it is (TCG, whose
  * clocks say nothing of a pause).
  *
+ * With migrate.ping, PING_WINDOW echo requests of PING_LEN bytes (the
+ * seeded pattern of their sequence number) are kept in flight to that
+ * peer beside the block work; every reply is checked byte for byte, one
+ * not answered in PING_TIMEOUT_NS is counted lost and sent again with a
+ * new number.  The run fails on a reply whose data is wrong, or without
+ * a reply after the host stop when one was told.
+ *
  * The clock is read at every completion: the clocksource's raw reading
  * must never go back, and the largest gap between two completions is the
  * pause as the guest saw it (QEMU stops the guest's clocks while the
@@ -34,6 +42,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/net.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/page.h>
@@ -43,6 +52,10 @@
 #define CHUNK_BYTES	(CHUNK_PAGES * PAGE_SIZE)
 #define MAX_QD		16
 #define DRAIN_NS	(20 * NSEC_PER_SEC)
+#define PING_WINDOW	4
+#define PING_LEN	256
+#define PING_ID		0x6d67
+#define PING_TIMEOUT_NS	(500 * NSEC_PER_MSEC)
 
 struct mreq {
 	struct blk_request req;
@@ -56,7 +69,8 @@ struct migrate {
 	unsigned int qd;
 	struct mreq reqs[MAX_QD];
 	struct blk_request *done_list;	/* completed, not yet looked at */
-	unsigned int in_flight;
+	unsigned int in_flight;		/* submitted, not completed */
+	unsigned int unseen;		/* submitted, not yet looked at */
 	/* the round */
 	u64 round_seed;
 	enum blk_op op;
@@ -71,6 +85,13 @@ struct migrate {
 	/* the first pause the hypervisor told of, and the gap around it */
 	unsigned long stops, stop_round;
 	u64 stop_gap_ns;
+	/* pings */
+	u32 peer;			/* 0: none */
+	u16 next_seq;
+	u16 slot_seq[PING_WINDOW];
+	u64 sent_ns[PING_WINDOW];	/* 0: slot free */
+	unsigned long answered, answered_after_stop, lost, late, bad;
+	u8 ping_buf[PING_LEN], reply_buf[PING_LEN];
 };
 
 static struct migrate *m;
@@ -125,6 +146,7 @@ static int submit_next(struct mreq *r)
 	if (err)
 		return err;
 	m->in_flight++;
+	m->unseen++;
 	m->requests++;
 	m->next_off += len;
 	return 0;
@@ -138,8 +160,9 @@ static bool look_at(struct mreq *r)
 
 	if (r->completions != 1) {
 		m->twice++;
-		console_printf("migrate: request at %llu completed %u times\n",
-			       r->off, r->completions);
+		console_printf("migrate: %s at %llu completed %u times\n",
+			       r->req.op == BLK_WRITE ? "write" : "read", r->off,
+			       r->completions);
 		return false;
 	}
 	if (r->req.status) {
@@ -157,6 +180,86 @@ static bool look_at(struct mreq *r)
 		return false;
 	}
 	return true;
+}
+
+static void ping_send(unsigned int slot)
+{
+	u16 seq = m->next_seq;
+
+	/* Its slot is its number's: a late reply finds another number there. */
+	while (seq % PING_WINDOW != slot)
+		seq++;
+	m->next_seq = seq + 1;
+	pattern_fill(m->ping_buf, PING_LEN, seq, 0);
+	if (icmp_ping(m->peer, PING_ID, seq, m->ping_buf, PING_LEN))
+		return;		/* sent again by ping_tick() */
+	m->slot_seq[slot] = seq;
+	m->sent_ns[slot] = ktime_get_ns();
+}
+
+/* In the driver's receive path: check, free the slot, send the next. */
+static void ping_reply(void *ctx, u32 src_ip, u16 id, u16 seq,
+		       const void *data, size_t len)
+{
+	unsigned int slot = seq % PING_WINDOW;
+
+	if (id != PING_ID || src_ip != m->peer)
+		return;
+	if (!m->sent_ns[slot] || m->slot_seq[slot] != seq) {
+		m->late++;
+		return;
+	}
+	pattern_fill(m->reply_buf, PING_LEN, seq, 0);
+	if (len != PING_LEN || memcmp(data, m->reply_buf, PING_LEN)) {
+		m->bad++;
+		console_printf("migrate: ping %u: reply of %zu bytes not what was sent\n",
+			       seq, len);
+	}
+	m->answered++;
+	if (m->stops)
+		m->answered_after_stop++;
+	m->sent_ns[slot] = 0;
+	ping_send(slot);
+}
+
+/* From the loop: lost requests sent again, free slots filled. */
+static void ping_tick(void)
+{
+	unsigned long flags;
+	u64 now;
+
+	if (!m->peer)
+		return;
+	net_poll();
+	flags = local_irq_save();
+	now = ktime_get_ns();
+	for (unsigned int slot = 0; slot < PING_WINDOW; slot++) {
+		if (m->sent_ns[slot] && now - m->sent_ns[slot] < PING_TIMEOUT_NS)
+			continue;
+		if (m->sent_ns[slot])
+			m->lost++;
+		m->sent_ns[slot] = 0;
+		ping_send(slot);
+	}
+	local_irq_restore(flags);
+}
+
+static int ping_setup(void)
+{
+	const char *peer = param_get("migrate.ping");
+	struct netdev *dev;
+
+	if (!peer)
+		return 0;
+	if (net_parse_ipv4(peer, &m->peer)) {
+		console_printf("migrate: bad migrate.ping=%s\n", peer);
+		return EXIT_BADCMD;
+	}
+	dev = net_cmdline_dev();
+	if (!dev || net_configure_cmdline(dev))
+		return EXIT_FAIL;
+	icmp_set_reply_handler(ping_reply, NULL);
+	return 0;
 }
 
 /* Takes what completed; waits (halting) when nothing has. */
@@ -185,7 +288,12 @@ static int pass(enum blk_op op)
 	m->next_off = m->off;
 	for (unsigned int i = 0; i < m->qd; i++)
 		free[nfree++] = &m->reqs[i];
-	while (m->next_off < m->off + m->len || m->in_flight) {
+	/*
+	 * Until every request was looked at: one completed by an interrupt
+	 * while the loop looked at others is on the done list with nothing
+	 * in flight.
+	 */
+	while (m->next_off < m->off + m->len || m->unseen) {
 		struct blk_request *list;
 
 		while (nfree && m->next_off < m->off + m->len) {
@@ -194,6 +302,7 @@ static int pass(enum blk_op op)
 			nfree--;
 		}
 		blkdev_kick(m->dev);
+		ping_tick();
 		list = reap();
 		if (list)
 			deadline = ktime_get_ns() + DRAIN_NS;
@@ -203,6 +312,7 @@ static int pass(enum blk_op op)
 			struct mreq *r = container_of(list, struct mreq, req);
 
 			list = list->next;
+			m->unseen--;
 			watch_clock();
 			if (!look_at(r))
 				m->errors++;
@@ -237,7 +347,7 @@ static int round_once(void)
 	console_printf("blk: verify %s %llu+%llu seed %llu ok\n", name, m->off,
 		       m->len, m->round_seed);
 	console_printf("migrate: round %lu done, host stops %lu\n", m->round,
-		       clock_host_stops());
+		       m->stops);
 	return 0;
 }
 
@@ -273,12 +383,13 @@ static int setup(void)
 	m->cs = clocksource_current();
 	m->last_raw = m->cs->read(m->cs);
 	m->last_ns = ktime_get_ns();
-	return EXIT_OK;
+	return ping_setup();
 }
 
 static int report(void)
 {
-	bool ok = !m->errors && !m->twice && !m->backwards;
+	bool ok = !m->errors && !m->twice && !m->backwards && !m->bad &&
+		  (!m->peer || !m->stops || m->answered_after_stop);
 
 	console_printf("migrate: %lu rounds, %lu requests, %lu completed twice, "
 		       "%lu errors\n", m->round, m->requests, m->twice, m->errors);
@@ -290,6 +401,10 @@ static int report(void)
 		console_printf("migrate: host stop told in round %lu (gap %llu us), "
 			       "%lu rounds after it\n", m->stop_round,
 			       m->stop_gap_ns / NSEC_PER_USEC, m->round - m->stop_round - 1);
+	if (m->peer)
+		console_printf("migrate: pings: %lu answered (%lu after the host stop), "
+			       "%lu lost, %lu late, %lu wrong\n", m->answered,
+			       m->answered_after_stop, m->lost, m->late, m->bad);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 

@@ -11,6 +11,7 @@ import tempfile
 import textwrap
 import unittest
 
+from runner.launchers.kvm_nested import l1_bridged, l2_problem
 from runner.launchers.migrate import migrate_script
 from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
 from runner.launchers.xen_domu import judge_domu, parse_domu_report
@@ -76,6 +77,19 @@ class MigrateTest(unittest.TestCase):
                     "[a]\nmigrate_on = it's\n": "migrate_on: no '"}.items():
                 with self.assertRaisesRegex(MatrixError, message):
                     load_matrix([write(tmp, "m.ini", text)])
+
+
+class L1BridgeTest(unittest.TestCase):
+    """kvm-nested: a tap on L1's bridge passes, any other tap does not."""
+
+    def test_bridge_tap(self):
+        argv = ["qemu", "-netdev", "tap,id=n0,script=/l2/ifup,downscript=no"]
+        self.assertEqual(l1_bridged(argv), {2})
+        self.assertEqual(l2_problem(argv), "")
+        for tap in ("tap,id=n0", "tap,id=n0,script=/etc/qemu-ifup",
+                    "tap,script=/l2/ifupx"):
+            self.assertEqual(l1_bridged(["qemu", "-netdev", tap]), set())
+            self.assertIn("cannot reach", l2_problem(["qemu", "-netdev", tap]))
 
 
 class ConsoleKey(unittest.TestCase):

@@ -89,9 +89,20 @@ def l2_network(argv):
                  "-device", "virtio-net-pci,netdev=l1net"], done
 
 
+# A tap on L1's bridge (tests/kvm/l1 initrd --bridge): L1's Linux is the peer.
+_L1_BRIDGE_RE = re.compile(r"tap,(?:.*,)?script=/l2/ifup(?:,.*)?")
+
+
+def l1_bridged(argv):
+    """The indices of -netdev taps on L1's bridge."""
+    return {i for i, arg in enumerate(argv)
+            if i and argv[i - 1] == "-netdev" and _L1_BRIDGE_RE.fullmatch(arg)}
+
+
 def l2_problem(argv, passed=()):
     """Why the guest's QEMU command cannot run inside L1, or ''; the
     indices in passed are networks l2_network already rewrote."""
+    passed = set(passed) | l1_bridged(argv)
     for i, arg in enumerate(argv):
         before = argv[i - 1] if i else ""
         if before == "-append" or i in passed:
@@ -171,6 +182,7 @@ def launch_kvm_nested(session):
             "initrd", "--out", str(initrd), "--kernel", kernel,
             "--run", str(script)] + (["--net"] if l1_net else [])
     argv += ["--migrate"] if env.migrate_on else []
+    argv += ["--bridge"] if l1_bridged(l2) else []
     argv += ["--ramdisk", ramdisk] if ramdisk else []
     cachedir, failure = make_bed_initrd(session, argv, "tests/kvm/l1 initrd", "l1",
                                         [str(initrd), *disks])
