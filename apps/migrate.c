@@ -29,6 +29,10 @@
  * new number.  The run fails on a reply whose data is wrong, or without
  * a reply after the host stop when one was told.
  *
+ * The requests out when the stop is first noticed (at the first
+ * completion looked at after it) were, but for a window of a few
+ * instructions, submitted before the switch: in flight across it.
+ *
  * The clock is read at every completion: the clocksource's raw reading
  * must never go back, and the largest gap between two completions is the
  * pause as the guest saw it (QEMU stops the guest's clocks while the
@@ -84,6 +88,7 @@ struct migrate {
 	unsigned long gap_round, round;
 	/* the first pause the hypervisor told of, and the gap around it */
 	unsigned long stops, stop_round;
+	unsigned int stop_unseen;	/* requests not yet looked at then */
 	u64 stop_gap_ns;
 	/* pings */
 	u32 peer;			/* 0: none */
@@ -124,6 +129,8 @@ static void watch_clock(void)
 		m->stops = clock_host_stops();
 		m->stop_round = m->round;
 		m->stop_gap_ns = now - m->last_ns;
+		/* the one being looked at, and those still out */
+		m->stop_unseen = m->unseen + 1;
 	}
 	m->last_ns = now;
 }
@@ -398,9 +405,10 @@ static int report(void)
 	console_printf("migrate: largest gap between completions %llu us, in round %lu\n",
 		       m->max_gap_ns / NSEC_PER_USEC, m->gap_round);
 	if (m->stops)
-		console_printf("migrate: host stop told in round %lu (gap %llu us), "
-			       "%lu rounds after it\n", m->stop_round,
-			       m->stop_gap_ns / NSEC_PER_USEC, m->round - m->stop_round - 1);
+		console_printf("migrate: host stop told in round %lu (gap %llu us, "
+			       "%u requests out), %lu rounds after it\n", m->stop_round,
+			       m->stop_gap_ns / NSEC_PER_USEC, m->stop_unseen,
+			       m->round - m->stop_round - 1);
 	if (m->peer)
 		console_printf("migrate: pings: %lu answered (%lu after the host stop), "
 			       "%lu lost, %lu late, %lu wrong\n", m->answered,
