@@ -409,10 +409,12 @@ static int report(void)
 			       "%u requests out), %lu rounds after it\n", m->stop_round,
 			       m->stop_gap_ns / NSEC_PER_USEC, m->stop_unseen,
 			       m->round - m->stop_round - 1);
-	if (m->peer)
+	if (m->peer) {
 		console_printf("migrate: pings: %lu answered (%lu after the host stop), "
 			       "%lu lost, %lu late, %lu wrong\n", m->answered,
 			       m->answered_after_stop, m->lost, m->late, m->bad);
+		net_print_stats("migrate: ");
+	}
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 

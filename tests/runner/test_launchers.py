@@ -52,7 +52,7 @@ class MigrateTest(unittest.TestCase):
     def test_guest_function(self):
         argv = ["echo", "-M", "q35", "-serial", "stdio", "-append", "a b'c $x"]
         with tempfile.TemporaryDirectory() as tmp:
-            then = write(tmp, "then", 'guest "$DIR/one.log" -incoming "unix:$DIR/s"\n'
+            then = write(tmp, "then", '(guest "$DIR/one.log" -incoming "unix:$DIR/s")\n'
                                       'echo "$QMP|$MIGRATE_ON"\n')
             script = write(tmp, "run", migrate_script(argv, "/q mp", tmp,
                                                       "^go (now)$", then))

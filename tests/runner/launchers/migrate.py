@@ -18,13 +18,14 @@ def migrate_script(argv, qmp, workdir, regex, script):
                if argv[i:i + 2] == ["-serial", "stdio"]), None)
     if at is None:
         raise ValueError("migrate_on needs the console on -serial stdio")
-    # Each QEMU's console goes to stdout and to the log the script reads.
+    # Each QEMU's console goes to stdout and to the log the script reads;
+    # exec: the script's background job is QEMU itself, whose pid it kills.
     console = '-chardev "stdio,id=mcon,logfile=$log" -serial chardev:mcon'
     return ("#!/bin/sh\n"
             "guest() {\n"
             "\tlog=$1\n"
             "\tshift\n"
-            f"\t{shlex.join(argv[:at])} {console} {shlex.join(argv[at + 2:])} \"$@\"\n"
+            f"\texec {shlex.join(argv[:at])} {console} {shlex.join(argv[at + 2:])} \"$@\"\n"
             "}\n"
             f"QMP={shlex.quote(str(qmp))}\n"
             f"DIR={shlex.quote(str(workdir))}\n"
