@@ -72,9 +72,18 @@ long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 	return ret;
 }
 
+/*
+ * A pause by the host (KVM_KVMCLOCK_CTRL: QEMU's stop, the resume after a
+ * live migration) is told once, to whoever watches for it.
+ */
 static u64 kvmclock_read(struct clocksource *cs)
 {
-	return pvclock_read(&kvmclock_info, NULL);
+	u8 flags;
+	u64 ns = pvclock_read(&kvmclock_info, &flags);
+
+	if ((flags & PVCLOCK_GUEST_STOPPED) && pvclock_clear_stopped(&kvmclock_info))
+		clock_note_host_stop();
+	return ns;
 }
 
 static struct clocksource kvmclock_cs = {
