@@ -150,7 +150,9 @@ def main(argv=None):
         matrix = load_matrix(opts.matrix)
         if opts.guest:
             matrix = guest_envs(matrix, opts.guest_keys)
-            opts.timeout = None     # the guest's keys have it
+            # The guest's keys have it; a deadline given is kept as given.
+            opts.deadlines_given = opts.timeout is not None
+            opts.timeout = None
         if opts.merge_junit:
             return merge_mode(matrix, opts)
         if opts.list:

@@ -97,7 +97,8 @@ class Session:
         self.stream = stream
         self.label = label
         # --timeout is taken as given; the matrix's deadlines stretch under load.
-        self.scale = 1.0 if opts.timeout is not None else timeout_scale()
+        given = opts.timeout is not None or getattr(opts, "deadlines_given", False)
+        self.scale = 1.0 if given else timeout_scale()
         self.timeout = self.scaled(env.timeout if opts.timeout is None else opts.timeout)
         self.logdir = Path(opts.builddir) / "tests" / env.name
         self.envdir = Path(os.path.abspath(self.logdir))
