@@ -11,6 +11,7 @@
 #include <pvkit/blkdev.h>
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
+#include <pvkit/kernel.h>
 #include <asm/page.h>
 #include <xen/domain.h>
 #include <xen/xen.h>
@@ -227,6 +228,33 @@ int xs_read(u32 tx, const char *path, char *buf, u32 len)
 		return -E2BIG;
 	strcpy(buf, v);
 	return strlen(v);
+}
+
+int xs_write(u32 tx, const char *path, const char *value)
+{
+	fake_xs_set(path, value);
+	return 0;
+}
+
+static struct xs_watch *watches[4];
+
+int xs_watch_add(struct xs_watch *w)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(watches); i++) {
+		if (!watches[i]) {
+			watches[i] = w;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+struct xs_watch *fake_xs_watch(const char *path)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(watches); i++)
+		if (watches[i] && !strcmp(watches[i]->path, path))
+			return watches[i];
+	return NULL;
 }
 
 int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)

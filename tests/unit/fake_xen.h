@@ -31,6 +31,8 @@ extern void (*fake_backend_kick)(void);
 void fake_xs_set(const char *path, const char *value);
 const char *fake_xs_get(const char *path);
 void fake_xen_reset(void);
+/* The watch registered on path (xs_watch_add), or NULL; its fn is the test's to call. */
+struct xs_watch *fake_xs_watch(const char *path);
 
 /* The page a grant names, as the backend would map it. */
 void *fake_grant_page(grant_ref_t ref);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include "host_mm.h"
 
@@ -65,6 +66,18 @@ int printk(const char *fmt, ...)
 	fputs("log: ", stderr);
 	n = fputs(host_last_log, stderr);
 	return n;
+}
+
+void console_flush(void)
+{
+	fflush(stdout);
+}
+
+/* kernel_shutdown()'s end: no host test goes that far. */
+void machine_shutdown(enum shutdown_reason reason)
+{
+	printf("PANIC: machine_shutdown(%d) in a host test\n", reason);
+	exit(2);
 }
 
 void panic(const char *fmt, ...)

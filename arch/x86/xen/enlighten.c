@@ -10,6 +10,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/shutdown.h>
 #include <asm/hypervisor.h>
 #include <asm/page.h>
 #include <asm/processor.h>
@@ -29,6 +30,23 @@ static void xen_machine_exit(int status)
 	if (xen_initial_domain())
 		return;			/* the native way: the debug-exit port */
 	HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+}
+
+/*
+ * What the toolstack asked for (control/shutdown, drivers/xen/manage.c):
+ * the reason tells xl what to do next (on_poweroff, on_reboot).
+ */
+static void xen_machine_shutdown(int reason)
+{
+	struct sched_shutdown sd = {
+		.reason = reason == SHUTDOWN_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff,
+	};
+	long err;
+
+	if (xen_initial_domain())
+		return;
+	err = HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+	pr_err("xen: SCHEDOP_shutdown(%u) returned: %s\n", sd.reason, xen_strerror(err));
 }
 
 /* Xen's CPUID leaf 3, sub-leaf 0: ecx is the guest's TSC frequency in kHz. */
@@ -125,4 +143,5 @@ DEFINE_HYPERVISOR(x86_hyper_xen) = {
 	.priority = 100,
 	.init_platform = xen_init_platform,
 	.machine_exit = xen_machine_exit,
+	.machine_shutdown = xen_machine_shutdown,
 };

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen control (drivers/xen/manage.c) over the fake xenstore: what a
+ * value of control/shutdown asks for, which requests are acknowledged
+ * (the node cleared) and which are left for the toolstack to give up on,
+ * and the request reaching the app through include/pvkit/shutdown.h.
+ */
+#include <string.h>
+#include <pvkit/init.h>
+#include <pvkit/kernel.h>
+#include <pvkit/ktest.h>
+#include <pvkit/shutdown.h>
+#include <xen/grant_table.h>
+#include <xen/manage.h>
+#include "fake_xen.h"
+
+struct parse_case {
+	const char *value;
+	int len;		/* what the daemon sent, NULs inside included */
+	enum xen_control_cmd cmd;
+};
+
+#define WORD(s, cmd)	{ s, sizeof(s) - 1, cmd }
+
+static const struct parse_case parse_cases[] = {
+	WORD("poweroff", XEN_CONTROL_POWEROFF),
+	WORD("reboot", XEN_CONTROL_REBOOT),
+	WORD("halt", XEN_CONTROL_HALT),
+	WORD("suspend", XEN_CONTROL_SUSPEND),
+	/* Our own acknowledgement, a node not yet written. */
+	WORD("", XEN_CONTROL_NONE),
+	{ "reboot", -2, XEN_CONTROL_NONE },
+	/* The whole word and nothing else. */
+	WORD("reboo", XEN_CONTROL_INVALID),
+	WORD("rebootx", XEN_CONTROL_INVALID),
+	WORD("Reboot", XEN_CONTROL_INVALID),
+	WORD("reboot ", XEN_CONTROL_INVALID),
+	WORD("sysrq", XEN_CONTROL_INVALID),
+	/* A NUL inside: the length the daemon sent counts, not strlen(). */
+	WORD("reboot\0poweroff", XEN_CONTROL_INVALID),
+	WORD("poweroff\0", XEN_CONTROL_INVALID),
+	/* Longer than any word: refused without looking further. */
+	WORD("poweroffpoweroff", XEN_CONTROL_INVALID),
+};
+
+static void parse_wants_one_whole_word(struct ktest *t)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(parse_cases); i++) {
+		const struct parse_case *c = &parse_cases[i];
+
+		if (xen_control_parse(c->value, c->len) != c->cmd) {
+			KT_EXPECT_EQ(t, xen_control_parse(c->value, c->len), c->cmd);
+			console_printf("    # case %u: \"%s\", %d bytes\n", i, c->value, c->len);
+		}
+	}
+}
+
+static void take_acknowledges_what_is_carried_out(struct ktest *t)
+{
+	static const char *const words[] = { "poweroff", "reboot", "halt" };
+	static const int cmds[] = { XEN_CONTROL_POWEROFF, XEN_CONTROL_REBOOT, XEN_CONTROL_HALT };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(words); i++) {
+		fake_xen_reset();
+		fake_xs_set(XEN_CONTROL_PATH, words[i]);
+		KT_EXPECT_EQ(t, xen_control_take(), cmds[i]);
+		KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
+	}
+}
+
+/* suspend and unknown words stay: the toolstack sees no acknowledgement. */
+static void take_leaves_what_is_not(struct ktest *t)
+{
+	fake_xen_reset();
+	fake_xs_set(XEN_CONTROL_PATH, "suspend");
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_SUSPEND);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "suspend");
+	fake_xs_set(XEN_CONTROL_PATH, "explode");
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_INVALID);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "explode");
+	/* Too long for our buffer (xs_read: -E2BIG). */
+	fake_xs_set(XEN_CONTROL_PATH, "poweroff-poweroff-poweroff");
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_INVALID);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "poweroff-poweroff-poweroff");
+	/* Absent: nothing asked. */
+	fake_xen_reset();
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_NONE);
+	KT_EXPECT_NULL(t, fake_xs_get(XEN_CONTROL_PATH));
+}
+
+static enum shutdown_reason hook_saw[2];
+static unsigned int hook_calls;
+
+static void hook_first(enum shutdown_reason reason)
+{
+	hook_saw[hook_calls++ % 2] = reason;
+}
+
+static void hook_second(enum shutdown_reason reason)
+{
+	hook_saw[hook_calls++ % 2] = reason + 100;
+}
+
+extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
+
+static int run_initcall(const char *name)
+{
+	for (const struct initcall *c = __start_initcall_device; c < __stop_initcall_device; c++)
+		if (!strcmp(c->name, name))
+			return c->fn();
+	return -1;
+}
+
+/*
+ * The whole way once (the request stays recorded): the features
+ * advertised, the watch fired on "reboot", the request seen by the app's
+ * poll, a later "poweroff" acknowledged but not taken over it, and the
+ * hooks run last registered first.
+ */
+static void watch_request_reaches_the_app(struct ktest *t)
+{
+	struct xs_watch *w;
+
+	fake_xen_reset();
+	KT_ASSERT_EQ(t, run_initcall("xen_control_init"), 0);
+	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-poweroff"), "1");
+	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-reboot"), "1");
+	KT_EXPECT_NULL(t, fake_xs_get("control/feature-suspend"));
+	w = fake_xs_watch(XEN_CONTROL_PATH);
+	KT_ASSERT_NOT_NULL(t, w);
+	KT_EXPECT_GE(t, shutdown_sources(), 1);
+	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_NONE);
+	/* The event of the watch's registration, on an empty node. */
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_NONE);
+	fake_xs_set(XEN_CONTROL_PATH, "reboot");
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_REBOOT);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
+	fake_xs_set(XEN_CONTROL_PATH, "poweroff");
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_REBOOT);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
+
+	KT_ASSERT_EQ(t, register_shutdown_hook(hook_first), 0);
+	KT_ASSERT_EQ(t, register_shutdown_hook(hook_second), 0);
+	run_shutdown_hooks(SHUTDOWN_REBOOT);
+	KT_EXPECT_EQ(t, hook_calls, 2);
+	KT_EXPECT_EQ(t, hook_saw[0], SHUTDOWN_REBOOT + 100);
+	KT_EXPECT_EQ(t, hook_saw[1], SHUTDOWN_REBOOT);
+}
+
+static struct ktest_case control_cases[] = {
+	KTEST_CASE(parse_wants_one_whole_word),
+	KTEST_CASE(take_acknowledges_what_is_carried_out),
+	KTEST_CASE(take_leaves_what_is_not),
+	KTEST_CASE(watch_request_reaches_the_app),
+	{}
+};
+KTEST_SUITE(host_xen_control, control_cases);
