@@ -2,7 +2,9 @@
 /* The block-device registry and the checks every request passes. */
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
+#include <pvkit/init.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -153,3 +155,31 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 	}
 	return req.status;
 }
+
+/*
+ * Before a requested poweroff or reboot (include/pvkit/shutdown.h): what
+ * a disk's write cache holds reaches its medium, as after an app's own
+ * flush.  A failure is reported; the shutdown goes on.
+ */
+static void blkdev_flush_all(enum shutdown_reason reason)
+{
+	for (struct blkdev *d = devices; d; d = d->next) {
+		int err;
+
+		if (d->read_only || !d->has_flush)
+			continue;
+		err = blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL);
+		if (err)
+			pr_err("blk: %s: flush before %s failed: %d\n", d->name,
+			       shutdown_reason_name(reason), err);
+		else
+			pr_info("blk: %s: flushed before %s\n", d->name,
+				shutdown_reason_name(reason));
+	}
+}
+
+static int blkdev_shutdown_init(void)
+{
+	return register_shutdown_hook(blkdev_flush_all);
+}
+device_initcall(blkdev_shutdown_init);
