@@ -7,7 +7,9 @@
 #   make NAME_defconfig         $(O)/.config from configs/NAME_defconfig
 #   make menuconfig | olddefconfig | savedefconfig
 #   make run                    build and boot under QEMU (KVM if usable, else TCG)
-#   make check                  build, host unit tests, boot matrix (tests/matrix.ini)
+#   make check                  build, host unit tests, sizes, boot matrix (tests/matrix.ini)
+#   make size                   each configuration's text+data against configs/size-budget
+#   make beds                   assemble the Xen dom0 and KVM L1 test beds into their caches
 #   make clean | mrproper
 #
 # Every directory has a Makefile with obj-$(CONFIG_FOO) += foo.o and
@@ -48,7 +50,7 @@ export Q V srctree objtree CC LD AR NM HOSTCC AUTOCONF AUTOHEADER
 
 # Targets that only touch the configuration or the tree must not read it.
 no-config-targets := defconfig %_defconfig menuconfig olddefconfig \
-	savedefconfig clean mrproper help deps deps-run
+	savedefconfig clean mrproper help deps deps-run size
 config-targets := $(filter $(no-config-targets),$(MAKECMDGOALS))
 
 # auto.conf is a makefile make knows how to remake: on a fresh tree make
@@ -69,12 +71,17 @@ KBUILD_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-3dnow -mno-avx -mgeneral-regs-only \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-stack-protector -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
 
+ifeq ($(CONFIG_FRAME_POINTER),y)
+KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
+else
+KBUILD_CFLAGS += -fomit-frame-pointer
+endif
 ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else
@@ -85,7 +92,11 @@ KBUILD_CFLAGS += -g
 endif
 
 KBUILD_AFLAGS := -D__ASSEMBLY__ -fno-pic -fno-pie
-KBUILD_LDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack \
+# --gc-sections (with -ffunction-sections -fdata-sections) leaves out what
+# nothing references: helpers a configuration does not call, out-of-line
+# copies of functions inlined everywhere.  The tables found by section
+# (apps, initcalls, drivers, pv call sites...) are KEEP in pvkit.lds.S.
+KBUILD_LDFLAGS := -nostdlib -n --gc-sections -z max-page-size=4096 -z noexecstack \
 	--build-id=none --no-warn-rwx-segments
 
 export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
@@ -189,6 +200,14 @@ $(IMAGE): $(built-ins) $(LDS) $(srctree)/scripts/link-pvkit $(srctree)/scripts/k
 	$(Q)size $@ | awk 'NR==2 { printf "  IMAGE    %s: %d bytes (text %d, data %d, bss %d); file %d bytes\n", \
 		"$(O)/pvkit", $$1 + $$2, $$1, $$2, $$3, '"$$(stat -c %s $@)"' }'
 
+# The flat image with a Multiboot header (scripts/mkflat): QEMU -kernel
+# and Xen HVM kernel= load it.
+FLAT_IMAGE := $(if $(CONFIG_MULTIBOOT),$(IMAGE).bin)
+all: $(FLAT_IMAGE)
+$(IMAGE).bin: $(IMAGE) $(srctree)/scripts/mkflat
+	$(call quiet,FLAT,pvkit.bin)
+	$(Q)OBJCOPY="$(OBJCOPY)" NM="$(NM)" $(srctree)/scripts/mkflat $< $@
+
 # ---------------------------------------------------------------------------
 # Host unit tests: the machine-independent code compiled for the host.
 
@@ -238,15 +257,35 @@ check: deps
 	$(Q)$(MAKE) host-tests
 	$(Q)$(MAKE) fuzz
 	$(Q)python3 $(srctree)/tests/test_runner.py -q
+	$(Q)$(MAKE) size
 	$(Q)$(RUNNER) $(RUNNER_FLAGS) --junit $(objtree)/tests/junit.xml $(if $(ENV),--env '$(ENV)')
+
+# Image sizes: every configuration of configs/size-budget built in its own
+# $(O)/configs/NAME, its text+data printed and held to its budget.
+.PHONY: size
+size:
+	$(Q)python3 $(srctree)/scripts/size-check --builddir $(objtree)
+
+# The Xen dom0 and KVM L1 beds (and Xen itself) assembled once into
+# $(O)/xen-dom0-cache and $(O)/kvm-l1-cache, keyed by their package
+# versions: later runs start at once and work offline (docs/runner.md).
+.PHONY: beds
+beds:
+	$(Q)$(RUNNER) $(RUNNER_FLAGS) --prepare
 
 # Benchmarks: the same workloads over each device model and accelerator,
 # pvkit beside Linux's fio, in one run (build/bench/results.md, CSV, SVG
 # charts; docs/benchmarks.md).  QUICK=1: about a minute.
+# The boot row's floor: a PVH ELF that exits at once (tests/tools/floor.S).
+BENCH_FLOOR := $(objtree)/bench/floor
+$(BENCH_FLOOR): $(srctree)/tests/tools/floor.S
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -nostdlib -static -no-pie -Wl,-Ttext=0x100000 -Wl,--build-id=none -o $@ $<
+
 .PHONY: bench
 bench:
 	$(Q)$(srctree)/scripts/install-deps bench
-	$(Q)$(MAKE) all
+	$(Q)$(MAKE) all $(BENCH_FLOOR)
 	$(Q)python3 $(srctree)/scripts/bench --builddir $(objtree) $(if $(filter 1,$(QUICK)),--quick)
 
 .PHONY: clean mrproper
@@ -259,7 +298,7 @@ mrproper:
 
 .PHONY: help
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 .PHONY: FORCE
 FORCE:

@@ -11,6 +11,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/irqflags.h>
 #include <pvkit/net.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -54,6 +55,27 @@ static void echo_rx(void *ctx, const struct udp_meta *m, const void *data,
 		st->echoed++;
 	if (len == sizeof(quit_word) - 1 && !memcmp(data, quit_word, len))
 		WRITE_ONCE(st->quit, true);
+}
+
+static void echo_wake(struct timer *t)
+{
+	/* Nothing to do: the interrupt itself ends safe_halt(). */
+}
+
+/*
+ * Sleeps until the next interrupt: the device's, or the poll timer's,
+ * armed first, so that a device without interrupts is polled at least
+ * every ECHO_POLL_NS.  safe_halt() enables interrupts and halts in one
+ * step: the timer cannot fire in between and leave us asleep.
+ */
+static void echo_idle(struct timer *tick)
+{
+	unsigned long flags = local_irq_save();
+
+	if (!tick->pending)
+		timer_start(tick, ktime_get_ns() + ECHO_POLL_NS, echo_wake);
+	safe_halt();
+	local_irq_restore(flags);
 }
 
 static unsigned long echo_packets(void)
@@ -143,7 +165,7 @@ static int netecho_main(void)
 		} else if (now >= deadline) {
 			break;
 		}
-		halt_with_tick(&tick, ECHO_POLL_NS);
+		echo_idle(&tick);
 	}
 	timer_cancel(&tick);
 	udp_unbind(echo.port);

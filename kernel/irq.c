@@ -116,7 +116,8 @@ bool irq_dispatch(unsigned int vector)
 			pr_warn("irq: nobody handles vector %#x\n", vector);
 		return false;
 	}
-	d->count++;
+	/* IPI vectors are taken on several CPUs at once. */
+	__atomic_fetch_add(&d->count, 1, __ATOMIC_RELAXED);
 	d->handler(d->data);
 	return true;
 }

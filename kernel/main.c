@@ -5,13 +5,16 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/cmdline.h>
+#include <pvkit/console.h>
 #include <pvkit/init.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
+#include <asm/io.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
 
@@ -20,16 +23,24 @@
 u64 boot_cycles;
 struct boot_phase boot_phases[8];
 unsigned int nr_boot_phases;
+bool boot_marks;
 
 /*
  * One rdtsc per step, so that info can say which step a slow boot spent
  * its time in; under a hypervisor that emulates the kernel, the steps'
- * shares differ wildly from TCG's.
+ * shares differ wildly from TCG's.  With boot.mark=1 the next step also
+ * starts with an exit_mark() of its own, BOOT_MARK_BASE + its index, so
+ * that a hypervisor's trace can count each step's exits (the nested KVM
+ * bed does: docs/testing.md); the first step, before the command line is
+ * read, has none.
  */
 static void boot_phase_done(const char *name)
 {
-	if (nr_boot_phases < ARRAY_SIZE(boot_phases))
-		boot_phases[nr_boot_phases++] = (struct boot_phase){ name, rdtsc() };
+	if (nr_boot_phases >= ARRAY_SIZE(boot_phases))
+		return;
+	boot_phases[nr_boot_phases++] = (struct boot_phase){ name, rdtsc() };
+	if (boot_marks)
+		exit_mark(BOOT_MARK_BASE + nr_boot_phases);
 }
 
 static const char *default_app = "info";
@@ -58,13 +69,30 @@ static int run_app(void)
 	return app->main();
 }
 
+/* A shutdown asked for while the app ran (the power button) wins. */
+static __noreturn void app_done(int status)
+{
+	enum shutdown_action action;
+
+	if (shutdown_pending(&action)) {
+		pr_info("app: exit status %d, but a shutdown is pending\n", status);
+		kernel_shutdown(action);
+	}
+	kernel_exit(status);
+}
+
 void start_kernel(struct boot_info *bi)
 {
-	boot_phase_done("entry");
 	params_parse(bi->cmdline, bi->cmdline_truncated);
+	boot_marks = param_get_ull("boot.mark", 0);
+	boot_phase_done("entry");
 	if (param_get("loglevel"))
 		console_set_loglevel(param_get_ull("loglevel", CONFIG_LOG_DEFAULT_LEVEL));
+	/* A bare "quiet" turns it on, quiet=0 off (against CONFIG_QUIET). */
+	if (param_get("quiet"))
+		console_set_quiet(!*param_get("quiet") || param_get_ull("quiet", 1));
 	pr_info("pvkit %s (entry: %s)\n", PVKIT_VERSION, bi->loader);
+	console_log_names();
 	if (bi->cmdline_truncated)
 		pr_warn("cmdline: truncated to %zu bytes\n", sizeof(bi->cmdline) - 1);
 
@@ -79,5 +107,5 @@ void start_kernel(struct boot_info *bi)
 	local_irq_enable();
 	do_initcalls();
 	boot_phase_done("initcalls");
-	kernel_exit(run_app());
+	app_done(run_app());
 }

@@ -41,6 +41,12 @@ static const char *exit_status_name(int status)
 
 void kernel_exit(int status)
 {
+	/* What quiet kept off the console is what explains a panic. */
+	if (status == EXIT_PANIC && log_withheld()) {
+		console_printf("--- the log (%lu lines were not shown) ---\n", log_withheld());
+		log_dump();
+		console_printf("--- end of the log ---\n");
+	}
 	console_printf("pvkit: exit status %d (%s)\n", status,
 		       exit_status_name(status));
 	/* A ring console is read by another domain that dies with us. */

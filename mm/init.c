@@ -10,6 +10,7 @@
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/page_pool.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
 
@@ -25,6 +26,8 @@
 
 static struct page_pool pool;
 static struct heap kheap;
+static DEFINE_SPINLOCK(pool_lock);
+static DEFINE_SPINLOCK(heap_lock);
 
 static unsigned long pfn_down(u64 a)
 {
@@ -59,9 +62,10 @@ static u64 range_taken_until(const struct boot_info *bi, u64 addr, u64 len)
 }
 
 /*
- * Page-aligned space for the bitmap in a RAM range nothing else uses.
- * The search jumps past each reservation it meets instead of stepping a
- * page at a time across the image.
+ * Page-aligned space for the bitmap in a RAM range nothing else uses, or
+ * 0 if there is none (the first MiB is never used).  The search jumps
+ * past each reservation it meets instead of stepping a page at a time
+ * across the image.
  */
 static u64 place_bitmap(const struct boot_info *bi, u64 bytes)
 {
@@ -80,7 +84,32 @@ static u64 place_bitmap(const struct boot_info *bi, u64 bytes)
 			a = ALIGN_UP(taken, PAGE_SIZE);
 		}
 	}
-	panic("mm: no room for the page bitmap (%llu bytes)", bytes);
+	return 0;
+}
+
+/* RAM past the first MiB and the image that the direct map reaches. */
+static u64 ram_after_image(const struct boot_info *bi)
+{
+	u64 sum = 0;
+
+	for (unsigned int i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		u64 a = max(r->addr, (u64)MiB);
+		u64 end = min(r->addr + r->size, (u64)DIRECT_MAP_SIZE);
+		u64 ks = max(a, kernel_phys_start()), ke = min(end, kernel_phys_end());
+
+		if (r->type != BOOT_MEM_RAM || a >= end)
+			continue;
+		sum += end - a - (ks < ke ? ke - ks : 0);
+	}
+	return sum;
+}
+
+static void machine_too_small(u64 free)
+{
+	pr_emerg("mm: machine too small: %llu KiB of RAM free after the image, pvkit needs %lu KiB\n",
+		 free / KiB, MM_MIN_FREE / KiB);
+	kernel_exit(EXIT_FAIL);
 }
 
 static void *heap_grow(struct heap *heap, size_t *size)
@@ -107,6 +136,9 @@ void mm_init(const struct boot_info *bi)
 
 	bytes = ALIGN_UP(PAGE_POOL_BITMAP_LONGS(pfn_down(top)) * sizeof(long), PAGE_SIZE);
 	bitmap = place_bitmap(bi, bytes);
+	/* Not even room for the bitmap: too small, and said the same way. */
+	if (!bitmap)
+		machine_too_small(ram_after_image(bi));
 	page_pool_init(&pool, 0, pfn_down(top), phys_to_virt(bitmap));
 
 	for (unsigned int i = 0; i < bi->nr_mem; i++) {
@@ -129,24 +161,22 @@ void mm_init(const struct boot_info *bi)
 	heap_init(&kheap, heap_grow);
 	pr_info("mm: %lu pages (%lu MiB) free, bitmap at %#llx\n", pool.nr_free,
 		pool.nr_free >> (20 - PAGE_SHIFT), bitmap);
-	if (pool.nr_free < MM_MIN_FREE / PAGE_SIZE) {
-		pr_emerg("mm: machine too small: %lu KiB of RAM free after the image, pvkit needs %lu KiB\n",
-			 pool.nr_free * (PAGE_SIZE / KiB), MM_MIN_FREE / KiB);
-		kernel_exit(EXIT_FAIL);
-	}
+	if (pool.nr_free < MM_MIN_FREE / PAGE_SIZE)
+		machine_too_small((u64)pool.nr_free * PAGE_SIZE);
 }
 
 /*
  * The allocators are used from interrupt handlers too (a virtqueue frees
- * a request's indirect table when its completion interrupt comes), so
- * every entry runs with interrupts off.
+ * a request's indirect table when its completion interrupt comes), and
+ * from every CPU: each entry takes its lock with interrupts off.  The
+ * heap grows by alloc_pages() under heap_lock: always in that order.
  */
 void *alloc_pages(unsigned long n)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	long pfn = page_pool_alloc(&pool, n, 1);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 
 	return pfn < 0 ? NULL : phys_to_virt((phys_addr_t)pfn << PAGE_SHIFT);
 }
@@ -154,10 +184,10 @@ void *alloc_pages(unsigned long n)
 void free_pages(void *va, unsigned long n)
 {
 	unsigned long pfn = virt_to_phys(va) >> PAGE_SHIFT;
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	bool ok = page_pool_free(&pool, pfn, n);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 	if (!ok)
 		pr_err("mm: bad free_pages(%p, %lu): not allocated\n", va, n);
 }
@@ -179,10 +209,10 @@ struct page_pool *kernel_page_pool(void)
 
 void *kmalloc(size_t size)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	void *p = heap_alloc(&kheap, size);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	return p;
 }
 
@@ -197,10 +227,10 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 
 	heap_free(&kheap, p);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 struct heap *kernel_heap(void)

@@ -24,18 +24,16 @@ import argparse
 import csv
 import os
 import sys
-from importlib.machinery import SourceFileLoader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
 import exits  # noqa: E402  (tests/tools/exits.py)
 import fiobed  # noqa: E402  (tests/tools/fiobed.py)
+# make bench's runner of extra matrix sections, console reader and result line.
+from benchlib import BLK_RE, TRAPS_RE, nested_section, run_envs  # noqa: E402
+from benchlib import env_console_file as read  # noqa: E402
 
-# make bench's own runner of extra matrix sections and console reader.
-_bench = SourceFileLoader("bench", os.path.join(HERE, "bench")).load_module()
-run_envs = _bench.run_envs
-read = _bench.env_console_file
 NULL_DISK = fiobed.NULL_DISK
 MARK = "0xb0"       # blkbench's MARK_MEASURE
 
@@ -62,12 +60,6 @@ CSV_FIELDS = ["bed", "device", "qd", "requests", "iops", "p50_us", "p99_us",
               "irq_per_req", "traps_per_req"]
 
 
-def nested_section(env, machine, device, cmdline):
-    return (f"[{env}]\nlauncher = kvm-nested\naccel = kvm\nmachine = {machine}\n"
-            f"args = {NULL_DISK} -device {device}\ncmdline = {cmdline}\n"
-            "ktap = no\nexpect = ^blkbench: mark\ntimeout = 400\n\n")
-
-
 def xen_section(env, dev, qd, seconds, extra):
     return (f"[{env}]\nlauncher = xen-domu\nmemory = 2048M\ndomu_type = hvm\n"
             "domu_disks = {envdir}/disk.img\nsetup = truncate -s 64M {envdir}/disk.img\n"
@@ -77,10 +69,10 @@ def xen_section(env, dev, qd, seconds, extra):
 
 
 def blk_row(bed, name, text):
-    m = _bench.BLK_RE.search(text)
+    m = BLK_RE.search(text)
     if not m:
         return None
-    traps = _bench.TRAPS_RE.search(m[11])
+    traps = TRAPS_RE.search(m[11])
     return dict(bed=bed, device=name, qd=int(m[3]), iops=int(m[4]), p50_us=int(m[6]),
                 p99_us=int(m[7]), notif_per_req=float(m[9]), irq_per_req=float(m[10]),
                 traps_per_req=float(traps[1]) if traps else "", requests="",
@@ -94,10 +86,11 @@ def kvm_nested_rows(builddir, reqs):
         for qd in (1, 32):
             env = f"kvm-nested-emu-{i}-qd{qd}"
             envs.append((env, name, qd))
-            text += nested_section(env, machine, device,
+            text += nested_section(env, machine, f"{NULL_DISK} -device {device}",
                                    f"app=blkbench bench.qd={qd} bench.reqs={reqs} "
                                    f"bench.time=60 bench.warmup_ms=200 bench.mark=1 "
-                                   f"loglevel=4 expect_hypervisor=kvm {extra}")
+                                   f"loglevel=4 expect_hypervisor=kvm {extra}",
+                                   extra="expect = ^blkbench: mark\n", timeout=400)
     skipped = run_envs(builddir, "kvm-nested-emu", text)
     rows = []
     for env, name, qd in envs:

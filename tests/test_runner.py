@@ -4,8 +4,8 @@
 The runner's own tests live beside its modules (tests/runner/test_*.py,
 KTAP fixtures in tests/runner/test_data/); this file collects them and
 adds those of tests/tools: blkimg.py (the fill pattern, images,
-check-log) and nbdserver.py (the protocol, and that only flushed writes
-reach its file).
+check-log), nbdserver.py (the protocol, and that only flushed writes
+reach its file) and exits.py (sums of the KVM bed's exit counts).
 
 Run with either of:
     python3 -m unittest discover -s tests -p 'test_runner.py'
@@ -27,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BLKIMG = HERE / "tools" / "blkimg.py"
 NBDSERVER = HERE / "tools" / "nbdserver.py"
+SIZE_CHECK = HERE.parent / "scripts" / "size-check"
+EXITS = HERE / "tools" / "exits.py"
 sys.path.insert(0, str(HERE))
 
 
@@ -268,14 +270,22 @@ class BlkImages(unittest.TestCase):
                       "overwritten later by other fills)", out.stdout)
 
 
-class BlkLost(unittest.TestCase):
-    """check-log --lost: unflushed fills must be missing from the image."""
+class ImageDirTest(unittest.TestCase):
+    """A test with a temporary directory (self.dir) and a disk image path in
+    it (self.image) that setUp fills as it needs."""
 
     def setUp(self):
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.dir = Path(tmp.name)
         self.image = self.dir / "disk.img"
+
+
+class BlkLost(ImageDirTest):
+    """check-log --lost: unflushed fills must be missing from the image."""
+
+    def setUp(self):
+        super().setUp()
         self.before = self.dir / "before.img"
         blkimg.make_random(self.image, 1 << 20, 3)
         self.before.write_bytes(self.image.read_bytes())
@@ -307,14 +317,11 @@ class BlkLost(unittest.TestCase):
         self.assertIn("no 'blk: fill vda ... not flushed' line", out.stdout)
 
 
-class NbdServer(unittest.TestCase):
+class NbdServer(ImageDirTest):
     """tests/tools/nbdserver.py against a client speaking the protocol."""
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.dir = Path(tmp.name)
-        self.image = self.dir / "disk.img"
+        super().setUp()
         self.image.write_bytes(bytes(1 << 16))
         self.log = self.dir / "nbd.log"
         sock = str(self.dir / "s")
@@ -388,6 +395,89 @@ class NbdServer(unittest.TestCase):
         self.assertTrue(log.endswith("nbdserver: exit\n"))
 
 
+class SizeCheck(unittest.TestCase):
+    """scripts/size-check --no-build against images of known size: an
+    object with 3000 bytes of text and 1000 of data stands for each."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = Path(tmp.name)
+        src = self.dir / "img.c"
+        src.write_text("const char t[3000] = {1};\nchar d[1000] = {1};\n")
+        for name in ("tiny", "defconfig"):
+            out = self.dir / "configs" / name
+            out.mkdir(parents=True)
+            subprocess.run(["gcc", "-c", "-o", str(out / "pvkit"), str(src)], check=True)
+
+    def check(self, budget, *configs):
+        (self.dir / "budget").write_text(f"# comment\n{budget}\n")
+        return subprocess.run([sys.executable, str(SIZE_CHECK), "--no-build", "--builddir",
+                               str(self.dir), "--budget", str(self.dir / "budget"), *configs],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_within_and_over_budget(self):
+        out = self.check("tiny_defconfig 4\ndefconfig 5")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"tiny_defconfig +3\.9 KiB +4 KiB\n")
+        out = self.check("tiny_defconfig 3\ndefconfig 5")
+        self.assertEqual(out.returncode, 1, out.stdout)
+        self.assertIn("tiny_defconfig: text+data 4000 bytes is over its budget of 3072 bytes "
+                      "(3 KiB) by 928 bytes", out.stderr)
+        self.assertNotIn("defconfig: text+data", out.stderr.replace("tiny_defconfig", ""))
+
+    def test_only_named_configs_and_bad_lines(self):
+        out = self.check("tiny_defconfig 3\ndefconfig 5", "defconfig")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertNotIn("tiny_defconfig", out.stdout)
+        out = self.check("tiny_defconfig 3", "kvm_defconfig")
+        self.assertIn("no budget for kvm_defconfig", out.stderr)
+        out = self.check("tiny_defconfig three")
+        self.assertIn("want 'NAME_defconfig KIB'", out.stderr)
+
+
+# --------------------------------------------------------------------------
+# tests/tools/exits.py
+# --------------------------------------------------------------------------
+
+BOOT_EXITS = """\
+pvkit-kvm-l1: guest end
+pvkit-kvm-l1: exits at entry: 48 (msr 2, npf-ram 26, uart 9, cpuid 5, interrupt 3, write_cr4 3)
+pvkit-kvm-l1: exits at mark 0xd1: 6 (cpuid 6)
+pvkit-kvm-l1: exits at mark 0xd5: 180 (io 166, npf-ram 12, interrupt 1, vintr 1)
+pvkit-kvm-l1: exits at mark 0xd7: 1802 (uart 1682, io 120)
+"""
+
+
+class ExitCounts(unittest.TestCase):
+    """exits.py over the bed's report: phases summed, reasons left out."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.console = Path(self.tmp.name) / "console.log"
+        self.console.write_text(BOOT_EXITS)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_exits(self, *args):
+        return subprocess.run([sys.executable, str(EXITS), str(self.console), *args],
+                              capture_output=True, text=True)
+
+    def test_sum_of_the_boot_phases(self):
+        self.assertEqual(self.run_exits("sum-at-most", "234", "entry", "0xd1", "0xd5").returncode, 0)
+        over = self.run_exits("sum-at-most", "233", "entry", "0xd1", "0xd5")
+        self.assertEqual(over.returncode, 1)
+        self.assertIn("234 exits in entry 0xd1 0xd5", over.stdout)
+
+    def test_reasons_left_out(self):
+        # 234 - uart 9 - npf-ram 38 = 187; the app's phase (0xd7) not summed.
+        args = ["entry", "0xd1", "0xd5", "--without", "uart", "--without", "npf-ram"]
+        self.assertEqual(self.run_exits("sum-at-most", "187", *args).returncode, 0)
+        self.assertEqual(self.run_exits("sum-at-most", "186", *args).returncode, 1)
+
+    def test_a_missing_phase_is_no_count(self):
+        self.assertEqual(self.run_exits("sum-at-most", "1000", "entry", "0xd2").returncode, 2)
 
 
 if __name__ == "__main__":

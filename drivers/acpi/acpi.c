@@ -6,12 +6,17 @@
  */
 #include <asm/page.h>
 #include <pvkit/acpi.h>
+#include <pvkit/aml.h>
 #include <pvkit/bootinfo.h>
+#include <pvkit/kernel.h>
+#include <pvkit/mm.h>
 #include <pvkit/string.h>
 
 static struct acpi_info acpi_info;
 static bool acpi_parsed;
 static bool acpi_ok;
+static struct aml_ns *aml_ns;
+static bool ns_read;
 
 /* Firmware tables live in the first 4 GiB, all of it in the direct map. */
 static const void *acpi_direct_map(u64 phys, size_t len)
@@ -29,6 +34,46 @@ const struct acpi_info *acpi_get(void)
 			  !acpi_parse(boot_info.rsdp, acpi_direct_map, &acpi_info);
 	}
 	return acpi_ok ? &acpi_info : NULL;
+}
+
+/* One definition block into ns; its own problems are reported by aml.c. */
+static bool ns_load(struct aml_ns *ns, u64 phys)
+{
+	const u8 *p;
+	u32 len;
+
+	if (acpi_map_table(acpi_direct_map, phys, &p, &len))
+		return false;
+	aml_parse_table(ns, p, len);
+	return true;
+}
+
+const struct aml_ns *acpi_namespace(void)
+{
+	const struct acpi_info *info = acpi_get();
+	unsigned int ssdts = 0;
+	struct aml_ns *ns;
+
+	if (ns_read)
+		return aml_ns;
+	ns_read = true;
+	if (!info || !info->dsdt)
+		return NULL;
+	ns = kzalloc(sizeof(*ns));
+	if (!ns) {
+		pr_warn("acpi: no memory for the namespace\n");
+		return NULL;
+	}
+	if (!ns_load(ns, info->dsdt))
+		return NULL;
+	for (unsigned int i = 0; i < info->nr_tables; i++)
+		if (!strcmp(info->tables[i].sig, "SSDT") &&
+		    ns_load(ns, info->tables[i].phys))
+			ssdts++;
+	pr_info("acpi: namespace: %u devices from the DSDT and %u SSDTs%s\n",
+		ns->nr_devices, ssdts, ns->has_s5 ? ", \\_S5" : "");
+	aml_ns = ns;
+	return ns;
 }
 
 static bool rsdp_checksum_ok(const u8 *p)

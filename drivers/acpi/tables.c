@@ -60,18 +60,38 @@
 #define LAPIC_ENABLED		(1 << 0)
 
 /* FADT */
+#define FADT_DSDT		40
 #define FADT_SCI_INT		46
+#define FADT_SMI_CMD		48
+#define FADT_ACPI_ENABLE	52
+#define FADT_PM1A_EVT		56
+#define FADT_PM1B_EVT		60
+#define FADT_PM1A_CNT		64
+#define FADT_PM1B_CNT		68
+#define FADT_GPE0_BLK		80
+#define FADT_PM1_EVT_LEN	88
+#define FADT_GPE0_LEN		92
 #define FADT_PM_TMR_BLK		76
 #define FADT_PM_TMR_LEN		91
 #define FADT_BOOT_ARCH		109
 #define FADT_FLAGS		112
 #define FADT_V1_LEN		116	/* the ACPI 1.0 table ends after FLAGS */
+#define FADT_X_DSDT		140
+#define FADT_X_PM1A_EVT		148
+#define FADT_X_PM1B_EVT		160
+#define FADT_X_PM1A_CNT		172
+#define FADT_X_PM1B_CNT		184
 #define FADT_X_PM_TMR_BLK	208
+#define FADT_X_GPE0_BLK		220
+#define FADT_SLEEP_CTL		244
+#define FADT_SLEEP_STS		256
+#define FADT_PWR_BUTTON		(1 << 4)
 #define FADT_TMR_VAL_EXT	(1 << 8)
 #define FADT_HW_REDUCED		(1 << 20)
 
 /* Generic Address Structure */
 #define GAS_SPACE		0
+#define GAS_WIDTH		1
 #define GAS_ADDRESS		4
 #define GAS_LEN			12
 #define GAS_SPACE_MEMORY	0
@@ -343,6 +363,67 @@ static void fadt_pm_timer(struct acpi_info *info, const struct sdt *t, u32 flags
 	info->pm_timer_32bit = flags & FADT_TMR_VAL_EXT;
 }
 
+/* A 32-bit I/O block, or its X_ GAS when that is given and in I/O space. */
+static u16 fadt_io_block(const struct sdt *t, unsigned int off, unsigned int x_off)
+{
+	u32 port = get_u32(t->p + off);
+
+	if (t->len >= x_off + GAS_LEN && get_u64(t->p + x_off + GAS_ADDRESS)) {
+		port = gas_io_port(t->p + x_off);
+		if (!port)
+			pr_warn("FADT: block at offset %u not in system I/O: unused\n",
+				x_off);
+	}
+	return port <= 0xfffc ? (u16)port : 0;
+}
+
+static void fadt_reg(struct acpi_reg *r, const struct sdt *t, unsigned int off)
+{
+	const u8 *gas = t->p + off;
+	u8 width;
+
+	/* Nothing of the GAS is read before its length is known. */
+	if (t->len < off + GAS_LEN || !get_u64(gas + GAS_ADDRESS))
+		return;
+	width = gas[GAS_WIDTH] / 8;
+	if (gas[GAS_SPACE] > GAS_SPACE_IO || (width != 1 && width != 2 && width != 4)) {
+		pr_warn("FADT: register at offset %u: space %u width %u unusable\n",
+			off, gas[GAS_SPACE], gas[GAS_WIDTH]);
+		return;
+	}
+	r->addr = get_u64(gas + GAS_ADDRESS);
+	r->io = gas[GAS_SPACE] == GAS_SPACE_IO;
+	r->width = width;
+}
+
+/* What sleep states and fixed events need, and where the AML is. */
+static void fadt_power(struct acpi_info *info, const struct sdt *t, u32 flags)
+{
+	info->dsdt = get_u32(t->p + FADT_DSDT);
+	if (t->len >= FADT_X_DSDT + 8 && get_u64(t->p + FADT_X_DSDT))
+		info->dsdt = get_u64(t->p + FADT_X_DSDT);
+	fadt_reg(&info->sleep_ctl, t, FADT_SLEEP_CTL);
+	fadt_reg(&info->sleep_sts, t, FADT_SLEEP_STS);
+	if (flags & FADT_HW_REDUCED)
+		return;
+	info->smi_cmd = get_u32(t->p + FADT_SMI_CMD) <= 0xffff ?
+			get_u32(t->p + FADT_SMI_CMD) : 0;
+	info->acpi_enable = t->p[FADT_ACPI_ENABLE];
+	info->pm1a_evt = fadt_io_block(t, FADT_PM1A_EVT, FADT_X_PM1A_EVT);
+	info->pm1b_evt = fadt_io_block(t, FADT_PM1B_EVT, FADT_X_PM1B_EVT);
+	info->pm1a_cnt = fadt_io_block(t, FADT_PM1A_CNT, FADT_X_PM1A_CNT);
+	info->pm1b_cnt = fadt_io_block(t, FADT_PM1B_CNT, FADT_X_PM1B_CNT);
+	info->pm1_evt_len = t->p[FADT_PM1_EVT_LEN];
+	if (info->pm1_evt_len < 4 || info->pm1_evt_len & 1) {
+		info->pm1a_evt = info->pm1b_evt = 0;
+		info->pm1_evt_len = 0;
+	}
+	info->gpe0_blk = fadt_io_block(t, FADT_GPE0_BLK, FADT_X_GPE0_BLK);
+	info->gpe0_len = info->gpe0_blk && !(t->p[FADT_GPE0_LEN] & 1) ?
+			 t->p[FADT_GPE0_LEN] : 0;
+	info->fixed_power_button = info->pm1a_evt && !(flags & FADT_PWR_BUTTON);
+}
+
 static void parse_fadt(struct acpi_info *info, const struct sdt *t)
 {
 	u32 flags;
@@ -359,6 +440,7 @@ static void parse_fadt(struct acpi_info *info, const struct sdt *t)
 	flags = get_u32(t->p + FADT_FLAGS);
 	info->hw_reduced = flags & FADT_HW_REDUCED;
 	fadt_pm_timer(info, t, flags);
+	fadt_power(info, t, flags);
 }
 
 /* HPET */
@@ -624,6 +706,18 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out)
 	}
 	pr_warn("no usable RSDT or XSDT\n");
 	return -ENODEV;
+}
+
+int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
+{
+	struct sdt t;
+	int err = map_sdt(map, phys, &t);
+
+	if (err)
+		return err;
+	*p = t.p;
+	*len = t.len;
+	return 0;
 }
 
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,

@@ -18,6 +18,7 @@
 #include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
 #include <pvkit/io.h>
+#include <pvkit/iopoll.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/pci.h>
@@ -143,18 +144,10 @@ static void port_write(struct ahci_port *p, u32 reg, u32 v)
 	writel(v, p->mmio + reg);
 }
 
-/* Waits for (reg & mask) == want until the deadline; false if it never came. */
+/* Waits for (reg & mask) == want for up to ns; false if it never came. */
 static bool port_wait(struct ahci_port *p, u32 reg, u32 mask, u32 want, u64 ns)
 {
-	u64 deadline = ktime_get_ns() + ns;
-
-	for (;;) {
-		if ((port_read(p, reg) & mask) == want)
-			return true;
-		if (ktime_get_ns() > deadline)
-			return false;
-		cpu_relax();
-	}
+	return !mmio_wait(p->mmio + reg, mask, want, ktime_get_ns() + ns, &p->blk.stats.traps);
 }
 
 /* ---- failure ---- */
@@ -617,11 +610,8 @@ static int hba_reset(volatile u8 *mmio)
 
 	writel(readl(mmio + HBA_GHC) | GHC_AE, mmio + HBA_GHC);
 	writel(GHC_AE | GHC_HR, mmio + HBA_GHC);
-	while (readl(mmio + HBA_GHC) & GHC_HR) {
-		if (ktime_get_ns() > deadline)
-			return -ETIMEDOUT;
-		cpu_relax();
-	}
+	if (mmio_wait(mmio + HBA_GHC, GHC_HR, 0, deadline, NULL))
+		return -ETIMEDOUT;
 	writel(GHC_AE, mmio + HBA_GHC);
 	return 0;
 }

@@ -2,7 +2,6 @@
 /* The block-device registry and the checks every request passes. */
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
-#include <pvkit/init.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/shutdown.h>
 #include <pvkit/string.h>
@@ -12,10 +11,18 @@
 #define SYNC_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 
 static struct blkdev *devices;
+/* The flush before a shutdown (below), registered with the first disk. */
+static struct shutdown_notifier blkdev_shutdown_notifier;
+static bool notifier_registered;
 
 void blkdev_register(struct blkdev *dev)
 {
 	struct blkdev **pp = &devices;
+
+	if (!notifier_registered) {
+		register_shutdown_notifier(&blkdev_shutdown_notifier);
+		notifier_registered = true;
+	}
 
 	while (*pp)
 		pp = &(*pp)->next;
@@ -159,10 +166,17 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 /*
  * Before a requested poweroff or reboot (include/pvkit/shutdown.h): what
  * a disk's write cache holds reaches its medium, as after an app's own
- * flush.  A failure is reported; the shutdown goes on.
+ * flush.  A failure is reported; the shutdown goes on.  From the grace
+ * timer (an app that never looked, interrupts off) no request may be
+ * waited for: that is said, and nothing flushed.
  */
-static void blkdev_flush_all(enum shutdown_reason reason)
+static void blkdev_flush_all(struct shutdown_notifier *n, enum shutdown_action action)
 {
+	if (irqs_disabled()) {
+		pr_warn("blk: no flush before %s: shut down from an interrupt\n",
+			shutdown_action_name(action));
+		return;
+	}
 	for (struct blkdev *d = devices; d; d = d->next) {
 		int err;
 
@@ -171,15 +185,14 @@ static void blkdev_flush_all(enum shutdown_reason reason)
 		err = blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL);
 		if (err)
 			pr_err("blk: %s: flush before %s failed: %d\n", d->name,
-			       shutdown_reason_name(reason), err);
+			       shutdown_action_name(action), err);
 		else
 			pr_info("blk: %s: flushed before %s\n", d->name,
-				shutdown_reason_name(reason));
+				shutdown_action_name(action));
 	}
 }
 
-static int blkdev_shutdown_init(void)
-{
-	return register_shutdown_hook(blkdev_flush_all);
-}
-device_initcall(blkdev_shutdown_init);
+static struct shutdown_notifier blkdev_shutdown_notifier = {
+	.name = "blk",
+	.fn = blkdev_flush_all,
+};

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-console (virtio 1.2, 5.3), port 0 only (no MULTIPORT): becomes
- * one of the kernel's consoles, so everything printed also goes out
- * through it.  Output is synchronous: a line is copied into a buffer,
- * queued, and reaped before the next, so nothing waits on interrupts.
+ * one of the kernel's consoles and, costing one notification a line,
+ * takes over from the per-byte ones (the UART; drivers/tty/console.c).
+ * Output is synchronous: a line is copied into a buffer, queued, and
+ * reaped before the next, so nothing waits on interrupts.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/console.h>
@@ -64,6 +65,12 @@ static void vcon_write(struct console *con, const char *s, size_t n)
 	local_irq_restore(flags);
 }
 
+/* A broken device gives the console back to the UART. */
+static bool vcon_usable(struct console *con)
+{
+	return !container_of(con, struct vcon, con)->vdev->broken;
+}
+
 static int vcon_probe(struct virtio_device *vdev)
 {
 	struct vcon *vc = kzalloc(sizeof(*vc));
@@ -79,6 +86,7 @@ static int vcon_probe(struct virtio_device *vdev)
 	virtqueue_disable_cb(vc->tx);
 	vc->con.name = "hvc0";
 	vc->con.write = vcon_write;
+	vc->con.usable = vcon_usable;
 	return 0;
 }
 
@@ -89,6 +97,7 @@ static void vcon_ready(struct virtio_device *vdev)
 
 	register_console(&vc->con);
 	pr_info("%s: console on port 0\n", vdev->name);
+	console_log_names();
 }
 
 static const struct virtio_driver virtio_console_driver = {

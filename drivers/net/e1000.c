@@ -14,6 +14,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
 #include <pvkit/io.h>
+#include <pvkit/iopoll.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/pci.h>
@@ -242,11 +243,9 @@ static int reset(struct e1000 *e)
 	e1000_wr(e, E1000_IMC, ~0U);
 	e1000_wr(e, E1000_CTRL, e1000_rd(e, E1000_CTRL) | E1000_CTRL_RST);
 	/* The bit clears itself once the reset is done (about 1 us). */
-	while (e1000_rd(e, E1000_CTRL) & E1000_CTRL_RST) {
-		if (ktime_get_ns() > deadline)
-			return -ETIMEDOUT;
-		udelay(1);
-	}
+	if (mmio_wait(e->regs + E1000_CTRL, E1000_CTRL_RST, 0, deadline,
+		      &e->net.stats.notifications))
+		return -ETIMEDOUT;
 	e1000_wr(e, E1000_IMC, ~0U);
 	e1000_rd(e, E1000_ICR);
 	e1000_wr(e, E1000_CTRL, e1000_rd(e, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE);

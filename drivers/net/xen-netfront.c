@@ -105,6 +105,7 @@ static void push_rx(struct netfront *nf)
 static void rx_one(struct netfront *nf, const struct netif_rx_response *rsp)
 {
 	struct nf_buf *b;
+	int len;
 
 	if (rsp->id >= NF_NR_RX || !nf->rx_bufs[rsp->id].in_use) {
 		nf_fail(nf, "a receive response for a buffer not posted");
@@ -117,26 +118,27 @@ static void rx_one(struct netfront *nf, const struct netif_rx_response *rsp)
 		nf_fail(nf, "a receive response with fragments we did not ask for");
 		return;
 	}
-	if (rsp->status < 0) {
-		nf->net.stats.rx_dropped++;
-	} else if (rsp->offset >= PAGE_SIZE || (unsigned int)rsp->status > PAGE_SIZE - rsp->offset ||
-		   rsp->status < ETH_HLEN) {
+	len = rsp->status;
+	if (len >= 0 && (rsp->offset >= PAGE_SIZE || (unsigned int)len > PAGE_SIZE - rsp->offset ||
+			 len < ETH_HLEN)) {
 		nf_fail(nf, "a received frame outside its buffer or shorter than a header");
 		return;
-	} else if (rsp->status > NF_RX_MAX) {
-		nf->net.stats.rx_dropped++;	/* over the MTU we announced */
+	}
+	if (len < 0 || len > NF_RX_MAX) {
+		nf->net.stats.rx_dropped++;	/* an error, or over the MTU we announced */
+		len = 0;
 	} else {
 		/*
 		 * The backend can still write the page: the stack parses a
 		 * private copy, taken once, and the buffer goes back at once.
 		 */
-		memcpy(nf->rx_frame, (u8 *)b->page + rsp->offset, rsp->status);
-		post_rx(nf, rsp->id);
-		nf->net.stats.rx_frames++;
-		netdev_receive(&nf->net, nf->rx_frame, rsp->status);
-		return;
+		memcpy(nf->rx_frame, (u8 *)b->page + rsp->offset, len);
 	}
 	post_rx(nf, rsp->id);
+	if (len) {
+		nf->net.stats.rx_frames++;
+		netdev_receive(&nf->net, nf->rx_frame, len);
+	}
 }
 
 static void tx_one(struct netfront *nf, const struct netif_tx_response *rsp)

@@ -38,6 +38,25 @@ static u32 conf1_address(u8 bus, u8 devfn, u16 off)
 	return CONF1_ENABLE | (u32)bus << 16 | (u32)devfn << 8 | (off & 0xfc);
 }
 
+/*
+ * The address register holds what was last written to it: accesses to
+ * the same dword (a BAR's sizing makes four) need it written once, and
+ * each write is an exit under a hypervisor.  Only these two functions
+ * write it, with interrupts off, and the latched value starts invalid
+ * (no enable bit), so whatever the firmware left is never trusted.
+ */
+static u32 conf1_latched;
+
+static void conf1_select(u8 bus, u8 devfn, u16 off)
+{
+	u32 addr = conf1_address(bus, devfn, off);
+
+	if (addr != conf1_latched) {
+		outl(addr, CONF1_ADDRESS);
+		conf1_latched = addr;
+	}
+}
+
 static u32 conf1_read(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		      u16 off, unsigned int size)
 {
@@ -48,7 +67,7 @@ static u32 conf1_read(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		return 0xffffffff;
 	/* The address and data accesses are one operation. */
 	flags = local_irq_save();
-	outl(conf1_address(bus, devfn, off), CONF1_ADDRESS);
+	conf1_select(bus, devfn, off);
 	if (size == 1)
 		v = inb(CONF1_DATA + (off & 3));
 	else if (size == 2)
@@ -67,7 +86,7 @@ static void conf1_write(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 	if (seg || off >= PCI_CFG_SPACE_SIZE)
 		return;
 	flags = local_irq_save();
-	outl(conf1_address(bus, devfn, off), CONF1_ADDRESS);
+	conf1_select(bus, devfn, off);
 	if (size == 1)
 		outb(val, CONF1_DATA + (off & 3));
 	else if (size == 2)

@@ -262,7 +262,12 @@ int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 	return ret;
 }
 
-/* Writes all ones, reads what sticks, puts the original back. */
+/*
+ * Writes all ones, reads what sticks, puts the original back, unless the
+ * register reads what it held (a BAR not implemented reads 0 whatever is
+ * written): it holds the original then, and the write would be one exit
+ * more under a hypervisor.
+ */
 static u32 size_probe(struct pci_dev *d, u16 off, u32 *orig)
 {
 	u32 mask;
@@ -270,7 +275,8 @@ static u32 size_probe(struct pci_dev *d, u16 off, u32 *orig)
 	*orig = pci_read32(d, off);
 	pci_write32(d, off, 0xffffffff);
 	mask = pci_read32(d, off);
-	pci_write32(d, off, *orig);
+	if (mask != *orig)
+		pci_write32(d, off, *orig);
 	return mask;
 }
 
@@ -329,12 +335,25 @@ static void read_bars(struct pci_dev *d)
 		pci_write16(d, PCI_COMMAND, cmd);
 }
 
+bool pci_read_bars(struct pci_dev *d)
+{
+	if (d->bars_read)
+		return false;
+	read_bars(d);
+	d->bars_read = true;
+	return true;
+}
+
 static void read_subsystem(struct pci_dev *d)
 {
+	u32 id;
+
 	switch (d->header_type & PCI_HEADER_TYPE_MASK) {
 	case PCI_HEADER_TYPE_NORMAL:
-		d->subsystem_vendor = pci_read16(d, PCI_SUBSYSTEM_VENDOR_ID);
-		d->subsystem_device = pci_read16(d, PCI_SUBSYSTEM_ID);
+		/* Both in one read: one exit instead of two. */
+		id = pci_read32(d, PCI_SUBSYSTEM_VENDOR_ID);
+		d->subsystem_vendor = id & 0xffff;
+		d->subsystem_device = id >> 16;
 		break;
 	case PCI_HEADER_TYPE_CARDBUS:
 		d->subsystem_vendor = pci_read16(d, PCI_CB_SUBSYSTEM_VENDOR_ID);
@@ -373,7 +392,7 @@ int pci_setup_dev(struct pci_dev *d)
 		d->intx_pin = 0;
 	}
 	d->intx_irq = -1;
-	read_bars(d);
+	d->bars_read = false;
 	check_caps(d);
 	return 0;
 }

@@ -23,8 +23,20 @@ extern const struct pci_driver __start_pci_drivers[], __stop_pci_drivers[];
 static struct pci_dev *devices;
 static struct pci_dev **devices_tail = &devices;
 
+static void check_bars(struct pci_dev *d);
+
+/* Sized once, and then checked against RAM. */
+static void bars_ready(struct pci_dev *d)
+{
+	if (pci_read_bars(d))
+		check_bars(d);
+}
+
+/* Those who walk the list look at BARs too: every device's are sized. */
 struct pci_dev *pci_first(void)
 {
+	for (struct pci_dev *d = devices; d; d = d->next)
+		bars_ready(d);
 	return devices;
 }
 
@@ -132,6 +144,7 @@ static void bind(struct pci_dev *d)
 
 		if (!id || !drv->probe)
 			continue;
+		bars_ready(d);
 		d->driver = drv;
 		err = drv->probe(d, id);
 		if (err) {
@@ -155,10 +168,8 @@ static int pci_init(void)
 	else
 		pr_info("pci: no configuration mechanism, no PCI\n");
 	routing = intx_routing();
-	for (struct pci_dev *d = devices; d; d = d->next) {
-		check_bars(d);
+	for (struct pci_dev *d = devices; d; d = d->next)
 		d->intx_irq = pci_route_intx(d, routing);
-	}
 	for (struct pci_dev *d = devices; d; d = d->next)
 		bind(d);
 	return 0;
@@ -171,6 +182,7 @@ void *pci_iomap(struct pci_dev *d, int bar, u64 offset, u64 len)
 
 	if (bar < 0 || bar >= PCI_NUM_BARS)
 		return NULL;
+	bars_ready(d);
 	b = &d->bar[bar];
 	if (!b->size || b->io || !b->addr || !len || offset > b->size ||
 	    len > b->size - offset)
@@ -310,6 +322,7 @@ void pci_show(void)
 		if (n < sizeof(line) && d->driver)
 			n += snprintf(line + n, sizeof(line) - n, " (driver %s)",
 				      d->driver->name);
+		bars_ready(d);
 		if (n < sizeof(line))
 			n += show_bars(d, line + n, sizeof(line) - n);
 		if (n < sizeof(line) && d->secondary)

@@ -120,10 +120,17 @@ static void ring_console_flush(struct console *con)
 		ring_wait(true);
 }
 
+/* A broken ring gives the console back to the UART (an HVM guest's). */
+static bool ring_console_usable(struct console *con)
+{
+	return !ring_broken;
+}
+
 static struct console xen_ring_console = {
 	.name = "xenring",
 	.write = ring_console_write,
 	.flush = ring_console_flush,
+	.usable = ring_console_usable,
 };
 
 static void ring_console_init(void)

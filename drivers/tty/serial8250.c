@@ -54,6 +54,7 @@ static void serial_write(struct console *con, const char *s, size_t n)
 
 static struct console serial_console = {
 	.name = "ttyS0",
+	.flags = CON_PER_BYTE,
 	.write = serial_write,
 };
 

@@ -14,7 +14,7 @@ extern const struct virtio_driver *const __stop_virtio_drivers[];
 /* What the ring code implements, whatever the transport. */
 #define RING_FEATURES	((1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
 			 (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
-			 (1ULL << VIRTIO_F_RING_PACKED) |		\
+			 ((u64)VIRTIO_RING_PACKED << VIRTIO_F_RING_PACKED) | \
 			 (1ULL << VIRTIO_F_VERSION_1))
 
 static struct virtio_device *devices;
@@ -49,6 +49,13 @@ void virtio_break_device(struct virtio_device *vdev, const char *fmt, ...)
 	pr_err("%s: device broke the protocol: %s; shutting it off\n", vdev->name, msg);
 	/* A reset device no longer touches the rings or the buffers. */
 	vdev->config->reset(vdev);
+}
+
+void virtio_config_changed(struct virtio_device *vdev)
+{
+	/* Before DRIVER_OK the driver reads its configuration anyway. */
+	if (vdev->driver && vdev->driver->config_changed && !vdev->broken)
+		vdev->driver->config_changed(vdev);
 }
 
 void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The virtio MMIO transport, version 2 (virtio 1.2, 4.2).  Devices are
- * named on the command line as QEMU's microvm machine and Firecracker
- * pass them: virtio_mmio.device=<size>@<base>:<irq>[:<id>], one
- * parameter per device.
+ * named on the command line as QEMU's microvm machine (with acpi=off)
+ * and Firecracker pass them: virtio_mmio.device=<size>@<base>:<irq>[:<id>],
+ * one parameter per device; or in the ACPI namespace as LNRO0005
+ * devices whose _CRS holds the window and the interrupt, as microvm
+ * describes them with ACPI on.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/acpi.h>
+#include <pvkit/aml.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
@@ -183,6 +187,8 @@ static void mmio_interrupt(void *data)
 	u32 status = rd(&vm->vdev, VIRTIO_MMIO_INTERRUPT_STATUS);
 
 	wr(&vm->vdev, VIRTIO_MMIO_INTERRUPT_ACK, status);
+	if (status & VIRTIO_MMIO_INT_CONFIG)
+		virtio_config_changed(&vm->vdev);
 	if (!(status & VIRTIO_MMIO_INT_VRING))
 		return;
 	for (unsigned int i = 0; i < MMIO_MAX_VQS; i++) {
@@ -224,17 +230,31 @@ static int parse_device(const char *s, u64 *size, u64 *base, u32 *irq)
 	return 0;
 }
 
-static void probe_one(const char *spec)
+/* Windows probed already: the command line and the DSDT may both list one. */
+#define MMIO_MAX_DEVICES	32
+static u64 probed[MMIO_MAX_DEVICES];
+static unsigned int nr_probed;
+
+static bool claim(u64 base)
+{
+	for (unsigned int i = 0; i < nr_probed; i++)
+		if (probed[i] == base)
+			return false;
+	if (nr_probed == MMIO_MAX_DEVICES) {
+		pr_warn("virtio-mmio: more than %u devices: %#llx ignored\n",
+			MMIO_MAX_DEVICES, base);
+		return false;
+	}
+	probed[nr_probed++] = base;
+	return true;
+}
+
+static void probe_at(u64 base, u64 size, u32 irq)
 {
 	struct virtio_mmio *vm;
-	u64 size, base;
-	u32 irq;
 
-	if (parse_device(spec, &size, &base, &irq) || size < VIRTIO_MMIO_CONFIG ||
-	    size > 0x10000) {
-		pr_warn("virtio-mmio: cannot use virtio_mmio.device=%s\n", spec);
+	if (!claim(base))
 		return;
-	}
 	vm = kzalloc(sizeof(*vm));
 	if (!vm)
 		return;
@@ -265,14 +285,67 @@ static void probe_one(const char *spec)
 	virtio_register_device(&vm->vdev);
 }
 
+static bool size_ok(u64 size)
+{
+	return size >= VIRTIO_MMIO_CONFIG && size <= 0x10000;
+}
+
+static void probe_one(const char *spec)
+{
+	u64 size, base;
+	u32 irq;
+
+	if (parse_device(spec, &size, &base, &irq) || !size_ok(size)) {
+		pr_warn("virtio-mmio: cannot use virtio_mmio.device=%s\n", spec);
+		return;
+	}
+	probe_at(base, size, irq);
+}
+
+/*
+ * A LNRO0005 device: its first memory window and first interrupt, with
+ * the interrupt's trigger and polarity (microvm: GSI 24 and up on its
+ * second I/O APIC, level, active high).  _STA, when given, must say
+ * present.
+ */
+static void probe_acpi_device(const struct aml_device *dev)
+{
+	const struct aml_crs *crs = &dev->crs;
+	char name[6 + 5 * AML_MAX_DEPTH];
+	u32 irq;
+
+	aml_path_str(&dev->path, name, sizeof(name));
+	if (dev->has_sta && !(dev->sta & 1))
+		return;
+	if (!dev->has_crs || !crs->nr_mem || !crs->nr_irq ||
+	    !size_ok(crs->mem[0].len) || crs->irq[0].gsi > 255) {
+		pr_warn("virtio-mmio: %s: no usable window and interrupt in _CRS\n",
+			name);
+		return;
+	}
+	irq = crs->irq[0].gsi;
+	if (irq >= 16 && arch_irq_set_type(irq, crs->irq[0].flags))
+		pr_warn("virtio-mmio: %s: GSI %u's type not kept\n", name, irq);
+	pr_info("virtio-mmio: %s: %#llx+%#llx, GSI %u, from ACPI\n", name,
+		crs->mem[0].base, crs->mem[0].len, irq);
+	probe_at(crs->mem[0].base, crs->mem[0].len, irq);
+}
+
 static int virtio_mmio_init(void)
 {
+	const struct aml_ns *ns;
+	const struct aml_device *dev;
+
 	for (unsigned int i = 0; i < params_count(); i++) {
 		const struct cmdline_param *p = param_at(i);
 
 		if (!strcmp(p->key, "virtio_mmio.device"))
 			probe_one(p->val);
 	}
+	ns = acpi_namespace();
+	for (dev = ns ? aml_find_hid(ns, "LNRO0005", NULL) : NULL; dev;
+	     dev = aml_find_hid(ns, "LNRO0005", dev))
+		probe_acpi_device(dev);
 	return 0;
 }
 subsys_initcall(virtio_mmio_init);

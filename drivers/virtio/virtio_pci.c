@@ -12,6 +12,7 @@
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <asm/io.h>
+#include <linux/virtio_pci.h>
 #include "virtio_pci.h"
 
 /* Entry 0 of the MSI-X table is for configuration changes, 1 + n for queue n. */
@@ -26,7 +27,7 @@ static void config_msix_handler(void *data)
 {
 	struct virtio_pci *vp = data;
 
-	pr_info("%s: configuration changed\n", vp->vdev.name);
+	virtio_config_changed(&vp->vdev);
 }
 
 /* INTx is shared and level-triggered: reading the ISR acknowledges it. */
@@ -37,6 +38,8 @@ static bool intx_handler(void *data)
 
 	if (!isr)
 		return false;
+	if (isr & VIRTIO_PCI_ISR_CONFIG)
+		virtio_config_changed(&vp->vdev);
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
 		if (vp->vqs[i])
 			virtqueue_interrupt(vp->vqs[i]);

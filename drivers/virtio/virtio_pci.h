@@ -3,7 +3,9 @@
 #ifndef _DRIVERS_VIRTIO_PCI_H
 #define _DRIVERS_VIRTIO_PCI_H
 
+#include <pvkit/errno.h>
 #include <pvkit/pci.h>
+#include <pvkit/printk.h>
 #include <pvkit/virtio.h>
 
 #define VIRTIO_PCI_VENDOR	0x1af4
@@ -29,7 +31,17 @@ static inline struct virtio_pci *to_vp(struct virtio_device *vdev)
 }
 
 int virtio_pci_modern_probe(struct virtio_pci *vp);
+#ifdef CONFIG_VIRTIO_PCI_LEGACY
 int virtio_pci_legacy_probe(struct virtio_pci *vp);
+#else
+/* Left out: a device with only the legacy interface is not driven. */
+static inline int virtio_pci_legacy_probe(struct virtio_pci *vp)
+{
+	pr_warn(PCI_DEV_FMT ": virtio with only the legacy interface, which this build leaves out\n",
+		PCI_DEV_ARGS(vp->pci));
+	return -ENODEV;
+}
+#endif
 /* Interrupts: MSI-X with a vector per queue, else INTx, else polling. */
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs);
 /* The vector a queue's MSI-X entry got, or -1 for INTx/polling. */

@@ -104,15 +104,15 @@ struct virtqueue *virtqueue_create(struct virtio_device *vdev,
 	vq->num = num;
 	vq->callback = cb;
 	vq->cb_enabled = true;
-	vq->packed = virtio_has_feature(vdev, VIRTIO_F_RING_PACKED);
+	vq->packed = VIRTIO_RING_PACKED && virtio_has_feature(vdev, VIRTIO_F_RING_PACKED);
 	vq->event_idx = virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX);
 	vq->indirect = virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	vq->next_free = kzalloc(num * sizeof(u16));
 	vq->chain = kzalloc(num * sizeof(struct vq_chain));
 	if (!vq->next_free || !vq->chain || !num || num > 32768 ||
-	    (!vq->packed && (num & (num - 1))))
+	    (!vq_packed(vq) && (num & (num - 1))))
 		goto fail;
-	err = vq->packed ? packed_layout(vq) : split_layout(vq, vdev->config->legacy);
+	err = vq_packed(vq) ? packed_layout(vq) : split_layout(vq, vdev->config->legacy);
 	if (err)
 		goto fail;
 	for (unsigned int i = 0; i < num; i++)
@@ -287,7 +287,7 @@ int virtqueue_add(struct virtqueue *vq, const struct vq_buf *bufs,
 		return -EIO;
 	if (!token || out + in == 0 || out + in > vq->num)
 		return -EINVAL;
-	err = vq->packed ? packed_add(vq, bufs, out, in, token)
+	err = vq_packed(vq) ? packed_add(vq, bufs, out, in, token)
 			 : split_add(vq, bufs, out, in, token);
 	if (err)
 		return err;
@@ -338,7 +338,7 @@ bool virtqueue_kick(struct virtqueue *vq)
 		return false;
 	/* The new entries must be visible before the device's wishes are read. */
 	virtio_mb();
-	kick = vq->packed ? packed_needs_kick(vq) : split_needs_kick(vq);
+	kick = vq_packed(vq) ? packed_needs_kick(vq) : split_needs_kick(vq);
 	if (kick) {
 		vq->stats.notifications++;
 		vq->vdev->config->notify(vq);
@@ -465,7 +465,7 @@ static void *packed_get_buf(struct virtqueue *vq, u32 *len)
 
 bool virtqueue_more_used(const struct virtqueue *vq)
 {
-	return vq->packed ? packed_more_used(vq) : split_more_used(vq);
+	return vq_packed(vq) ? packed_more_used(vq) : split_more_used(vq);
 }
 
 void *virtqueue_get_buf(struct virtqueue *vq, u32 *len)
@@ -474,7 +474,7 @@ void *virtqueue_get_buf(struct virtqueue *vq, u32 *len)
 
 	if (vq->broken || vq->vdev->broken)
 		return NULL;
-	return vq->packed ? packed_get_buf(vq, len ? len : &dummy)
+	return vq_packed(vq) ? packed_get_buf(vq, len ? len : &dummy)
 			  : split_get_buf(vq, len ? len : &dummy);
 }
 
@@ -483,7 +483,7 @@ void *virtqueue_get_buf(struct virtqueue *vq, u32 *len)
 void virtqueue_disable_cb(struct virtqueue *vq)
 {
 	vq->cb_enabled = false;
-	if (vq->packed)
+	if (vq_packed(vq))
 		WRITE_ONCE(vq->driver_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
 	else if (!vq->event_idx)
 		WRITE_ONCE(vq->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
@@ -493,7 +493,7 @@ void virtqueue_disable_cb(struct virtqueue *vq)
 bool virtqueue_enable_cb(struct virtqueue *vq)
 {
 	vq->cb_enabled = true;
-	if (vq->packed)
+	if (vq_packed(vq))
 		WRITE_ONCE(vq->driver_event->flags, VRING_PACKED_EVENT_FLAG_ENABLE);
 	else if (vq->event_idx)
 		WRITE_ONCE(*(u16 *)&vq->avail->ring[vq->num], vq->last_used);

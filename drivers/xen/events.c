@@ -13,6 +13,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/time.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
@@ -26,6 +27,14 @@ struct port_handler {
 	evtchn_handler_t fn;
 	void *data;
 	unsigned long count;
+	unsigned int burst;	/* dispatches in a row, each raised it again */
+	unsigned int bursts;	/* bursts in a row, never idle in between */
+	u64 burst_start;	/* ktime of the burst's first dispatch */
+	u64 release_ns;		/* throttled until then */
+	bool urgent;		/* the timer: never throttled */
+	bool masked;		/* by its driver */
+	bool throttled;		/* by us, until release_ns */
+	bool flooded;		/* by us, for good */
 };
 
 static struct shared_info *shared;
@@ -33,6 +42,10 @@ static struct vcpu_info *vcpu;
 static struct port_handler handlers[MAX_HANDLED];
 static unsigned long stray_events;
 static const struct evtchn_abi *abi;
+/* The ports throttled (each once: while throttled it is masked). */
+static u16 throttled[MAX_HANDLED];
+static unsigned int nr_throttled;
+static struct evtchn_stats stats;
 
 bool xen_events_ready(void)
 {
@@ -77,26 +90,58 @@ static bool is_pending_2l(evtchn_port_t port)
 	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
 }
 
+/* Words of the selector left when the budget ran out, for the next call. */
+static xen_ulong_t held_sel;
+/* The 2-level ABI has no priorities: this port is looked at before each event. */
+static evtchn_port_t urgent_2l;
+
+/* Port 0 is never bound (Xen reserves it): no urgent port then. */
+static int set_urgent_2l(evtchn_port_t port)
+{
+	if (port >= NR_PORTS)
+		return -EINVAL;
+	urgent_2l = port;
+	return 0;
+}
+
+/* The urgent port's event, if it has one; returns the events dispatched. */
+static unsigned int take_urgent_2l(void)
+{
+	unsigned int w = urgent_2l / WORD_BITS, b = urgent_2l % WORD_BITS;
+
+	if (!urgent_2l || (READ_ONCE(shared->evtchn_mask[w]) >> b) & 1 ||
+	    !test_and_clear_bit_atomic(&shared->evtchn_pending[w], b))
+		return 0;
+	evtchn_dispatch(urgent_2l);
+	return 1;
+}
+
 /*
- * The selector's words, then each word's pending and unmasked bits.  When
- * the budget runs out, the words not finished go back into the selector:
- * their pending bits are still set, the next call finds them.
+ * The selector's words, then each word's pending and unmasked bits, the
+ * urgent port before each.  When the budget runs out, the words not
+ * finished are kept in held_sel, not put back into the selector (Xen
+ * raises the upcall while evtchn_upcall_pending is set, and a selector
+ * bit left set would keep Xen from raising it for a new event in that
+ * word): their pending bits are still set, the next call finds them.
  */
 static unsigned int handle_2l(struct vcpu_info *vi, unsigned int budget)
 {
 	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	unsigned int done = 0;
 
+	sel |= held_sel;
 	while (sel && done < budget) {
 		unsigned int w = __builtin_ctzl(sel);
 		xen_ulong_t bits;
 
 		bits = READ_ONCE(shared->evtchn_pending[w]) & ~READ_ONCE(shared->evtchn_mask[w]);
-		while (bits && done < budget) {
+		while (bits && (done += take_urgent_2l()) < budget) {
 			unsigned int b = __builtin_ctzl(bits);
 
 			bits &= bits - 1;
-			if (test_and_clear_bit_atomic(&shared->evtchn_pending[w], b)) {
+			/* Masked since (a burst throttled it): it stays pending. */
+			if (!((READ_ONCE(shared->evtchn_mask[w]) >> b) & 1) &&
+			    test_and_clear_bit_atomic(&shared->evtchn_pending[w], b)) {
 				evtchn_dispatch(w * WORD_BITS + b);
 				done++;
 			}
@@ -104,8 +149,7 @@ static unsigned int handle_2l(struct vcpu_info *vi, unsigned int budget)
 		if (!bits)
 			sel &= sel - 1;
 	}
-	if (sel)
-		__atomic_or_fetch(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST);
+	held_sel = sel;
 	return done;
 }
 
@@ -115,18 +159,60 @@ static const struct evtchn_abi abi_2l = {
 	.unmask = unmask_2l,
 	.is_pending = is_pending_2l,
 	.handle = handle_2l,
+	.set_urgent = set_urgent_2l,
 };
+
+static struct port_handler *handler_of(evtchn_port_t port)
+{
+	return port < MAX_HANDLED ? &handlers[port] : NULL;
+}
 
 void evtchn_mask(evtchn_port_t port)
 {
+	struct port_handler *h = handler_of(port);
+
+	if (h)
+		h->masked = true;
 	if (abi)
 		abi->mask(port);
 }
 
+/* A throttled port waits for its release; a flooded one stays masked. */
 void evtchn_unmask(evtchn_port_t port)
 {
-	if (abi)
+	struct port_handler *h = handler_of(port);
+
+	if (h)
+		h->masked = false;
+	if (abi && !evtchn_throttled(port))
 		abi->unmask(port);
+}
+
+bool evtchn_throttled(evtchn_port_t port)
+{
+	struct port_handler *h = handler_of(port);
+
+	return h && (h->throttled || h->flooded);
+}
+
+bool evtchn_flooded(evtchn_port_t port)
+{
+	struct port_handler *h = handler_of(port);
+
+	return h && h->flooded;
+}
+
+int evtchn_set_urgent(evtchn_port_t port)
+{
+	struct port_handler *h = handler_of(port);
+	int err;
+
+	if (!abi || !h)
+		return -ENODEV;
+	err = abi->set_urgent(port);
+	if (!err)
+		h->urgent = true;
+	return err;
 }
 
 bool evtchn_is_pending(evtchn_port_t port)
@@ -139,11 +225,15 @@ unsigned long evtchn_count(evtchn_port_t port)
 	return port < MAX_HANDLED ? handlers[port].count : 0;
 }
 
+/* A new binding starts afresh, unless its port is still on the throttled list. */
 int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t fn, void *data)
 {
 	if (port >= MAX_HANDLED)
 		return -ENOSPC;
-	handlers[port] = (struct port_handler){ fn, data, 0 };
+	handlers[port] = (struct port_handler){
+		.fn = fn, .data = data, .throttled = handlers[port].throttled,
+		.release_ns = handlers[port].release_ns,
+	};
 	evtchn_unmask(port);
 	return 0;
 }
@@ -204,8 +294,12 @@ void evtchn_close(evtchn_port_t port)
 
 	evtchn_mask(port);
 	HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
-	if (port < MAX_HANDLED)
+	if (port < MAX_HANDLED) {
 		handlers[port].fn = NULL;
+		handlers[port].urgent = false;
+	}
+	if (port == urgent_2l)
+		urgent_2l = 0;
 }
 
 void evtchn_notify(evtchn_port_t port)
@@ -215,9 +309,84 @@ void evtchn_notify(evtchn_port_t port)
 	HYPERVISOR_event_channel_op(EVTCHNOP_send, &op);
 }
 
+static struct irq_work upcall_resume;
+static bool in_upcall;
+
+static void xen_upcall_resume(struct irq_work *w);
+
+static struct timer release_timer;
+
+static void release_throttled(struct timer *t);
+
+/*
+ * A port its peer raises again at every dispatch, faster than we serve
+ * it, would otherwise take every upcall for itself: Xen raises the
+ * upcall anew for each of its events.  After EVTCHN_PORT_BURST
+ * dispatches in a row that each found it raised again when its handler
+ * returned (in one upcall or across several), it is masked for as long
+ * as that burst took (IRQ_WORK_DELAY_NS at least), so that such a port
+ * gets about half the CPU at most and the interrupted code the rest; its
+ * events stay pending meanwhile, nothing is lost.  A port that bursts
+ * EVTCHN_FLOOD_BURSTS times in a row, never found idle in between (after
+ * a handler, or when unmasked), stays masked: its peer misbehaves.  The
+ * timer's port is never throttled: releasing the others depends on it.
+ */
+static void throttle(evtchn_port_t port, struct port_handler *h)
+{
+	u64 now = ktime_get_ns();
+
+	abi->mask(port);
+	h->burst = 0;
+	if (!stats.throttled++)
+		pr_warn("xen: port %u raised again at each of %u events in a row: masked for as long as they took\n",
+			port, EVTCHN_PORT_BURST);
+	if (++h->bursts >= EVTCHN_FLOOD_BURSTS) {
+		h->flooded = true;
+		stats.flooded++;
+		pr_err("xen: port %u: its peer raised it %u times a burst, %u bursts in a row; masked for good (misbehaving peer)\n",
+		       port, EVTCHN_PORT_BURST, EVTCHN_FLOOD_BURSTS);
+		return;
+	}
+	h->throttled = true;
+	throttled[nr_throttled++] = port;
+	h->release_ns = now + max(now - h->burst_start, IRQ_WORK_DELAY_NS);
+	if (!release_timer.pending || release_timer.expires > h->release_ns)
+		timer_start(&release_timer, h->release_ns, release_throttled);
+}
+
+/*
+ * Unmasks the throttled ports whose time came (Xen queues again what is
+ * pending on them); one with nothing pending by then has gone idle and
+ * is forgiven its bursts.  The timer comes back for the next release.
+ */
+static void release_throttled(struct timer *t)
+{
+	u64 now = ktime_get_ns(), next = ~0ULL;
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < nr_throttled; i++) {
+		evtchn_port_t port = throttled[i];
+		struct port_handler *h = &handlers[port];
+
+		if (h->fn && h->release_ns > now) {
+			throttled[kept++] = port;
+			next = min(next, h->release_ns);
+			continue;
+		}
+		h->throttled = false;
+		if (!abi->is_pending(port))
+			h->bursts = 0;
+		if (h->fn && !h->masked)
+			abi->unmask(port);
+	}
+	nr_throttled = kept;
+	if (nr_throttled)
+		timer_start(&release_timer, next, release_throttled);
+}
+
 void evtchn_dispatch(evtchn_port_t port)
 {
-	struct port_handler *h = port < MAX_HANDLED ? &handlers[port] : NULL;
+	struct port_handler *h = handler_of(port);
 
 	if (!h || !h->fn) {
 		/* A port nobody handles: keep it quiet from now on. */
@@ -227,26 +396,27 @@ void evtchn_dispatch(evtchn_port_t port)
 		return;
 	}
 	h->count++;
+	if (!h->burst)
+		h->burst_start = ktime_get_ns();
 	h->fn(port, h->data);
+	/* Raised again while its handler ran?  Else idle: bursts forgiven. */
+	if (!h->fn || h->urgent || !abi->is_pending(port)) {
+		h->burst = 0;
+		h->bursts = 0;
+	} else if (++h->burst >= EVTCHN_PORT_BURST) {
+		throttle(port, h);
+	}
 }
-
-static struct irq_work upcall_resume;
-static bool in_upcall;
-static unsigned long upcalls_deferred;
-static unsigned int upcall_most;	/* events in the busiest upcall */
-
-static void xen_upcall_resume(struct irq_work *w);
 
 /*
  * The upcall: what is pending and unmasked, until Xen raises no more or
- * EVTCHN_UPCALL_BUDGET events went, with interrupts off.  What a backend
- * that keeps sending left stays pending: evtchn_upcall_pending is set
- * again, so that Xen, which raises the upcall while that flag is set and
- * events are unmasked, comes back once interrupts are on (an event in a
- * word or queue already marked would not raise it by itself: our timer
- * is an event too), and deferred work runs it as well.  A deferred run
- * that comes inside an upcall (the timer's event) has nothing to do: the
- * running upcall goes on, and defers again if its budget runs out.
+ * EVTCHN_UPCALL_BUDGET events went, with interrupts off, the timer's port
+ * first (evtchn_set_urgent()).  When the budget runs out the ABI keeps
+ * where it stopped to itself and the rest waits for deferred work: the
+ * upcall is not raised again at once, so that the interrupted code runs
+ * in between.  The deferred run comes with the timer's event, inside an
+ * upcall: that upcall takes the rest (the deferred run has nothing more
+ * to do there), or defers again if its budget runs out too.
  */
 static void xen_upcall(void *unused)
 {
@@ -260,10 +430,9 @@ static void xen_upcall(void *unused)
 		budget -= abi->handle(vcpu, budget);
 	} while (budget && READ_ONCE(vcpu->evtchn_upcall_pending));
 	in_upcall = false;
-	upcall_most = max(upcall_most, EVTCHN_UPCALL_BUDGET - budget);
+	stats.most = max(stats.most, EVTCHN_UPCALL_BUDGET - budget);
 	if (!budget) {
-		WRITE_ONCE(vcpu->evtchn_upcall_pending, 1);
-		if (!upcalls_deferred++)
+		if (!stats.deferred++)
 			pr_warn("xen: more than %u events in one upcall; the rest later\n",
 				EVTCHN_UPCALL_BUDGET);
 		irq_work_defer(&upcall_resume, xen_upcall_resume);
@@ -275,10 +444,9 @@ static void xen_upcall_resume(struct irq_work *w)
 	xen_upcall(NULL);
 }
 
-void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most)
+void evtchn_upcall_stats(struct evtchn_stats *s)
 {
-	*deferred = upcalls_deferred;
-	*most = upcall_most;
+	*s = stats;
 }
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,

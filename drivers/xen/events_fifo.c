@@ -31,6 +31,8 @@ static struct evtchn_fifo_control_block *control;
 static event_word_t *words;
 /* Where each queue's walk stands: the next port, 0 at the tail. */
 static u32 heads[EVTCHN_FIFO_MAX_QUEUES];
+/* Queues left when the budget ran out, for the next call. */
+static u32 held;
 /* READY has a bit per queue; any other bit Xen might set names nothing. */
 #define READY_QUEUES	((1U << EVTCHN_FIFO_MAX_QUEUES) - 1)
 
@@ -118,9 +120,13 @@ static void consume_one(unsigned int q, u32 *ready)
 }
 
 /*
- * Events from the ready queues, at most budget of them (a step that
+ * Events from the ready queues, the highest priority (lowest number)
+ * first and READY read again after each, so that an event on a higher
+ * queue (the timer's) goes next; at most budget of them (a step that
  * only walks past an entry counts too): Xen may link events as fast as
- * we take them.  Queues still ready go back into READY for the next call;
+ * we take them.  Queues still ready are kept in held, not put back into
+ * READY: Xen raises the upcall when it sets a queue's READY bit, and a
+ * bit left set would keep it from raising it for a new event there.
  * heads[] remembers where each walk stands.
  */
 static unsigned int fifo_handle(struct vcpu_info *vcpu, unsigned int budget)
@@ -128,14 +134,24 @@ static unsigned int fifo_handle(struct vcpu_info *vcpu, unsigned int budget)
 	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	unsigned int done = 0;
 
+	ready |= held;
 	while (ready && done < budget) {
 		consume_one(__builtin_ctz(ready), &ready);
 		done++;
 		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	}
-	if (ready)
-		__atomic_or_fetch(&control->ready, ready, __ATOMIC_SEQ_CST);
+	held = ready;
 	return done;
+}
+
+/* Queue 0, served before the others (Xen's EVTCHNOP_set_priority). */
+static int fifo_set_urgent(evtchn_port_t port)
+{
+	struct evtchn_set_priority op = {
+		.port = port, .priority = EVTCHN_FIFO_PRIORITY_MAX,
+	};
+
+	return HYPERVISOR_event_channel_op(EVTCHNOP_set_priority, &op) ? -EIO : 0;
 }
 
 static const struct evtchn_abi abi_fifo = {
@@ -144,6 +160,7 @@ static const struct evtchn_abi abi_fifo = {
 	.unmask = fifo_unmask,
 	.is_pending = fifo_is_pending,
 	.handle = fifo_handle,
+	.set_urgent = fifo_set_urgent,
 };
 
 static void free_fifo_pages(void)

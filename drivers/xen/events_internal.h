@@ -9,6 +9,13 @@
 #define EVTCHN_MAX_HANDLED	1024	/* ports with handlers */
 /* Events one upcall dispatches before it leaves the rest for later. */
 #define EVTCHN_UPCALL_BUDGET	(4 * IRQ_BUDGET)
+/*
+ * A port dispatched this often in a row, raised again each time while its
+ * handler ran, is masked for as long as that took (events.c, throttle()).
+ */
+#define EVTCHN_PORT_BURST	IRQ_BUDGET
+/* Such bursts in a row, pending each time it was unmasked: masked for good. */
+#define EVTCHN_FLOOD_BURSTS	64
 
 struct vcpu_info;
 
@@ -21,13 +28,19 @@ struct evtchn_abi {
 	/*
 	 * The upcall's work: pending, unmasked ports go to evtchn_dispatch()
 	 * with their pending state cleared, at most budget of them; what is
-	 * left stays pending for the next call.  Returns how many went.
+	 * left stays pending, and the ABI keeps where it stopped to itself
+	 * (not in the shared words, which would make Xen raise the upcall
+	 * again at once) for the next call.  Returns how many went.
 	 */
 	unsigned int (*handle)(struct vcpu_info *vcpu, unsigned int budget);
+	/* Its events before any other's (the timer's port). */
+	int (*set_urgent)(evtchn_port_t port);
 };
 
 /* Runs the port's handler (or masks a port nobody handles). */
 void evtchn_dispatch(evtchn_port_t port);
+/* Masked by us for now (a burst) or for good (a flood), not by its driver. */
+bool evtchn_throttled(evtchn_port_t port);
 
 /*
  * The FIFO ABI in *abi once Xen took our control block and event array;

@@ -7,10 +7,12 @@
  * control/feature-* nodes tell it which words we understand.
  *
  * We watch the node, read it once (into our own buffer), check it is one
- * whole word of the protocol, acknowledge and record the request for the
- * app (include/pvkit/shutdown.h), which carries it out from its loop:
- * hooks first, then SCHEDOP_shutdown with the matching reason
- * (arch/x86/xen/enlighten.c).  A word we do not carry out ("suspend",
+ * whole word of the protocol, acknowledge and pass the request on with
+ * shutdown_request() (include/pvkit/shutdown.h).  Watch events are read
+ * in process context only, when the app polls (xenbus_poll() is an app
+ * poller, run by shutdown_pending()); the app carries the request out with
+ * kernel_shutdown(): the notifiers first, then SCHEDOP_shutdown with the
+ * matching reason (the handlers of arch/x86/xen/enlighten.c).  A word we do not carry out ("suspend",
  * anything unknown) is logged and left unacknowledged, so that the
  * toolstack gives up with "guest did not acknowledge" instead of waiting
  * for a suspend that never comes.
@@ -117,12 +119,6 @@ static struct xs_watch control_watch = {
 	.fn = control_changed,
 };
 
-/* Where a shutdown may be asked for: the app's loop looks here. */
-static void control_poll(void)
-{
-	xenbus_poll();
-}
-
 static int xen_control_init(void)
 {
 	int err;
@@ -138,7 +134,6 @@ static int xen_control_init(void)
 		pr_err("xen: cannot watch %s: error %d\n", XEN_CONTROL_PATH, err);
 		return err;
 	}
-	register_shutdown_source("xen control", control_poll);
 	pr_info("xen: control: poweroff, reboot and halt from the toolstack (no suspend)\n");
 	return 0;
 }

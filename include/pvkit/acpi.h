@@ -43,6 +43,13 @@
 #define ACPI_BOOT_NO_ASPM		(1 << 4)
 #define ACPI_BOOT_NO_CMOS_RTC		(1 << 5)
 
+/* A register of the FADT's fixed hardware, in system I/O or memory. */
+struct acpi_reg {
+	u64 addr;		/* 0: absent */
+	bool io;		/* system I/O space, else system memory */
+	u8 width;		/* bytes: 1, 2 or 4 */
+};
+
 struct acpi_cpu {
 	u32 apic_id;
 	u32 uid;		/* ACPI processor UID */
@@ -112,6 +119,18 @@ struct acpi_info {
 	bool has_pm_timer;
 	u32 pm_timer_port;
 	bool pm_timer_32bit;
+	u64 dsdt;			/* X_DSDT, else DSDT; 0: none */
+	/* Fixed hardware for sleep and events, I/O only (not hw_reduced). */
+	u16 pm1a_evt, pm1b_evt;		/* status, then enable at + len/2 */
+	u8 pm1_evt_len;
+	u16 pm1a_cnt, pm1b_cnt;
+	u16 gpe0_blk;			/* status half, then enable half */
+	u8 gpe0_len;
+	u16 smi_cmd;			/* ACPI mode hand-over, 0: none */
+	u8 acpi_enable;
+	bool fixed_power_button;	/* PWR_BUTTON clear: a fixed feature */
+	/* Hardware-reduced sleep registers (ACPI 5.0+). */
+	struct acpi_reg sleep_ctl, sleep_sts;
 
 	unsigned int nr_mcfg;
 	struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
@@ -134,6 +153,12 @@ typedef const void *(*acpi_map_fn)(u64 phys, size_t len);
  * problem met on the way is reported with pr_warn("acpi: ...").
  */
 int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out);
+
+/*
+ * Maps a table the root lists (or the DSDT) and checks its header, length
+ * and checksum: *len is then safe to use.  -EINVAL with a warning else.
+ */
+int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
 
 /* The first table with signature sig ("APIC", "FACP", ...), or NULL. */
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
@@ -169,6 +194,8 @@ static inline u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq,
 }
 #endif
 
+struct aml_ns;
+
 #ifndef __HOST_TEST__
 #ifdef CONFIG_ACPI
 /*
@@ -176,6 +203,12 @@ static inline u32 acpi_isa_irq_to_gsi(const struct acpi_info *info, u8 irq,
  * the loader found no RSDP or no usable root table.
  */
 const struct acpi_info *acpi_get(void);
+/*
+ * The namespace the DSDT and the SSDTs declare (<pvkit/aml.h>), read on
+ * first use; NULL without a DSDT.  A table that fails part-way keeps
+ * what was read before the failure.
+ */
+const struct aml_ns *acpi_namespace(void);
 /*
  * The RSDP in the EBDA or the BIOS area, for a boot loader that gave
  * none: its physical address, or 0.
@@ -190,6 +223,11 @@ static inline const struct acpi_info *acpi_get(void)
 static inline u64 acpi_find_rsdp_bios(void)
 {
 	return 0;
+}
+
+static inline const struct aml_ns *acpi_namespace(void)
+{
+	return NULL;
 }
 #endif
 #endif

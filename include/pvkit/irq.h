@@ -61,6 +61,14 @@ extern unsigned long irq_spurious_count, irq_unhandled_count;
 /* Prints one line per vector in use: vector, name, count. */
 void irq_show(void);
 
+/*
+ * The trigger and polarity of a GSI (16 and up) that the firmware gives
+ * (ACPI_INTI_* flags, e.g. from a device's _CRS), before request_irq():
+ * without it such a line is taken as PCI's, level and active low.
+ * ISA IRQs follow the MADT.  -EINVAL for a line it cannot keep.
+ */
+int arch_irq_set_type(unsigned int irq, u16 flags);
+
 /* The architecture's side: route a line to a vector, (un)mask it. */
 int arch_irq_route(unsigned int irq, unsigned int vector);
 void arch_irq_mask(unsigned int irq, bool masked);

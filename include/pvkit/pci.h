@@ -18,6 +18,7 @@
 #define _PVKIT_PCI_H
 
 #include <pvkit/types.h>
+#include <pvkit/errno.h>
 #include <pvkit/compiler.h>
 #include <pvkit/irq.h>
 
@@ -145,7 +146,8 @@ struct pci_dev {
 	u8 bus, slot, func;
 	u16 vendor, device, subsystem_vendor, subsystem_device;
 	u8 class_code, subclass, prog_if, revision, header_type;
-	struct pci_bar bar[PCI_NUM_BARS];
+	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
+	bool bars_read;			/* pci_read_bars() */
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
@@ -167,6 +169,14 @@ void pci_write16(struct pci_dev *d, u16 off, u16 val);
 void pci_write32(struct pci_dev *d, u16 off, u32 val);
 
 /* Offset of the first (next after pos) capability cap_id, or 0. */
+/*
+ * Sizes d's BARs into d->bar unless that was done; true when it was done
+ * now.  The scan does not size them: each BAR costs four configuration
+ * accesses (exits under a hypervisor), and only a bound driver, pci_show()
+ * and the tests look at them.  Drivers find them sized by bind time.
+ */
+bool pci_read_bars(struct pci_dev *d);
+
 /* How many BAR registers a header type (PCI_HEADER_TYPE) has: 6, 2, 1 or 0. */
 int pci_nr_bars(u8 header_type);
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id);
@@ -250,8 +260,27 @@ bool pci_msix_pending(struct pci_dev *d, unsigned int entry);
  * 0; -ENODEV if d has no line, -EBUSY if d asked already, -ENOMEM.
  */
 typedef bool (*pci_intx_handler_t)(void *data);
+#if defined(CONFIG_PCI_INTX) || defined(__HOST_TEST__)
 int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name);
+/* Whether d's line was found stuck: masked, its handlers polled. */
+bool pci_intx_polled(struct pci_dev *d);
+void pci_free_intx(struct pci_dev *d);
+#else
+/* Left out: a driver polls a device that has no MSI-X. */
+static inline int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler,
+				   void *data, const char *name)
+{
+	return -ENODEV;
+}
+static inline bool pci_intx_polled(struct pci_dev *d)
+{
+	return false;
+}
+static inline void pci_free_intx(struct pci_dev *d)
+{
+}
+#endif
 
 /*
  * A level-triggered line that stays asserted with no device claiming it
@@ -273,9 +302,6 @@ struct pci_intx_count {
 
 /* Counts one interrupt; true when the line is to be masked. */
 bool pci_intx_stuck(struct pci_intx_count *c, bool claimed);
-/* Whether d's line was found stuck: masked, its handlers polled. */
-bool pci_intx_polled(struct pci_dev *d);
-void pci_free_intx(struct pci_dev *d);
 
 /*
  * Below: the machine-independent core (drivers/pci/core.c), built on the

@@ -31,15 +31,43 @@ int console_printf(const char *fmt, ...) __printf(1, 2);
 void console_set_loglevel(int level);
 int console_get_loglevel(void);
 
+/*
+ * quiet: the console shows only warnings and worse; every line below the
+ * log level is still kept in the log ring, which log_dump() writes to the
+ * console (app=dmesg; kernel_exit() on a panic when lines were withheld).
+ */
+void console_set_quiet(bool on);
+bool console_quiet(void);
+/* Returns the lines it wrote. */
+unsigned long log_dump(void);
+unsigned long log_withheld(void);
+struct logbuf;
+/* The ring itself, for a reader of its own (logbuf_read()). */
+const struct logbuf *log_ring_get(void);
+
 #ifndef pr_fmt
 #define pr_fmt(fmt) fmt
 #endif
 
+/*
+ * A message of a level the configuration leaves out (CONFIG_LOG_LEVEL_BUILD)
+ * is still type-checked, but neither its text nor the call is compiled.
+ */
+#ifndef CONFIG_LOG_LEVEL_BUILD
+#define CONFIG_LOG_LEVEL_BUILD	8
+#endif
+/* Whether a level is compiled in: code that only prepares such a line asks. */
+#define printk_level_built(level)	((level) < CONFIG_LOG_LEVEL_BUILD)
+#define no_printk(fmt, ...)	({ if (0) printk(fmt, ##__VA_ARGS__); 0; })
+#define printk_at(level, fmt, ...) \
+	(printk_level_built(level) ? printk(fmt, ##__VA_ARGS__) : \
+					   no_printk(fmt, ##__VA_ARGS__))
+
 #define pr_emerg(fmt, ...)	printk(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...)	printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_notice(fmt, ...)	printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_info(fmt, ...)	printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_debug(fmt, ...)	printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice(fmt, ...)	printk_at(5, KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)	printk_at(6, KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_debug(fmt, ...)	printk_at(7, KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 
 #endif

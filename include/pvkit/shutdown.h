@@ -1,50 +1,78 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shutdown asked for from outside (the Xen toolstack's control/shutdown,
- * an ACPI power button) and what runs before it is carried out.
+ * An orderly shutdown asked for from outside: an ACPI power button, a
+ * toolstack (Xen's control/shutdown).  Whoever sees the request (often an
+ * interrupt handler) calls shutdown_request(); the kernel then runs the
+ * shutdown notifiers, most recently registered first, and the platform's
+ * power-off or reboot.  An app that loops checks shutdown_pending() and
+ * calls kernel_shutdown() itself, in its own context; one that does not
+ * is shut down from the timer interrupt SHUTDOWN_GRACE_MS after the
+ * request (notifiers then run with interrupts off and must not wait for
+ * any).
  *
- * pvkit has no threads: a platform source only records the request
- * (shutdown_request()); the app notices it in its main loop or idle
- * (shutdown_requested(), which first lets each source look for news in
- * process context) and calls kernel_shutdown(), which runs the hooks
- * (e.g. a flush of the disks) and hands the reason to the platform.
+ * A source that can only be read in process context (xenstore: pvkit has
+ * no threads) is an app poller (<pvkit/app.h>): shutdown_pending() polls,
+ * so that its requests reach an app that loops (and only such an app).
+ *
+ *	static void blk_flush_on_shutdown(struct shutdown_notifier *n,
+ *					  enum shutdown_action action) { ... }
+ *	static struct shutdown_notifier nb = {
+ *		.name = "blk", .fn = blk_flush_on_shutdown,
+ *	};
+ *	register_shutdown_notifier(&nb);
  */
 #ifndef _PVKIT_SHUTDOWN_H
 #define _PVKIT_SHUTDOWN_H
 
 #include <pvkit/compiler.h>
+#include <pvkit/types.h>
 
-enum shutdown_reason {
-	SHUTDOWN_NONE,
+#define SHUTDOWN_GRACE_MS	1000
+
+enum shutdown_action {
 	SHUTDOWN_POWEROFF,
 	SHUTDOWN_REBOOT,
+	SHUTDOWN_HALT,
 };
 
-typedef void (*shutdown_hook_fn)(enum shutdown_reason reason);
+struct shutdown_notifier {
+	const char *name;
+	void (*fn)(struct shutdown_notifier *n, enum shutdown_action action);
+	struct shutdown_notifier *next;
+};
 
-#define SHUTDOWN_MAX_HOOKS	8
-#define SHUTDOWN_MAX_SOURCES	4
-
-/* Runs fn before the machine goes (last registered, first run); -ENOSPC when full. */
-int register_shutdown_hook(shutdown_hook_fn fn);
-void run_shutdown_hooks(enum shutdown_reason reason);
+void register_shutdown_notifier(struct shutdown_notifier *n);
+void unregister_shutdown_notifier(struct shutdown_notifier *n);
+/* "power off", "reboot", "halt": for the log. */
+const char *shutdown_action_name(enum shutdown_action action);
 
 /*
- * A source of requests: poll looks for one in process context (it may
- * call shutdown_request()); -ENOSPC when full.
+ * The platform's power-off (ACPI S5, a hypervisor call): returns only
+ * when it failed.  The first one set is kept (a hypervisor backend sets
+ * its own before the ACPI driver's initcall): -EBUSY for later ones.
  */
-int register_shutdown_source(const char *name, void (*poll)(void));
-/* How many sources can ask here (0: nothing will ever ask). */
-unsigned int shutdown_sources(void);
-/* Records a request; the first one stands. */
-void shutdown_request(enum shutdown_reason reason, const char *who);
-/* The request recorded so far (polling the sources first), or SHUTDOWN_NONE. */
-enum shutdown_reason shutdown_requested(void);
-const char *shutdown_reason_name(enum shutdown_reason reason);
+int set_power_off_handler(void (*fn)(void));
+/* The platform's reboot (a hypervisor call), kept the same way. */
+int set_reboot_handler(void (*fn)(void));
 
-/* Runs the hooks and powers off or reboots as the platform can; never returns. */
-__noreturn void kernel_shutdown(enum shutdown_reason reason);
-/* The platform part: the hypervisor's way, else the exit status 0. */
-__noreturn void machine_shutdown(enum shutdown_reason reason);
+/*
+ * Asks for an orderly shutdown, from any context (interrupts included);
+ * why goes to the log.  A second request while one is pending is logged
+ * and otherwise ignored.
+ */
+void shutdown_request(enum shutdown_action action, const char *why);
+/*
+ * A request is pending: what it asks in *action (may be NULL).  Runs
+ * app_poll() first: process context only.
+ */
+bool shutdown_pending(enum shutdown_action *action);
+
+/*
+ * Runs the notifiers and powers off or reboots (or, where the platform
+ * cannot power off, exits with EXIT_FAIL saying so).  A reboot where the
+ * platform has no way to reboot, and a halt, exit with EXIT_OK after the
+ * notifiers.
+ */
+__noreturn void kernel_shutdown(enum shutdown_action action);
 
 #endif

@@ -67,14 +67,6 @@ struct timer {
 
 void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *));
 void timer_cancel(struct timer *t);
-/*
- * Halts until the next interrupt, with tick armed first (unless pending)
- * to fire period_ns from now: an idle loop that polls something without
- * interrupts wakes at least that often.  safe_halt() enables interrupts
- * and halts in one step, so the tick cannot fire in between and leave
- * us asleep.
- */
-void halt_with_tick(struct timer *tick, u64 period_ns);
 
 void ndelay(u64 ns);
 void udelay(unsigned long us);

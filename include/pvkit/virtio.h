@@ -69,6 +69,12 @@ struct virtio_driver {
 	 * receive buffers probe posted.
 	 */
 	void (*ready)(struct virtio_device *vdev);
+	/*
+	 * Optional: the device changed its configuration space (its
+	 * configuration-change interrupt).  Interrupt context: defer the
+	 * work.
+	 */
+	void (*config_changed)(struct virtio_device *vdev);
 };
 
 #define DEFINE_VIRTIO_DRIVER(var)					\
@@ -88,6 +94,8 @@ static inline bool virtio_has_feature(const struct virtio_device *vdev,
 	return vdev->features & (1ULL << bit);
 }
 
+/* Transports call this on a configuration-change interrupt. */
+void virtio_config_changed(struct virtio_device *vdev);
 /* Reads a config field whole: retried until the generation is stable. */
 void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,
 		  unsigned int len);
@@ -118,6 +126,17 @@ struct vq_chain {
 	u32 in_len;			/* device-writable bytes it offered */
 	void *indirect;			/* table, when indirect */
 };
+
+/*
+ * The packed ring is an option (CONFIG_VIRTIO_RING_PACKED): without it the
+ * feature is not offered and its code is not compiled.  Host tests and
+ * fuzzers always have it.
+ */
+#if defined(CONFIG_VIRTIO_RING_PACKED) || defined(__HOST_TEST__)
+#define VIRTIO_RING_PACKED	1
+#else
+#define VIRTIO_RING_PACKED	0
+#endif
 
 struct virtqueue {
 	struct virtio_device *vdev;
@@ -162,6 +181,11 @@ struct virtqueue {
 	u16 notify_data;
 	int msix_vector;
 };
+
+static inline bool vq_packed(const struct virtqueue *vq)
+{
+	return VIRTIO_RING_PACKED && vq->packed;
+}
 
 /*
  * Allocates and initialises a ring of num entries (a power of two for

@@ -29,8 +29,22 @@ bool evtchn_is_pending(evtchn_port_t port);
 unsigned long evtchn_count(evtchn_port_t port);
 /* "FIFO" or "2-level": the ABI the ports are kept in. */
 const char *evtchn_abi_name(void);
-/* Upcalls that ran out of budget, and the most events one dispatched. */
-void evtchn_upcall_stats(unsigned long *deferred, unsigned int *most);
+/*
+ * The port's events before any other's (the timer's): the top FIFO
+ * priority, or looked at before each event in the 2-level ABI.  Such a
+ * port is never throttled.
+ */
+int evtchn_set_urgent(evtchn_port_t port);
+/* Masked for good because its peer kept raising it (drivers/xen/events.c). */
+bool evtchn_flooded(evtchn_port_t port);
+
+struct evtchn_stats {
+	unsigned long deferred;		/* upcalls that ran out of budget */
+	unsigned int most;		/* the most events one upcall dispatched */
+	unsigned long throttled;	/* bursts that masked a port till later */
+	unsigned long flooded;		/* ports masked for good */
+};
+void evtchn_upcall_stats(struct evtchn_stats *s);
 
 /* Set up by the Xen backend once shared_info and vcpu_info are mapped. */
 struct shared_info;

@@ -30,13 +30,6 @@ const char *xen_mode_name(void);
 bool xen_hvm_guest(void);
 
 /*
- * CPUID as the guest sees it: a PV guest's plain cpuid is not
- * intercepted on every CPU, so its pv_ops use Xen's forced-emulation
- * prefix.
- */
-void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
-
-/*
  * CPUID answers with Xen's signature (the base leaf, or 0): cheap, and
  * usable before the hypervisor backend is chosen, e.g. for the console.
  */

@@ -107,6 +107,11 @@ int xs_conn_transaction_end(struct xs_conn *c, u32 tx, bool abort);
  */
 int xs_conn_transaction(struct xs_conn *c, int (*fn)(u32 tx, void *ctx), void *ctx);
 /*
+ * The xenbus state in path: a missing node is a backend gone (Closed), a
+ * value out of range Unknown; another failure its negative errno.
+ */
+int xs_conn_read_state(struct xs_conn *c, const char *path);
+/*
  * Waits until the xenbus state in path (missing: Closed) is one of mask
  * (1 << XenbusState...), reading it again after each watch event; returns
  * the state, or -ETIMEDOUT once deadline_ns has passed however many
@@ -140,7 +145,8 @@ int xs_transaction_start(u32 *tx);
 int xs_transaction_end(u32 tx, bool abort);
 /* xs_conn_transaction() on the kernel's connection. */
 int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx);
-/* xs_conn_wait_state() on the kernel's connection. */
+/* xs_conn_read_state() and xs_conn_wait_state() on the kernel's connection. */
+int xs_read_state(const char *path);
 int xs_wait_state(const char *path, u32 mask, u64 deadline_ns);
 int xs_watch_add(struct xs_watch *w);
 int xs_watch_remove(struct xs_watch *w);

@@ -53,6 +53,7 @@ static void loader_and_entry_time_recorded(struct ktest *t)
 	KT_ASSERT_NOT_NULL(t, boot_info.loader);
 	KT_EXPECT_TRUE(t, !strcmp(boot_info.loader, "PVH") ||
 		       !strcmp(boot_info.loader, "multiboot2") ||
+		       !strcmp(boot_info.loader, "multiboot") ||
 		       !strcmp(boot_info.loader, "Xen PV"));
 	KT_EXPECT_GT(t, boot_info.entry_tsc, 0);
 	KT_EXPECT_LT(t, boot_info.entry_tsc, rdtsc());

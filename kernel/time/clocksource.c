@@ -7,12 +7,15 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 
 static struct clocksource *sources;
 static struct clocksource *current_cs;
 static u64 last_cycles, acc_cycles;
+/* ktime_get_ns() accumulates: one CPU at a time. */
+static DEFINE_SPINLOCK(clock_lock);
 
 u64 clocksource_cyc2ns(const struct clocksource *cs, u64 cycles)
 {
@@ -85,15 +88,23 @@ u64 ktime_get_ns(void)
 {
 	struct clocksource *cs = current_cs;
 	unsigned long flags;
-	u64 now, ns;
+	u64 now, ns, delta;
 
 	if (!cs)
 		return 0;
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&clock_lock);
 	now = cs->read(cs);
-	acc_cycles += (now - last_cycles) & cs->mask;
-	last_cycles = now;
+	delta = (now - last_cycles) & cs->mask;
+	/*
+	 * Another CPU may have read the counter a little later and moved
+	 * last_cycles past our reading: a "delta" of nearly the whole mask
+	 * is that, not a wrap, and time stands still for us instead.
+	 */
+	if (delta <= cs->mask / 2) {
+		acc_cycles += delta;
+		last_cycles = now;
+	}
 	ns = clocksource_cyc2ns(cs, acc_cycles);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&clock_lock, flags);
 	return ns;
 }

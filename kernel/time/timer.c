@@ -246,16 +246,6 @@ void nsleep(u64 ns)
 	local_irq_restore(flags);
 }
 
-void halt_with_tick(struct timer *tick, u64 period_ns)
-{
-	unsigned long flags = local_irq_save();
-
-	if (!tick->pending)
-		timer_start(tick, ktime_get_ns() + period_ns, wake);
-	safe_halt();
-	local_irq_restore(flags);
-}
-
 void msleep(unsigned long ms)
 {
 	nsleep(ms * NSEC_PER_MSEC);

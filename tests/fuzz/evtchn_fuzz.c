@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for event-channel dispatch (drivers/xen/events.c and
- * events_fifo.c) against a hypervisor played here: it sets pending bits
- * and selector words (2-level ABI) or links event words into the FIFO
- * queues and raises the upcall, as Xen does.
+ * events_fifo.c) against the hypervisor of tests/unit/fake_evtchn.c: it
+ * sets pending bits and selector words (2-level ABI) or links event words
+ * into the FIFO priority queues and raises the upcall, as Xen does.  The
+ * FIFO ABI, or the 2-level one with EVTCHN_FUZZ_2L set.
  *
- * The first byte picks the ABI; the rest is a script: raise a port, mask
- * or unmask it, let a port's backend send again from inside its handler
- * (a peer that never stops), run the upcall, run deferred work.
- * Checked: one upcall or deferred run dispatches at most
- * EVTCHN_UPCALL_BUDGET events; no handler runs for a masked port; a port
- * raised while another never stops is served within two passes; and once
- * the peers stop, every event raised since its port's last dispatch is
- * dispatched.  A failed check is a crash.
+ * Each byte is a step: raise a port, mask or unmask it, let a port's
+ * backend send again from inside its handler (a peer that never stops),
+ * run the upcall, or let virtual time pass and fire the timer (VIRQ_TIMER
+ * on an urgent port; its handler runs the kernel's timers and deferred
+ * work, as arch/x86/xen/time.c does).  Checked: one upcall dispatches at
+ * most EVTCHN_UPCALL_BUDGET events; the timer's event goes before any
+ * other; no handler runs for a masked or throttled port; a port raised
+ * while others never stop is served by the next upcall or the timer's;
+ * and once the peers stop, every event raised since its port's last
+ * dispatch is dispatched, unless the port was shut off as a flood (then
+ * it starts afresh with a new binding).  A failed check is a crash.
  *
  *   make fuzz
  *   build/fuzz/evtchn_fuzz -max_total_time=60 build/fuzz/corpus/evtchn
@@ -27,13 +31,12 @@
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include "../../drivers/xen/events_internal.h"
+#include "../unit/fake_evtchn.h"
 #include "../unit/fake_irq.h"
 
 #define check(c)	do { if (!(c)) __builtin_trap(); } while (0)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
-		     const struct xen_mode_ops *mode);
 
 int printk(const char *fmt, ...)
 {
@@ -43,140 +46,8 @@ int printk(const char *fmt, ...)
 /* Ports in different words of the 2-level bitmaps, and one past the first page. */
 static const evtchn_port_t ports[] = { 3, 5, 63, 64, 130, 1000 };
 #define NR	ARRAY_SIZE(ports)
-
-static struct shared_info *si;
-static struct vcpu_info *vi;
-static bool fifo;
-static struct evtchn_fifo_control_block *control;
-static event_word_t *words;
-static u32 tails[EVTCHN_FIFO_MAX_QUEUES];
-static irq_handler_t upcall;
-
-/* ---- the kernel's side the event code calls ---- */
-
-int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data, const char *name)
-{
-	upcall = handler;
-	return vector;
-}
-
-void irq_free_vector(unsigned int vector)
-{
-}
-
-static long fuzz_setup_upcall(void)
-{
-	return 0;
-}
-
-static const struct xen_mode_ops fuzz_mode = { .setup_upcall = fuzz_setup_upcall };
-
-unsigned long long param_get_ull(const char *key, unsigned long long def)
-{
-	return fifo;
-}
-
-const char *xen_strerror(long err)
-{
-	return "?";
-}
-
-u64 xen_virt_to_gfn(const void *p)
-{
-	return virt_to_phys(p) >> PAGE_SHIFT;
-}
-
-/* ---- the hypervisor ---- */
-
-#define W_BITS		(sizeof(xen_ulong_t) * 8)
-#define F_PENDING	(1U << EVTCHN_FIFO_PENDING)
-#define F_MASKED	(1U << EVTCHN_FIFO_MASKED)
-#define F_LINKED	(1U << EVTCHN_FIFO_LINKED)
-
-static void fifo_link(evtchn_port_t port)
-{
-	unsigned int q = EVTCHN_FIFO_PRIORITY_DEFAULT;
-	u32 tail = tails[q];
-
-	/* Behind the tail while it is still queued, else the new head. */
-	if (tail && (words[tail] & F_LINKED))
-		words[tail] = (words[tail] & ~EVTCHN_FIFO_LINK_MASK) | port;
-	else
-		control->head[q] = port;
-	words[port] = (words[port] & ~EVTCHN_FIFO_LINK_MASK) | F_LINKED;
-	tails[q] = port;
-	control->ready |= 1U << q;
-	vi->evtchn_upcall_pending = 1;
-}
-
-/* An event on port, as a backend's notification makes it. */
-static void xen_raise(evtchn_port_t port)
-{
-	if (fifo) {
-		if (words[port] & F_PENDING)
-			return;
-		words[port] |= F_PENDING;
-		if (!(words[port] & (F_MASKED | F_LINKED)))
-			fifo_link(port);
-		return;
-	}
-	if (si->evtchn_pending[port / W_BITS] & (1UL << port % W_BITS))
-		return;
-	si->evtchn_pending[port / W_BITS] |= 1UL << port % W_BITS;
-	if (si->evtchn_mask[port / W_BITS] & (1UL << port % W_BITS))
-		return;
-	vi->evtchn_pending_sel |= 1UL << port / W_BITS;
-	vi->evtchn_upcall_pending = 1;
-}
-
-static void xen_unmask(evtchn_port_t port)
-{
-	if (fifo) {
-		words[port] &= ~F_MASKED;
-		if ((words[port] & F_PENDING) && !(words[port] & F_LINKED))
-			fifo_link(port);
-		return;
-	}
-	si->evtchn_mask[port / W_BITS] &= ~(1UL << port % W_BITS);
-	if (si->evtchn_pending[port / W_BITS] & (1UL << port % W_BITS)) {
-		vi->evtchn_pending_sel |= 1UL << port / W_BITS;
-		vi->evtchn_upcall_pending = 1;
-	}
-}
-
-static unsigned int next_bind;
-
-static long event_channel_op(int cmd, void *arg)
-{
-	switch (cmd) {
-	case EVTCHNOP_init_control:
-		if (!fifo)
-			return -ENOSYS;
-		control = phys_to_virt(((struct evtchn_init_control *)arg)->control_gfn << PAGE_SHIFT);
-		return 0;
-	case EVTCHNOP_expand_array:
-		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
-		return 0;
-	case EVTCHNOP_unmask:
-		xen_unmask(((struct evtchn_unmask *)arg)->port);
-		return 0;
-	case EVTCHNOP_alloc_unbound:
-		check(next_bind < NR);
-		((struct evtchn_alloc_unbound *)arg)->port = ports[next_bind++];
-		return 0;
-	case EVTCHNOP_close:
-	case EVTCHNOP_send:
-		return 0;
-	}
-	return -ENOSYS;
-}
-
-long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
-		    unsigned long a3, unsigned long a4, unsigned long a5)
-{
-	check(nr == __HYPERVISOR_event_channel_op);
-	return event_channel_op(a1, (void *)a2);
-}
+/* VIRQ_TIMER's port, in a word of its own: urgent, as arch/x86/xen/time.c makes it. */
+#define TIMER_PORT	200
 
 /* ---- the drivers: one handler per port ---- */
 
@@ -184,51 +55,78 @@ static unsigned long dispatched[NR], pass_count;
 static bool outstanding[NR];	/* raised since the last dispatch */
 static bool spam[NR];		/* its backend sends again at every event */
 static bool masked[NR];
+static bool timer_raised;
 
+/* Each handler call takes a microsecond of virtual time. */
 static void handler(evtchn_port_t port, void *data)
 {
 	unsigned int i = (unsigned long)data;
 
-	check(ports[i] == port && !masked[i]);
+	check(ports[i] == port && !masked[i] && !evtchn_throttled(port));
 	check(++pass_count <= EVTCHN_UPCALL_BUDGET);
+	/* The timer's event goes before any other. */
+	check(!timer_raised);
+	fake_now_ns += NSEC_PER_USEC;
 	dispatched[i]++;
 	outstanding[i] = false;
 	if (spam[i]) {
-		xen_raise(port);
+		fake_evtchn_raise(port);
 		outstanding[i] = true;
 	}
 }
 
+/* VIRQ_TIMER: the kernel's timers and deferred work, as time.c runs them. */
+static void timer_handler(evtchn_port_t port, void *data)
+{
+	check(++pass_count <= EVTCHN_UPCALL_BUDGET);
+	timer_raised = false;
+	fake_run_timers();
+	fake_run_deferred();
+}
+
 static void raise_port(unsigned int i)
 {
-	xen_raise(ports[i]);
+	fake_evtchn_raise(ports[i]);
 	outstanding[i] = true;
 }
 
 static void run_upcall(void)
 {
 	pass_count = 0;
-	upcall(NULL);
+	fake_evtchn_upcall();
 }
 
-static void run_deferred(void)
+/* Time passes and the timer fires: its event first, then whatever else. */
+static void run_timer(u64 ns)
 {
-	pass_count = 0;
-	fake_run_deferred();
+	fake_now_ns += ns;
+	timer_raised = true;
+	fake_evtchn_raise(TIMER_PORT);
+	run_upcall();
+	check(!timer_raised);
 }
 
-/* Raised while others never stop: served within two passes all the same. */
+/* Raised while others never stop: served by the upcall or the timer's. */
 static void served_soon(unsigned int i)
 {
 	unsigned long before = dispatched[i];
 
-	if (masked[i])
+	if (masked[i] || evtchn_throttled(ports[i]))
 		return;
 	raise_port(i);
 	run_upcall();
 	if (dispatched[i] == before)
-		run_deferred();
+		run_timer(IRQ_WORK_DELAY_NS);
 	check(dispatched[i] > before);
+}
+
+/* A port shut off for flooding starts afresh with a new binding. */
+static void rebind(unsigned int i)
+{
+	evtchn_close(ports[i]);
+	fake_next_port = ports[i];
+	check(evtchn_alloc_unbound(0, handler, (void *)(unsigned long)i) == (int)ports[i]);
+	masked[i] = false;
 }
 
 static void setup(bool use_fifo)
@@ -236,18 +134,18 @@ static void setup(bool use_fifo)
 	static bool done;
 
 	if (done) {
-		check(fifo == use_fifo);
+		check(!strcmp(evtchn_abi_name(), use_fifo ? "FIFO" : "2-level"));
 		return;
 	}
 	done = true;
-	fifo = use_fifo;
-	si = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	memset(si, 0, PAGE_SIZE);
-	vi = &si->vcpu_info[0];
-	xen_events_init(si, vi, &fuzz_mode);
-	check(upcall && !strcmp(evtchn_abi_name(), fifo ? "FIFO" : "2-level"));
-	for (unsigned long i = 0; i < NR; i++)
+	check(fake_evtchn_start(use_fifo));
+	fake_next_port = TIMER_PORT;
+	check(bind_virq(VIRQ_TIMER, timer_handler, NULL) == TIMER_PORT);
+	check(!evtchn_set_urgent(TIMER_PORT));
+	for (unsigned long i = 0; i < NR; i++) {
+		fake_next_port = ports[i];
 		check(evtchn_alloc_unbound(0, handler, (void *)i) == (int)ports[i]);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -257,6 +155,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	/* One ABI per process: Xen never switches back either. */
 	setup(getenv("EVTCHN_FUZZ_2L") ? false : true);
 	memset(spam, 0, sizeof(spam));
+	for (unsigned int i = 0; i < NR; i++)
+		if (evtchn_flooded(ports[i]))
+			rebind(i);
 	for (size_t n = 1; n < size; n++) {
 		unsigned int i = (data[n] >> 3) % NR;
 
@@ -277,7 +178,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			spam[i] = !spam[i];
 			break;
 		case 5:
-			run_deferred();
+			run_timer((u64)(data[n] >> 3) * 10 * NSEC_PER_USEC);
 			break;
 		case 6:
 			served_soon(i);
@@ -287,18 +188,19 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		}
 	}
-	/* The peers stop: whatever is left is dispatched, nothing lost. */
+	/*
+	 * The peers stop: whatever is left is dispatched, nothing lost, but
+	 * on a port shut off for flooding (which the log said).
+	 */
 	memset(spam, 0, sizeof(spam));
 	for (unsigned int i = 0; i < NR; i++) {
 		masked[i] = false;
 		evtchn_unmask(ports[i]);
 	}
-	for (unsigned int n = 0; n < 4; n++) {
-		run_upcall();
-		run_deferred();
-	}
+	for (unsigned int n = 0; n < 4; n++)
+		run_timer(NSEC_PER_SEC);
 	check(!fake_nr_deferred());
 	for (unsigned int i = 0; i < NR; i++)
-		check(!outstanding[i]);
+		check(!outstanding[i] || evtchn_flooded(ports[i]));
 	return 0;
 }

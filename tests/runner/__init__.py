@@ -6,6 +6,7 @@ Modules, in the order a run goes through them:
   requirements  whether an environment can run here (`requires`)
   process       child processes in process groups of their own, free ports
   session       one environment's launch: directory, log, placeholders
+  guest         anyone's kernel (--guest): its kind, keys and verdict
   launchers/    one module per launcher, registered by name
   steps         setup, peer and check around a launch
   ktap          the KTAP parser

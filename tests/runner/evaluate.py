@@ -36,6 +36,8 @@ def exit_case(env, outcome, seconds):
         return case(FAIL, outcome.problem)
     if outcome.killed_at:
         return case(PASS, f"QEMU killed with SIGKILL at: {outcome.killed_at}")
+    if outcome.powered_off:
+        return case(PASS, outcome.powered_off)
     if outcome.status == env.expect_status:
         return case(PASS, f"exit status {status_text(outcome.status)}")
     return case(FAIL, f"exit status {status_text(outcome.status)}, "
@@ -43,14 +45,18 @@ def exit_case(env, outcome, seconds):
 
 
 def expect_cases(env, lines):
+    """boot.expect: REGEX passes on a matching console line, boot.fail:
+    REGEX fails on one."""
     cases = []
-    for regex in env.expect:
-        hit = next((line for line in lines if regex.search(line)), None)
-        name = f"expect: {regex.pattern}"
-        if hit is None:
-            cases.append(Case("boot", name, FAIL, "no console line matches"))
-        else:
-            cases.append(Case("boot", name, PASS, hit))
+    for kind, regexes in (("expect", env.expect), ("fail", env.fail)):
+        for regex in regexes:
+            hit = next((line for line in lines if regex.search(line)), None)
+            if (hit is None) == (kind == "expect"):
+                status = FAIL
+                message = hit or "no console line matches"
+            else:
+                status, message = PASS, hit or "no console line matches"
+            cases.append(Case("boot", f"{kind}: {regex.pattern}", status, message))
     return cases
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .common import KVM_CPU, PLACEHOLDER_RE, PORT_COUNT
+from .guest import with_deadline
 from .launchers import LAUNCHERS
 
 # --------------------------------------------------------------------------
@@ -38,6 +39,10 @@ ENV_DEFAULTS = {
     "check": "",
     # launcher qemu: SIGKILL QEMU the moment a console line matches (below).
     "kill_on": "",
+    # launchers qemu, kvm-nested: the guest's console devices (CONSOLES).
+    "console": "serial",
+    # launcher qemu: "REGEX -> QMP_COMMAND", sent when a console line matches.
+    "monitor_on": "",
     # Empty: Debian's, unpacked by tests/xen/dom0 into the build directory.
     "xen": "",
     # Empty: the launcher's own default (XEN_DOM0_CMDLINE, XEN_DOMU_CMDLINE).
@@ -55,12 +60,29 @@ ENV_DEFAULTS = {
     "domu_vif_model": "",
     "domu_timeout": "60",
     "domu_config": "",
+    # Anyone's kernel instead of pvkit's image (tests/run --guest, and
+    # environments in the matrix): its initramfs and raw disk images.
+    "guest": "",
+    # The file QEMU's -kernel boots instead of the image (e.g. {image}.bin).
+    "kernel": "",
+    "guest_initrd": "",
+    "guest_disks": "",
+    # regexes, one per line: a console line matching one fails the boot.
+    "fail": "",
 }
 DOMU_TYPES = ("pv", "pvh", "hvm")
+# serial: COM1 on QEMU's stdout.  debugcon: COM1 and an isa-debugcon at
+# port 0xe9, virtio: COM1 and a virtio-console (virtio-serial-pci), each
+# pair on one multiplexed stdout, whichever the kernel writes to.
+CONSOLES = ("serial", "debugcon", "virtio")
+CONSOLE_LAUNCHERS = ("qemu", "kvm-nested")
+# The launchers that boot anyone's kernel (`guest`).
+GUEST_LAUNCHERS = ("qemu", "kvm-nested", "xen-domu")
 ACCELS = ("tcg", "kvm")
 RUN_SECTION = "run"
 DEFAULT_SECTION = "DEFAULT"
 TEMPLATE_PREFIX = "template:"
+GUEST_TEMPLATE = TEMPLATE_PREFIX + "guest-"
 # configparser's own [DEFAULT] handling is turned off by naming a section
 # no file can have: a template's or environment's own keys must be told
 # apart from the defaults.
@@ -96,6 +118,8 @@ class Env:
     peer_timeout: float = 30.0
     check: list = field(default_factory=list)   # shell command lines
     kill_on: Optional[re.Pattern] = None        # launcher qemu: kill at a line
+    console: str = "serial"                     # launchers qemu, kvm-nested
+    monitor_on: Optional[tuple] = None          # (regex, QMP command name)
     xen: str = ""                               # launcher xen: the hypervisor
     xen_cmdline: str = ""                       # launcher xen: its command line
     domu_type: str = "pvh"                      # launcher xen-domu: the domU
@@ -108,18 +132,27 @@ class Env:
     domu_vif_model: str = ""                    # HVM: the emulated NIC (xl's vif model=)
     domu_timeout: float = 60.0
     domu_config: list = field(default_factory=list)
+    guest: str = ""                             # anyone's kernel (not pvkit's)
+    kernel: str = ""                            # QEMU -kernel, if not the image
+    guest_initrd: str = ""
+    guest_disks: list = field(default_factory=list)
+    fail: list = field(default_factory=list)    # compiled regexes
 
     def substituted(self):
         """Every value in which placeholders are replaced."""
         return [*self.args, self.cmdline, *self.command, *self.setup,
                 self.peer, *self.check, self.domu_kernel, *self.domu_disks,
-                *self.domu_config]
+                *self.domu_config, self.guest, self.guest_initrd,
+                *self.guest_disks]
 
 
 @dataclass
 class Matrix:
     envs: dict                  # name -> Env, in file order
     run_order: list             # names from [run] order
+    # tests/run --guest: [template:guest-NAME] as (keys, groups), and [DEFAULT]
+    guest_templates: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
 
 
 def load_matrix(paths):
@@ -142,13 +175,28 @@ def load_matrix(paths):
     _check_keys(DEFAULT_SECTION, defaults, ("groups",))
     run = sections.pop(RUN_SECTION, None)
     names = _section_names(sections)
-    envs = {}
+    envs, guests = {}, {}
     for name in sections:
         if not name.startswith(TEMPLATE_PREFIX):
             values, groups = _resolve(sections, names, name, ())
             envs[name] = _make_env(name, dict(defaults, **values),
                                    _groups(name, defaults, groups))
-    return Matrix(envs, _run_order(run, envs))
+        elif name.startswith(GUEST_TEMPLATE):
+            guests[name[len(TEMPLATE_PREFIX):]] = _resolve(sections, names, name, ())
+    return Matrix(envs, _run_order(run, envs), guests, defaults)
+
+
+def guest_envs(matrix, keys):
+    """The environments of tests/run --guest: every [template:guest-NAME]
+    as environment guest-NAME, with keys (the guest's, from the command
+    line) over its own."""
+    envs = {}
+    for name, (values, groups) in matrix.guest_templates.items():
+        section = dict(matrix.defaults, **values)
+        launcher = section.get("launcher", ENV_DEFAULTS["launcher"]).strip()
+        section.update(with_deadline(keys, launcher))
+        envs[name] = _make_env(name, section, _groups(name, matrix.defaults, groups))
+    return Matrix(envs, [])
 
 
 def _section_names(sections):
@@ -250,6 +298,17 @@ def _make_env(name, section, groups):
         raise fail("peer_timeout", "must be a number of seconds > 0") from None
     kill_on = _parse_kill_on(get("kill_on"), launcher,
                              lambda p: fail("kill_on", p))
+    console = get("console")
+    if console not in CONSOLES:
+        raise fail("console", f"must be one of {', '.join(CONSOLES)}")
+    if console != "serial" and launcher not in CONSOLE_LAUNCHERS:
+        raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
+    if get("guest") and launcher not in GUEST_LAUNCHERS:
+        raise fail("guest", f"only for launchers {', '.join(GUEST_LAUNCHERS)}")
+    monitor_on = _parse_monitor_on(get("monitor_on"), launcher,
+                                   lambda p: fail("monitor_on", p))
+    if kill_on and monitor_on:
+        raise fail("monitor_on", "not with kill_on")
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
@@ -267,7 +326,8 @@ def _make_env(name, section, groups):
         except ValueError:
             raise fail(key, f"must be a number >= {low}") from None
     for key in ("args", "cmdline", "command", "setup", "peer", "check",
-                "domu_kernel", "domu_disks", "domu_config"):
+                "domu_kernel", "domu_disks", "domu_config", "guest",
+                "guest_initrd", "guest_disks"):
         for match in PLACEHOLDER_RE.finditer(get(key)):
             if match[2] is not None and int(match[2]) >= PORT_COUNT:
                 raise fail(key, f"{match[0]}: there are only {{port0}} .. "
@@ -295,6 +355,8 @@ def _make_env(name, section, groups):
         peer_timeout=peer_timeout,
         check=_lines(get("check")),
         kill_on=kill_on,
+        console=console,
+        monitor_on=monitor_on,
         xen=get("xen"),
         xen_cmdline=get("xen_cmdline"),
         domu_type=domu_type,
@@ -303,6 +365,11 @@ def _make_env(name, section, groups):
         domu_config=_lines(get("domu_config")),
         domu_peer=get("domu_peer"),
         domu_vif_model=domu_vif_model,
+        guest=get("guest"),
+        kernel=get("kernel"),
+        guest_initrd=get("guest_initrd"),
+        guest_disks=_lines(get("guest_disks")),
+        fail=_parse_expect(get("fail"), lambda p: fail("fail", p)),
         **domu,
     )
 
@@ -326,6 +393,21 @@ def _parse_kill_on(text, launcher, fail):
         raise fail("only for launcher qemu")
     try:
         return re.compile(text)
+    except re.error as err:
+        raise fail(f"bad regex: {err}") from None
+
+
+def _parse_monitor_on(text, launcher, fail):
+    if not text:
+        return None
+    if launcher != "qemu":
+        raise fail("only for launcher qemu")
+    regex, sep, command = text.rpartition(" -> ")
+    if not sep or not re.fullmatch(r"[a-z][a-z0-9_-]*", command.strip()):
+        raise fail("must be 'REGEX -> COMMAND', COMMAND a QMP command name "
+                   "such as system_powerdown")
+    try:
+        return re.compile(regex.strip()), command.strip()
     except re.error as err:
         raise fail(f"bad regex: {err}") from None
 

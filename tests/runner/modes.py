@@ -2,11 +2,15 @@
 
 import dataclasses
 import os
+import shlex
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .common import ERROR, FAIL, PROG, count_text, say, status_text
+from .common import (ERROR, FAIL, PROG, SCRIPT_DIR, count_text, say,
+                     status_text)
 from .evaluate import safe_run_env
 from .matrix import select_envs
 from .process import stop_all_children
@@ -279,3 +283,32 @@ def say_case(case):
     if case.status in (FAIL, ERROR) and case.details:
         say("\n".join(f"    {line}" for line in case.details))
 
+
+
+# The beds --prepare builds: (what, tests/ subdirectory, script, cache in
+# the build directory, the script's command).
+BEDS = [
+    ("Xen dom0 bed", "xen", "dom0", "xen-dom0-cache", ["build"]),
+    ("Xen hypervisor", "xen", "dom0", "xen-dom0-cache", ["hypervisor"]),
+    ("KVM L1 bed", "kvm", "l1", "kvm-l1-cache", ["build"]),
+]
+
+
+def prepare_mode(opts):
+    """--prepare: assemble the beds into their caches (each keyed by its
+    package versions and its own files) so that later runs start at once
+    and work offline; prints where each is."""
+    failed = 0
+    for what, subdir, script, cache, argv in BEDS:
+        cache = Path(os.path.abspath(opts.builddir)) / cache
+        command = [sys.executable, str(SCRIPT_DIR / subdir / script),
+                   "--cache", str(cache), *argv]
+        say(f"{what}: {shlex.join(command)}")
+        proc = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        out = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not out:
+            say(f"{what}: failed (exit {proc.returncode})")
+            failed += 1
+        else:
+            say(f"{what}: {out[-1].rsplit(' ', 1)[-1]}")
+    return 1 if failed else 0

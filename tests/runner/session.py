@@ -26,6 +26,7 @@ class Outcome:
     console: list = field(default_factory=list)
     guest_ran: bool = False         # whether console output is worth checking
     killed_at: str = ""             # kill_on: the console line QEMU was killed at
+    powered_off: str = ""           # monitor_on: how the guest powered off
     timed_out: bool = False         # the guest (or host command) ran out of time
     no_boot: bool = False           # the guest ran, but could not be started
 

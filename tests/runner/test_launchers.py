@@ -1,14 +1,17 @@
-"""Launcher details: kill_on, the Xen domU report."""
+"""Launcher details: kill_on, the console devices, the Xen domU report."""
 
+import json
 import os
 import re
 import signal
+import socket
+import threading
 import subprocess
 import tempfile
 import textwrap
 import unittest
 
-from runner.launchers.qemu import KillOn
+from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
 from runner.launchers.xen_domu import judge_domu, parse_domu_report
 from runner.matrix import MatrixError, load_matrix
 from runner.process import Run, run_command
@@ -41,6 +44,125 @@ class KillOnTest(unittest.TestCase):
                     load_matrix([write(tmp, "m.ini", text)])
 
 
+class ConsoleKey(unittest.TestCase):
+    """console: which devices carry the guest's console to stdout."""
+
+    class Session:
+        def __init__(self, env):
+            self.env = env
+
+        def substitute(self, args):
+            return args
+
+    def argv(self, text):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = load_matrix([write(tmp, "m.ini", text)]).envs["a"]
+        return qemu_argv(self.Session(env), [])
+
+    def test_serial_is_the_default(self):
+        argv = self.argv("[a]\n")
+        self.assertEqual(argv[argv.index("-serial") + 1], "stdio")
+        self.assertNotIn("isa-debugcon", " ".join(argv))
+
+    def test_debugcon_shares_stdout_with_com1(self):
+        argv = self.argv("[a]\nconsole = debugcon\n")
+        self.assertIn("stdio,id=con0,mux=on", argv)
+        self.assertEqual(argv[argv.index("-serial") + 1], "chardev:con0")
+        self.assertIn("isa-debugcon,iobase=0xe9,chardev=con0", argv)
+
+    def test_virtio_console_shares_stdout_with_com1(self):
+        argv = self.argv("[a]\nconsole = virtio\n")
+        self.assertEqual(argv[argv.index("-serial") + 1], "chardev:con0")
+        self.assertIn("virtconsole,chardev=con0", argv)
+
+    def test_bad_values(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for text, message in {
+                    "[a]\nconsole = hvc0\n": "console: must be one of",
+                    "[a]\nlauncher = xen\nconsole = debugcon\n":
+                        "console: only for launcher"}.items():
+                with self.assertRaisesRegex(MatrixError, message):
+                    load_matrix([write(tmp, "m.ini", text)])
+
+
+class FakeQmp:
+    """A QMP server on a Unix socket: answers, then sends SHUTDOWN(reason)."""
+
+    def __init__(self, path, reason):
+        self.reason = reason
+        self.received = []
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(path)
+        self.server.listen(1)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        conn, _ = self.server.accept()
+        with conn, conn.makefile("rw") as f:
+            f.write('{"QMP": {"version": {}}}\n')
+            f.flush()
+            for _ in range(2):
+                self.received.append(json.loads(f.readline())["execute"])
+                if self.received[-1] == "system_powerdown":
+                    f.write('{"event": "POWERDOWN"}\n')
+                f.write('{"return": {}}\n')
+                f.flush()
+            f.write(json.dumps({"event": "SHUTDOWN",
+                                "data": {"reason": self.reason}}) + "\n")
+            f.flush()
+
+
+class MonitorOnTest(unittest.TestCase):
+    """monitor_on: a QMP command at a console line, judged by SHUTDOWN."""
+
+    def powerdown(self, reason, returncode_script="exit 0"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "qmp.sock")
+            qmp = FakeQmp(path, reason)
+            monitor = MonitorOn(re.compile("^now$"), "system_powerdown", path)
+            with tempfile.TemporaryFile() as log:
+                result = run_command(
+                    ["sh", "-c", f"echo before; echo now; sleep 1; {returncode_script}"],
+                    log, 30, monitor)
+            monitor.thread.join(10)
+            qmp.thread.join(10)
+            qmp.server.close()
+        self.assertEqual(qmp.received, ["qmp_capabilities", "system_powerdown"])
+        self.assertEqual(monitor.matched, "now")
+        return judge_monitor_on(monitor, result)
+
+    def test_guest_shutdown_passes(self):
+        self.assertEqual(self.powerdown("guest-shutdown"), "")
+
+    def test_reset_fails(self):
+        self.assertIn("guest-reset, not a guest power-off",
+                      self.powerdown("guest-reset"))
+
+    def test_nonzero_exit_fails(self):
+        self.assertIn("QEMU exited 3", self.powerdown("guest-shutdown", "exit 3"))
+
+    def test_no_match(self):
+        monitor = MonitorOn(re.compile("^never$"), "system_powerdown", "/nonexistent")
+        monitor.write(b"a line\n")
+        self.assertIn("no console line matched",
+                      judge_monitor_on(monitor, Run(returncode=0)))
+
+    def test_matrix_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = load_matrix([write(tmp, "m.ini",
+                                     "[a]\nmonitor_on = ^x -> y$ -> system_powerdown\n")])
+            regex, command = env.envs["a"].monitor_on
+            self.assertEqual((regex.pattern, command), ("^x -> y$", "system_powerdown"))
+            for text, message in {
+                    "[a]\nlauncher = host\ncommand = true\nmonitor_on = x -> quit\n":
+                        "monitor_on: only for launcher qemu",
+                    "[a]\nmonitor_on = ^x$\n": "monitor_on: must be",
+                    "[a]\nmonitor_on = ( -> quit\n": "monitor_on: bad regex",
+                    "[a]\nkill_on = x\nmonitor_on = x -> quit\n":
+                        "monitor_on: not with kill_on"}.items():
+                with self.assertRaisesRegex(MatrixError, message):
+                    load_matrix([write(tmp, "m.ini", text)])
 
 
 class XenDomu(unittest.TestCase):

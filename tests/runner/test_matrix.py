@@ -193,7 +193,7 @@ class Matrix(unittest.TestCase):
     def test_shipped_matrix_groups(self):
         # Every group the matrix header promises has environments.
         matrix = load_matrix([DEFAULT_MATRIX])
-        for group in ("quick", "blk", "net", "xen", "kvm", "hostile", "fuzz"):
+        for group in ("quick", "blk", "net", "xen", "kvm", "hostile", "fuzz", "smp"):
             with self.subTest(group=group):
                 self.assertTrue(select_envs(matrix, None, [group]))
 

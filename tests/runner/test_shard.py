@@ -16,7 +16,7 @@ from runner.matrix import load_matrix
 from runner.shard import (DEFAULT_DURATIONS, FALLBACK_SECONDS, ShardError,
                           load_durations, merge_junit, parse_shard,
                           record_durations, shard_envs, split)
-from runner.testutil import RUNNER, junit_cases, make_env, write
+from runner.testutil import RUNNER, junit_cases, make_env, run_runner, write
 
 SRC = RUNNER.parent.parent
 
@@ -131,14 +131,11 @@ class ShardsEndToEnd(unittest.TestCase):
     """tests/run --shard K/N, then --merge-junit, through the script."""
 
     def run_runner(self, tmp, *args):
-        return subprocess.run(
-            [sys.executable, str(RUNNER), "--builddir", tmp, "--matrix",
-             str(Path(tmp, "m.ini")), "--durations", str(Path(tmp, "d.json")),
-             *args], capture_output=True, text=True, timeout=60)
+        return run_runner(tmp, MATRIX, "--durations", str(Path(tmp, "d.json")), *args,
+                          junit=False)
 
     def test_shards_then_merge(self):
         with tempfile.TemporaryDirectory() as tmp:
-            write(tmp, "m.ini", MATRIX)
             write(tmp, "d.json", '{"good": 30, "bad": 20, "broken": 10}')
             outs = [self.run_runner(tmp, "--shard", f"{k}/2", "--junit",
                                     f"{tmp}/j{k}.xml") for k in (1, 2)]
@@ -173,7 +170,6 @@ class ShardsEndToEnd(unittest.TestCase):
 
     def test_bad_shard(self):
         with tempfile.TemporaryDirectory() as tmp:
-            write(tmp, "m.ini", MATRIX)
             proc = self.run_runner(tmp, "--shard", "3/2")
         self.assertEqual(proc.returncode, 2)
         self.assertIn("must be K/N with 1 <= K <= N", proc.stderr)

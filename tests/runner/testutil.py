@@ -33,12 +33,14 @@ def make_env(**overrides):
     return Env(**values)
 
 
-def run_runner(tmp, matrix_text, *args, timeout=60):
-    """Run tests/run on a matrix in tmp (the build directory)."""
+def run_runner(tmp, matrix_text, *args, timeout=60, junit=True):
+    """Run tests/run on a matrix in tmp (the build directory), its JUnit
+    in tmp/j.xml unless junit is False (the caller's args say where)."""
     matrix = write(tmp, "m.ini", matrix_text)
+    junit_args = ["--junit", f"{tmp}/j.xml"] if junit else []
     return subprocess.run(
         [sys.executable, str(RUNNER), "--builddir", tmp, "--matrix",
-         str(matrix), "--junit", f"{tmp}/j.xml", *args],
+         str(matrix), *junit_args, *args],
         capture_output=True, text=True, timeout=timeout)
 
 

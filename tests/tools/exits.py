@@ -13,10 +13,16 @@ the guest's marks (exit_mark(), a write to port 0x80):
         phase A took at least N fewer REASON exits than phase B
     exits.py CONSOLE at-least A REASON N
         phase A took at least N REASON exits
-    exits.py CONSOLE per-request A MAX [--reason R]...
-        phase A took at most MAX exits per request (of the reasons named,
-        else all), the requests being those the guest reported for the
-        phase ("blkbench: mark A = N requests completed", bench.mark=1)
+    exits.py CONSOLE sum-at-most MAX PHASE... [--without REASON]...
+        the phases named (marks, or "entry": from the image's first exit
+        to its first mark) took at most MAX exits together, not counting
+        the reasons named (e.g. "uart", the console's port accesses)
+    exits.py CONSOLE per-request A MAX [--min MIN] [--reason R]...
+        phase A took at most MAX (and at least MIN) exits per request (of
+        the reasons named, else all), the requests being those the guest
+        reported for the phase ("blkbench: mark A = N requests completed",
+        bench.mark=1; or the lines of "dmesg: mark A = N lines written",
+        dmesg.mark=1)
 
 Exit status 0 when the check holds, 1 when it does not, 2 when the
 console has no counts for the marks named or the trace lost events.
@@ -25,11 +31,12 @@ import argparse
 import re
 import sys
 
-LINE_RE = re.compile(r"pvkit-kvm-l1: exits at mark (0x[0-9a-f]+): (\d+) \((.*)\)")
+LINE_RE = re.compile(r"pvkit-kvm-l1: exits at (?:mark )?(0x[0-9a-f]+|entry): (\d+) \((.*)\)")
 
 
 LOST_RE = re.compile(r"pvkit-kvm-l1: trace lost (\d+) events")
-REQS_RE = re.compile(r"blkbench: mark (0x[0-9a-f]+) = (\d+) requests completed")
+REQS_RE = re.compile(r"(?:blkbench|dmesg): mark (0x[0-9a-f]+) = (\d+) "
+                     r"(?:requests completed|lines written)")
 
 
 def requests(path):
@@ -68,6 +75,19 @@ def parse(path):
     return marks, lost
 
 
+def phases_sum(marks, phases, without=()):
+    """(exits of the phases named but the reasons without, {reason: count}),
+    or None when a phase has no count."""
+    if any(p not in marks for p in phases):
+        return None
+    by = {}
+    for p in phases:
+        for reason, n in marks[p].items():
+            if reason != "total":
+                by[reason] = by.get(reason, 0) + n
+    return sum(n for r, n in by.items() if r not in without), by
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -83,9 +103,16 @@ def main(argv=None):
     p.add_argument("a")
     p.add_argument("reason")
     p.add_argument("n", type=int)
+    p = sub.add_parser("sum-at-most")
+    p.add_argument("max", type=int)
+    p.add_argument("phases", nargs="+")
+    p.add_argument("--without", action="append", default=[],
+                   help="do not count exits of this reason (repeatable)")
     p = sub.add_parser("per-request")
     p.add_argument("a")
     p.add_argument("max", type=float)
+    p.add_argument("--min", type=float, default=0,
+                   help="and at least this many (a bound from below)")
     p.add_argument("--reason", action="append",
                    help="count only exits of this reason (repeatable)")
     opts = ap.parse_args(argv)
@@ -97,6 +124,17 @@ def main(argv=None):
         for mark, counts in marks.items():
             print(mark, counts)
         return 0 if marks else 2
+    if opts.cmd == "sum-at-most":
+        got = phases_sum(marks, opts.phases, opts.without)
+        if got is None:
+            print(f"exits.py: no exit counts for some of {' '.join(opts.phases)} "
+                  f"(marks seen: {', '.join(marks) or 'none'})")
+            return 2
+        total, by = got
+        but = f" but {', '.join(opts.without)}" if opts.without else ""
+        print(f"exits.py: {total} exits{but} in {' '.join(opts.phases)} "
+              f"(by reason: {by}), at most {opts.max} allowed")
+        return 0 if total <= opts.max else 1
     if opts.cmd == "per-request":
         ratio = per_request(marks, requests(opts.console), opts.a, opts.reason)
         if ratio is None:
@@ -105,8 +143,8 @@ def main(argv=None):
             return 2
         which = " ".join(opts.reason) if opts.reason else "all"
         print(f"exits.py: {ratio:.4f} exits ({which}) per request at mark {opts.a} "
-              f"(all: {marks[opts.a]}), at most {opts.max:g} allowed")
-        return 0 if ratio <= opts.max else 1
+              f"(all: {marks[opts.a]}), {opts.min:g} to {opts.max:g} allowed")
+        return 0 if opts.min <= ratio <= opts.max else 1
     if opts.cmd == "at-least":
         if opts.a not in marks:
             print(f"exits.py: no exit counts for mark {opts.a} "

@@ -4,6 +4,57 @@
 #include "fake_irq.h"
 
 #define MAX_DEFERRED	8
+#define MAX_TIMERS	8
+
+static struct timer *timers[MAX_TIMERS];
+static unsigned int nr_timers;
+
+static void timer_unlist(struct timer *t)
+{
+	for (unsigned int i = 0; i < nr_timers; i++) {
+		if (timers[i] == t) {
+			timers[i] = timers[--nr_timers];
+			break;
+		}
+	}
+	t->pending = false;
+}
+
+void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *))
+{
+	if (!t->pending) {
+		if (nr_timers == MAX_TIMERS)
+			abort();
+		timers[nr_timers++] = t;
+	}
+	t->pending = true;
+	t->expires = expires_ns;
+	t->fn = fn;
+}
+
+void timer_cancel(struct timer *t)
+{
+	timer_unlist(t);
+}
+
+unsigned int fake_run_timers(u64 now)
+{
+	struct timer *due[MAX_TIMERS];
+	unsigned int n = 0;
+
+	/* What a callback starts again waits for the next run. */
+	for (unsigned int i = 0; i < nr_timers; i++) {
+		if (timers[i]->expires <= now)
+			due[n++] = timers[i];
+	}
+	for (unsigned int i = 0; i < n; i++)
+		timer_unlist(due[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		due[i]->fired_at = now;
+		due[i]->fn(due[i]);
+	}
+	return n;
+}
 
 static struct irq_work *deferred[MAX_DEFERRED];
 static unsigned int nr_deferred;
@@ -55,4 +106,6 @@ void fake_irq_reset(void)
 {
 	while (nr_deferred)
 		deferred[--nr_deferred]->timer.pending = false;
+	while (nr_timers)
+		timers[--nr_timers]->pending = false;
 }

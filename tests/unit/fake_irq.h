@@ -12,5 +12,10 @@
 unsigned int fake_run_deferred(void);
 unsigned int fake_nr_deferred(void);
 void fake_irq_reset(void);
+/*
+ * timer_start() only records the timer too: this runs, once each, those
+ * due at now (the test's clock); returns how many ran.
+ */
+unsigned int fake_run_timers(u64 now);
 
 #endif

@@ -50,6 +50,15 @@ static void get_config(struct virtio_device *v, unsigned int off, void *buf,
 		memcpy(buf, f->config + off, min(len, (unsigned int)sizeof(f->config) - off));
 }
 
+static void set_config(struct virtio_device *v, unsigned int off, const void *buf,
+		       unsigned int len)
+{
+	struct fake_dev *f = to_fake(v);
+
+	if (off <= sizeof(f->config) && len <= sizeof(f->config) - off)
+		memcpy(f->config + off, buf, len);
+}
+
 static void notify(struct virtqueue *vq)
 {
 	struct fake_dev *f = to_fake(vq->vdev);
@@ -69,6 +78,7 @@ static void notify(struct virtqueue *vq)
 	.get_features = get_features,		\
 	.set_features = set_features,		\
 	.get_config = get_config,		\
+	.set_config = set_config,		\
 	.generation = generation,		\
 	.queue_max_size = queue_max,		\
 	.setup_vq = setup_vq,			\

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
-#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include "host_mm.h"
 
@@ -68,15 +67,10 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
-void console_flush(void)
-{
-	fflush(stdout);
-}
-
 /* kernel_shutdown()'s end: no host test goes that far. */
-void machine_shutdown(enum shutdown_reason reason)
+void kernel_exit(int status)
 {
-	printf("PANIC: machine_shutdown(%d) in a host test\n", reason);
+	printf("PANIC: kernel_exit(%d) in a host test\n", status);
 	exit(2);
 }
 

@@ -14,19 +14,36 @@
 #include "host_mm.h"
 
 unsigned int host_alloc_pages_failures;
+unsigned long host_free_pages = 1UL << 18;	/* a 1 GiB machine */
 
 void *alloc_pages(unsigned long n)
 {
+	void *p;
+
 	if (host_alloc_pages_failures) {
 		host_alloc_pages_failures--;
 		return NULL;
 	}
-	return aligned_alloc(4096, n * 4096);
+	p = aligned_alloc(4096, n * 4096);
+	if (p)
+		host_free_pages -= n;
+	return p;
 }
 
 void free_pages(void *va, unsigned long n)
 {
 	free(va);
+	host_free_pages += n;
+}
+
+unsigned long nr_free_pages(void)
+{
+	return host_free_pages;
+}
+
+unsigned long nr_managed_pages(void)
+{
+	return 1UL << 18;
 }
 
 void *kmalloc(size_t size)

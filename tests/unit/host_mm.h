@@ -10,6 +10,8 @@ extern char host_last_log[256];
 extern char host_console[4096];
 /* alloc_pages() fails this many times from now (0: never). */
 extern unsigned int host_alloc_pages_failures;
+/* What nr_free_pages() says: alloc_pages() and free_pages() move it. */
+extern unsigned long host_free_pages;
 /* ktime_get_ns() of host-built kernel code: virtual time, moved on by the
  * tests and by udelay() (tests/unit/fake_xen.c). */
 extern u64 fake_now_ns;

@@ -6,6 +6,7 @@
  * and the request reaching the app through include/pvkit/shutdown.h.
  */
 #include <string.h>
+#include <pvkit/app.h>
 #include <pvkit/init.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
@@ -88,18 +89,18 @@ static void take_leaves_what_is_not(struct ktest *t)
 	KT_EXPECT_NULL(t, fake_xs_get(XEN_CONTROL_PATH));
 }
 
-static enum shutdown_reason hook_saw[2];
-static unsigned int hook_calls;
+/* A poller of the test's own: how often shutdown_pending() polled. */
+static unsigned int polls;
 
-static void hook_first(enum shutdown_reason reason)
+static void count_poll(struct app_poller *p)
 {
-	hook_saw[hook_calls++ % 2] = reason;
+	polls++;
 }
 
-static void hook_second(enum shutdown_reason reason)
-{
-	hook_saw[hook_calls++ % 2] = reason + 100;
-}
+static struct app_poller counting_poller = {
+	.name = "test",
+	.poll = count_poll,
+};
 
 extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
 
@@ -112,42 +113,45 @@ static int run_initcall(const char *name)
 }
 
 /*
- * The whole way once (the request stays recorded): the features
- * advertised, the watch fired on "reboot", the request seen by the app's
- * poll, a later "poweroff" acknowledged but not taken over it, and the
- * hooks run last registered first.
+ * The whole way once (the request stays pending: kernel/shutdown.c has
+ * one): the features advertised, the watch fired on "reboot", the
+ * request seen by the app's shutdown_pending(), which runs the app
+ * pollers until one is pending, and a later "poweroff" acknowledged but not
+ * taken over it.
  */
 static void watch_request_reaches_the_app(struct ktest *t)
 {
+	enum shutdown_action action = SHUTDOWN_HALT;
 	struct xs_watch *w;
 
 	fake_xen_reset();
+	register_app_poller(&counting_poller);
 	KT_ASSERT_EQ(t, run_initcall("xen_control_init"), 0);
 	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-poweroff"), "1");
 	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-reboot"), "1");
 	KT_EXPECT_NULL(t, fake_xs_get("control/feature-suspend"));
 	w = fake_xs_watch(XEN_CONTROL_PATH);
 	KT_ASSERT_NOT_NULL(t, w);
-	KT_EXPECT_GE(t, shutdown_sources(), 1);
-	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_NONE);
+	KT_EXPECT_FALSE(t, shutdown_pending(&action));
+	KT_EXPECT_EQ(t, polls, 1);
 	/* The event of the watch's registration, on an empty node. */
 	w->fn(w, XEN_CONTROL_PATH);
-	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_NONE);
+	KT_EXPECT_FALSE(t, shutdown_pending(&action));
+	KT_EXPECT_EQ(t, polls, 2);
 	fake_xs_set(XEN_CONTROL_PATH, "reboot");
 	w->fn(w, XEN_CONTROL_PATH);
-	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_REBOOT);
+	KT_EXPECT_TRUE(t, shutdown_pending(&action));
+	KT_EXPECT_EQ(t, action, SHUTDOWN_REBOOT);
 	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
+	/* Pending: nothing is polled any more. */
+	KT_EXPECT_EQ(t, polls, 2);
 	fake_xs_set(XEN_CONTROL_PATH, "poweroff");
 	w->fn(w, XEN_CONTROL_PATH);
-	KT_EXPECT_EQ(t, shutdown_requested(), SHUTDOWN_REBOOT);
+	KT_EXPECT_TRUE(t, shutdown_pending(&action));
+	KT_EXPECT_EQ(t, action, SHUTDOWN_REBOOT);
 	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
-
-	KT_ASSERT_EQ(t, register_shutdown_hook(hook_first), 0);
-	KT_ASSERT_EQ(t, register_shutdown_hook(hook_second), 0);
-	run_shutdown_hooks(SHUTDOWN_REBOOT);
-	KT_EXPECT_EQ(t, hook_calls, 2);
-	KT_EXPECT_EQ(t, hook_saw[0], SHUTDOWN_REBOOT + 100);
-	KT_EXPECT_EQ(t, hook_saw[1], SHUTDOWN_REBOOT);
+	/* The grace timer the request started must not fire in a later test. */
+	fake_xen_reset();
 }
 
 static struct ktest_case control_cases[] = {

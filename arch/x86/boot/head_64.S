@@ -110,17 +110,29 @@ pvh_entry:
 	jmp	startup_32
 #endif
 
-#ifdef CONFIG_MULTIBOOT2
-	.globl mb2_entry
-mb2_entry:
+/* Both multiboot entries: %eax = the loader's magic, %ebx -> its information. */
+.macro MULTIBOOT_ENTRY id
 	movl	%eax, %esi		/* rdtsc clobbers the magic */
 	rdtsc
 	movl	%eax, PA(boot_entry_tsc)
 	movl	%edx, PA(boot_entry_tsc) + 4
-	movl	$BOOT_ENTRY_MULTIBOOT2, PA(boot_entry)
+	movl	$\id, PA(boot_entry)
 	movl	%esi, PA(boot_magic)
 	movl	%ebx, PA(boot_info_phys)
 	jmp	startup_32
+.endm
+
+#ifdef CONFIG_MULTIBOOT2
+	.globl mb2_entry
+mb2_entry:
+	MULTIBOOT_ENTRY BOOT_ENTRY_MULTIBOOT2
+#endif
+
+#ifdef CONFIG_MULTIBOOT
+	/* The header naming it is written into pvkit.bin (scripts/mkflat). */
+	.globl mb1_entry
+mb1_entry:
+	MULTIBOOT_ENTRY BOOT_ENTRY_MULTIBOOT
 #endif
 
 startup_32:

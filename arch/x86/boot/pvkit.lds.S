@@ -10,7 +10,12 @@
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
+/* The ELF entry: a loader that starts where e_entry says uses one of these. */
+#ifdef CONFIG_MULTIBOOT2
 ENTRY(mb2_entry)
+#else
+ENTRY(pvh_entry)
+#endif
 
 PHDRS {
 	boot PT_LOAD FLAGS(7);
@@ -34,6 +39,16 @@ SECTIONS
 	.notes : {
 		KEEP(*(.note.Xen))
 	} :boot :note
+	/*
+	 * Where scripts/mkflat writes pvkit.bin's Multiboot header: in the
+	 * gap before .text, which the ELF's file does not hold (a header in
+	 * the ELF would make QEMU load it as multiboot instead of PVH).
+	 */
+	. = ALIGN(4);
+	__mb1_header = .;
+	. = ALIGN(4096);
+	ASSERT(__mb1_header + 32 <= ., "no room for the Multiboot header before .text")
+	ASSERT(__mb1_header + 32 - __image_start <= 8192, "the Multiboot header must be in the first 8 KiB")
 
 	. = ALIGN(4096) + KERNEL_VIRT_BASE;
 	_text = .;
@@ -86,6 +101,7 @@ SECTIONS
 	.data : AT_PHYS(.data) {
 		*(.data .data.*)
 	} :data
+	__data_end_phys = . - KERNEL_VIRT_BASE;
 	.bss : AT_PHYS(.bss) {
 		__bss_start = .;
 		*(.bss.page_tables)
@@ -95,6 +111,7 @@ SECTIONS
 	} :data
 	. = ALIGN(4096);
 	_end = .;
+	__end_phys = _end - KERNEL_VIRT_BASE;
 
 	/DISCARD/ : {
 		*(.eh_frame) *(.comment) *(.note.GNU-stack) *(.note.gnu.*)

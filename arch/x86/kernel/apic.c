@@ -12,6 +12,7 @@
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
 #include <asm/apic.h>
+#include <asm/hypervisor.h>
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
@@ -24,6 +25,8 @@
 static volatile u8 *apic_mmio;
 static bool x2apic;
 static unsigned long native_eoi_count;
+
+static void apic_icr_write(u32 dest, u32 low);
 
 u32 apic_read(u32 reg)
 {
@@ -75,12 +78,7 @@ unsigned long apic_native_eoi_count(void)
 
 static void native_apic_send_ipi(u32 dest, u8 vector)
 {
-	if (x2apic) {
-		paravirt_write_msr(X2APIC_MSR(APIC_ICR), ((u64)dest << 32) | vector);
-		return;
-	}
-	apic_write(APIC_ICR2, dest << 24);
-	apic_write(APIC_ICR, vector);
+	apic_icr_write(dest, APIC_DM_FIXED | vector);
 }
 
 static void spurious_handler(void *data)
@@ -174,45 +172,117 @@ static void timer_interrupt(void *data)
 }
 
 /*
- * Timer ticks per second, with the divider at 16: CPUID 0x15's crystal
- * where the CPU names it, else counted against the TSC over 2 ms.
+ * The one-shot timer's count, divided by 16 and counting down from all
+ * ones: turned into a counter that counts up, for a calibration window.
  */
-/* The current count with the TSC read around it; the narrowest of five. */
-static u32 bracketed_count(u64 *tsc)
+static u64 lapic_count_up(void)
 {
-	u64 best = ~0ULL;
-	u32 count = 0;
-
-	for (int i = 0; i < 5; i++) {
-		u64 t0 = rdtsc();
-		u32 c = apic_read(APIC_TMCCT);
-		u64 t1 = rdtsc();
-
-		if (t1 - t0 < best) {
-			best = t1 - t0;
-			count = c;
-			*tsc = t0 + (t1 - t0) / 2;
-		}
-	}
-	return count;
+	return ~apic_read(APIC_TMCCT);
 }
 
-static u64 lapic_timer_hz(void)
+static void lapic_count_start(void)
 {
-	u32 khz = tsc_khz(NULL), c0, c1;
-	u64 t0, t1, cycles = (u64)khz * 2;
-
-	if (!khz)
-		return 0;
 	apic_write(APIC_TDCR, 0x3);		/* divide by 16 */
 	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	apic_write(APIC_TMICT, 0xffffffff);
-	c0 = bracketed_count(&t0);
-	while (rdtsc() - t0 < cycles)
-		cpu_relax();
-	c1 = bracketed_count(&t1);
+}
+
+static const struct tsc_reference lapic_counter = {
+	.name = "LAPIC timer",
+	.read = lapic_count_up,
+	.mask = 0xffffffff,
+};
+
+/* The TSC as the reference, once its frequency is known. */
+static u64 tsc_counter_read(void)
+{
+	return rdtsc();
+}
+
+/*
+ * What the platform says: the hypervisor's bus kHz, or on bare metal the
+ * core crystal of CPUID 0x15 that the timer runs at (under a hypervisor
+ * the timer runs at what it emulates, KVM's 1 GHz bus whatever the
+ * host's crystal, so a passed-through leaf 0x15 says nothing of it).
+ */
+static u64 lapic_timer_hz_told(const char **source)
+{
+	struct cpuid_regs r;
+	u32 leaf = x86_hyper.base + 0x10;
+
+	if (x86_hyper.base && x86_hyper.max_leaf >= leaf) {
+		cpuid(leaf, &r);
+		if (r.ebx) {
+			*source = "cpuid 0x40000010";
+			return (u64)r.ebx * 1000 / 16;
+		}
+	}
+	if (!x86_hyper.base && boot_cpu.max_leaf >= 0x15) {
+		cpuid(0x15, &r);
+		if (r.ecx) {
+			*source = "cpuid 0x15";
+			return r.ecx / 16;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Without TSC-deadline the one-shot timer will be the clock event device
+ * (it outranks the HPET's and the PIT's): if its frequency must be
+ * measured, and the TSC's too, it is measured in the TSC's window.  Its
+ * count runs down from all ones meanwhile, masked (68 s at 1 GHz).
+ * Called before the TSC's frequency is first asked for, after the
+ * hypervisor's backend may have told it (kvmclock, pvclock).
+ */
+static bool early_count;
+
+void apic_timer_early_init(void)
+{
+	const char *source;
+
+	if (!apic_present() || (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) ||
+	    lapic_timer_hz_told(&source) || tsc_khz_known())
+		return;
+	lapic_count_start();
+	tsc_measure_with(&lapic_counter);
+	early_count = true;
+}
+
+/*
+ * Timer ticks per second, with the divider at 16: told by the platform,
+ * or measured in the TSC's own window (tsc_measure_with()), or else in
+ * one window of its own against the TSC.
+ */
+static u64 lapic_timer_hz(void)
+{
+	const struct tsc_window *tw = tsc_window_result();
+	struct tsc_reference tsc_ref = {
+		.name = "TSC", .read = tsc_counter_read, .mask = ~0ULL,
+	};
+	struct tsc_window w;
+	const char *source;
+	u64 hz = lapic_timer_hz_told(&source);
+
+	if (hz) {
+		pr_info("apic: timer %llu Hz from %s\n", hz, source);
+		return hz;
+	}
+	if (tw && tw->other_hz) {
+		pr_info("apic: timer %llu Hz, measured with the TSC (within %u ppm)\n",
+			tw->other_hz, tw->other_ppm);
+		return tw->other_hz;
+	}
+	tsc_ref.freq_hz = (u64)tsc_khz(NULL) * 1000;
+	if (!tsc_ref.freq_hz)
+		return 0;
+	lapic_count_start();
+	hz = tsc_measure_window(&tsc_ref, &lapic_counter, &w) ? 0 : w.other_hz;
 	apic_write(APIC_TMICT, 0);
-	return (u64)(c0 - c1) * khz * 1000 / (t1 - t0);
+	if (hz)
+		pr_info("apic: timer %llu Hz, measured against the TSC in %llu us (within %u ppm)\n",
+			hz, w.us, w.other_ppm);
+	return hz;
 }
 
 /* The deadline timer wants TSC-deadline mode in the LVT. */
@@ -241,7 +311,7 @@ static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 				  : lapic_next_event(ce, delta_ns);
 }
 
-/* Measures the one-shot timer; 2 ms, so only done when it is needed. */
+/* Finds the one-shot timer's frequency: only done when it is first used. */
 static bool lapic_calibrate(void)
 {
 	unsigned long flags = local_irq_save();
@@ -249,7 +319,6 @@ static bool lapic_calibrate(void)
 
 	if (hz) {
 		timer_mult = (hz << 32) / NSEC_PER_SEC;
-		pr_info("apic: timer %llu Hz\n", hz);
 	} else {
 		pr_warn("apic: timer frequency unknown\n");
 	}
@@ -273,14 +342,16 @@ void apic_timer_init(void)
 		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
 		deadline_ce.set_next_event = lapic_switching;
 		clockevent_register(&deadline_ce);
-	} else {
-		/* It will be the clock event device: measure it now. */
-		lapic_calibrate();
 	}
+	/* The count the TSC's window read, if it did, runs no longer. */
+	if (early_count)
+		apic_write(APIC_TMICT, 0);
 	/*
-	 * With TSC-deadline there, the one-shot mode is only a fallback and
-	 * measured on first use.  Its longest delta is known then; until
-	 * then 1 s is safe for any timer up to 4 GHz.
+	 * The one-shot mode's frequency is found on first use: it may never
+	 * be used (TSC-deadline, or Xen's timer, outrank it), and where it
+	 * is the clock event device the TSC's window measured it already.
+	 * Its longest delta is known then; until then 1 s is safe for any
+	 * timer up to 4 GHz.
 	 */
 	lapic_ce.min_delta_ns = 1000;
 	lapic_ce.max_delta_ns = NSEC_PER_SEC;
@@ -288,4 +359,73 @@ void apic_timer_init(void)
 	if (!timer_mode)
 		use_mode(&lapic_ce);
 	clockevent_register(&lapic_ce);
+}
+
+/* ---- IPIs and starting the other CPUs (arch/x86/kernel/smpboot.c, smp.c) ---- */
+
+#define APIC_ICR_BUSY		(1U << 12)	/* xAPIC: delivery pending */
+#define APIC_ICR_BUSY_NS	(10 * NSEC_PER_MSEC)
+
+/*
+ * One IPI: destination and the ICR's low word.  xAPIC takes two writes,
+ * which an interrupt handler sending an IPI of its own must not split,
+ * and a previous IPI still being delivered must be waited out (bounded:
+ * a stuck delivery is reported, the IPI sent anyway).  x2APIC is one
+ * MSR write.
+ */
+static void apic_icr_write(u32 dest, u32 low)
+{
+	unsigned long flags = local_irq_save();
+
+	if (x2apic) {
+		paravirt_write_msr(X2APIC_MSR(APIC_ICR), ((u64)dest << 32) | low);
+	} else {
+		u64 deadline = ktime_get_ns() + APIC_ICR_BUSY_NS;
+
+		while (apic_read(APIC_ICR) & APIC_ICR_BUSY) {
+			if (ktime_get_ns() > deadline) {
+				pr_warn("apic: ICR still busy after 10 ms\n");
+				break;
+			}
+			cpu_relax();
+		}
+		apic_write(APIC_ICR2, dest << 24);
+		apic_write(APIC_ICR, low);
+	}
+	local_irq_restore(flags);
+}
+
+void apic_send_ipi_allbutself(u8 vector)
+{
+	apic_icr_write(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | vector);
+}
+
+void apic_send_init(u32 dest)
+{
+	apic_icr_write(dest, APIC_INT_ASSERT | APIC_DM_INIT);
+}
+
+/* The CPU starts in real mode at start_phys, page aligned below 1 MiB. */
+void apic_send_startup(u32 dest, u32 start_phys)
+{
+	apic_icr_write(dest, APIC_DM_STARTUP | (start_phys >> 12));
+}
+
+/*
+ * A secondary CPU's own local APIC: enabled in the boot CPU's mode at the
+ * boot CPU's address (the MADT gives one address for all), LINT0/LINT1
+ * and the timer as on the boot CPU, errors masked.
+ */
+void apic_init_secondary(void)
+{
+	u64 base = paravirt_read_msr(MSR_IA32_APICBASE);
+
+	base |= APICBASE_ENABLE | (x2apic ? APICBASE_X2APIC : 0);
+	paravirt_write_msr(MSR_IA32_APICBASE, base);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_LVT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT1, APIC_DM_NMI);
+	apic_write(APIC_LVTERR, APIC_LVT_MASKED);
+	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 }

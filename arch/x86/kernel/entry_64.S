@@ -1,31 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interrupt and exception entry: one stub per vector pushes a zero error
- * code where the CPU pushes none, then the vector, and joins trap_common,
- * which saves the registers as struct pt_regs and calls do_trap().
+ * Interrupt and exception entry: one 8-byte stub per vector pushes the
+ * vector (one byte, sign-extended) and joins trap_common directly where
+ * the CPU pushed an error code, or through trap_noerr, which puts a zero
+ * error code under the vector, where it pushed none; trap_common saves
+ * the registers as struct pt_regs and calls do_trap().  Stub v is at
+ * trap_entry_start + 8 * v, so no table of their addresses is needed.
  */
 #include <asm/ptrace.h>
 
-	.section .rodata
-	.balign 8
-	.globl trap_entry_table
-trap_entry_table:
-
 	.text
-	.balign 16
-vector = 0
-	.rept 256
-1:
-	.if HAS_ERROR_CODE(vector) == 0
-	pushq	$0
-	.endif
-	pushq	$vector
-	jmp	trap_common
-	.pushsection .rodata
-	.quad	1b
-	.popsection
-vector = vector + 1
-	.endr
+	.balign 8
+	.globl trap_entry_start
+trap_entry_start:
+	TRAP_STUBS trap_common, trap_noerr
+
+/*
+ * The stub's vector is where the error code goes: push it again, zero the
+ * slot below and undo the sign extension of vectors 128-255; it falls
+ * through to trap_common.
+ */
+trap_noerr:
+	pushq	(%rsp)
+	movq	$0, 8(%rsp)
+	andq	$0xff, (%rsp)
 
 /*
  * 22 quadwords are on the stack at the call (5 pushed by the CPU, error

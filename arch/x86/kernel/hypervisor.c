@@ -79,17 +79,11 @@ void platform_show(void)
 			       chain);
 }
 
-/* Through pv_ops: a Xen PV guest's plain cpuid may not reach Xen. */
-static void cpuid_insn(u32 leaf, u32 subleaf, struct cpuid_regs *r)
-{
-	pv_ops.cpu.cpuid(leaf, subleaf, r);
-}
-
 void init_hypervisor_platform(void)
 {
 	const char *override = param_get("hypervisor");
 
-	hypervisor_select(cpuid_insn, override, &x86_hyper);
+	hypervisor_select(paravirt_cpuid, override, &x86_hyper);
 	if (x86_hyper.note)
 		pr_warn("hypervisor: %s (hypervisor=%s)\n", x86_hyper.note, override);
 	if (x86_hyper.hv->init_platform)

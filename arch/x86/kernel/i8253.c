@@ -8,6 +8,8 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/cmdline.h>
+#include <pvkit/string.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/time.h>
@@ -105,11 +107,22 @@ static void pit_ch0_periodic(u16 count)
 	outb(count >> 8, PIT_CH0);
 }
 
+/* Whether channel 0 counts: probed once, by the first that asks. */
+static bool pit_probe(void)
+{
+	static bool probed;
+
+	if (!probed) {
+		pit_ch0_periodic(0);
+		pit_present = reference_counts(pit_ch0_count);
+		probed = true;
+	}
+	return pit_present;
+}
+
 void pit_early_init(void)
 {
-	pit_ch0_periodic(0);
-	pit_present = reference_counts(pit_ch0_count);
-	if (pit_present)
+	if (pit_probe())
 		tsc_set_reference(&pit_ref);
 }
 
@@ -192,6 +205,31 @@ static int pit_request_irq(void)
 	return request_irq(0, pit_interrupt, NULL, "pit");
 }
 
+/*
+ * The PIT is the calibration reference of last resort and the clock
+ * event device ranked lowest.  Where the hypervisor told the TSC's
+ * frequency (kvmclock, Xen's pvclock) and a better clock event device is
+ * registered, it would serve neither: its probe (some twenty port
+ * accesses, each an exit) is skipped.  pit=1, or clockevent=pit, probes
+ * it anyway (the irq suite's test of its interrupt).
+ */
+bool pit_wanted(bool tsc_told)
+{
+	const char *name = param_get("clockevent");
+	struct clock_event_device *ce = clockevent_first();
+
+	if (param_get_ull("pit", 0) || (name && !strcmp(name, "pit")))
+		return true;
+	while (ce && ce->rating <= pit_ce.rating)
+		ce = ce->next;
+	if (tsc_told && ce) {
+		pr_info("pit: not probed: the TSC frequency is told and %s is a better clock event device (pit=1 probes it)\n",
+			ce->name);
+		return false;
+	}
+	return true;
+}
+
 void pit_init(void)
 {
 	outb((inb(PORT_B) & ~0x02) | 0x01, PORT_B);	/* gate on, speaker off */
@@ -202,7 +240,7 @@ void pit_init(void)
 		clocksource_register(&pit_cs);
 
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
-	if (!pit_present || pit_request_irq())
+	if (!pit_probe() || pit_request_irq())
 		return;
 	pit_mult = ((u64)PIT_HZ << 32) / NSEC_PER_SEC;
 	pit_ce.min_delta_ns = 4 * NSEC_PER_SEC / PIT_HZ;

@@ -12,6 +12,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 
 void x86_handle_irq(unsigned int vector);
 void x86_handle_irq(unsigned int vector)
@@ -26,7 +27,11 @@ void x86_handle_irq(unsigned int vector)
 		return;
 	}
 	irq_dispatch(vector);
-	apic_eoi();
+	/* A PV EOI area (KVM) is registered for the boot CPU only. */
+	if (smp_processor_id())
+		native_apic_eoi();
+	else
+		apic_eoi();
 }
 
 static void default_intr_init(void)
@@ -38,6 +43,7 @@ static void default_intr_init(void)
 struct x86_init_ops x86_init = {
 	.intr_init = default_intr_init,
 	.timer_init = apic_timer_init,
+	.smp_init = native_smp_init,
 };
 
 void arch_irq_init(void)

@@ -169,6 +169,8 @@ static void kvm_print_features(void)
 	char line[320];
 	size_t n = 0;
 
+	if (!printk_level_built(6))
+		return;
 	line[0] = '\0';
 	for (unsigned int i = 0; i < ARRAY_SIZE(kvm_feature_names); i++) {
 		if (has(kvm_feature_names[i].bit))

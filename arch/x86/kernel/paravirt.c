@@ -139,6 +139,8 @@ void paravirt_report(const char *backend)
 
 	if (!native_apic.eoi)
 		native_apic = native_pv_ops.apic;
+	if (!printk_level_built(6))
+		return;
 	if (GROUP_CHANGED(cpu, native_pv_ops.cpu))
 		n += snprintf(line + n, sizeof(line) - n, " cpu");
 	if (GROUP_CHANGED(irq, native_pv_ops.irq))

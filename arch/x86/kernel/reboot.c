@@ -7,7 +7,6 @@
  * the host what happened.
  */
 #include <pvkit/kernel.h>
-#include <pvkit/shutdown.h>
 #include <asm/hypervisor.h>
 #include <asm/io.h>
 #include <asm/paravirt.h>
@@ -22,18 +21,4 @@ void machine_exit(int status)
 	local_irq_disable();
 	for (;;)
 		pv_ops.cpu.halt();
-}
-
-/*
- * A requested poweroff or reboot: the hypervisor's way where it has one;
- * else the run ends with status 0 as after a successful app (a reboot
- * says it could not be one).
- */
-void machine_shutdown(enum shutdown_reason reason)
-{
-	if (x86_hyper.hv->machine_shutdown)
-		x86_hyper.hv->machine_shutdown(reason);
-	if (reason == SHUTDOWN_REBOOT)
-		pr_warn("reboot: this platform cannot reboot us; exiting instead\n");
-	machine_exit(EXIT_OK);
 }

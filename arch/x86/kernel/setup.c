@@ -3,6 +3,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 
 extern u64 boot_pml4[512];
 
@@ -18,6 +19,7 @@ static void drop_identity_map(void)
 
 void arch_setup(struct boot_info *bi)
 {
+	smp_prepare_boot_cpu();
 	cpu_detect();
 	drop_identity_map();
 }

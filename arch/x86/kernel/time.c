@@ -2,7 +2,7 @@
 /*
  * The x86 time devices, in the order their dependencies need: reference
  * counters for TSC calibration first, then clocksources, then the clock
- * event devices (the LAPIC timer is measured against the TSC).
+ * event devices (the LAPIC timer is measured with the TSC).
  */
 #include <pvkit/kernel.h>
 #include <pvkit/time.h>
@@ -11,15 +11,19 @@
 #include <asm/time.h>
 #include <asm/tsc.h>
 
-
 void arch_time_init(void)
 {
+	bool tsc_told = tsc_khz_known();
+
 	hpet_early_init();
 	acpi_pm_early_init();
-	pit_early_init();
+	if (!tsc_told)
+		pit_early_init();
+	apic_timer_early_init();
 	tsc_clocksource_init();
 	hpet_init();
 	acpi_pm_init();
-	pit_init();
 	x86_init.timer_init();
+	if (pit_wanted(tsc_told))
+		pit_init();
 }

@@ -6,7 +6,9 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/kallsyms.h>
+#include <pvkit/string.h>
 #include <asm/boot.h>
+#include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
@@ -28,28 +30,16 @@ struct idt_gate {
 #define IST_DF		1	/* the TSS's IST slot the double fault uses */
 #define DF_STACK_SIZE	16384
 
-/* The 64-bit TSS (SDM vol. 3, 8.7): only the interrupt stack table is used. */
-struct tss64 {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iomap_base;
-} __packed;
-
 static struct idt_gate idt[256] __aligned(16);
-static struct tss64 tss __aligned(16);
+static struct cpu_tables boot_tables;
 static u8 df_stack[DF_STACK_SIZE] __aligned(16);
-/* The boot GDT's three segments at the same selectors, then the TSS (two slots). */
-static u64 gdt[6] __aligned(16) = {
+static const u64 gdt_segments[] = {
 	0,
 	0x00af9a000000ffff,	/* BOOT_CS64 */
 	0x00cf92000000ffff,	/* BOOT_DS */
 	0x00cf9a000000ffff,	/* BOOT_CS32 */
 };
-extern const u64 trap_entry_table[256];
+extern const char trap_entry_start[];
 
 static trap_hook_t trap_hook;
 
@@ -102,13 +92,14 @@ struct desc_ptr {
  * as #DF instead of faulting again and resetting the machine.  The
  * segments keep their selectors and contents, so only the table moves.
  */
-static void tss_init(void)
+static void tss_init(struct cpu_tables *t, void *df_stack_top)
 {
-	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
-	struct desc_ptr gdtr = { sizeof(gdt) - 1, (u64)gdt };
+	u64 *gdt = t->gdt, base = (u64)&t->tss, limit = sizeof(t->tss) - 1;
+	struct desc_ptr gdtr = { sizeof(t->gdt) - 1, (u64)gdt };
 
-	tss.ist[IST_DF - 1] = (u64)df_stack + sizeof(df_stack);
-	tss.iomap_base = sizeof(tss);		/* no I/O permission bitmap */
+	memcpy(gdt, gdt_segments, sizeof(gdt_segments));
+	t->tss.ist[IST_DF - 1] = (u64)df_stack_top;
+	t->tss.iomap_base = sizeof(t->tss);	/* no I/O permission bitmap */
 	gdt[KERNEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
 			      0x89ULL << 40 |	/* present, available 64-bit TSS */
 			      ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
@@ -117,12 +108,24 @@ static void tss_init(void)
 	__asm__ __volatile__("ltr %w0" : : "r"((u16)KERNEL_TSS));
 }
 
-void trap_init(void)
+static void idt_load(void)
 {
 	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)idt };
 
+	__asm__ __volatile__("lidt %0" : : "m"(idtr));
+}
+
+/* Every CPU has its own TSS (a busy TSS cannot be loaded twice) and #DF stack. */
+void trap_init_secondary(struct cpu_tables *t, void *df_stack_top)
+{
+	tss_init(t, df_stack_top);
+	idt_load();
+}
+
+void trap_init(void)
+{
 	for (int v = 0; v < 256; v++) {
-		u64 a = trap_entry_table[v];
+		u64 a = (u64)trap_entry_start + TRAP_STUB_SIZE * v;
 
 		idt[v] = (struct idt_gate){
 			.offset_low = a & 0xffff,
@@ -133,8 +136,8 @@ void trap_init(void)
 		};
 	}
 	idt[VECTOR_DF].ist = IST_DF;
-	tss_init();
-	__asm__ __volatile__("lidt %0" : : "m"(idtr));
+	tss_init(&boot_tables, df_stack + sizeof(df_stack));
+	idt_load();
 }
 
 static void show_pf_reason(const struct pt_regs *regs, unsigned long cr2)
@@ -174,7 +177,8 @@ static bool on_boot_stack(unsigned long p, size_t len)
 /*
  * Walks the frame-pointer chain: [rbp] is the caller's rbp, [rbp + 8] the
  * return address.  Every frame must lie on the stack and above the last
- * one, so a corrupt chain ends the walk instead of faulting.
+ * one, so a corrupt chain ends the walk instead of faulting.  Without
+ * CONFIG_FRAME_POINTER rbp is an ordinary register: only rip is shown.
  */
 void show_backtrace(unsigned long rbp, unsigned long rip)
 {
@@ -184,6 +188,10 @@ void show_backtrace(unsigned long rbp, unsigned long rip)
 	console_printf("Call Trace:\n");
 	kallsyms_format(sym, sizeof(sym), rip);
 	console_printf(" [<%016lx>] %s\n", rip, sym);
+#ifndef CONFIG_FRAME_POINTER
+	console_printf(" (no frame pointers: CONFIG_FRAME_POINTER is off)\n");
+	rbp = 0;
+#endif
 	while (rbp && depth++ < 32) {
 		const unsigned long *frame = (const unsigned long *)rbp;
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The TSC: its frequency and the "tsc" clocksource.  A measured frequency
- * comes from a 2 ms window against the best reference counter the
- * platform registered: the HPET, the ACPI PM timer, or the PIT.
+ * comes from one window against the best reference counter the platform
+ * registered (the HPET, the ACPI PM timer, or the PIT), as short as gives
+ * TSC_WINDOW_PPM: about 250 us against the HPET.  The LAPIC timer, when
+ * it must be measured too, is measured in the same window.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/errno.h>
 #include <pvkit/time.h>
 #include <asm/hypervisor.h>
 #include <asm/io.h>
@@ -52,25 +55,37 @@ void tsc_set_khz(u32 k, const char *source)
 	khz_source = source;
 }
 
-/* CPUID 0x15: TSC = crystal * ebx / eax; 0x16: base frequency in MHz. */
-static u32 tsc_khz_cpuid(void)
+/*
+ * CPUID 0x15: TSC = crystal * ebx / eax, exact where the crystal (ecx) is
+ * named.  0x16 is the base frequency in MHz: a nominal figure, used only
+ * where nothing better is told or measurable.
+ */
+static u32 tsc_khz_cpuid15(void)
 {
 	struct cpuid_regs r;
 
-	if (boot_cpu.max_leaf >= 0x15) {
-		cpuid(0x15, &r);
-		if (r.eax && r.ebx && r.ecx)
-			return (u64)r.ecx * r.ebx / r.eax / 1000;
-	}
-	if (boot_cpu.max_leaf >= 0x16) {
-		cpuid(0x16, &r);
-		if (r.eax & 0xffff)
-			return (r.eax & 0xffff) * 1000;
-	}
-	return 0;
+	if (boot_cpu.max_leaf < 0x15)
+		return 0;
+	cpuid(0x15, &r);
+	if (!r.eax || !r.ebx || !r.ecx)
+		return 0;
+	return (u64)r.ecx * r.ebx / r.eax / 1000;
 }
 
-/* KVM's and VMware's timing leaf, base + 0x10: eax = TSC kHz. */
+static u32 tsc_khz_cpuid16(void)
+{
+	struct cpuid_regs r;
+
+	if (boot_cpu.max_leaf < 0x16)
+		return 0;
+	cpuid(0x16, &r);
+	return (r.eax & 0xffff) * 1000;
+}
+
+/*
+ * KVM's (QEMU's vmware-cpuid-freq, with invtsc or a set tsc-frequency)
+ * and VMware's timing leaf, base + 0x10: eax = TSC kHz.
+ */
 static u32 tsc_khz_hypervisor(void)
 {
 	struct cpuid_regs r;
@@ -82,61 +97,139 @@ static u32 tsc_khz_hypervisor(void)
 	return r.eax;
 }
 
+/* One end of a window: a counter read between two TSC reads. */
+struct window_end {
+	u64 tsc;	/* the middle of the bracket */
+	u64 width;	/* its width in TSC cycles */
+	u64 value;
+};
+
 /*
- * One reading of the reference with the TSC read on both sides of it; a
- * wide bracket means the vCPU was preempted in between: read again.
+ * The narrowest of five brackets: a wide one means the vCPU was
+ * preempted between the reads.
  */
-static u64 bracketed_read(const struct tsc_reference *ref, u64 *tsc)
+static void window_end_read(const struct tsc_reference *c, struct window_end *e)
 {
-	u64 best_width = ~0ULL, best_tsc = 0, best_ref = 0;
-
+	e->width = ~0ULL;
 	for (int i = 0; i < 5; i++) {
-		u64 t0 = rdtsc(), r = ref->read(), t1 = rdtsc();
+		u64 t0 = rdtsc(), v = c->read(), t1 = rdtsc();
 
-		if (t1 - t0 < best_width) {
-			best_width = t1 - t0;
-			best_tsc = t0 + (t1 - t0) / 2;
-			best_ref = r;
+		if (t1 - t0 < e->width) {
+			e->width = t1 - t0;
+			e->tsc = t0 + (t1 - t0) / 2;
+			e->value = v;
 		}
 	}
-	*tsc = best_tsc;
-	return best_ref;
 }
 
 /*
- * TSC cycles over 2 ms of the reference.  Only the end points matter
- * (a preemption in the middle delays both clocks alike), and they are
- * bracketed; the median of three windows guards against the rest.
+ * Ticks and TSC cycles between two ends, and the bound on the error of
+ * their ratio in ppm: half of each bracket and one tick (a read rounds
+ * down).  0 ticks: no bound (~0).
  */
+static u64 window_span(const struct tsc_reference *c, const struct window_end *a,
+		       const struct window_end *b, u64 *cycles, u32 *ppm)
+{
+	u64 ticks = (b->value - a->value) & c->mask;
+
+	*cycles = b->tsc - a->tsc;
+	if (!ticks || !*cycles) {
+		*ppm = ~0U;
+		return 0;
+	}
+	*ppm = (((a->width + b->width) / 2 + *cycles / ticks) * 1000000) / *cycles + 1;
+	return ticks;
+}
+
+/* The reference's ticks of the most and the least a window lasts. */
+#define WINDOW_MIN_DIV	4000		/* 250 us */
+#define WINDOW_MAX_DIV	100		/* 10 ms */
+#define WINDOW_READS	10000000	/* reads of the reference, at most */
+
+int tsc_measure_window(const struct tsc_reference *ref,
+		       const struct tsc_reference *other, struct tsc_window *w)
+{
+	u64 want = max(ref->freq_hz / WINDOW_MIN_DIV, 1ULL);
+	u64 most = max(ref->freq_hz / WINDOW_MAX_DIV, 1ULL);
+	struct window_end r0, r1, o0, o1;
+	u64 ticks = 0, cycles, ocycles, oticks;
+	u32 reads = 0, ppm;
+
+	window_end_read(ref, &r0);
+	if (other)
+		window_end_read(other, &o0);
+	for (;;) {
+		while (((ref->read() - r0.value) & ref->mask) < want) {
+			if (++reads > WINDOW_READS)
+				return -ETIMEDOUT;
+		}
+		if (other)
+			window_end_read(other, &o1);
+		window_end_read(ref, &r1);
+		ticks = window_span(ref, &r0, &r1, &cycles, &w->tsc_ppm);
+		if (!ticks)
+			return -EIO;
+		w->tsc_hz = cycles * ref->freq_hz / ticks;
+		w->other_ppm = 0;
+		if (other) {
+			oticks = window_span(other, &o0, &o1, &ocycles, &w->other_ppm);
+			w->other_hz = oticks ? oticks * w->tsc_hz / ocycles : 0;
+			/* Its error adds to the TSC's; no bound stays none. */
+			if (oticks)
+				w->other_ppm += w->tsc_ppm;
+		}
+		ppm = max(w->tsc_ppm, w->other_ppm);
+		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
+			break;
+		/*
+		 * The ends' error is absolute: it shrinks as the window grows.
+		 * Long enough for the bound if the next end is as wide as this
+		 * one, and a quarter longer at least (it may have been a
+		 * preempted one).
+		 */
+		want = min(max(ticks * ppm / TSC_WINDOW_PPM, ticks + ticks / 4), most);
+	}
+	w->us = ticks * 1000000 / ref->freq_hz;
+	return 0;
+}
+
+static const struct tsc_reference *companion;
+static struct tsc_window window;
+
+void tsc_measure_with(const struct tsc_reference *other)
+{
+	companion = other;
+}
+
+const struct tsc_window *tsc_window_result(void)
+{
+	return window.tsc_hz ? &window : NULL;
+}
+
+/* Against a reference counter, and the companion with it if there is one. */
 static u32 tsc_khz_reference(const struct tsc_reference *ref)
 {
-	u64 want = ref->freq_hz / 500, k[3];
+	int err = tsc_measure_window(ref, companion, &window);
 
-	for (int i = 0; i < 3; i++) {
-		u64 t0, t1, r0, r1, ticks;
-
-		r0 = bracketed_read(ref, &t0);
-		do {
-			r1 = ref->read();
-		} while (((r1 - r0) & ref->mask) < want);
-		r1 = bracketed_read(ref, &t1);
-		ticks = (r1 - r0) & ref->mask;
-		/* 2 ms of cycles times a reference of a few hundred MHz fits. */
-		k[i] = (t1 - t0) * ref->freq_hz / ticks / 1000;
+	if (err) {
+		pr_warn("tsc: no frequency from %s (%d)\n", ref->name, err);
+		window.tsc_hz = 0;
+		return 0;
 	}
-	/* The median of three. */
-	return max(min(k[0], k[1]), min(max(k[0], k[1]), k[2]));
+	return window.tsc_hz / 1000;
 }
 
 u32 tsc_khz(const char **source)
 {
 	if (!khz) {
-		if ((khz = tsc_khz_cpuid()))
-			khz_source = "CPUID 0x15/0x16";
-		else if ((khz = tsc_khz_hypervisor()))
-			khz_source = "hypervisor CPUID leaf";
+		if ((khz = tsc_khz_hypervisor()))
+			khz_source = "cpuid 0x40000010";
+		else if ((khz = tsc_khz_cpuid15()))
+			khz_source = "cpuid 0x15";
 		else if (reference && (khz = tsc_khz_reference(reference)))
 			khz_source = reference->name;
+		else if ((khz = tsc_khz_cpuid16()))
+			khz_source = "cpuid 0x16 (nominal)";
 	}
 	if (source)
 		*source = khz_source;
@@ -193,7 +286,13 @@ void tsc_clocksource_init(void)
 	/* A TSC that may change rate ranks below the HPET. */
 	tsc_cs.rating = tsc_invariant() ? 300 : 200;
 	tsc_cs.freq_hz = (u64)k * 1000;
-	pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
-		tsc_invariant() ? "" : "not ");
+	if (tsc_window_result())
+		pr_info("tsc: %u kHz from %s (a %llu us window, within %u ppm%s), %sinvariant\n",
+			k, source, window.us, window.tsc_ppm,
+			companion ? ", with the LAPIC timer" : "",
+			tsc_invariant() ? "" : "not ");
+	else
+		pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
+			tsc_invariant() ? "" : "not ");
 	clocksource_register(&tsc_cs);
 }

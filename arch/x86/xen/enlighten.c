@@ -9,11 +9,14 @@
  * would only stop Xen's machine, leaves through the debug-exit port.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/console.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/shutdown.h>
 #include <asm/hypervisor.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
 #include <asm/processor.h>
+#include <asm/setup.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
@@ -21,32 +24,46 @@
 #include <xen/xen.h>
 #include "xen-ops.h"
 
-static void xen_machine_exit(int status)
-{
-	struct sched_shutdown sd = {
-		.reason = status == EXIT_OK ? SHUTDOWN_poweroff : SHUTDOWN_crash,
-	};
-
-	if (xen_initial_domain())
-		return;			/* the native way: the debug-exit port */
-	HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
-}
-
 /*
- * What the toolstack asked for (control/shutdown, drivers/xen/manage.c):
- * the reason tells xl what to do next (on_poweroff, on_reboot).
+ * A requested shutdown (kernel/shutdown.c; e.g. the toolstack's
+ * control/shutdown, drivers/xen/manage.c): the reason tells xl what to
+ * do next (on_poweroff, on_reboot).  A ring console is read by another
+ * domain that may go with us: it is flushed first.
  */
-static void xen_machine_shutdown(int reason)
+static void xen_sched_shutdown(unsigned int reason)
 {
-	struct sched_shutdown sd = {
-		.reason = reason == SHUTDOWN_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff,
-	};
+	struct sched_shutdown sd = { .reason = reason };
 	long err;
 
-	if (xen_initial_domain())
-		return;
+	console_flush();
 	err = HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
-	pr_err("xen: SCHEDOP_shutdown(%u) returned: %s\n", sd.reason, xen_strerror(err));
+	pr_err("xen: SCHEDOP_shutdown(%u) returned: %s\n", reason, xen_strerror(err));
+}
+
+static void xen_power_off(void)
+{
+	xen_sched_shutdown(SHUTDOWN_poweroff);
+}
+
+static void xen_reboot(void)
+{
+	xen_sched_shutdown(SHUTDOWN_reboot);
+}
+
+static void xen_machine_exit(int status)
+{
+	if (xen_initial_domain())
+		return;			/* the native way: the debug-exit port */
+	xen_sched_shutdown(status == EXIT_OK ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+/* Before the initcalls: ours win over ACPI's S5 (set_power_off_handler()). */
+static void xen_set_shutdown_handlers(void)
+{
+	if (xen_initial_domain())
+		return;			/* it would stop Xen's machine */
+	set_power_off_handler(xen_power_off);
+	set_reboot_handler(xen_reboot);
 }
 
 /* Xen's CPUID leaf 3, sub-leaf 0: ecx is the guest's TSC frequency in kHz. */
@@ -56,7 +73,7 @@ static void xen_tsc_khz(void)
 
 	if (x86_hyper.max_leaf < x86_hyper.base + 3)
 		return;
-	xen_cpuid(x86_hyper.base + 3, 0, &r);
+	paravirt_cpuid(x86_hyper.base + 3, 0, &r);
 	if (r.ecx)
 		tsc_set_khz(r.ecx, "Xen CPUID leaf 3");
 }
@@ -133,6 +150,9 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
+	xen_set_shutdown_handlers();
+	/* vCPUs come up by VCPUOP_up here, which is not built yet. */
+	x86_init.smp_init = NULL;
 	/* The one place that asks which mode: the rest goes through its ops. */
 	xen_start_events(xen_pv_domain() ? &xen_pv_mode : &xen_hvm_mode);
 }
@@ -143,5 +163,4 @@ DEFINE_HYPERVISOR(x86_hyper_xen) = {
 	.priority = 100,
 	.init_platform = xen_init_platform,
 	.machine_exit = xen_machine_exit,
-	.machine_shutdown = xen_machine_shutdown,
 };

@@ -122,7 +122,7 @@ static void xen_pv_timer_init(void)
  * arch/x86/xen/xen-asm.S: one stub per vector into do_trap(), and the
  * event callback, which is do_trap() for HYPERVISOR_CALLBACK_VECTOR.
  */
-extern const u64 xen_pv_trap_stubs[256];
+extern const char xen_pv_trap_entry_start[];
 void xen_pv_callback(void);
 void xen_pv_failsafe(void);
 void xen_pv_failsafe_report(const u64 *frame);
@@ -150,7 +150,7 @@ static void set_trap_table(void)
 		ti->vector = v;
 		ti->flags = (v == 3 || v == 4) ? 3 : v >= 32 ? 1 : 0;
 		ti->cs = FLAT_KERNEL_CS;
-		ti->address = xen_pv_trap_stubs[v];
+		ti->address = (u64)xen_pv_trap_entry_start + TRAP_STUB_SIZE * v;
 		n++;
 	}
 	trap_table[n] = (struct trap_info){ 0 };	/* address 0 ends it */

@@ -34,27 +34,18 @@ bool xen_hvm_guest(void)
 	       (boot_entry != BOOT_ENTRY_PVH || xen_hvm_device_model());
 }
 
-/*
- * CPUID as the guest sees it, through pv_ops: a PV guest installs its
- * forced-emulation cpuid there before anything asks (enlighten_pv.c).
- */
-void xen_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
-{
-	pv_ops.cpu.cpuid(leaf, subleaf, r);
-}
-
 /* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
 u32 xen_cpuid_base(void)
 {
 	struct cpuid_regs r;
 
-	xen_cpuid(1, 0, &r);
+	paravirt_cpuid(1, 0, &r);
 	if (!(r.ecx & (1U << 31)))
 		return 0;
 	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
 		char sig[12];
 
-		xen_cpuid(base, 0, &r);
+		paravirt_cpuid(base, 0, &r);
 		if (r.eax < base || r.eax >= base + 0x100)
 			break;
 		memcpy(sig, &r.ebx, 4);
@@ -86,21 +77,30 @@ bool xen_hypercalls_ready(void)
 	return ready;
 }
 
+/* A list, not a switch: Xen's codes reach 95, a jump table 768 bytes. */
+static const struct {
+	u8 err;
+	char text[19];
+} xen_errors[] = {
+	{ 0, "success" },
+	{ XEN_EPERM, "not permitted" },
+	{ XEN_ENOENT, "no such entry" },
+	{ XEN_ENOMEM, "out of memory" },
+	{ XEN_EFAULT, "bad address" },
+	{ XEN_EINVAL, "invalid argument" },
+	{ XEN_ENOSYS, "no such hypercall" },
+	{ XEN_EBUSY, "busy" },
+	{ XEN_EEXIST, "already exists" },
+	{ XEN_ENODEV, "no such device" },
+	{ XEN_EAGAIN, "try again" },
+	{ XEN_EOPNOTSUPP, "not supported" },
+};
+
 const char *xen_strerror(long err)
 {
-	switch (-err) {
-	case 0: return "success";
-	case XEN_EPERM: return "not permitted";
-	case XEN_ENOENT: return "no such entry";
-	case XEN_ENOMEM: return "out of memory";
-	case XEN_EFAULT: return "bad address";
-	case XEN_EINVAL: return "invalid argument";
-	case XEN_ENOSYS: return "no such hypercall";
-	case XEN_EBUSY: return "busy";
-	case XEN_EEXIST: return "already exists";
-	case XEN_ENODEV: return "no such device";
-	case XEN_EAGAIN: return "try again";
-	case XEN_EOPNOTSUPP: return "not supported";
+	for (unsigned int i = 0; i < ARRAY_SIZE(xen_errors); i++) {
+		if (-err == xen_errors[i].err)
+			return xen_errors[i].text;
 	}
 	return "unknown error";
 }

@@ -54,6 +54,8 @@ static void xen_timer_event(evtchn_port_t port, void *data)
 
 void xen_time_init(struct vcpu_info *v)
 {
+	int port, err;
+
 	vi = v;
 	/* The scale factors Xen publishes give the TSC frequency too. */
 	tsc_set_khz(pvclock_tsc_khz(&vi->time), "Xen pvclock");
@@ -61,7 +63,12 @@ void xen_time_init(struct vcpu_info *v)
 	if (!xen_events_ready())
 		return;
 	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
-	if (bind_virq(VIRQ_TIMER, xen_timer_event, NULL) < 0)
+	port = bind_virq(VIRQ_TIMER, xen_timer_event, NULL);
+	if (port < 0)
 		return;
+	/* Before every other port: a peer that floods its port cannot starve it. */
+	err = evtchn_set_urgent(port);
+	if (err)
+		pr_warn("xen: the timer's port %d is not urgent (%d)\n", port, err);
 	clockevent_register(&xen_ce);
 }

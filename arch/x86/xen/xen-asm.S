@@ -19,27 +19,34 @@
 #include <asm/ptrace.h>
 #include <xen/interface/xen.h>
 
-	.section .rodata
-	.balign 8
-	.globl xen_pv_trap_stubs
-xen_pv_trap_stubs:
-
+/*
+ * Stub v, at xen_pv_trap_entry_start + TRAP_STUB_SIZE * v, pushes the
+ * vector over Xen's frame (vector, rcx, r11, [error code,] rip...); the
+ * two paths below load rcx and r11 and leave vector, error code, rip...
+ */
 	.text
-	.balign 16
-vector = 0
-	.rept 256
-1:	popq	%rcx
-	popq	%r11
-	.if HAS_ERROR_CODE(vector) == 0
-	pushq	$0
-	.endif
-	pushq	$vector
+	.balign 8
+	.globl xen_pv_trap_entry_start
+xen_pv_trap_entry_start:
+	TRAP_STUBS xen_pv_trap_err, xen_pv_trap_noerr
+
+xen_pv_trap_err:
+	movq	16(%rsp), %r11
+	movq	(%rsp), %rcx
+	movq	%rcx, 16(%rsp)		/* the vector over r11's slot */
+	movq	8(%rsp), %rcx
+	addq	$16, %rsp
 	jmp	xen_pv_trap_common
-	.pushsection .rodata
-	.quad	1b
-	.popsection
-vector = vector + 1
-	.endr
+
+/* The vector (zero-extended) over rcx's slot, a zero error code over r11's. */
+xen_pv_trap_noerr:
+	movzbq	(%rsp), %r11
+	movq	8(%rsp), %rcx
+	movq	%r11, 8(%rsp)
+	movq	16(%rsp), %r11
+	movq	$0, 16(%rsp)
+	addq	$8, %rsp
+	jmp	xen_pv_trap_common
 
 	.globl xen_pv_callback
 xen_pv_callback:

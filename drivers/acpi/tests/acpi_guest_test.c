@@ -9,6 +9,7 @@
 #include <asm/hypervisor.h>
 #include <asm/page.h>
 #include <pvkit/acpi.h>
+#include <pvkit/aml.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
@@ -213,6 +214,47 @@ static void acpi_platform_mcfg(struct ktest *t)
 	}
 }
 
+/*
+ * The DSDT the FADT names is read (the SSDTs too), and QEMU's says
+ * what its machine has: \_S5 everywhere; a PCI host bridge and the
+ * fixed-feature power button on pc and q35; a GED whose _EVT notifies a
+ * power button on microvm (its LNRO0005 devices: qemu-tcg-*-mmio-acpi).
+ */
+static void acpi_platform_namespace(struct ktest *t)
+{
+	const struct acpi_info *info = platform(t);
+	const struct aml_device *ged;
+	const struct aml_ns *ns;
+
+	if (!info)
+		return;
+	if (!info->has_fadt || !info->dsdt) {
+		ktest_skip(t, "no FADT or no DSDT");
+		return;
+	}
+	ns = acpi_namespace();
+	KT_ASSERT_NOT_NULL(t, ns);
+	DIAG("namespace: %u devices, \\_S5 %s (SLP_TYP %u/%u)", ns->nr_devices,
+	     ns->has_s5 ? "present" : "absent", ns->s5_typa, ns->s5_typb);
+	/* Xen's PVH DSDT declares no Device at all: no count to expect. */
+	KT_EXPECT_EQ(t, ns->nr_dropped, 0);
+	if (strcmp(info->oem_id, QEMU_OEM_ID)) {
+		ktest_skip(t, "tables not made by QEMU");
+		return;
+	}
+	KT_EXPECT_GT(t, ns->nr_devices, 0);
+	KT_EXPECT_TRUE(t, ns->has_s5);
+	if (info->hw_reduced) {
+		ged = aml_find_hid(ns, "ACPI0013", NULL);
+		KT_ASSERT_NOT_NULL(t, ged);
+		KT_EXPECT_NE(t, aml_ged_power_mask(ns, ged), 0);
+		return;
+	}
+	KT_EXPECT_TRUE(t, aml_find_hid(ns, "PNP0A03", NULL) ||
+			  aml_find_hid(ns, "PNP0A08", NULL));
+	KT_EXPECT_TRUE(t, info->fixed_power_button);
+}
+
 static const struct ktest_case acpi_platform_cases[] = {
 	KTEST_CASE(acpi_platform_root),
 	KTEST_CASE(acpi_platform_madt),
@@ -220,6 +262,7 @@ static const struct ktest_case acpi_platform_cases[] = {
 	KTEST_CASE(acpi_platform_fadt),
 	KTEST_CASE(acpi_platform_hpet),
 	KTEST_CASE(acpi_platform_mcfg),
+	KTEST_CASE(acpi_platform_namespace),
 	{}
 };
 KTEST_SUITE_SKIP(acpi_platform, acpi_platform_cases, acpi_platform_skip);

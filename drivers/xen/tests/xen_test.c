@@ -144,36 +144,93 @@ static void spam_hit(evtchn_port_t port, void *data)
 	}
 }
 
+/* A loopback pair whose port a is raised again at each of its events. */
+static int spam_pair(unsigned long events, int *b)
+{
+	int a = evtchn_alloc_unbound(DOMID_SELF, spam_hit, NULL);
+
+	if (a < 0)
+		return a;
+	*b = evtchn_bind_interdomain(DOMID_SELF, a, count_hit, NULL);
+	if (*b < 0) {
+		evtchn_close(a);
+		return *b;
+	}
+	msleep(2);		/* the pending mark of a fresh binding */
+	hits = 0;
+	spam_back = *b;
+	spam_left = events - 1;
+	evtchn_notify(*b);
+	return a;
+}
+
 /*
- * Issue 11: events that keep coming are served one budget per upcall,
- * the rest later, and none is lost.
+ * Issue 11: events that keep coming are served a burst at a time, the
+ * rest later, and none is lost.
  */
 static void endless_events_are_served_in_budgets(struct ktest *t)
 {
-	unsigned long deferred_before, deferred, want = 4 * EVTCHN_UPCALL_BUDGET + 1;
-	unsigned int most;
+	unsigned long want = 16 * EVTCHN_PORT_BURST + 1;
+	struct evtchn_stats before, after;
 	u64 end;
 	int a, b;
 
-	a = evtchn_alloc_unbound(DOMID_SELF, spam_hit, NULL);
+	evtchn_upcall_stats(&before);
+	a = spam_pair(want, &b);
 	KT_ASSERT_GE(t, a, 0);
-	b = evtchn_bind_interdomain(DOMID_SELF, a, count_hit, NULL);
-	KT_ASSERT_GE(t, b, 0);
-	msleep(2);		/* the pending mark of a fresh binding */
-	evtchn_upcall_stats(&deferred_before, &most);
-	hits = 0;
-	spam_back = b;
-	spam_left = want - 1;
-	evtchn_notify(b);
 	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
 	while (hits < want && ktime_get_ns() < end)
 		cpu_relax();
-	evtchn_upcall_stats(&deferred, &most);
-	ktest_log(t, "%lu events, %lu upcalls out of budget, at most %u events in one",
-		  hits, deferred - deferred_before, most);
+	evtchn_upcall_stats(&after);
+	ktest_log(t, "%lu events, %lu bursts throttled, at most %u events in one upcall",
+		  hits, after.throttled - before.throttled, after.most);
 	KT_EXPECT_EQ(t, hits, want);
-	KT_EXPECT_GE(t, deferred - deferred_before, 3);
-	KT_EXPECT_LE(t, most, EVTCHN_UPCALL_BUDGET);
+	KT_EXPECT_GE(t, after.throttled - before.throttled, 3);
+	KT_EXPECT_LE(t, after.most, EVTCHN_UPCALL_BUDGET);
+	/* bursts, not a flood: the port still works */
+	KT_EXPECT_FALSE(t, evtchn_flooded(a));
+	spam_left = 0;
+	evtchn_close(b);
+	evtchn_close(a);
+}
+
+/*
+ * A peer that never stops: its port is throttled burst after burst and
+ * masked for good after EVTCHN_FLOOD_BURSTS in a row, while the timer
+ * and this code go on (1 ms sleeps end).
+ */
+static void a_peer_that_never_stops_is_shut_off(struct ktest *t)
+{
+	struct clock_event_device *ce = clockevent_current();
+	unsigned long sleeps = 0, timer_events, counted;
+	struct evtchn_stats before, after;
+	u64 end;
+	int a, b;
+
+	KT_ASSERT_NOT_NULL(t, ce);
+	timer_events = ce->nr_events;
+	evtchn_upcall_stats(&before);
+	a = spam_pair(~0UL, &b);
+	KT_ASSERT_GE(t, a, 0);
+	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
+	while (!evtchn_flooded(a) && ktime_get_ns() < end) {
+		msleep(1);
+		sleeps++;
+	}
+	evtchn_upcall_stats(&after);
+	ktest_log(t, "%lu events, %lu bursts, %lu sleeps of 1 ms, %lu timer events",
+		  hits, after.throttled - before.throttled, sleeps,
+		  ce->nr_events - timer_events);
+	KT_EXPECT_TRUE(t, evtchn_flooded(a));
+	KT_EXPECT_EQ(t, after.flooded - before.flooded, 1);
+	KT_EXPECT_GE(t, hits, EVTCHN_PORT_BURST * EVTCHN_FLOOD_BURSTS);
+	KT_EXPECT_GE(t, after.throttled - before.throttled, EVTCHN_FLOOD_BURSTS);
+	KT_EXPECT_GT(t, ce->nr_events, timer_events);
+	/* shut off: its last event waits, masked, and no other comes */
+	counted = hits;
+	msleep(5);
+	KT_EXPECT_EQ(t, hits, counted);
+	KT_EXPECT_TRUE(t, evtchn_is_pending(a));
 	spam_left = 0;
 	evtchn_close(b);
 	evtchn_close(a);
@@ -246,6 +303,7 @@ static const struct ktest_case xen_cases[] = {
 	KTEST_CASE(shared_info_is_xens),
 	KTEST_CASE(loopback_channel_delivers_and_masks),
 	KTEST_CASE(endless_events_are_served_in_budgets),
+	KTEST_CASE(a_peer_that_never_stops_is_shut_off),
 	KTEST_CASE(grant_is_honoured_and_withdrawn),
 	{}
 };

@@ -13,7 +13,9 @@
  * paths fit, states are states, domain ids are not reserved ones.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/app.h>
 #include <pvkit/errno.h>
+#include <pvkit/init.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -43,16 +45,21 @@ int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state)
 	return 0;
 }
 
+/* The backend's state node: otherend/state. */
+static void otherend_state_path(struct xenbus_device *dev, char *path, size_t len)
+{
+	snprintf(path, len, "%s/state", dev->otherend);
+}
+
 enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev)
 {
-	u64 v;
+	char path[sizeof(dev->otherend) + 8];
+	int state;
 
-	/* A missing node means the backend is gone: treat it as Closed. */
-	if (xs_read_u64(XBT_NIL, dev->otherend, "state", &v))
-		return XenbusStateClosed;
-	if (v > XenbusStateReconfigured)
-		return XenbusStateUnknown;
-	return v;
+	otherend_state_path(dev, path, sizeof(path));
+	state = xs_read_state(path);
+	/* Not readable at all: the backend is as good as gone (Closed). */
+	return state < 0 ? XenbusStateClosed : state;
 }
 
 static void otherend_watch_fired(struct xs_watch *w, const char *path)
@@ -81,11 +88,30 @@ void xenbus_poll(void)
 	running = false;
 }
 
+/* Watch events reach their drivers when an app polls (<pvkit/app.h>). */
+static void xenbus_app_poll(struct app_poller *p)
+{
+	xenbus_poll();
+}
+
+static struct app_poller xenbus_poller = {
+	.name = "xenbus",
+	.poll = xenbus_app_poll,
+};
+
+static int xenbus_poller_init(void)
+{
+	if (xs_ready())
+		register_app_poller(&xenbus_poller);
+	return 0;
+}
+device_initcall(xenbus_poller_init);
+
 int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns)
 {
 	char path[sizeof(dev->otherend) + 8];
 
-	snprintf(path, sizeof(path), "%s/state", dev->otherend);
+	otherend_state_path(dev, path, sizeof(path));
 	return xs_wait_state(path, mask, deadline_ns);
 }
 

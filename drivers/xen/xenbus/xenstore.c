@@ -157,6 +157,11 @@ int xs_transaction(int (*fn)(u32 tx, void *ctx), void *ctx)
 	return xs_up ? xs_conn_transaction(&conn, fn, ctx) : -ENOSYS;
 }
 
+int xs_read_state(const char *path)
+{
+	return xs_up ? xs_conn_read_state(&conn, path) : -ENOSYS;
+}
+
 int xs_wait_state(const char *path, u32 mask, u64 deadline_ns)
 {
 	return xs_up ? xs_conn_wait_state(&conn, path, mask, deadline_ns) : -ENOSYS;

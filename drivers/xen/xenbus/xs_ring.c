@@ -393,8 +393,7 @@ const char *xenbus_strstate(enum xenbus_state state)
 	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "invalid";
 }
 
-/* The xenbus state in path: a missing node is a backend gone (Closed). */
-static int read_state(struct xs_conn *c, const char *path)
+int xs_conn_read_state(struct xs_conn *c, const char *path)
 {
 	struct xs_iov iov = { path, strlen(path) + 1 };
 	char value[16];
@@ -414,7 +413,7 @@ int xs_conn_wait_state(struct xs_conn *c, const char *path, u32 mask, u64 deadli
 {
 	for (;;) {
 		unsigned long seen = c->events;
-		int st = read_state(c, path);
+		int st = xs_conn_read_state(c, path);
 
 		if (st < 0 || mask & (1U << st))
 			return st;

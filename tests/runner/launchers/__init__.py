@@ -5,16 +5,27 @@ its host command) and returns an Outcome.  The matrix's `launcher` key
 takes exactly the names registered here.
 """
 
+import functools
+
+from ..session import Outcome, image_problem
+
 LAUNCHERS = {}      # name -> launch(session), in registration order
 
 
-def launcher(name):
-    """Decorator: register a launch function under the matrix name NAME."""
+def launcher(name, image=False):
+    """Decorator: register a launch function under the matrix name NAME.
+    image: it boots pvkit's image (unless the environment boots anyone's
+    kernel, `guest`), so a missing image fails the launch first."""
     def register(function):
         if name in LAUNCHERS:
             raise ValueError(f"launcher {name} registered twice")
-        LAUNCHERS[name] = function
-        return function
+
+        @functools.wraps(function)
+        def launch(session):
+            problem = "" if session.env.guest else image_problem(session.opts)
+            return Outcome(problem=problem) if problem else function(session)
+        LAUNCHERS[name] = launch if image else function
+        return LAUNCHERS[name]
     return register
 
 

@@ -11,9 +11,9 @@ from ..session import Outcome, console_lines, timeout_text
 XEN_CACHE_TIMEOUT = 900
 
 
-def make_bed_initrd(session, argv, name, prefix, paths):
+def make_bed_initrd(session, argv, name, prefix, paths, what="cache"):
     """Run a test bed's builder (tests/xen/dom0, tests/kvm/l1), which prints
-    'PREFIX: cache DIR' (filling the cache the first time may take up to
+    'PREFIX: WHAT PATH' ('dom0: cache DIR'; filling the cache the first time may take up to
     XEN_CACHE_TIMEOUT); (cache dir, None) or (None, failure Outcome).  The
     cache and paths go to QEMU, which cannot take a comma in them."""
     session.log.write(f"==> {name}\n".encode())
@@ -22,7 +22,7 @@ def make_bed_initrd(session, argv, name, prefix, paths):
                       env=session.child_env)
     session.log.write(b"==> boot\n")
     out = console_lines(run.output)
-    mark = f"{prefix}: cache "
+    mark = f"{prefix}: {what} "
     cachedir = next((line[len(mark):] for line in out if line.startswith(mark)), None)
     if run.error or run.timed_out or run.returncode != 0 or not cachedir:
         why = run.error or (timeout_text(XEN_CACHE_TIMEOUT) if run.timed_out

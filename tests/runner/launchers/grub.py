@@ -2,16 +2,13 @@
 
 import shutil
 
-from ..session import Outcome, console_lines, image_problem, timeout_text
+from ..session import Outcome, console_lines, timeout_text
 from . import launcher
 from .qemu import boot_qemu
 
 
-@launcher("grub")
+@launcher("grub", image=True)
 def launch_grub(session):
-    problem = image_problem(session.opts)
-    if problem:
-        return Outcome(problem=problem)
     iso, failure = make_grub_iso(session)
     if failure:
         return failure
@@ -24,19 +21,24 @@ set timeout=0
 set default=0
 menuentry "pvkit" {{
     multiboot2 /boot/pvkit {cmdline}
-    boot
+{module}    boot
 }}
 """
 
 
-def make_grub_iso(session, image=None):
-    """Build DIR/tests/<env>/pvkit.iso; (iso, None) or (None, failure)."""
+def make_grub_iso(session, image=None, initrd=None):
+    """Build DIR/tests/<env>/pvkit.iso booting image (pvkit's by default)
+    through multiboot2, initrd as its module; (iso, None) or (None, failure)."""
     iso_root = session.logdir / "iso"
     shutil.rmtree(iso_root, ignore_errors=True)
     (iso_root / "boot" / "grub").mkdir(parents=True)
     shutil.copyfile(image or session.opts.image, iso_root / "boot" / "pvkit")
+    module = ""
+    if initrd:
+        shutil.copyfile(initrd, iso_root / "boot" / "initrd")
+        module = "    module2 /boot/initrd\n"
     (iso_root / "boot" / "grub" / "grub.cfg").write_text(
-        GRUB_CFG.format(cmdline=session.cmdline()))
+        GRUB_CFG.format(cmdline=session.cmdline(), module=module))
     iso = session.logdir / "pvkit.iso"
     session.log.write(b"==> grub-mkrescue\n")
     run = session.run(["grub-mkrescue", "-o", str(iso), str(iso_root)],

@@ -3,16 +3,18 @@
 import os
 import re
 import shlex
+import signal
 import sys
 from pathlib import Path
 
 from ..common import SCRIPT_DIR
+from ..guest import judge_guest
 from ..process import Run
-from ..session import (Outcome, console_lines, exit_hints, image_problem,
-                       judge_qemu, timeout_text)
+from ..session import (Outcome, console_lines, exit_hints, judge_qemu,
+                       timeout_text)
 from . import launcher
 from .bed import make_bed_initrd, virtio_disk_args
-from .qemu import qemu_argv
+from .qemu import GuestWatch, run_watched, guest_boot_args, qemu_argv
 
 # launcher kvm-nested: the guest's QEMU runs with KVM inside a Linux (L1)
 # that QEMU's TCG runs on its emulated SVM (tests/kvm/).
@@ -134,16 +136,21 @@ def parse_l1_report(lines):
     return console, code, notes
 
 
-@launcher("kvm-nested")
+@launcher("kvm-nested", image=True)
 def launch_kvm_nested(session):
     env = session.env
     opts = session.opts
-    problem = image_problem(opts)
-    if problem:
-        return Outcome(problem=problem)
-    argv = qemu_argv(session, [
-        "-kernel", "/l2/kernel", "-append", session.cmdline()])
-    argv, l1_net, passed = l2_network(argv)
+    kernel, ramdisk = str(opts.image), None
+    if env.guest:
+        # anyone's kernel (tests/run --guest) and its initramfs
+        boot = guest_boot_args(session, "/l2/kernel", "/l2/ramdisk")
+        if isinstance(boot, str):
+            return Outcome(problem=boot)
+        kernel = session.subst(env.guest)
+        ramdisk = session.subst(env.guest_initrd) if env.guest_initrd else None
+    else:
+        boot = ["-kernel", "/l2/kernel", "-append", session.cmdline()]
+    argv, l1_net, passed = l2_network(qemu_argv(session, boot))
     l2, disks = l2_drives(argv)
     problem = l2_problem(l2, passed)
     if problem:
@@ -155,8 +162,9 @@ def launch_kvm_nested(session):
     initrd = session.logdir / "l1-initrd"
     cache = Path(os.path.abspath(opts.builddir)) / "kvm-l1-cache"
     argv = [sys.executable, str(KVM_L1_SCRIPT), "--cache", str(cache),
-            "initrd", "--out", str(initrd), "--kernel", str(opts.image),
+            "initrd", "--out", str(initrd), "--kernel", kernel,
             "--run", str(script)] + (["--net"] if l1_net else [])
+    argv += ["--ramdisk", ramdisk] if ramdisk else []
     cachedir, failure = make_bed_initrd(session, argv, "tests/kvm/l1 initrd", "l1",
                                         [str(initrd), *disks])
     if failure:
@@ -168,9 +176,13 @@ def launch_kvm_nested(session):
           "-kernel", f"{cachedir}/vmlinux", "-initrd", str(initrd),
           "-append", L1_LINUX_CMDLINE]
     l1 += virtio_disk_args(disks, "l1d") + l1_net
-    run = session.run(l1, guest=True)
+    watch = GuestWatch(env, session.stream) if env.guest else None
+    run = run_watched(session, l1, watch) if watch else session.run(l1, guest=True)
     lines = console_lines(run.output)
     console, code, notes = parse_l1_report(lines)
+    if watch and watch.reason and console is not None:
+        # stopped at a line of the guest's (its panic, a fail or expect line)
+        code = -signal.SIGKILL
     details = [f"L1: {note}" for note in notes]
     no_kvm = next((n for n in notes if n.startswith("no /dev/kvm")), None)
     if no_kvm:
@@ -186,6 +198,11 @@ def launch_kvm_nested(session):
                        guest_ran=console is not None, timed_out=run.timed_out)
     (session.logdir / "guest.log").write_text(
         "".join(line + "\n" for line in console))
+    if watch:
+        status, problem, ran = judge_guest(Run(returncode=code), session.timeout,
+                                           console, watch.reason)
+        return Outcome(status, problem, [], console, ran,
+                       killed_at=watch.matched if watch.reason == "expect" else "")
     status, problem, ran = judge_qemu(Run(returncode=code), session.timeout,
                                       console)
     hints = exit_hints(console, status, problem)

@@ -6,14 +6,13 @@ import sys
 from pathlib import Path
 
 from ..common import SCRIPT_DIR
-from ..session import Outcome, image_problem
+from ..session import Outcome
 from . import launcher
 from .bed import make_bed_initrd
 from .qemu import boot_qemu
 
 XEN_DOM0_CMDLINE = "console=com1 com1=115200,8n1 dom0=pvh dom0_mem=128M noreboot"
 XEN_DOM0_SCRIPT = SCRIPT_DIR / "xen" / "dom0"
-XEN_HYPERVISOR_FILE = "xen-4.17-amd64.gz"     # in `dom0 hypervisor`'s directory
 
 
 def xen_dom0_cache(opts):
@@ -30,11 +29,12 @@ def unpack_xen(session):
     else:
         argv = [sys.executable, str(XEN_DOM0_SCRIPT), "--cache",
                 str(xen_dom0_cache(session.opts)), "hypervisor"]
+        # It names the file of Debian's package (and so Xen's version).
         where, failure = make_bed_initrd(session, argv, "tests/xen/dom0 hypervisor",
-                                         "dom0", [])
+                                         "dom0", [], what="hypervisor")
         if failure:
             return None, failure
-        src = Path(where) / XEN_HYPERVISOR_FILE
+        src = Path(where)
     if not src.exists():
         return None, Outcome(problem=f"no Xen hypervisor at {src}")
     session._record(f"# hypervisor: {src}")
@@ -46,12 +46,9 @@ def unpack_xen(session):
     return xen, None
 
 
-@launcher("xen")
+@launcher("xen", image=True)
 def launch_xen(session):
     """The real Xen hypervisor (multiboot) with pvkit as its dom0 module."""
-    problem = image_problem(session.opts)
-    if problem:
-        return Outcome(problem=problem)
     xen, failure = unpack_xen(session)
     if failure:
         return failure

@@ -13,6 +13,11 @@ from .bed import make_bed_initrd, virtio_disk_args
 from .grub import make_grub_iso
 from .qemu import qemu_argv
 from .xen import XEN_DOM0_SCRIPT, unpack_xen, xen_dom0_cache
+from ..common import SCRIPT_DIR
+from ..guest import guest_problem, kernel_kind
+
+sys.path.insert(0, str(SCRIPT_DIR / "tools"))
+from linuxbed import Error, bzimage_elf  # noqa: E402
 
 # A Linux PV dom0 for domUs.  smap=0: with SMAP, Xen 4.17 under QEMU 7.2
 # TCG kills a PV dom0 at its first instructions (#PF in create_bounce_frame).
@@ -151,16 +156,21 @@ def launch_xen_domu(session):
     if failure:
         return failure
     kernel = session.subst(env.domu_kernel)
-    if kernel != "linux" and not Path(kernel).is_file():
+    ramdisk = None
+    if env.guest:
+        kernel, ramdisk, failure = guest_domu(session)
+        if failure:
+            return failure
+    elif kernel != "linux" and not Path(kernel).is_file():
         return Outcome(problem=f"domU kernel {kernel} not found (build it first)")
-    if env.domu_type == "hvm" and kernel != "linux":
+    if env.domu_type == "hvm" and kernel != "linux" and not env.guest:
         # Xen's device model (an i386 QEMU) loads no 64-bit ELF for
         # kernel=, so an HVM domU boots pvkit as a PC does: GRUB from a CD.
         kernel, failure = make_grub_iso(session, kernel)
         if failure:
             return failure
         kernel = str(kernel)
-    disks = [session.subst(d) for d in env.domu_disks]
+    disks = session.substitute(env.domu_disks + env.guest_disks)
     initrd = session.logdir / "dom0-initrd"
     argv = [sys.executable, str(XEN_DOM0_SCRIPT), "--cache", str(xen_dom0_cache(opts)),
             "initrd", "--out", str(initrd), "--type", env.domu_type,
@@ -174,6 +184,7 @@ def launch_xen_domu(session):
         argv += ["--peer", session.subst(env.domu_peer)]
     if env.domu_vif_model:
         argv += ["--vif-model", env.domu_vif_model]
+    argv += ["--ramdisk", ramdisk] if ramdisk else []
     cachedir, failure = make_bed_initrd(session, argv, "tests/xen/dom0 initrd", "dom0",
                                         [str(initrd), *disks])
     if failure:
@@ -194,3 +205,38 @@ def launch_xen_domu(session):
                    timed_out=run.timed_out or problem.startswith("domU: timeout"),
                    no_boot=problem.startswith("domU: xl create failed"))
 
+
+# Xen's type of the domU -> what its kernel needs (guest.guest_problem).
+_GUEST_NEEDS = {"pv": "xen_pv", "pvh": "pvh", "hvm": "hvm"}
+
+
+def guest_domu(session):
+    """Anyone's kernel (tests/run --guest) as the domU: (kernel, ramdisk,
+    None) or (None, None, failure Outcome).  An HVM domU boots a bzImage
+    directly (xl's kernel= and ramdisk=: the device model loads them
+    through fw_cfg; SeaBIOS reading them from a CD would take minutes
+    under TCG), a multiboot2 ELF from a GRUB ISO (its initramfs inside);
+    for PV and PVH a bzImage's ELF is handed to xl, which would otherwise
+    unpack it under TCG every time."""
+    env = session.env
+    path = session.subst(env.guest)
+    ramdisk = session.subst(env.guest_initrd) or None
+    problem = guest_problem(path, _GUEST_NEEDS[env.domu_type])
+    if problem:
+        return None, None, Outcome(problem=problem)
+    kind = kernel_kind(path)
+    if env.domu_type == "hvm" and not kind.bzimage:
+        iso, failure = make_grub_iso(session, path, ramdisk)
+        return (str(iso) if iso else None), None, failure
+    if kind.bzimage and env.domu_type != "hvm":
+        try:
+            elf = bzimage_elf(Path(path).read_bytes())
+        except Error as err:
+            session._record(f"# {path}: handed to xl as it is ({err})")
+        else:
+            path = str(session.logdir / "guest.elf")
+            Path(path).write_bytes(elf)
+            problem = guest_problem(path, _GUEST_NEEDS[env.domu_type])
+            if problem:
+                return None, None, Outcome(problem=f"the bzImage's kernel: {problem}")
+    return path, ramdisk, None

@@ -26,7 +26,12 @@
 #define APIC_LVT_MASKED		(1U << 16)
 #define APIC_LVT_TIMER_ONESHOT	(0U << 17)
 #define APIC_LVT_TIMER_TSCDEADLINE (2U << 17)
+#define APIC_DM_FIXED		(0U << 8)
 #define APIC_DM_NMI		(4U << 8)
+#define APIC_DM_INIT		(5U << 8)
+#define APIC_DM_STARTUP		(6U << 8)
+#define APIC_INT_ASSERT		(1U << 14)
+#define APIC_DEST_ALLBUT	(3U << 18)
 #define APIC_DM_EXTINT		(7U << 8)
 
 #define MSR_IA32_APICBASE	0x1b
@@ -41,6 +46,7 @@
 u32 apic_read(u32 reg);
 void apic_write(u32 reg, u32 val);
 bool apic_present(void);
+void apic_timer_early_init(void);
 u32 apic_id(void);
 bool apic_x2apic_mode(void);
 void apic_init(void);
@@ -48,6 +54,12 @@ void apic_init(void);
 void native_apic_eoi(void);
 unsigned long apic_native_eoi_count(void);
 void apic_timer_init(void);
+
+/* IPIs beyond pv_ops.apic.send_ipi's fixed one, and starting CPUs. */
+void apic_send_ipi_allbutself(u8 vector);
+void apic_send_init(u32 apic_id);
+void apic_send_startup(u32 apic_id, u32 start_phys);
+void apic_init_secondary(void);
 
 void ioapic_init(void);
 void pic_mask_all(void);

@@ -23,8 +23,6 @@ struct hypervisor_x86 {
 	void (*init_platform)(void);
 	/* Hands the exit status over, if it has its own way; may return. */
 	void (*machine_exit)(int status);
-	/* Powers off or reboots (enum shutdown_reason) its own way, if it has one; may return. */
-	void (*machine_shutdown)(int reason);
 };
 
 /*

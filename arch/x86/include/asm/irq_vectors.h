@@ -13,6 +13,7 @@
 #define FIRST_DEVICE_VECTOR	0x30
 #define LAST_DEVICE_VECTOR	0xef
 #define HYPERVISOR_CALLBACK_VECTOR 0xf3
+#define CALL_FUNCTION_VECTOR	0xfb	/* IPIs: cross-calls (smp.c) */
 #define LOCAL_TIMER_VECTOR	0xec
 #define SPURIOUS_APIC_VECTOR	0xff
 

@@ -206,6 +206,16 @@ static inline void paravirt_write_msr(u32 msr, u64 val)
 	pv_ops.cpu.write_msr(msr, val);
 }
 
+/*
+ * CPUID as the guest sees it: a Xen PV guest's plain cpuid is not
+ * intercepted on every CPU and may not reach Xen, so its pv_ops use the
+ * forced-emulation prefix (enlighten_pv.c).
+ */
+static inline void paravirt_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	pv_ops.cpu.cpuid(leaf, subleaf, r);
+}
+
 static inline void flush_tlb_one(unsigned long va)
 {
 	pv_ops.mmu.flush_tlb_one(va);

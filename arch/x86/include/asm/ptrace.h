@@ -7,11 +7,34 @@
 #define PT_VECTOR	120
 #define PT_SIZE		176
 
+/* Each vector's entry stub, at trap_entry_start + TRAP_STUB_SIZE * vector. */
+#define TRAP_STUB_SIZE	8
+
 #ifdef __ASSEMBLY__
 /* Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
 #define HAS_ERROR_CODE(v) \
 	((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
 	 (v) == 29 || (v) == 30)
+
+/*
+ * 256 entry stubs of TRAP_STUB_SIZE bytes from the current location: each
+ * pushes its vector as one sign-extended byte and jumps to \err where the
+ * CPU pushes an error code, to \noerr where it does not.
+ */
+.macro TRAP_STUBS err, noerr
+vector = 0
+	.rept 256
+1:
+	.byte	0x6a, vector & 0xff	/* pushq $imm8 */
+	.if HAS_ERROR_CODE(vector)
+	jmp	\err
+	.else
+	jmp	\noerr
+	.endif
+	.org	1b + TRAP_STUB_SIZE, 0xcc
+vector = vector + 1
+	.endr
+.endm
 
 /*
  * The general registers as struct pt_regs has them, for the entry code

@@ -15,7 +15,12 @@ void arch_setup(struct boot_info *bi);
 struct x86_init_ops {
 	void (*intr_init)(void);	/* the interrupt controllers */
 	void (*timer_init)(void);	/* the last clock event device: the LAPIC timer */
+	/* Starts the other CPUs; NULL where their bring-up is not built (Xen). */
+	void (*smp_init)(void);
 };
 extern struct x86_init_ops x86_init;
+
+/* INIT-SIPI-SIPI for every CPU the MADT lists (smpboot.c). */
+void native_smp_init(void);
 
 #endif

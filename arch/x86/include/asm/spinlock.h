@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Ticket spinlocks: a CPU takes the next ticket (tail) and waits until the
+ * ticket being served (head) is its own, so waiters are served in order.
+ * A waiter that has spun SPIN_THRESHOLD times hands the wait to
+ * pv_ops.lock.wait, "sleep while the head's low byte is unchanged": the
+ * native op spins on (this step), a hypervisor's may halt the vCPU (KVM PV
+ * unhalt, Xen's SCHEDOP_poll) once it also kicks the next waiter on unlock.
+ *
+ * Nothing here disables interrupts: a lock also taken by an interrupt
+ * handler must be taken with spin_lock_irqsave() (<pvkit/spinlock.h>).
+ */
+#ifndef _ASM_X86_SPINLOCK_H
+#define _ASM_X86_SPINLOCK_H
+
+#include <pvkit/types.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+
+typedef union {
+	u32 val;
+	struct {
+		u16 head;	/* the ticket being served */
+		u16 tail;	/* the next ticket to hand out */
+	};
+} spinlock_t;
+
+#define SPINLOCK_INIT		{ .val = 0 }
+#define DEFINE_SPINLOCK(x)	spinlock_t x = SPINLOCK_INIT
+#define SPIN_THRESHOLD		(1U << 10)
+
+static inline void spin_lock(spinlock_t *lock)
+{
+	u16 me = __atomic_fetch_add(&lock->tail, 1, __ATOMIC_RELAXED);
+
+	for (;;) {
+		u16 head = 0;
+
+		for (unsigned int i = 0; i < SPIN_THRESHOLD; i++) {
+			head = __atomic_load_n(&lock->head, __ATOMIC_ACQUIRE);
+			if (head == me)
+				return;
+			cpu_relax();
+		}
+		pv_ops.lock.wait((u8 *)&lock->head, (u8)head);
+	}
+}
+
+/* Takes the lock only if nobody holds or waits for it; true if taken. */
+static inline bool spin_trylock(spinlock_t *lock)
+{
+	spinlock_t old, new;
+
+	old.val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
+	if (old.head != old.tail)
+		return false;
+	new = old;
+	new.tail++;
+	return __atomic_compare_exchange_n(&lock->val, &old.val, new.val, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void spin_unlock(spinlock_t *lock)
+{
+	/* Only the holder writes head: no read-modify-write needed. */
+	__atomic_store_n(&lock->head, (u16)(lock->head + 1), __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked(spinlock_t *lock)
+{
+	spinlock_t v = { .val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED) };
+
+	return v.head != v.tail;
+}
+
+#endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small, bounded reader of the ACPI namespace in AML (the DSDT and the
+ * SSDTs): not an interpreter.  It walks the definition blocks, records each
+ * Device with its _HID, _UID, _STA and _CRS when these are Name() objects,
+ * the first OperationRegion declared in a device, the \_S5 package, and a
+ * Generic Event Device's _EVT in the one form QEMU writes, and skips every
+ * method body and conditional by its PkgLength.
+ *
+ * The tables come from the platform and are untrusted: every length is
+ * checked against the end of what encloses it, nesting is limited to
+ * AML_MAX_DEPTH, and one table gets at most AML_WORK_BUDGET steps.  What
+ * cannot be parsed ends the walk of that table with a negative errno and
+ * one warning ("aml: ..."); what was recorded before stays valid.
+ */
+#ifndef _PVKIT_AML_H
+#define _PVKIT_AML_H
+
+#include <pvkit/types.h>
+
+#define AML_MAX_DEVICES		128
+#define AML_MAX_DEPTH		16	/* name segments in a path, nested scopes */
+#define AML_MAX_RES		8	/* resources of each kind per device */
+#define AML_MAX_EVT		4	/* GED events recorded per device */
+#define AML_WORK_BUDGET		(1u << 20)	/* steps per table */
+
+/* A path in the namespace: its segments from the root. */
+struct aml_path {
+	u8 depth;
+	char seg[AML_MAX_DEPTH][4];
+};
+
+struct aml_mem_res {
+	u64 base;
+	u64 len;
+};
+
+struct aml_io_res {
+	u16 base;
+	u16 len;
+};
+
+/* An interrupt with ACPI_INTI_* trigger and polarity flags (acpi.h). */
+struct aml_irq_res {
+	u32 gsi;
+	u16 flags;
+};
+
+/* A decoded resource template (_CRS): memory, I/O ranges and interrupts. */
+struct aml_crs {
+	u8 nr_mem, nr_io, nr_irq;
+	struct aml_mem_res mem[AML_MAX_RES];
+	struct aml_io_res io[AML_MAX_RES];
+	struct aml_irq_res irq[AML_MAX_RES];
+	unsigned int nr_dropped;	/* over AML_MAX_RES, or not decoded */
+};
+
+/* If (And (Local0, mask) == mask) Notify (target, 0x80) in a GED's _EVT. */
+struct aml_evt {
+	u32 mask;
+	struct aml_path target;
+};
+
+struct aml_device {
+	struct aml_path path;
+	char hid[10];			/* "" when none; EISA ids decoded */
+	bool has_uid, has_sta, has_crs, has_region;
+	u64 uid;
+	u64 sta;
+	struct aml_crs crs;
+	/* The first OperationRegion declared in the device, if constant. */
+	u8 region_space;		/* 0: SystemMemory, 1: SystemIO, ... */
+	u64 region_base, region_len;
+	unsigned int nr_evt;
+	struct aml_evt evt[AML_MAX_EVT];
+};
+
+struct aml_ns {
+	unsigned int nr_devices;
+	struct aml_device devices[AML_MAX_DEVICES];
+	bool has_s5;
+	u8 s5_typa, s5_typb;		/* SLP_TYPa, SLP_TYPb of \_S5 */
+	unsigned int nr_dropped;	/* devices over the limit */
+};
+
+/*
+ * Adds what one definition block (a whole DSDT or SSDT, header included,
+ * len bytes) declares to *ns; zero *ns before the first.  Returns 0, or
+ * -EINVAL when something could not be parsed or a bound was hit (with
+ * one warning): the table's walk stops there.
+ */
+int aml_parse_table(struct aml_ns *ns, const u8 *table, u32 len);
+
+/* Decodes a resource template (a _CRS buffer's bytes): 0 or -EINVAL. */
+int aml_decode_crs(const u8 *buf, u32 len, struct aml_crs *crs);
+
+/* The next device after prev (NULL: the first) with this _HID, or NULL. */
+const struct aml_device *aml_find_hid(const struct aml_ns *ns, const char *hid,
+				      const struct aml_device *prev);
+
+/* The device at this path, or NULL. */
+const struct aml_device *aml_find_path(const struct aml_ns *ns,
+				       const struct aml_path *path);
+
+/* "\_SB_.VR23" into buf (size at least 6). */
+void aml_path_str(const struct aml_path *path, char *buf, size_t size);
+
+/*
+ * The event bits of a GED (ACPI0013) whose _EVT notifies a power button
+ * (PNP0C0C) device: 0 when it has none.
+ */
+u32 aml_ged_power_mask(const struct aml_ns *ns, const struct aml_device *ged);
+
+#endif

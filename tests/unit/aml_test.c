@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The AML reader (drivers/acpi/aml.c) and the FADT's power fields
+ * (drivers/acpi/tables.c) over the tables QEMU 7.2 really builds for pc,
+ * q35 and microvm (tests/unit/fixtures/acpi, README there), and over
+ * hostile variants of them: every truncation, every PkgLength and name
+ * made to overrun, nesting past the limit.  Each buffer is a heap copy
+ * of exactly the table's length, so AddressSanitizer catches a read one
+ * byte past it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/acpi.h>
+#include <pvkit/aml.h>
+#include <pvkit/ktest.h>
+
+#define INCBIN(sym, file)						\
+	__asm__(".section .rodata\n.balign 16\n" #sym ":\n"		\
+		".incbin \"" FIXTURE_DIR "/" file "\"\n" #sym "_end:\n.previous")
+#define BLOB(sym) extern const unsigned char sym[], sym##_end[]
+
+INCBIN(pc_dsdt, "pc/DSDT.dat");
+INCBIN(q35_dsdt, "q35/DSDT.dat");
+INCBIN(mvm_dsdt, "microvm/DSDT.dat");
+INCBIN(pc_facp, "pc/FACP.dat");
+INCBIN(q35_facp, "q35/FACP.dat");
+INCBIN(mvm_facp, "microvm/FACP.dat");
+BLOB(pc_dsdt); BLOB(q35_dsdt); BLOB(mvm_dsdt);
+BLOB(pc_facp); BLOB(q35_facp); BLOB(mvm_facp);
+
+static struct aml_ns ns;
+
+/* A heap copy of len bytes with the header's length set to len. */
+static unsigned char *copy(const unsigned char *p, size_t len)
+{
+	unsigned char *c = malloc(len);
+
+	memcpy(c, p, len);
+	if (len >= 8) {
+		c[4] = len & 0xff;
+		c[5] = len >> 8 & 0xff;
+		c[6] = len >> 16 & 0xff;
+		c[7] = len >> 24;
+	}
+	return c;
+}
+
+static int parse(const unsigned char *p, const unsigned char *end)
+{
+	size_t len = (size_t)(end - p);
+	unsigned char *c = copy(p, len);
+	int err;
+
+	memset(&ns, 0, sizeof(ns));
+	err = aml_parse_table(&ns, c, len);
+	free(c);
+	return err;
+}
+
+static const struct aml_device *by_name(const char *path)
+{
+	char buf[100];
+
+	for (unsigned int i = 0; i < ns.nr_devices; i++) {
+		aml_path_str(&ns.devices[i].path, buf, sizeof(buf));
+		if (!strcmp(buf, path))
+			return &ns.devices[i];
+	}
+	return NULL;
+}
+
+#define LEVEL_HIGH	(ACPI_INTI_TRIGGER_LEVEL | ACPI_INTI_POLARITY_HIGH)
+#define EDGE_HIGH	(ACPI_INTI_TRIGGER_EDGE | ACPI_INTI_POLARITY_HIGH)
+
+static void aml_microvm_devices(struct ktest *t)
+{
+	const struct aml_device *vr, *ged, *com;
+	unsigned int n = 0;
+
+	KT_ASSERT_EQ(t, parse(mvm_dsdt, mvm_dsdt_end), 0);
+	KT_EXPECT_EQ(t, ns.nr_devices, 7);
+	for (vr = aml_find_hid(&ns, "LNRO0005", NULL); vr;
+	     vr = aml_find_hid(&ns, "LNRO0005", vr), n++) {
+		KT_EXPECT_TRUE(t, vr->has_crs);
+		KT_EXPECT_EQ(t, vr->crs.nr_mem, 1);
+		KT_EXPECT_EQ(t, vr->crs.mem[0].len, 0x200);
+		KT_EXPECT_EQ(t, vr->crs.nr_irq, 1);
+		KT_EXPECT_EQ(t, vr->crs.irq[0].flags, LEVEL_HIGH);
+		/* QEMU: transport n at 0xfeb00000 + 512 n, GSI 24 + n. */
+		KT_EXPECT_EQ(t, vr->crs.mem[0].base,
+			     0xfeb00000ULL + 0x200 * (vr->crs.irq[0].gsi - 24));
+		KT_EXPECT_EQ(t, vr->uid, vr->crs.irq[0].gsi - 24);
+	}
+	KT_EXPECT_EQ(t, n, 2);
+	vr = by_name("\\_SB_.VR23");
+	KT_ASSERT_NOT_NULL(t, vr);
+	KT_EXPECT_EQ(t, vr->crs.mem[0].base, 0xfeb02e00);
+	KT_EXPECT_EQ(t, vr->crs.irq[0].gsi, 47);
+
+	/* COM1's _HID is EISAID("PNP0501"), an integer. */
+	com = aml_find_hid(&ns, "PNP0501", NULL);
+	KT_ASSERT_NOT_NULL(t, com);
+	KT_EXPECT_EQ(t, com->crs.nr_io, 1);
+	KT_EXPECT_EQ(t, com->crs.io[0].base, 0x3f8);
+	KT_EXPECT_EQ(t, com->crs.io[0].len, 8);
+	KT_EXPECT_EQ(t, com->crs.irq[0].gsi, 4);
+	KT_EXPECT_EQ(t, com->crs.irq[0].flags, EDGE_HIGH);
+	KT_EXPECT_TRUE(t, com->has_sta);
+	KT_EXPECT_EQ(t, com->sta, 0xf);
+
+	ged = aml_find_hid(&ns, "ACPI0013", NULL);
+	KT_ASSERT_NOT_NULL(t, ged);
+	KT_EXPECT_EQ(t, ged->crs.nr_irq, 1);
+	KT_EXPECT_EQ(t, ged->crs.irq[0].gsi, 9);
+	KT_EXPECT_EQ(t, ged->crs.irq[0].flags, EDGE_HIGH);
+	KT_EXPECT_TRUE(t, ged->has_region);
+	KT_EXPECT_EQ(t, ged->region_space, 0);
+	KT_EXPECT_EQ(t, ged->region_base, 0xfea00000);
+	KT_EXPECT_EQ(t, ged->region_len, 4);
+	/* _EVT: If ((Local0 & 2) == 2) Notify (PWRB, 0x80), PWRB PNP0C0C. */
+	KT_EXPECT_EQ(t, aml_ged_power_mask(&ns, ged), 2);
+	KT_EXPECT_EQ(t, aml_ged_power_mask(&ns, com), 0);
+
+	KT_EXPECT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, 5);
+}
+
+static void aml_pc_devices(struct ktest *t)
+{
+	const struct aml_device *pci, *hpet, *kbd;
+
+	KT_ASSERT_EQ(t, parse(pc_dsdt, pc_dsdt_end), 0);
+	KT_EXPECT_NULL(t, aml_find_hid(&ns, "LNRO0005", NULL));
+	KT_EXPECT_NULL(t, aml_find_hid(&ns, "ACPI0013", NULL));
+	pci = aml_find_hid(&ns, "PNP0A03", NULL);
+	KT_ASSERT_NOT_NULL(t, pci);
+	/* DWordMemory windows: VGA, 32-bit above RAM; QWord above 4 GiB. */
+	KT_EXPECT_EQ(t, pci->crs.nr_mem, 3);
+	KT_EXPECT_EQ(t, pci->crs.mem[0].base, 0xa0000);
+	KT_EXPECT_EQ(t, pci->crs.mem[0].len, 0x20000);
+	KT_EXPECT_EQ(t, pci->crs.mem[2].base, 0x100000000ULL);
+	/* IO (0xcf8) and two WordIO windows. */
+	KT_EXPECT_EQ(t, pci->crs.nr_io, 3);
+	KT_EXPECT_EQ(t, pci->crs.io[0].base, 0xcf8);
+	KT_EXPECT_EQ(t, pci->crs.io[2].base, 0xd00);
+	KT_EXPECT_EQ(t, pci->crs.io[2].len, 0xf300);
+	hpet = aml_find_hid(&ns, "PNP0103", NULL);
+	KT_ASSERT_NOT_NULL(t, hpet);
+	KT_EXPECT_EQ(t, hpet->crs.mem[0].base, 0xfed00000);
+	kbd = by_name("\\_SB_.PCI0.S08_.KBD_");
+	KT_ASSERT_NOT_NULL(t, kbd);
+	KT_EXPECT_STREQ(t, kbd->hid, "PNP0303");
+	KT_EXPECT_EQ(t, kbd->crs.nr_io, 2);
+	KT_EXPECT_EQ(t, kbd->crs.irq[0].gsi, 1);
+	KT_EXPECT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, 0);
+	KT_EXPECT_EQ(t, ns.s5_typb, 0);
+}
+
+static void aml_q35_devices(struct ktest *t)
+{
+	const struct aml_device *pci, *gsi;
+
+	KT_ASSERT_EQ(t, parse(q35_dsdt, q35_dsdt_end), 0);
+	pci = aml_find_hid(&ns, "PNP0A08", NULL);
+	KT_ASSERT_NOT_NULL(t, pci);
+	KT_EXPECT_EQ(t, pci->crs.nr_mem, 4);
+	KT_EXPECT_EQ(t, pci->crs.mem[3].base, 0x100000000ULL);
+	KT_EXPECT_EQ(t, pci->crs.mem[3].len, 0x800000000ULL);
+	/* The GSI link devices: Interrupt (, Level, ActiveHigh) {16..23}. */
+	gsi = by_name("\\_SB_.GSIH");
+	KT_ASSERT_NOT_NULL(t, gsi);
+	KT_EXPECT_STREQ(t, gsi->hid, "PNP0C0F");
+	KT_EXPECT_EQ(t, gsi->crs.irq[0].gsi, 23);
+	KT_EXPECT_EQ(t, gsi->crs.irq[0].flags, LEVEL_HIGH);
+	KT_EXPECT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, 0);
+}
+
+/*
+ * microvm's DSDT cut at every byte, its outer Scope (\_SB) shortened to
+ * match so that the cut lands inside whatever object is there: the
+ * reader fails cleanly (no read past the copy) except where the cut
+ * falls between two objects: the empty scope and after each of the
+ * scope's 7 devices.
+ */
+static void aml_every_truncation(struct ktest *t)
+{
+	size_t len = (size_t)(mvm_dsdt_end - mvm_dsdt);
+	/* Scope at 36, 2-byte PkgLength at 37, "_SB_", devices from 43. */
+	size_t scope_len = (size_t)(mvm_dsdt[37] & 0xf) | (size_t)mvm_dsdt[38] << 4;
+	unsigned int ok = 0, bad = 0;
+
+	KT_ASSERT_EQ(t, mvm_dsdt[36], 0x10);
+	for (size_t n = 37; n < len; n++) {
+		unsigned char *c = copy(mvm_dsdt, n);
+		size_t cut = n - 37 < scope_len ? n - 37 : scope_len;
+		int err;
+
+		if (n > 38) {
+			c[37] = (unsigned char)(0x40 | (cut & 0xf));
+			c[38] = (unsigned char)(cut >> 4);
+		}
+		memset(&ns, 0, sizeof(ns));
+		err = aml_parse_table(&ns, c, (u32)n);
+		free(c);
+		if (!err)
+			ok++;
+		else if (err == -EINVAL)
+			bad++;
+		KT_EXPECT_LE(t, ns.nr_devices, 7);
+	}
+	KT_EXPECT_EQ(t, ok, 8);
+	KT_EXPECT_EQ(t, ok + bad, len - 37);
+	KT_EXPECT_EQ(t, parse(mvm_dsdt, mvm_dsdt + 20), -EINVAL);
+}
+
+/* A table of header + body, lengths filled in. */
+static int parse_body(const unsigned char *body, size_t n)
+{
+	unsigned char buf[512] = "SSDT";
+
+	memcpy(buf + 36, body, n);
+	return parse(buf, buf + 36 + n);
+}
+
+static void aml_hostile_lengths(struct ktest *t)
+{
+	/* Scope (\_SB) whose PkgLength runs past the table. */
+	static const unsigned char long_scope[] = { 0x10, 0x3f, '\\', '_', 'S', 'B', '_' };
+	/* A 2-byte PkgLength with reserved bits set. */
+	static const unsigned char bad_pkg[] = { 0x10, 0x70, 0x00, '_', 'S', 'B', '_' };
+	/* Name (X, Buffer) whose BufferSize is not a constant. */
+	static const unsigned char buf_name[] = { 0x08, 'X', '_', '_', '_', 0x11, 0x06,
+						  'Y', '_', '_', '_', 0x00 };
+	/* An unterminated string. */
+	static const unsigned char str[] = { 0x08, 'X', '_', '_', '_', 0x0d, 'a', 'b' };
+	/* ^X at the root. */
+	static const unsigned char above[] = { 0x08, '^', 'X', '_', '_', '_', 0x00 };
+	/* A Store at declaration level: not measurable. */
+	static const unsigned char store[] = { 0x70, 0x00, 0x60 };
+	/* MultiNamePrefix claiming 255 segments. */
+	static const unsigned char multi[] = { 0x08, 0x2f, 0xff, 'A', 'A', 'A', 'A', 0x00 };
+	/*
+	 * Xen's DSDT: Name (BUFB, Buffer () {...}), CreateWordField (BUFB,
+	 * 0x01, IRQV) at declaration level, then a Device still seen.
+	 */
+	static const unsigned char create[] = {
+		0x08, 'B', 'U', 'F', 'B', 0x11, 0x05, 0x0a, 0x02, 0x23, 0x00,
+		0x8b, 'B', 'U', 'F', 'B', 0x01, 'I', 'R', 'Q', 'V',
+		0x5b, 0x13, 'B', 'U', 'F', 'B', 0x00, 0x0a, 0x08, 'F', 'L', 'D', '_',
+		0x5b, 0x82, 0x0b, 'L', 'N', 'K', 'A',
+		0x08, '_', 'U', 'I', 'D', 0x01,
+	};
+	/* A method and an If, skipped whole; a Name after them still seen. */
+	static const unsigned char skip[] = {
+		0x14, 0x09, 'M', '_', '_', '_', 0x00, 0x70, 0x00, 0x60,
+		0xa0, 0x03, 0x70, 0x00,
+		0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0a, 0x05,
+	};
+	unsigned char deep[8 * 20];
+	size_t n = 0;
+
+	KT_EXPECT_EQ(t, parse_body(long_scope, sizeof(long_scope)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(bad_pkg, sizeof(bad_pkg)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(buf_name, sizeof(buf_name)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(str, sizeof(str)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(above, sizeof(above)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(store, sizeof(store)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(multi, sizeof(multi)), -EINVAL);
+	KT_EXPECT_EQ(t, parse_body(create, sizeof(create)), 0);
+	KT_EXPECT_EQ(t, ns.nr_devices, 1);
+	KT_EXPECT_TRUE(t, ns.devices[0].has_uid);
+	KT_EXPECT_EQ(t, parse_body(skip, sizeof(skip)), 0);
+	KT_EXPECT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, 5);
+
+	/* 20 nested Devices, past AML_MAX_DEPTH: refused, not recursed. */
+	for (int i = 0; i < 20; i++) {
+		size_t left = 20 - (size_t)i;
+
+		deep[n++] = 0x5b;
+		deep[n++] = 0x82;
+		/* 2-byte PkgLength covering what follows. */
+		deep[n] = 0x40 | ((left * 8 - 2) & 0xf);
+		deep[n + 1] = (unsigned char)((left * 8 - 2) >> 4);
+		n += 2;
+		memcpy(deep + n, "DEV_", 4);
+		deep[n + 3] = (unsigned char)('A' + i);
+		n += 4;
+	}
+	KT_EXPECT_EQ(t, parse_body(deep, n), -EINVAL);
+	KT_EXPECT_EQ(t, ns.nr_devices, AML_MAX_DEPTH);
+}
+
+/*
+ * An SSDT after microvm's DSDT: a new device in \_SB, and a Scope that
+ * adds a name to a device the DSDT declared (recorded on that device,
+ * not a second one).
+ */
+static void aml_ssdt_adds_to_the_dsdt(struct ktest *t)
+{
+	static const unsigned char ssdt_body[] = {
+		0x10, 0x22, '\\', '_', 'S', 'B', '_',		/* Scope (\_SB) */
+		0x5b, 0x82, 0x1a, 'V', 'R', '2', '1',		/* Device (VR21) */
+		0x08, '_', 'H', 'I', 'D', 0x0d,
+		'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'S', 'T', 'A', 0x00,		/* _STA 0: absent */
+		0x10, 0x11, 0x2e, '_', 'S', 'B', '_', 'V', 'R', '2', '3',
+		0x08, '_', 'S', 'T', 'A', 0x0a, 0x0f,		/* Scope (_SB.VR23) */
+	};
+	unsigned char ssdt[36 + sizeof(ssdt_body)] = "SSDT";
+	const struct aml_device *vr;
+	unsigned char *dsdt = copy(mvm_dsdt, (size_t)(mvm_dsdt_end - mvm_dsdt));
+	unsigned char *c;
+
+	memcpy(ssdt + 36, ssdt_body, sizeof(ssdt_body));
+	c = copy(ssdt, sizeof(ssdt));
+	memset(&ns, 0, sizeof(ns));
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, dsdt, (u32)(mvm_dsdt_end - mvm_dsdt)), 0);
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, c, sizeof(ssdt)), 0);
+	free(c);
+	free(dsdt);
+	KT_EXPECT_EQ(t, ns.nr_devices, 8);
+	vr = by_name("\\_SB_.VR21");
+	KT_ASSERT_NOT_NULL(t, vr);
+	KT_EXPECT_STREQ(t, vr->hid, "LNRO0005");
+	KT_EXPECT_TRUE(t, vr->has_sta);
+	KT_EXPECT_EQ(t, vr->sta, 0);
+	KT_EXPECT_FALSE(t, vr->has_crs);
+	vr = by_name("\\_SB_.VR23");
+	KT_ASSERT_NOT_NULL(t, vr);
+	KT_EXPECT_TRUE(t, vr->has_sta);
+	KT_EXPECT_EQ(t, vr->sta, 0xf);
+	KT_EXPECT_EQ(t, vr->crs.mem[0].base, 0xfeb02e00);
+}
+
+/*
+ * Name (X, Buffer (Buffer (Buffer (...)))), 100000 deep, each a 3-byte
+ * PkgLength: a BufferSize must be a constant, refused at the first level
+ * (read as a data object it was a recursion as deep as the nesting).
+ */
+static void aml_nested_buffer_sizes(struct ktest *t)
+{
+	enum { LEVELS = 100000, LEVEL_LEN = 4, INNER = 3 };
+	size_t body = 5 + (size_t)LEVELS * LEVEL_LEN + INNER;
+	size_t len = 36 + body;
+	unsigned char *tab = calloc(1, len);
+	size_t off = len - INNER;
+
+	memcpy(tab, "SSDT", 4);
+	tab[off] = 0x11;			/* innermost: Buffer (Zero) {} */
+	tab[off + 1] = 0x02;
+	tab[off + 2] = 0x00;
+	for (int i = 0; i < LEVELS; i++) {
+		size_t pkg;
+
+		off -= LEVEL_LEN;
+		pkg = len - (off + 1);		/* from the PkgLength to the end */
+		tab[off] = 0x11;
+		tab[off + 1] = (unsigned char)(0x80 | (pkg & 0xf));
+		tab[off + 2] = (unsigned char)(pkg >> 4);
+		tab[off + 3] = (unsigned char)(pkg >> 12);
+	}
+	memcpy(tab + 36, "\x08X___", 5);
+	KT_ASSERT_EQ(t, off, 41);
+	tab[4] = len & 0xff;
+	tab[5] = len >> 8 & 0xff;
+	tab[6] = len >> 16 & 0xff;
+	memset(&ns, 0, sizeof(ns));
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, tab, (u32)len), -EINVAL);
+	free(tab);
+}
+
+static void aml_resource_templates(struct ktest *t)
+{
+	/* IRQ (Level, ActiveLow, Shared) {5, 11}; FixedIO; end. */
+	static const unsigned char irq[] = { 0x23, 0x20, 0x08, 0x18,
+					     0x4b, 0x20, 0x00, 0x08, 0x79, 0x00 };
+	/* Memory32Fixed whose length runs past the buffer. */
+	static const unsigned char mem[] = { 0x86, 0x20, 0x00, 0x01, 0x00 };
+	/* Extended interrupt claiming 5 GSIs in room for one. */
+	static const unsigned char ext[] = { 0x89, 0x06, 0x00, 0x01, 0x05,
+					     0x20, 0x00, 0x00, 0x00, 0x79, 0x00 };
+	/* No end tag. */
+	static const unsigned char noend[] = { 0x22, 0x10, 0x00 };
+	struct aml_crs crs;
+
+	KT_ASSERT_EQ(t, aml_decode_crs(irq, sizeof(irq), &crs), 0);
+	KT_EXPECT_EQ(t, crs.nr_irq, 2);
+	KT_EXPECT_EQ(t, crs.irq[0].gsi, 5);
+	KT_EXPECT_EQ(t, crs.irq[1].gsi, 11);
+	KT_EXPECT_EQ(t, crs.irq[0].flags,
+		     ACPI_INTI_TRIGGER_LEVEL | ACPI_INTI_POLARITY_LOW);
+	KT_EXPECT_EQ(t, crs.nr_io, 1);
+	KT_EXPECT_EQ(t, crs.io[0].base, 0x20);
+	KT_EXPECT_EQ(t, crs.io[0].len, 8);
+	KT_EXPECT_EQ(t, aml_decode_crs(mem, sizeof(mem), &crs), -EINVAL);
+	KT_EXPECT_EQ(t, aml_decode_crs(ext, sizeof(ext), &crs), -EINVAL);
+	KT_EXPECT_EQ(t, aml_decode_crs(noend, sizeof(noend), &crs), -EINVAL);
+}
+
+/* The FADT's power fields, from QEMU's FADTs behind a made-up RSDT. */
+static unsigned char image[4096];
+
+static const void *image_map(u64 phys, size_t len)
+{
+	if (phys > sizeof(image) || len > sizeof(image) - phys)
+		return NULL;
+	return image + phys;
+}
+
+static void fix_sum(unsigned char *p, size_t len, size_t at)
+{
+	unsigned char sum = 0;
+
+	p[at] = 0;
+	for (size_t i = 0; i < len; i++)
+		sum += p[i];
+	p[at] = (unsigned char)-sum;
+}
+
+static int parse_fadt(const unsigned char *f, const unsigned char *end,
+		      struct acpi_info *info)
+{
+	size_t len = (size_t)(end - f);
+
+	memset(image, 0, sizeof(image));
+	memcpy(image, "RSD PTR ", 8);
+	image[16] = 0x40;			/* RSDT at 0x40 */
+	fix_sum(image, 20, 8);
+	memcpy(image + 0x40, "RSDT", 4);
+	image[0x44] = 40;
+	image[0x40 + 36] = 0x80;		/* FADT at 0x80 */
+	fix_sum(image + 0x40, 40, 9);
+	memcpy(image + 0x80, f, len);
+	return acpi_parse(0, image_map, info);
+}
+
+static void aml_fadt_power_fields(struct ktest *t)
+{
+	static struct acpi_info info;
+
+	KT_ASSERT_EQ(t, parse_fadt(pc_facp, pc_facp_end, &info), 0);
+	KT_EXPECT_TRUE(t, info.has_fadt);
+	KT_EXPECT_FALSE(t, info.hw_reduced);
+	KT_EXPECT_EQ(t, info.sci_irq, 9);
+	KT_EXPECT_EQ(t, info.pm1a_evt, 0x600);
+	KT_EXPECT_EQ(t, info.pm1_evt_len, 4);
+	KT_EXPECT_EQ(t, info.pm1a_cnt, 0x604);
+	KT_EXPECT_EQ(t, info.pm1b_cnt, 0);
+	KT_EXPECT_EQ(t, info.smi_cmd, 0xb2);
+	KT_EXPECT_EQ(t, info.acpi_enable, 0xf1);
+	KT_EXPECT_EQ(t, info.gpe0_blk, 0xafe0);
+	KT_EXPECT_EQ(t, info.gpe0_len, 4);
+	KT_EXPECT_TRUE(t, info.fixed_power_button);
+	KT_EXPECT_NE(t, info.dsdt, 0);
+
+	KT_ASSERT_EQ(t, parse_fadt(q35_facp, q35_facp_end, &info), 0);
+	KT_EXPECT_EQ(t, info.pm1a_cnt, 0x604);
+	KT_EXPECT_EQ(t, info.gpe0_blk, 0x620);
+	KT_EXPECT_EQ(t, info.gpe0_len, 16);
+	KT_EXPECT_TRUE(t, info.fixed_power_button);
+
+	/* microvm: hardware-reduced, sleep registers in GED's MMIO. */
+	KT_ASSERT_EQ(t, parse_fadt(mvm_facp, mvm_facp_end, &info), 0);
+	KT_EXPECT_TRUE(t, info.hw_reduced);
+	KT_EXPECT_EQ(t, info.pm1a_cnt, 0);
+	KT_EXPECT_FALSE(t, info.fixed_power_button);
+	KT_EXPECT_EQ(t, info.sleep_ctl.addr, 0xfea00200);
+	KT_EXPECT_FALSE(t, info.sleep_ctl.io);
+	KT_EXPECT_EQ(t, info.sleep_ctl.width, 1);
+	KT_EXPECT_EQ(t, info.sleep_sts.addr, 0xfea00201);
+}
+
+static const struct ktest_case aml_cases[] = {
+	KTEST_CASE(aml_microvm_devices),
+	KTEST_CASE(aml_pc_devices),
+	KTEST_CASE(aml_q35_devices),
+	KTEST_CASE(aml_every_truncation),
+	KTEST_CASE(aml_hostile_lengths),
+	KTEST_CASE(aml_ssdt_adds_to_the_dsdt),
+	KTEST_CASE(aml_nested_buffer_sizes),
+	KTEST_CASE(aml_resource_templates),
+	KTEST_CASE(aml_fadt_power_fields),
+	{}
+};
+KTEST_SUITE(host_aml, aml_cases);

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The fake of fake_evtchn.h: Xen's event-channel hypercalls and the kernel around them. */
+#include <stdlib.h>
+#include <string.h>
+#include <pvkit/kernel.h>
+#include <pvkit/errno.h>
+#include <pvkit/irq.h>
+#include <pvkit/time.h>
+#include <asm/page.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include "fake_evtchn.h"
+
+void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
+		     const struct xen_mode_ops *mode);
+
+struct shared_info *fake_si;
+struct vcpu_info *fake_vi;
+evtchn_port_t fake_next_port;
+u64 fake_now_ns;
+
+static bool fifo;
+static struct evtchn_fifo_control_block *control;
+static event_word_t *words;
+static u32 tails[EVTCHN_FIFO_MAX_QUEUES];
+static u8 priority[PAGE_SIZE / sizeof(event_word_t)];
+static irq_handler_t upcall;
+
+/* ---- the kernel's side the event code calls ---- */
+
+int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data, const char *name)
+{
+	upcall = handler;
+	return vector;
+}
+
+void irq_free_vector(unsigned int vector)
+{
+}
+
+static long fake_setup_upcall(void)
+{
+	return 0;
+}
+
+static const struct xen_mode_ops fake_mode = { .setup_upcall = fake_setup_upcall };
+
+unsigned long long param_get_ull(const char *key, unsigned long long def)
+{
+	return fifo;
+}
+
+const char *xen_strerror(long err)
+{
+	return "?";
+}
+
+u64 xen_virt_to_gfn(const void *p)
+{
+	return virt_to_phys(p) >> PAGE_SHIFT;
+}
+
+u64 ktime_get_ns(void)
+{
+	return fake_now_ns;
+}
+
+/* ---- the hypervisor ---- */
+
+#define W_BITS		(sizeof(xen_ulong_t) * 8)
+#define F_PENDING	(1U << EVTCHN_FIFO_PENDING)
+#define F_MASKED	(1U << EVTCHN_FIFO_MASKED)
+#define F_LINKED	(1U << EVTCHN_FIFO_LINKED)
+
+/* Onto the tail of its priority's queue, as Xen's evtchn_fifo_set_pending(). */
+static void fifo_link(evtchn_port_t port)
+{
+	unsigned int q = priority[port];
+	u32 tail = tails[q];
+
+	/* Behind the tail while it is still queued, else the new head. */
+	if (tail && (words[tail] & F_LINKED))
+		words[tail] = (words[tail] & ~EVTCHN_FIFO_LINK_MASK) | port;
+	else
+		control->head[q] = port;
+	words[port] = (words[port] & ~EVTCHN_FIFO_LINK_MASK) | F_LINKED;
+	tails[q] = port;
+	if (!(control->ready & (1U << q))) {
+		control->ready |= 1U << q;
+		fake_vi->evtchn_upcall_pending = 1;
+	}
+}
+
+static bool test_bit(const xen_ulong_t *map, evtchn_port_t port)
+{
+	return map[port / W_BITS] & (1UL << port % W_BITS);
+}
+
+/* The selector word and the upcall, when a pending bit is unmasked. */
+static void raise_2l(evtchn_port_t port)
+{
+	xen_ulong_t bit = 1UL << port / W_BITS;
+
+	if (!(fake_vi->evtchn_pending_sel & bit)) {
+		fake_vi->evtchn_pending_sel |= bit;
+		fake_vi->evtchn_upcall_pending = 1;
+	}
+}
+
+void fake_evtchn_raise(evtchn_port_t port)
+{
+	if (fifo) {
+		if (words[port] & F_PENDING)
+			return;
+		words[port] |= F_PENDING;
+		if (!(words[port] & (F_MASKED | F_LINKED)))
+			fifo_link(port);
+		return;
+	}
+	if (test_bit(fake_si->evtchn_pending, port))
+		return;
+	fake_si->evtchn_pending[port / W_BITS] |= 1UL << port % W_BITS;
+	if (!test_bit(fake_si->evtchn_mask, port))
+		raise_2l(port);
+}
+
+static void xen_unmask(evtchn_port_t port)
+{
+	if (fifo) {
+		words[port] &= ~F_MASKED;
+		if ((words[port] & F_PENDING) && !(words[port] & F_LINKED))
+			fifo_link(port);
+		return;
+	}
+	fake_si->evtchn_mask[port / W_BITS] &= ~(1UL << port % W_BITS);
+	if (test_bit(fake_si->evtchn_pending, port))
+		raise_2l(port);
+}
+
+bool fake_evtchn_masked(evtchn_port_t port)
+{
+	return fifo ? words[port] & F_MASKED : test_bit(fake_si->evtchn_mask, port);
+}
+
+bool fake_evtchn_shared_left(void)
+{
+	return fifo ? control->ready != 0 : fake_vi->evtchn_pending_sel != 0;
+}
+
+static evtchn_port_t bind_next(void)
+{
+	priority[fake_next_port] = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	return fake_next_port;
+}
+
+static long event_channel_op(int cmd, void *arg)
+{
+	switch (cmd) {
+	case EVTCHNOP_init_control:
+		if (!fifo)
+			return -ENOSYS;
+		control = phys_to_virt(((struct evtchn_init_control *)arg)->control_gfn << PAGE_SHIFT);
+		memset(tails, 0, sizeof(tails));
+		return 0;
+	case EVTCHNOP_expand_array:
+		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
+		return 0;
+	case EVTCHNOP_unmask:
+		xen_unmask(((struct evtchn_unmask *)arg)->port);
+		return 0;
+	case EVTCHNOP_alloc_unbound:
+		((struct evtchn_alloc_unbound *)arg)->port = bind_next();
+		return 0;
+	case EVTCHNOP_bind_virq:
+		((struct evtchn_bind_virq *)arg)->port = bind_next();
+		return 0;
+	case EVTCHNOP_set_priority: {
+		struct evtchn_set_priority *op = arg;
+
+		if (!fifo)
+			return -ENOSYS;
+		if (op->port >= ARRAY_SIZE(priority) || op->priority > EVTCHN_FIFO_PRIORITY_MIN)
+			return -EINVAL;
+		priority[op->port] = op->priority;
+		return 0;
+	}
+	case EVTCHNOP_close:
+	case EVTCHNOP_send:
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
+		    unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	if (nr != __HYPERVISOR_event_channel_op)
+		abort();
+	return event_channel_op(a1, (void *)a2);
+}
+
+bool fake_evtchn_start(bool use_fifo)
+{
+	fifo = use_fifo;
+	free(fake_si);
+	fake_si = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	memset(fake_si, 0, PAGE_SIZE);
+	fake_vi = &fake_si->vcpu_info[0];
+	upcall = NULL;
+	xen_events_init(fake_si, fake_vi, &fake_mode);
+	return upcall && !strcmp(evtchn_abi_name(), fifo ? "FIFO" : "2-level");
+}
+
+bool fake_evtchn_upcall_wanted(void)
+{
+	return fake_vi->evtchn_upcall_pending;
+}
+
+bool fake_evtchn_upcall(void)
+{
+	if (!fake_vi->evtchn_upcall_pending)
+		return false;
+	upcall(NULL);
+	return true;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Xen's side of event channels for the host-built drivers/xen/events.c
+ * and events_fifo.c (tests/unit/evtchn_test.c, tests/fuzz/evtchn_fuzz.c):
+ * both ABIs as Xen keeps them (pending and mask bits with selector words,
+ * or event words linked into 16 priority queues), the upcall flag, the
+ * kernel's timers on virtual time.  Ports are bound at fake_next_port.
+ */
+#ifndef _TESTS_UNIT_FAKE_EVTCHN_H
+#define _TESTS_UNIT_FAKE_EVTCHN_H
+
+#include <pvkit/types.h>
+#include <xen/events.h>
+
+struct shared_info;
+struct vcpu_info;
+
+extern struct shared_info *fake_si;
+extern struct vcpu_info *fake_vi;
+/* What the next EVTCHNOP_alloc_unbound or bind_virq gives. */
+extern evtchn_port_t fake_next_port;
+/* ktime_get_ns(): virtual time, moved on by the tests. */
+extern u64 fake_now_ns;
+
+/* A fresh shared_info and xen_events_init() over one ABI; false if refused. */
+bool fake_evtchn_start(bool fifo);
+/* An event on port, as a peer's EVTCHNOP_send or Xen's VIRQ makes it. */
+void fake_evtchn_raise(evtchn_port_t port);
+/* Xen delivers the upcall (its vector fires); false if none was asked for. */
+bool fake_evtchn_upcall(void);
+bool fake_evtchn_upcall_wanted(void);
+/* The port's mask bit as Xen sees it. */
+bool fake_evtchn_masked(evtchn_port_t port);
+/* Work the ABI left in the shared words: READY bits or selector words. */
+bool fake_evtchn_shared_left(void);
+
+#endif
