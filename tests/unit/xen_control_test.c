@@ -102,16 +102,6 @@ static struct app_poller counting_poller = {
 	.poll = count_poll,
 };
 
-extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
-
-static int run_initcall(const char *name)
-{
-	for (const struct initcall *c = __start_initcall_device; c < __stop_initcall_device; c++)
-		if (!strcmp(c->name, name))
-			return c->fn();
-	return -1;
-}
-
 /*
  * The whole way once (the request stays pending: kernel/shutdown.c has
  * one): the features advertised, the watch fired on "reboot", the
@@ -126,7 +116,7 @@ static void watch_request_reaches_the_app(struct ktest *t)
 
 	fake_xen_reset();
 	register_app_poller(&counting_poller);
-	KT_ASSERT_EQ(t, run_initcall("xen_control_init"), 0);
+	KT_ASSERT_EQ(t, fake_run_initcall("xen_control_init"), 0);
 	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-poweroff"), "1");
 	KT_EXPECT_STREQ(t, fake_xs_get("control/feature-reboot"), "1");
 	KT_EXPECT_NULL(t, fake_xs_get("control/feature-suspend"));
