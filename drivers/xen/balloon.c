@@ -113,15 +113,18 @@ static void schedule_pass(u64 delay_ns)
 	timer_start(&xb.pass, ktime_get_ns() + delay_ns, xen_balloon_pass);
 }
 
-/* A refusal (rc: Xen's answer): tried again later, up to XB_MAX_ERRORS in a row. */
-static void refused(const char *what, long err)
+/*
+ * Xen did rc (its answer: a count, or -errno) of n: tried again later,
+ * up to XB_MAX_ERRORS times in a row.
+ */
+static void refused(const char *what, long rc, unsigned long n)
 {
 	if (++xb.errors < XB_MAX_ERRORS) {
-		pr_warn("xen: balloon: %s refused (%ld); trying again\n", what, err);
+		pr_warn("xen: balloon: %s: %ld of %lu done; trying again\n", what, rc, n);
 		return;
 	}
-	pr_err("xen: balloon: %s refused %u times in a row (%ld): ballooning stops, %lu pages held\n",
-	       what, xb.errors, err, xb.balloon.nr_pages);
+	pr_err("xen: balloon: %s: %ld of %lu done, %u times short in a row: ballooning stops, %lu pages held\n",
+	       what, rc, n, xb.errors, xb.balloon.nr_pages);
 	xb.stopped = true;
 }
 
@@ -179,7 +182,10 @@ static bool inflate(void)
 		if (n - 1 - i < named)
 			keep_frame(xb.pfns[i], xb.frames[n - 1 - i]);
 	balloon_release(&xb.balloon, xb.pfns, back);
-	refused(named < n ? "unmapping a page" : "decrease_reservation", rc);
+	if (named < n)
+		refused("unmapping pages", named, n);
+	else
+		refused("decrease_reservation", rc, n);
 	return done > 0;
 }
 
@@ -201,7 +207,7 @@ static bool deflate(void)
 	/* Not populated: still ballooned, in the order they were. */
 	if (done < n) {
 		balloon_unpop(&xb.balloon, xb.pfns + done, n - done);
-		refused("populate_physmap", rc);
+		refused("populate_physmap", rc, n);
 	}
 	balloon_release(&xb.balloon, xb.pfns, done);
 	return done > 0;

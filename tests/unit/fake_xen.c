@@ -410,6 +410,7 @@ unsigned int fake_nr_given;
 long fake_populate_budget = -1;
 long fake_decrease_budget = -1;
 unsigned long fake_reservation_calls;
+unsigned long fake_free_at_populate;
 
 static int given_index(xen_pfn_t gfn)
 {
@@ -446,6 +447,8 @@ static long memory_op(unsigned int cmd, struct xen_memory_reservation *r)
 	if (cmd != XENMEM_decrease_reservation && cmd != XENMEM_populate_physmap)
 		return -ENOSYS;
 	fake_reservation_calls++;
+	if (cmd == XENMEM_populate_physmap)
+		fake_free_at_populate = host_free_pages;
 	if (r->domid != DOMID_SELF || r->extent_order || r->mem_flags)
 		return -EINVAL;
 	while (done < r->nr_extents && reserve_one(cmd, &gfns[done]))

@@ -45,6 +45,8 @@ extern unsigned long fake_given[FAKE_MAX_GIVEN];
 extern unsigned int fake_nr_given;
 extern long fake_populate_budget, fake_decrease_budget;
 extern unsigned long fake_reservation_calls;
+/* nr_free_pages() when populate_physmap was last called. */
+extern unsigned long fake_free_at_populate;
 
 /* Runs the device_initcall called name (a driver's init); -1 if there is none. */
 int fake_run_initcall(const char *name);
