@@ -9,6 +9,7 @@
 #   make run                    build and boot under QEMU (KVM if usable, else TCG)
 #   make check                  build, host unit tests, sizes, boot matrix (tests/matrix.ini)
 #   make size                   each configuration's text+data against configs/size-budget
+#   make fuzz | fuzz-long       build the fuzz targets | search with each FUZZ_SECONDS (600)
 #   make beds                   assemble the Xen dom0 and KVM L1 test beds into their caches
 #   make clean | mrproper
 #
@@ -217,10 +218,21 @@ HOST_TEST := $(objtree)/tests/unit/host-tests
 host-tests: prepare
 	$(Q)$(MAKE) -f $(srctree)/tests/unit/Makefile
 
-# Fuzz targets (clang, libFuzzer).
-.PHONY: fuzz
+# Fuzz targets (clang, libFuzzer).  make check runs each a fixed number of
+# times from seed 1 (the same inputs every run); fuzz-long searches: every
+# target FUZZ_SECONDS with a random seed, its corpus kept in build/fuzz/corpus.
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz fuzz-long
 fuzz: prepare
 	$(Q)$(MAKE) -f $(srctree)/tests/fuzz/Makefile
+
+fuzz-long: fuzz
+	$(Q)set -e; for t in $(objtree)/fuzz/*_fuzz; do \
+		n=$$(basename $$t _fuzz); \
+		$(srctree)/tests/fuzz/run --seconds $(FUZZ_SECONDS) $(objtree) $$n; \
+		if [ $$n = evtchn ]; then EVTCHN_FUZZ_2L=1 \
+			$(srctree)/tests/fuzz/run --seconds $(FUZZ_SECONDS) $(objtree) $$n; fi; \
+	done
 
 # ---------------------------------------------------------------------------
 # Dependencies, run, check

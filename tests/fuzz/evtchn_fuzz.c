@@ -80,7 +80,7 @@ static void timer_handler(evtchn_port_t port, void *data)
 {
 	check(++pass_count <= EVTCHN_UPCALL_BUDGET);
 	timer_raised = false;
-	fake_run_timers();
+	fake_run_timers(fake_now_ns);
 	fake_run_deferred();
 }
 

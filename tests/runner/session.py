@@ -53,6 +53,41 @@ def fresh_dir(path):
     path.mkdir(parents=True)
 
 
+# The most an environment's deadlines stretch by themselves under load.
+MAX_AUTO_SCALE = 4.0
+
+
+def timeout_scale(environ=None, loadavg=None, cpus=None):
+    """How many times its written deadlines an environment may take.
+
+    A deadline in the matrix (timeout, domu_timeout) is there to end a
+    guest that hangs, not to time it: it is written for an idle machine.
+    On a loaded one a guest gets a share of a CPU, and the same work takes
+    longer in wall time (an HVM domU under TCG at a load of 10 on 2 CPUs
+    took more than its 120 s to reach its first line). So every deadline is
+    multiplied by PVKIT_TIMEOUT_SCALE when that is set (a number >= 1, like
+    LTP's LTP_TIMEOUT_MUL), else by the load average per CPU when the
+    environment starts, at least 1 and at most MAX_AUTO_SCALE.
+    """
+    environ = os.environ if environ is None else environ
+    given = environ.get("PVKIT_TIMEOUT_SCALE")
+    if given:
+        try:
+            scale = float(given)
+        except ValueError:
+            scale = 0.0
+        if not 1.0 <= scale < float("inf"):
+            raise SystemExit(f"{PROG}: PVKIT_TIMEOUT_SCALE={given!r}: must be a number >= 1")
+        return scale
+    if loadavg is None:
+        try:
+            loadavg = os.getloadavg()[0]
+        except OSError:
+            return 1.0
+    cpus = cpus or os.cpu_count() or 1
+    return min(max(loadavg / cpus, 1.0), MAX_AUTO_SCALE)
+
+
 class Session:
     """One environment's launch: its directory, log file, ports, commands."""
 
@@ -61,7 +96,9 @@ class Session:
         self.opts = opts
         self.stream = stream
         self.label = label
-        self.timeout = env.timeout if opts.timeout is None else opts.timeout
+        # --timeout is taken as given; the matrix's deadlines stretch under load.
+        self.scale = 1.0 if opts.timeout is not None else timeout_scale()
+        self.timeout = self.scaled(env.timeout if opts.timeout is None else opts.timeout)
         self.logdir = Path(opts.builddir) / "tests" / env.name
         self.envdir = Path(os.path.abspath(self.logdir))
         self.log_path = self.logdir / "console.log"
@@ -71,11 +108,17 @@ class Session:
         # Called once the guest (QEMU or the host command) has started.
         self.on_guest_start = None
 
+    def scaled(self, seconds):
+        """A deadline of the matrix (0 = none) as this launch applies it."""
+        return round(seconds * self.scale, 1)
+
     def __enter__(self):
         if process.stopping():
             raise Aborted("runner is stopping")
         fresh_dir(self.logdir)
-        (self.logdir / "cmd.txt").write_text("")
+        (self.logdir / "cmd.txt").write_text(
+            f"# deadlines x{self.scale:.2f} (load average per CPU; PVKIT_TIMEOUT_SCALE)\n"
+            if self.scale != 1.0 else "")
         self.log = open(self.log_path, "wb", buffering=0)
         try:
             for text in self.env.substituted() + [self.opts.append]:

@@ -176,7 +176,7 @@ def launch_xen_domu(session):
             "initrd", "--out", str(initrd), "--type", env.domu_type,
             "--kernel", kernel, "--cmdline", session.cmdline(),
             "--memory", str(env.domu_memory), "--disks", str(len(disks)),
-            "--vifs", str(env.domu_vifs), "--timeout", f"{env.domu_timeout:g}",
+            "--vifs", str(env.domu_vifs), "--timeout", f"{session.scaled(env.domu_timeout):g}",
             "--blk-queues", str(env.domu_blk_queues)]
     for line in env.domu_config:
         argv += ["--config", session.subst(line)]
