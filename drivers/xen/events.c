@@ -7,12 +7,18 @@
  * bit per port, vcpu_info a selector word saying which words of pending
  * bits to look at.  Either way the upcall runs while evtchn_upcall_pending
  * is set, and a handler runs with its port's pending state cleared.
+ *
+ * Every port is bound to vCPU 0 but the IPI ports (bind_ipi()), one on
+ * each vCPU: another CPU's upcall takes only its own ports (FIFO: its own
+ * queues; 2-level: its selector, and of each word only the ports bound
+ * to it), with its own vcpu_info and ABI state.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/smp.h>
 #include <pvkit/time.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
@@ -32,13 +38,16 @@ struct port_handler {
 	u64 burst_start;	/* ktime of the burst's first dispatch */
 	u64 release_ns;		/* throttled until then */
 	bool urgent;		/* the timer: never throttled */
+	bool ipi;		/* ours, from our other CPUs: never throttled */
+	u16 cpu;		/* the CPU whose upcall takes it */
 	bool masked;		/* by its driver */
 	bool throttled;		/* by us, until release_ns */
 	bool flooded;		/* by us, for good */
 };
 
 static struct shared_info *shared;
-static struct vcpu_info *vcpu;
+/* Each CPU's vcpu_info, for its upcalls; CPU 0's is there once events work. */
+static struct vcpu_info *cpu_vcpu[NR_CPUS];
 static struct port_handler handlers[MAX_HANDLED];
 static unsigned long stray_events;
 static const struct evtchn_abi *abi;
@@ -90,10 +99,43 @@ static bool is_pending_2l(evtchn_port_t port)
 	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
 }
 
-/* Words of the selector left when the budget ran out, for the next call. */
-static xen_ulong_t held_sel;
+/* Words of each CPU's selector left when the budget ran out, for its next call. */
+static xen_ulong_t held_sel[NR_CPUS];
 /* The 2-level ABI has no priorities: this port is looked at before each event. */
 static evtchn_port_t urgent_2l;
+
+/* Per word, the ports bound to another CPU than 0 (their IPI ports). */
+static xen_ulong_t other_cpus_ports[NR_PORTS / WORD_BITS];
+
+static void set_port_cpu_2l(evtchn_port_t port, unsigned int cpu)
+{
+	xen_ulong_t bit = 1UL << (port % WORD_BITS);
+
+	if (port >= NR_PORTS)
+		return;
+	if (cpu)
+		__atomic_or_fetch(&other_cpus_ports[port / WORD_BITS], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&other_cpus_ports[port / WORD_BITS], ~bit, __ATOMIC_SEQ_CST);
+}
+
+static struct port_handler *handler_of(evtchn_port_t port);
+
+/* Of word w's ports, those cpu takes: CPU 0 all but the others', the others their own. */
+static xen_ulong_t ports_of(unsigned int cpu, unsigned int w)
+{
+	xen_ulong_t others = READ_ONCE(other_cpus_ports[w]), mine = 0;
+
+	if (!cpu)
+		return ~others;
+	for (xen_ulong_t b = others; b; b &= b - 1) {
+		struct port_handler *h = handler_of(w * WORD_BITS + __builtin_ctzl(b));
+
+		if (h && READ_ONCE(h->cpu) == cpu)
+			mine |= b & -b;
+	}
+	return mine;
+}
 
 /* Port 0 is never bound (Xen reserves it): no urgent port then. */
 static int set_urgent_2l(evtchn_port_t port)
@@ -124,18 +166,19 @@ static unsigned int take_urgent_2l(void)
  * bit left set would keep Xen from raising it for a new event in that
  * word): their pending bits are still set, the next call finds them.
  */
-static unsigned int handle_2l(struct vcpu_info *vi, unsigned int budget)
+static unsigned int handle_2l(struct vcpu_info *vi, unsigned int cpu, unsigned int budget)
 {
 	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	unsigned int done = 0;
 
-	sel |= held_sel;
+	sel |= held_sel[cpu];
 	while (sel && done < budget) {
 		unsigned int w = __builtin_ctzl(sel);
 		xen_ulong_t bits;
 
 		bits = READ_ONCE(shared->evtchn_pending[w]) & ~READ_ONCE(shared->evtchn_mask[w]);
-		while (bits && (done += take_urgent_2l()) < budget) {
+		bits &= ports_of(cpu, w);
+		while (bits && (done += cpu ? 0 : take_urgent_2l()) < budget) {
 			unsigned int b = __builtin_ctzl(bits);
 
 			bits &= bits - 1;
@@ -149,7 +192,7 @@ static unsigned int handle_2l(struct vcpu_info *vi, unsigned int budget)
 		if (!bits)
 			sel &= sel - 1;
 	}
-	held_sel = sel;
+	held_sel[cpu] = sel;
 	return done;
 }
 
@@ -160,6 +203,7 @@ static const struct evtchn_abi abi_2l = {
 	.is_pending = is_pending_2l,
 	.handle = handle_2l,
 	.set_urgent = set_urgent_2l,
+	.set_port_cpu = set_port_cpu_2l,
 };
 
 static struct port_handler *handler_of(evtchn_port_t port)
@@ -297,7 +341,11 @@ void evtchn_close(evtchn_port_t port)
 	if (port < MAX_HANDLED) {
 		handlers[port].fn = NULL;
 		handlers[port].urgent = false;
+		handlers[port].ipi = false;
+		handlers[port].cpu = 0;
 	}
+	if (abi && abi->set_port_cpu)
+		abi->set_port_cpu(port, 0);
 	if (port == urgent_2l)
 		urgent_2l = 0;
 }
@@ -400,12 +448,84 @@ void evtchn_dispatch(evtchn_port_t port)
 		h->burst_start = ktime_get_ns();
 	h->fn(port, h->data);
 	/* Raised again while its handler ran?  Else idle: bursts forgiven. */
-	if (!h->fn || h->urgent || !abi->is_pending(port)) {
+	if (!h->fn || h->urgent || h->ipi || !abi->is_pending(port)) {
 		h->burst = 0;
 		h->bursts = 0;
 	} else if (++h->burst >= EVTCHN_PORT_BURST) {
 		throttle(port, h);
 	}
+}
+
+/*
+ * Another CPU's events, before it starts: its vcpu_info, and its own
+ * queues where the ABI has them (FIFO: a control block of its own).
+ */
+int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info *vi)
+{
+	int err;
+
+	if (!abi || !cpu || cpu >= NR_CPUS)
+		return -ENODEV;
+	err = abi->cpu_init ? abi->cpu_init(cpu, vcpu_id) : 0;
+	if (!err)
+		WRITE_ONCE(cpu_vcpu[cpu], vi);
+	return err;
+}
+
+/*
+ * An IPI port on vCPU vcpu_id, taken by CPU cpu's upcall (its events
+ * must be set up: xen_events_cpu_init()).  Our own CPUs raise it, so
+ * it is never throttled.
+ */
+int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t fn, void *data)
+{
+	struct evtchn_bind_ipi op = { .vcpu = vcpu_id };
+	struct port_handler *h;
+	long err;
+
+	if (!abi || cpu >= NR_CPUS || (cpu && !cpu_vcpu[cpu]))
+		return -ENODEV;
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &op);
+	if (err) {
+		pr_err("xen: bind IPI on vcpu %u: %s\n", vcpu_id, xen_strerror(err));
+		return -EIO;
+	}
+	h = handler_of(op.port);
+	if (!h) {
+		pr_err("xen: port %u is beyond the %u ports handled; closed\n", op.port,
+		       MAX_HANDLED);
+		evtchn_close(op.port);
+		return -ENOSPC;
+	}
+	/* Whose it is before it can be raised: bound masked, unmasked last. */
+	*h = (struct port_handler){ .fn = fn, .data = data, .ipi = true, .cpu = cpu };
+	if (abi->set_port_cpu)
+		abi->set_port_cpu(op.port, cpu);
+	evtchn_unmask(op.port);
+	return op.port;
+}
+
+/*
+ * Another CPU's upcall: only its IPI ports, so few events that the
+ * budget (no deferral here: deferred work runs on CPU 0's timers) is
+ * never reached by a CPU that is not flooded by its own peers.
+ */
+static bool secondary_overrun;
+
+static void secondary_upcall(unsigned int cpu)
+{
+	struct vcpu_info *vi = cpu < NR_CPUS ? READ_ONCE(cpu_vcpu[cpu]) : NULL;
+	unsigned int budget = EVTCHN_UPCALL_BUDGET;
+
+	if (!vi || !abi)
+		return;
+	do {
+		WRITE_ONCE(vi->evtchn_upcall_pending, 0);
+		budget -= abi->handle(vi, cpu, budget);
+	} while (budget && READ_ONCE(vi->evtchn_upcall_pending));
+	if (!budget && !__atomic_exchange_n(&secondary_overrun, true, __ATOMIC_RELAXED))
+		pr_warn("xen: cpu %u: more than %u events in one upcall\n", cpu,
+			EVTCHN_UPCALL_BUDGET);
 }
 
 /*
@@ -421,14 +541,19 @@ void evtchn_dispatch(evtchn_port_t port)
 static void xen_upcall(void *unused)
 {
 	unsigned int budget = EVTCHN_UPCALL_BUDGET;
+	unsigned int cpu = smp_processor_id();
 
+	if (cpu) {
+		secondary_upcall(cpu);
+		return;
+	}
 	if (in_upcall)
 		return;
 	in_upcall = true;
 	do {
-		WRITE_ONCE(vcpu->evtchn_upcall_pending, 0);
-		budget -= abi->handle(vcpu, budget);
-	} while (budget && READ_ONCE(vcpu->evtchn_upcall_pending));
+		WRITE_ONCE(cpu_vcpu[0]->evtchn_upcall_pending, 0);
+		budget -= abi->handle(cpu_vcpu[0], 0, budget);
+	} while (budget && READ_ONCE(cpu_vcpu[0]->evtchn_upcall_pending));
 	in_upcall = false;
 	stats.most = max(stats.most, EVTCHN_UPCALL_BUDGET - budget);
 	if (!budget) {
@@ -465,7 +590,7 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
 	}
 	pr_info("xen: event channels: %s ABI\n", chosen->name);
 	/* Ready (shared set) only when both steps worked: Xen time relies on it. */
-	vcpu = vi;
+	cpu_vcpu[0] = vi;
 	if (irq_set_vector(HYPERVISOR_CALLBACK_VECTOR, xen_upcall, NULL, "xen-upcall") < 0) {
 		pr_err("xen: upcall vector taken\n");
 		return;

@@ -10,7 +10,10 @@
  * the links, and unlinks each event as it goes.
  *
  * One array page: 1024 event words, the ports that can have handlers.
+ * Each vCPU has its own control block and queues (its IPI port is linked
+ * there); the event words are the domain's.
  */
+#include <pvkit/smp.h>
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
 #include <pvkit/mm.h>
@@ -27,12 +30,17 @@
 #define LINKED		(1U << EVTCHN_FIFO_LINKED)
 #define BUSY		(1U << EVTCHN_FIFO_BUSY)
 
-static struct evtchn_fifo_control_block *control;
+/* Each CPU's control block and where its walks stand. */
+struct fifo_cpu {
+	struct evtchn_fifo_control_block *control;
+	/* Where each queue's walk stands: the next port, 0 at the tail. */
+	u32 heads[EVTCHN_FIFO_MAX_QUEUES];
+	/* Queues left when the budget ran out, for the next call. */
+	u32 held;
+};
+
+static struct fifo_cpu cpus[NR_CPUS];
 static event_word_t *words;
-/* Where each queue's walk stands: the next port, 0 at the tail. */
-static u32 heads[EVTCHN_FIFO_MAX_QUEUES];
-/* Queues left when the budget ran out, for the next call. */
-static u32 held;
 /* READY has a bit per queue; any other bit Xen might set names nothing. */
 #define READY_QUEUES	((1U << EVTCHN_FIFO_MAX_QUEUES) - 1)
 
@@ -93,25 +101,25 @@ static u32 clear_linked(event_word_t *w)
 }
 
 /* One event from the head of queue q; the queue's ready bit goes at its tail. */
-static void consume_one(unsigned int q, u32 *ready)
+static void consume_one(struct fifo_cpu *c, unsigned int q, u32 *ready)
 {
-	u32 port = heads[q];
+	u32 port = c->heads[q];
 	event_word_t *w;
 
 	if (!port) {
 		/* At the tail last time: Xen has linked more since. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		port = READ_ONCE(control->head[q]);
+		port = READ_ONCE(c->control->head[q]);
 	}
 	w = word_of(port);
 	if (!w) {
 		/* Not a port we gave Xen a word for: nothing to follow. */
 		*ready &= ~(1U << q);
-		heads[q] = 0;
+		c->heads[q] = 0;
 		return;
 	}
-	heads[q] = clear_linked(w);
-	if (!heads[q])
+	c->heads[q] = clear_linked(w);
+	if (!c->heads[q])
 		*ready &= ~(1U << q);
 	/* A masked event stays pending, for its unmask. */
 	if (!(READ_ONCE(*w) & MASKED) &&
@@ -129,18 +137,20 @@ static void consume_one(unsigned int q, u32 *ready)
  * bit left set would keep it from raising it for a new event there.
  * heads[] remembers where each walk stands.
  */
-static unsigned int fifo_handle(struct vcpu_info *vcpu, unsigned int budget)
+static unsigned int fifo_handle(struct vcpu_info *vcpu, unsigned int cpu, unsigned int budget)
 {
-	u32 ready = __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
+	struct fifo_cpu *c = &cpus[cpu];
+	u32 *ready_word = &c->control->ready;
+	u32 ready = __atomic_exchange_n(ready_word, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	unsigned int done = 0;
 
-	ready |= held;
+	ready |= c->held;
 	while (ready && done < budget) {
-		consume_one(__builtin_ctz(ready), &ready);
+		consume_one(c, __builtin_ctz(ready), &ready);
 		done++;
-		ready |= __atomic_exchange_n(&control->ready, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
+		ready |= __atomic_exchange_n(ready_word, 0, __ATOMIC_SEQ_CST) & READY_QUEUES;
 	}
-	held = ready;
+	c->held = ready;
 	return done;
 }
 
@@ -154,6 +164,38 @@ static int fifo_set_urgent(evtchn_port_t port)
 	return HYPERVISOR_event_channel_op(EVTCHNOP_set_priority, &op) ? -EIO : 0;
 }
 
+/* A control block page handed to Xen for the vCPU: 0 or a negative Xen errno. */
+static long init_control(struct evtchn_fifo_control_block *block, unsigned int vcpu_id)
+{
+	struct evtchn_init_control init = {
+		.control_gfn = xen_virt_to_gfn(block), .offset = 0, .vcpu = vcpu_id,
+	};
+
+	memset(block, 0, PAGE_SIZE);
+	return HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &init);
+}
+
+/*
+ * Another CPU's control block.  A fresh page each time: one given to Xen
+ * for a vCPU that then did not come up stays Xen's, never reused.
+ */
+static int fifo_cpu_init(unsigned int cpu, unsigned int vcpu_id)
+{
+	struct evtchn_fifo_control_block *block = alloc_pages(1);
+	long err;
+
+	if (!block)
+		return -ENOMEM;
+	err = init_control(block, vcpu_id);
+	if (err) {
+		pr_err("xen: FIFO control block for vcpu %u: %s\n", vcpu_id, xen_strerror(err));
+		free_pages(block, 1);
+		return -EIO;
+	}
+	cpus[cpu] = (struct fifo_cpu){ .control = block };
+	return 0;
+}
+
 static const struct evtchn_abi abi_fifo = {
 	.name = "FIFO",
 	.mask = fifo_mask,
@@ -161,15 +203,16 @@ static const struct evtchn_abi abi_fifo = {
 	.is_pending = fifo_is_pending,
 	.handle = fifo_handle,
 	.set_urgent = fifo_set_urgent,
+	.cpu_init = fifo_cpu_init,
 };
 
 static void free_fifo_pages(void)
 {
-	if (control)
-		free_pages(control, 1);
+	if (cpus[0].control)
+		free_pages(cpus[0].control, 1);
 	if (words)
 		free_pages(words, 1);
-	control = NULL;
+	cpus[0].control = NULL;
 	words = NULL;
 }
 
@@ -180,23 +223,20 @@ static void free_fifo_pages(void)
  */
 int evtchn_fifo_init(const struct evtchn_abi **abi)
 {
-	struct evtchn_init_control init = { .offset = 0, .vcpu = 0 };
 	struct evtchn_expand_array expand;
 	long err;
 
-	control = alloc_pages(1);
+	cpus[0].control = alloc_pages(1);
 	words = alloc_pages(1);
-	if (!control || !words) {
+	if (!cpus[0].control || !words) {
 		pr_err("xen: no memory for FIFO event channels\n");
 		free_fifo_pages();
 		return -ENOMEM;
 	}
-	memset(control, 0, PAGE_SIZE);
 	/* Every port masked until a handler is bound to it. */
 	for (unsigned int i = 0; i < WORDS_PER_PAGE; i++)
 		words[i] = MASKED;
-	init.control_gfn = xen_virt_to_gfn(control);
-	err = HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &init);
+	err = init_control(cpus[0].control, 0);
 	if (err) {
 		pr_info("xen: FIFO event channels refused (%s)\n", xen_strerror(err));
 		free_fifo_pages();

@@ -30,11 +30,16 @@ struct evtchn_abi {
 	 * with their pending state cleared, at most budget of them; what is
 	 * left stays pending, and the ABI keeps where it stopped to itself
 	 * (not in the shared words, which would make Xen raise the upcall
-	 * again at once) for the next call.  Returns how many went.
+	 * again at once) for the next call.  Only cpu's own ports: the upcall
+ * runs on that CPU with its vcpu_info.  Returns how many went.
 	 */
-	unsigned int (*handle)(struct vcpu_info *vcpu, unsigned int budget);
+	unsigned int (*handle)(struct vcpu_info *vcpu, unsigned int cpu, unsigned int budget);
 	/* Its events before any other's (the timer's port). */
 	int (*set_urgent)(evtchn_port_t port);
+	/* Another CPU's own state, before any event for it; NULL: none needed. */
+	int (*cpu_init)(unsigned int cpu, unsigned int vcpu_id);
+	/* Which CPU takes the port (bound to its vCPU); NULL: the queues say. */
+	void (*set_port_cpu)(evtchn_port_t port, unsigned int cpu);
 };
 
 /* Runs the port's handler (or masks a port nobody handles). */

@@ -53,5 +53,12 @@ struct xen_mode_ops;
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
 		     const struct xen_mode_ops *mode);
 bool xen_events_ready(void);
+/*
+ * Another CPU's events, before it starts (vcpu_id: the vCPU it runs):
+ * its upcalls look at vi, and FIFO gives it its own queues.  0 or -errno.
+ */
+int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info *vi);
+/* An IPI port on vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */
+int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t handler, void *data);
 
 #endif

@@ -85,6 +85,8 @@ struct xen_mode_ops {
 	void (*shared_info_ready)(void);
 	/* The vcpu_info that holds the vCPU's event state from now on, or NULL. */
 	void (*vcpu_info_moved)(struct vcpu_info *vi);
+	/* Starts the other vCPUs (x86_init.smp_init), or NULL where not built. */
+	void (*smp_init)(void);
 };
 
 void xen_time_init(struct vcpu_info *vi);

@@ -51,6 +51,7 @@ ENV_DEFAULTS = {
     "domu_type": "pvh",
     "domu_kernel": "{image}",
     "domu_memory": "128",
+    "domu_vcpus": "1",
     "domu_disks": "",
     "domu_vifs": "0",
     # dom0's blkback offers this many queues per disk (multi-queue-max-queues).
@@ -125,6 +126,7 @@ class Env:
     domu_type: str = "pvh"                      # launcher xen-domu: the domU
     domu_kernel: str = "{image}"
     domu_memory: int = 128
+    domu_vcpus: int = 1
     domu_disks: list = field(default_factory=list)
     domu_vifs: int = 0
     domu_blk_queues: int = 1
@@ -316,7 +318,8 @@ def _make_env(name, section, groups):
     if not re.fullmatch(r"[a-z0-9_-]*", domu_vif_model):
         raise fail("domu_vif_model", "must be a device model name such as e1000")
     domu = {}
-    for key, convert, low in (("domu_memory", int, 1), ("domu_vifs", int, 0),
+    for key, convert, low in (("domu_memory", int, 1), ("domu_vcpus", int, 1),
+                              ("domu_vifs", int, 0),
                               ("domu_blk_queues", int, 1),
                               ("domu_timeout", float, 1)):
         try:

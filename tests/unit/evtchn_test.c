@@ -13,6 +13,8 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
+#include <pvkit/smp.h>
+#include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <xen/events.h>
 #include <xen/xen.h>
@@ -275,11 +277,88 @@ static void a_drivers_mask_outlasts_the_throttle(struct ktest *t)
 	unbind_all();
 }
 
+static unsigned long ipi_hits[FAKE_VCPUS], dev_hits;
+static unsigned int ipi_ran_on[FAKE_VCPUS];
+
+static void ipi_handler(evtchn_port_t port, void *data)
+{
+	unsigned long cpu = (unsigned long)data;
+
+	ipi_hits[cpu]++;
+	ipi_ran_on[cpu] = smp_processor_id();
+}
+
+static void dev_handler(evtchn_port_t port, void *data)
+{
+	dev_hits++;
+}
+
+/* Xen's upcall at a vcpu_info's registration: "everything pending". */
+static void spurious_upcall(struct vcpu_info *vi)
+{
+	vi->evtchn_upcall_pending = 1;
+	vi->evtchn_pending_sel = ~(xen_ulong_t)0;
+}
+
+/*
+ * Issue 15: CPU 1's IPI port (vCPU 1) is taken by CPU 1's upcall only,
+ * once, though it shares a word of pending bits with CPU 0's ports; CPU
+ * 0's upcall, even one with every selector word set, leaves it pending;
+ * a device port stays CPU 0's even when CPU 1's upcall runs; a self-IPI
+ * on CPU 0 arrives once.
+ */
+static void ipi_ports_are_taken_by_their_cpu(struct ktest *t)
+{
+	int dev, ipi0, ipi1;
+
+	memset(ipi_hits, 0, sizeof(ipi_hits));
+	dev_hits = 0;
+	KT_ASSERT_EQ(t, xen_events_cpu_init(1, 1, fake_vi1), 0);
+	fake_next_port = 70;
+	dev = evtchn_alloc_unbound(0, dev_handler, NULL);
+	fake_next_port = 71;
+	ipi0 = bind_ipi(0, 0, ipi_handler, (void *)0UL);
+	fake_next_port = 72;
+	ipi1 = bind_ipi(1, 1, ipi_handler, (void *)1UL);
+	KT_ASSERT_TRUE(t, dev == 70 && ipi0 == 71 && ipi1 == 72);
+
+	fake_evtchn_raise(ipi1);
+	KT_EXPECT_FALSE(t, fake_evtchn_upcall_wanted());
+	spurious_upcall(fake_vi);
+	fake_evtchn_upcall_on(0);
+	KT_EXPECT_EQ(t, ipi_hits[1], 0);
+	KT_EXPECT_TRUE(t, evtchn_is_pending(ipi1));
+	KT_EXPECT_TRUE(t, fake_evtchn_upcall_on(1));
+	KT_EXPECT_EQ(t, ipi_hits[1], 1);
+	KT_EXPECT_EQ(t, ipi_ran_on[1], 1);
+	KT_EXPECT_FALSE(t, evtchn_is_pending(ipi1));
+	KT_EXPECT_FALSE(t, fake_evtchn_upcall_on(1));
+
+	fake_evtchn_raise(dev);
+	fake_evtchn_raise(ipi1);
+	spurious_upcall(fake_vi1);
+	KT_EXPECT_TRUE(t, fake_evtchn_upcall_on(1));
+	KT_EXPECT_EQ(t, ipi_hits[1], 2);
+	KT_EXPECT_EQ(t, dev_hits, 0);
+	KT_EXPECT_TRUE(t, fake_evtchn_upcall_on(0));
+	KT_EXPECT_EQ(t, dev_hits, 1);
+
+	fake_evtchn_raise(ipi0);
+	KT_EXPECT_TRUE(t, fake_evtchn_upcall_on(0));
+	KT_EXPECT_EQ(t, ipi_hits[0], 1);
+	KT_EXPECT_EQ(t, ipi_ran_on[0], 0);
+	KT_EXPECT_EQ(t, ipi_hits[1], 2);
+	evtchn_close(dev);
+	evtchn_close(ipi0);
+	evtchn_close(ipi1);
+}
+
 static const struct ktest_case evtchn_cases[] = {
 	KTEST_CASE(a_flood_cannot_starve_the_timer),
 	KTEST_CASE(the_rest_waits_for_deferred_work_and_none_is_lost),
 	KTEST_CASE(bursts_with_pauses_are_no_flood),
 	KTEST_CASE(a_drivers_mask_outlasts_the_throttle),
+	KTEST_CASE(ipi_ports_are_taken_by_their_cpu),
 	{}
 };
 

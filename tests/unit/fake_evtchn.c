@@ -7,6 +7,7 @@
 #include <pvkit/irq.h>
 #include <pvkit/time.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include "fake_evtchn.h"
@@ -16,17 +17,25 @@ void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
 
 struct shared_info *fake_si;
 struct vcpu_info *fake_vi;
+struct vcpu_info *fake_vi1;
 evtchn_port_t fake_next_port;
 u64 fake_now_ns;
 
 static bool fifo;
-static struct evtchn_fifo_control_block *control;
+/* Per vCPU (0 and 1): its control block and queue tails. */
+static struct evtchn_fifo_control_block *control[FAKE_VCPUS];
 static event_word_t *words;
-static u32 tails[EVTCHN_FIFO_MAX_QUEUES];
+static u32 tails[FAKE_VCPUS][EVTCHN_FIFO_MAX_QUEUES];
 static u8 priority[PAGE_SIZE / sizeof(event_word_t)];
+/* The vCPU each port notifies: 0 but for IPI ports bound elsewhere. */
+static u8 port_vcpu[PAGE_SIZE / sizeof(event_word_t)];
 static irq_handler_t upcall;
 
 /* ---- the kernel's side the event code calls ---- */
+
+/* smp_processor_id() on the host: the vCPU fake_evtchn_upcall_on() plays. */
+struct percpu percpu_area[NR_CPUS];
+unsigned int host_cpu;
 
 int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data, const char *name)
 {
@@ -72,22 +81,33 @@ u64 ktime_get_ns(void)
 #define F_MASKED	(1U << EVTCHN_FIFO_MASKED)
 #define F_LINKED	(1U << EVTCHN_FIFO_LINKED)
 
-/* Onto the tail of its priority's queue, as Xen's evtchn_fifo_set_pending(). */
+static struct vcpu_info *vcpu_info_of(evtchn_port_t port)
+{
+	return port_vcpu[port] ? fake_vi1 : fake_vi;
+}
+
+/*
+ * Onto the tail of its priority's queue on its vCPU, as Xen's
+ * evtchn_fifo_set_pending(); a vCPU without a control block gets nothing.
+ */
 static void fifo_link(evtchn_port_t port)
 {
-	unsigned int q = priority[port];
-	u32 tail = tails[q];
+	unsigned int q = priority[port], v = port_vcpu[port];
+	struct evtchn_fifo_control_block *c = control[v];
+	u32 tail = tails[v][q];
 
+	if (!c)
+		return;
 	/* Behind the tail while it is still queued, else the new head. */
 	if (tail && (words[tail] & F_LINKED))
 		words[tail] = (words[tail] & ~EVTCHN_FIFO_LINK_MASK) | port;
 	else
-		control->head[q] = port;
+		c->head[q] = port;
 	words[port] = (words[port] & ~EVTCHN_FIFO_LINK_MASK) | F_LINKED;
-	tails[q] = port;
-	if (!(control->ready & (1U << q))) {
-		control->ready |= 1U << q;
-		fake_vi->evtchn_upcall_pending = 1;
+	tails[v][q] = port;
+	if (!(c->ready & (1U << q))) {
+		c->ready |= 1U << q;
+		vcpu_info_of(port)->evtchn_upcall_pending = 1;
 	}
 }
 
@@ -99,11 +119,12 @@ static bool test_bit(const xen_ulong_t *map, evtchn_port_t port)
 /* The selector word and the upcall, when a pending bit is unmasked. */
 static void raise_2l(evtchn_port_t port)
 {
+	struct vcpu_info *vi = vcpu_info_of(port);
 	xen_ulong_t bit = 1UL << port / W_BITS;
 
-	if (!(fake_vi->evtchn_pending_sel & bit)) {
-		fake_vi->evtchn_pending_sel |= bit;
-		fake_vi->evtchn_upcall_pending = 1;
+	if (!(vi->evtchn_pending_sel & bit)) {
+		vi->evtchn_pending_sel |= bit;
+		vi->evtchn_upcall_pending = 1;
 	}
 }
 
@@ -144,24 +165,39 @@ bool fake_evtchn_masked(evtchn_port_t port)
 
 bool fake_evtchn_shared_left(void)
 {
-	return fifo ? control->ready != 0 : fake_vi->evtchn_pending_sel != 0;
+	return fifo ? control[0]->ready != 0 : fake_vi->evtchn_pending_sel != 0;
 }
 
 static evtchn_port_t bind_next(void)
 {
 	priority[fake_next_port] = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	port_vcpu[fake_next_port] = 0;
 	return fake_next_port;
 }
 
 static long event_channel_op(int cmd, void *arg)
 {
 	switch (cmd) {
-	case EVTCHNOP_init_control:
+	case EVTCHNOP_init_control: {
+		struct evtchn_init_control *op = arg;
+
 		if (!fifo)
 			return -ENOSYS;
-		control = phys_to_virt(((struct evtchn_init_control *)arg)->control_gfn << PAGE_SHIFT);
-		memset(tails, 0, sizeof(tails));
+		if (op->vcpu >= FAKE_VCPUS)
+			return -ENOENT;
+		control[op->vcpu] = phys_to_virt(op->control_gfn << PAGE_SHIFT);
+		memset(tails[op->vcpu], 0, sizeof(tails[op->vcpu]));
 		return 0;
+	}
+	case EVTCHNOP_bind_ipi: {
+		struct evtchn_bind_ipi *op = arg;
+
+		if (op->vcpu >= FAKE_VCPUS)
+			return -ENOENT;
+		op->port = bind_next();
+		port_vcpu[op->port] = op->vcpu;
+		return 0;
+	}
 	case EVTCHNOP_expand_array:
 		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
 		return 0;
@@ -206,6 +242,9 @@ bool fake_evtchn_start(bool use_fifo)
 	fake_si = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	memset(fake_si, 0, PAGE_SIZE);
 	fake_vi = &fake_si->vcpu_info[0];
+	fake_vi1 = &fake_si->vcpu_info[1];
+	memset(control, 0, sizeof(control));
+	host_cpu = 0;
 	upcall = NULL;
 	xen_events_init(fake_si, fake_vi, &fake_mode);
 	return upcall && !strcmp(evtchn_abi_name(), fifo ? "FIFO" : "2-level");
@@ -221,5 +260,17 @@ bool fake_evtchn_upcall(void)
 	if (!fake_vi->evtchn_upcall_pending)
 		return false;
 	upcall(NULL);
+	return true;
+}
+
+bool fake_evtchn_upcall_on(unsigned int vcpu)
+{
+	struct vcpu_info *vi = vcpu ? fake_vi1 : fake_vi;
+
+	if (!vi->evtchn_upcall_pending)
+		return false;
+	host_cpu = vcpu;
+	upcall(NULL);
+	host_cpu = 0;
 	return true;
 }

@@ -15,8 +15,13 @@
 struct shared_info;
 struct vcpu_info;
 
+/* vCPUs 0 and 1 (CPU n runs vCPU n); vCPU 1's ports are IPI ports. */
+#define FAKE_VCPUS	2
+
 extern struct shared_info *fake_si;
 extern struct vcpu_info *fake_vi;
+/* vCPU 1's, shared_info's slot 1. */
+extern struct vcpu_info *fake_vi1;
 /* What the next EVTCHNOP_alloc_unbound or bind_virq gives. */
 extern evtchn_port_t fake_next_port;
 /* ktime_get_ns(): virtual time, moved on by the tests. */
@@ -29,6 +34,8 @@ void fake_evtchn_raise(evtchn_port_t port);
 /* Xen delivers the upcall (its vector fires); false if none was asked for. */
 bool fake_evtchn_upcall(void);
 bool fake_evtchn_upcall_wanted(void);
+/* The upcall on vCPU vcpu (smp_processor_id() = vcpu); false if none was asked for. */
+bool fake_evtchn_upcall_on(unsigned int vcpu);
 /* The port's mask bit as Xen sees it. */
 bool fake_evtchn_masked(evtchn_port_t port);
 /* Work the ABI left in the shared words: READY bits or selector words. */

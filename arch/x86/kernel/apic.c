@@ -93,6 +93,7 @@ void apic_init(void)
 	struct pv_apic_ops ops = {
 		.eoi = native_apic_eoi,
 		.send_ipi = native_apic_send_ipi,
+		.send_ipi_allbutself = apic_send_ipi_allbutself,
 	};
 
 	if ((boot_cpu.features_ecx & CPUID1_ECX_X2APIC) && !param_get("nox2apic")) {

@@ -52,6 +52,10 @@ static void native_send_ipi(u32 apic_id, u8 vector)
 {
 }
 
+static void native_send_ipi_allbutself(u8 vector)
+{
+}
+
 static void native_lock_wait(u8 *ptr, u8 val)
 {
 	while (READ_ONCE(*ptr) == val)
@@ -107,6 +111,7 @@ void paravirt_native_restore_fl(unsigned long flags)
 	.apic = {							\
 		.eoi = native_apic_noop,				\
 		.send_ipi = native_send_ipi,				\
+		.send_ipi_allbutself = native_send_ipi_allbutself,	\
 	},								\
 	.lock = {							\
 		.wait = native_lock_wait,				\

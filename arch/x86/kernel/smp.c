@@ -48,7 +48,7 @@ void smp_send_ipi(unsigned int cpu)
 
 void smp_send_ipi_allbutself(void)
 {
-	apic_send_ipi_allbutself(CALL_FUNCTION_VECTOR);
+	pv_ops.apic.send_ipi_allbutself(CALL_FUNCTION_VECTOR);
 }
 
 unsigned long smp_ipi_count(unsigned int cpu)

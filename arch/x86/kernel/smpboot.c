@@ -98,8 +98,6 @@ static void trampoline_setup(void)
 	memcpy(tr_field(tr_cr3), &cr3, sizeof(cr3));
 	memcpy(tr_field(tr_efer), &efer, sizeof(efer));
 	*(u64 *)tr_field(tr_entry) = (u64)ap_start64;
-	boot_cr0 = read_cr0();
-	boot_cr4 = read_cr4();
 }
 
 /* Runs on the new CPU, on its stack, with interrupts off. */
@@ -129,39 +127,71 @@ static bool wait_online(unsigned int cpu, u64 deadline)
 	return true;
 }
 
-/* INIT, then up to two STARTUP IPIs (the second only if the first did not take). */
-static bool start_cpu(unsigned int cpu, u32 apic)
+/*
+ * The CPU's per-CPU entry and stacks, then the platform's start; waits
+ * for it to come online by an absolute deadline, else has the platform
+ * stop it, reports it and leaves it out.
+ */
+bool smp_start_cpu(unsigned int cpu, u32 apic, const struct smp_starter *s, void *ctx)
 {
 	struct percpu *p = &percpu_area[cpu];
 	size_t size = AP_DF_STACK_SIZE + AP_STACK_SIZE;
 	void *stack = alloc_pages(size / PAGE_SIZE);
-	u64 deadline, top;
+	u64 deadline;
 
 	if (!stack) {
-		pr_warn("smp: no memory for the stacks of apic id %u\n", apic);
+		pr_warn("smp: no memory for the stacks of %s %u\n", s->name, s->id(ctx));
 		return false;
 	}
 	*p = (struct percpu){ .self = p, .cpu = cpu, .apic_id = apic, .stack = stack };
-	top = (u64)stack + size;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	deadline = ktime_get_ns() + SMP_BOOT_TIMEOUT_NS;
+	if (s->start(cpu, (u8 *)stack + size, ctx) && wait_online(cpu, deadline)) {
+		__atomic_store_n(&nr_cpus_online, nr_cpus_online + 1, __ATOMIC_RELEASE);
+		return true;
+	}
+	/* Stopped; its stacks stay allocated in case it ran. */
+	s->stop(cpu, ctx);
+	pr_warn("smp: %s %u did not come up within %llu ms: left out\n",
+		s->name, s->id(ctx), SMP_BOOT_TIMEOUT_NS / NSEC_PER_MSEC);
+	return false;
+}
+
+/* INIT, then up to two STARTUP IPIs (the second only if the first did not take). */
+static bool native_start(unsigned int cpu, void *stack_top, void *ctx)
+{
+	u32 apic = *(u32 *)ctx;
+	u64 top = (u64)stack_top;
+
 	memcpy(tr_field(tr_stack), &top, sizeof(top));
 	memcpy(tr_field(tr_cpu), &cpu, sizeof(cpu));
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-
-	deadline = ktime_get_ns() + SMP_BOOT_TIMEOUT_NS;
 	apic_send_init(apic);
 	mdelay(INIT_DELAY_MS);
 	for (int i = 0; i < 2 && !cpu_online(cpu); i++) {
 		apic_send_startup(apic, TRAMPOLINE_PHYS);
 		udelay(SIPI_DELAY_US);
 	}
-	if (wait_online(cpu, deadline))
-		return true;
-	/* Back to wait-for-SIPI; its stacks stay allocated in case it ran. */
-	apic_send_init(apic);
-	pr_warn("smp: apic id %u did not come up within %llu ms: left out\n",
-		apic, SMP_BOOT_TIMEOUT_NS / NSEC_PER_MSEC);
-	return false;
+	return true;
 }
+
+/* Back to wait-for-SIPI, so that a late start cannot run on the next CPU's data. */
+static void native_stop(unsigned int cpu, void *ctx)
+{
+	apic_send_init(*(u32 *)ctx);
+}
+
+static unsigned int native_id(void *ctx)
+{
+	return *(u32 *)ctx;
+}
+
+static const struct smp_starter native_starter = {
+	.name = "apic id",
+	.id = native_id,
+	.start = native_start,
+	.stop = native_stop,
+};
 
 void smp_prepare_boot_cpu(void)
 {
@@ -172,13 +202,20 @@ void smp_prepare_boot_cpu(void)
 	p->online = true;
 }
 
-static void boot_cpu_percpu(void)
+/*
+ * Before the first start: the boot CPU's GS base, the IPI vector, and the
+ * control registers the others copy.
+ */
+void smp_prepare_cpus(void)
 {
 	struct percpu *p = &percpu_area[0];
 
 	p->apic_id = apic_id();
 	paravirt_write_msr(MSR_GS_BASE, (u64)p);
 	percpu_ready = true;
+	boot_cr0 = read_cr0();
+	boot_cr4 = read_cr4();
+	smp_ipi_init();
 }
 
 /* "0 1 2 3": the online CPUs' APIC IDs, in CPU order. */
@@ -193,24 +230,41 @@ static void format_apic_ids(char *buf, size_t len)
 			      percpu_area[c].apic_id);
 }
 
-/* The enabled CPUs the MADT lists: what native_smp_init() brings up. */
-unsigned int smp_cpus_described(void)
+/* "smp: 4 CPUs up (apic ids 0 1 2 3)", and whether some were left out. */
+void smp_report_up(unsigned int wanted)
+{
+	char ids[NR_CPUS * 11];
+
+	format_apic_ids(ids, sizeof(ids));
+	pr_info("smp: %u CPUs up (apic ids %s)%s\n", nr_cpus_online, ids,
+		nr_cpus_online < wanted ? ", some left out" : "");
+}
+
+/* What the platform lists: its own count (Xen's vCPUs), else the MADT's enabled CPUs. */
+static unsigned int cpus_listed(void)
 {
 	const struct acpi_info *acpi = acpi_get();
 	unsigned int n = 0;
 
-	if (!acpi || !apic_present() || !x86_init.smp_init)
+	if (x86_init.smp_cpus)
+		return max(x86_init.smp_cpus(), 1U);
+	if (!acpi || !apic_present())
 		return 1;
 	for (unsigned int i = 0; i < acpi->nr_cpus; i++)
 		n += acpi->cpus[i].enabled;
 	return max(n, 1U);
 }
 
+/* What the platform's bring-up should have started: 1 where there is none. */
+unsigned int smp_cpus_described(void)
+{
+	return x86_init.smp_init ? cpus_listed() : 1;
+}
+
 void native_smp_init(void)
 {
 	const struct acpi_info *acpi = acpi_get();
 	unsigned int wanted = 0, cpu = 1;
-	char ids[NR_CPUS * 11];
 	u32 self;
 
 	if (!acpi || !apic_present())
@@ -226,8 +280,7 @@ void native_smp_init(void)
 			TRAMPOLINE_PHYS, TRAMPOLINE_PHYS + TRAMPOLINE_PAGES * PAGE_SIZE);
 		return;
 	}
-	boot_cpu_percpu();
-	smp_ipi_init();
+	smp_prepare_cpus();
 	trampoline_setup();
 	for (unsigned int i = 0; i < acpi->nr_cpus && cpu < NR_CPUS; i++) {
 		const struct acpi_cpu *c = &acpi->cpus[i];
@@ -238,21 +291,17 @@ void native_smp_init(void)
 			pr_warn("smp: apic id %u needs x2APIC mode: left out\n", c->apic_id);
 			continue;
 		}
-		if (start_cpu(cpu, c->apic_id)) {
+		if (smp_start_cpu(cpu, c->apic_id, &native_starter, (void *)&c->apic_id))
 			cpu++;
-			__atomic_store_n(&nr_cpus_online, cpu, __ATOMIC_RELEASE);
-		}
 	}
-	format_apic_ids(ids, sizeof(ids));
-	pr_info("smp: %u CPUs up (apic ids %s)%s\n", nr_cpus_online, ids,
-		nr_cpus_online < wanted + 1 ? ", some left out" : "");
+	smp_report_up(wanted + 1);
 }
 
 static int smp_init(void)
 {
 	if (x86_init.smp_init)
 		x86_init.smp_init();
-	else if (acpi_get() && acpi_get()->nr_cpus > 1)
+	else if (cpus_listed() > 1)
 		pr_info("smp: this platform's vCPU bring-up is not built yet: 1 CPU\n");
 	return 0;
 }

@@ -115,10 +115,29 @@ static void idt_load(void)
 	__asm__ __volatile__("lidt %0" : : "m"(idtr));
 }
 
+/*
+ * The selectors of the GDT just loaded: a CPU that Xen started in long
+ * mode (VCPUOP_initialise) has null ones, and an iretq would load CS 0.
+ */
+static void load_segments(void)
+{
+	__asm__ __volatile__("pushq %[cs]\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "lretq\n"
+			     "1:\n\t"
+			     "movl %[ds], %%eax\n\t"
+			     "movl %%eax, %%ds\n\t"
+			     "movl %%eax, %%es\n\t"
+			     "movl %%eax, %%ss"
+			     : : [cs] "i"(BOOT_CS64), [ds] "i"(BOOT_DS) : "rax", "memory");
+}
+
 /* Every CPU has its own TSS (a busy TSS cannot be loaded twice) and #DF stack. */
 void trap_init_secondary(struct cpu_tables *t, void *df_stack_top)
 {
 	tss_init(t, df_stack_top);
+	load_segments();
 	idt_load();
 }
 

@@ -73,4 +73,5 @@ const struct xen_mode_ops xen_hvm_mode = {
 	.setup_upcall = xen_hvm_setup_upcall,
 	.frame_addr = xen_hvm_frame_addr,
 	.shared_info_ready = xen_hvm_shared_info_ready,
+	.smp_init = xen_hvm_smp_init,
 };

@@ -11,6 +11,22 @@ struct xen_mode_ops;
 /* The vcpu_info the irq ops look at (PV: shared_info's slot, then our own). */
 extern struct vcpu_info *xen_vcpu;
 
+/* enlighten.c: each CPU's own vcpu_info, registered for the vCPU it runs. */
+extern struct vcpu_info xen_vcpu_info[];
+long xen_register_vcpu_info(const struct xen_mode_ops *mode, unsigned int vcpu,
+			    struct vcpu_info *vi);
+
+/* smp.c: the vCPUs the domain has, and which vCPU each CPU index runs. */
+unsigned int xen_smp_cpus(void);
+extern unsigned int xen_cpu_vcpu[];
+/* CPU cpu's IPI port on vCPU xen_cpu_vcpu[cpu] (its events set up first): 0 or -errno. */
+int xen_smp_bind_ipi(unsigned int cpu);
+void xen_smp_unbind_ipi(unsigned int cpu);
+/* After bring-up: IPIs by event channel if every online CPU has its port. */
+void xen_smp_use_ipi_ports(void);
+/* smp_hvm.c: PVH and HVM bring-up by VCPUOP_initialise and VCPUOP_up. */
+void xen_hvm_smp_init(void);
+
 /* PV: mmu_pv.c */
 void xen_pv_mmu_init(void);
 unsigned long xen_pv_build_direct_map(unsigned long nr_pages);

@@ -175,7 +175,8 @@ def launch_xen_domu(session):
     argv = [sys.executable, str(XEN_DOM0_SCRIPT), "--cache", str(xen_dom0_cache(opts)),
             "initrd", "--out", str(initrd), "--type", env.domu_type,
             "--kernel", kernel, "--cmdline", session.cmdline(),
-            "--memory", str(env.domu_memory), "--disks", str(len(disks)),
+            "--memory", str(env.domu_memory), "--vcpus", str(env.domu_vcpus),
+            "--disks", str(len(disks)),
             "--vifs", str(env.domu_vifs), "--timeout", f"{session.scaled(env.domu_timeout):g}",
             "--blk-queues", str(env.domu_blk_queues)]
     for line in env.domu_config:

@@ -58,6 +58,7 @@ struct pv_time_ops {
 struct pv_apic_ops {
 	void (*eoi)(void);
 	void (*send_ipi)(u32 apic_id, u8 vector);
+	void (*send_ipi_allbutself)(u8 vector);
 };
 
 struct pv_lock_ops {

@@ -17,6 +17,8 @@ struct x86_init_ops {
 	void (*timer_init)(void);	/* the last clock event device: the LAPIC timer */
 	/* Starts the other CPUs; NULL where their bring-up is not built (Xen). */
 	void (*smp_init)(void);
+	/* How many CPUs smp_init should have online; NULL: the MADT's enabled ones. */
+	unsigned int (*smp_cpus)(void);
 };
 extern struct x86_init_ops x86_init;
 

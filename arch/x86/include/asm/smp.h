@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * SMP: the CPUs the MADT describes, brought up by INIT-SIPI-SIPI
- * (smpboot.c), per-CPU data through the GS base, IPIs and cross-calls
- * (smp.c).  docs/smp.md says what runs on the secondary CPUs and what
+ * (smpboot.c; Xen's vCPUs by VCPUOP_up, arch/x86/xen/smp_hvm.c),
+ * per-CPU data through the GS base, IPIs and cross-calls (smp.c).  docs/smp.md says what runs on the secondary CPUs and what
  * stays on the boot CPU.
  */
 #ifndef _ASM_X86_SMP_H
@@ -45,6 +45,20 @@ extern unsigned int nr_cpus_online;
 /* Set once the boot CPU's GS base points at percpu_area[0]. */
 extern bool percpu_ready;
 
+#ifdef __HOST_TEST__
+/* A host test plays the CPUs: the one it says the code runs on. */
+extern unsigned int host_cpu;
+
+static inline struct percpu *this_cpu(void)
+{
+	return &percpu_area[host_cpu];
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return host_cpu;
+}
+#else
 static inline struct percpu *this_cpu(void)
 {
 	struct percpu *p;
@@ -59,6 +73,7 @@ static inline unsigned int smp_processor_id(void)
 {
 	return this_cpu()->cpu;
 }
+#endif
 
 static inline bool cpu_online(unsigned int cpu)
 {
@@ -89,7 +104,35 @@ int flush_tlb_one_all(unsigned long va);
 
 /* smpboot.c */
 void start_secondary(unsigned int cpu);
-/* How many CPUs this platform should have online: MADT's enabled ones, or 1. */
+/* Before the first start: the boot CPU's GS base, the IPI vector, CR0 and CR4 to copy. */
+void smp_prepare_cpus(void);
+
+/*
+ * How a platform starts one CPU: start() makes it run start_secondary(cpu)
+ * on stack_top (it may return before the CPU runs); stop() stops one that
+ * did not come online in time.  id(ctx) names it in messages, after name.
+ */
+struct smp_starter {
+	const char *name;			/* "apic id", "vcpu" */
+	unsigned int (*id)(void *ctx);
+	bool (*start)(unsigned int cpu, void *stack_top, void *ctx);
+	void (*stop)(unsigned int cpu, void *ctx);
+};
+
+/*
+ * Sets up CPU cpu's per-CPU entry (apic: its APIC ID, or APIC_ID_NONE
+ * for the CPU to read its own) and stacks, starts it and waits for it by
+ * an absolute deadline.  True if it came online (nr_cpus_online counts
+ * it), else it was stopped, reported and left out.
+ */
+bool smp_start_cpu(unsigned int cpu, u32 apic, const struct smp_starter *s, void *ctx);
+/* The boot line "smp: N CPUs up (apic ids ...)", saying if fewer than wanted. */
+void smp_report_up(unsigned int wanted);
+/*
+ * How many CPUs this platform should have online: its own count
+ * (x86_init.smp_cpus: Xen's vCPUs) or the MADT's enabled ones; 1 where
+ * no bring-up is built.
+ */
 unsigned int smp_cpus_described(void);
 /* Whether the platform has a way to bring up its other CPUs built in. */
 bool smp_bringup_built(void);

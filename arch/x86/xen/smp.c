@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What Xen's modes share for SMP: how many vCPUs the domain has (asked
+ * of Xen, not read from an MADT: a PV domain has none) and which vCPU
+ * each CPU index runs (they differ once a vCPU was left out); IPIs as
+ * event channels, one port bound to each vCPU (EVTCHNOP_bind_ipi).
+ */
+#include <pvkit/kernel.h>
+#include <pvkit/errno.h>
+#include <pvkit/irq.h>
+#include <pvkit/string.h>
+#include <asm/irq_vectors.h>
+#include <asm/paravirt.h>
+#include <asm/smp.h>
+#include <xen/events.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include "xen-ops.h"
+
+unsigned int xen_cpu_vcpu[NR_CPUS];
+
+/*
+ * VCPUOP_is_up answers for every vCPU the domain has, up or down, and
+ * -ENOENT past the last one.  Counted once; at most NR_CPUS are used.
+ */
+unsigned int xen_smp_cpus(void)
+{
+	static unsigned int nr;
+	long err = 0;
+
+	if (nr)
+		return nr;
+	while (nr < NR_CPUS && (err = HYPERVISOR_vcpu_op(VCPUOP_is_up, nr, NULL)) >= 0)
+		nr++;
+	if (nr == NR_CPUS && HYPERVISOR_vcpu_op(VCPUOP_is_up, nr, NULL) >= 0)
+		pr_warn("xen: more than %u vCPUs: the first %u are used\n", NR_CPUS, NR_CPUS);
+	else if (err != -ENOENT)
+		pr_warn("xen: VCPUOP_is_up(%u): %s; %u vCPUs counted\n", nr,
+			xen_strerror(err), max(nr, 1U));
+	nr = max(nr, 1U);
+	return nr;
+}
+
+/* Each CPU's IPI port (EVTCHNOP_bind_ipi on its vCPU), 0 for none. */
+static evtchn_port_t ipi_port[NR_CPUS];
+static unsigned long ipi_misses;
+
+/* The event stands for the call-function IPI: its vector's handler runs. */
+static void xen_ipi_event(evtchn_port_t port, void *data)
+{
+	irq_dispatch(CALL_FUNCTION_VECTOR);
+}
+
+int xen_smp_bind_ipi(unsigned int cpu)
+{
+	int port = bind_ipi(cpu, xen_cpu_vcpu[cpu], xen_ipi_event, NULL);
+
+	if (port < 0)
+		return port;
+	ipi_port[cpu] = port;
+	return 0;
+}
+
+void xen_smp_unbind_ipi(unsigned int cpu)
+{
+	if (ipi_port[cpu])
+		evtchn_close(ipi_port[cpu]);
+	ipi_port[cpu] = 0;
+}
+
+static void notify_cpu(unsigned int cpu, u8 vector)
+{
+	/* Only the call-function IPI is sent; anything else is a bug, said once. */
+	if (vector != CALL_FUNCTION_VECTOR || !ipi_port[cpu]) {
+		if (!ipi_misses++)
+			pr_err("xen: no IPI port for vector %#x to cpu %u: not sent\n", vector, cpu);
+		return;
+	}
+	evtchn_notify(ipi_port[cpu]);
+}
+
+static void xen_send_ipi(u32 apic_id, u8 vector)
+{
+	unsigned int c;
+
+	for_each_online_cpu(c) {
+		if (percpu_area[c].apic_id == apic_id) {
+			notify_cpu(c, vector);
+			return;
+		}
+	}
+	if (!ipi_misses++)
+		pr_err("xen: IPI to apic id %u: no such CPU online\n", apic_id);
+}
+
+static void xen_send_ipi_allbutself(u8 vector)
+{
+	unsigned int me = smp_processor_id(), c;
+
+	for_each_online_cpu(c) {
+		if (c != me)
+			notify_cpu(c, vector);
+	}
+}
+
+/*
+ * Once the CPUs are up: if every one has its IPI port, IPIs become
+ * event channels (one hypercall each, EVTCHNOP_send); else the APIC's
+ * stay (PVH and HVM have Xen's).
+ */
+void xen_smp_use_ipi_ports(void)
+{
+	char ports[NR_CPUS * 6];
+	unsigned int c;
+	size_t n = 0;
+
+	for_each_online_cpu(c) {
+		if (!ipi_port[c]) {
+			pr_warn("xen: cpu %u has no IPI port: IPIs stay the APIC's\n", c);
+			return;
+		}
+		n += snprintf(ports + n, sizeof(ports) - n, "%s%u", n ? " " : "", ipi_port[c]);
+	}
+	pv_ops.apic.send_ipi = xen_send_ipi;
+	pv_ops.apic.send_ipi_allbutself = xen_send_ipi_allbutself;
+	pr_info("xen: IPIs by event channel (ports %s)\n", ports);
+}

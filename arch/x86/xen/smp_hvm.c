@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen PVH and HVM bring-up.  Xen starts each other vCPU directly in long
+ * mode on our page tables (VCPUOP_initialise with a vcpu_hvm_context,
+ * then VCPUOP_up): no real-mode trampoline, so nothing needs a free page
+ * below 1 MiB.  The vCPU enters start_secondary(cpu) on its own stack
+ * with null selectors, which trap_init_secondary() replaces by the
+ * kernel's; from there on it is an ordinary secondary CPU with a local
+ * APIC (Xen's).  Before it starts, the boot CPU registers its vcpu_info,
+ * sets up its events (FIFO: its own control block) and binds its IPI
+ * port; IPIs are event channels once every CPU has its port (smp.c).
+ */
+#include <pvkit/kernel.h>
+#include <asm/apic.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/smp.h>
+#include <xen/events.h>
+#include <xen/hypercall.h>
+#include <xen/xen.h>
+#include <xen/interface/hvm/hvm_vcpu.h>
+#include "xen-ops.h"
+
+#define MSR_EFER		0xc0000080
+#define X86_EFLAGS_FIXED	(1UL << 1)
+
+static unsigned int xen_hvm_vcpu_id(void *ctx)
+{
+	return *(unsigned int *)ctx;
+}
+
+static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
+{
+	unsigned int vcpu = xen_hvm_vcpu_id(ctx);
+	struct vcpu_hvm_context c = {
+		.mode = VCPU_HVM_MODE_64B,
+		.cpu_regs.x86_64 = {
+			.rip = (u64)start_secondary,
+			/* As if called: rsp + 8 is 16-byte aligned. */
+			.rsp = (u64)stack_top - 8,
+			.rdi = cpu,
+			.rflags = X86_EFLAGS_FIXED,	/* interrupts off */
+			.cr0 = read_cr0(),
+			.cr3 = read_cr3(),
+			.cr4 = read_cr4(),
+			.efer = paravirt_read_msr(MSR_EFER),
+		},
+	};
+	struct vcpu_info *vi = &xen_vcpu_info[vcpu];
+	long err;
+
+	xen_cpu_vcpu[cpu] = vcpu;
+	/* Without our own, shared_info's slot serves the first 32 vCPUs. */
+	if (xen_register_vcpu_info(&xen_hvm_mode, vcpu, vi)) {
+		if (vcpu >= XEN_LEGACY_MAX_VCPUS || !xen_shared_info)
+			return false;
+		vi = &xen_shared_info->vcpu_info[vcpu];
+	}
+	/* Its upcalls must find its vcpu_info: Xen raises one at registration. */
+	if (xen_events_cpu_init(cpu, vcpu, vi) && xen_events_ready())
+		return false;
+	if (xen_smp_bind_ipi(cpu))
+		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
+	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &c);
+	if (err) {
+		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));
+		return false;
+	}
+	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
+	if (err)
+		pr_warn("xen: VCPUOP_up(%u): %s\n", vcpu, xen_strerror(err));
+	return !err;
+}
+
+/* Taken down again: it cannot run on once it is left out. */
+static void xen_hvm_stop(unsigned int cpu, void *ctx)
+{
+	HYPERVISOR_vcpu_op(VCPUOP_down, xen_hvm_vcpu_id(ctx), NULL);
+	xen_smp_unbind_ipi(cpu);
+}
+
+static const struct smp_starter xen_hvm_starter = {
+	.name = "vcpu",
+	.id = xen_hvm_vcpu_id,
+	.start = xen_hvm_start,
+	.stop = xen_hvm_stop,
+};
+
+void xen_hvm_smp_init(void)
+{
+	unsigned int nr = xen_smp_cpus(), cpu = 1;
+
+	if (nr < 2)
+		return;
+	smp_prepare_cpus();
+	if (xen_smp_bind_ipi(0))
+		pr_warn("xen: vcpu 0 gets no IPI port\n");
+	for (unsigned int vcpu = 1; vcpu < nr; vcpu++) {
+		if (smp_start_cpu(cpu, APIC_ID_NONE, &xen_hvm_starter, &vcpu))
+			cpu++;
+	}
+	smp_report_up(nr);
+	xen_smp_use_ipi_ports();
+}
