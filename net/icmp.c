@@ -2,7 +2,8 @@
 /*
  * ICMP (RFC 792): echo replies, and port unreachable for UDP nobody
  * listens to, rate limited.  Echo requests to a broadcast address and
- * other messages are counted and ignored.
+ * other messages are counted and ignored.  Echo requests of our own
+ * (icmp_ping()) and their replies, for an app that pings a peer.
  */
 #include <pvkit/string.h>
 #include "net_priv.h"
@@ -10,20 +11,83 @@
 /* What RFC 792 quotes of the offending datagram: its header, 8 bytes more. */
 #define ICMP_QUOTE_DATA	8
 
-static int icmp_send(struct net_iface *ifc, const struct eth_hdr *eth,
-		     u32 dst_ip, u8 *frame, size_t len)
+static icmp_reply_t echo_reply_rx;
+static void *echo_reply_ctx;
+
+/* To dst_mac when known (an answer), else through ARP to next_hop. */
+static int icmp_output(struct net_iface *ifc, const u8 *dst_mac, u32 next_hop,
+		       u32 dst_ip, u8 *frame, size_t len)
 {
 	struct icmp_hdr *icmp = (void *)(frame + NET_L4_OFF);
 	int err;
 
 	icmp->check = 0;
 	icmp->check = cpu_to_be16(ip_checksum(icmp, len));
-	/* Back to the neighbour it came from: no ARP round trip first. */
-	err = ipv4_output(ifc, eth->src, 0, dst_ip, IPPROTO_ICMP, frame, len);
+	err = ipv4_output(ifc, dst_mac, next_hop, dst_ip, IPPROTO_ICMP, frame, len);
 	if (err)
 		return err;
 	net_counters.icmp.tx++;
 	return 0;
+}
+
+/* Back to the neighbour it came from: no ARP round trip first. */
+static int icmp_send(struct net_iface *ifc, const struct eth_hdr *eth,
+		     u32 dst_ip, u8 *frame, size_t len)
+{
+	return icmp_output(ifc, eth->src, 0, dst_ip, frame, len);
+}
+
+void icmp_set_reply_handler(icmp_reply_t rx, void *ctx)
+{
+	unsigned long flags = net_lock();
+
+	echo_reply_rx = rx;
+	echo_reply_ctx = ctx;
+	net_unlock(flags);
+}
+
+int icmp_ping(u32 dst_ip, u16 id, u16 seq, const void *data, size_t len)
+{
+	u8 *frame = net_tx_frame();
+	struct icmp_hdr *icmp = (void *)(frame + NET_L4_OFF);
+	struct net_iface *ifc;
+	unsigned long flags;
+	u32 next_hop;
+	int ret;
+
+	if (len > ICMP_MAX_PAYLOAD) {
+		net_drop(NET_DROP_TX_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	flags = net_lock();
+	ifc = net_route(dst_ip, &next_hop);
+	if (!ifc) {
+		net_drop(NET_DROP_TX_NO_ROUTE);
+		ret = -ENETUNREACH;
+	} else {
+		icmp->type = ICMP_ECHO_REQUEST;
+		icmp->code = 0;
+		icmp->id = cpu_to_be16(id);
+		icmp->seq = cpu_to_be16(seq);
+		memcpy(icmp + 1, data, len);
+		ret = icmp_output(ifc, NULL, next_hop, dst_ip, frame,
+				  sizeof(*icmp) + len);
+	}
+	net_unlock(flags);
+	return ret;
+}
+
+/* A reply to one of ours, to whoever asked for them; else ignored. */
+static void icmp_echo_reply(const struct ipv4_hdr *ip, const u8 *msg, size_t len)
+{
+	const struct icmp_hdr *icmp = (const void *)msg;
+
+	if (!echo_reply_rx) {
+		net_drop(NET_DROP_ICMP_TYPE);
+		return;
+	}
+	echo_reply_rx(echo_reply_ctx, be32_to_cpu(ip->saddr), be16_to_cpu(icmp->id),
+		      be16_to_cpu(icmp->seq), msg + sizeof(*icmp), len - sizeof(*icmp));
 }
 
 /*
@@ -63,7 +127,9 @@ void icmp_rx(struct net_iface *ifc, const struct eth_hdr *eth,
 		return;
 	}
 	net_counters.icmp.rx++;
-	if (icmp->type != ICMP_ECHO_REQUEST)
+	if (icmp->type == ICMP_ECHO_REPLY)
+		icmp_echo_reply(ip, msg, len);
+	else if (icmp->type != ICMP_ECHO_REQUEST)
 		net_drop(NET_DROP_ICMP_TYPE);
 	else if (net_is_broadcast(ifc, dst))
 		/* RFC 1122 3.2.2.6 allows silence: no smurf amplifier here. */

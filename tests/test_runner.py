@@ -479,6 +479,27 @@ class ExitCounts(unittest.TestCase):
     def test_a_missing_phase_is_no_count(self):
         self.assertEqual(self.run_exits("sum-at-most", "1000", "entry", "0xd2").returncode, 2)
 
+    def test_at_least_and_at_most_one_reason(self):
+        self.assertEqual(self.run_exits("at-least", "0xd5", "io", "166").returncode, 0)
+        self.assertEqual(self.run_exits("at-least", "0xd5", "io", "167").returncode, 1)
+        self.assertEqual(self.run_exits("at-most", "0xd5", "io", "166").returncode, 0)
+        self.assertEqual(self.run_exits("at-most", "0xd5", "io", "165").returncode, 1)
+        # A reason the phase did not take counts 0.
+        self.assertEqual(self.run_exits("at-most", "0xd1", "hypercall", "0").returncode, 0)
+        self.assertEqual(self.run_exits("at-most", "0xd2", "io", "0").returncode, 2)
+
+    def test_bound_plus_the_guests_own_count(self):
+        # app=smp's line: KVM must have counted a hypercall per kick.
+        with open(self.console, "a") as f:
+            f.write("smp: mark 0xc7 = 30 lock hand-overs on 3 CPUs, 120 kicks, 166 ms\n")
+        kicks = r"^smp: mark 0xc7 = \d+ lock hand-overs on \d+ CPUs, (\d+) kicks"
+        self.assertEqual(self.run_exits("at-least", "0xd5", "io", "46",
+                                        "--reported", kicks).returncode, 0)
+        self.assertEqual(self.run_exits("at-least", "0xd5", "io", "47",
+                                        "--reported", kicks).returncode, 1)
+        self.assertEqual(self.run_exits("at-least", "0xd5", "io", "0",
+                                        "--reported", "^no such line (\\d+)").returncode, 2)
+
 
 if __name__ == "__main__":
     unittest.main()

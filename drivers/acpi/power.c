@@ -132,6 +132,23 @@ static void pm1_write(unsigned int off, u16 v)
 		outw(v, info->pm1b_evt + off);
 }
 
+/*
+ * No general-purpose event is handled here: all are disabled and their
+ * status cleared, so that none keeps the level-triggered SCI up.  Their
+ * enables are clear at reset and no firmware that boots us sets one, so
+ * this waits for an SCI that is not the power button's: it took a port
+ * write a byte of the block (16 exits on q35) at every boot.
+ */
+static void gpe_quiet(void)
+{
+	unsigned int half = info->gpe0_len / 2;
+
+	for (unsigned int i = 0; i < half; i++) {
+		outb(0, info->gpe0_blk + half + i);
+		outb(0xff, info->gpe0_blk + i);
+	}
+}
+
 static void sci_interrupt(void *data)
 {
 	u16 sts = pm1_read(0);
@@ -141,6 +158,8 @@ static void sci_interrupt(void *data)
 		power_button_pressed();
 		return;
 	}
+	if (!sci_stray)
+		gpe_quiet();
 	/* Level-triggered: a source we do not clear would hold it up. */
 	if (++sci_stray == SCI_STRAY_MAX) {
 		pr_warn("SCI %u: %u interrupts with no event of ours (PM1 status %#x): masked\n",
@@ -173,35 +192,24 @@ static bool acpi_mode(void)
 	return true;
 }
 
-/*
- * No general-purpose event is handled here: all are disabled and their
- * status cleared, so that none keeps the level-triggered SCI up.
- */
-static void gpe_quiet(void)
-{
-	unsigned int half = info->gpe0_len / 2;
-
-	for (unsigned int i = 0; i < half; i++) {
-		outb(0, info->gpe0_blk + half + i);
-		outb(0xff, info->gpe0_blk + i);
-	}
-}
-
 static void setup_fixed_button(void)
 {
 	unsigned int en = info->pm1_evt_len / 2;
 
 	if (!info->pm1a_cnt || !acpi_mode())
 		return;
-	gpe_quiet();
-	pm1_write(en, 0);
-	pm1_write(0, 0xffff);
+	/*
+	 * Only the power button's event enabled, a press from before cleared:
+	 * the other fixed events' status raises no SCI while they are off.
+	 */
+	pm1_write(0, PM1_PWRBTN);
+	pm1_write(en, PM1_PWRBTN);
 	if (request_irq(info->sci_irq, sci_interrupt, NULL, "acpi-sci")) {
+		pm1_write(en, 0);
 		pr_warn("SCI %u cannot be requested: no power button\n",
 			info->sci_irq);
 		return;
 	}
-	pm1_write(en, PM1_PWRBTN);
 	pr_info("power button: fixed feature on SCI %u\n", info->sci_irq);
 }
 

@@ -98,27 +98,30 @@ static u8 cap_list_head(struct pci_dev *d)
 
 /*
  * Walks the list from its head to the first cap_id found after passing
- * the capability at after (0: from the start; -1 never matches).  A
- * pointer below 0x40 ends the list (0 is the proper end; anything else
+ * the capability at after (0: from the start; -1 never matches), or with
+ * all set to the end, gathering every cap_id there (all->max at most).
+ * A pointer below 0x40 ends the list (0 is the proper end; anything else
  * there is the header, not a capability) and the low two bits are
  * reserved.  Each dword of 0x40-0xff can be visited once: a list that
  * comes back to a capability loops, and ends there.  So a caller going
  * through the list with pci_find_next_capability() also gets each
  * capability once and comes to an end.  *broken says whether the list
- * ended other than with a 0 pointer.
+ * ended other than with a 0 pointer.  A capability's id and next pointer
+ * are one 16-bit read: each read is a VM exit under a hypervisor.
  */
-static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
+static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
+		    struct pci_caps *all)
 {
-	u16 ptr = cap_list_head(d);
+	u16 head = cap_list_head(d);
+	u8 pos = head ? pci_read8(d, head) & ~3 : 0;
 	bool passed = !after;
 	u64 seen = 0;
 
 	*broken = false;
 	/* One more than fits, to read the last one's 0 pointer. */
-	for (unsigned int ttl = PCI_CAP_MAX + 1; ptr && ttl; ttl--) {
-		u8 pos = pci_read8(d, ptr) & ~3;
+	for (unsigned int ttl = PCI_CAP_MAX + 1; ttl; ttl--) {
 		u64 bit;
-		u8 id;
+		u16 v;
 
 		if (pos < PCI_STD_HEADER_SIZEOF) {
 			*broken = pos != 0;
@@ -128,42 +131,58 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken)
 		if (seen & bit)
 			break;
 		seen |= bit;
-		id = pci_read8(d, pos + PCI_CAP_LIST_ID);
-		if (id == 0xff)		/* nothing answers: the device went away */
+		v = pci_read16(d, pos + PCI_CAP_LIST_ID);
+		if ((v & 0xff) == 0xff)	/* nothing answers: the device went away */
 			break;
-		if (passed && id == cap_id)
-			return pos;
+		if (passed && (v & 0xff) == cap_id) {
+			if (!all)
+				return pos;
+			if (all->nr < all->max)
+				all->pos[all->nr++] = pos;
+		}
 		passed |= pos == after;
-		ptr = pos + PCI_CAP_LIST_NEXT;
+		pos = (v >> 8) & ~3;
 	}
-	*broken = ptr != 0;
+	*broken = true;
 	return 0;
+}
+
+/*
+ * A broken list is reported once, by the first walk that meets it: the
+ * scan does not walk every function's list (a read, a VM exit under a
+ * hypervisor, a capability), only those a driver looks into.
+ */
+static u8 find_cap(struct pci_dev *d, u8 after, int cap_id,
+		   struct pci_caps *all)
+{
+	bool broken;
+	u8 pos = walk_caps(d, after, cap_id, &broken, all);
+
+	if (broken && !d->caps_broken) {
+		d->caps_broken = true;
+		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
+	}
+	return pos;
 }
 
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
 {
-	bool broken;
+	return find_cap(d, 0, cap_id, NULL);
+}
 
-	return walk_caps(d, 0, cap_id, &broken);
+unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
+				       struct pci_caps *all)
+{
+	all->nr = 0;
+	find_cap(d, 0, cap_id, all);
+	return all->nr;
 }
 
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id)
 {
-	bool broken;
-
 	if (pos < PCI_STD_HEADER_SIZEOF || (pos & 3))
 		return 0;
-	return walk_caps(d, pos, cap_id, &broken);
-}
-
-/* Walks the whole list once, so that a broken one is reported once. */
-static void check_caps(struct pci_dev *d)
-{
-	bool broken;
-
-	walk_caps(d, 0, -1, &broken);
-	if (broken)
-		pci_warn(d, "capability list loops or leaves 0x40-0xff; cut short\n");
+	return find_cap(d, pos, cap_id, NULL);
 }
 
 /* A run of ones from the size bit up: m + size is then a power of two. */
@@ -365,6 +384,11 @@ static void read_subsystem(struct pci_dev *d)
 	}
 }
 
+/*
+ * The scan reads what says who a function is and whether it is a bridge:
+ * three configuration accesses, each a VM exit under a hypervisor (two
+ * through ports 0xcf8/0xcfc).  The rest waits for pci_read_details().
+ */
 int pci_setup_dev(struct pci_dev *d)
 {
 	u32 id = pci_read32(d, PCI_VENDOR_ID);
@@ -381,6 +405,20 @@ int pci_setup_dev(struct pci_dev *d)
 	d->subclass = (class >> 16) & 0xff;
 	d->class_code = class >> 24;
 	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
+	d->intx_pin = 0;
+	d->intx_irq = -1;
+	d->subsystem_vendor = d->subsystem_device = 0;
+	d->bars_read = false;
+	d->details_read = false;
+	d->caps_broken = false;
+	return 0;
+}
+
+bool pci_read_details(struct pci_dev *d)
+{
+	if (d->details_read)
+		return false;
+	d->details_read = true;
 	if (!pci_nr_bars(d->header_type))
 		pci_warn(d, "unknown header type %#x: no BARs read\n",
 			 d->header_type);
@@ -391,10 +429,7 @@ int pci_setup_dev(struct pci_dev *d)
 			 d->intx_pin);
 		d->intx_pin = 0;
 	}
-	d->intx_irq = -1;
-	d->bars_read = false;
-	check_caps(d);
-	return 0;
+	return true;
 }
 
 /* The range [off, off + len) inside memory BAR bar? */

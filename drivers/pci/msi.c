@@ -31,6 +31,7 @@ struct pci_msix {
 	u64 table_len, pba_len;
 	u16 saved_command;		/* INTx disable, as it was */
 	unsigned int nvec;
+	u32 *ctrl;			/* entries 0..nvec-1: vector control as last read or written */
 	int vector[];			/* per entry; 0 = none (never a device vector) */
 };
 
@@ -39,17 +40,36 @@ static volatile u8 *entry_of(struct pci_msix *m, unsigned int entry)
 	return m->table + entry * PCI_MSIX_ENTRY_SIZE;
 }
 
+/*
+ * Table accesses are MMIO exits under a hypervisor: the vector control of
+ * the entries in use is read once, when MSI-X is enabled, and written only
+ * when its mask bit changes (only software changes it).  The other bits
+ * are reserved: kept.
+ */
 static void entry_mask(struct pci_msix *m, unsigned int entry, bool masked)
 {
 	volatile u8 *ctrl = entry_of(m, entry) + PCI_MSIX_ENTRY_CTRL;
-	u32 v = readl(ctrl);
+	bool kept = entry < m->nvec;
+	u32 old = kept ? m->ctrl[entry] : readl(ctrl), v = old;
 
-	/* The other bits are reserved: keep them. */
 	if (masked)
 		v |= PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	else
 		v &= ~PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	writel(v, ctrl);
+	if (v != old)
+		writel(v, ctrl);
+	if (kept)
+		m->ctrl[entry] = v;
+}
+
+/* Every entry masked, those in use with their control word kept. */
+static void mask_all_entries(struct pci_msix *m)
+{
+	for (unsigned int i = 0; i < m->info.table_size; i++) {
+		if (i < m->nvec)
+			m->ctrl[i] = readl(entry_of(m, i) + PCI_MSIX_ENTRY_CTRL);
+		entry_mask(m, i, true);
+	}
 }
 
 static void set_flags(struct pci_dev *d, struct pci_msix *m, u16 set, u16 clear)
@@ -69,10 +89,12 @@ static void unmap(struct pci_msix *m)
 
 static struct pci_msix *msix_map(struct pci_dev *d, unsigned int nvec)
 {
-	struct pci_msix *m = kzalloc(sizeof(*m) + nvec * sizeof(m->vector[0]));
+	struct pci_msix *m = kzalloc(sizeof(*m) + nvec * (sizeof(m->vector[0]) +
+							  sizeof(m->ctrl[0])));
 
 	if (!m)
 		return NULL;
+	m->ctrl = (u32 *)&m->vector[nvec];
 	if (pci_msix_decode(d, &m->info) || nvec > m->info.table_size)
 		goto fail;
 	m->nvec = nvec;
@@ -117,8 +139,7 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec)
 	pci_write16(d, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
 	/* Function-masked while the entries are masked one by one. */
 	set_flags(d, m, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 0);
-	for (unsigned int i = 0; i < m->info.table_size; i++)
-		entry_mask(m, i, true);
+	mask_all_entries(m);
 	set_flags(d, m, 0, PCI_MSIX_FLAGS_MASKALL);
 	d->msix = m;
 	return nvec;

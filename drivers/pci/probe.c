@@ -23,6 +23,8 @@ extern const struct pci_driver __start_pci_drivers[], __stop_pci_drivers[];
 static struct pci_dev *devices;
 static struct pci_dev **devices_tail = &devices;
 
+static enum pci_intx_routing routing;
+
 static void check_bars(struct pci_dev *d);
 
 /* Sized once, and then checked against RAM. */
@@ -32,11 +34,23 @@ static void bars_ready(struct pci_dev *d)
 		check_bars(d);
 }
 
-/* Those who walk the list look at BARs too: every device's are sized. */
+/*
+ * What the scan left (subsystem ids, interrupt pin and so the INTx line,
+ * the capability check), read once for a function some driver or walker
+ * looks at: the boot reads no more of the others than who they are.
+ */
+static void dev_ready(struct pci_dev *d)
+{
+	if (pci_read_details(d))
+		d->intx_irq = pci_route_intx(d, routing);
+	bars_ready(d);
+}
+
+/* Those who walk the list look at everything: every device is made ready. */
 struct pci_dev *pci_first(void)
 {
 	for (struct pci_dev *d = devices; d; d = d->next)
-		bars_ready(d);
+		dev_ready(d);
 	return devices;
 }
 
@@ -144,7 +158,7 @@ static void bind(struct pci_dev *d)
 
 		if (!id || !drv->probe)
 			continue;
-		bars_ready(d);
+		dev_ready(d);
 		d->driver = drv;
 		err = drv->probe(d, id);
 		if (err) {
@@ -159,8 +173,6 @@ static void bind(struct pci_dev *d)
 
 static int pci_init(void)
 {
-	enum pci_intx_routing routing;
-
 	if (pci_ecam_init())
 		scan_ecam_segments();
 	else if (pci_conf1_present())
@@ -168,8 +180,6 @@ static int pci_init(void)
 	else
 		pr_info("pci: no configuration mechanism, no PCI\n");
 	routing = intx_routing();
-	for (struct pci_dev *d = devices; d; d = d->next)
-		d->intx_irq = pci_route_intx(d, routing);
 	for (struct pci_dev *d = devices; d; d = d->next)
 		bind(d);
 	return 0;
@@ -322,7 +332,7 @@ void pci_show(void)
 		if (n < sizeof(line) && d->driver)
 			n += snprintf(line + n, sizeof(line) - n, " (driver %s)",
 				      d->driver->name);
-		bars_ready(d);
+		dev_ready(d);
 		if (n < sizeof(line))
 			n += show_bars(d, line + n, sizeof(line) - n);
 		if (n < sizeof(line) && d->secondary)

@@ -26,6 +26,24 @@
 
 static u16 base = COM1;
 static unsigned int fifo_room;
+static bool line_set_up;
+
+/*
+ * The line is set up at the first byte written, not at boot: a quiet
+ * boot writes none before the app, and the seven port writes are VM
+ * exits under a hypervisor.  The console lock orders the writers.
+ */
+static void serial_setup(void)
+{
+	outb(0, base + UART_IER);		/* polled: no interrupts */
+	outb(LCR_DLAB, base + UART_LCR);
+	outb(1, base + UART_DLL);		/* 115200 baud */
+	outb(0, base + UART_DLM);
+	outb(LCR_8N1, base + UART_LCR);
+	outb(0x07, base + UART_FCR);		/* FIFOs on and cleared */
+	outb(0x03, base + UART_MCR);		/* DTR, RTS */
+	line_set_up = true;
+}
 
 /*
  * THRE set means the transmit FIFO is empty, so that many bytes can go
@@ -45,6 +63,8 @@ static void serial_putc(char c)
 
 static void serial_write(struct console *con, const char *s, size_t n)
 {
+	if (!line_set_up)
+		serial_setup();
 	for (; n; n--, s++) {
 		if (*s == '\n')
 			serial_putc('\r');
@@ -69,12 +89,5 @@ void serial8250_early_init(void)
 {
 	if (!serial_present())
 		return;
-	outb(0, base + UART_IER);		/* polled: no interrupts */
-	outb(LCR_DLAB, base + UART_LCR);
-	outb(1, base + UART_DLL);		/* 115200 baud */
-	outb(0, base + UART_DLM);
-	outb(LCR_8N1, base + UART_LCR);
-	outb(0x07, base + UART_FCR);		/* FIFOs on and cleared */
-	outb(0x03, base + UART_MCR);		/* DTR, RTS */
 	register_console(&serial_console);
 }

@@ -170,35 +170,62 @@ static const struct virtio_config_ops modern_ops = {
 };
 
 struct vcap {
-	u8 bar;
+	u8 type, bar;
 	u32 offset, length;
 	u8 pos;
 };
 
-/* The first capability of each type whose BAR can be mapped. */
-static volatile u8 *map_cap(struct virtio_pci *vp, u8 type, u32 min_len,
-			    struct vcap *found)
-{
-	struct pci_dev *d = vp->pci;
+#define VIRTIO_PCI_MAX_CAPS	16
 
-	for (u8 pos = pci_find_capability(d, PCI_CAP_ID_VNDR); pos;
-	     pos = pci_find_next_capability(d, pos, PCI_CAP_ID_VNDR)) {
-		struct vcap c = {
-			.bar = pci_read8(d, pos + VIRTIO_PCI_CAP_BAR),
-			.offset = pci_read32(d, pos + VIRTIO_PCI_CAP_OFFSET),
-			.length = pci_read32(d, pos + VIRTIO_PCI_CAP_LENGTH),
-			.pos = pos,
-		};
+struct vcaps {
+	unsigned int nr;
+	struct vcap cap[VIRTIO_PCI_MAX_CAPS];
+};
+
+/*
+ * The vendor capabilities of the types mapped here, read once: one walk
+ * of the list, the type in the first dword, then BAR, offset and length.
+ * Each configuration read is a VM exit under a hypervisor; walking the
+ * list again for each type and reading every field of every capability
+ * took some 190 of them a device.
+ */
+static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
+{
+	u8 pos[VIRTIO_PCI_MAX_CAPS];
+	struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos };
+	unsigned int n = pci_find_all_capabilities(d, PCI_CAP_ID_VNDR, &all);
+
+	vc->nr = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		/* cap_vndr, cap_next, cap_len, cfg_type */
+		u8 type = pci_read32(d, pos[i]) >> 24;
+		struct vcap *c;
+
+		if (type < VIRTIO_PCI_CAP_COMMON_CFG || type > VIRTIO_PCI_CAP_DEVICE_CFG)
+			continue;
+		c = &vc->cap[vc->nr++];
+		c->type = type;
+		c->pos = pos[i];
+		c->bar = pci_read8(d, pos[i] + VIRTIO_PCI_CAP_BAR);
+		c->offset = pci_read32(d, pos[i] + VIRTIO_PCI_CAP_OFFSET);
+		c->length = pci_read32(d, pos[i] + VIRTIO_PCI_CAP_LENGTH);
+	}
+}
+
+/* The first capability of each type whose BAR can be mapped. */
+static volatile u8 *map_cap(struct virtio_pci *vp, const struct vcaps *vc,
+			    u8 type, u32 min_len, struct vcap *found)
+{
+	for (unsigned int i = 0; i < vc->nr; i++) {
+		const struct vcap *c = &vc->cap[i];
 		volatile u8 *p;
 
-		if (pci_read8(d, pos + VIRTIO_PCI_CAP_CFG_TYPE) != type)
+		if (c->type != type || c->bar > 5 || c->length < min_len)
 			continue;
-		if (c.bar > 5 || c.length < min_len)
-			continue;
-		p = pci_iomap(d, c.bar, c.offset, c.length);
+		p = pci_iomap(vp->pci, c->bar, c->offset, c->length);
 		if (!p)
 			continue;
-		*found = c;
+		*found = *c;
 		return p;
 	}
 	return NULL;
@@ -207,17 +234,19 @@ static volatile u8 *map_cap(struct virtio_pci *vp, u8 type, u32 min_len,
 int virtio_pci_modern_probe(struct virtio_pci *vp)
 {
 	struct pci_dev *d = vp->pci;
+	struct vcaps vc;
 	struct vcap c;
 
-	vp->common = map_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG,
+	read_vcaps(d, &vc);
+	vp->common = map_cap(vp, &vc, VIRTIO_PCI_CAP_COMMON_CFG,
 			     sizeof(struct virtio_pci_common_cfg), &c);
-	vp->isr = map_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 1, &c);
-	vp->notify = map_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 2, &c);
+	vp->isr = map_cap(vp, &vc, VIRTIO_PCI_CAP_ISR_CFG, 1, &c);
+	vp->notify = map_cap(vp, &vc, VIRTIO_PCI_CAP_NOTIFY_CFG, 2, &c);
 	if (!vp->common || !vp->isr || !vp->notify)
 		return -ENODEV;
 	vp->notify_len = c.length;
 	vp->notify_mult = pci_read32(d, c.pos + sizeof(struct virtio_pci_cap));
-	vp->device = map_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 1, &c);
+	vp->device = map_cap(vp, &vc, VIRTIO_PCI_CAP_DEVICE_CFG, 1, &c);
 	vp->device_len = vp->device ? c.length : 0;
 
 	vp->vdev.config = &modern_ops;

@@ -104,6 +104,21 @@ void udp_unbind(u16 port);
 int udp_sendto(u16 src_port, u32 dst_ip, u16 dst_port, const void *data,
 	       size_t len);
 
+/* ICMP echo of our own: pinging a peer */
+
+/* Called for each echo reply (from src_ip); data is valid during the call. */
+typedef void (*icmp_reply_t)(void *ctx, u32 src_ip, u16 id, u16 seq,
+			     const void *data, size_t len);
+
+/* Echo replies go to rx (NULL: counted as NET_DROP_ICMP_TYPE, ignored). */
+void icmp_set_reply_handler(icmp_reply_t rx, void *ctx);
+/*
+ * Sends an echo request with these id, sequence number and data to dst_ip;
+ * what it returns is what udp_sendto() does (-EMSGSIZE beyond
+ * ICMP_MAX_PAYLOAD).
+ */
+int icmp_ping(u32 dst_ip, u16 id, u16 seq, const void *data, size_t len);
+
 /* Internet checksum (RFC 1071) */
 
 /*
@@ -138,7 +153,7 @@ enum net_drop_reason {
 	NET_DROP_IP_PROTO,		/* neither ICMP nor UDP */
 	NET_DROP_ICMP_SHORT,
 	NET_DROP_ICMP_CHECKSUM,
-	NET_DROP_ICMP_TYPE,		/* not an echo request */
+	NET_DROP_ICMP_TYPE,		/* not an echo request, nor a reply anyone waits for */
 	NET_DROP_UDP_SHORT,		/* less than a UDP header */
 	NET_DROP_UDP_LENGTH,		/* length field < 8 or beyond the IP payload */
 	NET_DROP_UDP_CHECKSUM,

@@ -144,11 +144,14 @@ struct pci_msix;
 struct pci_dev {
 	u16 segment;
 	u8 bus, slot, func;
-	u16 vendor, device, subsystem_vendor, subsystem_device;
+	u16 vendor, device;
+	u16 subsystem_vendor, subsystem_device;	/* see details_read */
 	u8 class_code, subclass, prog_if, revision, header_type;
 	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
 	bool bars_read;			/* pci_read_bars() */
-	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none */
+	bool details_read;		/* pci_read_details() */
+	bool caps_broken;		/* its capability list, once reported */
+	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
 	void *driver_data;
@@ -181,6 +184,18 @@ bool pci_read_bars(struct pci_dev *d);
 int pci_nr_bars(u8 header_type);
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id);
 u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id);
+
+/*
+ * Every capability cap_id in one walk of the list (finding each with
+ * pci_find_next_capability() walks it again from the head): their
+ * positions in all->pos, all->max at most; returns how many.
+ */
+struct pci_caps {
+	unsigned int nr, max;
+	u8 *pos;
+};
+unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
+				       struct pci_caps *all);
 
 /* Command register: bus master, memory and I/O decode on. */
 void pci_set_master(struct pci_dev *d);
@@ -309,11 +324,18 @@ bool pci_intx_stuck(struct pci_intx_count *c, bool claimed);
  */
 
 /*
- * Fills d's identity, class, header type, subsystem, pin and BARs from
- * config space; d->ops and the address must be set.  0, or -ENODEV if
- * no function answers there.
+ * Fills d's identity, class and header type from config space (what the
+ * scan needs); d->ops and the address must be set.  0, or -ENODEV if no
+ * function answers there.
  */
 int pci_setup_dev(struct pci_dev *d);
+
+/*
+ * Then, unless that was done (true when it is done now): the subsystem
+ * ids and the interrupt pin.  The bus layer does it before a driver's
+ * probe and for those who walk the device list.
+ */
+bool pci_read_details(struct pci_dev *d);
 
 /*
  * BAR sizing: the write-ones protocol on BAR i (decode must be off),

@@ -34,6 +34,15 @@ u64 clocksource_cyc2ns(const struct clocksource *cs, u64 cycles);
 u64 ktime_get_ns(void);
 bool time_ready(void);
 
+/*
+ * The hypervisor paused the machine and said so through its clock
+ * (kvmclock's PVCLOCK_GUEST_STOPPED: QEMU's stop and cont, the end of a
+ * live migration).  The clocks do not count such a pause; this counts the
+ * pauses.  The clocksource that sees one calls clock_note_host_stop().
+ */
+void clock_note_host_stop(void);
+unsigned long clock_host_stops(void);
+
 #define CLOCK_EVT_ONESHOT	(1U << 0)
 
 struct clock_event_device {

@@ -90,6 +90,8 @@ struct xen_mode_ops {
 };
 
 void xen_time_init(struct vcpu_info *vi);
+/* The vcpu_info whose time record CPU cpu reads (its own vCPU's). */
+void xen_time_cpu_init(unsigned int cpu, struct vcpu_info *vi);
 extern struct shared_info *xen_shared_info;
 
 /* From the PVH or PV start info: SIF_* flags (SIF_INITDOMAIN for dom0). */

@@ -17,6 +17,18 @@ static u64 last_cycles, acc_cycles;
 /* ktime_get_ns() accumulates: one CPU at a time. */
 static DEFINE_SPINLOCK(clock_lock);
 
+static unsigned long host_stops;
+
+void clock_note_host_stop(void)
+{
+	__atomic_fetch_add(&host_stops, 1, __ATOMIC_RELAXED);
+}
+
+unsigned long clock_host_stops(void)
+{
+	return __atomic_load_n(&host_stops, __ATOMIC_RELAXED);
+}
+
 u64 clocksource_cyc2ns(const struct clocksource *cs, u64 cycles)
 {
 	return (u64)(((unsigned __int128)cycles * cs->mult) >> 32);

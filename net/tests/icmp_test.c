@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ICMP echo: replies of every size, exact; what is not answered. */
+#include <pvkit/errno.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
@@ -163,7 +164,66 @@ static void device_failure_counted(struct ktest *t)
 	fake_teardown();
 }
 
+struct seen_reply {
+	unsigned int n;
+	u32 src;
+	u16 id, seq;
+	size_t len;
+	u8 data[TEST_FRAME_MAX];
+};
+
+static void record_reply(void *ctx, u32 src_ip, u16 id, u16 seq,
+			 const void *d, size_t len)
+{
+	struct seen_reply *r = ctx;
+
+	r->n++;
+	r->src = src_ip, r->id = id, r->seq = seq, r->len = len;
+	memcpy(r->data, d, min(len, sizeof(r->data)));
+}
+
+/* Our own echo request goes out exact; its reply, and only a reply, comes back to us. */
+static void ping_and_reply(struct ktest *t)
+{
+	static struct seen_reply r;
+	const struct fake_frame *fr = &fake.frames[0];
+	const u8 *icmp = fr->data + 34;
+
+	fake_setup();
+	fake_learn_peer();
+	fake_clear_frames();
+	icmp_set_reply_handler(record_reply, &r);
+	fill_pattern(data, 100, 3);
+	KT_ASSERT_EQ(t, icmp_ping(PEER_IP, 0x1234, 7, data, 100), 0);
+	KT_ASSERT_EQ(t, fake.nr_frames, 1);
+	KT_EXPECT_TRUE(t, check_eth(t, fr, peer_mac, 0x0800));
+	KT_EXPECT_TRUE(t, check_ipv4(t, fr, OUR_IP, PEER_IP, 1, 8 + 100));
+	KT_EXPECT_EQ(t, icmp[0], 8);
+	KT_EXPECT_EQ(t, ref_checksum(icmp, 8 + 100, 0), 0);
+	KT_EXPECT_EQ(t, get_be16(icmp + 4), 0x1234);
+	KT_EXPECT_EQ(t, get_be16(icmp + 6), 7);
+	KT_EXPECT_MEMEQ(t, icmp + 8, data, 100);
+	/* the reply reaches the handler with what it carried */
+	fake_rx(f, build_icmp_echo(f, 0, 0x1234, 7, data, 100));
+	KT_EXPECT_EQ(t, r.n, 1);
+	KT_EXPECT_EQ(t, r.src, PEER_IP);
+	KT_EXPECT_EQ(t, r.id, 0x1234);
+	KT_EXPECT_EQ(t, r.seq, 7);
+	KT_EXPECT_EQ(t, r.len, 100);
+	KT_EXPECT_MEMEQ(t, r.data, data, 100);
+	/* a request is still answered, not handed over */
+	fake_rx(f, build_icmp_echo(f, 8, 1, 1, data, 4));
+	KT_EXPECT_EQ(t, r.n, 1);
+	KT_EXPECT_EQ(t, icmp_ping(PEER_IP, 1, 1, data, ICMP_MAX_PAYLOAD + 1), -EMSGSIZE);
+	icmp_set_reply_handler(NULL, NULL);
+	fake_rx(f, build_icmp_echo(f, 0, 0x1234, 8, data, 100));
+	KT_EXPECT_EQ(t, r.n, 1);
+	KT_EXPECT_EQ(t, drops_of(NET_DROP_ICMP_TYPE), 1);
+	fake_teardown();
+}
+
 static const struct ktest_case icmp_cases[] = {
+	KTEST_CASE(ping_and_reply),
 	KTEST_CASE(echo_every_size),
 	KTEST_CASE(echo_special_payloads),
 	KTEST_CASE(echo_to_broadcast_is_not_answered),

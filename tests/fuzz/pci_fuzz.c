@@ -315,6 +315,17 @@ static void walk_caps(struct pci_dev *d, u8 probe)
 		if (++n > PCI_CAP_MAX)
 			abort();
 	}
+	/* All of one kind in one walk: the same ones. */
+	{
+		u8 pos[PCI_CAP_MAX];
+		struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos };
+		unsigned int nr = pci_find_all_capabilities(d, PCI_CAP_ID_VNDR, &all);
+
+		if (nr != n || nr > PCI_CAP_MAX)
+			abort();
+		for (unsigned int i = 0; i < nr; i++)
+			check_cap(d, pos[i], PCI_CAP_ID_VNDR);
+	}
 	/* From anywhere at all. */
 	check_cap(d, pci_find_next_capability(d, probe, probe & 0x1f),
 		  probe & 0x1f);
@@ -389,6 +400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < nr_found; i++) {
 		struct pci_dev *d = &found[i];
 
+		pci_read_details(d);
 		check_bars(d);
 		walk_caps(d, size > 1 ? data[1] : 0);
 		check_msix(d);

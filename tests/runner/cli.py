@@ -84,8 +84,13 @@ OPTIONS = [
                          "(repeatable; the guest is stopped once all did)")),
     (["--fail"], _each("REGEX", "--guest: a console line matching fails the "
                        "boot (repeatable)")),
+    (["--nic"], dict(action="store_true", default=None,
+                     help="--guest: a virtio-net NIC whose other end is "
+                          "tests/tools/netpeer.py (the guest is 10.0.2.15/24 "
+                          "and echoes UDP port 7 until 'pvkit-quit'); QEMU "
+                          "TCG machines only")),
 ]
-GUEST_ONLY = ("initrd", "cmdline", "memory", "disk", "expect", "fail")
+GUEST_ONLY = ("initrd", "cmdline", "memory", "disk", "expect", "fail", "nic")
 
 
 def parse_args(argv):

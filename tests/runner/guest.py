@@ -132,6 +132,16 @@ def guest_problem(path, needs):
 # booted): the runner's deadline is the guest's --timeout plus these.
 BED_SECONDS = {"xen-domu": 150, "kvm-nested": 60}
 
+# --nic: the guest's NIC is a UDP socket of QEMU's to 127.0.0.1:{port0}
+# (its own end {port1}); tests/tools/netpeer.py there is a host on that
+# Ethernet (10.0.2.2): it ARPs for the guest at 10.0.2.15, pings it and
+# sends UDP datagrams to its port 7 (3 of each of 17 sizes, random data),
+# checks every reply byte for byte, then sends "pvkit-quit", which the
+# guest echoes and stops at.  Its exit status is the case host.peer.
+NIC_LAUNCHERS = ("qemu",)
+NETPEER = ("python3 {srcdir}/tests/tools/netpeer.py --peer-port {port0} "
+           "--qemu-port {port1} --count 3 --boot-wait 120")
+
 
 def _mib(text):
     m = re.fullmatch(r"(\d+)([MmGg]?)", text.strip())
@@ -153,6 +163,8 @@ def guest_keys(opts):
         keys.update(memory=f"{mib}M", domu_memory=str(mib))
     if opts.disk:
         keys["guest_disks"] = "\n".join(str(Path(d).resolve()) for d in opts.disk)
+    if opts.nic:
+        keys.update(guest_nic="yes", peer=NETPEER)
     for key in ("expect", "fail"):
         if getattr(opts, key):
             keys[key] = "\n".join(getattr(opts, key))
@@ -185,6 +197,24 @@ def disk_args(disks, machine):
         args += ["-drive", f"file={disk},if=none,id=gd{i},format=raw,cache=writeback",
                  "-device", f"{device},drive=gd{i}"]
     return args
+
+
+def nic_args(machine):
+    """QEMU arguments giving the guest --nic's NIC (placeholders left)."""
+    device = "virtio-net-device" if machine.startswith("microvm") else \
+        "virtio-net-pci"
+    return ["-netdev", "socket,id=gn0,udp=127.0.0.1:{port0},"
+                       "localaddr=127.0.0.1:{port1}",
+            "-device", f"{device},netdev=gn0"]
+
+
+def nic_problem(env, launcher):
+    """Why this environment cannot have its guest_nic, or ''."""
+    if env.guest_nic and launcher not in NIC_LAUNCHERS:
+        return ("--nic (guest_nic): a NIC with the host's peer is given on "
+                "QEMU TCG machines only (guest-pc, guest-q35, guest-microvm), "
+                f"not by launcher {launcher}")
+    return ""
 
 
 # --------------------------------------------------------------------------

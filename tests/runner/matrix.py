@@ -43,6 +43,9 @@ ENV_DEFAULTS = {
     "console": "serial",
     # launcher qemu: "REGEX -> QMP_COMMAND", sent when a console line matches.
     "monitor_on": "",
+    # launchers qemu, kvm-nested: an extended regex; when a console line
+    # matches, the guest is live-migrated to a second QEMU (tests/tools/migrate).
+    "migrate_on": "",
     # Empty: Debian's, unpacked by tests/xen/dom0 into the build directory.
     "xen": "",
     # Empty: the launcher's own default (XEN_DOM0_CMDLINE, XEN_DOMU_CMDLINE).
@@ -68,6 +71,9 @@ ENV_DEFAULTS = {
     "kernel": "",
     "guest_initrd": "",
     "guest_disks": "",
+    # With guest: a virtio-net NIC on QEMU's UDP socket backend to
+    # 127.0.0.1:{port0} (its own end {port1}), where the peer listens.
+    "guest_nic": "no",
     # regexes, one per line: a console line matching one fails the boot.
     "fail": "",
 }
@@ -121,6 +127,7 @@ class Env:
     kill_on: Optional[re.Pattern] = None        # launcher qemu: kill at a line
     console: str = "serial"                     # launchers qemu, kvm-nested
     monitor_on: Optional[tuple] = None          # (regex, QMP command name)
+    migrate_on: str = ""                        # ERE: migrate at a console line
     xen: str = ""                               # launcher xen: the hypervisor
     xen_cmdline: str = ""                       # launcher xen: its command line
     domu_type: str = "pvh"                      # launcher xen-domu: the domU
@@ -138,6 +145,7 @@ class Env:
     kernel: str = ""                            # QEMU -kernel, if not the image
     guest_initrd: str = ""
     guest_disks: list = field(default_factory=list)
+    guest_nic: bool = False
     fail: list = field(default_factory=list)    # compiled regexes
 
     def substituted(self):
@@ -307,10 +315,24 @@ def _make_env(name, section, groups):
         raise fail("console", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
     if get("guest") and launcher not in GUEST_LAUNCHERS:
         raise fail("guest", f"only for launchers {', '.join(GUEST_LAUNCHERS)}")
+    guest_nic = configparser.ConfigParser.BOOLEAN_STATES.get(get("guest_nic").lower())
+    if guest_nic is None:
+        raise fail("guest_nic", "must be yes or no")
+    if guest_nic and not get("guest"):
+        raise fail("guest_nic", "only with guest")
     monitor_on = _parse_monitor_on(get("monitor_on"), launcher,
                                    lambda p: fail("monitor_on", p))
     if kill_on and monitor_on:
         raise fail("monitor_on", "not with kill_on")
+    migrate_on = get("migrate_on")
+    if migrate_on:
+        if launcher not in CONSOLE_LAUNCHERS:
+            raise fail("migrate_on", f"only for launcher {' or '.join(CONSOLE_LAUNCHERS)}")
+        if console != "serial" or kill_on or monitor_on or get("guest"):
+            raise fail("migrate_on", "only with console = serial, and not with "
+                       "kill_on, monitor_on or guest")
+        if "'" in migrate_on:
+            raise fail("migrate_on", "no ' in the regex (the script quotes it)")
     domu_type = get("domu_type")
     if domu_type not in DOMU_TYPES:
         raise fail("domu_type", f"must be one of {', '.join(DOMU_TYPES)}")
@@ -360,6 +382,7 @@ def _make_env(name, section, groups):
         kill_on=kill_on,
         console=console,
         monitor_on=monitor_on,
+        migrate_on=migrate_on,
         xen=get("xen"),
         xen_cmdline=get("xen_cmdline"),
         domu_type=domu_type,
@@ -372,6 +395,7 @@ def _make_env(name, section, groups):
         kernel=get("kernel"),
         guest_initrd=get("guest_initrd"),
         guest_disks=_lines(get("guest_disks")),
+        guest_nic=guest_nic,
         fail=_parse_expect(get("fail"), lambda p: fail("fail", p)),
         **domu,
     )

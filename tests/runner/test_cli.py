@@ -1,6 +1,8 @@
 """tests/run end to end with fake host environments: setup, peer,
 check, ports, --repeat, signals."""
 
+import contextlib
+import io
 import signal
 import socket
 import subprocess
@@ -9,9 +11,12 @@ import tempfile
 import textwrap
 import time
 import unittest
+import unittest.mock
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from runner.cli import parse_args
+from runner.modes import prepare_mode
 from runner.process import free_port
 from runner.testutil import RUNNER, alive, junit_cases, run_runner, write
 
@@ -410,3 +415,73 @@ class BlkEndToEnd(unittest.TestCase):
             self.assertEqual(proc.stdout.splitlines()[-1], "2 passed, 1 failed, 0 errors")
 
 
+
+
+class Prepare(unittest.TestCase):
+    """--prepare (make beds): each bed's builder run once with its cache
+    in the build directory, where it put the bed printed; the builders
+    (tests/xen/dom0, tests/kvm/l1) are stand-ins that only say so."""
+
+    BUILDER = textwrap.dedent("""\
+        import os, sys
+        args = sys.argv[1:]
+        with open(os.environ["PREPARE_LOG"], "a") as log:
+            log.write(" ".join([os.path.basename(sys.argv[0])] + args) + "\\n")
+        cache = args[args.index("--cache") + 1]
+        status = int(os.environ.get("FAIL_" + os.path.basename(sys.argv[0]), "0"))
+        if status >= 0:
+            print("building...")
+            print(f"PREFIX: {args[-1]} {cache}/{args[-1]}-1234")
+        sys.exit(max(status, 0))
+        """)
+
+    def prepare(self, tmp, **fail):
+        scripts = Path(tmp, "tests")
+        for subdir, name in (("xen", "dom0"), ("kvm", "l1")):
+            (scripts / subdir).mkdir(parents=True, exist_ok=True)
+            (scripts / subdir / name).write_text(
+                self.BUILDER.replace("PREFIX", name))
+        log = Path(tmp, "prepare.log")
+        log.unlink(missing_ok=True)
+        env = {"PREPARE_LOG": str(log)}
+        env.update({f"FAIL_{name}": str(status) for name, status in fail.items()})
+        out = io.StringIO()
+        with unittest.mock.patch("runner.modes.SCRIPT_DIR", scripts), \
+                unittest.mock.patch.dict("os.environ", env), \
+                contextlib.redirect_stdout(out):
+            status = prepare_mode(parse_args(["--prepare", "--builddir",
+                                              f"{tmp}/build"]))
+        return status, out.getvalue().splitlines(), log.read_text().splitlines()
+
+    def test_every_bed_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            status, out, calls = self.prepare(tmp)
+            build = f"{tmp}/build"
+            self.assertEqual(status, 0)
+            self.assertEqual(calls, [
+                f"dom0 --cache {build}/xen-dom0-cache build",
+                f"dom0 --cache {build}/xen-dom0-cache hypervisor",
+                f"l1 --cache {build}/kvm-l1-cache build"])
+            self.assertEqual(out[1::2], [
+                f"Xen dom0 bed: {build}/xen-dom0-cache/build-1234",
+                f"Xen hypervisor: {build}/xen-dom0-cache/hypervisor-1234",
+                f"KVM L1 bed: {build}/kvm-l1-cache/build-1234"])
+            self.assertRegex(out[0], r"^Xen dom0 bed: \S+python\S* \S+/tests/xen/dom0 "
+                                     r"--cache \S+/xen-dom0-cache build$")
+
+    def test_a_failing_bed(self):
+        """A builder that fails, or says nothing, fails --prepare; the
+        other beds are still built."""
+        with tempfile.TemporaryDirectory() as tmp:
+            status, out, calls = self.prepare(tmp, l1=3)
+            self.assertEqual(status, 1)
+            self.assertEqual(len(calls), 3)
+            self.assertEqual(out[-1], "KVM L1 bed: failed (exit 3)")
+            self.assertIn("Xen hypervisor: " + f"{tmp}/build/xen-dom0-cache/"
+                          "hypervisor-1234", out)
+            status, out, calls = self.prepare(tmp, dom0=-1)
+            self.assertEqual(status, 1)
+            self.assertEqual([line for line in out if "failed" in line],
+                             ["Xen dom0 bed: failed (exit 0)",
+                              "Xen hypervisor: failed (exit 0)"])
+            self.assertEqual(out[-1], f"KVM L1 bed: {tmp}/build/kvm-l1-cache/build-1234")

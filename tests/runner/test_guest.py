@@ -11,8 +11,10 @@ from pathlib import Path
 
 from runner.cli import parse_args
 from runner.evaluate import evaluate, verdict
-from runner.guest import (KernelKind, NotAKernel, guest_keys, guest_problem,
-                          judge_guest, kernel_kind, stop_reason)
+from runner.guest import (NETPEER, KernelKind, NotAKernel, guest_keys,
+                          guest_problem, judge_guest, kernel_kind, stop_reason)
+from runner.launchers import LAUNCHERS
+from runner.launchers.qemu import guest_boot_args
 from runner.matrix import MatrixError, guest_envs, load_matrix
 from runner.common import DEFAULT_MATRIX
 from runner.process import Run
@@ -222,6 +224,72 @@ class GuestEnvironments(unittest.TestCase):
             self.assertEqual(list(guest_envs(matrix, guest_keys(
                 parse_args(["--guest", "/k"]))).envs), ["guest-a"])
 
+
+class GuestNic(unittest.TestCase):
+    """--nic: a virtio-net NIC on QEMU's UDP socket, netpeer the peer."""
+
+    class Session:
+        def __init__(self, env):
+            self.env = env
+            self.opts = None
+
+        def subst(self, text):
+            return text.replace("{port0}", "5000").replace("{port1}", "5001")
+
+        def substitute(self, words):
+            return [self.subst(word) for word in words]
+
+        def cmdline(self):
+            return self.env.cmdline
+
+    def envs(self, *argv):
+        opts = parse_args(["--guest", "/k", *argv])
+        return guest_envs(load_matrix([DEFAULT_MATRIX]), opts.guest_keys).envs
+
+    def test_keys(self):
+        envs = self.envs("--nic")
+        self.assertEqual((envs["guest-q35"].guest_nic, envs["guest-q35"].peer),
+                         (True, NETPEER))
+        self.assertEqual((self.envs()["guest-q35"].guest_nic,
+                          self.envs()["guest-q35"].peer), (False, ""))
+        # The matrix's environment is what --nic does.
+        shipped = load_matrix([DEFAULT_MATRIX]).envs["guest-linux-q35"]
+        self.assertEqual((shipped.guest_nic, shipped.peer), (True, NETPEER))
+
+    def test_qemu_arguments(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kernel = Path(tmp) / "bzImage"
+            kernel.write_bytes(bzimage())
+            for name, device in (("guest-q35", "virtio-net-pci,netdev=gn0"),
+                                 ("guest-microvm", "virtio-net-device,netdev=gn0")):
+                env = self.envs("--nic")[name]
+                env.guest = str(kernel)
+                args = guest_boot_args(self.Session(env))
+                self.assertEqual(args[-4:], [
+                    "-netdev", "socket,id=gn0,udp=127.0.0.1:5000,"
+                               "localaddr=127.0.0.1:5001",
+                    "-device", device])
+            env = self.envs()["guest-q35"]
+            env.guest = str(kernel)
+            self.assertNotIn("-netdev", guest_boot_args(self.Session(env)))
+
+    def test_other_launchers_refuse(self):
+        """A bed's guest gets no such NIC: an error saying so, nothing
+        started (the launch stops before the bed is built)."""
+        envs = self.envs("--nic")
+        for name in ("guest-kvm-nested", "guest-xen-pv"):
+            outcome = LAUNCHERS[envs[name].launcher](self.Session(envs[name]))
+            self.assertRegex(outcome.problem, r"^--nic \(guest_nic\): .* QEMU "
+                             r"TCG machines only .*not by launcher")
+            self.assertFalse(outcome.guest_ran)
+
+    def test_matrix_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for text, message in (("[a]\nguest_nic = yes\n", "only with guest"),
+                                  ("[a]\nguest = /k\nguest_nic = 2\n",
+                                   "must be yes or no")):
+                with self.assertRaisesRegex(MatrixError, "guest_nic: " + message):
+                    load_matrix([write(tmp, "m.ini", text)])
 
 
 if __name__ == "__main__":

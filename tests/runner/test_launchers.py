@@ -11,6 +11,8 @@ import tempfile
 import textwrap
 import unittest
 
+from runner.launchers.kvm_nested import l1_bridged, l2_problem
+from runner.launchers.migrate import migrate_script
 from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
 from runner.launchers.xen_domu import judge_domu, parse_domu_report
 from runner.matrix import MatrixError, load_matrix
@@ -42,6 +44,52 @@ class KillOnTest(unittest.TestCase):
                     "[a]\nkill_on = (\n": "kill_on: bad regex"}.items():
                 with self.assertRaisesRegex(MatrixError, message):
                     load_matrix([write(tmp, "m.ini", text)])
+
+
+class MigrateTest(unittest.TestCase):
+    """migrate_on: the script that runs the guest's QEMU twice."""
+
+    def test_guest_function(self):
+        argv = ["echo", "-M", "q35", "-serial", "stdio", "-append", "a b'c $x"]
+        with tempfile.TemporaryDirectory() as tmp:
+            then = write(tmp, "then", '(guest "$DIR/one.log" -incoming "unix:$DIR/s")\n'
+                                      'echo "$QMP|$MIGRATE_ON"\n')
+            script = write(tmp, "run", migrate_script(argv, "/q mp", tmp,
+                                                      "^go (now)$", then))
+            out = subprocess.run(["sh", script], capture_output=True, text=True,
+                                 check=True).stdout.splitlines()
+        self.assertEqual(out, [f"-M q35 -chardev stdio,id=mcon,logfile={tmp}/one.log "
+                               f"-serial chardev:mcon -append a b'c $x "
+                               f"-incoming unix:{tmp}/s",
+                               "/q mp|^go (now)$"])
+        with self.assertRaisesRegex(ValueError, "-serial stdio"):
+            migrate_script(["qemu", "-serial", "none"], "q", "/d", "x", "m")
+
+    def test_matrix_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = load_matrix([write(tmp, "m.ini", "[a]\nmigrate_on = ^x$\n")])
+            self.assertEqual(env.envs["a"].migrate_on, "^x$")
+            for text, message in {
+                    "[a]\nlauncher = host\ncommand = true\nmigrate_on = x\n":
+                        "migrate_on: only for launcher",
+                    "[a]\nconsole = virtio\nmigrate_on = x\n":
+                        "migrate_on: only with console = serial",
+                    "[a]\nmigrate_on = it's\n": "migrate_on: no '"}.items():
+                with self.assertRaisesRegex(MatrixError, message):
+                    load_matrix([write(tmp, "m.ini", text)])
+
+
+class L1BridgeTest(unittest.TestCase):
+    """kvm-nested: a tap on L1's bridge passes, any other tap does not."""
+
+    def test_bridge_tap(self):
+        argv = ["qemu", "-netdev", "tap,id=n0,script=/l2/ifup,downscript=no"]
+        self.assertEqual(l1_bridged(argv), {2})
+        self.assertEqual(l2_problem(argv), "")
+        for tap in ("tap,id=n0", "tap,id=n0,script=/etc/qemu-ifup",
+                    "tap,script=/l2/ifupx"):
+            self.assertEqual(l1_bridged(["qemu", "-netdev", tap]), set())
+            self.assertIn("cannot reach", l2_problem(["qemu", "-netdev", tap]))
 
 
 class ConsoleKey(unittest.TestCase):

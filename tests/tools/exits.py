@@ -11,8 +11,11 @@ the guest's marks (exit_mark(), a write to port 0x80):
         print the counts of every mark
     exits.py CONSOLE fewer A B REASON --by N
         phase A took at least N fewer REASON exits than phase B
-    exits.py CONSOLE at-least A REASON N
-        phase A took at least N REASON exits
+    exits.py CONSOLE at-least A REASON N [--reported REGEX]
+    exits.py CONSOLE at-most A REASON N [--reported REGEX]
+        phase A took at least (at most) N REASON exits; with --reported,
+        N plus the number the guest printed: group 1 of the first console
+        line REGEX matches (re.search), e.g. the kicks it counted
     exits.py CONSOLE sum-at-most MAX PHASE... [--without REASON]...
         the phases named (marks, or "entry": from the image's first exit
         to its first mark) took at most MAX exits together, not counting
@@ -53,6 +56,17 @@ def per_request(marks, reqs, mark, reasons=None):
     if not reasons:
         return marks[mark]["total"] / reqs[mark]
     return sum(marks[mark].get(r, 0) for r in reasons) / reqs[mark]
+
+
+def reported_number(path, regex):
+    """Group 1 of the first line regex matches, as an int, or None."""
+    pattern = re.compile(regex)
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = pattern.search(line)
+            if m:
+                return int(m[1])
+    return None
 
 
 def parse(path):
@@ -99,10 +113,12 @@ def main(argv=None):
     p.add_argument("b")
     p.add_argument("reason")
     p.add_argument("--by", type=int, default=1)
-    p = sub.add_parser("at-least")
-    p.add_argument("a")
-    p.add_argument("reason")
-    p.add_argument("n", type=int)
+    for name in ("at-least", "at-most"):
+        p = sub.add_parser(name)
+        p.add_argument("a")
+        p.add_argument("reason")
+        p.add_argument("n", type=int)
+        p.add_argument("--reported", help="add group 1 of the first console line matching this")
     p = sub.add_parser("sum-at-most")
     p.add_argument("max", type=int)
     p.add_argument("phases", nargs="+")
@@ -145,15 +161,22 @@ def main(argv=None):
         print(f"exits.py: {ratio:.4f} exits ({which}) per request at mark {opts.a} "
               f"(all: {marks[opts.a]}), {opts.min:g} to {opts.max:g} allowed")
         return 0 if opts.min <= ratio <= opts.max else 1
-    if opts.cmd == "at-least":
+    if opts.cmd in ("at-least", "at-most"):
         if opts.a not in marks:
             print(f"exits.py: no exit counts for mark {opts.a} "
                   f"(marks seen: {', '.join(marks) or 'none'})")
             return 2
+        bound = opts.n
+        if opts.reported:
+            reported = reported_number(opts.console, opts.reported)
+            if reported is None:
+                print(f"exits.py: no console line matches {opts.reported!r}")
+                return 2
+            bound += reported
         got = marks[opts.a].get(opts.reason, 0)
-        print(f"exits.py: {got} {opts.reason} exits at mark {opts.a} "
-              f"(all: {marks[opts.a]})")
-        return 0 if got >= opts.n else 1
+        print(f"exits.py: {got} {opts.reason} exits at mark {opts.a}, "
+              f"{opts.cmd} {bound} (all: {marks[opts.a]})")
+        return 0 if (got >= bound if opts.cmd == "at-least" else got <= bound) else 1
     missing = [m for m in (opts.a, opts.b) if m not in marks]
     if missing:
         print(f"exits.py: no exit counts for mark {', '.join(missing)} "

@@ -511,7 +511,6 @@ static void port_cmd(u32 v)
 	v |= (v & 1) << 15 | (v & 0x10) << 10;		/* CR follows ST, FR follows FRE */
 	abar[P_CMD] = v;
 	if ((v & 0x10) && !(old & 0x10)) {		/* FIS receive on: the signature arrives */
-		abar[P_SSTS] = 0x113;
 		abar[P_SIG] = 0x101;
 		abar[P_TFD] = DRDY;
 	}
@@ -530,6 +529,8 @@ void writel(u32 v, volatile void *a)
 	if (i == A_GHC) {
 		if ((v & 1) && !fake_ahci.hr_stuck) {
 			memset(&abar[P(0)], 0, 0x80);
+			/* The disk's link comes up with the reset, as QEMU's does. */
+			abar[P_SSTS] = 0x113;
 			v &= ~1U;
 		}
 		*r = v;

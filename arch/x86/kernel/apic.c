@@ -16,6 +16,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 
 #define X2APIC_MSR(reg)	(0x800 + ((reg) >> 4))
@@ -57,11 +58,25 @@ bool apic_present(void)
 	return x2apic || apic_mmio;
 }
 
+static u32 read_apic_id(void)
+{
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
+
+/*
+ * The boot CPU's ID is read once, by apic_init(): the log, the I/O APIC's
+ * routes, MSI messages and the SMP bring-up ask it again, each time an
+ * MSR or MMIO exit under a hypervisor.  Other CPUs read their own.
+ */
+static u32 boot_apic_id = APIC_ID_NONE;
+
 u32 apic_id(void)
 {
 	if (!apic_present())
 		return APIC_ID_NONE;
-	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+	if (boot_apic_id != APIC_ID_NONE && !smp_processor_id())
+		return boot_apic_id;
+	return read_apic_id();
 }
 
 /* Each of these is a trapping write under a hypervisor: count them. */
@@ -94,6 +109,7 @@ void apic_init(void)
 		.eoi = native_apic_eoi,
 		.send_ipi = native_apic_send_ipi,
 		.send_ipi_allbutself = apic_send_ipi_allbutself,
+		.send_ipi_mask = native_send_ipi_mask,
 	};
 
 	if ((boot_cpu.features_ecx & CPUID1_ECX_X2APIC) && !param_get("nox2apic")) {
@@ -118,8 +134,8 @@ void apic_init(void)
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 	irq_set_vector(SPURIOUS_APIC_VECTOR, spurious_handler, NULL, "spurious");
 	paravirt_set_native_apic(&ops);
-	pr_info("apic: %s mode, id %u, version %#x\n", x2apic ? "x2APIC" : "xAPIC",
-		apic_id(), apic_read(APIC_VERSION) & 0xff);
+	boot_apic_id = read_apic_id();
+	pr_info("apic: %s mode, id %u\n", x2apic ? "x2APIC" : "xAPIC", boot_apic_id);
 }
 
 /* ---- the timer ---- */
@@ -357,8 +373,7 @@ void apic_timer_init(void)
 	lapic_ce.min_delta_ns = 1000;
 	lapic_ce.max_delta_ns = NSEC_PER_SEC;
 	lapic_ce.set_next_event = lapic_switching;
-	if (!timer_mode)
-		use_mode(&lapic_ce);
+	/* The LVT stays masked until a device is first armed: it sets the mode. */
 	clockevent_register(&lapic_ce);
 }
 

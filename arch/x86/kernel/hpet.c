@@ -121,7 +121,7 @@ static void hpet_write_cmp(u64 target)
  * 32-bit mode also interrupts when the low word wraps, as the spec says:
  * an early event, which the timer list takes as a reason to reprogram.)
  */
-static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
+static int hpet_arm(u64 delta_ns)
 {
 	u64 ticks = max((u64)(((unsigned __int128)delta_ns * hpet_mult) >> 32), 1ULL);
 	u64 target = hpet_counter() + ticks;
@@ -138,6 +138,8 @@ static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
 	}
 	return -EIO;
 }
+
+static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns);
 
 static struct clock_event_device hpet_ce = {
 	.name = "hpet",
@@ -164,26 +166,61 @@ static int hpet_pick_route(u32 cap)
 	return -ENODEV;
 }
 
-static void hpet_clockevent_init(void)
-{
-	u64 cfg = readq(hpet + HPET_TN_CFG(0));
-	int gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+/*
+ * Comparator 0's route through the I/O APIC and its configuration are set
+ * up when the device is first armed, not at boot: where a better clock
+ * event device is used it never is, and that took seven MMIO exits under
+ * a hypervisor.  Only its capabilities are read now, to register it only
+ * if it has a route.  0 set up, 1 not yet, < 0 failed.
+ */
+static int hpet_ce_state = 1;
+static u64 hpet_tn_cap_cfg;	/* comparator 0's configuration and capabilities */
+static int hpet_gsi;
 
-	if (gsi < 0 || request_irq(gsi, hpet_interrupt, NULL, "hpet")) {
-		pr_warn("hpet: comparator 0 has no usable route (cap %#llx)\n",
-			cfg >> TN_ROUTE_CAP_SHIFT);
-		return;
+static int hpet_comparator_setup(void)
+{
+	u64 cfg = hpet_tn_cap_cfg;
+
+	if (request_irq(hpet_gsi, hpet_interrupt, NULL, "hpet")) {
+		pr_warn("hpet: GSI %d cannot be requested: comparator 0 not used\n",
+			hpet_gsi);
+		return -EBUSY;
 	}
 	/* One-shot, edge, through the I/O APIC; whatever firmware left set goes. */
-	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
 	cfg &= ~(0x1fULL << TN_ROUTE_SHIFT | TN_LEVEL | TN_PERIODIC | TN_SETVAL |
 		 TN_32BIT | TN_FSB_ENABLE);
-	cfg |= (u64)gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
+	cfg |= (u64)hpet_gsi << TN_ROUTE_SHIFT | TN_INT_ENABLE;
 	if (!hpet_cmp64)
 		cfg |= TN_32BIT;
 	/* Route, enable and mode are all in the low word. */
 	hpet_tn_cfg = (u32)cfg;
 	writel(hpet_tn_cfg & ~TN_INT_ENABLE, hpet + HPET_TN_CFG(0));
+	return 0;
+}
+
+static int hpet_next_event(struct clock_event_device *ce, u64 delta_ns)
+{
+	if (hpet_ce_state > 0)
+		hpet_ce_state = hpet_comparator_setup();
+	return hpet_ce_state ? -EIO : hpet_arm(delta_ns);
+}
+
+static void hpet_clockevent_init(void)
+{
+	u64 cfg = readq(hpet + HPET_TN_CFG(0));
+
+	hpet_gsi = hpet_pick_route(cfg >> TN_ROUTE_CAP_SHIFT);
+	/*
+	 * Not a fault (QEMU's pc offers only GSI 2, the PIT's): a fact, and
+	 * a warning would reach the console of every quiet boot there.
+	 */
+	if (hpet_gsi < 0) {
+		pr_info("hpet: comparator 0 not used: no route of its own (cap %#llx)\n",
+			cfg >> TN_ROUTE_CAP_SHIFT);
+		return;
+	}
+	hpet_tn_cap_cfg = cfg;
+	hpet_cmp64 = hpet_64bit && (cfg & TN_SIZE_CAP);
 	hpet_mult = (hpet_hz << 32) / NSEC_PER_SEC;
 	hpet_ce.min_delta_ns = max(1000ULL, 4 * NSEC_PER_SEC / hpet_hz);
 	hpet_ce.max_delta_ns = hpet_cmp64 ? 10 * NSEC_PER_SEC :

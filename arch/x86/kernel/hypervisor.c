@@ -65,7 +65,7 @@ void platform_show(void)
 	u64 chain;
 
 	console_printf("cpu: %s, %s (family %#x model %#x stepping %u)\n",
-		       c->vendor, c->model_name, c->family, c->model, c->stepping);
+		       c->vendor, cpu_model_name(), c->family, c->model, c->stepping);
 	if (!m->hypervisor_bit)
 		console_printf("hypervisor: %s (CPUID.1:ECX[31] clear)\n", m->hv->name);
 	else if (!m->base)
@@ -83,7 +83,7 @@ void init_hypervisor_platform(void)
 {
 	const char *override = param_get("hypervisor");
 
-	hypervisor_select(paravirt_cpuid, override, &x86_hyper);
+	hypervisor_select(boot_cpuid, override, &x86_hyper);
 	if (x86_hyper.note)
 		pr_warn("hypervisor: %s (hypervisor=%s)\n", x86_hyper.note, override);
 	if (x86_hyper.hv->init_platform)

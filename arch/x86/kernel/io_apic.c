@@ -9,7 +9,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
-#include <pvkit/irqflags.h>
+#include <pvkit/spinlock.h>
 #include <asm/apic.h>
 #include <asm/io.h>
 
@@ -30,25 +30,61 @@
 #define MPS_TRIGGER_EDGE	0x4
 #define MPS_POLARITY_HIGH	0x1
 
+#define MAX_PINS	256
+#define SEL_NONE	0xffffffffU
+
+/*
+ * Each register access is an MMIO exit under a hypervisor, two with the
+ * select: the select register is written only when it changes, and the
+ * low word of each entry is kept as it was last written, so that masking
+ * and unmasking a pin is one write.  ioapic_lock covers both and the
+ * select-window pair.
+ */
 struct ioapic {
 	volatile u32 *regs;
 	u32 gsi_base;
 	unsigned int nr_pins;
+	u32 selected;			/* IOREGSEL, or SEL_NONE */
+	u32 low[MAX_PINS];		/* each entry's low word, once written */
+	u8 low_known[MAX_PINS / 8];
 };
 
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned int nr_ioapics;
+static DEFINE_SPINLOCK(ioapic_lock);
+
+static void io_select(struct ioapic *io, u32 reg)
+{
+	if (io->selected != reg) {
+		io->regs[IOREGSEL / 4] = reg;
+		io->selected = reg;
+	}
+}
 
 static u32 io_read(struct ioapic *io, u32 reg)
 {
-	io->regs[IOREGSEL / 4] = reg;
+	io_select(io, reg);
 	return io->regs[IOWIN / 4];
 }
 
 static void io_write(struct ioapic *io, u32 reg, u32 val)
 {
-	io->regs[IOREGSEL / 4] = reg;
+	io_select(io, reg);
 	io->regs[IOWIN / 4] = val;
+}
+
+static void write_low(struct ioapic *io, unsigned int pin, u32 low)
+{
+	io_write(io, REDTBL(pin), low);
+	io->low[pin] = low;
+	io->low_known[pin / 8] |= 1U << (pin % 8);
+}
+
+static u32 read_low(struct ioapic *io, unsigned int pin)
+{
+	if (io->low_known[pin / 8] & (1U << (pin % 8)))
+		return io->low[pin];
+	return io_read(io, REDTBL(pin));
 }
 
 static struct ioapic *ioapic_for(u32 gsi, unsigned int *pin)
@@ -100,7 +136,7 @@ static u32 irq_to_gsi(unsigned int irq, u16 *flags)
 int arch_irq_route(unsigned int irq, unsigned int vector)
 {
 	u16 flags;
-	u32 gsi = irq_to_gsi(irq, &flags), low = vector | RTE_MASKED;
+	u32 gsi = irq_to_gsi(irq, &flags), low = vector | RTE_MASKED, dest;
 	unsigned int pin;
 	struct ioapic *io = ioapic_for(gsi, &pin);
 	unsigned long f;
@@ -113,10 +149,11 @@ int arch_irq_route(unsigned int irq, unsigned int vector)
 		low |= RTE_ACTIVE_LOW;
 	if ((flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL)
 		low |= RTE_LEVEL;
-	f = local_irq_save();
-	io_write(io, REDTBL(pin) + 1, apic_id() << 24);	/* physical destination */
-	io_write(io, REDTBL(pin), low);
-	local_irq_restore(f);
+	dest = apic_id() << 24;			/* physical destination */
+	f = spin_lock_irqsave(&ioapic_lock);
+	io_write(io, REDTBL(pin) + 1, dest);
+	write_low(io, pin, low);
+	spin_unlock_irqrestore(&ioapic_lock, f);
 	return 0;
 }
 
@@ -130,10 +167,10 @@ void arch_irq_mask(unsigned int irq, bool masked)
 
 	if (!io)
 		return;
-	f = local_irq_save();
-	low = io_read(io, REDTBL(pin));
-	io_write(io, REDTBL(pin), masked ? low | RTE_MASKED : low & ~RTE_MASKED);
-	local_irq_restore(f);
+	f = spin_lock_irqsave(&ioapic_lock);
+	low = read_low(io, pin);
+	write_low(io, pin, masked ? low | RTE_MASKED : low & ~RTE_MASKED);
+	spin_unlock_irqrestore(&ioapic_lock, f);
 }
 
 static void ioapic_add(const struct acpi_ioapic *a)
@@ -146,6 +183,7 @@ static void ioapic_add(const struct acpi_ioapic *a)
 		return;
 	}
 	io->gsi_base = a->gsi_base;
+	io->selected = SEL_NONE;
 	io->nr_pins = ((io_read(io, IOAPIC_VER) >> 16) & 0xff) + 1;
 	/*
 	 * Every pin is masked at reset (82093AA datasheet; QEMU's, KVM's and

@@ -27,11 +27,8 @@ void x86_handle_irq(unsigned int vector)
 		return;
 	}
 	irq_dispatch(vector);
-	/* A PV EOI area (KVM) is registered for the boot CPU only. */
-	if (smp_processor_id())
-		native_apic_eoi();
-	else
-		apic_eoi();
+	/* Every CPU's: a backend's EOI op serves each CPU (KVM: its own PV EOI word). */
+	apic_eoi();
 }
 
 static void default_intr_init(void)

@@ -2,13 +2,20 @@
 /*
  * KVM enlightenments (Documentation/virt/kvm/x86/cpuid.rst and msr.rst;
  * the MSR numbers and feature bits come from linux-libc-dev's
- * <asm/kvm_para.h>): kvmclock as the clocksource, steal time, PV EOI,
- * and hypercalls (Documentation/virt/kvm/x86/hypercalls.rst).
- * PV TLB flush, PV send-IPI and PV unhalt need a second vCPU to mean
- * anything; they are reported, and wait for SMP.
+ * <asm/kvm_para.h>): kvmclock as the clocksource, steal time and PV EOI
+ * on every vCPU, and hypercalls (Documentation/virt/kvm/x86/hypercalls.rst).
+ * With more than one vCPU: PV send-IPI (one KVM_HC_SEND_IPI for a set of
+ * vCPUs), PV TLB flush (preempted vCPUs flushed by KVM at their next
+ * entry instead of by IPI), PV unhalt (a lock waiter halts; the unlocker
+ * kicks it with KVM_HC_KICK_CPU) and PV sched yield (a cross-call waiting
+ * on a preempted vCPU hands it our time slice).  Each can be turned off
+ * on the command line: kvm.pv_ipi=0, kvm.pv_tlb_flush=0, kvm.pv_unhalt=0,
+ * kvm.pv_sched_yield=0 (docs/smp.md).
  */
+#include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
 #include <pvkit/kernel.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/apic.h>
@@ -19,14 +26,22 @@
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/pvclock.h>
+#include <asm/setup.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
+#include <linux/kvm_para.h>
 
 struct kvm_guest_state kvm_guest;
 
-/* Shared with the hypervisor: aligned as msr.rst asks. */
+/* Shared with the hypervisor: aligned as msr.rst asks; one per vCPU where per vCPU. */
 static struct vcpu_time_info kvmclock_info __aligned(64);
-static struct kvm_steal_time steal_info __aligned(64);
-static u32 pv_eoi_word __aligned(4);
+static struct kvm_steal_time steal_info[NR_CPUS] __aligned(64);
+static u32 pv_eoi_word[NR_CPUS] __aligned(4);
+
+static void count(unsigned long *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 
 static bool has(unsigned int feature)
 {
@@ -57,9 +72,18 @@ long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 	return ret;
 }
 
+/*
+ * A pause by the host (KVM_KVMCLOCK_CTRL: QEMU's stop, the resume after a
+ * live migration) is told once, to whoever watches for it.
+ */
 static u64 kvmclock_read(struct clocksource *cs)
 {
-	return pvclock_read(&kvmclock_info, NULL);
+	u8 flags;
+	u64 ns = pvclock_read(&kvmclock_info, &flags);
+
+	if ((flags & PVCLOCK_GUEST_STOPPED) && pvclock_clear_stopped(&kvmclock_info))
+		clock_note_host_stop();
+	return ns;
 }
 
 static struct clocksource kvmclock_cs = {
@@ -93,15 +117,16 @@ static void kvmclock_init(void)
 
 static u64 kvm_steal_clock(void)
 {
+	const struct kvm_steal_time *st = &steal_info[smp_processor_id()];
 	u32 version;
 	u64 steal;
 
 	do {
-		version = READ_ONCE(steal_info.version);
+		version = READ_ONCE(st->version);
 		barrier();
-		steal = READ_ONCE(steal_info.steal);
+		steal = READ_ONCE(st->steal);
 		barrier();
-	} while ((version & 1) || version != READ_ONCE(steal_info.version));
+	} while ((version & 1) || version != READ_ONCE(st->version));
 	return steal;
 }
 
@@ -109,8 +134,6 @@ static void steal_time_init(void)
 {
 	if (!has(KVM_FEATURE_STEAL_TIME))
 		return;
-	paravirt_write_msr(MSR_KVM_STEAL_TIME,
-			   virt_to_phys(&steal_info) | KVM_MSR_ENABLED);
 	pv_ops.time.steal_clock = kvm_steal_clock;
 	kvm_guest.steal_time = true;
 }
@@ -122,16 +145,17 @@ static void steal_time_init(void)
  */
 static void kvm_pv_eoi(void)
 {
+	u32 *word = &pv_eoi_word[smp_processor_id()];
 	u8 was_set;
 
 	__asm__ __volatile__("lock btrl %2, %0\n\tsetc %1"
-			     : "+m"(pv_eoi_word), "=qm"(was_set)
+			     : "+m"(*word), "=qm"(was_set)
 			     : "Ir"(KVM_PV_EOI_BIT) : "memory", "cc");
 	if (was_set) {
-		kvm_guest.pv_eoi_fast++;
+		count(&kvm_guest.pv_eoi_fast);
 		return;
 	}
-	kvm_guest.pv_eoi_slow++;
+	count(&kvm_guest.pv_eoi_slow);
 	native_apic_eoi();
 }
 
@@ -139,10 +163,201 @@ static void pv_eoi_init(void)
 {
 	if (!has(KVM_FEATURE_PV_EOI))
 		return;
-	pv_eoi_word = 0;
-	paravirt_write_msr(MSR_KVM_PV_EOI_EN, virt_to_phys(&pv_eoi_word) | KVM_MSR_ENABLED);
 	pv_ops.apic.eoi = kvm_pv_eoi;
 	kvm_guest.pv_eoi = true;
+}
+
+/* Each vCPU registers its own areas: the boot CPU's at init, the others' as they start. */
+static void kvm_cpu_init(unsigned int cpu)
+{
+	if (kvm_guest.steal_time)
+		paravirt_write_msr(MSR_KVM_STEAL_TIME,
+				   virt_to_phys(&steal_info[cpu]) | KVM_MSR_ENABLED);
+	if (kvm_guest.pv_eoi) {
+		pv_eoi_word[cpu] = 0;
+		paravirt_write_msr(MSR_KVM_PV_EOI_EN,
+				   virt_to_phys(&pv_eoi_word[cpu]) | KVM_MSR_ENABLED);
+	}
+}
+
+/* ---- the multi-vCPU ops ---- */
+
+static long send_ipi_cluster(const struct kvm_ipi_cluster *c, void *ctx)
+{
+	u8 vector = *(const u8 *)ctx;
+
+	count(&kvm_guest.ipi_hypercalls);
+	return kvm_hypercall(KVM_HC_SEND_IPI, c->bitmap[0], c->bitmap[1], c->min,
+			     APIC_DM_FIXED | vector);
+}
+
+/*
+ * One hypercall for every 128 APIC IDs, whatever the number of targets.
+ * Where KVM refuses one (it would have to be broken: the feature is
+ * offered), the rest go through the APIC, and so does every IPI after.
+ */
+static void kvm_send_ipi_mask(const struct cpumask *mask, u8 vector)
+{
+	u32 ids[NR_CPUS];
+	unsigned int n = 0, sent, c;
+	long err;
+
+	for_each_cpu_in(c, mask)
+		ids[n++] = percpu_area[c].apic_id;
+	sent = kvm_ipi_clusters(ids, n, send_ipi_cluster, &vector, &err);
+	if (sent == n)
+		return;
+	pr_err("kvm: KVM_HC_SEND_IPI failed (%ld): IPIs go through the APIC from now on\n", err);
+	pv_ops.apic.send_ipi_mask = native_send_ipi_mask;
+	for (unsigned int i = sent; i < n; i++) {
+		count(&kvm_guest.ipi_fallbacks);
+		pv_ops.apic.send_ipi(ids[i], vector);
+	}
+}
+
+static bool vcpu_preempted(u32 cpu)
+{
+	return cpu < NR_CPUS &&
+	       (__atomic_load_n(&steal_info[cpu].preempted, __ATOMIC_RELAXED) & KVM_VCPU_PREEMPTED);
+}
+
+/* Linux's kvm_flush_tlb_multi: the preempted vCPUs are flushed by KVM. */
+static int kvm_flush_tlb_multi(const struct cpumask *mask, unsigned long va)
+{
+	struct cpumask rest = *mask;
+	unsigned int c;
+
+	for_each_cpu_in(c, mask) {
+		if (kvm_flush_deferred(&steal_info[c].preempted)) {
+			cpumask_clear_cpu(&rest, c);
+			count(&kvm_guest.flushes_deferred);
+		}
+	}
+	return cpumask_weight(&rest) ? native_flush_tlb_multi(&rest, va) : 0;
+}
+
+/*
+ * Linux's kvm_wait: halt until kicked, unless the byte changed.  With
+ * interrupts on, the check and the halt are made atomic by sti; hlt, so
+ * that an interrupt handler's own lock wait cannot leave us halted with
+ * nobody to kick us; with them off, KVM wakes a halted vCPU on a kick.
+ */
+static void kvm_wait(u8 *ptr, u8 val)
+{
+	if (irqs_disabled()) {
+		if (READ_ONCE(*ptr) == val) {
+			count(&kvm_guest.lock_halts);
+			pv_ops.cpu.halt();
+		}
+		return;
+	}
+	local_irq_disable();
+	if (READ_ONCE(*ptr) == val) {
+		count(&kvm_guest.lock_halts);
+		safe_halt();
+	} else {
+		local_irq_enable();
+	}
+}
+
+static void kvm_kick_cpu(u32 cpu)
+{
+	if (cpu >= NR_CPUS)
+		return;
+	count(&kvm_guest.lock_kicks);
+	kvm_hypercall(KVM_HC_KICK_CPU, 0, percpu_area[cpu].apic_id, 0, 0);
+}
+
+static void kvm_yield_to(u32 cpu)
+{
+	if (!vcpu_preempted(cpu))
+		return;
+	count(&kvm_guest.yields);
+	kvm_hypercall(KVM_HC_SCHED_YIELD, percpu_area[cpu].apic_id, 0, 0, 0);
+}
+
+/* What an op needs besides its feature bit. */
+#define NEEDS_HYPERCALLS	(1U << 0)
+#define NEEDS_STEAL_TIME	(1U << 1)
+#define NOT_REALTIME		(1U << 2)	/* Linux's choice under KVM_HINTS_REALTIME */
+
+/* Why an op stays native, or NULL if it can be installed. */
+static const char *smp_op_unusable(unsigned int feature, const char *param,
+				   unsigned int needs)
+{
+	if (smp_cpus_described() < 2)
+		return "1 CPU";
+	if (!has(feature))
+		return "not offered";
+	if ((needs & NOT_REALTIME) && (kvm_guest.hints & (1U << KVM_HINTS_REALTIME)))
+		return "realtime hint";
+	if ((needs & NEEDS_HYPERCALLS) && !kvm_guest.hypercalls)
+		return "hypercalls off";
+	if ((needs & NEEDS_STEAL_TIME) && !kvm_guest.steal_time)
+		return "no steal time";
+	if (!param_get_ull(param, 1))
+		return "off on the command line";
+	return NULL;
+}
+
+/*
+ * "pv-op (how)" if installed, else "native (why not)", after a label;
+ * returns what it wrote (never past len - 1, so the next one appends).
+ */
+static size_t describe_op(char *line, size_t len, const char *label, const char *why,
+			  const char *pv, const char *native)
+{
+	size_t n;
+
+	if (!why)
+		n = snprintf(line, len, "%s %s", label, pv);
+	else
+		n = snprintf(line, len, "%s %s (%s)", label, native, why);
+	return min(n, len - 1);
+}
+
+static void kvm_smp_ops_init(void)
+{
+	const char *why[4];
+	char line[256];
+	size_t n = 0;
+
+	why[0] = smp_op_unusable(KVM_FEATURE_PV_UNHALT, "kvm.pv_unhalt",
+				 NEEDS_HYPERCALLS | NOT_REALTIME);
+	why[1] = smp_op_unusable(KVM_FEATURE_PV_SEND_IPI, "kvm.pv_ipi", NEEDS_HYPERCALLS);
+	why[2] = smp_op_unusable(KVM_FEATURE_PV_TLB_FLUSH, "kvm.pv_tlb_flush",
+				 NEEDS_STEAL_TIME | NOT_REALTIME);
+	why[3] = smp_op_unusable(KVM_FEATURE_PV_SCHED_YIELD, "kvm.pv_sched_yield",
+				 NEEDS_HYPERCALLS | NEEDS_STEAL_TIME | NOT_REALTIME);
+	if (!why[0]) {
+		pv_ops.lock.wait = kvm_wait;
+		pv_ops.lock.kick = kvm_kick_cpu;
+		spin_kick_waiters = true;
+		kvm_guest.pv_unhalt = true;
+	}
+	if (!why[1]) {
+		pv_ops.apic.send_ipi_mask = kvm_send_ipi_mask;
+		kvm_guest.pv_send_ipi = true;
+	}
+	if (!why[2]) {
+		pv_ops.mmu.flush_tlb_multi = kvm_flush_tlb_multi;
+		kvm_guest.pv_tlb_flush = true;
+	}
+	if (!why[3]) {
+		pv_ops.lock.yield_to = kvm_yield_to;
+		kvm_guest.pv_sched_yield = true;
+	}
+	if (!printk_level_built(6))
+		return;
+	n += describe_op(line + n, sizeof(line) - n, "lock", why[0],
+			 "pv-unhalt (halt, KVM_HC_KICK_CPU)", "spin");
+	n += describe_op(line + n, sizeof(line) - n, ", ipi", why[1],
+			 "pv-send-ipi (KVM_HC_SEND_IPI)", "apic");
+	n += describe_op(line + n, sizeof(line) - n, ", tlb", why[2],
+			 "pv-tlb-flush (preempted vCPUs skipped)", "ipi");
+	describe_op(line + n, sizeof(line) - n, ", yield", why[3],
+		    "pv-sched-yield (KVM_HC_SCHED_YIELD)", "none");
+	pr_info("kvm: smp ops: %s\n", line);
 }
 
 static const struct {
@@ -155,9 +370,9 @@ static const struct {
 	{ KVM_FEATURE_ASYNC_PF, "async_pf" },
 	{ KVM_FEATURE_STEAL_TIME, "steal_time" },
 	{ KVM_FEATURE_PV_EOI, "pv_eoi" },
-	{ KVM_FEATURE_PV_UNHALT, "pv_unhalt(SMP: pending)" },
-	{ KVM_FEATURE_PV_TLB_FLUSH, "pv_tlb_flush(SMP: pending)" },
-	{ KVM_FEATURE_PV_SEND_IPI, "pv_send_ipi(SMP: pending)" },
+	{ KVM_FEATURE_PV_UNHALT, "pv_unhalt" },
+	{ KVM_FEATURE_PV_TLB_FLUSH, "pv_tlb_flush" },
+	{ KVM_FEATURE_PV_SEND_IPI, "pv_send_ipi" },
 	{ KVM_FEATURE_POLL_CONTROL, "poll_control" },
 	{ KVM_FEATURE_PV_SCHED_YIELD, "pv_sched_yield" },
 	{ KVM_FEATURE_MSI_EXT_DEST_ID, "msi_ext_dest_id" },
@@ -214,6 +429,9 @@ static void kvm_init_platform(void)
 	kvmclock_init();
 	steal_time_init();
 	pv_eoi_init();
+	kvm_cpu_init(0);
+	x86_init.cpu_init = kvm_cpu_init;
+	kvm_smp_ops_init();
 }
 
 DEFINE_HYPERVISOR(x86_hyper_kvm) = {

@@ -8,6 +8,7 @@
 #include <pvkit/string.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
+#include <asm/smp.h>
 
 static u64 native_read_msr(u32 msr)
 {
@@ -66,6 +67,10 @@ static void native_lock_kick(u32 cpu)
 {
 }
 
+static void native_yield_to(u32 cpu)
+{
+}
+
 /* Out of line, for pv_ops and for callers that measure against them. */
 unsigned long paravirt_native_save_fl(void)
 {
@@ -103,6 +108,7 @@ void paravirt_native_restore_fl(unsigned long flags)
 		.release_pt = native_pt_hook,				\
 		.flush_tlb_one = native_invlpg,				\
 		.flush_tlb_all = native_flush_tlb_all,			\
+		.flush_tlb_multi = native_flush_tlb_multi,		\
 		.pte_val = native_pte_val,				\
 	},								\
 	.time = {							\
@@ -112,10 +118,12 @@ void paravirt_native_restore_fl(unsigned long flags)
 		.eoi = native_apic_noop,				\
 		.send_ipi = native_send_ipi,				\
 		.send_ipi_allbutself = native_send_ipi_allbutself,	\
+		.send_ipi_mask = native_send_ipi_mask,			\
 	},								\
 	.lock = {							\
 		.wait = native_lock_wait,				\
 		.kick = native_lock_kick,				\
+		.yield_to = native_yield_to,				\
 	},								\
 }
 

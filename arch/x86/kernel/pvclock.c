@@ -18,12 +18,31 @@ static u64 scale_delta(u64 delta, u32 mul, s8 shift)
 	return (u64)(((unsigned __int128)delta * mul) >> 32);
 }
 
+/* The latest reading without the stable bit, for every CPU. */
 static u64 last_value;
+
+/*
+ * Without the stable bit the hypervisor promises nothing across vCPUs, nor
+ * across a migration to another host: the reading is raised to the
+ * latest one any CPU returned.  The stable bit is read on each call, as
+ * the host may drop it after a migration (Linux's pvclock_clocksource_read).
+ */
+static u64 pvclock_clamp(u64 ns)
+{
+	u64 last = __atomic_load_n(&last_value, __ATOMIC_RELAXED);
+
+	do {
+		if (ns < last)
+			return last;
+	} while (!__atomic_compare_exchange_n(&last_value, &last, ns, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return ns;
+}
 
 u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 {
 	u32 version;
-	u64 ns;
+	u64 ns, tsc, stamp;
 	u8 f;
 
 	do {
@@ -31,8 +50,15 @@ u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 		barrier();
 		/* rdtsc must not be hoisted above the version read. */
 		__asm__ __volatile__("lfence" ::: "memory");
+		tsc = rdtsc();
+		stamp = ti->tsc_timestamp;
+		/*
+		 * A TSC behind the record's stamp (a record another CPU's
+		 * TSC stamped) counts as no time since: the difference would
+		 * wrap to centuries, and the clamp below would keep that.
+		 */
 		ns = ti->system_time +
-		     scale_delta(rdtsc() - ti->tsc_timestamp, ti->tsc_to_system_mul,
+		     scale_delta(tsc > stamp ? tsc - stamp : 0, ti->tsc_to_system_mul,
 				 ti->tsc_shift);
 		f = ti->flags;
 		barrier();
@@ -40,16 +66,15 @@ u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 
 	if (flags)
 		*flags = f;
-	/*
-	 * Without the stable bit, TSCs of different pCPUs may disagree and
-	 * the extrapolation can step back after a migration: clamp.
-	 */
-	if (!(f & PVCLOCK_TSC_STABLE_BIT)) {
-		if (ns < last_value)
-			return last_value;
-		last_value = ns;
-	}
-	return ns;
+	return (f & PVCLOCK_TSC_STABLE_BIT) ? ns : pvclock_clamp(ns);
+}
+
+bool pvclock_clear_stopped(volatile struct vcpu_time_info *ti)
+{
+	u8 was = __atomic_fetch_and((u8 *)&ti->flags, (u8)~PVCLOCK_GUEST_STOPPED,
+				    __ATOMIC_RELAXED);
+
+	return was & PVCLOCK_GUEST_STOPPED;
 }
 
 /* freq = 10^9 << 32 / mul, undoing the shift. */

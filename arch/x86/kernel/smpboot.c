@@ -111,10 +111,11 @@ void start_secondary(unsigned int cpu)
 	paravirt_write_msr(MSR_GS_BASE, (u64)p);
 	apic_init_secondary();
 	p->apic_id = apic_id();
+	if (x86_init.cpu_init)
+		x86_init.cpu_init(cpu);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 	/* Work comes as call-function IPIs; nothing else is routed here. */
-	for (;;)
-		safe_halt();
+	smp_idle();
 }
 
 static bool wait_online(unsigned int cpu, u64 deadline)

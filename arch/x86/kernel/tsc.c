@@ -259,7 +259,7 @@ bool tsc_invariant(void)
 
 	if (boot_cpu.max_ext_leaf < 0x80000007)
 		return false;
-	cpuid(0x80000007, &r);
+	boot_cpuid(0x80000007, 0, &r);
 	return r.edx & (1U << 8);
 }
 

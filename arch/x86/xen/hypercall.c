@@ -34,18 +34,22 @@ bool xen_hvm_guest(void)
 	       (boot_entry != BOOT_ENTRY_PVH || xen_hvm_device_model());
 }
 
-/* Xen sits at 0x40000000, or one step up when it offers Viridian too. */
+/*
+ * Xen sits at 0x40000000, or one step up when it offers Viridian too.
+ * The leaves are the boot CPU's kept ones: hypervisor detection asks them
+ * again, and each CPUID is a VM exit.
+ */
 u32 xen_cpuid_base(void)
 {
 	struct cpuid_regs r;
 
-	paravirt_cpuid(1, 0, &r);
+	boot_cpuid(1, 0, &r);
 	if (!(r.ecx & (1U << 31)))
 		return 0;
 	for (u32 base = 0x40000000; base < 0x40010000; base += 0x100) {
 		char sig[12];
 
-		paravirt_cpuid(base, 0, &r);
+		boot_cpuid(base, 0, &r);
 		if (r.eax < base || r.eax >= base + 0x100)
 			break;
 		memcpy(sig, &r.ebx, 4);

@@ -103,6 +103,14 @@ static void xen_send_ipi_allbutself(u8 vector)
 	}
 }
 
+static void xen_send_ipi_mask(const struct cpumask *mask, u8 vector)
+{
+	unsigned int c;
+
+	for_each_cpu_in(c, mask)
+		notify_cpu(c, vector);
+}
+
 /*
  * Once the CPUs are up: if every one has its IPI port, IPIs become
  * event channels (one hypercall each, EVTCHNOP_send); else the APIC's
@@ -123,5 +131,6 @@ void xen_smp_use_ipi_ports(void)
 	}
 	pv_ops.apic.send_ipi = xen_send_ipi;
 	pv_ops.apic.send_ipi_allbutself = xen_send_ipi_allbutself;
+	pv_ops.apic.send_ipi_mask = xen_send_ipi_mask;
 	pr_info("xen: IPIs by event channel (ports %s)\n", ports);
 }

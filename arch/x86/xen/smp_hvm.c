@@ -61,6 +61,7 @@ static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 		return false;
 	if (xen_smp_bind_ipi(cpu))
 		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
+	xen_time_cpu_init(cpu, vi);
 	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &c);
 	if (err) {
 		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));

@@ -7,16 +7,31 @@
 #include <pvkit/kernel.h>
 #include <pvkit/time.h>
 #include <asm/pvclock.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 
 static struct vcpu_info *vi;
+/*
+ * Each CPU extrapolates from its own vCPU's record: Xen stamps a record
+ * with the TSC of the pCPU that vCPU last ran on, and another pCPU's TSC
+ * may be behind it.
+ */
+static struct vcpu_info *cpu_vi[NR_CPUS];
+
+void xen_time_cpu_init(unsigned int cpu, struct vcpu_info *v)
+{
+	if (cpu < NR_CPUS)
+		cpu_vi[cpu] = v;
+}
 
 static u64 xen_clock_read(struct clocksource *cs)
 {
-	return pvclock_read(&vi->time, NULL);
+	struct vcpu_info *v = cpu_vi[smp_processor_id()];
+
+	return pvclock_read(&(v ? v : vi)->time, NULL);
 }
 
 static struct clocksource xen_cs = {

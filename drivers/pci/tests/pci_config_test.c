@@ -166,6 +166,7 @@ static struct pci_dev *setup(u8 bus, u8 slot, u8 func)
 	dev.ops = &fake_ops;
 	if (pci_setup_dev(&dev))
 		return NULL;
+	pci_read_details(&dev);
 	pci_read_bars(&dev);
 	return &dev;
 }
@@ -187,6 +188,27 @@ static void caps_found_in_order(struct ktest *t)
 	KT_EXPECT_EQ(t, pci_find_next_capability(d, 0x60, PCI_CAP_ID_VNDR), 0x84);
 	KT_EXPECT_EQ(t, pci_find_next_capability(d, 0x84, PCI_CAP_ID_VNDR), 0);
 	KT_EXPECT_EQ(t, pci_find_capability(d, PCI_CAP_ID_EXP), 0);
+}
+
+/* One walk: the status, the head, and one read a capability (id and next). */
+static void caps_all_found_in_one_walk(struct ktest *t)
+{
+	static const u8 pos[] = { 0x40, 0x50, 0x60, 0x84 };
+	static const u8 ids[] = { PCI_CAP_ID_VNDR, PCI_CAP_ID_MSIX,
+				  PCI_CAP_ID_VNDR, PCI_CAP_ID_VNDR };
+	u8 found[2];
+	struct pci_caps all = { .max = ARRAY_SIZE(found), .pos = found };
+	unsigned long before;
+
+	fake_reset();
+	set_caps(fake_dev(0, 3, 0), pos, ids, 4);
+	KT_ASSERT_NOT_NULL(t, setup(0, 3, 0));
+	before = nr_reads;
+	KT_EXPECT_EQ(t, pci_find_all_capabilities(&dev, PCI_CAP_ID_VNDR, &all), 2);
+	KT_EXPECT_EQ(t, nr_reads - before, 2 + 4);
+	KT_EXPECT_EQ(t, found[0], 0x40);
+	KT_EXPECT_EQ(t, found[1], 0x60);	/* 0x84 is beyond max */
+	KT_EXPECT_EQ(t, pci_find_all_capabilities(&dev, PCI_CAP_ID_EXP, &all), 0);
 }
 
 static void caps_need_the_status_bit(struct ktest *t)
@@ -802,7 +824,42 @@ static void walk_follows_bridges_depth_first(struct ktest *t)
 	KT_EXPECT_EQ(t, found[4].subordinate, 2);
 	/* 02:00.0 INTB -> INTB at 01:04 -> INTB + 4 = INTB at 00:02 -> PIRQ H. */
 	i = found_at(2, 0, 0);
+	KT_ASSERT_TRUE(t, i >= 0);
+	pci_read_details(&found[i]);		/* the pin */
 	KT_EXPECT_EQ(t, pci_route_intx(&found[i], PCI_INTX_Q35), 23);
+}
+
+/*
+ * The scan reads three registers of a function (ids, class and revision,
+ * header type) and one of an empty slot or function, each a VM exit under
+ * a hypervisor; it does not look at functions 1-7 of a single-function
+ * device.  The subsystem, pin and capabilities come with pci_read_details().
+ */
+static void walk_reads_only_what_it_needs(struct ktest *t)
+{
+	static const u8 pos[] = { 0x40 }, ids[] = { PCI_CAP_ID_MSI };
+	struct pci_scan s;
+	struct fake_fn *f;
+	unsigned int writes = bar_writes;
+
+	fake_reset();
+	f = fake_dev(0, 3, 0);
+	f->cfg[PCI_INTERRUPT_PIN] = 1;
+	put_le16(f->cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	set_caps(f, pos, ids, 1);
+	fake_dev(0, 3, 1);		/* 03.0 is single-function: not read */
+	fake_add(0, 4, 0, 0x8086, 0x7000, 0x06010000, PCI_HEADER_MULTI_FUNC);
+	walk(&s);
+	KT_ASSERT_EQ(t, nr_found, 2);
+	/* One read a slot and for 04.1-04.7, two more for each found. */
+	KT_EXPECT_EQ(t, nr_reads, 32 + 7 + 2 * 2);
+	KT_EXPECT_EQ(t, bar_writes, writes);
+	KT_EXPECT_EQ(t, found[0].intx_pin, 0);
+	KT_EXPECT_EQ(t, found[0].subsystem_vendor, 0);
+	KT_EXPECT_TRUE(t, pci_read_details(&found[0]));
+	KT_EXPECT_EQ(t, found[0].intx_pin, 1);
+	KT_EXPECT_EQ(t, found[0].subsystem_vendor, 0x1af4);
+	KT_EXPECT_FALSE(t, pci_read_details(&found[0]));
 }
 
 static void walk_skips_bad_bridges(struct ktest *t)
@@ -869,6 +926,7 @@ static void walk_depth_is_bounded(struct ktest *t)
 
 static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(caps_found_in_order),
+	KTEST_CASE(caps_all_found_in_one_walk),
 	KTEST_CASE(caps_need_the_status_bit),
 	KTEST_CASE(caps_loop_is_cut),
 	KTEST_CASE(caps_full_list_is_walked),
@@ -891,6 +949,7 @@ static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(intx_unclaimed_is_stuck),
 	KTEST_CASE(intx_mostly_unclaimed_is_stuck),
 	KTEST_CASE(walk_follows_bridges_depth_first),
+	KTEST_CASE(walk_reads_only_what_it_needs),
 	KTEST_CASE(walk_skips_bad_bridges),
 	KTEST_CASE(walk_stays_in_the_window),
 	KTEST_CASE(walk_depth_is_bounded),

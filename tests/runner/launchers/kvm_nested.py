@@ -14,6 +14,7 @@ from ..session import (Outcome, console_lines, exit_hints, judge_qemu,
                        timeout_text)
 from . import launcher
 from .bed import make_bed_initrd, virtio_disk_args
+from .migrate import migrate_script
 from .qemu import GuestWatch, run_watched, guest_boot_args, qemu_argv
 
 # launcher kvm-nested: the guest's QEMU runs with KVM inside a Linux (L1)
@@ -88,9 +89,20 @@ def l2_network(argv):
                  "-device", "virtio-net-pci,netdev=l1net"], done
 
 
+# A tap on L1's bridge (tests/kvm/l1 initrd --bridge): L1's Linux is the peer.
+_L1_BRIDGE_RE = re.compile(r"tap,(?:.*,)?script=/l2/ifup(?:,.*)?")
+
+
+def l1_bridged(argv):
+    """The indices of -netdev taps on L1's bridge."""
+    return {i for i, arg in enumerate(argv)
+            if i and argv[i - 1] == "-netdev" and _L1_BRIDGE_RE.fullmatch(arg)}
+
+
 def l2_problem(argv, passed=()):
     """Why the guest's QEMU command cannot run inside L1, or ''; the
     indices in passed are networks l2_network already rewrote."""
+    passed = set(passed) | l1_bridged(argv)
     for i, arg in enumerate(argv):
         before = argv[i - 1] if i else ""
         if before == "-append" or i in passed:
@@ -158,12 +170,19 @@ def launch_kvm_nested(session):
     # L1 has this host's QEMU (tests/kvm/l1), whatever the matrix names.
     l2[0] = "qemu-system-x86_64"
     script = session.logdir / "l2-run"
-    script.write_text("#!/bin/sh\nexec " + shlex.join(l2) + "\n")
+    if env.migrate_on:
+        # Both QEMUs in L1; the sockets and consoles' logs in its /tmp.
+        script.write_text(migrate_script(l2, "/l2/qmp", "/tmp", env.migrate_on,
+                                         "/l2/migrate"))
+    else:
+        script.write_text("#!/bin/sh\nexec " + shlex.join(l2) + "\n")
     initrd = session.logdir / "l1-initrd"
     cache = Path(os.path.abspath(opts.builddir)) / "kvm-l1-cache"
     argv = [sys.executable, str(KVM_L1_SCRIPT), "--cache", str(cache),
             "initrd", "--out", str(initrd), "--kernel", kernel,
             "--run", str(script)] + (["--net"] if l1_net else [])
+    argv += ["--migrate"] if env.migrate_on else []
+    argv += ["--bridge"] if l1_bridged(l2) else []
     argv += ["--ramdisk", ramdisk] if ramdisk else []
     cachedir, failure = make_bed_initrd(session, argv, "tests/kvm/l1 initrd", "l1",
                                         [str(initrd), *disks])

@@ -9,10 +9,12 @@ import tempfile
 import threading
 
 from ..common import status_text
-from ..guest import disk_args, guest_problem, judge_guest, stop_reason
+from ..guest import (disk_args, guest_problem, judge_guest, nic_args,
+                     stop_reason)
 from ..process import kill_group, run_command
 from ..session import Outcome, console_lines, exit_hints, judge_qemu
 from . import launcher
+from .migrate import MIGRATE_SCRIPT, QMP_SOURCE, migrate_script
 
 
 @launcher("qemu", image=True)
@@ -35,7 +37,8 @@ def guest_boot_args(session, kernel=None, initrd=None):
     args = ["-kernel", kernel or path, "-append", session.cmdline()]
     if env.guest_initrd:
         args += ["-initrd", initrd or session.subst(env.guest_initrd)]
-    return args + disk_args(session.substitute(env.guest_disks), env.machine)
+    args += disk_args(session.substitute(env.guest_disks), env.machine)
+    return args + (session.substitute(nic_args(env.machine)) if env.guest_nic else [])
 
 
 def boot_guest(session, boot_args):
@@ -80,6 +83,8 @@ def boot_qemu(session, boot_args):
         return _boot_qemu_kill_on(session, boot_args)
     if session.env.monitor_on is not None:
         return _boot_qemu_monitor_on(session, boot_args)
+    if session.env.migrate_on:
+        return _boot_qemu_migrate(session, boot_args)
     run = session.run(qemu_argv(session, boot_args), guest=True)
     lines = console_lines(run.output)
     status, problem, ran = judge_qemu(run, session.timeout, lines)
@@ -285,3 +290,25 @@ def _boot_qemu_monitor_on(session, boot_args):
     return Outcome(None, "", [], lines, True,
                    powered_off=f"{command} at: {monitor.matched}; QEMU's "
                                f"SHUTDOWN event says guest-shutdown, exit 0")
+
+
+# migrate_on = REGEX: the guest is live-migrated to a second QEMU on this
+# host when a console line matches (tests/tools/migrate); the run's exit
+# status is the destination's.
+
+def _boot_qemu_migrate(session, boot_args):
+    qmp = session.envdir / "qmp"
+    build = run_command(["cc", "-O2", "-o", str(qmp), str(QMP_SOURCE)],
+                        session.log, 60, None)
+    if build.error or build.returncode:
+        return Outcome(problem=f"cannot build {QMP_SOURCE} "
+                               f"({build.error or 'exit ' + str(build.returncode)})")
+    script = session.logdir / "migrate-run"
+    script.write_text(migrate_script(qemu_argv(session, boot_args), qmp,
+                                     session.envdir, session.env.migrate_on,
+                                     MIGRATE_SCRIPT))
+    run = session.run(["sh", str(script)], guest=True)
+    lines = console_lines(run.output)
+    status, problem, ran = judge_qemu(run, session.timeout, lines)
+    return Outcome(status, problem, exit_hints(lines, status, problem), lines,
+                   ran, timed_out=run.timed_out)

@@ -13,6 +13,8 @@
 #include <pvkit/types.h>
 #include <asm/processor.h>
 
+struct cpumask;
+
 struct pv_cpu_ops {
 	u64 (*read_msr)(u32 msr);
 	void (*write_msr)(u32 msr, u64 val);
@@ -44,6 +46,11 @@ struct pv_mmu_ops {
 	void (*flush_tlb_one)(unsigned long va);
 	void (*flush_tlb_all)(void);
 	/*
+	 * flush_tlb_one(va) on each CPU in mask (never this one): 0, or
+	 * -ETIMEDOUT when one did not do it in time (the cross-call's).
+	 */
+	int (*flush_tlb_multi)(const struct cpumask *mask, unsigned long va);
+	/*
 	 * An entry as read from a table, turned into our physical address
 	 * space (Xen PV tables hold machine frames); set_* take ours.
 	 */
@@ -59,11 +66,23 @@ struct pv_apic_ops {
 	void (*eoi)(void);
 	void (*send_ipi)(u32 apic_id, u8 vector);
 	void (*send_ipi_allbutself)(u8 vector);
+	/* The fixed IPI to each CPU (by index) in mask. */
+	void (*send_ipi_mask)(const struct cpumask *mask, u8 vector);
 };
 
 struct pv_lock_ops {
-	void (*wait)(u8 *ptr, u8 val);	/* sleep while *ptr == val */
+	/*
+	 * Sleep while *ptr == val; returning early is always allowed.  A
+	 * backend whose wait really sleeps sets spin_kick_waiters, and its
+	 * kick(cpu) wakes that CPU (by index) out of its wait.
+	 */
+	void (*wait)(u8 *ptr, u8 val);
 	void (*kick)(u32 cpu);
+	/*
+	 * This CPU is waiting for cpu (a cross-call it has not finished):
+	 * a hypervisor may hand it our time slice if it is preempted.
+	 */
+	void (*yield_to)(u32 cpu);
 };
 
 struct paravirt_ops {

@@ -128,7 +128,7 @@ static inline void native_invlpg(unsigned long va)
 /* Boot-time CPU facts, filled by arch/x86/kernel/cpu.c. */
 struct cpuinfo_x86 {
 	char vendor[13];
-	char model_name[49];
+	char model_name[49];		/* cpu_model_name() */
 	u32 family, model, stepping;
 	u32 max_leaf, max_ext_leaf;
 	u32 features_ecx, features_edx;	/* CPUID.1 */
@@ -136,6 +136,9 @@ struct cpuinfo_x86 {
 
 extern struct cpuinfo_x86 boot_cpu;
 void cpu_detect(void);
+const char *cpu_model_name(void);
+/* The boot CPU's CPUID leaf (sub-leaf 0: read once), through pv_ops. */
+void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 bool cpu_hypercall_is_vmmcall(void);
 
 #endif

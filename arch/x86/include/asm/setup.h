@@ -19,6 +19,11 @@ struct x86_init_ops {
 	void (*smp_init)(void);
 	/* How many CPUs smp_init should have online; NULL: the MADT's enabled ones. */
 	unsigned int (*smp_cpus)(void);
+	/*
+	 * A secondary CPU's own enlightenments (KVM: steal time, PV EOI),
+	 * run on it before it is marked online; NULL: none.
+	 */
+	void (*cpu_init)(unsigned int cpu);
 };
 extern struct x86_init_ops x86_init;
 

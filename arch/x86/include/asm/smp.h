@@ -16,9 +16,8 @@
 #ifndef __ASSEMBLY__
 #include <pvkit/types.h>
 #include <pvkit/acpi.h>
+#include <asm/cpumask.h>
 #include <asm/desc.h>
-
-#define NR_CPUS			ACPI_MAX_CPUS
 #define AP_STACK_SIZE		16384
 #define AP_DF_STACK_SIZE	16384
 
@@ -28,6 +27,7 @@ struct percpu {
 	u32 apic_id;
 	bool online;
 	bool stuck;			/* did not finish a cross-call in time */
+	bool polling;			/* idle by polling (smp_set_idle_poll) */
 	unsigned long ipi_count;	/* call-function IPIs taken */
 	/* The cross-call slot: call_req != call_done means fn is pending. */
 	void (*call_fn)(void *arg);
@@ -88,6 +88,10 @@ static inline bool cpu_online(unsigned int cpu)
 void smp_ipi_init(void);
 void smp_send_ipi(unsigned int cpu);
 void smp_send_ipi_allbutself(void);
+/* One call-function IPI to each CPU in mask, through pv_ops.apic.send_ipi_mask. */
+void smp_send_ipi_mask(const struct cpumask *mask);
+/* The native send_ipi_mask: pv_ops.apic.send_ipi to each CPU in turn. */
+void native_send_ipi_mask(const struct cpumask *mask, u8 vector);
 unsigned long smp_ipi_count(unsigned int cpu);
 /*
  * Runs fn(arg) on one CPU (on all online CPUs), in its interrupt handler
@@ -99,8 +103,36 @@ unsigned long smp_ipi_count(unsigned int cpu);
  */
 int smp_call_on_cpu(unsigned int cpu, void (*fn)(void *arg), void *arg);
 int smp_call_on_all(void (*fn)(void *arg), void *arg);
-/* INVLPG of va on every online CPU, through a cross-call. */
+/* The same on the CPUs in mask (this one included if it is in it). */
+int smp_call_on_mask(const struct cpumask *mask, void (*fn)(void *arg), void *arg);
+/*
+ * INVLPG of va on every online CPU: here, then on the others through
+ * pv_ops.mmu.flush_tlb_multi (natively native_flush_tlb_multi, a
+ * cross-call; KVM leaves preempted vCPUs to its next entry).
+ */
 int flush_tlb_one_all(unsigned long va);
+int native_flush_tlb_multi(const struct cpumask *mask, unsigned long va);
+
+/*
+ * Every caller waits until n have called with the same counter (zeroed
+ * before), by a TSC deadline (the clock takes a lock); false if they
+ * did not all arrive in time.
+ */
+bool smp_meet(unsigned int *arrived, unsigned int n, u64 timeout_ns);
+/*
+ * The TSC reading ns from now: a deadline every CPU can check without a
+ * lock (the monotonic clock takes one); ~0 without a known TSC rate.
+ */
+u64 smp_tsc_deadline(u64 ns);
+/*
+ * Idle CPUs other than the boot CPU halt; with idle polling on they spin
+ * with interrupts on instead, and so stay runnable: under a hypervisor
+ * they are then preempted, not halted, while another vCPU runs.  Returns
+ * once every other online CPU polls (stopped polling), or -ETIMEDOUT.
+ */
+int smp_set_idle_poll(bool on);
+/* The loop a secondary CPU ends in. */
+void smp_idle(void) __attribute__((noreturn));
 
 /* smpboot.c */
 void start_secondary(unsigned int cpu);

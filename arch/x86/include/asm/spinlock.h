@@ -4,8 +4,11 @@
  * ticket being served (head) is its own, so waiters are served in order.
  * A waiter that has spun SPIN_THRESHOLD times hands the wait to
  * pv_ops.lock.wait, "sleep while the head's low byte is unchanged": the
- * native op spins on (this step), a hypervisor's may halt the vCPU (KVM PV
- * unhalt, Xen's SCHEDOP_poll) once it also kicks the next waiter on unlock.
+ * native op spins on, a hypervisor's may halt the vCPU (KVM PV unhalt).
+ * Such a backend sets spin_kick_waiters: a waiter then records, per CPU,
+ * the lock and the ticket it waits for before it sleeps (spinlock.c), and
+ * an unlock that hands the lock to a recorded waiter kicks that CPU
+ * through pv_ops.lock.kick.  Without it, unlock is one plain store.
  *
  * Nothing here disables interrupts: a lock also taken by an interrupt
  * handler must be taken with spin_lock_irqsave() (<pvkit/spinlock.h>).
@@ -29,6 +32,14 @@ typedef union {
 #define DEFINE_SPINLOCK(x)	spinlock_t x = SPINLOCK_INIT
 #define SPIN_THRESHOLD		(1U << 10)
 
+/* Set before any other CPU runs, by a backend whose lock.wait sleeps. */
+extern bool spin_kick_waiters;
+/* Kicks sent by unlocks (spinlock.c), for the tests and benchmarks. */
+extern unsigned long spin_kicks_sent;
+/* The slow paths (spinlock.c): a long wait, and an unlock that may kick. */
+void spin_lock_wait(spinlock_t *lock, u16 want, u16 head);
+void spin_unlock_kick(spinlock_t *lock, u16 next);
+
 static inline void spin_lock(spinlock_t *lock)
 {
 	u16 me = __atomic_fetch_add(&lock->tail, 1, __ATOMIC_RELAXED);
@@ -42,7 +53,7 @@ static inline void spin_lock(spinlock_t *lock)
 				return;
 			cpu_relax();
 		}
-		pv_ops.lock.wait((u8 *)&lock->head, (u8)head);
+		spin_lock_wait(lock, me, head);
 	}
 }
 
@@ -63,7 +74,12 @@ static inline bool spin_trylock(spinlock_t *lock)
 static inline void spin_unlock(spinlock_t *lock)
 {
 	/* Only the holder writes head: no read-modify-write needed. */
-	__atomic_store_n(&lock->head, (u16)(lock->head + 1), __ATOMIC_RELEASE);
+	u16 next = lock->head + 1;
+
+	if (__builtin_expect(spin_kick_waiters, 0))
+		spin_unlock_kick(lock, next);
+	else
+		__atomic_store_n(&lock->head, next, __ATOMIC_RELEASE);
 }
 
 static inline bool spin_is_locked(spinlock_t *lock)

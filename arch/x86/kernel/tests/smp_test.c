@@ -167,33 +167,10 @@ static unsigned long torture_done[NR_CPUS];
 static unsigned int torture_arrived;
 static bool torture_started_together;
 
-/*
- * Deadlines on the TSC, which every CPU reads without a lock (the
- * monotonic clock has one, and ticket-lock hand-over under overcommit
- * is what this case must tolerate).  Without a known TSC rate, none.
- */
-static u64 tsc_deadline(u64 ns)
-{
-	u32 khz = tsc_khz(NULL);
-
-	return khz ? rdtsc() + ns * khz / NSEC_PER_MSEC : ~0ULL;
-}
-
-/*
- * Every CPU waits here until all have arrived (bounded: a missing CPU
- * shows as a failed case, not a hang), so that the increments overlap.
- */
+/* Bounded: a missing CPU shows as a failed case, not a hang. */
 static bool start_together(void)
 {
-	u64 deadline = tsc_deadline(KTEST_WAIT_NS);
-
-	__atomic_fetch_add(&torture_arrived, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(&torture_arrived, __ATOMIC_ACQUIRE) < nr_cpus_online) {
-		if (rdtsc() > deadline)
-			return false;
-		cpu_relax();
-	}
-	return true;
+	return smp_meet(&torture_arrived, nr_cpus_online, KTEST_WAIT_NS);
 }
 
 /*
@@ -207,7 +184,7 @@ static bool start_together(void)
  */
 static void torture(void *arg)
 {
-	u64 deadline = tsc_deadline(TORTURE_NS);
+	u64 deadline = smp_tsc_deadline(TORTURE_NS);
 	unsigned long i;
 
 	if (!start_together())
@@ -295,6 +272,19 @@ static void tlb_shootdown(struct ktest *t)
 	free_pages(new, 1);
 }
 
+/*
+ * The same while the other CPUs poll: runnable, so on an overcommitted
+ * KVM host preempted while this one runs, and PV TLB flush leaves their
+ * flush to KVM's next entry instead of an IPI.  They must read the new
+ * page all the same.
+ */
+static void tlb_shootdown_polling_cpus(struct ktest *t)
+{
+	KT_ASSERT_EQ(t, smp_set_idle_poll(true), 0);
+	tlb_shootdown(t);
+	KT_EXPECT_EQ(t, smp_set_idle_poll(false), 0);
+}
+
 static const char *smp_skip(void)
 {
 	if (!smp_bringup_built())
@@ -313,6 +303,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(cross_call_runs_there),
 	KTEST_CASE(spinlock_counter_exact),
 	KTEST_CASE(tlb_shootdown),
+	KTEST_CASE(tlb_shootdown_polling_cpus),
 	{}
 };
 KTEST_SUITE_SKIP(smp, smp_cases, smp_skip);
