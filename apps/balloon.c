@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * balloon: the guest side of the balloon test (tests/tools/balloonpeer.py
- * drives QEMU's `balloon` command over QMP).
+ * balloon: the guest side of the balloon tests (tests/tools/balloonpeer.py
+ * drives QEMU's `balloon` command over QMP; on Xen, tests/xen/balloon-peer
+ * runs xl mem-set in dom0).
  *
  *   app=balloon [balloon.rounds=N] [balloon.timeout=SECONDS]
  *
@@ -89,6 +90,8 @@ static bool watch(struct round *r, bool (*done)(const struct round *), u64 end)
 			return false;
 		}
 		msleep(WATCH_MS);
+		/* Xen's memory/target is a xenstore watch: it runs from here. */
+		app_poll();
 	}
 	return true;
 }

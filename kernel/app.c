@@ -19,3 +19,23 @@ void app_list(void)
 	for (const struct app *a = __start_pvkit_apps; a < __stop_pvkit_apps; a++)
 		console_printf("  %-12s %s\n", a->name, a->description);
 }
+
+static struct app_poller *pollers;
+
+void register_app_poller(struct app_poller *p)
+{
+	p->next = pollers;
+	pollers = p;
+}
+
+void app_poll(void)
+{
+	static bool running;
+
+	if (running)
+		return;
+	running = true;
+	for (struct app_poller *p = pollers; p; p = p->next)
+		p->poll(p);
+	running = false;
+}

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Orderly shutdown (<pvkit/shutdown.h>): notifiers, then the platform's
- * power-off.  A request from an interrupt handler is carried out by the
- * app (shutdown_pending()) or, failing that, from a timer.
+ * power-off or reboot.  A request from an interrupt handler is carried
+ * out by the app (shutdown_pending()) or, failing that, from a timer; a
+ * source that needs process context is polled by shutdown_pending()
+ * (app_poll()).
  */
+#include <pvkit/app.h>
 #include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
@@ -13,12 +16,13 @@
 
 static struct shutdown_notifier *notifiers;
 static void (*power_off_handler)(void);
+static void (*reboot_handler)(void);
 static bool pending;
 static bool running;
 static enum shutdown_action pending_action;
 static struct timer grace_timer;
 
-static const char *action_name(enum shutdown_action action)
+const char *shutdown_action_name(enum shutdown_action action)
 {
 	switch (action) {
 	case SHUTDOWN_POWEROFF: return "power off";
@@ -50,16 +54,28 @@ void unregister_shutdown_notifier(struct shutdown_notifier *n)
 	local_irq_restore(f);
 }
 
+static int set_handler(void (**handler)(void), void (*fn)(void))
+{
+	if (*handler)
+		return -EBUSY;
+	*handler = fn;
+	return 0;
+}
+
 int set_power_off_handler(void (*fn)(void))
 {
-	if (power_off_handler)
-		return -EBUSY;
-	power_off_handler = fn;
-	return 0;
+	return set_handler(&power_off_handler, fn);
+}
+
+int set_reboot_handler(void (*fn)(void))
+{
+	return set_handler(&reboot_handler, fn);
 }
 
 bool shutdown_pending(enum shutdown_action *action)
 {
+	if (!READ_ONCE(pending))
+		app_poll();
 	if (!READ_ONCE(pending))
 		return false;
 	if (action)
@@ -80,11 +96,11 @@ void shutdown_request(enum shutdown_action action, const char *why)
 
 	if (pending || running) {
 		pr_info("shutdown: %s requested (%s) while one is pending\n",
-			action_name(action), why);
+			shutdown_action_name(action), why);
 		local_irq_restore(f);
 		return;
 	}
-	pr_info("shutdown: %s requested (%s)\n", action_name(action), why);
+	pr_info("shutdown: %s requested (%s)\n", shutdown_action_name(action), why);
 	pending_action = action;
 	WRITE_ONCE(pending, true);
 	timer_start(&grace_timer, ktime_get_ns() +
@@ -109,8 +125,13 @@ void kernel_shutdown(enum shutdown_action action)
 
 	for (struct shutdown_notifier *p = notifiers; p; p = p->next, n++)
 		p->fn(p, action);
-	pr_info("shutdown: %s after %u notifier%s\n", action_name(action), n,
+	pr_info("shutdown: %s after %u notifier%s\n", shutdown_action_name(action), n,
 		n == 1 ? "" : "s");
+	if (action == SHUTDOWN_REBOOT && reboot_handler) {
+		reboot_handler();
+		pr_err("shutdown: reboot failed\n");
+		kernel_exit(EXIT_FAIL);
+	}
 	if (action != SHUTDOWN_POWEROFF)
 		kernel_exit(EXIT_OK);
 	if (power_off_handler)

@@ -3,6 +3,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -10,10 +11,18 @@
 #define SYNC_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 
 static struct blkdev *devices;
+/* The flush before a shutdown (below), registered with the first disk. */
+static struct shutdown_notifier blkdev_shutdown_notifier;
+static bool notifier_registered;
 
 void blkdev_register(struct blkdev *dev)
 {
 	struct blkdev **pp = &devices;
+
+	if (!notifier_registered) {
+		register_shutdown_notifier(&blkdev_shutdown_notifier);
+		notifier_registered = true;
+	}
 
 	while (*pp)
 		pp = &(*pp)->next;
@@ -153,3 +162,37 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 	}
 	return req.status;
 }
+
+/*
+ * Before a requested poweroff or reboot (include/pvkit/shutdown.h): what
+ * a disk's write cache holds reaches its medium, as after an app's own
+ * flush.  A failure is reported; the shutdown goes on.  From the grace
+ * timer (an app that never looked, interrupts off) no request may be
+ * waited for: that is said, and nothing flushed.
+ */
+static void blkdev_flush_all(struct shutdown_notifier *n, enum shutdown_action action)
+{
+	if (irqs_disabled()) {
+		pr_warn("blk: no flush before %s: shut down from an interrupt\n",
+			shutdown_action_name(action));
+		return;
+	}
+	for (struct blkdev *d = devices; d; d = d->next) {
+		int err;
+
+		if (d->read_only || !d->has_flush)
+			continue;
+		err = blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL);
+		if (err)
+			pr_err("blk: %s: flush before %s failed: %d\n", d->name,
+			       shutdown_action_name(action), err);
+		else
+			pr_info("blk: %s: flushed before %s\n", d->name,
+				shutdown_action_name(action));
+	}
+}
+
+static struct shutdown_notifier blkdev_shutdown_notifier = {
+	.name = "blk",
+	.fn = blkdev_flush_all,
+};

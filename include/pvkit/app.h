@@ -32,6 +32,23 @@ struct app {
 const struct app *app_find(const char *name);
 void app_list(void);
 
+/*
+ * Work that needs process context and has no interrupt to do it from
+ * (pvkit has no threads): xenstore's watch events, through which the
+ * toolstack asks for a shutdown (control/shutdown) or memory back
+ * (memory/target).  A subsystem registers a poller; an app that idles in
+ * a loop calls app_poll() each time round (shutdown_pending() does).
+ * Process context only; a poller that polls again is not re-entered.
+ */
+struct app_poller {
+	const char *name;
+	void (*poll)(struct app_poller *p);
+	struct app_poller *next;
+};
+
+void register_app_poller(struct app_poller *p);
+void app_poll(void);
+
 /* TSC cycles from the first instruction to the app's start. */
 extern u64 boot_cycles;
 

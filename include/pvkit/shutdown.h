@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * An orderly shutdown asked for from outside: an ACPI power button, a
- * toolstack.  Whoever sees the request (often an interrupt handler) calls
- * shutdown_request(); the kernel then runs the shutdown notifiers, most
- * recently registered first, and the platform's power-off.  An app that
- * loops checks shutdown_pending() and calls kernel_shutdown() itself, in
- * its own context; one that does not is shut down from the timer
- * interrupt SHUTDOWN_GRACE_MS after the request (notifiers then run with
- * interrupts off and must not wait for any).
+ * toolstack (Xen's control/shutdown).  Whoever sees the request (often an
+ * interrupt handler) calls shutdown_request(); the kernel then runs the
+ * shutdown notifiers, most recently registered first, and the platform's
+ * power-off or reboot.  An app that loops checks shutdown_pending() and
+ * calls kernel_shutdown() itself, in its own context; one that does not
+ * is shut down from the timer interrupt SHUTDOWN_GRACE_MS after the
+ * request (notifiers then run with interrupts off and must not wait for
+ * any).
+ *
+ * A source that can only be read in process context (xenstore: pvkit has
+ * no threads) is an app poller (<pvkit/app.h>): shutdown_pending() polls,
+ * so that its requests reach an app that loops (and only such an app).
  *
  *	static void blk_flush_on_shutdown(struct shutdown_notifier *n,
  *					  enum shutdown_action action) { ... }
@@ -38,6 +43,8 @@ struct shutdown_notifier {
 
 void register_shutdown_notifier(struct shutdown_notifier *n);
 void unregister_shutdown_notifier(struct shutdown_notifier *n);
+/* "power off", "reboot", "halt": for the log. */
+const char *shutdown_action_name(enum shutdown_action action);
 
 /*
  * The platform's power-off (ACPI S5, a hypervisor call): returns only
@@ -45,6 +52,8 @@ void unregister_shutdown_notifier(struct shutdown_notifier *n);
  * its own before the ACPI driver's initcall): -EBUSY for later ones.
  */
 int set_power_off_handler(void (*fn)(void));
+/* The platform's reboot (a hypervisor call), kept the same way. */
+int set_reboot_handler(void (*fn)(void));
 
 /*
  * Asks for an orderly shutdown, from any context (interrupts included);
@@ -52,13 +61,17 @@ int set_power_off_handler(void (*fn)(void));
  * and otherwise ignored.
  */
 void shutdown_request(enum shutdown_action action, const char *why);
-/* A request is pending: what it asks in *action (may be NULL). */
+/*
+ * A request is pending: what it asks in *action (may be NULL).  Runs
+ * app_poll() first: process context only.
+ */
 bool shutdown_pending(enum shutdown_action *action);
 
 /*
- * Runs the notifiers and powers off (or, where the platform cannot,
- * exits with EXIT_FAIL saying so).  Reboot and halt are not done by any
- * platform yet: they exit with EXIT_OK after the notifiers.
+ * Runs the notifiers and powers off or reboots (or, where the platform
+ * cannot power off, exits with EXIT_FAIL saying so).  A reboot where the
+ * platform has no way to reboot, and a halt, exit with EXIT_OK after the
+ * notifiers.
  */
 __noreturn void kernel_shutdown(enum shutdown_action action);
 

@@ -119,6 +119,8 @@ int xs_conn_read_state(struct xs_conn *c, const char *path);
  * xs_conn_process_watches().
  */
 int xs_conn_wait_state(struct xs_conn *c, const char *path, u32 mask, u64 deadline_ns);
+/* Walks of the watch list one call makes at most (xs_ring.c). */
+#define XS_WATCH_ROUNDS	8
 void xs_conn_process_watches(struct xs_conn *c);
 
 /* Parsers (exposed for the tests). */

@@ -11,10 +11,12 @@
 #include <pvkit/blkdev.h>
 #include <pvkit/errno.h>
 #include <pvkit/init.h>
+#include <pvkit/kernel.h>
 #include <asm/page.h>
 #include <xen/domain.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include <xen/hypercall.h>
 #include "fake_irq.h"
 #include "fake_xen.h"
 
@@ -209,6 +211,9 @@ void fake_xen_reset(void)
 	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
+	fake_nr_given = 0;
+	fake_populate_budget = fake_decrease_budget = -1;
+	fake_reservation_calls = 0;
 	fake_irq_reset();
 }
 
@@ -227,6 +232,33 @@ int xs_read(u32 tx, const char *path, char *buf, u32 len)
 		return -E2BIG;
 	strcpy(buf, v);
 	return strlen(v);
+}
+
+int xs_write(u32 tx, const char *path, const char *value)
+{
+	fake_xs_set(path, value);
+	return 0;
+}
+
+static struct xs_watch *watches[4];
+
+int xs_watch_add(struct xs_watch *w)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(watches); i++) {
+		if (!watches[i]) {
+			watches[i] = w;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+struct xs_watch *fake_xs_watch(const char *path)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(watches); i++)
+		if (watches[i] && !strcmp(watches[i]->path, path))
+			return watches[i];
+	return NULL;
 }
 
 int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
@@ -309,6 +341,14 @@ void xenbus_close(struct xenbus_device *dev)
 
 extern const struct initcall __start_initcall_device[], __stop_initcall_device[];
 
+int fake_run_initcall(const char *name)
+{
+	for (const struct initcall *c = __start_initcall_device; c < __stop_initcall_device; c++)
+		if (!strcmp(c->name, name))
+			return c->fn();
+	return -1;
+}
+
 static void register_drivers(void)
 {
 	static bool done;
@@ -361,4 +401,79 @@ u64 ktime_get_ns(void)
 void udelay(unsigned long us)
 {
 	fake_now_ns += us * 1000;
+}
+
+/* ---- memory reservation (the balloon): a set of frames given back ---- */
+
+unsigned long fake_given[FAKE_MAX_GIVEN];
+unsigned int fake_nr_given;
+long fake_populate_budget = -1;
+long fake_decrease_budget = -1;
+unsigned long fake_reservation_calls;
+unsigned long fake_free_at_populate;
+
+static int given_index(xen_pfn_t gfn)
+{
+	for (unsigned int i = 0; i < fake_nr_given; i++)
+		if (fake_given[i] == gfn)
+			return i;
+	return -1;
+}
+
+/* One extent: false where Xen would stop (a frame it cannot take or fill). */
+static bool reserve_one(unsigned int cmd, xen_pfn_t *gfn)
+{
+	int i = given_index(*gfn);
+
+	if (cmd == XENMEM_decrease_reservation) {
+		if (i >= 0 || !fake_decrease_budget || fake_nr_given == FAKE_MAX_GIVEN)
+			return false;
+		fake_decrease_budget -= fake_decrease_budget > 0;
+		fake_given[fake_nr_given++] = *gfn;
+		return true;
+	}
+	if (i < 0 || !fake_populate_budget)
+		return false;
+	fake_populate_budget -= fake_populate_budget > 0;
+	fake_given[i] = fake_given[--fake_nr_given];
+	return true;
+}
+
+static long memory_op(unsigned int cmd, struct xen_memory_reservation *r)
+{
+	xen_pfn_t *gfns = r->extent_start.p;
+	unsigned long done = 0;
+
+	if (cmd != XENMEM_decrease_reservation && cmd != XENMEM_populate_physmap)
+		return -ENOSYS;
+	fake_reservation_calls++;
+	if (cmd == XENMEM_populate_physmap)
+		fake_free_at_populate = host_free_pages;
+	if (r->domid != DOMID_SELF || r->extent_order || r->mem_flags)
+		return -EINVAL;
+	while (done < r->nr_extents && reserve_one(cmd, &gfns[done]))
+		done++;
+	return done;
+}
+
+long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
+		    unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	if (nr == __HYPERVISOR_memory_op)
+		return memory_op(a1, (struct xen_memory_reservation *)a2);
+	return -ENOSYS;
+}
+
+/* Not a PV guest: frames are pfns (xen_pv_domain() is false). */
+enum xen_domain_type xen_domain_type;
+
+/* PV's P2M side of the balloon: never called here. */
+int xen_pv_balloon_give(unsigned long pfn, xen_pfn_t *mfn)
+{
+	abort();
+}
+
+void xen_pv_balloon_keep(unsigned long pfn, xen_pfn_t mfn)
+{
+	abort();
 }

@@ -31,6 +31,25 @@ extern void (*fake_backend_kick)(void);
 void fake_xs_set(const char *path, const char *value);
 const char *fake_xs_get(const char *path);
 void fake_xen_reset(void);
+/* The watch registered on path (xs_watch_add), or NULL; its fn is the test's to call. */
+struct xs_watch *fake_xs_watch(const char *path);
+
+/*
+ * XENMEM_decrease_reservation and populate_physmap (fake_xen.c's
+ * xen_hypercall5): the frames given back so far, at most FAKE_MAX_GIVEN.
+ * Xen stops at a frame already given back (decrease) or not given back
+ * (populate), and after budget extents (-1: none).
+ */
+#define FAKE_MAX_GIVEN	4096
+extern unsigned long fake_given[FAKE_MAX_GIVEN];
+extern unsigned int fake_nr_given;
+extern long fake_populate_budget, fake_decrease_budget;
+extern unsigned long fake_reservation_calls;
+/* nr_free_pages() when populate_physmap was last called. */
+extern unsigned long fake_free_at_populate;
+
+/* Runs the device_initcall called name (a driver's init); -1 if there is none. */
+int fake_run_initcall(const char *name);
 
 /* The page a grant names, as the backend would map it. */
 void *fake_grant_page(grant_ref_t ref);

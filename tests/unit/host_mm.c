@@ -61,3 +61,12 @@ void kfree(void *p)
 	free(p);
 }
 
+
+bool host_all_distinct(const unsigned long *a, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < i; j++)
+			if (a[i] == a[j])
+				return false;
+	return true;
+}

@@ -16,4 +16,7 @@ extern unsigned long host_free_pages;
  * tests and by udelay() (tests/unit/fake_xen.c). */
 extern u64 fake_now_ns;
 
+/* No two of the n numbers are the same (frames a balloon named, say). */
+bool host_all_distinct(const unsigned long *a, unsigned int n);
+
 #endif

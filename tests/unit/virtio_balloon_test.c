@@ -116,15 +116,6 @@ static bool probe(struct ktest *t, struct bdev *b, u32 target)
 	return true;
 }
 
-static bool all_distinct(const unsigned long *a, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		for (unsigned int j = 0; j < i; j++)
-			if (a[i] == a[j])
-				return false;
-	return true;
-}
-
 static bool all_in(const unsigned long *a, unsigned int n,
 		   const unsigned long *set, unsigned int nset)
 {
@@ -151,7 +142,7 @@ static void balloon_inflates_then_tells_before_giving_back(struct ktest *t)
 	run(b);
 	/* 256 + 256 + 88: three requests, each page named once. */
 	KT_EXPECT_EQ(t, b->nr_inflated, 600);
-	KT_EXPECT_TRUE(t, all_distinct(b->inflated, 600));
+	KT_EXPECT_TRUE(t, host_all_distinct(b->inflated, 600));
 	KT_EXPECT_EQ(t, actual(b), 600);
 	KT_EXPECT_EQ(t, balloon_total_pages(), held0 + 600);
 	KT_EXPECT_EQ(t, host_free_pages, free0 - 600 - 2);	/* two pages of numbers */
@@ -161,7 +152,7 @@ static void balloon_inflates_then_tells_before_giving_back(struct ktest *t)
 	virtio_config_changed(&b->f.vdev);
 	run(b);
 	KT_EXPECT_EQ(t, b->nr_deflated, 500);
-	KT_EXPECT_TRUE(t, all_distinct(b->deflated, 500));
+	KT_EXPECT_TRUE(t, host_all_distinct(b->deflated, 500));
 	KT_EXPECT_TRUE(t, all_in(b->deflated, 500, b->inflated, 600));
 	KT_EXPECT_FALSE(t, b->released_early);
 	KT_EXPECT_EQ(t, actual(b), 100);

@@ -309,6 +309,50 @@ static void watch_event_before_reply_is_kept(struct ktest *t)
 	KT_EXPECT_EQ(t, fired, 1);
 }
 
+static int fired_b;
+
+/* Another watch's callback reads a node: the daemon sends "tok" first. */
+static void on_watch_reading(struct xs_watch *w, const char *path)
+{
+	fired_b++;
+	read_node("nope", buf, sizeof(buf));
+}
+
+/*
+ * An event read by a later watch's callback, for a watch the walk had
+ * passed: run in the same call (a waiter would otherwise sleep on an
+ * event already read).
+ */
+static void event_read_by_a_callback_is_run(struct ktest *t)
+{
+	struct xs_watch a = { .path = "some", .token = "tok", .fn = on_watch };
+	struct xs_watch b = { .path = "other", .token = "other", .fn = on_watch_reading };
+
+	start(WATCH_FIRST, 0);
+	a.next = &b;
+	conn.watches = &a;
+	b.pending = 1;
+	fired = fired_b = 0;
+	xs_conn_process_watches(&conn);
+	KT_EXPECT_EQ(t, fired_b, 1);
+	KT_EXPECT_EQ(t, fired, 1);
+	KT_EXPECT_EQ(t, a.pending, 0);
+}
+
+/* A callback whose requests always bring its own event: bounded. */
+static void self_feeding_watch_is_bounded(struct ktest *t)
+{
+	struct xs_watch a = { .path = "some", .token = "tok", .fn = on_watch_reading };
+
+	start(WATCH_FIRST, 0);
+	conn.watches = &a;
+	a.pending = 1;
+	fired_b = 0;
+	xs_conn_process_watches(&conn);
+	KT_EXPECT_EQ(t, fired_b, XS_WATCH_ROUNDS);
+	KT_EXPECT_GT(t, a.pending, 0);
+}
+
 static void stray_watch_event_is_counted(struct ktest *t)
 {
 	start(WATCH_FIRST, 0);
@@ -494,6 +538,8 @@ static struct ktest_case xs_cases[] = {
 	KTEST_CASE(reply_larger_than_buffer_is_e2big),
 	KTEST_CASE(directory_splits),
 	KTEST_CASE(watch_event_before_reply_is_kept),
+	KTEST_CASE(event_read_by_a_callback_is_run),
+	KTEST_CASE(self_feeding_watch_is_bounded),
 	KTEST_CASE(stray_watch_event_is_counted),
 	KTEST_CASE(error_names_map_to_errno),
 	KTEST_CASE(reply_with_another_id_breaks),

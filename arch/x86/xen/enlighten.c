@@ -9,7 +9,9 @@
  * would only stop Xen's machine, leaves through the debug-exit port.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/console.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/shutdown.h>
 #include <asm/hypervisor.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
@@ -23,15 +25,46 @@
 #include <xen/xen.h>
 #include "xen-ops.h"
 
+/*
+ * A requested shutdown (kernel/shutdown.c; e.g. the toolstack's
+ * control/shutdown, drivers/xen/manage.c): the reason tells xl what to
+ * do next (on_poweroff, on_reboot).  A ring console is read by another
+ * domain that may go with us: it is flushed first.
+ */
+static void xen_sched_shutdown(unsigned int reason)
+{
+	struct sched_shutdown sd = { .reason = reason };
+	long err;
+
+	console_flush();
+	err = HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+	pr_err("xen: SCHEDOP_shutdown(%u) returned: %s\n", reason, xen_strerror(err));
+}
+
+static void xen_power_off(void)
+{
+	xen_sched_shutdown(SHUTDOWN_poweroff);
+}
+
+static void xen_reboot(void)
+{
+	xen_sched_shutdown(SHUTDOWN_reboot);
+}
+
 static void xen_machine_exit(int status)
 {
-	struct sched_shutdown sd = {
-		.reason = status == EXIT_OK ? SHUTDOWN_poweroff : SHUTDOWN_crash,
-	};
-
 	if (xen_initial_domain())
 		return;			/* the native way: the debug-exit port */
-	HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+	xen_sched_shutdown(status == EXIT_OK ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+/* Before the initcalls: ours win over ACPI's S5 (set_power_off_handler()). */
+static void xen_set_shutdown_handlers(void)
+{
+	if (xen_initial_domain())
+		return;			/* it would stop Xen's machine */
+	set_power_off_handler(xen_power_off);
+	set_reboot_handler(xen_reboot);
 }
 
 /* Xen's CPUID leaf 3, sub-leaf 0: ecx is the guest's TSC frequency in kHz. */
@@ -122,6 +155,7 @@ static void xen_init_platform(void)
 		xen_initial_domain() ? "initial domain" : "guest",
 		insn_names[xen_hypercall_insn]);
 	xen_tsc_khz();
+	xen_set_shutdown_handlers();
 	/*
 	 * vCPUs come up by VCPUOP_up, not by INIT-SIPI: the mode's way, if
 	 * built.  Not as the initial domain yet: a PVH dom0 with a second

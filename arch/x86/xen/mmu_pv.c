@@ -14,16 +14,20 @@
  * the direct map at PAGE_OFFSET is built here before anything uses it.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/errno.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
+#include <xen/balloon.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include "xen-ops.h"
 
 #define ENTRIES		512
 #define TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+
+#define INVALID_P2M_ENTRY	(~0UL)		/* a ballooned pfn: no frame */
 
 static unsigned long *p2m;		/* start_info->mfn_list */
 static unsigned long p2m_size;		/* start_info->nr_pages */
@@ -335,4 +339,44 @@ void xen_pv_mmu_init(void)
 	pv_ops.mmu.flush_tlb_one = xen_flush_tlb_one;
 	pv_ops.mmu.flush_tlb_all = xen_flush_tlb_all;
 	pv_ops.mmu.pte_val = xen_pte_val;
+}
+
+/* ---- the balloon (drivers/xen/balloon.c) ---- */
+
+static unsigned long direct_va(unsigned long pfn)
+{
+	return (unsigned long)phys_to_virt((phys_addr_t)pfn << PAGE_SHIFT);
+}
+
+/*
+ * Xen frees a frame only once nothing maps it: the direct map is the one
+ * mapping of an allocator page (the image and the bootstrap area, mapped
+ * at VIRT_BASE too, are never the allocator's).
+ */
+int xen_pv_balloon_give(unsigned long pfn, xen_pfn_t *mfn)
+{
+	long err;
+
+	if (pfn >= p2m_size)
+		return -EINVAL;
+	err = HYPERVISOR_update_va_mapping(direct_va(pfn), 0, UVMF_INVLPG | UVMF_LOCAL);
+	if (err) {
+		mmu_failed("unmapping pfn", err, pfn);
+		return -EIO;
+	}
+	*mfn = p2m[pfn];
+	p2m[pfn] = INVALID_P2M_ENTRY;
+	return 0;
+}
+
+void xen_pv_balloon_keep(unsigned long pfn, xen_pfn_t mfn)
+{
+	long err;
+
+	p2m[pfn] = mfn;
+	err = HYPERVISOR_update_va_mapping(direct_va(pfn), ((u64)mfn << PAGE_SHIFT) | PAGE_KERNEL,
+					   UVMF_INVLPG | UVMF_LOCAL);
+	if (err)
+		panic("xen: cannot map pfn %#lx to its frame %#lx again (%ld)", pfn,
+		      (unsigned long)mfn, err);
 }

@@ -12,6 +12,7 @@
 #include <pvkit/netdev.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
+#include <xen/manage.h>
 #include <xen/xenbus.h>
 
 static const char *no_xenstore(void)
@@ -218,6 +219,29 @@ static void blkfront_reconnects(struct ktest *t)
 	KT_EXPECT_MEMEQ(t, after, before, sizeof(before));
 }
 
+/*
+ * Against the real xenstored: the features we carry out are advertised
+ * (and suspend is not), and a word we do not carry out is left in
+ * control/shutdown, unacknowledged.  Our own write stands in for the
+ * toolstack's (the node is the guest's to write); "" is put back after.
+ */
+static void control_leaves_unknown_words(struct ktest *t)
+{
+	char buf[XEN_CONTROL_VALUE_MAX];
+
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "control/feature-poweroff", buf, sizeof(buf)), 1);
+	KT_EXPECT_STREQ(t, buf, "1");
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "control/feature-reboot", buf, sizeof(buf)), 1);
+	if (xs_read(XBT_NIL, "control/feature-suspend", buf, sizeof(buf)) >= 0)
+		KT_EXPECT_STREQ(t, buf, "");	/* made by the toolstack, never set */
+	KT_ASSERT_EQ(t, xs_write(XBT_NIL, XEN_CONTROL_PATH, "pvkit-no-word"), 0);
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_INVALID);
+	KT_EXPECT_EQ(t, xs_read(XBT_NIL, XEN_CONTROL_PATH, buf, sizeof(buf)), 13);
+	KT_EXPECT_STREQ(t, buf, "pvkit-no-word");
+	KT_EXPECT_EQ(t, xs_write(XBT_NIL, XEN_CONTROL_PATH, ""), 0);
+	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_NONE);
+}
+
 static struct ktest_case xenbus_cases[] = {
 	KTEST_CASE(toolstack_nodes_are_readable),
 	KTEST_CASE(missing_node_is_enoent),
@@ -227,6 +251,7 @@ static struct ktest_case xenbus_cases[] = {
 	KTEST_CASE(conflicting_transaction_retries),
 	KTEST_CASE(frontends_are_connected),
 	KTEST_CASE(blkfront_reconnects),
+	KTEST_CASE(control_leaves_unknown_words),
 	{}
 };
 KTEST_SUITE_SKIP(xenbus, xenbus_cases, no_xenstore);

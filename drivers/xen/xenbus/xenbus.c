@@ -13,7 +13,9 @@
  * paths fit, states are states, domain ids are not reserved ones.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/app.h>
 #include <pvkit/errno.h>
+#include <pvkit/init.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -85,6 +87,25 @@ void xenbus_poll(void)
 	}
 	running = false;
 }
+
+/* Watch events reach their drivers when an app polls (<pvkit/app.h>). */
+static void xenbus_app_poll(struct app_poller *p)
+{
+	xenbus_poll();
+}
+
+static struct app_poller xenbus_poller = {
+	.name = "xenbus",
+	.poll = xenbus_app_poll,
+};
+
+static int xenbus_poller_init(void)
+{
+	if (xs_ready())
+		register_app_poller(&xenbus_poller);
+	return 0;
+}
+device_initcall(xenbus_poller_init);
 
 int xenbus_wait_otherend_until(struct xenbus_device *dev, u32 mask, u64 deadline_ns)
 {
