@@ -252,7 +252,8 @@ bool net_is_broadcast(const struct net_iface *ifc, u32 ip)
 /*
  * The interface for dst_ip and the neighbour to hand the frame to: the
  * destination itself on a directly connected subnet, else the first
- * interface's gateway.  NULL when there is none.
+ * interface's gateway.  NULL when there is none, counted as a transmit
+ * drop (every caller is about to send).
  */
 struct net_iface *net_route(u32 dst_ip, u32 *next_hop)
 {
@@ -273,6 +274,7 @@ struct net_iface *net_route(u32 dst_ip, u32 *next_hop)
 			return ifc;
 		}
 	}
+	net_drop(NET_DROP_TX_NO_ROUTE);
 	return NULL;
 }
 

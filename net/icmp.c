@@ -62,7 +62,6 @@ int icmp_ping(u32 dst_ip, u16 id, u16 seq, const void *data, size_t len)
 	flags = net_lock();
 	ifc = net_route(dst_ip, &next_hop);
 	if (!ifc) {
-		net_drop(NET_DROP_TX_NO_ROUTE);
 		ret = -ENETUNREACH;
 	} else {
 		icmp->type = ICMP_ECHO_REQUEST;

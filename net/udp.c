@@ -163,7 +163,6 @@ int udp_sendto(u16 src_port, u32 dst_ip, u16 dst_port, const void *data,
 	flags = net_lock();
 	ifc = net_route(dst_ip, &next_hop);
 	if (!ifc) {
-		net_drop(NET_DROP_TX_NO_ROUTE);
 		ret = -ENETUNREACH;
 	} else {
 		ret = udp_output(ifc, next_hop, src_port, dst_ip, dst_port,
