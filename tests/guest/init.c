@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@
 #define ECHO_QUIT	"pvkit-quit"
 #define ECHO_WAIT_S	120	/* for the peer's whole run */
 #define ECHO_BUDGET	10000	/* datagrams: netpeer sends about 200 */
+#define ECHO_LINGER_S	3	/* netpeer tries the quit 3 times, 1 s apart */
 
 static char cmdline[4096];
 static int failures;
@@ -344,6 +346,9 @@ static int nic_up(int sock, const char *name, const char *addr)
 /*
  * Echo UDP datagrams to ECHO_PORT until ECHO_QUIT (echoed too), the
  * deadline or the budget: the number echoed, or -1 without the quit.
+ * After the quit it goes on echoing for ECHO_LINGER_S: the echo of the
+ * quit can still sit in the NIC's queue when init powers off, and the
+ * peer's next try must then find someone to answer it.
  */
 static int echo_until_quit(int sock)
 {
@@ -353,6 +358,7 @@ static int echo_until_quit(int sock)
 	socklen_t len;
 	time_t deadline = time(NULL) + ECHO_WAIT_S;
 	int echoed = 0, budget;
+	bool quit = false;
 	ssize_t n;
 
 	for (budget = ECHO_BUDGET; budget > 0 && time(NULL) < deadline; budget--) {
@@ -366,9 +372,13 @@ static int echo_until_quit(int sock)
 			printf("# net_echo: echo of %zd bytes: %s\n", n, strerror(errno));
 		else
 			echoed++;
-		if (n == sizeof(ECHO_QUIT) - 1 && !memcmp(buf, ECHO_QUIT, n))
-			return echoed;
+		if (!quit && n == sizeof(ECHO_QUIT) - 1 && !memcmp(buf, ECHO_QUIT, n)) {
+			quit = true;
+			deadline = time(NULL) + ECHO_LINGER_S;
+		}
 	}
+	if (quit)
+		return echoed;
 	printf("# net_echo: no %s in %d s (%d echoed)\n", ECHO_QUIT, ECHO_WAIT_S,
 	       echoed);
 	return -1;
