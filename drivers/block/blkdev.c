@@ -135,6 +135,12 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		.op = op, .sector = sector, .nr_sectors = nr_sectors, .buf = buf,
 		.done = sync_done, .private = (void *)&done,
 	};
+	/*
+	 * A backstop for drivers with no deadline of their own; one that
+	 * bounds every sector may take that long for each before this fires
+	 * (ata-pio under a loaded Xen HVM device model: 12 ms a word).
+	 */
+	u64 limit = SYNC_TIMEOUT_NS + (u64)nr_sectors * dev->sector_time_ns;
 	u64 start = ktime_get_ns();
 	int err = blkdev_submit(dev, &req);
 
@@ -148,9 +154,9 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		if (!done && !dev->polled)
 			safe_halt();
 		local_irq_restore(flags);
-		if (!done && ktime_get_ns() - start > SYNC_TIMEOUT_NS && dev->ops->shutdown) {
+		if (!done && ktime_get_ns() - start > limit && dev->ops->shutdown) {
 			/* The device is stopped and the request fails: nothing is left in flight. */
-			dev->ops->shutdown(dev, "a request took more than 30 s");
+			dev->ops->shutdown(dev, "a request took longer than its deadline");
 			/*
 			 * Unless it could not be stopped: req and buf may still be
 			 * written, and both are the caller's, so there is no return.

@@ -99,6 +99,11 @@ struct blkdev {
 	bool has_flush, has_discard, has_write_zeroes;
 	bool polled;			/* no interrupts: waiters must poll */
 	bool counts_traps;		/* stats.traps is kept */
+	/*
+	 * The longest one sector may take where the driver bounds each sector
+	 * by a deadline of its own (PIO: every word an exit); 0 otherwise.
+	 */
+	u64 sector_time_ns;
 	const struct blkdev_ops *ops;
 	struct blkdev_stats stats;
 	void *driver_data;
