@@ -77,6 +77,9 @@ KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
+# __FILE__ (BUG, WARN, KTAP failures) relative to the tree: the same
+# message, and the same image size, wherever the tree is checked out.
+KBUILD_CFLAGS += -fmacro-prefix-map=$(srctree)/=
 
 ifeq ($(CONFIG_FRAME_POINTER),y)
 KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
