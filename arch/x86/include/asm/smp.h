@@ -58,6 +58,17 @@ static inline unsigned int smp_processor_id(void)
 {
 	return host_cpu;
 }
+#elif !defined(CONFIG_SMP)
+/* One CPU: its entry is percpu_area[0], no GS base read. */
+static inline struct percpu *this_cpu(void)
+{
+	return &percpu_area[0];
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return 0;
+}
 #else
 static inline struct percpu *this_cpu(void)
 {
