@@ -20,6 +20,11 @@
 #define VBLK_QUEUE_SIZE		256
 #define VBLK_MAX_SECTORS	1024	/* 512 KiB per request */
 #define VBLK_MAX_QUEUES		BLK_MAX_QUEUES
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+#define VBLK_PER_CPU		1
+#else
+#define VBLK_PER_CPU		0
+#endif
 
 struct vblk_slot {
 	struct virtio_blk_outhdr hdr;
@@ -66,12 +71,17 @@ static struct vblk *to_vblk(struct blkdev *dev)
 	return container_of(dev, struct vblk, blk);
 }
 
+static bool per_cpu(const struct vblk *vb)
+{
+	return VBLK_PER_CPU && vb->per_cpu;
+}
+
 /* The queue this CPU submits on. */
 static struct vblk_queue *queue_here(struct vblk *vb)
 {
 	unsigned int n;
 
-	if (vb->per_cpu)
+	if (per_cpu(vb))
 		return &vb->q[smp_processor_id() % vb->nr_queues];
 	n = __atomic_fetch_add(&vb->next_queue, 1, __ATOMIC_RELAXED);
 	return &vb->q[n % vb->nr_queues];
@@ -189,7 +199,7 @@ static void vblk_kick(struct blkdev *dev)
 {
 	struct vblk *vb = to_vblk(dev);
 
-	if (vb->per_cpu) {
+	if (per_cpu(vb)) {
 		kick_queue(vb, &vb->q[smp_processor_id() % vb->nr_queues]);
 		return;
 	}
@@ -225,7 +235,8 @@ static void take_back(struct vblk_slot *s, int status, struct blk_request ***tai
 {
 	struct blk_request *req = s->req;
 
-	cpumask_set(submitters, s->cpu);
+	if (VBLK_PER_CPU)
+		cpumask_set(submitters, s->cpu);
 	s->in_use = false;
 	s->req = NULL;
 	req->status = status;
@@ -256,6 +267,8 @@ static void complete_list(struct blk_request *list)
  */
 static void wake_others(struct vblk_queue *q, struct cpumask *submitters)
 {
+	if (!per_cpu(q->vb))
+		return;
 	cpumask_clear_cpu(submitters, smp_processor_id());
 	if (!cpumask_weight(submitters))
 		return;
@@ -334,7 +347,7 @@ static void vblk_poll(struct blkdev *dev)
 	struct vblk *vb = to_vblk(dev);
 	unsigned long flags = local_irq_save();
 
-	if (vb->per_cpu) {
+	if (per_cpu(vb)) {
 		reap_and_complete(vb, &vb->q[smp_processor_id() % vb->nr_queues]);
 	} else {
 		for (unsigned int i = 0; i < vb->nr_queues; i++)
@@ -351,7 +364,7 @@ static bool vblk_irq_here(struct blkdev *dev)
 	unsigned int cpu = smp_processor_id();
 
 	/* Its own queue's interrupt, or the IPI of the CPU that takes it. */
-	if (vb->per_cpu)
+	if (per_cpu(vb))
 		return vb->q[cpu % vb->nr_queues].cpu >= 0;
 	return cpu == (unsigned int)max(vb->q[0].cpu, 0);
 }
@@ -422,12 +435,11 @@ static void vblk_route(struct vblk *vb)
 {
 	for (unsigned int i = 0; i < vb->nr_queues; i++) {
 		struct vblk_queue *q = &vb->q[i];
-		unsigned int cpu = vb->per_cpu ? i : 0;
-		int err = virtio_set_vq_affinity(q->vq, cpu);
+		int err = per_cpu(vb) && i ? virtio_set_vq_affinity(q->vq, i) : -EAGAIN;
 
-		q->cpu = err ? (vb->vdev->polling ? -1 : 0) : (int)cpu;
+		q->cpu = !err ? (int)i : vb->vdev->polling ? -1 : 0;
 		q->stats->cpu = q->cpu;
-		if (err && vb->per_cpu && i)
+		if (err && err != -EAGAIN)
 			pr_info("%s: queue %u's interrupt stays on CPU 0 (%d)\n",
 				vb->vdev->name, i, err);
 	}
@@ -437,8 +449,8 @@ static int vblk_setup_queues(struct vblk *vb, unsigned int cpus)
 {
 	unsigned int room = ~0U;
 
-	vb->nr_queues = vblk_nr_queues(vb->vdev, cpus);
-	vb->per_cpu = cpus > 1;
+	vb->per_cpu = VBLK_PER_CPU && cpus > 1;
+	vb->nr_queues = vblk_nr_queues(vb->vdev, vb->per_cpu ? cpus : 1);
 	for (unsigned int i = 0; i < vb->nr_queues; i++) {
 		struct virtqueue *vq = virtio_find_vq(vb->vdev, i, VBLK_QUEUE_SIZE,
 						      vblk_done, queue_names[i]);
@@ -491,7 +503,7 @@ static int vblk_probe(struct virtio_device *vdev)
 	blkdev_register(&vb->blk);
 	if (vb->nr_queues > 1)
 		pr_info("%s: %u request queues%s\n", vb->blk.name, vb->nr_queues,
-			vb->per_cpu ? ", one per CPU" : "");
+			per_cpu(vb) ? ", one per CPU" : "");
 	return 0;
 }
 

@@ -77,6 +77,7 @@ int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 	return vq->msix_vector;
 }
 
+#ifdef CONFIG_VIRTIO_MQ
 int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 {
 	struct virtio_pci *vp = to_vp(vq->vdev);
@@ -87,6 +88,7 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 		return -EINVAL;
 	return pci_msix_set_dest(vp->pci, 1 + vq->index, percpu_area[cpu].apic_id);
 }
+#endif
 
 static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
