@@ -172,6 +172,9 @@ static void refill(struct bench *b)
 	blkdev_kick(b->dev);
 }
 
+/* bench.poll=1: never halt, poll (interrupts still come). */
+static bool poll_only;
+
 /*
  * Until something completed: halt for the interrupt where this CPU's
  * completions raise one here, else poll.
@@ -181,7 +184,7 @@ static void wait_some(struct bench *b, bool (*idle)(struct bench *b))
 	unsigned long flags = local_irq_save();
 
 	blkdev_poll(b->dev);
-	if (idle(b) && blkdev_may_halt(b->dev))
+	if (idle(b) && !poll_only && blkdev_may_halt(b->dev))
 		safe_halt();
 	local_irq_restore(flags);
 	if (idle(b))
@@ -685,6 +688,7 @@ static int blkbench_main(void)
 
 	if (!dev)
 		return EXIT_FAIL;
+	poll_only = param_get_ull("bench.poll", 0);
 	if (param_get("bench.cpus"))
 		return blkbench_cpus(dev);
 	return blkbench_one(dev);

@@ -52,28 +52,36 @@ def results(console):
 def markdown(builddir, seconds=3):
     text = "".join(section(env, q, seconds) for _, env, q in VARIANTS)
     skipped = run_envs(builddir, "bench-blk-mq", text)
+    got = {name: results(read(os.path.join(builddir, "tests", env, "console.log")))
+           for name, env, _ in VARIANTS}
     lines = [f"blkbench random 4 KiB reads, qd {QD} per CPU, {seconds} s per count of "
-             "CPUs, TCG with 4 vCPUs (MTTCG) on this 2-core host, null-co. "
-             "Ratio: IOPS against 1 CPU in the same boot.", "",
-             "| device | CPUs | IOPS | ratio | per CPU | notifications/req | interrupts/req |",
-             "|---|---|---|---|---|---|---|"]
+             "CPUs, TCG with 4 vCPUs (MTTCG), null-co. Against 1 CPU: IOPS over the "
+             "same device's with one submitter, in the same boot; against 1 queue: "
+             "over the 1-queue device's at the same count of CPUs.", "",
+             "| device | CPUs | IOPS | against 1 CPU | against 1 queue | per CPU "
+             "| notifications/req | interrupts/req |",
+             "|---|---|---|---|---|---|---|---|"]
     queues = []
+    single = got[VARIANTS[-1][0]][0]
     for name, env, _ in VARIANTS:
-        runs, qs = results(read(os.path.join(builddir, "tests", env, "console.log")))
+        runs, qs = got[name]
         if not runs:
             why = skipped.get(env, f"no result (build/tests/{env}/)")
-            lines.append(f"| {name} | | {why} | | | | |")
+            lines.append(f"| {name} | | {why} | | | | | |")
             print(f"  blk-mq {name}: {why}", file=sys.stderr)
             continue
         one = runs.get(1, (0,))[0]
         for cpus in CPUS:
             if cpus not in runs:
-                lines.append(f"| {name} | {cpus} | no result | | | | |")
+                lines.append(f"| {name} | {cpus} | no result | | | | | |")
                 continue
             iops, per, notes, irqs = runs[cpus]
             ratio = f"{iops / one:.2f}" if one else ""
-            lines.append(f"| {name} | {cpus} | {iops} | {ratio} | {per} | {notes} | {irqs} |")
-            print(f"  blk-mq {name} cpus={cpus}: {iops} IOPS ({ratio})", file=sys.stderr)
+            base = single.get(cpus, (0,))[0]
+            vs = f"{iops / base:.2f}" if base else ""
+            lines.append(f"| {name} | {cpus} | {iops} | {ratio} | {vs} | {per} | {notes} | {irqs} |")
+            print(f"  blk-mq {name} cpus={cpus}: {iops} IOPS ({ratio} of 1 CPU, "
+                  f"{vs} of 1 queue)", file=sys.stderr)
         queues += [(name,) + q for q in qs]
     lines += ["", "Each queue over the three runs of its boot:", "",
               "| device | queue | interrupt on CPU | requests | notifications | interrupts "
