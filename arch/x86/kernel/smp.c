@@ -270,7 +270,9 @@ void smp_idle(void)
 		}
 		WRITE_ONCE(p->polling, true);
 		local_irq_enable();
-		while (READ_ONCE(idle_poll))
+		/* A task handed over meanwhile runs now (and polling resumes after it). */
+		while (READ_ONCE(idle_poll) &&
+		       __atomic_load_n(&p->task_req, __ATOMIC_ACQUIRE) == p->task_done)
 			cpu_relax();
 		WRITE_ONCE(p->polling, false);
 	}
