@@ -8,6 +8,7 @@
  *                bench.bs=4K bench.qd=32 bench.time=3 bench.span=64M
  *                bench.dev=vda bench.warmup=0.5
  *                bench.reqs=N bench.mark=1
+ *                bench.cpus=1,2,4 bench.verify=1 bench.vspan=1M bench.poll=0
  *
  * bench.reqs=N ends the measured phase after N completions (or bench.time,
  * whichever comes first): a fixed amount of work, for counts a test can
@@ -15,6 +16,9 @@
  * (MARK_MEASURE, MARK_END): in the nested KVM bed, KVM's own exits in it
  * are counted from its trace (tests/kvm/, tests/tools/exits.py
  * per-request), and the "blkbench: mark" line gives their requests.
+ *
+ * bench.cpus runs one submitter per CPU instead, each on its own queue
+ * and region, after a data check (below, "Per-CPU submitters").
  *
  * Requests are kept bench.qd deep: completions (from interrupts) are
  * collected and resubmitted together with one kick, as an application
@@ -431,7 +435,10 @@ static void check(struct bench *b, struct blk_request *req)
 			b->bad_words += *w++ != pattern(b->cpu, req->sector + s, i);
 }
 
-/* Each block of [base, base + vspan) once, qd deep: written with the pattern, or read and checked. */
+/*
+ * Each block of [base, base + vspan) once, qd deep: written with the
+ * pattern, or read and checked.
+ */
 static void pass(struct bench *b, u64 vspan, bool write)
 {
 	struct deadline end = deadline_in(VERIFY_TIMEOUT_NS);
