@@ -4,6 +4,7 @@
 #include <pvkit/blkdev.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/shutdown.h>
+#include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -97,7 +98,7 @@ int blkdev_queue(struct blkdev *dev, struct blk_request *req)
 	req->submit_tsc = rdtsc();
 	err = dev->ops->submit(dev, req);
 	if (!err)
-		dev->stats.requests++;
+		blk_stat_add(&dev->stats.requests, 1);
 	return err;
 }
 
@@ -120,6 +121,15 @@ void blkdev_poll(struct blkdev *dev)
 {
 	if (dev->ops->poll)
 		dev->ops->poll(dev);
+}
+
+bool blkdev_may_halt(struct blkdev *dev)
+{
+	if (dev->polled)
+		return false;
+	if (dev->ops->irq_here)
+		return dev->ops->irq_here(dev);
+	return smp_processor_id() == 0;
 }
 
 static void sync_done(struct blk_request *req)
@@ -151,8 +161,10 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		unsigned long flags = local_irq_save();
 
 		blkdev_poll(dev);
-		if (!done && !dev->polled)
+		if (!done && blkdev_may_halt(dev))
 			safe_halt();
+		else if (!done)
+			cpu_relax();
 		local_irq_restore(flags);
 		if (!done && ktime_get_ns() - start > limit && dev->ops->shutdown) {
 			/* The device is stopped and the request fails: nothing is left in flight. */
