@@ -165,6 +165,36 @@ static int spam_pair(unsigned long events, int *b)
 }
 
 /*
+ * Whether a spam test goes on waiting: while events still arrive (none in
+ * the last 2 s ends it), and for at most 10 times KTEST_WAIT_NS.  A fixed
+ * 5 s failed at load 16, with the events still flowing (3456 of 4096).
+ */
+struct spam_wait {
+	u64 end, quiet_end;
+	unsigned long seen;
+};
+
+static void spam_wait_start(struct spam_wait *w)
+{
+	u64 now = ktime_get_ns();
+
+	w->end = now + 10 * KTEST_WAIT_NS;
+	w->quiet_end = now + 2 * NSEC_PER_SEC;
+	w->seen = hits;
+}
+
+static bool spam_flowing(struct spam_wait *w)
+{
+	u64 now = ktime_get_ns();
+
+	if (hits != w->seen) {
+		w->seen = hits;
+		w->quiet_end = now + 2 * NSEC_PER_SEC;
+	}
+	return now < w->end && now < w->quiet_end;
+}
+
+/*
  * Issue 11: events that keep coming are served a burst at a time, the
  * rest later, and none is lost.
  */
@@ -172,14 +202,14 @@ static void endless_events_are_served_in_budgets(struct ktest *t)
 {
 	unsigned long want = 16 * EVTCHN_PORT_BURST + 1;
 	struct evtchn_stats before, after;
-	u64 end;
+	struct spam_wait w;
 	int a, b;
 
 	evtchn_upcall_stats(&before);
 	a = spam_pair(want, &b);
 	KT_ASSERT_GE(t, a, 0);
-	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
-	while (hits < want && ktime_get_ns() < end)
+	spam_wait_start(&w);
+	while (hits < want && spam_flowing(&w))
 		cpu_relax();
 	evtchn_upcall_stats(&after);
 	ktest_log(t, "%lu events, %lu bursts throttled, at most %u events in one upcall",
@@ -204,7 +234,7 @@ static void a_peer_that_never_stops_is_shut_off(struct ktest *t)
 	struct clock_event_device *ce = clockevent_current();
 	unsigned long sleeps = 0, timer_events, counted;
 	struct evtchn_stats before, after;
-	u64 end;
+	struct spam_wait w;
 	int a, b;
 
 	KT_ASSERT_NOT_NULL(t, ce);
@@ -212,8 +242,8 @@ static void a_peer_that_never_stops_is_shut_off(struct ktest *t)
 	evtchn_upcall_stats(&before);
 	a = spam_pair(~0UL, &b);
 	KT_ASSERT_GE(t, a, 0);
-	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
-	while (!evtchn_flooded(a) && ktime_get_ns() < end) {
+	spam_wait_start(&w);
+	while (!evtchn_flooded(a) && spam_flowing(&w)) {
 		msleep(1);
 		sleeps++;
 	}
