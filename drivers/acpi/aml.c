@@ -664,6 +664,170 @@ static void set_s5(struct walker *w, const struct aml_value *pkg,
 	w->ns->s5_typb = b.num & 7;
 }
 
+/* PCI routing tables (_PRT) */
+
+/* The link device path's index in ns->prt_links, added when new; -1: full. */
+static int prt_link(struct aml_ns *ns, const struct aml_path *path)
+{
+	for (unsigned int i = 0; i < ns->nr_prt_links; i++)
+		if (path_eq(&ns->prt_links[i], path))
+			return i;
+	if (ns->nr_prt_links == AML_MAX_PRT_LINKS)
+		return -1;
+	ns->prt_links[ns->nr_prt_links] = *path;
+	return ns->nr_prt_links++;
+}
+
+/*
+ * Package { Address, Pin, Source, SourceIndex } at *pos: Source a name
+ * (a link device) or Zero (SourceIndex is then the GSI).
+ */
+static int prt_entry(struct walker *w, u32 *pos, u32 end,
+		     const struct aml_path *scope, struct aml_prt_entry *e)
+{
+	struct aml_value pkg, addr, pin, idx;
+	struct aml_path link;
+	u32 p = *pos;
+	int i;
+
+	if (p >= end || w->p[p] != AML_PACKAGE ||
+	    data_object(w, &p, end, scope, &pkg) || pkg.count != 4)
+		return -EINVAL;
+	*pos = p;
+	p = pkg.start;
+	if (data_object(w, &p, pkg.end, scope, &addr) || addr.type != V_INT ||
+	    (addr.num & 0xffff) != 0xffff || addr.num > 0xffffffffu ||
+	    data_object(w, &p, pkg.end, scope, &pin) || pin.type != V_INT ||
+	    pin.num > 3 || p >= pkg.end)
+		return -EINVAL;
+	e->addr = (u32)addr.num;
+	e->pin = (u8)pin.num;
+	e->link = AML_PRT_NO_LINK;
+	if (is_name_string(w->p[p]) && w->p[p] != AML_ZERO) {
+		if (name_string(w, &p, pkg.end, scope, &link))
+			return -EINVAL;
+		i = prt_link(w->ns, &link);
+		if (i < 0)
+			return -EINVAL;
+		e->link = (u8)i;
+	} else if (data_object(w, &p, pkg.end, scope, &idx) ||
+		   idx.type != V_INT || idx.num) {
+		return -EINVAL;
+	}
+	if (data_object(w, &p, pkg.end, scope, &idx) || idx.type != V_INT ||
+	    idx.num > 0xffffffffu)
+		return -EINVAL;
+	e->gsi = (u32)idx.num;
+	return 0;
+}
+
+/*
+ * A Name()d package whose first element is a routing entry is decoded
+ * whole (no entry may be malformed) and kept: a _PRT method returns such
+ * a package by name, possibly declared before the method.
+ */
+static void prt_package(struct walker *w, const struct aml_path *path,
+			const struct aml_value *v, const struct aml_path *scope)
+{
+	struct aml_ns *ns = w->ns;
+	struct aml_prt_entry first;
+	struct aml_prt_pkg *pkg;
+	char name[5 * AML_MAX_DEPTH + 2];
+	u32 p = v->start;
+	bool quiet = w->quiet;
+
+	w->quiet = true;		/* a package of another shape is no error */
+	if (v->type != V_PACKAGE || !v->count ||
+	    prt_entry(w, &p, v->end, scope, &first)) {
+		w->quiet = quiet;
+		return;
+	}
+	w->quiet = quiet;
+	aml_path_str(path, name, sizeof(name));
+	if (ns->nr_prt_pkgs == AML_MAX_PRT_PKGS || v->count > AML_MAX_PRT) {
+		pr_warn("%s: routing package not kept (%u entries)\n", name,
+			v->count);
+		return;
+	}
+	pkg = &ns->prt_pkgs[ns->nr_prt_pkgs];
+	pkg->path = *path;
+	pkg->e[0] = first;
+	for (pkg->nr = 1; pkg->nr < v->count; pkg->nr++) {
+		if (prt_entry(w, &p, v->end, scope, &pkg->e[pkg->nr])) {
+			pr_warn("%s: routing entry %u cannot be read\n", name,
+				pkg->nr);
+			return;
+		}
+	}
+	ns->nr_prt_pkgs++;
+}
+
+/* The first _PRT: its device, and the package it names. */
+static void set_prt(struct aml_ns *ns, const struct aml_path *prt,
+		    const struct aml_path *ref)
+{
+	if (ns->has_prt)
+		return;
+	ns->has_prt = true;
+	ns->prt_dev = *prt;
+	ns->prt_dev.depth--;
+	ns->prt_ref = *ref;
+}
+
+/* Return (NAME) at *pos: the name resolved against scope. */
+static int prt_return(struct walker *w, u32 *pos, u32 end,
+		      const struct aml_path *scope, struct aml_path *ref)
+{
+	if (*pos >= end || w->p[(*pos)++] != AML_RETURN)
+		return -EINVAL;
+	return name_string(w, pos, end, scope, ref);
+}
+
+/*
+ * A _PRT method's body, in the forms firmware writes: Return (A), or a
+ * choice between the PIC and the APIC table on the flag _PIC sets:
+ * If (LEqual (F, Zero)) { Return (P) } [Else] { Return (A) }, or
+ * If (F) { Return (A) } [Else] Return (P).  pvkit routes in APIC mode, so
+ * A is taken.  Any other body is left unread (no error: it is a method).
+ */
+static void prt_method(struct walker *w, u32 p, u32 end,
+		       const struct aml_path *scope, const struct aml_path *prt)
+{
+	struct aml_path pic, apic;
+	bool apic_first;
+	u32 pkg_end;
+
+	if (p < end && w->p[p] == AML_RETURN) {
+		if (!prt_return(w, &p, end, scope, &apic))
+			set_prt(w->ns, prt, &apic);
+		return;
+	}
+	if (p >= end || w->p[p++] != AML_IF || pkg_length(w, &p, end, &pkg_end))
+		return;
+	apic_first = true;
+	if (p < end && w->p[p] == AML_LEQUAL) {
+		p++;
+		apic_first = false;
+	}
+	if (name_string(w, &p, pkg_end, scope, NULL))
+		return;
+	if (!apic_first && (p >= pkg_end || w->p[p++] != AML_ZERO))
+		return;
+	if (prt_return(w, &p, pkg_end, scope, apic_first ? &apic : &pic))
+		return;
+	p = pkg_end;
+	if (p < end && w->p[p] == AML_ELSE) {
+		p++;
+		if (pkg_length(w, &p, end, &pkg_end))
+			return;
+		end = pkg_end;
+	}
+	if (prt_return(w, &p, end, scope, apic_first ? &pic : &apic))
+		return;
+	set_prt(w->ns, prt, &apic);
+}
+
+
 static int def_name(struct walker *w, u32 *pos, u32 end,
 		    const struct aml_path *scope)
 {
@@ -677,6 +841,13 @@ static int def_name(struct walker *w, u32 *pos, u32 end,
 	if (path.depth == 1 && last_seg_is(&path, "_S5_")) {
 		set_s5(w, &v, scope);
 		return 0;
+	}
+	if (v.type == V_PACKAGE) {
+		unsigned int before = w->ns->nr_prt_pkgs;
+
+		prt_package(w, &path, &v, scope);
+		if (last_seg_is(&path, "_PRT") && w->ns->nr_prt_pkgs > before)
+			set_prt(w->ns, &path, &path);
 	}
 	dev = owner(w->ns, &path);
 	if (!dev)
@@ -809,6 +980,10 @@ static int def_method(struct walker *w, u32 *pos, u32 end,
 		/* A body that is not of the form looked for fails nothing. */
 		w->quiet = true;
 		method_evt(w, *pos + 1, pkg_end, dev);
+		w->quiet = false;
+	} else if (dev && last_seg_is(&path, "_PRT")) {
+		w->quiet = true;
+		prt_method(w, *pos + 1, pkg_end, &path, &path);
 		w->quiet = false;
 	}
 	*pos = pkg_end;
@@ -986,24 +1161,82 @@ const struct aml_device *aml_find_path(const struct aml_ns *ns,
 
 /*
  * A single-segment name is searched from its scope toward the root
- * (ACPI 6.5, 5.3): PWRB named in \_SB.GED_._EVT is \_SB.PWRB.
+ * (ACPI 6.5, 5.3): PWRB named in \_SB.GED_._EVT is \_SB.PWRB.  One step
+ * of that search: the name moved up one scope; false at the root.
  */
+static bool path_up(struct aml_path *p)
+{
+	if (p->depth < 2)
+		return false;
+	memcpy(p->seg[p->depth - 2], p->seg[p->depth - 1], 4);
+	p->depth--;
+	return true;
+}
+
 static const struct aml_device *search_up(const struct aml_ns *ns,
 					  const struct aml_path *path)
 {
 	struct aml_path p = *path;
 	const struct aml_device *dev;
 
-	while (p.depth) {
+	do {
 		dev = aml_find_path(ns, &p);
 		if (dev)
 			return dev;
-		if (p.depth < 2)
-			break;
-		memcpy(p.seg[p.depth - 2], p.seg[p.depth - 1], 4);
-		p.depth--;
-	}
+	} while (path_up(&p));
 	return NULL;
+}
+
+static const struct aml_prt_pkg *prt_find(const struct aml_ns *ns,
+					  const struct aml_path *path)
+{
+	struct aml_path p = *path;
+
+	do {
+		for (unsigned int i = 0; i < ns->nr_prt_pkgs; i++)
+			if (path_eq(&ns->prt_pkgs[i].path, &p))
+				return &ns->prt_pkgs[i];
+	} while (path_up(&p));
+	return NULL;
+}
+
+/* An entry's interrupt: its link device's first _CRS interrupt, or the GSI. */
+static int prt_gsi(const struct aml_ns *ns, const struct aml_prt_entry *e,
+		   u16 *flags)
+{
+	const struct aml_device *link;
+
+	if (e->link == AML_PRT_NO_LINK) {
+		/* A GSI named directly is level-triggered, active-low (6.2.13). */
+		*flags = ACPI_INTI_TRIGGER_LEVEL | ACPI_INTI_POLARITY_LOW;
+		return e->gsi <= 0xffffff ? (int)e->gsi : -EINVAL;
+	}
+	link = search_up(ns, &ns->prt_links[e->link]);
+	if (!link || !link->has_crs || !link->crs.nr_irq ||
+	    link->crs.irq[0].gsi > 0xffffff)
+		return -EINVAL;
+	*flags = link->crs.irq[0].flags;
+	return (int)link->crs.irq[0].gsi;
+}
+
+int aml_prt_route(const struct aml_ns *ns, u8 slot, u8 pin, u16 *flags)
+{
+	const struct aml_prt_pkg *pkg;
+
+	if (!ns->has_prt)
+		return -ENOENT;
+	pkg = prt_find(ns, &ns->prt_ref);
+	if (!pkg)
+		return -ENOENT;
+	if (pin < 1 || pin > 4 || slot > 31)
+		return -ENODEV;
+	for (unsigned int i = 0; i < pkg->nr; i++) {
+		const struct aml_prt_entry *e = &pkg->e[i];
+
+		if (e->addr >> 16 == slot && e->pin == pin - 1)
+			return prt_gsi(ns, e, flags);
+	}
+	return -ENODEV;
 }
 
 u32 aml_ged_power_mask(const struct aml_ns *ns, const struct aml_device *ged)

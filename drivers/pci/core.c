@@ -522,26 +522,31 @@ static int q35_pirq(u8 slot, u8 pin)
 	return i;
 }
 
-/*
- * Up through the bridges to the root bus: -ENODEV if that is not bus 0,
- * -EINVAL if the chain of parents loops.
- */
-static int q35_route(const struct pci_dev *d)
+int pci_root_pin(const struct pci_dev *d, u8 *slot, u8 *pin)
 {
-	u8 slot = d->slot, pin = d->intx_pin;
 	const struct pci_dev *top = d;
 	unsigned int depth = 0;
 
+	*slot = d->slot;
+	*pin = d->intx_pin;
 	for (const struct pci_dev *br = d->parent; br; br = br->parent) {
 		if (++depth > PCI_MAX_DEPTH)
 			return -EINVAL;
-		pin = pci_swizzle(slot, pin);
-		slot = br->slot;
+		*pin = pci_swizzle(*slot, *pin);
+		*slot = br->slot;
 		top = br;
 	}
 	if (top->segment || top->bus)
 		return -ENODEV;
-	return 16 + q35_pirq(slot, pin);
+	return 0;
+}
+
+static int q35_route(const struct pci_dev *d)
+{
+	u8 slot, pin;
+	int err = pci_root_pin(d, &slot, &pin);
+
+	return err ? err : 16 + q35_pirq(slot, pin);
 }
 
 int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
@@ -557,6 +562,8 @@ int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
 		/* The BIOS routed it; 0xff is "not connected", 0 is the timer. */
 		line = pci_read8(d, PCI_INTERRUPT_LINE);
 		return line >= 1 && line < 16 ? line : -ENODEV;
+	case PCI_INTX_ACPI:
+		break;			/* probe.c reads the _PRT */
 	}
 	return -EINVAL;
 }

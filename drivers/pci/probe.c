@@ -8,9 +8,11 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/aml.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/init.h>
 #include <pvkit/io.h>
+#include <pvkit/irq.h>
 #include <pvkit/mm.h>
 #include <pvkit/pci.h>
 #include <pvkit/string.h>
@@ -39,10 +41,59 @@ static void bars_ready(struct pci_dev *d)
  * the capability check), read once for a function some driver or walker
  * looks at: the boot reads no more of the others than who they are.
  */
+#ifdef CONFIG_ACPI
+/* INTx by the firmware's own table: the _PRT entry of the root slot and pin. */
+static int acpi_route(const struct pci_dev *d)
+{
+	u8 slot, pin;
+	u16 flags;
+	int gsi;
+
+	if (d->intx_pin < 1 || d->intx_pin > 4)
+		return -ENODEV;
+	gsi = pci_root_pin(d, &slot, &pin);
+	if (!gsi)
+		gsi = aml_prt_route(acpi_namespace(), slot, pin, &flags);
+	/* Trigger and polarity as the firmware says (q35: level, high). */
+	if (gsi >= 16 && arch_irq_set_type(gsi, flags))
+		return -ENODEV;
+	return gsi;
+}
+
+/* Whether ACPI gives a _PRT pvkit can read (q35's), said once. */
+static bool acpi_routes(void)
+{
+	const struct aml_ns *ns = acpi_namespace();
+	char path[5 * AML_MAX_DEPTH + 2];
+	u16 flags;
+
+	if (!ns || aml_prt_route(ns, 0, 1, &flags) == -ENOENT)
+		return false;
+	aml_path_str(&ns->prt_dev, path, sizeof(path));
+	pr_info("pci: INTx routed by the _PRT of %s\n", path);
+	return true;
+}
+#else
+static int acpi_route(const struct pci_dev *d)
+{
+	return -ENODEV;
+}
+
+static bool acpi_routes(void)
+{
+	return false;
+}
+#endif
+
 static void dev_ready(struct pci_dev *d)
 {
-	if (pci_read_details(d))
+	if (!pci_read_details(d))
+		goto bars;
+	if (routing == PCI_INTX_ACPI)
+		d->intx_irq = acpi_route(d);
+	else
 		d->intx_irq = pci_route_intx(d, routing);
+bars:
 	bars_ready(d);
 }
 
@@ -138,11 +189,18 @@ static void check_bars(struct pci_dev *d)
 	}
 }
 
-/* QEMU's q35 has its MCH at 00:00.0; anything else gets the line register. */
+/*
+ * The root bus's _PRT where ACPI has one pvkit can read (q35's); else
+ * QEMU's q35 wiring where its MCH is at 00:00.0 (booted without ACPI);
+ * else the line registers the firmware wrote (pc's _PRT is built by a
+ * loop, which the AML reader does not run).
+ */
 static enum pci_intx_routing intx_routing(void)
 {
 	struct pci_dev *host = pci_get_slot(0, 0, 0, 0);
 
+	if (acpi_routes())
+		return PCI_INTX_ACPI;
 	if (host && host->vendor == PCI_VENDOR_ID_INTEL &&
 	    host->device == PCI_DEVICE_ID_Q35_MCH)
 		return PCI_INTX_Q35;

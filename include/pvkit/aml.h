@@ -23,6 +23,9 @@
 #define AML_MAX_RES		8	/* resources of each kind per device */
 #define AML_MAX_EVT		4	/* GED events recorded per device */
 #define AML_WORK_BUDGET		(1u << 20)	/* steps per table */
+#define AML_MAX_PRT		128	/* entries of one routing package */
+#define AML_MAX_PRT_PKGS	4	/* routing packages kept */
+#define AML_MAX_PRT_LINKS	16	/* distinct link devices they name */
 
 /* A path in the namespace: its segments from the root. */
 struct aml_path {
@@ -75,12 +78,44 @@ struct aml_device {
 	struct aml_evt evt[AML_MAX_EVT];
 };
 
+/*
+ * One entry of a PCI routing table (ACPI 6.5, 6.2.13): the device's
+ * address (slot << 16 | 0xffff), its pin (0-3 for INTA-INTD), and either a
+ * link device (an index into aml_ns.prt_links) whose _CRS holds the
+ * interrupt, or no link and the GSI itself.
+ */
+#define AML_PRT_NO_LINK		0xff
+struct aml_prt_entry {
+	u32 addr;
+	u8 pin;
+	u8 link;
+	u32 gsi;
+};
+
+/* A Name()d package that has the shape of a routing table, decoded. */
+struct aml_prt_pkg {
+	struct aml_path path;
+	unsigned int nr;
+	struct aml_prt_entry e[AML_MAX_PRT];
+};
+
 struct aml_ns {
 	unsigned int nr_devices;
 	struct aml_device devices[AML_MAX_DEVICES];
 	bool has_s5;
 	u8 s5_typa, s5_typb;		/* SLP_TYPa, SLP_TYPb of \_S5 */
 	unsigned int nr_dropped;	/* devices over the limit */
+	/*
+	 * PCI routing: the routing-shaped packages seen, the link devices
+	 * they name (resolved on lookup), and the first _PRT found: its
+	 * device, and the package it gives in APIC mode (itself when _PRT
+	 * is a Name).
+	 */
+	unsigned int nr_prt_pkgs, nr_prt_links;
+	struct aml_prt_pkg prt_pkgs[AML_MAX_PRT_PKGS];
+	struct aml_path prt_links[AML_MAX_PRT_LINKS];
+	bool has_prt;
+	struct aml_path prt_dev, prt_ref;
 };
 
 /*
@@ -101,6 +136,14 @@ const struct aml_device *aml_find_hid(const struct aml_ns *ns, const char *hid,
 /* The device at this path, or NULL. */
 const struct aml_device *aml_find_path(const struct aml_ns *ns,
 				       const struct aml_path *path);
+
+/*
+ * The GSI that INTx pin (1-4) of a device in slot of the bus below the
+ * first _PRT's device is routed to, and its ACPI_INTI_* flags: -ENOENT
+ * when no _PRT could be read, -ENODEV when it has no entry for the pin,
+ * -EINVAL when the entry's link device has no fixed _CRS interrupt.
+ */
+int aml_prt_route(const struct aml_ns *ns, u8 slot, u8 pin, u16 *flags);
 
 /* "\_SB_.VR23" into buf (size at least 6). */
 void aml_path_str(const struct aml_path *path, char *buf, size_t size);

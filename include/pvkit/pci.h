@@ -382,7 +382,15 @@ const struct pci_device_id *pci_match_id(const struct pci_device_id *ids,
 enum pci_intx_routing {
 	PCI_INTX_LINE_REGISTER,	/* the firmware's Interrupt Line: an ISA IRQ */
 	PCI_INTX_Q35,		/* ICH9 PIRQ A-H on GSI 16-23 */
+	PCI_INTX_ACPI,		/* the root bus's _PRT (drivers/pci/probe.c) */
 };
+
+/*
+ * The slot and pin on the root bus that d's INTx pin arrives at, through
+ * the bridges' swizzle: 0, -ENODEV if the root is not bus 0 of segment 0,
+ * -EINVAL if the chain of parents loops.
+ */
+int pci_root_pin(const struct pci_dev *d, u8 *slot, u8 *pin);
 
 /*
  * The line to request for d's INTx pin; -ENODEV when the pin is not

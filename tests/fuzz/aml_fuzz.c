@@ -67,6 +67,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (dev = aml_find_hid(&ns, "LNRO0005", NULL); dev;
 	     dev = aml_find_hid(&ns, "LNRO0005", dev))
 		;
+	if (ns.nr_prt_pkgs > AML_MAX_PRT_PKGS || ns.nr_prt_links > AML_MAX_PRT_LINKS)
+		abort();
+	for (unsigned int i = 0; i < ns.nr_prt_pkgs; i++) {
+		if (ns.prt_pkgs[i].nr > AML_MAX_PRT)
+			abort();
+		for (unsigned int j = 0; j < ns.prt_pkgs[i].nr; j++) {
+			u8 link = ns.prt_pkgs[i].e[j].link;
+
+			if (link != AML_PRT_NO_LINK && link >= ns.nr_prt_links)
+				abort();
+		}
+	}
+	/* Every slot and pin routed as the PCI code asks (and a few it never does). */
+	for (unsigned int slot = 0; slot < 34; slot++)
+		for (u8 pin = 0; pin <= 5; pin++) {
+			u16 flags;
+			int gsi = aml_prt_route(&ns, (u8)slot, pin, &flags);
+
+			if (gsi > 0xffffff || (gsi >= 0 && (slot > 31 || !pin || pin > 4)))
+				abort();
+		}
 	free(copy);
 
 	copy = malloc(size ? size : 1);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <pvkit/acpi.h>
 #include <pvkit/aml.h>
+#include <pvkit/errno.h>
 #include <pvkit/ktest.h>
 
 #define INCBIN(sym, file)						\
@@ -175,6 +176,89 @@ static void aml_q35_devices(struct ktest *t)
 	KT_EXPECT_EQ(t, gsi->crs.irq[0].flags, LEVEL_HIGH);
 	KT_EXPECT_TRUE(t, ns.has_s5);
 	KT_EXPECT_EQ(t, ns.s5_typa, 0);
+}
+
+/*
+ * QEMU's ICH9 wiring (hw/pci-host/q35.c, hw/isa/lpc_ich9.c): slots up to
+ * 0x18 and 0x1e take PIRQ E-H, rotated by slot except 0x1e; 0x19-0x1d and
+ * 0x1f take PIRQ A-D by pin; PIRQ A-H are GSI 16-23.
+ */
+static int ich9_gsi(unsigned int slot, unsigned int pin)
+{
+	if (slot <= 0x18)
+		return 20 + (int)((slot + pin - 1) & 3);
+	if (slot == 0x1e)
+		return 20 + (int)(pin - 1);
+	return 16 + (int)(pin - 1);
+}
+
+/*
+ * q35's _PRT is a method choosing PRTP (PIC mode) or PRTA (APIC mode) on
+ * PICF, both Name()d packages declared before it, whose entries name the
+ * GSIA-GSIH link devices declared after: every slot and pin is routed as
+ * the machine is wired.
+ */
+static void aml_q35_prt(struct ktest *t)
+{
+	char buf[100];
+	u16 flags;
+
+	KT_ASSERT_EQ(t, parse(q35_dsdt, q35_dsdt_end), 0);
+	KT_ASSERT_TRUE(t, ns.has_prt);
+	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
+	KT_EXPECT_STREQ(t, buf, "\\_SB_.PCI0");
+	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 2);
+	KT_EXPECT_EQ(t, ns.prt_pkgs[1].nr, 128);
+	for (unsigned int slot = 0; slot < 32; slot++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			flags = 0;
+			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
+				     ich9_gsi(slot, pin));
+			KT_EXPECT_EQ(t, flags, LEVEL_HIGH);
+		}
+	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 0, &flags), -ENODEV);
+	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 5, &flags), -ENODEV);
+}
+
+/*
+ * pc's _PRT builds its package in a While loop: not read (the firmware's
+ * line registers route pc), and no package of the routing shape is kept.
+ */
+static void aml_pc_prt_unread(struct ktest *t)
+{
+	u16 flags;
+
+	KT_ASSERT_EQ(t, parse(pc_dsdt, pc_dsdt_end), 0);
+	KT_EXPECT_FALSE(t, ns.has_prt);
+	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 1, &flags), -ENOENT);
+}
+
+/*
+ * q35's DSDT with the pin of PRTA's first entry made Ones (0xff, the same
+ * length): the package is refused whole with a warning, routing then
+ * finds no table (-ENOENT: the caller falls back), and the rest of the
+ * table is still read.
+ */
+static void aml_q35_prt_bad_entry(struct ktest *t)
+{
+	size_t len = (size_t)(q35_dsdt_end - q35_dsdt);
+	unsigned char *c = copy(q35_dsdt, len);
+	size_t at = 0;
+	u16 flags;
+
+	/* Package (4) { 0xFFFF (WordConst), Zero, GSIE, Zero } */
+	for (size_t i = 0; i + 8 <= len && !at; i++)
+		if (!memcmp(c + i, "\x0b\xff\xff\x00GSIE", 8))
+			at = i;
+	KT_ASSERT_TRUE(t, at != 0);
+	c[at + 3] = 0xff;
+	memset(&ns, 0, sizeof(ns));
+	KT_EXPECT_EQ(t, aml_parse_table(&ns, c, (u32)len), 0);
+	free(c);
+	KT_EXPECT_TRUE(t, ns.has_prt);
+	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 1);
+	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 1, &flags), -ENOENT);
+	KT_EXPECT_NOT_NULL(t, by_name("\\_SB_.GSIH"));
 }
 
 /*
@@ -477,6 +561,9 @@ static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_microvm_devices),
 	KTEST_CASE(aml_pc_devices),
 	KTEST_CASE(aml_q35_devices),
+	KTEST_CASE(aml_q35_prt),
+	KTEST_CASE(aml_pc_prt_unread),
+	KTEST_CASE(aml_q35_prt_bad_entry),
 	KTEST_CASE(aml_every_truncation),
 	KTEST_CASE(aml_hostile_lengths),
 	KTEST_CASE(aml_ssdt_adds_to_the_dsdt),
