@@ -38,9 +38,10 @@
 
 static u32 answered[NR_CPUS];
 
+/* Its local APIC's ID; without one (Xen PV) the platform's ID for it. */
 static void answer(void *arg)
 {
-	answered[smp_processor_id()] = apic_id();
+	answered[smp_processor_id()] = apic_present() ? apic_id() : this_cpu()->apic_id;
 }
 
 /* Until every other CPU counted want[] IPIs; false if one did not in time. */

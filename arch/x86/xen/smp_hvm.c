@@ -61,6 +61,7 @@ static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 		return false;
 	if (xen_smp_bind_ipi(cpu))
 		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
+	xen_spin_cpu_init(cpu, vi);
 	xen_time_cpu_init(cpu, vi);
 	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &c);
 	if (err) {
@@ -78,6 +79,7 @@ static void xen_hvm_stop(unsigned int cpu, void *ctx)
 {
 	HYPERVISOR_vcpu_op(VCPUOP_down, xen_hvm_vcpu_id(ctx), NULL);
 	xen_smp_unbind_ipi(cpu);
+	xen_spin_cpu_exit(cpu);
 }
 
 static const struct smp_starter xen_hvm_starter = {
@@ -96,6 +98,12 @@ void xen_hvm_smp_init(void)
 	smp_prepare_cpus();
 	if (xen_smp_bind_ipi(0))
 		pr_warn("xen: vcpu 0 gets no IPI port\n");
+	/*
+	 * CPU 0's vcpu_info: our own if Xen took it at boot (it has written
+	 * a time record there since), else shared_info's slot.
+	 */
+	xen_spin_init(READ_ONCE(xen_vcpu_info[0].time.version) ? &xen_vcpu_info[0] :
+		      &xen_shared_info->vcpu_info[0]);
 	for (unsigned int vcpu = 1; vcpu < nr; vcpu++) {
 		if (smp_start_cpu(cpu, APIC_ID_NONE, &xen_hvm_starter, &vcpu))
 			cpu++;
