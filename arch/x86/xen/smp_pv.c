@@ -39,6 +39,8 @@
 #define PV_GDT_ENTRIES		16
 #define X86_EFLAGS_IOPL_1	(1UL << 12)
 
+bool xen_pv_flush_by_hypercall;
+
 /* One vCPU is started at a time: its context (5 KiB) need not be on a stack. */
 static struct vcpu_guest_context ctxt;
 
@@ -232,6 +234,7 @@ void xen_pv_smp_init(void)
 	xen_smp_use_ipi_ports();
 	if (nr_cpus_online > 1 && param_get_ull("xen_pv_tlb_flush", 1)) {
 		pv_ops.mmu.flush_tlb_multi = xen_pv_flush_tlb_multi;
+		xen_pv_flush_by_hypercall = true;
 		pr_info("xen: TLB shootdown by MMUEXT_INVLPG_MULTI\n");
 	}
 }

@@ -34,6 +34,8 @@ void xen_smp_use_ipi_ports(void);
 void xen_hvm_smp_init(void);
 /* smp_pv.c: PV bring-up, a vcpu_guest_context per vCPU. */
 void xen_pv_smp_init(void);
+/* Set once shootdowns are one MMUEXT_INVLPG_MULTI (2 CPUs or more up). */
+extern bool xen_pv_flush_by_hypercall;
 
 /*
  * spinlock.c: lock waits by SCHEDOP_poll on a per-CPU port, kicks by
