@@ -44,27 +44,6 @@ bool xen_pv_flush_by_hypercall;
 /* One vCPU is started at a time: its context (5 KiB) need not be on a stack. */
 static struct vcpu_guest_context ctxt;
 
-static unsigned int xen_pv_vcpu_id(void *ctx)
-{
-	return *(unsigned int *)ctx;
-}
-
-/* Each CPU's vcpu_info: index CPU, the irq ops look here (xen-ops.h). */
-static struct vcpu_info *xen_pv_cpu_vcpu_info(unsigned int cpu, unsigned int vcpu)
-{
-	struct vcpu_info *vi = &xen_vcpu_info[vcpu];
-
-	/* Without our own, shared_info's slot serves the first 32 vCPUs. */
-	if (xen_register_vcpu_info(&xen_pv_mode, vcpu, vi)) {
-		if (vcpu >= XEN_LEGACY_MAX_VCPUS || !xen_shared_info)
-			return NULL;
-		vi = &xen_shared_info->vcpu_info[vcpu];
-	}
-	/* Events masked until it enables them itself: "cli" at its start. */
-	WRITE_ONCE(vi->evtchn_upcall_mask, 1);
-	return vi;
-}
-
 /*
  * A zeroed GDT page, mapped read-only before Xen is asked to take it as
  * a descriptor page (it refuses one with a writable mapping).  The
@@ -139,50 +118,26 @@ static bool xen_pv_fill_context(unsigned int cpu, void *stack_top)
 
 static bool xen_pv_start(unsigned int cpu, void *stack_top, void *arg)
 {
-	unsigned int vcpu = xen_pv_vcpu_id(arg);
-	struct vcpu_info *vi;
-	long err;
+	unsigned int vcpu = xen_smp_vcpu_id(arg);
+	struct vcpu_info *vi = xen_smp_prepare_vcpu(&xen_pv_mode, cpu, vcpu);
 
-	xen_cpu_vcpu[cpu] = vcpu;
-	vi = xen_pv_cpu_vcpu_info(cpu, vcpu);
 	if (!vi)
 		return false;
-	/* Its upcalls must find its vcpu_info: Xen raises one at registration. */
-	if (xen_events_cpu_init(cpu, vcpu, vi) && xen_events_ready())
-		return false;
+	/* Events masked until it enables them itself: "cli" at its start. */
+	WRITE_ONCE(vi->evtchn_upcall_mask, 1);
 	xen_pv_vcpu[cpu] = vi;
-	if (xen_smp_bind_ipi(cpu))
-		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
-	xen_spin_cpu_init(cpu, vi);
-	xen_time_cpu_init(cpu, vi);
 	if (!xen_pv_fill_context(cpu, stack_top))
 		return false;
-	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &ctxt);
-	if (err) {
-		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));
-		return false;
-	}
-	/* Timers stay on CPU 0: no periodic VIRQ_TIMER to wake this one for nothing. */
+	/* Timers stay on CPU 0: no periodic VIRQ_TIMER to wake it for nothing. */
 	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
-	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
-	if (err)
-		pr_warn("xen: VCPUOP_up(%u): %s\n", vcpu, xen_strerror(err));
-	return !err;
-}
-
-/* Taken down again: it cannot run on once it is left out. */
-static void xen_pv_stop(unsigned int cpu, void *ctx)
-{
-	HYPERVISOR_vcpu_op(VCPUOP_down, xen_pv_vcpu_id(ctx), NULL);
-	xen_smp_unbind_ipi(cpu);
-	xen_spin_cpu_exit(cpu);
+	return xen_smp_up(vcpu, &ctxt);
 }
 
 static const struct smp_starter xen_pv_starter = {
 	.name = "vcpu",
-	.id = xen_pv_vcpu_id,
+	.id = xen_smp_vcpu_id,
 	.start = xen_pv_start,
-	.stop = xen_pv_stop,
+	.stop = xen_smp_stop,
 };
 
 /*

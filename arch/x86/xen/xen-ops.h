@@ -27,7 +27,12 @@ unsigned int xen_smp_cpus(void);
 extern unsigned int xen_cpu_vcpu[];
 /* CPU cpu's IPI port on vCPU xen_cpu_vcpu[cpu] (its events set up first): 0 or -errno. */
 int xen_smp_bind_ipi(unsigned int cpu);
-void xen_smp_unbind_ipi(unsigned int cpu);
+/* The bring-ups' steps: the smp_starter ctx is a vCPU number (unsigned int). */
+unsigned int xen_smp_vcpu_id(void *ctx);
+struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned int cpu,
+				       unsigned int vcpu);
+bool xen_smp_up(unsigned int vcpu, void *context);
+void xen_smp_stop(unsigned int cpu, void *ctx);
 /* After bring-up: IPIs by event channel if every online CPU has its port. */
 void xen_smp_use_ipi_ports(void);
 /* smp_hvm.c: PVH and HVM bring-up by VCPUOP_initialise and VCPUOP_up. */
