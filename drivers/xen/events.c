@@ -99,6 +99,13 @@ static bool is_pending_2l(evtchn_port_t port)
 	       (READ_ONCE(shared->evtchn_pending[port / WORD_BITS]) >> (port % WORD_BITS)) & 1;
 }
 
+static void clear_pending_2l(evtchn_port_t port)
+{
+	if (port < NR_PORTS)
+		__atomic_and_fetch(&shared->evtchn_pending[port / WORD_BITS],
+				   ~((xen_ulong_t)1 << (port % WORD_BITS)), __ATOMIC_SEQ_CST);
+}
+
 /* Words of each CPU's selector left when the budget ran out, for its next call. */
 static xen_ulong_t held_sel[NR_CPUS];
 /* The 2-level ABI has no priorities: this port is looked at before each event. */
@@ -201,6 +208,7 @@ static const struct evtchn_abi abi_2l = {
 	.mask = mask_2l,
 	.unmask = unmask_2l,
 	.is_pending = is_pending_2l,
+	.clear_pending = clear_pending_2l,
 	.handle = handle_2l,
 	.set_urgent = set_urgent_2l,
 	.set_port_cpu = set_port_cpu_2l,
@@ -262,6 +270,12 @@ int evtchn_set_urgent(evtchn_port_t port)
 bool evtchn_is_pending(evtchn_port_t port)
 {
 	return abi && abi->is_pending(port);
+}
+
+void evtchn_clear_pending(evtchn_port_t port)
+{
+	if (abi)
+		abi->clear_pending(port);
 }
 
 unsigned long evtchn_count(evtchn_port_t port)

@@ -89,6 +89,15 @@ static bool fifo_is_pending(evtchn_port_t port)
 	return w && (READ_ONCE(*w) & PENDING);
 }
 
+/* Only for a masked port: an unmasked one may be linked into a queue. */
+static void fifo_clear_pending(evtchn_port_t port)
+{
+	event_word_t *w = word_of(port);
+
+	if (w)
+		__atomic_and_fetch(w, ~PENDING, __ATOMIC_SEQ_CST);
+}
+
 /* Takes the event off its queue; returns the port that followed it (0: none). */
 static u32 clear_linked(event_word_t *w)
 {
@@ -201,6 +210,7 @@ static const struct evtchn_abi abi_fifo = {
 	.mask = fifo_mask,
 	.unmask = fifo_unmask,
 	.is_pending = fifo_is_pending,
+	.clear_pending = fifo_clear_pending,
 	.handle = fifo_handle,
 	.set_urgent = fifo_set_urgent,
 	.cpu_init = fifo_cpu_init,

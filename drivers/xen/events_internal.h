@@ -25,6 +25,8 @@ struct evtchn_abi {
 	void (*mask)(evtchn_port_t port);
 	void (*unmask)(evtchn_port_t port);
 	bool (*is_pending)(evtchn_port_t port);
+	/* Drops a masked port's pending event (a poll's port, SCHEDOP_poll). */
+	void (*clear_pending)(evtchn_port_t port);
 	/*
 	 * The upcall's work: pending, unmasked ports go to evtchn_dispatch()
 	 * with their pending state cleared, at most budget of them; what is

@@ -7,6 +7,12 @@
 
 void *ioremap(u64 phys, size_t size);		/* uncached */
 void *ioremap_cache(u64 phys, size_t size);	/* write-back */
+/*
+ * Our own RAM (phys as virt_to_phys() gives it) at a second address,
+ * write-back; the ioremaps take the platform's frames (machine frames
+ * on Xen PV).  Undone by iounmap().
+ */
+void *remap_ram(u64 phys, size_t size);
 void iounmap(void *va, size_t size);
 
 #if defined(__HOST_TEST__) && defined(HOST_FAKE_IO)

@@ -26,6 +26,8 @@ void evtchn_notify(evtchn_port_t port);
 void evtchn_mask(evtchn_port_t port);
 void evtchn_unmask(evtchn_port_t port);
 bool evtchn_is_pending(evtchn_port_t port);
+/* A masked port's event dropped, for a poller to wait for the next (SCHEDOP_poll). */
+void evtchn_clear_pending(evtchn_port_t port);
 unsigned long evtchn_count(evtchn_port_t port);
 /* "FIFO" or "2-level": the ABI the ports are kept in. */
 const char *evtchn_abi_name(void);

@@ -24,6 +24,7 @@ unsigned int host_cpu_id(void);
 
 bool spin_kick_waiters;
 unsigned long spin_kicks_sent;
+unsigned long spin_waits_slept;
 
 struct spin_waiter {
 	spinlock_t *lock;	/* NULL: not waiting */
@@ -58,6 +59,7 @@ void spin_lock_wait(spinlock_t *lock, u16 want, u16 head)
 	set_record(w, lock, want);
 	/* A locked add: the record is visible before wait re-reads the head. */
 	__atomic_fetch_add(&nr_waiting, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&spin_waits_slept, 1, __ATOMIC_RELAXED);
 	pv_ops.lock.wait((u8 *)&lock->head, (u8)head);
 	set_record(w, outer.lock, outer.want);
 	__atomic_fetch_sub(&nr_waiting, 1, __ATOMIC_SEQ_CST);

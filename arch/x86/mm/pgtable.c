@@ -133,6 +133,11 @@ void *ioremap_cache(u64 phys, size_t size)
 	return ioremap_flags(phys, size, PAGE_KERNEL | _PAGE_IOMAP);
 }
 
+void *remap_ram(u64 phys, size_t size)
+{
+	return ioremap_flags(phys, size, PAGE_KERNEL);
+}
+
 void iounmap(void *va, size_t size)
 {
 	unsigned long start = (unsigned long)va & PAGE_MASK;

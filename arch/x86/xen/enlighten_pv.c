@@ -27,7 +27,7 @@
 #include "xen-ops.h"
 
 struct start_info *xen_start_info;
-struct vcpu_info *xen_vcpu;
+struct vcpu_info *xen_pv_vcpu[NR_CPUS];
 static unsigned long free_start_pfn;
 
 /* shared_info's machine frame is mapped over this page of .bss. */
@@ -123,8 +123,6 @@ static void xen_pv_timer_init(void)
  * event callback, which is do_trap() for HYPERVISOR_CALLBACK_VECTOR.
  */
 extern const char xen_pv_trap_entry_start[];
-void xen_pv_callback(void);
-void xen_pv_failsafe(void);
 void xen_pv_failsafe_report(const u64 *frame);
 
 static struct trap_info trap_table[257];
@@ -157,6 +155,11 @@ static void set_trap_table(void)
 	err = HYPERVISOR_set_trap_table(trap_table);
 	if (err)
 		panic("xen: set_trap_table: %s", xen_strerror(err));
+}
+
+const struct trap_info *xen_pv_trap_table(void)
+{
+	return trap_table;
 }
 
 static long register_callback(unsigned int type, void (*fn)(void))
@@ -339,4 +342,5 @@ const struct xen_mode_ops xen_pv_mode = {
 	.setup_upcall = xen_pv_setup_upcall,
 	.frame_addr = xen_pv_frame_addr,
 	.vcpu_info_moved = xen_pv_vcpu_info_moved,
+	.smp_init = xen_pv_smp_init,
 };

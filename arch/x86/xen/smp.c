@@ -41,6 +41,52 @@ unsigned int xen_smp_cpus(void)
 	return nr;
 }
 
+unsigned int xen_smp_vcpu_id(void *ctx)
+{
+	return *(unsigned int *)ctx;
+}
+
+/*
+ * Before vCPU vcpu runs as CPU cpu: its own vcpu_info (without it,
+ * shared_info's slot serves the first 32 vCPUs), its events (its upcalls
+ * must find its vcpu_info: Xen raises one at registration), its IPI and
+ * lock ports and its time record.  Its vcpu_info, or NULL.
+ */
+struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned int cpu,
+				       unsigned int vcpu)
+{
+	struct vcpu_info *vi = &xen_vcpu_info[vcpu];
+
+	xen_cpu_vcpu[cpu] = vcpu;
+	if (xen_register_vcpu_info(mode, vcpu, vi)) {
+		if (vcpu >= XEN_LEGACY_MAX_VCPUS || !xen_shared_info)
+			return NULL;
+		vi = &xen_shared_info->vcpu_info[vcpu];
+	}
+	if (xen_events_cpu_init(cpu, vcpu, vi) && xen_events_ready())
+		return NULL;
+	if (xen_smp_bind_ipi(cpu))
+		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
+	xen_spin_cpu_init(cpu, vi);
+	xen_time_cpu_init(cpu, vi);
+	return vi;
+}
+
+/* VCPUOP_initialise with the mode's context, then VCPUOP_up. */
+bool xen_smp_up(unsigned int vcpu, void *context)
+{
+	long err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, context);
+
+	if (err) {
+		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));
+		return false;
+	}
+	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
+	if (err)
+		pr_warn("xen: VCPUOP_up(%u): %s\n", vcpu, xen_strerror(err));
+	return !err;
+}
+
 /* Each CPU's IPI port (EVTCHNOP_bind_ipi on its vCPU), 0 for none. */
 static evtchn_port_t ipi_port[NR_CPUS];
 static unsigned long ipi_misses;
@@ -61,11 +107,19 @@ int xen_smp_bind_ipi(unsigned int cpu)
 	return 0;
 }
 
-void xen_smp_unbind_ipi(unsigned int cpu)
+static void xen_smp_unbind_ipi(unsigned int cpu)
 {
 	if (ipi_port[cpu])
 		evtchn_close(ipi_port[cpu]);
 	ipi_port[cpu] = 0;
+}
+
+/* A vCPU left out is taken down again: it cannot run on; its ports closed. */
+void xen_smp_stop(unsigned int cpu, void *ctx)
+{
+	HYPERVISOR_vcpu_op(VCPUOP_down, xen_smp_vcpu_id(ctx), NULL);
+	xen_smp_unbind_ipi(cpu);
+	xen_spin_cpu_exit(cpu);
 }
 
 static void notify_cpu(unsigned int cpu, u8 vector)

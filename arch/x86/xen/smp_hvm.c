@@ -24,14 +24,9 @@
 #define MSR_EFER		0xc0000080
 #define X86_EFLAGS_FIXED	(1UL << 1)
 
-static unsigned int xen_hvm_vcpu_id(void *ctx)
-{
-	return *(unsigned int *)ctx;
-}
-
 static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 {
-	unsigned int vcpu = xen_hvm_vcpu_id(ctx);
+	unsigned int vcpu = xen_smp_vcpu_id(ctx);
 	struct vcpu_hvm_context c = {
 		.mode = VCPU_HVM_MODE_64B,
 		.cpu_regs.x86_64 = {
@@ -46,45 +41,15 @@ static bool xen_hvm_start(unsigned int cpu, void *stack_top, void *ctx)
 			.efer = paravirt_read_msr(MSR_EFER),
 		},
 	};
-	struct vcpu_info *vi = &xen_vcpu_info[vcpu];
-	long err;
 
-	xen_cpu_vcpu[cpu] = vcpu;
-	/* Without our own, shared_info's slot serves the first 32 vCPUs. */
-	if (xen_register_vcpu_info(&xen_hvm_mode, vcpu, vi)) {
-		if (vcpu >= XEN_LEGACY_MAX_VCPUS || !xen_shared_info)
-			return false;
-		vi = &xen_shared_info->vcpu_info[vcpu];
-	}
-	/* Its upcalls must find its vcpu_info: Xen raises one at registration. */
-	if (xen_events_cpu_init(cpu, vcpu, vi) && xen_events_ready())
-		return false;
-	if (xen_smp_bind_ipi(cpu))
-		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
-	xen_time_cpu_init(cpu, vi);
-	err = HYPERVISOR_vcpu_op(VCPUOP_initialise, vcpu, &c);
-	if (err) {
-		pr_warn("xen: VCPUOP_initialise(%u): %s\n", vcpu, xen_strerror(err));
-		return false;
-	}
-	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
-	if (err)
-		pr_warn("xen: VCPUOP_up(%u): %s\n", vcpu, xen_strerror(err));
-	return !err;
-}
-
-/* Taken down again: it cannot run on once it is left out. */
-static void xen_hvm_stop(unsigned int cpu, void *ctx)
-{
-	HYPERVISOR_vcpu_op(VCPUOP_down, xen_hvm_vcpu_id(ctx), NULL);
-	xen_smp_unbind_ipi(cpu);
+	return xen_smp_prepare_vcpu(&xen_hvm_mode, cpu, vcpu) && xen_smp_up(vcpu, &c);
 }
 
 static const struct smp_starter xen_hvm_starter = {
 	.name = "vcpu",
-	.id = xen_hvm_vcpu_id,
+	.id = xen_smp_vcpu_id,
 	.start = xen_hvm_start,
-	.stop = xen_hvm_stop,
+	.stop = xen_smp_stop,
 };
 
 void xen_hvm_smp_init(void)
@@ -96,6 +61,12 @@ void xen_hvm_smp_init(void)
 	smp_prepare_cpus();
 	if (xen_smp_bind_ipi(0))
 		pr_warn("xen: vcpu 0 gets no IPI port\n");
+	/*
+	 * CPU 0's vcpu_info: our own if Xen took it at boot (it has written
+	 * a time record there since), else shared_info's slot.
+	 */
+	xen_spin_init(READ_ONCE(xen_vcpu_info[0].time.version) ? &xen_vcpu_info[0] :
+		      &xen_shared_info->vcpu_info[0]);
 	for (unsigned int vcpu = 1; vcpu < nr; vcpu++) {
 		if (smp_start_cpu(cpu, APIC_ID_NONE, &xen_hvm_starter, &vcpu))
 			cpu++;

@@ -4,12 +4,18 @@
 #define _ARCH_X86_XEN_XEN_OPS_H
 
 #include <pvkit/types.h>
+#include <asm/smp.h>
 
 struct vcpu_info;
 struct xen_mode_ops;
 
-/* The vcpu_info the irq ops look at (PV: shared_info's slot, then our own). */
-extern struct vcpu_info *xen_vcpu;
+/*
+ * PV: each CPU's vcpu_info, whose event mask is its interrupt flag
+ * (shared_info's slot, then our own); xen_vcpu is this CPU's, the one
+ * the irq ops look at.
+ */
+extern struct vcpu_info *xen_pv_vcpu[NR_CPUS];
+#define xen_vcpu	(xen_pv_vcpu[smp_processor_id()])
 
 /* enlighten.c: each CPU's own vcpu_info, registered for the vCPU it runs. */
 extern struct vcpu_info xen_vcpu_info[];
@@ -21,17 +27,42 @@ unsigned int xen_smp_cpus(void);
 extern unsigned int xen_cpu_vcpu[];
 /* CPU cpu's IPI port on vCPU xen_cpu_vcpu[cpu] (its events set up first): 0 or -errno. */
 int xen_smp_bind_ipi(unsigned int cpu);
-void xen_smp_unbind_ipi(unsigned int cpu);
+/* The bring-ups' steps: the smp_starter ctx is a vCPU number (unsigned int). */
+unsigned int xen_smp_vcpu_id(void *ctx);
+struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned int cpu,
+				       unsigned int vcpu);
+bool xen_smp_up(unsigned int vcpu, void *context);
+void xen_smp_stop(unsigned int cpu, void *ctx);
 /* After bring-up: IPIs by event channel if every online CPU has its port. */
 void xen_smp_use_ipi_ports(void);
 /* smp_hvm.c: PVH and HVM bring-up by VCPUOP_initialise and VCPUOP_up. */
 void xen_hvm_smp_init(void);
+/* smp_pv.c: PV bring-up, a vcpu_guest_context per vCPU. */
+void xen_pv_smp_init(void);
+/* Set once shootdowns are one MMUEXT_INVLPG_MULTI (2 CPUs or more up). */
+extern bool xen_pv_flush_by_hypercall;
+
+/*
+ * spinlock.c: lock waits by SCHEDOP_poll on a per-CPU port, kicks by
+ * EVTCHNOP_send.  xen_spin_init() on the boot CPU before any other
+ * starts; each CPU's port before it runs (vi: its vcpu_info, for the
+ * poll's deadline in Xen's time).
+ */
+void xen_spin_init(struct vcpu_info *vi);
+int xen_spin_cpu_init(unsigned int cpu, struct vcpu_info *vi);
+void xen_spin_cpu_exit(unsigned int cpu);
+unsigned long xen_spin_polls(void);
 
 /* PV: mmu_pv.c */
 void xen_pv_mmu_init(void);
 unsigned long xen_pv_build_direct_map(unsigned long nr_pages);
 long xen_pv_set_entry(u64 *p, u64 val);
 unsigned long xen_pv_mmu_errors(void);
+/* enlighten_pv.c, xen-asm.S: what a new vCPU's context names. */
+struct trap_info;
+const struct trap_info *xen_pv_trap_table(void);
+void xen_pv_callback(void);
+void xen_pv_failsafe(void);
 
 /* What differs between the modes (enlighten_pv.c, enlighten_hvm.c); enlighten.c picks one. */
 extern const struct xen_mode_ops xen_pv_mode;

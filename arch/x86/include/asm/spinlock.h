@@ -36,6 +36,8 @@ typedef union {
 extern bool spin_kick_waiters;
 /* Kicks sent by unlocks (spinlock.c), for the tests and benchmarks. */
 extern unsigned long spin_kicks_sent;
+/* Waits handed to a sleeping lock.wait (it may find the lock moved on and not sleep). */
+extern unsigned long spin_waits_slept;
 /* The slow paths (spinlock.c): a long wait, and an unlock that may kick. */
 void spin_lock_wait(spinlock_t *lock, u16 want, u16 head);
 void spin_unlock_kick(spinlock_t *lock, u16 next);
