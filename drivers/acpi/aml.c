@@ -1219,6 +1219,18 @@ static int prt_gsi(const struct aml_ns *ns, const struct aml_prt_entry *e,
 	return (int)link->crs.irq[0].gsi;
 }
 
+bool aml_prt_links_only(const struct aml_ns *ns)
+{
+	const struct aml_prt_pkg *pkg = ns->has_prt ? prt_find(ns, &ns->prt_ref) : NULL;
+
+	if (!pkg)
+		return false;
+	for (unsigned int i = 0; i < pkg->nr; i++)
+		if (pkg->e[i].link == AML_PRT_NO_LINK)
+			return false;
+	return true;
+}
+
 int aml_prt_route(const struct aml_ns *ns, u8 slot, u8 pin, u16 *flags)
 {
 	const struct aml_prt_pkg *pkg;

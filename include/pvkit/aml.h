@@ -145,6 +145,9 @@ const struct aml_device *aml_find_path(const struct aml_ns *ns,
  */
 int aml_prt_route(const struct aml_ns *ns, u8 slot, u8 pin, u16 *flags);
 
+/* Whether every entry of the first _PRT's package names a link device. */
+bool aml_prt_links_only(const struct aml_ns *ns);
+
 /* "\_SB_.VR23" into buf (size at least 6). */
 void aml_path_str(const struct aml_path *path, char *buf, size_t size);
 

@@ -218,6 +218,7 @@ static void aml_q35_prt(struct ktest *t)
 		}
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 0, &flags), -ENODEV);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 5, &flags), -ENODEV);
+	KT_EXPECT_TRUE(t, aml_prt_links_only(&ns));
 }
 
 /*
@@ -231,6 +232,7 @@ static void aml_pc_prt_unread(struct ktest *t)
 	KT_ASSERT_EQ(t, parse(pc_dsdt, pc_dsdt_end), 0);
 	KT_EXPECT_FALSE(t, ns.has_prt);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 1, &flags), -ENOENT);
+	KT_EXPECT_FALSE(t, aml_prt_links_only(&ns));
 }
 
 /*
