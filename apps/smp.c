@@ -280,6 +280,6 @@ static int smp_main(void)
 	}
 	if (nr_cpus_online > 1)
 		ok &= exit_phases();
-	return ktest_run("smp,xen_pv_smp") || !ok ? EXIT_FAIL : EXIT_OK;
+	return ktest_run("smp,smp_timers,xen_pv_smp") || !ok ? EXIT_FAIL : EXIT_OK;
 }
 DEFINE_APP(smp, "bring-up, IPIs, spinlock and TLB shootdown on every CPU", smp_main);

@@ -44,17 +44,27 @@ void clock_note_host_stop(void);
 unsigned long clock_host_stops(void);
 
 #define CLOCK_EVT_ONESHOT	(1U << 0)
+/*
+ * Each CPU has its own such device (the local APIC's timer): set_next_event
+ * and the interrupt are the calling CPU's own, so every CPU may use it for
+ * its own timer list.  A device without it (HPET, PIT, Xen's timer bound to
+ * vCPU 0) serves the boot CPU only.
+ */
+#define CLOCK_EVT_PERCPU	(1U << 1)
 
 struct clock_event_device {
 	const char *name;
 	int rating;
 	unsigned int features;
 	u64 min_delta_ns, max_delta_ns;
-	/* Interrupt delta_ns from now (clamped by the caller); 0 or a negative errno. */
+	/*
+	 * Interrupt delta_ns from now (clamped by the caller); 0 or a negative
+	 * errno.  A per-CPU device programs the calling CPU's own.
+	 */
 	int (*set_next_event)(struct clock_event_device *ce, u64 delta_ns);
 	/* Called from the device's interrupt. */
 	void (*event_handler)(struct clock_event_device *ce);
-	unsigned long nr_events;
+	unsigned long nr_events;	/* all CPUs' */
 	unsigned long nr_refused;	/* targets set_next_event could not take */
 	struct clock_event_device *next;
 };
@@ -63,19 +73,51 @@ void clockevent_register(struct clock_event_device *ce);
 struct clock_event_device *clockevent_current(void);
 struct clock_event_device *clockevent_find(const char *name);
 struct clock_event_device *clockevent_first(void);
+/* The device that drives cpu's timer list (CPU 0's is clockevent_current()), or NULL. */
+struct clock_event_device *clockevent_cpu(unsigned int cpu);
 /* Programs ce, clamping delta_ns into its range. */
 int clockevent_program(struct clock_event_device *ce, u64 delta_ns);
 
+struct timer_base;
+
+/*
+ * A timer runs on the CPU whose list it is on: the one that started it,
+ * or the one timer_start_on() named, in that CPU's clock event interrupt
+ * with interrupts off.  A zeroed timer is ready for use.
+ */
 struct timer {
 	u64 expires;			/* ktime_get_ns() value */
 	void (*fn)(struct timer *t);
 	struct timer *next;
+	struct timer_base *base;	/* the list it is (or was last) on */
 	bool pending;
 	u64 fired_at;			/* when fn was called */
 };
 
+/* On this CPU; a timer pending anywhere is moved. */
 void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *));
-void timer_cancel(struct timer *t);
+/*
+ * On cpu: 0, or -ENODEV if cpu is not online or has no clock event
+ * device of its own (the timer is then left as it was).
+ */
+int timer_start_on(struct timer *t, unsigned int cpu, u64 expires_ns,
+		   void (*fn)(struct timer *));
+/*
+ * Takes the timer off its list: 1 if it was pending (that start will not
+ * run), 0 if not.  Either way a callback of it running on another CPU has
+ * returned when this does (Linux's del_timer_sync).  -EBUSY: not
+ * pending and its callback is what runs here (called from it), so it
+ * cannot be waited for; -ETIMEDOUT: the callback on another CPU did not
+ * return within 5 s (the timer is off its list all the same).
+ */
+int timer_cancel(struct timer *t);
+/* Runs on each secondary CPU as it starts: its own clock event device. */
+void timer_cpu_init(void);
+/* The CPU was asked to look at its list (another CPU put a timer first in it). */
+void timer_kick_interrupt(void);
+/* Timer interrupts cpu has taken; callbacks it has run. */
+unsigned long timer_cpu_events(unsigned int cpu);
+unsigned long timer_cpu_runs(unsigned int cpu);
 
 void ndelay(u64 ns);
 void udelay(unsigned long us);

@@ -32,9 +32,12 @@ void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *))
 	t->fn = fn;
 }
 
-void timer_cancel(struct timer *t)
+int timer_cancel(struct timer *t)
 {
+	bool was = t->pending;
+
 	timer_unlist(t);
+	return was;
 }
 
 unsigned int fake_run_timers(u64 now)

@@ -10,6 +10,7 @@
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/time.h>
 #include <asm/apic.h>
 #include <asm/hypervisor.h>
@@ -165,24 +166,25 @@ static int deadline_next_event(struct clock_event_device *ce, u64 delta_ns)
 static struct clock_event_device lapic_ce = {
 	.name = "lapic",
 	.rating = 100,
-	.features = CLOCK_EVT_ONESHOT,
+	.features = CLOCK_EVT_ONESHOT | CLOCK_EVT_PERCPU,
 	.set_next_event = lapic_next_event,
 };
 
 static struct clock_event_device deadline_ce = {
 	.name = "tsc-deadline",
 	.rating = 150,
-	.features = CLOCK_EVT_ONESHOT,
+	.features = CLOCK_EVT_ONESHOT | CLOCK_EVT_PERCPU,
 	.min_delta_ns = 1000,
 	.max_delta_ns = 10 * NSEC_PER_SEC,
 	.set_next_event = deadline_next_event,
 };
 
-static struct clock_event_device *timer_mode;
+/* Each CPU's LVT timer mode: which of the two devices it was last armed as. */
+static struct clock_event_device *timer_mode[NR_CPUS];
 
 static void timer_interrupt(void *data)
 {
-	struct clock_event_device *ce = timer_mode;
+	struct clock_event_device *ce = timer_mode[smp_processor_id()];
 
 	if (ce && ce->event_handler)
 		ce->event_handler(ce);
@@ -305,7 +307,9 @@ static u64 lapic_timer_hz(void)
 /* The deadline timer wants TSC-deadline mode in the LVT. */
 static void use_mode(struct clock_event_device *ce)
 {
-	timer_mode = ce;
+	timer_mode[smp_processor_id()] = ce;
+	/* A secondary CPU's divider is still the reset value's. */
+	apic_write(APIC_TDCR, 0x3);		/* divide by 16 */
 	if (ce == &deadline_ce)
 		apic_write(APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | LOCAL_TIMER_VECTOR);
 	else
@@ -320,30 +324,36 @@ static bool lapic_calibrate(void);
 
 static int lapic_switching(struct clock_event_device *ce, u64 delta_ns)
 {
-	if (ce == &lapic_ce && !timer_mult && !lapic_calibrate())
+	if (ce == &lapic_ce && !READ_ONCE(timer_mult) && !lapic_calibrate())
 		return -EIO;
-	if (timer_mode != ce)
+	if (timer_mode[smp_processor_id()] != ce)
 		use_mode(ce);
 	return ce == &deadline_ce ? deadline_next_event(ce, delta_ns)
 				  : lapic_next_event(ce, delta_ns);
 }
 
-/* Finds the one-shot timer's frequency: only done when it is first used. */
+/*
+ * Finds the one-shot timer's frequency: only done when it is first used,
+ * on whichever CPU that is (each CPU's timer runs at the same rate).  The
+ * lock keeps a second CPU from measuring at the same time.
+ */
+static DEFINE_SPINLOCK(calibrate_lock);
+
 static bool lapic_calibrate(void)
 {
-	unsigned long flags = local_irq_save();
-	u64 hz = lapic_timer_hz();
+	unsigned long flags = spin_lock_irqsave(&calibrate_lock);
+	struct clock_event_device *mode = timer_mode[smp_processor_id()];
+	u64 hz = timer_mult ? 0 : lapic_timer_hz();
 
-	if (hz) {
-		timer_mult = (hz << 32) / NSEC_PER_SEC;
-	} else {
+	if (hz)
+		WRITE_ONCE(timer_mult, (hz << 32) / NSEC_PER_SEC);
+	else if (!timer_mult)
 		pr_warn("apic: timer frequency unknown\n");
-	}
-	/* The measurement left the LVT masked: re-arm the mode in use. */
-	if (timer_mode)
-		use_mode(timer_mode);
-	local_irq_restore(flags);
-	return hz != 0;
+	/* The measurement left this CPU's LVT masked: re-arm the mode in use. */
+	if (mode)
+		use_mode(mode);
+	spin_unlock_irqrestore(&calibrate_lock, flags);
+	return timer_mult != 0;
 }
 
 void apic_timer_init(void)

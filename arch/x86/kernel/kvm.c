@@ -34,7 +34,10 @@
 struct kvm_guest_state kvm_guest;
 
 /* Shared with the hypervisor: aligned as msr.rst asks; one per vCPU where per vCPU. */
-static struct vcpu_time_info kvmclock_info __aligned(64);
+static struct vcpu_time_info kvmclock_info[NR_CPUS] __aligned(64);
+/* The CPUs that registered their own area; before that a CPU reads CPU 0's. */
+static bool kvmclock_own[NR_CPUS];
+static u32 kvmclock_msr;
 static struct kvm_steal_time steal_info[NR_CPUS] __aligned(64);
 static u32 pv_eoi_word[NR_CPUS] __aligned(4);
 
@@ -73,17 +76,34 @@ long kvm_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 }
 
 /*
- * A pause by the host (KVM_KVMCLOCK_CTRL: QEMU's stop, the resume after a
- * live migration) is told once, to whoever watches for it.
+ * Each CPU reads its own area, as Linux does: KVM updates a vCPU's record
+ * when that vCPU enters, so the record matches the TSC it runs on.
+ * Without the stable bit pvclock_read() clamps across CPUs.  A pause by
+ * the host (KVM_KVMCLOCK_CTRL: QEMU's stop, the resume after a live
+ * migration) is flagged in every vCPU's area; it is told once, from the
+ * boot CPU's, and the others' flags are just cleared.
  */
 static u64 kvmclock_read(struct clocksource *cs)
 {
+	unsigned int cpu = smp_processor_id();
+	struct vcpu_time_info *ti = &kvmclock_info[kvmclock_own[cpu] ? cpu : 0];
 	u8 flags;
-	u64 ns = pvclock_read(&kvmclock_info, &flags);
+	u64 ns = pvclock_read(ti, &flags);
 
-	if ((flags & PVCLOCK_GUEST_STOPPED) && pvclock_clear_stopped(&kvmclock_info))
+	if ((flags & PVCLOCK_GUEST_STOPPED) && pvclock_clear_stopped(ti) &&
+	    ti == &kvmclock_info[0])
 		clock_note_host_stop();
 	return ns;
+}
+
+/* Runs on the CPU, before anything there reads the clock. */
+static void kvmclock_cpu_init(unsigned int cpu)
+{
+	if (!kvmclock_msr)
+		return;
+	paravirt_write_msr(kvmclock_msr, virt_to_phys(&kvmclock_info[cpu]) | KVM_MSR_ENABLED);
+	WRITE_ONCE(kvmclock_own[cpu], true);
+	__atomic_fetch_add(&kvm_guest.kvmclock_areas, 1, __ATOMIC_RELAXED);
 }
 
 static struct clocksource kvmclock_cs = {
@@ -105,13 +125,14 @@ static void kvmclock_init(void)
 		msr = MSR_KVM_SYSTEM_TIME;
 	else
 		return;
-	paravirt_write_msr(msr, virt_to_phys(&kvmclock_info) | KVM_MSR_ENABLED);
-	pvclock_read(&kvmclock_info, &flags);
+	kvmclock_msr = msr;
+	kvmclock_cpu_init(0);
+	pvclock_read(&kvmclock_info[0], &flags);
 	kvm_guest.kvmclock = true;
 	kvm_guest.kvmclock_stable = has(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) &&
 				    (flags & PVCLOCK_TSC_STABLE_BIT);
 	/* The TSC frequency comes with it: no calibration window needed. */
-	tsc_set_khz(pvclock_tsc_khz(&kvmclock_info), "kvmclock");
+	tsc_set_khz(pvclock_tsc_khz(&kvmclock_info[0]), "kvmclock");
 	clocksource_register(&kvmclock_cs);
 }
 
@@ -170,6 +191,8 @@ static void pv_eoi_init(void)
 /* Each vCPU registers its own areas: the boot CPU's at init, the others' as they start. */
 static void kvm_cpu_init(unsigned int cpu)
 {
+	if (cpu)
+		kvmclock_cpu_init(cpu);
 	if (kvm_guest.steal_time)
 		paravirt_write_msr(MSR_KVM_STEAL_TIME,
 				   virt_to_phys(&steal_info[cpu]) | KVM_MSR_ENABLED);

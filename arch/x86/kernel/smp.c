@@ -29,6 +29,8 @@ static void call_function_interrupt(void *data)
 	unsigned long req;
 
 	__atomic_store_n(&p->ipi_count, p->ipi_count + 1, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&p->timer_kick, false, __ATOMIC_ACQUIRE))
+		timer_kick_interrupt();
 	req = __atomic_load_n(&p->call_req, __ATOMIC_ACQUIRE);
 	if (req == p->call_done)
 		return;
@@ -45,6 +47,12 @@ void smp_ipi_init(void)
 void smp_send_ipi(unsigned int cpu)
 {
 	pv_ops.apic.send_ipi(percpu_area[cpu].apic_id, CALL_FUNCTION_VECTOR);
+}
+
+void smp_send_timer_kick(unsigned int cpu)
+{
+	__atomic_store_n(&percpu_area[cpu].timer_kick, true, __ATOMIC_RELEASE);
+	smp_send_ipi(cpu);
 }
 
 void smp_send_ipi_allbutself(void)

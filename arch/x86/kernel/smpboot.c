@@ -113,6 +113,7 @@ void start_secondary(unsigned int cpu)
 	p->apic_id = apic_id();
 	if (x86_init.cpu_init)
 		x86_init.cpu_init(cpu);
+	timer_cpu_init();
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 	/* Work comes as call-function IPIs; nothing else is routed here. */
 	smp_idle();

@@ -10,6 +10,7 @@ struct kvm_guest_state {
 	u32 hints;			/* CPUID base + 1, edx */
 	bool kvmclock;
 	bool kvmclock_stable;
+	unsigned int kvmclock_areas;	/* CPUs that registered their own area */
 	bool steal_time;
 	bool pv_eoi;
 	bool vmmcall;			/* the hypercall instruction: vmmcall, else vmcall */

@@ -29,6 +29,7 @@ struct percpu {
 	bool stuck;			/* did not finish a cross-call in time */
 	bool polling;			/* idle by polling (smp_set_idle_poll) */
 	unsigned long ipi_count;	/* call-function IPIs taken */
+	bool timer_kick;		/* look at the timer list (smp_send_timer_kick) */
 	/* The cross-call slot: call_req != call_done means fn is pending. */
 	void (*call_fn)(void *arg);
 	void *call_arg;
@@ -104,6 +105,12 @@ static inline bool cpu_online(unsigned int cpu)
 void smp_ipi_init(void);
 void smp_send_ipi(unsigned int cpu);
 void smp_send_ipi_allbutself(void);
+/*
+ * Has cpu program its clock event device for its timer list's first
+ * timer (kernel/time/timer.c, after another CPU put one there): a flag,
+ * then a call-function IPI, the one vector every platform delivers.
+ */
+void smp_send_timer_kick(unsigned int cpu);
 /* One call-function IPI to each CPU in mask, through pv_ops.apic.send_ipi_mask. */
 void smp_send_ipi_mask(const struct cpumask *mask);
 /* The native send_ipi_mask: pv_ops.apic.send_ipi to each CPU in turn. */
