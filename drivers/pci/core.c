@@ -106,8 +106,10 @@ static u8 cap_list_head(struct pci_dev *d)
  * comes back to a capability loops, and ends there.  So a caller going
  * through the list with pci_find_next_capability() also gets each
  * capability once and comes to an end.  *broken says whether the list
- * ended other than with a 0 pointer.  A capability's id and next pointer
- * are one 16-bit read: each read is a VM exit under a hypervisor.
+ * ended other than with a 0 pointer.  A capability's id, next pointer and
+ * the two bytes after are one 32-bit read: each read is a VM exit under a
+ * hypervisor.  A walk of the whole list (all) notes where MSI-X is: the
+ * driver that walked it for its own capabilities asks for MSI-X next.
  */
 static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
 		    struct pci_caps *all)
@@ -116,30 +118,41 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
 	u8 pos = head ? pci_read8(d, head) & ~3 : 0;
 	bool passed = !after;
 	u64 seen = 0;
+	u8 msix = 0;
 
 	*broken = false;
 	/* One more than fits, to read the last one's 0 pointer. */
 	for (unsigned int ttl = PCI_CAP_MAX + 1; ttl; ttl--) {
 		u64 bit;
-		u16 v;
+		u32 v;
 
 		if (pos < PCI_STD_HEADER_SIZEOF) {
 			*broken = pos != 0;
+			/* The whole list seen: where MSI-X is, for later. */
+			if (all && !*broken) {
+				d->msix_cap = msix;
+				d->caps_walked = true;
+			}
 			return 0;
 		}
 		bit = 1ULL << ((pos - PCI_STD_HEADER_SIZEOF) / 4);
 		if (seen & bit)
 			break;
 		seen |= bit;
-		v = pci_read16(d, pos + PCI_CAP_LIST_ID);
+		v = pci_read32(d, pos + PCI_CAP_LIST_ID);
 		if ((v & 0xff) == 0xff)	/* nothing answers: the device went away */
 			break;
-		if (passed && (v & 0xff) == cap_id) {
+		if (passed && (int)(v & 0xff) == cap_id) {
 			if (!all)
 				return pos;
-			if (all->nr < all->max)
+			if (all->nr < all->max) {
+				if (all->hdr)
+					all->hdr[all->nr] = v;
 				all->pos[all->nr++] = pos;
+			}
 		}
+		if (all && (v & 0xff) == PCI_CAP_ID_MSIX && !msix)
+			msix = pos;
 		passed |= pos == after;
 		pos = (v >> 8) & ~3;
 	}
@@ -167,6 +180,8 @@ static u8 find_cap(struct pci_dev *d, u8 after, int cap_id,
 
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
 {
+	if (cap_id == PCI_CAP_ID_MSIX && d->caps_walked)
+		return d->msix_cap;
 	return find_cap(d, 0, cap_id, NULL);
 }
 
@@ -282,20 +297,18 @@ int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 }
 
 /*
- * Writes all ones, reads what sticks, puts the original back, unless the
- * register reads what it held (a BAR not implemented reads 0 whatever is
- * written): it holds the original then, and the write would be one exit
- * more under a hypervisor.
+ * Writes all ones, reads what sticks, puts orig (what the register held)
+ * back, unless it reads orig again (a register that keeps nothing): the
+ * write would be one exit more under a hypervisor.
  */
-static u32 size_probe(struct pci_dev *d, u16 off, u32 *orig)
+static u32 size_probe(struct pci_dev *d, u16 off, u32 orig)
 {
 	u32 mask;
 
-	*orig = pci_read32(d, off);
 	pci_write32(d, off, 0xffffffff);
 	mask = pci_read32(d, off);
-	if (mask != *orig)
-		pci_write32(d, off, *orig);
+	if (mask != orig)
+		pci_write32(d, off, orig);
 	return mask;
 }
 
@@ -306,7 +319,20 @@ int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
 	const char *why;
 	int used = 1;
 
-	lo_mask = size_probe(d, off, &lo);
+	/*
+	 * A register reading 0 is a BAR not implemented or a 32-bit memory
+	 * BAR the firmware left at address 0 (an I/O BAR reads bit 0 set, a
+	 * 64-bit or prefetchable one its type bits).  Nothing is reassigned
+	 * here, so neither can be used: no sizing, two exits saved (the
+	 * all-ones write and its read back); four BARs of six on AHCI, three
+	 * on a modern virtio device.
+	 */
+	lo = pci_read32(d, off);
+	if (!lo) {
+		memset(bar, 0, sizeof(*bar));
+		return 1;
+	}
+	lo_mask = size_probe(d, off, lo);
 	if (!(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
 	    (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
 		if (i + 1 >= nr_bars) {
@@ -314,7 +340,16 @@ int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
 			pci_warn(d, "bar%d: 64-bit BAR in the last slot, ignored\n", i);
 			return 1;
 		}
-		hi_mask = size_probe(d, off + 4, &hi);
+		hi = pci_read32(d, off + 4);
+		/*
+		 * With a size bit in the low half the BAR is below 4 GiB in
+		 * size and the address bits above are all its own: the upper
+		 * half is not sized (three exits saved a 64-bit BAR).
+		 */
+		if (lo_mask & PCI_BASE_ADDRESS_MEM_MASK)
+			hi_mask = 0xffffffff;
+		else
+			hi_mask = size_probe(d, off + 4, hi);
 		used = 2;
 	}
 	if (pci_decode_bar(lo, lo_mask, hi, hi_mask, bar, &why) < 0)
@@ -411,6 +446,8 @@ int pci_setup_dev(struct pci_dev *d)
 	d->bars_read = false;
 	d->details_read = false;
 	d->caps_broken = false;
+	d->caps_walked = false;
+	d->msix_cap = 0;
 	return 0;
 }
 
@@ -461,8 +498,8 @@ int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
 		return -EINVAL;
 	}
 	info->pos = pos;
-	info->table_size = (pci_read16(d, pos + PCI_MSIX_FLAGS) &
-			    PCI_MSIX_FLAGS_QSIZE) + 1;
+	info->flags = pci_read16(d, pos + PCI_MSIX_FLAGS);
+	info->table_size = (info->flags & PCI_MSIX_FLAGS_QSIZE) + 1;
 	table = pci_read32(d, pos + PCI_MSIX_TABLE);
 	pba = pci_read32(d, pos + PCI_MSIX_PBA);
 	info->table_bar = table & PCI_MSIX_BIR_MASK;

@@ -184,7 +184,8 @@ struct vcaps {
 
 /*
  * The vendor capabilities of the types mapped here, read once: one walk
- * of the list, the type in the first dword, then BAR, offset and length.
+ * of the list, which gives the type in the first dword, then BAR, offset
+ * and length.
  * Each configuration read is a VM exit under a hypervisor; walking the
  * list again for each type and reading every field of every capability
  * took some 190 of them a device.
@@ -192,13 +193,14 @@ struct vcaps {
 static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 {
 	u8 pos[VIRTIO_PCI_MAX_CAPS];
-	struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos };
+	u32 hdr[VIRTIO_PCI_MAX_CAPS];
+	struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos, .hdr = hdr };
 	unsigned int n = pci_find_all_capabilities(d, PCI_CAP_ID_VNDR, &all);
 
 	vc->nr = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		/* cap_vndr, cap_next, cap_len, cfg_type */
-		u8 type = pci_read32(d, pos[i]) >> 24;
+		/* cap_vndr, cap_next, cap_len, cfg_type: read by the walk */
+		u8 type = hdr[i] >> 24;
 		struct vcap *c;
 
 		if (type < VIRTIO_PCI_CAP_COMMON_CFG || type > VIRTIO_PCI_CAP_DEVICE_CFG)

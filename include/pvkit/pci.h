@@ -151,6 +151,8 @@ struct pci_dev {
 	bool bars_read;			/* pci_read_bars() */
 	bool details_read;		/* pci_read_details() */
 	bool caps_broken;		/* its capability list, once reported */
+	bool caps_walked;		/* the whole list seen, msix_cap valid */
+	u8 msix_cap;			/* where MSI-X is (0: none), if caps_walked */
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
@@ -188,11 +190,14 @@ u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id);
 /*
  * Every capability cap_id in one walk of the list (finding each with
  * pci_find_next_capability() walks it again from the head): their
- * positions in all->pos, all->max at most; returns how many.
+ * positions in all->pos, all->max at most; returns how many.  The
+ * first dword of each comes with them (all->hdr): a vendor capability's
+ * length and type there cost no read more.
  */
 struct pci_caps {
 	unsigned int nr, max;
 	u8 *pos;
+	u32 *hdr;	/* if not NULL: the first dword of each (id, next, 2 more) */
 };
 unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
 				       struct pci_caps *all);
@@ -357,6 +362,7 @@ int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 /* MSI-X capability, decoded and checked against the BARs. */
 struct pci_msix_info {
 	u8 pos;			/* capability offset */
+	u16 flags;		/* the message control word as read */
 	u16 table_size;		/* entries */
 	u8 table_bar, pba_bar;
 	u32 table_offset, pba_offset;
