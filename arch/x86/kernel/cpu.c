@@ -5,6 +5,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
+#include <asm/boot.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 
@@ -25,6 +26,23 @@ static struct {
 } boot_leaves[BOOT_CPUID_LEAVES];
 static unsigned int nr_boot_leaves;
 
+/*
+ * The 32-bit entry (PVH, multiboot) asked 0x80000000 and 0x80000001 for
+ * long mode already; its answers are used when it ran (a valid maximum
+ * extended leaf has bit 31 set, the 0s left by other entries have not).
+ */
+static bool entry_asked(u32 leaf, struct cpuid_regs *r)
+{
+	u32 max = boot_cpuid_ext[0];
+	const u32 *w = &boot_cpuid_ext[4 * (leaf & 1)];
+
+	if ((leaf != 0x80000000 && leaf != 0x80000001) ||
+	    !(max & 0x80000000) || leaf > max)
+		return false;
+	*r = (struct cpuid_regs){ w[0], w[1], w[2], w[3] };
+	return true;
+}
+
 void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
 	for (unsigned int i = 0; i < nr_boot_leaves && !subleaf; i++) {
@@ -33,7 +51,8 @@ void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 			return;
 		}
 	}
-	paravirt_cpuid(leaf, subleaf, r);
+	if (subleaf || !entry_asked(leaf, r))
+		paravirt_cpuid(leaf, subleaf, r);
 	if (!subleaf && nr_boot_leaves < BOOT_CPUID_LEAVES) {
 		boot_leaves[nr_boot_leaves].leaf = leaf;
 		boot_leaves[nr_boot_leaves++].r = *r;
