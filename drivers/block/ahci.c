@@ -657,7 +657,7 @@ static int hba_reset(volatile u8 *mmio)
  */
 static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
-	u64 size = min(d->bar[5].size, (u64)HBA_MMIO_SIZE);
+	u64 size = min(pci_bar(d, 5)->size, (u64)HBA_MMIO_SIZE);
 	struct ahci_host *host = kzalloc(sizeof(*host));
 	struct ahci_port **tail;
 	u32 cap, ports;
@@ -716,5 +716,7 @@ static const struct pci_driver ahci_driver = {
 	.name = "ahci",
 	.ids = ahci_ids,
 	.probe = ahci_probe,
+	/* ABAR (BAR 5) alone is mapped, INTx asked only with a disk. */
+	.on_demand = true,
 };
 DEFINE_PCI_DRIVER(ahci_driver);

@@ -33,18 +33,47 @@ static bool cfg_ok(const struct pci_dev *d, u16 off, unsigned int size)
 	       (u32)off + size <= d->ops->cfg_size;
 }
 
+/*
+ * The command register changes only when software writes it (a reset
+ * of the function aside, which nothing here does), and binding a driver
+ * read it four times (BAR sizing, bus mastering, MSI-X), each a VM exit
+ * under a hypervisor: after the first read it is kept, and every write
+ * of it through these accessors updates what is kept.
+ */
+static bool command_kept(const struct pci_dev *d, u16 off, unsigned int size)
+{
+	return off == PCI_COMMAND && size == 2 && d->command_known;
+}
+
+static void keep_command(struct pci_dev *d, u16 off, unsigned int size, u32 val)
+{
+	if (off > PCI_COMMAND + 1 || off + size <= PCI_COMMAND)
+		return;
+	d->command_known = off == PCI_COMMAND && size >= 2;
+	d->command = val;
+}
+
 static u32 cfg_read(struct pci_dev *d, u16 off, unsigned int size)
 {
+	u32 v;
+
 	if (!cfg_ok(d, off, size))
 		return 0xffffffff;
-	return d->ops->read(d->ops, d->segment, d->bus, devfn_of(d), off, size);
+	if (command_kept(d, off, size))
+		return d->command;
+	v = d->ops->read(d->ops, d->segment, d->bus, devfn_of(d), off, size);
+	/* All ones: nobody answers (now), nothing to keep. */
+	if (off == PCI_COMMAND && size >= 2 && (u16)v != 0xffff)
+		keep_command(d, off, size, v);
+	return v;
 }
 
 static void cfg_write(struct pci_dev *d, u16 off, unsigned int size, u32 val)
 {
-	if (cfg_ok(d, off, size))
-		d->ops->write(d->ops, d->segment, d->bus, devfn_of(d), off, size,
-			      val);
+	if (!cfg_ok(d, off, size))
+		return;
+	d->ops->write(d->ops, d->segment, d->bus, devfn_of(d), off, size, val);
+	keep_command(d, off, size, val);
 }
 
 u8 pci_read8(struct pci_dev *d, u16 off)
@@ -312,29 +341,35 @@ static u32 size_probe(struct pci_dev *d, u16 off, u32 orig)
 	return mask;
 }
 
-int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
+static bool is_mem64(u32 lo)
+{
+	return !(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
+	       (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
+}
+
+/*
+ * BAR i, whose register holds lo (read already), with decode off.  A
+ * register reading 0 is a BAR not implemented or a 32-bit memory BAR
+ * the firmware left at address 0 (an I/O BAR reads bit 0 set, a 64-bit
+ * or prefetchable one its type bits).  Nothing is reassigned here, so
+ * neither can be used: no sizing, two exits saved (the all-ones write and
+ * its read back); four BARs of six on AHCI, three on a modern virtio
+ * device.  Returns the registers used, 1 or 2.
+ */
+static int size_bar(struct pci_dev *d, int i, int nr_bars, u32 lo,
+		    struct pci_bar *bar)
 {
 	u16 off = PCI_BASE_ADDRESS_0 + 4 * i;
-	u32 lo, lo_mask, hi = 0, hi_mask = 0;
+	u32 lo_mask, hi = 0, hi_mask = 0;
 	const char *why;
 	int used = 1;
 
-	/*
-	 * A register reading 0 is a BAR not implemented or a 32-bit memory
-	 * BAR the firmware left at address 0 (an I/O BAR reads bit 0 set, a
-	 * 64-bit or prefetchable one its type bits).  Nothing is reassigned
-	 * here, so neither can be used: no sizing, two exits saved (the
-	 * all-ones write and its read back); four BARs of six on AHCI, three
-	 * on a modern virtio device.
-	 */
-	lo = pci_read32(d, off);
 	if (!lo) {
 		memset(bar, 0, sizeof(*bar));
 		return 1;
 	}
 	lo_mask = size_probe(d, off, lo);
-	if (!(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
-	    (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+	if (is_mem64(lo)) {
 		if (i + 1 >= nr_bars) {
 			memset(bar, 0, sizeof(*bar));
 			pci_warn(d, "bar%d: 64-bit BAR in the last slot, ignored\n", i);
@@ -357,6 +392,11 @@ int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
 	return used;
 }
 
+int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
+{
+	return size_bar(d, i, nr_bars, pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i), bar);
+}
+
 /* How many BAR registers a header type has. */
 int pci_nr_bars(u8 header_type)
 {
@@ -371,22 +411,65 @@ int pci_nr_bars(u8 header_type)
 	return 0;
 }
 
-/* Sizing with decode off, so the all-ones address never decodes. */
+/*
+ * Reads the BAR registers from 0 up to upto into lo[], skipping the upper
+ * halves of 64-bit BARs (left 0 there): which register is a BAR of its
+ * own can only be told from BAR 0 up.  True when upto is one.
+ */
+static bool read_bar_regs(struct pci_dev *d, int nr, int upto, u32 *lo)
+{
+	bool own = false;
+
+	for (int i = 0; i < nr && i <= upto; i++) {
+		own |= i == upto;
+		lo[i] = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
+		if (is_mem64(lo[i]) && i + 1 < nr)
+			lo[++i] = 0;
+	}
+	return own;
+}
+
+/*
+ * Sizes the BARs in want (a bit each) whose registers hold lo[], with
+ * decode off, so the all-ones address never decodes; a function whose
+ * BARs all read 0 keeps its decode (two exits saved).
+ */
+static void size_bars(struct pci_dev *d, int nr, const u32 *lo, unsigned int want)
+{
+	bool any = false;
+	u16 cmd;
+
+	for (int i = 0; i < nr; i++)
+		any |= (want & (1U << i)) && lo[i];
+	cmd = any ? pci_read16(d, PCI_COMMAND) : 0;
+	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
+		pci_write16(d, PCI_COMMAND,
+			    cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	for (int i = 0; i < nr; ) {
+		int used = 1;
+
+		if (want & (1U << i))
+			used = size_bar(d, i, nr, lo[i], &d->bar[i]);
+		else if (is_mem64(lo[i]))
+			used = 2;
+		if (used == 2 && i + 1 < nr)
+			memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
+		i += used;
+	}
+	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
+		pci_write16(d, PCI_COMMAND, cmd);
+}
+
 static void read_bars(struct pci_dev *d)
 {
 	int nr = pci_nr_bars(d->header_type);
-	u16 cmd = pci_read16(d, PCI_COMMAND);
+	u32 lo[PCI_NUM_BARS] = { 0 };
 
 	memset(d->bar, 0, sizeof(d->bar));
 	if (!nr)
 		return;
-	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
-		pci_write16(d, PCI_COMMAND,
-			    cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
-	for (int i = 0; i < nr; )
-		i += pci_size_bar(d, i, nr, &d->bar[i]);
-	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
-		pci_write16(d, PCI_COMMAND, cmd);
+	read_bar_regs(d, nr, nr - 1, lo);
+	size_bars(d, nr, lo, (1U << nr) - 1);
 }
 
 bool pci_read_bars(struct pci_dev *d)
@@ -395,6 +478,34 @@ bool pci_read_bars(struct pci_dev *d)
 		return false;
 	read_bars(d);
 	d->bars_read = true;
+	d->bars_sized = (1U << PCI_NUM_BARS) - 1;
+	return true;
+}
+
+/*
+ * BAR i alone, for a driver that maps only it: the registers below are
+ * read to tell whether i is a BAR of its own, and only i is sized.  An
+ * upper half of a 64-bit BAR, or a register beyond the header's BARs, is
+ * no BAR (size 0).
+ */
+bool pci_read_bar(struct pci_dev *d, int i)
+{
+	int nr = pci_nr_bars(d->header_type);
+	u32 lo[PCI_NUM_BARS] = { 0 };
+
+	if (i < 0 || i >= PCI_NUM_BARS || (d->bars_sized & (1U << i)))
+		return false;
+	d->bars_sized |= 1U << i;
+	memset(&d->bar[i], 0, sizeof(d->bar[i]));
+	if (i >= nr)
+		return true;
+	if (read_bar_regs(d, nr, i, lo))
+		size_bars(d, nr, lo, 1U << i);
+	/* Its upper half is no BAR of its own. */
+	if (is_mem64(lo[i]) && i + 1 < PCI_NUM_BARS) {
+		d->bars_sized |= 1U << (i + 1);
+		memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
+	}
 	return true;
 }
 
@@ -444,10 +555,12 @@ int pci_setup_dev(struct pci_dev *d)
 	d->intx_irq = -1;
 	d->subsystem_vendor = d->subsystem_device = 0;
 	d->bars_read = false;
+	d->bars_sized = 0;
 	d->details_read = false;
 	d->caps_broken = false;
 	d->caps_walked = false;
 	d->msix_cap = 0;
+	d->command_known = false;
 	return 0;
 }
 
@@ -470,12 +583,13 @@ bool pci_read_details(struct pci_dev *d)
 }
 
 /* The range [off, off + len) inside memory BAR bar? */
-static bool in_mem_bar(const struct pci_dev *d, u8 bar, u64 off, u64 len)
+static bool in_mem_bar(struct pci_dev *d, u8 bar, u64 off, u64 len)
 {
 	const struct pci_bar *b;
 
 	if (bar >= PCI_NUM_BARS)
 		return false;
+	pci_read_bar(d, bar);	/* a driver's on demand (pci_driver) */
 	b = &d->bar[bar];
 	return b->size && !b->io && off <= b->size && len <= b->size - off;
 }

@@ -452,6 +452,72 @@ static void unassigned_bar_is_left_alone(struct ktest *t)
 	KT_EXPECT_EQ(t, dev.bar[1].size, 0);
 }
 
+/* A function set up as the scan does, its BARs not sized. */
+static struct pci_dev *setup_unsized(u8 slot)
+{
+	memset(&dev, 0, sizeof(dev));
+	dev.slot = slot;
+	dev.ops = &fake_ops;
+	return pci_setup_dev(&dev) ? NULL : &dev;
+}
+
+/*
+ * A driver on demand (AHCI maps BAR 5 only): the registers below are
+ * read, not written, only BAR 5 sized, decode off meanwhile, and the
+ * config space as before.  The upper half of a 64-bit BAR is no BAR.
+ */
+static void one_bar_sized_on_demand(struct ktest *t)
+{
+	u8 before[PCI_CFG_SPACE_SIZE];
+	struct fake_fn *f;
+
+	fake_reset();
+	f = fake_dev(0, 3, 0);
+	set_bar(f, 0, 0xc001, 0x20);
+	set_bar64(f, 1, 0xfe000000, 0x4000, false);
+	set_bar(f, 5, 0xfebf1000, 0x1000);
+	memcpy(before, f->cfg, sizeof(before));
+	KT_ASSERT_NOT_NULL(t, setup_unsized(3));
+	bar_writes = bar_writes_decoding = 0;
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 5));
+	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 5));	/* once */
+	KT_EXPECT_EQ(t, bar_writes, 2);
+	KT_EXPECT_EQ(t, bar_writes_decoding, 0);
+	KT_EXPECT_EQ(t, dev.bar[5].addr, 0xfebf1000);
+	KT_EXPECT_EQ(t, dev.bar[5].size, 0x1000);
+	KT_EXPECT_EQ(t, dev.bar[0].size, 0);		/* not sized */
+	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
+
+	/* BAR 2 is bar 1's upper half: nothing written, no BAR. */
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 2));
+	KT_EXPECT_EQ(t, bar_writes, 2);
+	KT_EXPECT_EQ(t, dev.bar[2].size, 0);
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 1));
+	KT_EXPECT_TRUE(t, dev.bar[1].is64);
+	KT_EXPECT_EQ(t, dev.bar[1].addr, 0xfe000000);
+	KT_EXPECT_EQ(t, dev.bar[1].size, 0x4000);
+	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 2));
+	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 6));
+	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
+}
+
+/* A function whose BARs all read 0 keeps its decode: nothing written. */
+static void no_bars_no_writes(struct ktest *t)
+{
+	u8 before[PCI_CFG_SPACE_SIZE];
+	unsigned long reads;
+
+	fake_reset();
+	memcpy(before, fake_dev(0, 3, 0)->cfg, sizeof(before));
+	KT_ASSERT_NOT_NULL(t, setup_unsized(3));
+	reads = nr_reads;
+	bar_writes = 0;
+	KT_EXPECT_TRUE(t, pci_read_bars(&dev));
+	KT_EXPECT_EQ(t, nr_reads - reads, 6);		/* the six registers */
+	KT_EXPECT_EQ(t, bar_writes, 0);
+	KT_EXPECT_MEMEQ(t, fns[0].cfg, before, sizeof(before));
+}
+
 static void bar64_in_slot5_is_refused(struct ktest *t)
 {
 	struct fake_fn *f;
@@ -949,6 +1015,8 @@ static const struct ktest_case pci_config_cases[] = {
 	KTEST_CASE(bar_sizing_restores_and_stops_decode),
 	KTEST_CASE(unimplemented_bars_are_not_written),
 	KTEST_CASE(unassigned_bar_is_left_alone),
+	KTEST_CASE(one_bar_sized_on_demand),
+	KTEST_CASE(no_bars_no_writes),
 	KTEST_CASE(bar64_in_slot5_is_refused),
 	KTEST_CASE(bar_sizes_must_be_powers_of_two),
 	KTEST_CASE(bar_addresses_are_checked),
