@@ -174,8 +174,11 @@ int pci_msix_request(struct pci_dev *d, unsigned int entry,
 		return -ENOSPC;
 	e = entry_of(m, entry);
 	entry_mask(m, entry, true);
-	writel(MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT, e + PCI_MSIX_ENTRY_ADDR_LO);
-	writel(0, e + PCI_MSIX_ENTRY_ADDR_HI);
+	/*
+	 * The address's two halves in one aligned QWORD write, which the
+	 * table must take (PCI 3.0, 6.8.2): one exit, not two, an entry.
+	 */
+	writeq(MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT, e + PCI_MSIX_ENTRY_ADDR_LO);
 	writel(v, e + PCI_MSIX_ENTRY_DATA);
 	m->vector[entry] = v;
 	entry_mask(m, entry, false);
