@@ -412,21 +412,33 @@ int pci_nr_bars(u8 header_type)
 }
 
 /*
- * Reads the BAR registers from 0 up to upto into lo[], skipping the upper
- * halves of 64-bit BARs (left 0 there): which register is a BAR of its
- * own can only be told from BAR 0 up.  True when upto is one.
+ * Reads the BAR registers into lo[], skipping the upper halves of 64-bit
+ * BARs (left 0 there).
  */
-static bool read_bar_regs(struct pci_dev *d, int nr, int upto, u32 *lo)
+static void read_bar_regs(struct pci_dev *d, int nr, u32 *lo)
 {
-	bool own = false;
-
-	for (int i = 0; i < nr && i <= upto; i++) {
-		own |= i == upto;
+	for (int i = 0; i < nr; i++) {
 		lo[i] = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
 		if (is_mem64(lo[i]) && i + 1 < nr)
 			lo[++i] = 0;
 	}
-	return own;
+}
+
+/*
+ * Whether register i starts a BAR (is not the upper half of a 64-bit
+ * one), reading down from i - 1 only as far as needed: a register that
+ * does not look like a 64-bit BAR's lower half is followed by a BAR of
+ * its own whatever it is.  Below a run of such look-alikes starting at j
+ * (a start: j is 0 or follows one that does not look so), j, j + 2, ...
+ * are the starts.  AHCI's BAR 5 takes one read (BAR 4 is I/O), not five.
+ */
+static bool bar_starts(struct pci_dev *d, int i)
+{
+	int j = i;
+
+	while (j > 0 && is_mem64(pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * (j - 1))))
+		j--;
+	return (i - j) % 2 == 0;
 }
 
 /*
@@ -468,7 +480,7 @@ static void read_bars(struct pci_dev *d)
 	memset(d->bar, 0, sizeof(d->bar));
 	if (!nr)
 		return;
-	read_bar_regs(d, nr, nr - 1, lo);
+	read_bar_regs(d, nr, lo);
 	size_bars(d, nr, lo, (1U << nr) - 1);
 }
 
@@ -483,10 +495,10 @@ bool pci_read_bars(struct pci_dev *d)
 }
 
 /*
- * BAR i alone, for a driver that maps only it: the registers below are
- * read to tell whether i is a BAR of its own, and only i is sized.  An
- * upper half of a 64-bit BAR, or a register beyond the header's BARs, is
- * no BAR (size 0).
+ * BAR i alone, for a driver that maps only it: registers below are read
+ * (bar_starts()) to tell whether i is a BAR of its own, and only i is
+ * sized.  An upper half of a 64-bit BAR, or a register beyond the
+ * header's BARs, is no BAR (size 0).
  */
 bool pci_read_bar(struct pci_dev *d, int i)
 {
@@ -499,8 +511,10 @@ bool pci_read_bar(struct pci_dev *d, int i)
 	memset(&d->bar[i], 0, sizeof(d->bar[i]));
 	if (i >= nr)
 		return true;
-	if (read_bar_regs(d, nr, i, lo))
-		size_bars(d, nr, lo, 1U << i);
+	if (!bar_starts(d, i))
+		return true;
+	lo[i] = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
+	size_bars(d, nr, lo, 1U << i);
 	/* Its upper half is no BAR of its own. */
 	if (is_mem64(lo[i]) && i + 1 < PCI_NUM_BARS) {
 		d->bars_sized |= 1U << (i + 1);

@@ -469,6 +469,7 @@ static struct pci_dev *setup_unsized(u8 slot)
 static void one_bar_sized_on_demand(struct ktest *t)
 {
 	u8 before[PCI_CFG_SPACE_SIZE];
+	unsigned long reads;
 	struct fake_fn *f;
 
 	fake_reset();
@@ -479,8 +480,14 @@ static void one_bar_sized_on_demand(struct ktest *t)
 	memcpy(before, f->cfg, sizeof(before));
 	KT_ASSERT_NOT_NULL(t, setup_unsized(3));
 	bar_writes = bar_writes_decoding = 0;
+	reads = nr_reads;
 	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 5));
 	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 5));	/* once */
+	/*
+	 * BAR 4 (no 64-bit lower half), BAR 5, the command, the mask (the
+	 * fake reads once more for each BAR write it merges).
+	 */
+	KT_EXPECT_EQ(t, nr_reads - reads - bar_writes, 4);
 	KT_EXPECT_EQ(t, bar_writes, 2);
 	KT_EXPECT_EQ(t, bar_writes_decoding, 0);
 	KT_EXPECT_EQ(t, dev.bar[5].addr, 0xfebf1000);
@@ -499,6 +506,23 @@ static void one_bar_sized_on_demand(struct ktest *t)
 	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 2));
 	KT_EXPECT_FALSE(t, pci_read_bar(&dev, 6));
 	KT_EXPECT_MEMEQ(t, f->cfg, before, sizeof(before));
+
+	/* Two 64-bit BARs in a row: 0-1 and 2-3; register 3 is a half. */
+	fake_reset();
+	f = fake_dev(0, 3, 0);
+	set_bar64(f, 0, 0xfe000000, 0x4000, false);
+	set_bar64(f, 2, 0xfe100000, 0x4000, true);
+	set_bar(f, 4, 0xfebf1000, 0x1000);
+	KT_ASSERT_NOT_NULL(t, setup_unsized(3));
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 3));
+	KT_EXPECT_EQ(t, dev.bar[3].size, 0);
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 2));
+	KT_EXPECT_EQ(t, dev.bar[2].addr, 0xfe100000);
+	KT_EXPECT_TRUE(t, dev.bar[2].prefetch);
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 4));
+	KT_EXPECT_EQ(t, dev.bar[4].size, 0x1000);
+	KT_EXPECT_TRUE(t, pci_read_bar(&dev, 1));
+	KT_EXPECT_EQ(t, dev.bar[1].size, 0);
 }
 
 /* A function whose BARs all read 0 keeps its decode: nothing written. */
