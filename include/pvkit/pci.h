@@ -181,7 +181,8 @@ void pci_write32(struct pci_dev *d, u16 off, u32 val);
  * Sizes d's BARs into d->bar unless that was done; true when it was done
  * now.  The scan does not size them: each BAR costs four configuration
  * accesses (exits under a hypervisor), and only a bound driver, pci_show()
- * and the tests look at them.  Drivers find them sized by bind time.
+ * and the tests look at them.  Drivers find them sized by bind time,
+ * unless on demand (struct pci_driver): then pci_bar() sizes one.
  */
 bool pci_read_bars(struct pci_dev *d);
 /*
