@@ -442,46 +442,42 @@ static bool bar_starts(struct pci_dev *d, int i)
 }
 
 /*
- * Sizes the BARs in want (a bit each) whose registers hold lo[], with
- * decode off, so the all-ones address never decodes; a function whose
- * BARs all read 0 keeps its decode (two exits saved).
+ * Decode off while a BAR is sized, so the all-ones address never
+ * decodes; returns what to put back with decode_restore().
  */
-static void size_bars(struct pci_dev *d, int nr, const u32 *lo, unsigned int want)
+static u16 decode_off(struct pci_dev *d)
 {
-	bool any = false;
-	u16 cmd;
+	u16 cmd = pci_read16(d, PCI_COMMAND);
 
-	for (int i = 0; i < nr; i++)
-		any |= (want & (1U << i)) && lo[i];
-	cmd = any ? pci_read16(d, PCI_COMMAND) : 0;
 	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
 		pci_write16(d, PCI_COMMAND,
 			    cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
-	for (int i = 0; i < nr; ) {
-		int used = 1;
+	return cmd;
+}
 
-		if (want & (1U << i))
-			used = size_bar(d, i, nr, lo[i], &d->bar[i]);
-		else if (is_mem64(lo[i]))
-			used = 2;
-		if (used == 2 && i + 1 < nr)
-			memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
-		i += used;
-	}
+static void decode_restore(struct pci_dev *d, u16 cmd)
+{
 	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
 		pci_write16(d, PCI_COMMAND, cmd);
 }
 
+/* A function whose BARs all read 0 keeps its decode (two exits saved). */
 static void read_bars(struct pci_dev *d)
 {
 	int nr = pci_nr_bars(d->header_type);
-	u32 lo[PCI_NUM_BARS] = { 0 };
+	u32 lo[PCI_NUM_BARS] = { 0 }, any = 0;
+	u16 cmd;
 
 	memset(d->bar, 0, sizeof(d->bar));
-	if (!nr)
-		return;
 	read_bar_regs(d, nr, lo);
-	size_bars(d, nr, lo, (1U << nr) - 1);
+	for (int i = 0; i < nr; i++)
+		any |= lo[i];
+	if (!any)
+		return;
+	cmd = decode_off(d);
+	for (int i = 0; i < nr; )
+		i += size_bar(d, i, nr, lo[i], &d->bar[i]);
+	decode_restore(d, cmd);
 }
 
 bool pci_read_bars(struct pci_dev *d)
@@ -503,23 +499,25 @@ bool pci_read_bars(struct pci_dev *d)
 bool pci_read_bar(struct pci_dev *d, int i)
 {
 	int nr = pci_nr_bars(d->header_type);
-	u32 lo[PCI_NUM_BARS] = { 0 };
+	u32 lo;
+	u16 cmd;
 
 	if (i < 0 || i >= PCI_NUM_BARS || (d->bars_sized & (1U << i)))
 		return false;
 	d->bars_sized |= 1U << i;
 	memset(&d->bar[i], 0, sizeof(d->bar[i]));
-	if (i >= nr)
+	if (i >= nr || !bar_starts(d, i))
 		return true;
-	if (!bar_starts(d, i))
+	lo = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
+	if (!lo)
 		return true;
-	lo[i] = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
-	size_bars(d, nr, lo, 1U << i);
-	/* Its upper half is no BAR of its own. */
-	if (is_mem64(lo[i]) && i + 1 < PCI_NUM_BARS) {
+	cmd = decode_off(d);
+	/* A 64-bit BAR's upper half is no BAR of its own. */
+	if (size_bar(d, i, nr, lo, &d->bar[i]) == 2) {
 		d->bars_sized |= 1U << (i + 1);
 		memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
 	}
+	decode_restore(d, cmd);
 	return true;
 }
 
@@ -603,7 +601,9 @@ static bool in_mem_bar(struct pci_dev *d, u8 bar, u64 off, u64 len)
 
 	if (bar >= PCI_NUM_BARS)
 		return false;
-	pci_read_bar(d, bar);	/* a driver's on demand (pci_driver) */
+	/* An on-demand driver (pci_driver) that did not size it: all of them. */
+	if (!(d->bars_sized & (1U << bar)))
+		pci_read_bars(d);
 	b = &d->bar[bar];
 	return b->size && !b->io && off <= b->size && len <= b->size - off;
 }

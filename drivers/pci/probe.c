@@ -130,7 +130,7 @@ static bool overlaps_ram(const struct pci_bar *b)
 	return false;
 }
 
-static void check_bar(struct pci_dev *d, int i)
+static __noinline void check_bar(struct pci_dev *d, int i)
 {
 	struct pci_bar *b = &d->bar[i];
 
@@ -214,7 +214,11 @@ void *pci_iomap(struct pci_dev *d, int bar, u64 offset, u64 len)
 
 	if (bar < 0 || bar >= PCI_NUM_BARS)
 		return NULL;
-	b = pci_bar(d, bar);
+	/* One an on-demand driver sized with pci_bar(), else all of them. */
+	if (!(d->bars_sized & (1U << bar)))
+		bars_ready(d);
+	check_bar(d, bar);
+	b = &d->bar[bar];
 	if (!b->size || b->io || !b->addr || !len || offset > b->size ||
 	    len > b->size - offset)
 		return NULL;

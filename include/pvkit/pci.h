@@ -236,10 +236,11 @@ struct pci_driver {
 	int (*probe)(struct pci_dev *d, const struct pci_device_id *id);
 	void (*remove)(struct pci_dev *d);
 	/*
-	 * The driver reaches its BARs only through pci_iomap() and pci_bar(),
-	 * and INTx only through pci_request_intx(): nothing is read for it
-	 * before its probe (the subsystem ids, the pin, all BARs sized: each
-	 * read a VM exit under a hypervisor), only what it asks for.
+	 * The driver sizes the BARs it uses with pci_bar() and reaches INTx
+	 * only through pci_request_intx(): nothing is read for it before its
+	 * probe (the subsystem ids, the pin, all BARs sized: each read a VM
+	 * exit under a hypervisor), only what it asks for.  pci_iomap() or
+	 * MSI-X on a BAR it did not size sizes them all.
 	 */
 	bool on_demand;
 };
