@@ -77,13 +77,18 @@ KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 	-fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Werror=implicit-function-declaration
+# __FILE__ (BUG, WARN, KTAP failures) relative to the tree: the same
+# message, and the same image size, wherever the tree is checked out.
+KBUILD_CFLAGS += -fmacro-prefix-map=$(srctree)/=
 
 ifeq ($(CONFIG_FRAME_POINTER),y)
 KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
 else
 KBUILD_CFLAGS += -fomit-frame-pointer
 endif
-ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
+ifeq ($(CONFIG_CC_OPTIMIZE_HARDER_FOR_SIZE),y)
+KBUILD_CFLAGS += -Oz
+else ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else
 KBUILD_CFLAGS += -O2
@@ -99,6 +104,24 @@ KBUILD_AFLAGS := -D__ASSEMBLY__ -fno-pic -fno-pie
 # (apps, initcalls, drivers, pv call sites...) are KEEP in pvkit.lds.S.
 KBUILD_LDFLAGS := -nostdlib -n --gc-sections -z max-page-size=4096 -z noexecstack \
 	--build-id=none --no-warn-rwx-segments
+comma := ,
+LD_WL :=
+
+# CONFIG_LTO: objects carry GCC's intermediate code and the link compiles
+# the whole image as one unit (-flto-partition=one), so calls across files
+# are inlined and what no caller uses of a function goes too.  The link is
+# then gcc's (the linker plugin), with the compiler flags and the linker's
+# own through -Wl,; archives through gcc-ar so that their index has the
+# intermediate objects' symbols.
+ifeq ($(CONFIG_LTO),y)
+KBUILD_CFLAGS += -flto -flto-partition=one
+AR := gcc-ar
+LD := $(CC)
+LD_WL := -Wl,
+KBUILD_LDFLAGS := $(KBUILD_CFLAGS) -nostdlib -nostartfiles -static -no-pie \
+	$(addprefix -Wl$(comma),-n --gc-sections -z max-page-size=4096 -z noexecstack \
+	--build-id=none --no-warn-rwx-segments)
+endif
 
 export KBUILD_CPPFLAGS KBUILD_CFLAGS KBUILD_AFLAGS
 
@@ -195,7 +218,7 @@ $(LDS): $(srctree)/arch/x86/boot/pvkit.lds.S $(AUTOCONF)
 # moves.  scripts/link-pvkit checks that.
 $(IMAGE): $(built-ins) $(LDS) $(srctree)/scripts/link-pvkit $(srctree)/scripts/kallsyms.py
 	$(call quiet,LD,pvkit)
-	$(Q)LD="$(LD)" NM="$(NM)" CC="$(CC)" KALLSYMS="$(CONFIG_KALLSYMS)" \
+	$(Q)LD="$(LD)" LD_WL="$(LD_WL)" NM="$(NM)" CC="$(CC)" KALLSYMS="$(CONFIG_KALLSYMS)" \
 		CPPFLAGS="$(KBUILD_CPPFLAGS)" LDFLAGS="$(KBUILD_LDFLAGS)" \
 		PYTHON=python3 $(srctree)/scripts/link-pvkit $@ $(LDS) $(built-ins)
 	$(Q)size $@ | awk 'NR==2 { printf "  IMAGE    %s: %d bytes (text %d, data %d, bss %d); file %d bytes\n", \

@@ -110,7 +110,10 @@ static int echo_setup(struct netdev **devp, u64 *timeout_s)
 		console_printf("netecho: cannot bind UDP port %u\n", echo.port);
 		return EXIT_FAIL;
 	}
-	net_get_config(dev, &ip, &mask, &gw);
+	if (!net_get_config(dev, &ip, &mask, &gw)) {
+		console_printf("netecho: %s has no address\n", dev->name);
+		return EXIT_FAIL;
+	}
 	console_printf("netecho: %s (%s) %02x:%02x:%02x:%02x:%02x:%02x ip %s, udp port %u, timeout %llu s\n",
 		       dev->name, dev->driver ? dev->driver : "?",
 		       dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3],

@@ -43,7 +43,7 @@ static void boot_phase_done(const char *name)
 		exit_mark(BOOT_MARK_BASE + nr_boot_phases);
 }
 
-static const char *default_app = "info";
+static const char *default_app = CONFIG_DEFAULT_APP;
 
 static int run_app(void)
 {

@@ -25,8 +25,10 @@ static bool quiet;
 /* Log lines quiet kept from the console: a panic shows the log then. */
 static unsigned long nr_withheld;
 
+#ifdef CONFIG_LOG_RING
 static char log_mem[1 << CONFIG_LOG_BUF_SHIFT];
 static struct logbuf log_ring = LOGBUF_INIT(log_mem);
+#endif
 
 void register_console(struct console *con)
 {
@@ -213,7 +215,9 @@ static int emit_log(int level, const char *fmt, va_list ap)
 	buf[1] = '0' + level;
 	buf[2] = '>';
 	took = console_lock_enter(&flags);
+#ifdef CONFIG_LOG_RING
 	logbuf_write(&log_ring, buf, n + 3);
+#endif
 	if (quiet && level >= QUIET_LOGLEVEL)
 		nr_withheld++;
 	else
@@ -231,6 +235,7 @@ int vprintk(const char *fmt, va_list ap)
 	return emit_log(level, fmt, ap);
 }
 
+#ifdef CONFIG_LOG_RING
 /* Writes the whole lines at the start of buf, one console write each; the bytes written. */
 static size_t write_lines(const char *buf, size_t n, unsigned long *lines)
 {
@@ -277,6 +282,13 @@ const struct logbuf *log_ring_get(void)
 {
 	return &log_ring;
 }
+#else
+unsigned long log_dump(void)
+{
+	console_printf("(this image keeps no log in memory: CONFIG_LOG_RING is off)\n");
+	return 0;
+}
+#endif
 
 unsigned long log_withheld(void)
 {

@@ -140,28 +140,27 @@ static const char *parse_length(const char *f, enum length *len)
 	return f;
 }
 
-static long long get_signed(va_list *ap, enum length len)
+/*
+ * The argument of a length modifier: int and smaller were promoted to
+ * int, and long, long long and size_t are one 64-bit slot each on x86-64
+ * (the host tests' LP64 too), so two reads serve every length; the value
+ * is then cut to its type's width and sign- or zero-extended back.
+ */
+static unsigned long long get_arg(va_list *ap, enum length len, bool is_signed)
 {
-	switch (len) {
-	case LEN_CHAR: return (signed char)va_arg(*ap, int);
-	case LEN_SHORT: return (short)va_arg(*ap, int);
-	case LEN_LONG: return va_arg(*ap, long);
-	case LEN_LLONG: return va_arg(*ap, long long);
-	case LEN_SIZE: return va_arg(*ap, long);
-	default: return va_arg(*ap, int);
-	}
-}
+	static const unsigned char bits[] = {
+		[LEN_INT] = 32, [LEN_CHAR] = 8, [LEN_SHORT] = 16,
+		[LEN_LONG] = 64, [LEN_LLONG] = 64, [LEN_SIZE] = 64,
+	};
+	unsigned int shift = 64 - bits[len];
+	unsigned long long v;
 
-static unsigned long long get_unsigned(va_list *ap, enum length len)
-{
-	switch (len) {
-	case LEN_CHAR: return (unsigned char)va_arg(*ap, unsigned int);
-	case LEN_SHORT: return (unsigned short)va_arg(*ap, unsigned int);
-	case LEN_LONG: return va_arg(*ap, unsigned long);
-	case LEN_LLONG: return va_arg(*ap, unsigned long long);
-	case LEN_SIZE: return va_arg(*ap, size_t);
-	default: return va_arg(*ap, unsigned int);
-	}
+	_Static_assert(sizeof(long) == sizeof(long long) && sizeof(size_t) == sizeof(long),
+		       "one va_arg read for every 64-bit length");
+	if (len >= LEN_LONG)
+		return va_arg(*ap, unsigned long long);
+	v = (unsigned long long)va_arg(*ap, unsigned int) << shift;
+	return is_signed ? (unsigned long long)((long long)v >> shift) : v >> shift;
 }
 
 /* One conversion after the '%'; returns the format position after it. */
@@ -200,23 +199,23 @@ static const char *convert(struct out *o, const char *f, va_list *ap)
 	case 'd':
 	case 'i':
 		sp.is_signed = true;
-		sv = get_signed(ap, len);
+		sv = (long long)get_arg(ap, len, true);
 		put_num(o, &sp, sv < 0 ? -(unsigned long long)sv : (unsigned long long)sv,
 			sv < 0);
 		break;
 	case 'u':
-		put_num(o, &sp, get_unsigned(ap, len), false);
+		put_num(o, &sp, get_arg(ap, len, false), false);
 		break;
 	case 'X':
 		sp.upper = true;
 		/* fall through */
 	case 'x':
 		sp.base = 16;
-		put_num(o, &sp, get_unsigned(ap, len), false);
+		put_num(o, &sp, get_arg(ap, len, false), false);
 		break;
 	case 'o':
 		sp.base = 8;
-		put_num(o, &sp, get_unsigned(ap, len), false);
+		put_num(o, &sp, get_arg(ap, len, false), false);
 		break;
 	case 'p':
 		sp.base = 16;

@@ -13,6 +13,11 @@ BLK_RE = re.compile(r"blkbench: \S+ (\S+) bs=(\d+) qd=(\d+): (\d+) IOPS, ([\d.]+
                     r"latency us p50 (\d+) p99 (\d+) max (\d+)(?: \(\d+ completions\))?, "
                     r"notifications/req ([\d.]+), interrupts/req ([\d.]+)([^\n]*)")
 TRAPS_RE = re.compile(r"traps/req ([\d.]+)")
+# blkbench bench.cpus=N: the IOPS of N submitters together, then each CPU's.
+MQ_RE = re.compile(r"blkbench: \S+ cpus=(\d+) (\S+) bs=(\d+) qd=(\d+)/cpu: (\d+) IOPS \(([^)]*)\), "
+                   r"notifications/req ([\d.]+), interrupts/req ([\d.]+) \((\S+), (\d+) queues\)")
+MQ_QUEUE_RE = re.compile(r"blkbench: queue (\d+) \(cpu (-?\d+)\): (\d+) requests, (\d+) notifications, "
+                         r"(\d+) interrupts \((\d+) elsewhere\), (\d+) wake-up IPIs")
 
 
 def run_envs(builddir, name, sections):

@@ -662,6 +662,7 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	struct ahci_port **tail;
 	u32 cap, ports;
 	bool polled;
+	int err = 0;
 
 	if (!host)
 		return -ENOMEM;
@@ -678,9 +679,8 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	pci_set_master(d);
 	if (hba_reset(host->mmio)) {
 		pr_err(PCI_DEV_FMT ": AHCI reset did not finish\n", PCI_DEV_ARGS(d));
-		iounmap((void *)host->mmio, size);
-		kfree(host);
-		return -ETIMEDOUT;
+		err = -ETIMEDOUT;
+		goto none;
 	}
 	tail = &host->ports;
 	for (unsigned int nr = 0; nr < 32; nr++) {
@@ -704,7 +704,7 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 none:
 	iounmap((void *)host->mmio, size);
 	kfree(host);
-	return 0;
+	return err;
 }
 
 static const struct pci_device_id ahci_ids[] = {

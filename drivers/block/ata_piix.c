@@ -527,6 +527,7 @@ static void probe_channel(struct pci_dev *d, const char *name, u16 cmd, u16 ctl,
 		disk->blk.queue_depth = ATA_QUEUE_DEPTH;
 		disk->blk.max_sectors = ATA_PIO_MAX_SECTORS;
 		disk->blk.polled = ch->irq < 0;
+		disk->blk.sector_time_ns = ch->dma ? 0 : ATA_CMD_TIMEOUT_NS;
 		disk->blk.counts_traps = true;
 		disk->blk.driver_data = disk;
 		ata_register_disk(&disk->blk, &disk->id, ch->dma ? "ata-dma" : "ata-pio");

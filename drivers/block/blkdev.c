@@ -4,6 +4,7 @@
 #include <pvkit/blkdev.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/shutdown.h>
+#include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/processor.h>
@@ -97,7 +98,7 @@ int blkdev_queue(struct blkdev *dev, struct blk_request *req)
 	req->submit_tsc = rdtsc();
 	err = dev->ops->submit(dev, req);
 	if (!err)
-		dev->stats.requests++;
+		blk_stat_add(&dev->stats.requests, 1);
 	return err;
 }
 
@@ -122,6 +123,15 @@ void blkdev_poll(struct blkdev *dev)
 		dev->ops->poll(dev);
 }
 
+bool blkdev_may_halt(struct blkdev *dev)
+{
+	if (dev->polled)
+		return false;
+	if (dev->ops->irq_here)
+		return dev->ops->irq_here(dev);
+	return smp_processor_id() == 0;
+}
+
 static void sync_done(struct blk_request *req)
 {
 	WRITE_ONCE(*(bool *)req->private, true);
@@ -135,6 +145,12 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		.op = op, .sector = sector, .nr_sectors = nr_sectors, .buf = buf,
 		.done = sync_done, .private = (void *)&done,
 	};
+	/*
+	 * A backstop for drivers with no deadline of their own; one that
+	 * bounds every sector may take that long for each before this fires
+	 * (ata-pio under a loaded Xen HVM device model: 12 ms a word).
+	 */
+	u64 limit = SYNC_TIMEOUT_NS + (u64)nr_sectors * dev->sector_time_ns;
 	u64 start = ktime_get_ns();
 	int err = blkdev_submit(dev, &req);
 
@@ -145,12 +161,14 @@ int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		unsigned long flags = local_irq_save();
 
 		blkdev_poll(dev);
-		if (!done && !dev->polled)
+		if (!done && blkdev_may_halt(dev))
 			safe_halt();
+		else if (!done)
+			cpu_relax();
 		local_irq_restore(flags);
-		if (!done && ktime_get_ns() - start > SYNC_TIMEOUT_NS && dev->ops->shutdown) {
+		if (!done && ktime_get_ns() - start > limit && dev->ops->shutdown) {
 			/* The device is stopped and the request fails: nothing is left in flight. */
-			dev->ops->shutdown(dev, "a request took more than 30 s");
+			dev->ops->shutdown(dev, "a request took longer than its deadline");
 			/*
 			 * Unless it could not be stopped: req and buf may still be
 			 * written, and both are the caller's, so there is no return.

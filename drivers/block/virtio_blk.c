@@ -10,6 +10,8 @@
 #include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/virtio.h>
 #include <asm/page.h>
@@ -17,7 +19,12 @@
 
 #define VBLK_QUEUE_SIZE		256
 #define VBLK_MAX_SECTORS	1024	/* 512 KiB per request */
-#define VBLK_MAX_QUEUES		4
+#define VBLK_MAX_QUEUES		BLK_MAX_QUEUES
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+#define VBLK_PER_CPU		1
+#else
+#define VBLK_PER_CPU		0
+#endif
 
 struct vblk_slot {
 	struct virtio_blk_outhdr hdr;
@@ -26,22 +33,37 @@ struct vblk_slot {
 	struct blk_request *req;
 	u32 data_len;
 	bool in_use;
-	u8 queue;
+	u8 cpu;				/* the submitter's, to wake it */
+};
+
+/*
+ * One request queue: its ring, the slots of its requests, and the CPU
+ * its interrupt goes to.  The lock covers all three: CPUs that share the
+ * queue submit under it, and the owning CPU's interrupt reaps under it.
+ */
+struct vblk_queue {
+	spinlock_t lock;
+	struct virtqueue *vq;
+	struct vblk_slot *slots;
+	unsigned int nr_slots;
+	bool queued;			/* added since the last kick */
+	int cpu;			/* its interrupt's CPU; -1 without one */
+	struct vblk *vb;
+	struct blkdev_queue_stats *stats;
 };
 
 struct vblk {
 	struct blkdev blk;
 	struct virtio_device *vdev;
 	/*
-	 * With VIRTIO_BLK_F_MQ, requests are spread over the queues in
-	 * turn; one vCPU gains nothing from a queue per CPU, but the device
-	 * gets to work on several rings.
+	 * With VIRTIO_BLK_F_MQ and several CPUs, each CPU submits on queue
+	 * cpu % nr_queues, and queue q interrupts CPU q (per_cpu).  With one
+	 * CPU, requests go round the queues in turn: the device still gets
+	 * to work on several rings.
 	 */
-	struct virtqueue *vqs[VBLK_MAX_QUEUES];
+	struct vblk_queue q[VBLK_MAX_QUEUES];
 	unsigned int nr_queues, next_queue;
-	bool queued[VBLK_MAX_QUEUES];	/* added since the last kick */
-	struct vblk_slot *slots;
-	unsigned int nr_slots;
+	bool per_cpu;
 };
 
 static struct vblk *to_vblk(struct blkdev *dev)
@@ -49,12 +71,28 @@ static struct vblk *to_vblk(struct blkdev *dev)
 	return container_of(dev, struct vblk, blk);
 }
 
-static struct vblk_slot *get_slot(struct vblk *vb)
+static bool per_cpu(const struct vblk *vb)
 {
-	for (unsigned int i = 0; i < vb->nr_slots; i++) {
-		if (!vb->slots[i].in_use) {
-			vb->slots[i].in_use = true;
-			return &vb->slots[i];
+	return VBLK_PER_CPU && vb->per_cpu;
+}
+
+/* The queue this CPU submits on. */
+static struct vblk_queue *queue_here(struct vblk *vb)
+{
+	unsigned int n;
+
+	if (per_cpu(vb))
+		return &vb->q[smp_processor_id() % vb->nr_queues];
+	n = __atomic_fetch_add(&vb->next_queue, 1, __ATOMIC_RELAXED);
+	return &vb->q[n % vb->nr_queues];
+}
+
+static struct vblk_slot *get_slot(struct vblk_queue *q)
+{
+	for (unsigned int i = 0; i < q->nr_slots; i++) {
+		if (!q->slots[i].in_use) {
+			q->slots[i].in_use = true;
+			return &q->slots[i];
 		}
 	}
 	return NULL;
@@ -107,6 +145,7 @@ static unsigned int build(struct vblk_slot *s, struct blk_request *req,
 static int vblk_submit(struct blkdev *dev, struct blk_request *req)
 {
 	struct vblk *vb = to_vblk(dev);
+	struct vblk_queue *q = queue_here(vb);
 	struct vq_buf bufs[3];
 	unsigned int n, out;
 	unsigned long flags;
@@ -115,44 +154,57 @@ static int vblk_submit(struct blkdev *dev, struct blk_request *req)
 
 	if (vb->vdev->broken)
 		return BLK_EBROKEN;
-	flags = local_irq_save();
-	s = get_slot(vb);
+	flags = spin_lock_irqsave(&q->lock);
+	s = get_slot(q);
 	if (!s)
 		goto out;
 	s->req = req;
+	s->cpu = smp_processor_id();
 	s->status = 0xff;		/* a device that writes nothing is caught */
 	s->hdr = (struct virtio_blk_outhdr){ .type = vblk_type(req->op),
 		.sector = req->op == BLK_READ || req->op == BLK_WRITE ? req->sector : 0 };
 	s->data_len = req->op == BLK_GET_ID ? VIRTIO_BLK_ID_BYTES :
 		      req->nr_sectors * SECTOR_SIZE;
 	n = build(s, req, bufs, &out);
-	s->queue = vb->next_queue;
-	if (virtqueue_add(vb->vqs[s->queue], bufs, out, n - out, s)) {
+	if (virtqueue_add(q->vq, bufs, out, n - out, s)) {
 		s->in_use = false;
 		err = vb->vdev->broken ? BLK_EBROKEN : BLK_EBUSY;
 		goto out;
 	}
-	vb->queued[s->queue] = true;
-	vb->next_queue = (vb->next_queue + 1) % vb->nr_queues;
+	q->queued = true;
+	q->stats->requests++;
 	err = 0;
 out:
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return err;
 }
 
+static void kick_queue(struct vblk *vb, struct vblk_queue *q)
+{
+	unsigned long flags;
+
+	if (!READ_ONCE(q->queued))
+		return;
+	flags = spin_lock_irqsave(&q->lock);
+	if (q->queued && virtqueue_kick(q->vq)) {
+		q->stats->notifications++;
+		blk_stat_add(&vb->blk.stats.notifications, 1);
+	}
+	q->queued = false;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* What this CPU queued: its own queue, or (one CPU) every queue. */
 static void vblk_kick(struct blkdev *dev)
 {
 	struct vblk *vb = to_vblk(dev);
-	unsigned long flags = local_irq_save();
 
-	for (unsigned int q = 0; q < vb->nr_queues; q++) {
-		if (!vb->queued[q])
-			continue;
-		if (virtqueue_kick(vb->vqs[q]))
-			dev->stats.notifications++;
-		vb->queued[q] = false;
+	if (per_cpu(vb)) {
+		kick_queue(vb, &vb->q[smp_processor_id() % vb->nr_queues]);
+		return;
 	}
-	local_irq_restore(flags);
+	for (unsigned int i = 0; i < vb->nr_queues; i++)
+		kick_queue(vb, &vb->q[i]);
 }
 
 /* The device said it is done: check what it says before believing it. */
@@ -177,77 +229,159 @@ static int status_of(struct vblk *vb, struct vblk_slot *s, u32 len)
 	return BLK_EBROKEN;
 }
 
-static void finish(struct vblk_slot *s, int status)
+/* Slot free again; the request goes on the list to complete once the lock is dropped. */
+static void take_back(struct vblk_slot *s, int status, struct blk_request ***tail,
+		      struct cpumask *submitters)
 {
 	struct blk_request *req = s->req;
 
+	if (VBLK_PER_CPU)
+		cpumask_set(submitters, s->cpu);
 	s->in_use = false;
 	s->req = NULL;
-	blk_complete(req, status);
+	req->status = status;
+	req->next = NULL;
+	**tail = req;
+	*tail = &req->next;
 }
 
-static void vblk_complete_queue(struct vblk *vb, struct virtqueue *vq)
+/*
+ * Done callbacks run without the queue's lock: one may submit again (on
+ * this CPU's queue, perhaps this one).
+ */
+static void complete_list(struct blk_request *list)
 {
+	while (list) {
+		struct blk_request *req = list;
+
+		list = req->next;
+		blk_complete(req, req->status);
+	}
+}
+
+/*
+ * A CPU that shares a queue whose interrupt goes to another halts all the
+ * same: the CPU that completes its requests wakes it with an IPI (its
+ * handler finds no cross-call and returns), instead of it polling the
+ * queue under its lock all the while.
+ */
+static void wake_others(struct vblk_queue *q, struct cpumask *submitters)
+{
+	if (!per_cpu(q->vb))
+		return;
+	cpumask_clear_cpu(submitters, smp_processor_id());
+	if (!cpumask_weight(submitters))
+		return;
+	q->stats->wakeups++;
+	smp_send_ipi_mask(submitters);
+}
+
+/* The queue's lock held: what the device finished. */
+static struct blk_request *reap(struct vblk *vb, struct vblk_queue *q,
+				struct cpumask *submitters)
+{
+	struct blk_request *list = NULL, **tail = &list;
 	struct vblk_slot *s;
 	u32 len;
 
 	do {
-		virtqueue_disable_cb(vq);
-		while ((s = virtqueue_get_buf(vq, &len)))
-			finish(s, status_of(vb, s, len));
-	} while (!virtqueue_enable_cb(vq) && !vb->vdev->broken);
-}
-
-static void vblk_complete(struct vblk *vb)
-{
-	for (unsigned int q = 0; q < vb->nr_queues; q++)
-		vblk_complete_queue(vb, vb->vqs[q]);
+		virtqueue_disable_cb(q->vq);
+		while ((s = virtqueue_get_buf(q->vq, &len)))
+			take_back(s, status_of(vb, s, len), &tail, submitters);
+	} while (!virtqueue_enable_cb(q->vq) && !vb->vdev->broken);
+	return list;
 }
 
 /* After the device was shut off, nothing will complete: fail what is in flight. */
 static void fail_in_flight(struct vblk *vb)
 {
-	for (unsigned int i = 0; i < vb->nr_slots; i++) {
-		if (vb->slots[i].in_use)
-			finish(&vb->slots[i], BLK_EBROKEN);
+	for (unsigned int i = 0; i < vb->nr_queues; i++) {
+		struct vblk_queue *q = &vb->q[i];
+		struct blk_request *list = NULL, **tail = &list;
+		struct cpumask submitters = { { 0 } };
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+
+		for (unsigned int j = 0; j < q->nr_slots; j++) {
+			if (q->slots[j].in_use)
+				take_back(&q->slots[j], BLK_EBROKEN, &tail, &submitters);
+		}
+		spin_unlock_irqrestore(&q->lock, flags);
+		complete_list(list);
+		wake_others(q, &submitters);
 	}
 }
 
+static void reap_and_complete(struct vblk *vb, struct vblk_queue *q)
+{
+	struct cpumask submitters = { { 0 } };
+	struct blk_request *list;
+
+	spin_lock(&q->lock);
+	list = reap(vb, q, &submitters);
+	spin_unlock(&q->lock);
+	complete_list(list);
+	wake_others(q, &submitters);
+}
+
+/* The queue's interrupt: on the CPU that owns it, with per-CPU queues. */
 static void vblk_done(struct virtqueue *vq)
 {
-	struct vblk *vb = vq->vdev->priv;
+	struct vblk_queue *q = vq->priv;
+	struct vblk *vb = q->vb;
+	unsigned int cpu = smp_processor_id();
 
-	vb->blk.stats.interrupts++;
-	vblk_complete_queue(vb, vq);
+	blk_stat_add(&vb->blk.stats.interrupts, 1);
+	q->stats->interrupts++;
+	if ((int)cpu != q->cpu)
+		q->stats->elsewhere++;
+	if (cpu < BLK_STAT_CPUS)
+		blk_stat_add(&vb->blk.stats.cpu_interrupts[cpu], 1);
+	reap_and_complete(vb, q);
 	if (vb->vdev->broken)
 		fail_in_flight(vb);
 }
 
+/* This CPU's queue (one CPU: every queue), as its interrupt would. */
 static void vblk_poll(struct blkdev *dev)
 {
 	struct vblk *vb = to_vblk(dev);
 	unsigned long flags = local_irq_save();
 
-	vblk_complete(vb);
+	if (per_cpu(vb)) {
+		reap_and_complete(vb, &vb->q[smp_processor_id() % vb->nr_queues]);
+	} else {
+		for (unsigned int i = 0; i < vb->nr_queues; i++)
+			reap_and_complete(vb, &vb->q[i]);
+	}
 	if (vb->vdev->broken)
 		fail_in_flight(vb);
 	local_irq_restore(flags);
 }
 
+static bool vblk_irq_here(struct blkdev *dev)
+{
+	struct vblk *vb = to_vblk(dev);
+	unsigned int cpu = smp_processor_id();
+
+	/* Its own queue's interrupt, or the IPI of the CPU that takes it. */
+	if (per_cpu(vb))
+		return vb->q[cpu % vb->nr_queues].cpu >= 0;
+	return cpu == (unsigned int)max(vb->q[0].cpu, 0);
+}
+
 static void vblk_shutdown(struct blkdev *dev, const char *why)
 {
 	struct vblk *vb = to_vblk(dev);
-	unsigned long flags = local_irq_save();
 
 	virtio_break_device(vb->vdev, "%s", why);
 	fail_in_flight(vb);
-	local_irq_restore(flags);
 }
 
 static const struct blkdev_ops vblk_ops = {
 	.submit = vblk_submit,
 	.kick = vblk_kick,
 	.poll = vblk_poll,
+	.irq_here = vblk_irq_here,
 	.shutdown = vblk_shutdown,
 };
 
@@ -273,15 +407,18 @@ static void vblk_read_config(struct vblk *vb)
 
 static const char *const queue_names[VBLK_MAX_QUEUES] = {
 	"requests0", "requests1", "requests2", "requests3",
+	"requests4", "requests5", "requests6", "requests7",
 };
 
-static unsigned int vblk_nr_queues(struct virtio_device *vdev)
+/* The device's queues, at most one per CPU when there are several. */
+static unsigned int vblk_nr_queues(struct virtio_device *vdev, unsigned int cpus)
 {
 	u16 n = 1;
 
 	if (virtio_has_feature(vdev, VIRTIO_BLK_F_MQ))
 		virtio_cread(vdev, offsetof(struct virtio_blk_config, num_queues), &n, 2);
-	return min(max(n, (u16)1), (u16)VBLK_MAX_QUEUES);
+	n = min(max(n, (u16)1), (u16)VBLK_MAX_QUEUES);
+	return cpus > 1 ? min((unsigned int)n, cpus) : n;
 }
 
 /* Requests a queue holds: without indirect descriptors one takes up to three slots. */
@@ -290,46 +427,83 @@ static unsigned int vblk_queue_room(const struct virtqueue *vq)
 	return vq->indirect ? vq->num : vq->num / 3;
 }
 
+/*
+ * Queue q's interrupt to CPU q; where that cannot be (INTx, MMIO) every
+ * queue's interrupt stays on the boot CPU, which then completes for all.
+ */
+static void vblk_route(struct vblk *vb)
+{
+	for (unsigned int i = 0; i < vb->nr_queues; i++) {
+		struct vblk_queue *q = &vb->q[i];
+		int err = per_cpu(vb) && i ? virtio_set_vq_affinity(q->vq, i) : -EAGAIN;
+
+		q->cpu = !err ? (int)i : vb->vdev->polling ? -1 : 0;
+		q->stats->cpu = q->cpu;
+		if (err && err != -EAGAIN)
+			pr_info("%s: queue %u's interrupt stays on CPU 0 (%d)\n",
+				vb->vdev->name, i, err);
+	}
+}
+
+static int vblk_setup_queues(struct vblk *vb, unsigned int cpus)
+{
+	unsigned int room = ~0U;
+
+	vb->per_cpu = VBLK_PER_CPU && cpus > 1;
+	vb->nr_queues = vblk_nr_queues(vb->vdev, vb->per_cpu ? cpus : 1);
+	for (unsigned int i = 0; i < vb->nr_queues; i++) {
+		struct virtqueue *vq = virtio_find_vq(vb->vdev, i, VBLK_QUEUE_SIZE,
+						      vblk_done, queue_names[i]);
+
+		if (!vq)
+			return -ENODEV;
+		vq->priv = &vb->q[i];
+		vb->q[i] = (struct vblk_queue){ .lock = SPINLOCK_INIT, .vq = vq, .vb = vb,
+			.stats = &vb->blk.queue_stats[i] };
+		room = min(room, vblk_queue_room(vq));
+	}
+	/*
+	 * Every queue gets as many slots as the smallest takes: round robin
+	 * fills them evenly (a later queue may be the smaller one, and a
+	 * request it cannot take would stall the rest), and CPUs get the
+	 * same depth whichever queue is theirs.
+	 */
+	if (!room)
+		return -ENODEV;
+	for (unsigned int i = 0; i < vb->nr_queues; i++) {
+		vb->q[i].nr_slots = room;
+		vb->q[i].slots = kzalloc(room * sizeof(struct vblk_slot));
+		if (!vb->q[i].slots)
+			return -ENOMEM;
+	}
+	vb->blk.nr_queues = vb->nr_queues;
+	vb->blk.queue_depth = room * vb->nr_queues;
+	vblk_route(vb);
+	return 0;
+}
+
 static int vblk_probe(struct virtio_device *vdev)
 {
 	struct vblk *vb = kzalloc(sizeof(*vb));
-	unsigned int room = ~0U;
+	int err;
 
 	if (!vb)
 		return -ENOMEM;
 	vb->vdev = vdev;
 	vdev->priv = vb;
-	vb->nr_queues = vblk_nr_queues(vdev);
-	for (unsigned int q = 0; q < vb->nr_queues; q++) {
-		struct virtqueue *vq = virtio_find_vq(vdev, q, VBLK_QUEUE_SIZE, vblk_done,
-						      queue_names[q]);
-
-		if (!vq)
-			return -ENODEV;
-		vb->vqs[q] = vq;
-		room = min(room, vblk_queue_room(vq));
-	}
-	/*
-	 * Round robin fills the queues evenly: no more in flight than the
-	 * smallest queue takes, times the queues (a later queue may be the
-	 * smaller one, and a request it cannot take would stall the rest).
-	 */
-	if (!room)
-		return -ENODEV;
-	vb->nr_slots = room * vb->nr_queues;
-	vb->slots = kzalloc(vb->nr_slots * sizeof(*vb->slots));
-	if (!vb->slots)
-		return -ENOMEM;
+	err = vblk_setup_queues(vb, nr_cpus_online);
+	if (err)
+		return err;
 	vblk_read_config(vb);
 	vb->blk.driver = "virtio-blk";
 	vb->blk.ops = &vblk_ops;
-	vb->blk.queue_depth = vb->nr_slots;
 	vb->blk.polled = vdev->polling;
 	vb->blk.driver_data = vb;
 	blkdev_name(vb->blk.name, sizeof(vb->blk.name), "vd");
 	blkdev_register(&vb->blk);
 	if (vb->nr_queues > 1)
-		pr_info("%s: %u request queues\n", vb->blk.name, vb->nr_queues);
+		pr_info("%s: %u request queues%s\n", vb->blk.name, vb->nr_queues,
+			per_cpu(vb) ? ", one per CPU" : "");
 	return 0;
 }
 

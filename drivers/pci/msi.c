@@ -185,6 +185,22 @@ int pci_msix_request(struct pci_dev *d, unsigned int entry,
 	return v;
 }
 
+int pci_msix_set_dest(struct pci_dev *d, unsigned int entry, u32 apic)
+{
+	struct pci_msix *m = d->msix;
+
+	if (!m || entry >= m->nvec || !m->vector[entry])
+		return -EINVAL;
+	if (apic > MSI_MAX_DEST)
+		return -ERANGE;
+	/* Masked while the address changes: no message half old, half new. */
+	entry_mask(m, entry, true);
+	writel(MSI_ADDR_BASE | apic << MSI_ADDR_DEST_SHIFT,
+	       entry_of(m, entry) + PCI_MSIX_ENTRY_ADDR_LO);
+	entry_mask(m, entry, false);
+	return 0;
+}
+
 int pci_msix_mask(struct pci_dev *d, unsigned int entry, bool masked)
 {
 	struct pci_msix *m = d->msix;

@@ -130,7 +130,7 @@ static bool overlaps_ram(const struct pci_bar *b)
 	return false;
 }
 
-static __noinline void check_bar(struct pci_dev *d, int i)
+static void check_bar(struct pci_dev *d, int i)
 {
 	struct pci_bar *b = &d->bar[i];
 

@@ -142,6 +142,13 @@ fail:
 	return err < 0 ? err : -ENODEV;
 }
 
+int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
+{
+	if (!vq->vdev->config->set_vq_affinity)
+		return -EOPNOTSUPP;
+	return vq->vdev->config->set_vq_affinity(vq, cpu);
+}
+
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,
 				 const char *name)

@@ -12,6 +12,7 @@
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <asm/io.h>
+#include <asm/smp.h>
 #include <linux/virtio_pci.h>
 #include "virtio_pci.h"
 
@@ -71,11 +72,23 @@ int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 {
 	if (vq->index < VIRTIO_PCI_MAX_VQS)
 		vp->vqs[vq->index] = vq;
-	if (!vp->msix)
-		return -ENODEV;
-	return pci_msix_request(vp->pci, 1 + vq->index, vq_msix_handler, vq,
-				vq->name);
+	vq->msix_vector = vp->msix ? pci_msix_request(vp->pci, 1 + vq->index,
+						      vq_msix_handler, vq, vq->name) : -ENODEV;
+	return vq->msix_vector;
 }
+
+#ifdef CONFIG_VIRTIO_MQ
+int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
+{
+	struct virtio_pci *vp = to_vp(vq->vdev);
+
+	if (!vp->msix || vq->msix_vector < 0)
+		return -ENODEV;
+	if (!cpu_online(cpu))
+		return -EINVAL;
+	return pci_msix_set_dest(vp->pci, 1 + vq->index, percpu_area[cpu].apic_id);
+}
+#endif
 
 static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {

@@ -49,5 +49,7 @@ static inline int virtio_pci_legacy_probe(struct virtio_pci *vp)
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs);
 /* The vector a queue's MSI-X entry got, or -1 for INTx/polling. */
 int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq);
+/* The queue's MSI-X message to CPU cpu's local APIC. */
+int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu);
 
 #endif

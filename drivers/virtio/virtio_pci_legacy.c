@@ -126,6 +126,9 @@ static const struct virtio_config_ops legacy_ops = {
 	.queue_max_size = legacy_queue_max,
 	.setup_vq = legacy_setup_vq,
 	.notify = legacy_notify,
+#ifdef CONFIG_VIRTIO_MQ
+	.set_vq_affinity = virtio_pci_set_vq_affinity,
+#endif
 	/* Split rings only; indirect and event indices were already there. */
 	.transport_features = (1ULL << VIRTIO_RING_F_EVENT_IDX) |
 			      (1ULL << VIRTIO_RING_F_INDIRECT_DESC),

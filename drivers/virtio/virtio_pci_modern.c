@@ -185,6 +185,9 @@ static const struct virtio_config_ops modern_ops = {
 	.queue_max_size = modern_queue_max,
 	.setup_vq = modern_setup_vq,
 	.notify = modern_notify,
+#ifdef CONFIG_VIRTIO_MQ
+	.set_vq_affinity = virtio_pci_set_vq_affinity,
+#endif
 	.transport_features = (1ULL << VIRTIO_F_VERSION_1) |
 			      (1ULL << VIRTIO_F_RING_PACKED) |
 			      (1ULL << VIRTIO_RING_F_EVENT_IDX) |

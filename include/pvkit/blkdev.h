@@ -14,6 +14,8 @@
 #include <pvkit/types.h>
 
 #define SECTOR_SIZE	512
+#define BLK_MAX_QUEUES	8
+#define BLK_STAT_CPUS	8
 
 enum blk_op {
 	BLK_READ,
@@ -69,6 +71,12 @@ struct blkdev_ops {
 	/* Reaps completions without waiting for an interrupt. */
 	void (*poll)(struct blkdev *dev);
 	/*
+	 * Optional: whether the completions of what this CPU submits raise
+	 * an interrupt on this CPU, so that it may halt until they come.
+	 * Without it, only CPU 0 takes a device's interrupts.
+	 */
+	bool (*irq_here)(struct blkdev *dev);
+	/*
 	 * Gives up on the device: it is stopped, requests in flight fail.  A
 	 * device that cannot be confirmed stopped keeps its requests (the
 	 * driver says so): their buffers are never handed back while it may
@@ -87,7 +95,25 @@ struct blkdev_stats {
 	 * a request in exits, whatever the machine's speed.
 	 */
 	unsigned long traps;
+	/* Interrupts taken on each of the first BLK_STAT_CPUS CPUs (multi-queue drivers). */
+	unsigned long cpu_interrupts[BLK_STAT_CPUS];
 };
+
+/* One request queue of a multi-queue device, and the CPU its interrupt goes to. */
+struct blkdev_queue_stats {
+	unsigned long requests;
+	unsigned long notifications;
+	unsigned long interrupts;
+	unsigned long elsewhere;	/* interrupts taken on a CPU other than cpu */
+	unsigned long wakeups;		/* IPIs to CPUs whose requests it completed */
+	int cpu;			/* -1: no interrupt of its own */
+};
+
+/* Counters that CPUs submitting at once share. */
+static inline void blk_stat_add(unsigned long *counter, unsigned long n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
 
 struct blkdev {
 	char name[16];			/* "vda", "xvda", "sda" */
@@ -99,8 +125,16 @@ struct blkdev {
 	bool has_flush, has_discard, has_write_zeroes;
 	bool polled;			/* no interrupts: waiters must poll */
 	bool counts_traps;		/* stats.traps is kept */
+	/*
+	 * The longest one sector may take where the driver bounds each sector
+	 * by a deadline of its own (PIO: every word an exit); 0 otherwise.
+	 */
+	u64 sector_time_ns;
 	const struct blkdev_ops *ops;
 	struct blkdev_stats stats;
+	/* Multi-queue drivers: the queues, each with its own counts (0: one queue). */
+	unsigned int nr_queues;
+	struct blkdev_queue_stats queue_stats[BLK_MAX_QUEUES];
 	void *driver_data;
 	struct blkdev *next;
 };
@@ -121,6 +155,12 @@ void blkdev_kick(struct blkdev *dev);
 /* blkdev_queue() and blkdev_kick(). */
 int blkdev_submit(struct blkdev *dev, struct blk_request *req);
 void blkdev_poll(struct blkdev *dev);
+/*
+ * Whether a waiter on this CPU may halt until its completions come: the
+ * device has interrupts and routes those of this CPU's requests here.
+ * Otherwise it polls (blkdev_poll()).
+ */
+bool blkdev_may_halt(struct blkdev *dev);
 /* Submits and waits (halting between interrupts); returns the status. */
 int blkdev_rw_sync(struct blkdev *dev, enum blk_op op, u64 sector,
 		   u32 nr_sectors, void *buf);

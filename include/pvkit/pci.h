@@ -291,6 +291,12 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec);
 int pci_msix_request(struct pci_dev *d, unsigned int entry,
 		     irq_handler_t handler, void *data, const char *name);
 void pci_msix_disable(struct pci_dev *d);
+/*
+ * Points a requested entry's message at another local APIC (a queue's
+ * interrupt on the CPU that owns the queue): 0, -EINVAL for an entry not
+ * requested, -ERANGE for an APIC ID an MSI address cannot name.
+ */
+int pci_msix_set_dest(struct pci_dev *d, unsigned int entry, u32 apic);
 /* Masks or unmasks one enabled entry; -EINVAL if there is no such entry. */
 int pci_msix_mask(struct pci_dev *d, unsigned int entry, bool masked);
 /* The entry's bit in the pending bit array. */

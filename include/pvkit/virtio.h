@@ -38,6 +38,11 @@ struct virtio_config_ops {
 	/* The ring is allocated: tell the device where it is, hook its interrupt. */
 	int (*setup_vq)(struct virtio_device *vdev, struct virtqueue *vq);
 	void (*notify)(struct virtqueue *vq);
+	/*
+	 * Optional: deliver the queue's interrupt to CPU cpu.  0; -ENODEV
+	 * when the queue has no interrupt of its own (INTx, polling).
+	 */
+	int (*set_vq_affinity)(struct virtqueue *vq, unsigned int cpu);
 	/* Features the transport itself can do (VERSION_1, RING_PACKED, ...). */
 	u64 transport_features;
 	/* A legacy device fixes the queue size and the ring's page alignment. */
@@ -200,6 +205,12 @@ void virtqueue_destroy(struct virtqueue *vq);
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,
 				 const char *name);
+/*
+ * Has the queue's interrupt delivered to CPU cpu: 0, or -EOPNOTSUPP
+ * from a transport that cannot (MMIO: one line for the device), -ENODEV
+ * for a queue without an interrupt of its own, -ERANGE, -EINVAL.
+ */
+int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu);
 
 /*
  * Adds out device-readable then in device-writable buffers: 0; -ENOSPC

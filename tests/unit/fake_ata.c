@@ -25,11 +25,12 @@ struct fake_ahci fake_ahci;
  * Time: the virtual clock of fake_xen.c, which only the test moves; a
  * register access moves it on by 1 ms, so that a driver polling a device
  * that never gets ready reaches its deadline after a bounded number of
- * accesses.
+ * accesses.  fake_ide.access_ns, where set, is the IDE model's own cost
+ * of an access: a slower device model.
  */
 static void tick(void)
 {
-	fake_now_ns += 1000000;
+	fake_now_ns += fake_ide.access_ns ? fake_ide.access_ns : 1000000;
 }
 
 static struct {

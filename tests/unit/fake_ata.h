@@ -25,6 +25,7 @@ struct fake_ide {
 	bool no_drq;		/* a read's data phase without DRQ */
 	bool fail;		/* data commands and flushes end with ERR */
 	bool busy_idle;		/* BSY with no command outstanding */
+	u64 access_ns;		/* an access's cost in virtual time (0: 1 ms) */
 	/* what it was told */
 	unsigned long cmds[256];
 	u8 image[FAKE_SECTORS * 512];

@@ -15,6 +15,7 @@
 #include <pvkit/ktest.h>
 #include <pvkit/virtio.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include "fake_virtio.h"
@@ -200,6 +201,75 @@ static void smaller_later_queue_bounds_the_depth(struct ktest *t)
 	KT_EXPECT_EQ(t, d->stats.requests, d->queue_depth);
 }
 
+/* The CPU the code under test runs on, and how many are up (asm/smp.h). */
+unsigned int host_cpu;
+unsigned int nr_cpus_online = 1;
+static unsigned int ipis;
+
+/* The wake-up of a CPU whose request another completed. */
+void smp_send_ipi_mask(const struct cpumask *mask)
+{
+	ipis += cpumask_weight(mask);
+}
+
+static struct fake_dev percpu_dev, percpu4_dev;
+
+/*
+ * Three CPUs, a device with two queues: CPU 2 shares queue 0 with CPU 0,
+ * each CPU's kick notifies only its own queue, and a poll reaps only the
+ * poller's queue.  With four queues, three are used (one per CPU).
+ */
+static void each_cpu_submits_on_its_own_queue(struct ktest *t)
+{
+	static u8 buf[3][SECTOR_SIZE];
+	struct blk_request req[3];
+	struct blkdev *d;
+	unsigned int cpu;
+
+	nr_cpus_online = 3;
+	d = vblk_probe_fake(t, &percpu_dev, F(VIRTIO_BLK_F_MQ), 2);
+	KT_EXPECT_EQ(t, vblk_probe_fake(t, &percpu4_dev, F(VIRTIO_BLK_F_MQ), 4)->nr_queues, 3);
+	nr_cpus_online = 1;
+	KT_ASSERT_NOT_NULL(t, d);
+	KT_EXPECT_EQ(t, d->nr_queues, 2);
+	for (cpu = 0; cpu < 3; cpu++) {
+		host_cpu = cpu;
+		KT_ASSERT_EQ(t, queue_read(d, &req[cpu], buf[cpu]), 0);
+		req[cpu].status = 1;
+	}
+	for (cpu = 0; cpu < 3; cpu++) {
+		host_cpu = cpu;
+		blkdev_kick(d);
+	}
+	KT_EXPECT_EQ(t, d->queue_stats[0].requests, 2);
+	KT_EXPECT_EQ(t, d->queue_stats[1].requests, 1);
+	KT_EXPECT_EQ(t, d->queue_stats[0].notifications, 1);
+	KT_EXPECT_EQ(t, d->queue_stats[1].notifications, 1);
+	KT_EXPECT_EQ(t, d->stats.notifications, 2);
+	/* The fake is polled: no queue has an interrupt. */
+	KT_EXPECT_EQ(t, d->queue_stats[1].cpu, -1);
+	/* The fake works one ring (f->vq): each queue in turn, each served once. */
+	for (unsigned int q = 0; q < 2; q++) {
+		percpu_dev.vq = percpu_dev.vqs[q];
+		percpu_dev.last_avail = 0;
+		serve_all(&percpu_dev, percpu_dev.vq);
+	}
+	host_cpu = 1;
+	KT_EXPECT_FALSE(t, blkdev_may_halt(d));
+	blkdev_poll(d);
+	KT_EXPECT_EQ(t, req[1].status, 0);
+	KT_EXPECT_EQ(t, req[0].status, 1);	/* queue 0 is not CPU 1's to reap */
+	host_cpu = 2;
+	ipis = 0;
+	blkdev_poll(d);
+	KT_EXPECT_EQ(t, req[0].status, 0);
+	KT_EXPECT_EQ(t, req[2].status, 0);
+	/* CPU 2 reaped CPU 0's request too: CPU 0 is woken. */
+	KT_EXPECT_EQ(t, ipis, 1);
+	KT_EXPECT_EQ(t, d->queue_stats[0].wakeups, 1);
+	host_cpu = 0;
+}
+
 /* Runs app=blk on the last device with these extra parameters. */
 static int run_blk_app(struct blkdev *d, const char *args)
 {
@@ -287,6 +357,7 @@ static const struct ktest_case vblk_cases[] = {
 	KTEST_CASE(requests_and_notifications_have_one_owner),
 	KTEST_CASE(suppressed_kicks_are_not_counted),
 	KTEST_CASE(smaller_later_queue_bounds_the_depth),
+	KTEST_CASE(each_cpu_submits_on_its_own_queue),
 	KTEST_CASE(fill_is_done_only_after_a_flush),
 	KTEST_CASE(fill_without_device_flush_says_so),
 	KTEST_CASE(blk_app_says_when_its_buffer_cannot_be_allocated),

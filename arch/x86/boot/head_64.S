@@ -159,23 +159,28 @@ startup_32:
 
 	/*
 	 * Long mode is a must; 1 GiB pages and NX are used when offered.
-	 * Both leaves are kept for boot_cpuid(): each CPUID is a VM exit
-	 * under a hypervisor, and the C code asks 0x80000000 again.
+	 * Both leaves go into boot_cpuid()'s kept answers (struct
+	 * boot_cpuid_leaf: the leaf, then eax, ebx, ecx, edx): each CPUID
+	 * is a VM exit under a hypervisor, and the C code asks 0x80000000
+	 * again.
 	 */
 	movl	$0x80000000, %eax
+	movl	%eax, PA(boot_leaves)
 	cpuid
-	movl	%eax, PA(boot_cpuid_ext)
-	movl	%ebx, PA(boot_cpuid_ext) + 4
-	movl	%ecx, PA(boot_cpuid_ext) + 8
-	movl	%edx, PA(boot_cpuid_ext) + 12
+	movl	%eax, PA(boot_leaves) + 4
+	movl	%ebx, PA(boot_leaves) + 8
+	movl	%ecx, PA(boot_leaves) + 12
+	movl	%edx, PA(boot_leaves) + 16
 	cmpl	$0x80000001, %eax
 	jb	no_long_mode
 	movl	$0x80000001, %eax
+	movl	%eax, PA(boot_leaves) + 20
 	cpuid
-	movl	%eax, PA(boot_cpuid_ext) + 16
-	movl	%ebx, PA(boot_cpuid_ext) + 20
-	movl	%ecx, PA(boot_cpuid_ext) + 24
-	movl	%edx, PA(boot_cpuid_ext) + 28
+	movl	%eax, PA(boot_leaves) + 24
+	movl	%ebx, PA(boot_leaves) + 28
+	movl	%ecx, PA(boot_leaves) + 32
+	movl	%edx, PA(boot_leaves) + 36
+	movl	$2, PA(nr_boot_leaves)
 	btl	$29, %edx
 	jnc	no_long_mode
 	movl	%edx, %ebp		/* feature bits for below */

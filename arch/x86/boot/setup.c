@@ -14,7 +14,6 @@ u32 boot_entry __section(".data");
 u32 boot_magic __section(".data");
 u32 boot_info_phys __section(".data");
 u64 boot_entry_tsc __section(".data");
-u32 boot_cpuid_ext[8] __section(".data");
 
 /* Every DEFINE_BOOT_ENTRY of the image (arch/x86/boot/pvkit.lds.S). */
 extern const struct x86_boot_entry __start_boot_entries[], __stop_boot_entries[];

@@ -5,7 +5,6 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
-#include <asm/boot.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 
@@ -20,28 +19,14 @@ struct cpuinfo_x86 boot_cpu;
  */
 #define BOOT_CPUID_LEAVES	16
 
-static struct {
-	u32 leaf;
-	struct cpuid_regs r;
-} boot_leaves[BOOT_CPUID_LEAVES];
-static unsigned int nr_boot_leaves;
-
 /*
- * The 32-bit entry (PVH, multiboot) asked 0x80000000 and 0x80000001 for
- * long mode already; its answers are used when it ran (a valid maximum
- * extended leaf has bit 31 set, the 0s left by other entries have not).
+ * Not static: the 32-bit entry (PVH, multiboot) puts its answers for
+ * 0x80000000 and 0x80000001 (asked for long mode) in the first two
+ * entries and sets nr_boot_leaves to 2 (arch/x86/boot/head_64.S); the
+ * C code asks 0x80000000 again.  Other entries leave it 0.
  */
-static bool entry_asked(u32 leaf, struct cpuid_regs *r)
-{
-	u32 max = boot_cpuid_ext[0];
-	const u32 *w = &boot_cpuid_ext[4 * (leaf & 1)];
-
-	if ((leaf != 0x80000000 && leaf != 0x80000001) ||
-	    !(max & 0x80000000) || leaf > max)
-		return false;
-	*r = (struct cpuid_regs){ w[0], w[1], w[2], w[3] };
-	return true;
-}
+struct boot_cpuid_leaf boot_leaves[BOOT_CPUID_LEAVES];
+unsigned int nr_boot_leaves;
 
 void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
@@ -51,8 +36,7 @@ void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 			return;
 		}
 	}
-	if (subleaf || !entry_asked(leaf, r))
-		paravirt_cpuid(leaf, subleaf, r);
+	paravirt_cpuid(leaf, subleaf, r);
 	if (!subleaf && nr_boot_leaves < BOOT_CPUID_LEAVES) {
 		boot_leaves[nr_boot_leaves].leaf = leaf;
 		boot_leaves[nr_boot_leaves++].r = *r;

@@ -182,6 +182,8 @@ static void kvm_cpu_init(unsigned int cpu)
 
 /* ---- the multi-vCPU ops ---- */
 
+#ifdef CONFIG_SMP
+
 static long send_ipi_cluster(const struct kvm_ipi_cluster *c, void *ctx)
 {
 	u8 vector = *(const u8 *)ctx;
@@ -359,6 +361,12 @@ static void kvm_smp_ops_init(void)
 		    "pv-sched-yield (KVM_HC_SCHED_YIELD)", "none");
 	pr_info("kvm: smp ops: %s\n", line);
 }
+#else
+/* One CPU: no IPIs, remote flushes, lock waiters or vCPUs to yield to. */
+static void kvm_smp_ops_init(void)
+{
+}
+#endif
 
 static const struct {
 	unsigned int bit;

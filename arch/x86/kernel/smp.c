@@ -218,12 +218,51 @@ bool smp_meet(unsigned int *arrived, unsigned int n, u64 timeout_ns)
 
 static bool idle_poll;
 
+/* The idle loop's own work: the task handed to it, with interrupts on. */
+static bool run_task(struct percpu *p)
+{
+	unsigned long req = __atomic_load_n(&p->task_req, __ATOMIC_ACQUIRE);
+
+	if (req == p->task_done)
+		return false;
+	local_irq_enable();
+	p->task_fn(p->task_arg);
+	__atomic_store_n(&p->task_done, req, __ATOMIC_RELEASE);
+	return true;
+}
+
+int smp_task_start(unsigned int cpu, void (*fn)(void *arg), void *arg)
+{
+	struct percpu *p = &percpu_area[cpu];
+
+	if (!cpu || !callable(cpu))
+		return -ENODEV;
+	if (!smp_task_done(cpu))
+		return -EBUSY;
+	p->task_fn = fn;
+	p->task_arg = arg;
+	__atomic_store_n(&p->task_req, p->task_req + 1, __ATOMIC_RELEASE);
+	/* Out of hlt; the handler finds no cross-call and returns. */
+	smp_send_ipi(cpu);
+	return 0;
+}
+
+bool smp_task_done(unsigned int cpu)
+{
+	struct percpu *p = &percpu_area[cpu];
+
+	return cpu < NR_CPUS && __atomic_load_n(&p->task_done, __ATOMIC_ACQUIRE) ==
+		__atomic_load_n(&p->task_req, __ATOMIC_ACQUIRE);
+}
+
 void smp_idle(void)
 {
 	struct percpu *p = this_cpu();
 
 	for (;;) {
 		local_irq_disable();
+		if (run_task(p))
+			continue;
 		if (!READ_ONCE(idle_poll)) {
 			/* sti; hlt: an IPI after the check still wakes us. */
 			safe_halt();
@@ -231,7 +270,9 @@ void smp_idle(void)
 		}
 		WRITE_ONCE(p->polling, true);
 		local_irq_enable();
-		while (READ_ONCE(idle_poll))
+		/* A task handed over meanwhile runs now (and polling resumes after it). */
+		while (READ_ONCE(idle_poll) &&
+		       __atomic_load_n(&p->task_req, __ATOMIC_ACQUIRE) == p->task_done)
 			cpu_relax();
 		WRITE_ONCE(p->polling, false);
 	}

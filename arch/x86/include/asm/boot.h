@@ -53,8 +53,6 @@ extern u32 boot_entry;
 extern u32 boot_magic;
 extern u32 boot_info_phys;
 extern u64 boot_entry_tsc;
-/* CPUID 0x80000000 and 0x80000001 (eax, ebx, ecx, edx each) as the 32-bit entry asked them, or 0s. */
-extern u32 boot_cpuid_ext[8];
 extern char boot_stack[], boot_stack_top[];
 
 void x86_64_start_kernel(void);

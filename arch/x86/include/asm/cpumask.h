@@ -9,7 +9,12 @@
 #include <pvkit/types.h>
 #include <pvkit/acpi.h>
 
+/* The host tests play several CPUs whatever the configuration. */
+#if defined(CONFIG_SMP) || defined(__HOST_TEST__)
 #define NR_CPUS			ACPI_MAX_CPUS
+#else
+#define NR_CPUS			1	/* the boot CPU only */
+#endif
 
 struct cpumask {
 	u64 bits[(NR_CPUS + 63) / 64];

@@ -27,7 +27,11 @@ struct x86_init_ops {
 };
 extern struct x86_init_ops x86_init;
 
-/* INIT-SIPI-SIPI for every CPU the MADT lists (smpboot.c). */
+/* INIT-SIPI-SIPI for every CPU the MADT lists (smpboot.c); none without SMP. */
+#ifdef CONFIG_SMP
 void native_smp_init(void);
+#else
+#define native_smp_init		NULL
+#endif
 
 #endif

@@ -34,6 +34,11 @@ struct percpu {
 	void *call_arg;
 	unsigned long call_req;
 	unsigned long call_done;
+	/* The task slot, run by the idle loop: task_req != task_done while it runs. */
+	void (*task_fn)(void *arg);
+	void *task_arg;
+	unsigned long task_req;
+	unsigned long task_done;
 	void *stack;			/* AP_STACK_SIZE + AP_DF_STACK_SIZE */
 	struct cpu_tables tables;
 };
@@ -57,6 +62,17 @@ static inline struct percpu *this_cpu(void)
 static inline unsigned int smp_processor_id(void)
 {
 	return host_cpu;
+}
+#elif !defined(CONFIG_SMP)
+/* One CPU: its entry is percpu_area[0], no GS base read. */
+static inline struct percpu *this_cpu(void)
+{
+	return &percpu_area[0];
+}
+
+static inline unsigned int smp_processor_id(void)
+{
+	return 0;
 }
 #else
 static inline struct percpu *this_cpu(void)
@@ -131,6 +147,17 @@ u64 smp_tsc_deadline(u64 ns);
  * once every other online CPU polls (stopped polling), or -ETIMEDOUT.
  */
 int smp_set_idle_poll(bool on);
+/*
+ * Hands fn(arg) to a secondary CPU's idle loop and returns at once: it
+ * runs there as a thread of its own, with interrupts on, so it takes the
+ * device interrupts routed to that CPU (a cross-call runs in the IPI's
+ * handler, where the APIC holds them back).  fn may wait and poll, but
+ * not cross-call.  0; -ENODEV for the boot CPU, a CPU not online or left
+ * out; -EBUSY while its previous task runs.
+ */
+int smp_task_start(unsigned int cpu, void (*fn)(void *arg), void *arg);
+/* Whether the last task started on cpu has returned. */
+bool smp_task_done(unsigned int cpu);
 /* The loop a secondary CPU ends in. */
 void smp_idle(void) __attribute__((noreturn));
 

@@ -40,6 +40,32 @@ extern unsigned long spin_kicks_sent;
 void spin_lock_wait(spinlock_t *lock, u16 want, u16 head);
 void spin_unlock_kick(spinlock_t *lock, u16 next);
 
+#if !defined(CONFIG_SMP) && !defined(__HOST_TEST__)
+/*
+ * One CPU: nobody else can hold a lock, and a handler that could
+ * interrupt the holder is kept out by the irqsave forms, so taking a lock
+ * only counts it (spin_is_locked, spin_trylock) and orders the compiler.
+ */
+static inline void spin_lock(spinlock_t *lock)
+{
+	WRITE_ONCE(lock->tail, lock->tail + 1);
+	barrier();
+}
+
+static inline bool spin_trylock(spinlock_t *lock)
+{
+	if (lock->head != lock->tail)
+		return false;
+	spin_lock(lock);
+	return true;
+}
+
+static inline void spin_unlock(spinlock_t *lock)
+{
+	barrier();
+	WRITE_ONCE(lock->head, lock->head + 1);
+}
+#else
 static inline void spin_lock(spinlock_t *lock)
 {
 	u16 me = __atomic_fetch_add(&lock->tail, 1, __ATOMIC_RELAXED);
@@ -81,6 +107,7 @@ static inline void spin_unlock(spinlock_t *lock)
 	else
 		__atomic_store_n(&lock->head, next, __ATOMIC_RELEASE);
 }
+#endif
 
 static inline bool spin_is_locked(spinlock_t *lock)
 {

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * For fuzz targets with the block layer and virtio-blk, which ask which
+ * CPU they run on (asm/smp.h's host_cpu in host builds), how many are up,
+ * and wake a CPU whose request another completed: one CPU, CPU 0, and no
+ * other to wake.
+ */
+#include <pvkit/smp.h>
+
+unsigned int host_cpu;
+unsigned int nr_cpus_online = 1;
+
+void smp_send_ipi_mask(const struct cpumask *mask)
+{
+}
+
+/* The spinlock's slow path names its CPU (arch/x86/kernel/spinlock.c). */
+unsigned int host_cpu_id(void);
+unsigned int host_cpu_id(void)
+{
+	return host_cpu;
+}
