@@ -62,6 +62,7 @@
 #define PX_SIG		0x24
 #define  SIG_ATA	0x00000101
 #define PX_SSTS		0x28
+#define  SSTS_DET_NONE	0	/* no device, no PHY */
 #define  SSTS_DET_PRESENT 3
 #define PX_SERR		0x30
 #define PX_SACT		0x34
@@ -565,18 +566,29 @@ out:
 }
 
 /*
- * A port with no device is left alone: the HBA reset stopped its engines,
- * and setting it up only to find nothing there took ten register accesses
- * (VM exits) a port, 60 for QEMU's six empty ones.  Without staggered
- * spin-up the PHY is powered and the link status holds already; with it,
- * only port_start()'s spin-up tells.
+ * The ports worth bringing up, asked before the HBA reset: one whose
+ * link status shows no device and no PHY (DET 0) is left alone.  Setting
+ * up an empty port took ten register accesses (VM exits), 60 for QEMU's
+ * six; with no port left the controller is not reset either.  The PHY's
+ * status does not depend on the HBA being reset (QEMU sets it at the
+ * machine's reset for a port with a drive); anything but DET 0 (a device,
+ * a PHY offline or not settled) is tried, and port_start() decides after
+ * the reset.  With staggered spin-up only port_start()'s spin-up tells.
  */
-static bool port_maybe_present(struct ahci_host *host, unsigned int nr, u32 cap)
+static u32 ports_maybe_present(volatile u8 *mmio, u32 cap, u32 pi, u64 size)
 {
-	volatile u8 *px = host->mmio + HBA_PORTS + nr * HBA_PORT_SIZE;
+	u32 ports = 0;
 
-	return (cap & CAP_SSS) ||
-	       (readl(px + PX_SSTS) & 0xf) == SSTS_DET_PRESENT;
+	for (unsigned int nr = 0; nr < 32; nr++) {
+		volatile u8 *px = mmio + HBA_PORTS + nr * HBA_PORT_SIZE;
+
+		/* A port whose registers lie beyond the BAR is not believed. */
+		if (!(pi & (1U << nr)) || HBA_PORTS + (nr + 1) * HBA_PORT_SIZE > size)
+			continue;
+		if ((cap & CAP_SSS) || (readl(px + PX_SSTS) & 0xf) != SSTS_DET_NONE)
+			ports |= 1U << nr;
+	}
+	return ports;
 }
 
 static struct ahci_port *port_probe(struct ahci_host *host, unsigned int nr, u32 cap)
@@ -636,13 +648,21 @@ static int hba_reset(volatile u8 *mmio)
 	return 0;
 }
 
+/*
+ * CAP, PI and the ports' link status are read before anything is written:
+ * QEMU's q35 has an AHCI controller with no disk on every boot, and that
+ * costs then the BAR's mapping and eight reads, not a reset, bus
+ * mastering and the six ports.  CAP and PI are fixed by the hardware (or
+ * the firmware), and the reset leaves them.
+ */
 static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
-	u64 size = min(d->bar[5].size, (u64)HBA_MMIO_SIZE);
+	u64 size = min(pci_bar(d, 5)->size, (u64)HBA_MMIO_SIZE);
 	struct ahci_host *host = kzalloc(sizeof(*host));
 	struct ahci_port **tail;
+	u32 cap, ports;
 	bool polled;
-	u32 cap, pi;
+	int err = 0;
 
 	if (!host)
 		return -ENOMEM;
@@ -651,30 +671,27 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 		kfree(host);
 		return -ENODEV;
 	}
+	cap = readl(host->mmio + HBA_CAP);
+	ports = ports_maybe_present(host->mmio, cap, readl(host->mmio + HBA_PI),
+				    size);
+	if (!ports)
+		goto none;
 	pci_set_master(d);
 	if (hba_reset(host->mmio)) {
 		pr_err(PCI_DEV_FMT ": AHCI reset did not finish\n", PCI_DEV_ARGS(d));
-		iounmap((void *)host->mmio, size);
-		kfree(host);
-		return -ETIMEDOUT;
+		err = -ETIMEDOUT;
+		goto none;
 	}
-	cap = readl(host->mmio + HBA_CAP);
-	pi = readl(host->mmio + HBA_PI);
 	tail = &host->ports;
 	for (unsigned int nr = 0; nr < 32; nr++) {
-		/* A port whose registers lie beyond the BAR is not believed. */
-		if (!(pi & (1U << nr)) || HBA_PORTS + (nr + 1) * HBA_PORT_SIZE > size ||
-		    !port_maybe_present(host, nr, cap))
+		if (!(ports & (1U << nr)))
 			continue;
 		*tail = port_probe(host, nr, cap);
 		if (*tail)
 			tail = &(*tail)->next;
 	}
-	if (!host->ports) {
-		iounmap((void *)host->mmio, size);
-		kfree(host);
-		return 0;
-	}
+	if (!host->ports)
+		goto none;
 	polled = !irq_wanted() || pci_request_intx(d, ahci_irq, host, "ahci");
 	for (struct ahci_port *p = host->ports; p; p = p->next) {
 		p->blk.polled = polled;
@@ -684,6 +701,10 @@ static int ahci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	if (!polled)
 		writel(GHC_AE | GHC_IE, host->mmio + HBA_GHC);
 	return 0;
+none:
+	iounmap((void *)host->mmio, size);
+	kfree(host);
+	return err;
 }
 
 static const struct pci_device_id ahci_ids[] = {
@@ -695,5 +716,7 @@ static const struct pci_driver ahci_driver = {
 	.name = "ahci",
 	.ids = ahci_ids,
 	.probe = ahci_probe,
+	/* ABAR (BAR 5) alone is mapped, INTx asked only with a disk. */
+	.on_demand = true,
 };
 DEFINE_PCI_DRIVER(ahci_driver);

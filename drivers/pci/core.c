@@ -33,18 +33,47 @@ static bool cfg_ok(const struct pci_dev *d, u16 off, unsigned int size)
 	       (u32)off + size <= d->ops->cfg_size;
 }
 
+/*
+ * The command register changes only when software writes it (a reset
+ * of the function aside, which nothing here does), and binding a driver
+ * read it four times (BAR sizing, bus mastering, MSI-X), each a VM exit
+ * under a hypervisor: after the first read it is kept, and every write
+ * of it through these accessors updates what is kept.
+ */
+static bool command_kept(const struct pci_dev *d, u16 off, unsigned int size)
+{
+	return off == PCI_COMMAND && size == 2 && d->command_known;
+}
+
+static void keep_command(struct pci_dev *d, u16 off, unsigned int size, u32 val)
+{
+	if (off > PCI_COMMAND + 1 || off + size <= PCI_COMMAND)
+		return;
+	d->command_known = off == PCI_COMMAND && size >= 2;
+	d->command = val;
+}
+
 static u32 cfg_read(struct pci_dev *d, u16 off, unsigned int size)
 {
+	u32 v;
+
 	if (!cfg_ok(d, off, size))
 		return 0xffffffff;
-	return d->ops->read(d->ops, d->segment, d->bus, devfn_of(d), off, size);
+	if (command_kept(d, off, size))
+		return d->command;
+	v = d->ops->read(d->ops, d->segment, d->bus, devfn_of(d), off, size);
+	/* All ones: nobody answers (now), nothing to keep. */
+	if (off == PCI_COMMAND && size >= 2 && (u16)v != 0xffff)
+		keep_command(d, off, size, v);
+	return v;
 }
 
 static void cfg_write(struct pci_dev *d, u16 off, unsigned int size, u32 val)
 {
-	if (cfg_ok(d, off, size))
-		d->ops->write(d->ops, d->segment, d->bus, devfn_of(d), off, size,
-			      val);
+	if (!cfg_ok(d, off, size))
+		return;
+	d->ops->write(d->ops, d->segment, d->bus, devfn_of(d), off, size, val);
+	keep_command(d, off, size, val);
 }
 
 u8 pci_read8(struct pci_dev *d, u16 off)
@@ -106,8 +135,10 @@ static u8 cap_list_head(struct pci_dev *d)
  * comes back to a capability loops, and ends there.  So a caller going
  * through the list with pci_find_next_capability() also gets each
  * capability once and comes to an end.  *broken says whether the list
- * ended other than with a 0 pointer.  A capability's id and next pointer
- * are one 16-bit read: each read is a VM exit under a hypervisor.
+ * ended other than with a 0 pointer.  A capability's id, next pointer and
+ * the two bytes after are one 32-bit read: each read is a VM exit under a
+ * hypervisor.  A walk of the whole list (all) notes where MSI-X is: the
+ * driver that walked it for its own capabilities asks for MSI-X next.
  */
 static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
 		    struct pci_caps *all)
@@ -116,30 +147,41 @@ static u8 walk_caps(struct pci_dev *d, u8 after, int cap_id, bool *broken,
 	u8 pos = head ? pci_read8(d, head) & ~3 : 0;
 	bool passed = !after;
 	u64 seen = 0;
+	u8 msix = 0;
 
 	*broken = false;
 	/* One more than fits, to read the last one's 0 pointer. */
 	for (unsigned int ttl = PCI_CAP_MAX + 1; ttl; ttl--) {
 		u64 bit;
-		u16 v;
+		u32 v;
 
 		if (pos < PCI_STD_HEADER_SIZEOF) {
 			*broken = pos != 0;
+			/* The whole list seen: where MSI-X is, for later. */
+			if (all && !*broken) {
+				d->msix_cap = msix;
+				d->caps_walked = true;
+			}
 			return 0;
 		}
 		bit = 1ULL << ((pos - PCI_STD_HEADER_SIZEOF) / 4);
 		if (seen & bit)
 			break;
 		seen |= bit;
-		v = pci_read16(d, pos + PCI_CAP_LIST_ID);
+		v = pci_read32(d, pos + PCI_CAP_LIST_ID);
 		if ((v & 0xff) == 0xff)	/* nothing answers: the device went away */
 			break;
-		if (passed && (v & 0xff) == cap_id) {
+		if (passed && (int)(v & 0xff) == cap_id) {
 			if (!all)
 				return pos;
-			if (all->nr < all->max)
+			if (all->nr < all->max) {
+				if (all->hdr)
+					all->hdr[all->nr] = v;
 				all->pos[all->nr++] = pos;
+			}
 		}
+		if (all && (v & 0xff) == PCI_CAP_ID_MSIX && !msix)
+			msix = pos;
 		passed |= pos == after;
 		pos = (v >> 8) & ~3;
 	}
@@ -167,6 +209,8 @@ static u8 find_cap(struct pci_dev *d, u8 after, int cap_id,
 
 u8 pci_find_capability(struct pci_dev *d, u8 cap_id)
 {
+	if (cap_id == PCI_CAP_ID_MSIX && d->caps_walked)
+		return d->msix_cap;
 	return find_cap(d, 0, cap_id, NULL);
 }
 
@@ -282,44 +326,75 @@ int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 }
 
 /*
- * Writes all ones, reads what sticks, puts the original back, unless the
- * register reads what it held (a BAR not implemented reads 0 whatever is
- * written): it holds the original then, and the write would be one exit
- * more under a hypervisor.
+ * Writes all ones, reads what sticks, puts orig (what the register held)
+ * back, unless it reads orig again (a register that keeps nothing): the
+ * write would be one exit more under a hypervisor.
  */
-static u32 size_probe(struct pci_dev *d, u16 off, u32 *orig)
+static u32 size_probe(struct pci_dev *d, u16 off, u32 orig)
 {
 	u32 mask;
 
-	*orig = pci_read32(d, off);
 	pci_write32(d, off, 0xffffffff);
 	mask = pci_read32(d, off);
-	if (mask != *orig)
-		pci_write32(d, off, *orig);
+	if (mask != orig)
+		pci_write32(d, off, orig);
 	return mask;
 }
 
-int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
+static bool is_mem64(u32 lo)
+{
+	return !(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
+	       (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
+}
+
+/*
+ * BAR i, whose register holds lo (read already), with decode off.  A
+ * register reading 0 is a BAR not implemented or a 32-bit memory BAR
+ * the firmware left at address 0 (an I/O BAR reads bit 0 set, a 64-bit
+ * or prefetchable one its type bits).  Nothing is reassigned here, so
+ * neither can be used: no sizing, two exits saved (the all-ones write and
+ * its read back); four BARs of six on AHCI, three on a modern virtio
+ * device.  Returns the registers used, 1 or 2.
+ */
+static int size_bar(struct pci_dev *d, int i, int nr_bars, u32 lo,
+		    struct pci_bar *bar)
 {
 	u16 off = PCI_BASE_ADDRESS_0 + 4 * i;
-	u32 lo, lo_mask, hi = 0, hi_mask = 0;
+	u32 lo_mask, hi = 0, hi_mask = 0;
 	const char *why;
 	int used = 1;
 
-	lo_mask = size_probe(d, off, &lo);
-	if (!(lo & PCI_BASE_ADDRESS_SPACE_IO) &&
-	    (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+	if (!lo) {
+		memset(bar, 0, sizeof(*bar));
+		return 1;
+	}
+	lo_mask = size_probe(d, off, lo);
+	if (is_mem64(lo)) {
 		if (i + 1 >= nr_bars) {
 			memset(bar, 0, sizeof(*bar));
 			pci_warn(d, "bar%d: 64-bit BAR in the last slot, ignored\n", i);
 			return 1;
 		}
-		hi_mask = size_probe(d, off + 4, &hi);
+		hi = pci_read32(d, off + 4);
+		/*
+		 * With a size bit in the low half the BAR is below 4 GiB in
+		 * size and the address bits above are all its own: the upper
+		 * half is not sized (three exits saved a 64-bit BAR).
+		 */
+		if (lo_mask & PCI_BASE_ADDRESS_MEM_MASK)
+			hi_mask = 0xffffffff;
+		else
+			hi_mask = size_probe(d, off + 4, hi);
 		used = 2;
 	}
 	if (pci_decode_bar(lo, lo_mask, hi, hi_mask, bar, &why) < 0)
 		pci_warn(d, "bar%d: %s (%#x/%#x), ignored\n", i, why, lo, lo_mask);
 	return used;
+}
+
+int pci_size_bar(struct pci_dev *d, int i, int nr_bars, struct pci_bar *bar)
+{
+	return size_bar(d, i, nr_bars, pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i), bar);
 }
 
 /* How many BAR registers a header type has. */
@@ -336,22 +411,73 @@ int pci_nr_bars(u8 header_type)
 	return 0;
 }
 
-/* Sizing with decode off, so the all-ones address never decodes. */
-static void read_bars(struct pci_dev *d)
+/*
+ * Reads the BAR registers into lo[], skipping the upper halves of 64-bit
+ * BARs (left 0 there).
+ */
+static void read_bar_regs(struct pci_dev *d, int nr, u32 *lo)
 {
-	int nr = pci_nr_bars(d->header_type);
+	for (int i = 0; i < nr; i++) {
+		lo[i] = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
+		if (is_mem64(lo[i]) && i + 1 < nr)
+			lo[++i] = 0;
+	}
+}
+
+/*
+ * Whether register i starts a BAR (is not the upper half of a 64-bit
+ * one), reading down from i - 1 only as far as needed: a register that
+ * does not look like a 64-bit BAR's lower half is followed by a BAR of
+ * its own whatever it is.  Below a run of such look-alikes starting at j
+ * (a start: j is 0 or follows one that does not look so), j, j + 2, ...
+ * are the starts.  AHCI's BAR 5 takes one read (BAR 4 is I/O), not five.
+ */
+static bool bar_starts(struct pci_dev *d, int i)
+{
+	int j = i;
+
+	while (j > 0 && is_mem64(pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * (j - 1))))
+		j--;
+	return (i - j) % 2 == 0;
+}
+
+/*
+ * Decode off while a BAR is sized, so the all-ones address never
+ * decodes; returns what to put back with decode_restore().
+ */
+static u16 decode_off(struct pci_dev *d)
+{
 	u16 cmd = pci_read16(d, PCI_COMMAND);
 
-	memset(d->bar, 0, sizeof(d->bar));
-	if (!nr)
-		return;
 	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
 		pci_write16(d, PCI_COMMAND,
 			    cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
-	for (int i = 0; i < nr; )
-		i += pci_size_bar(d, i, nr, &d->bar[i]);
+	return cmd;
+}
+
+static void decode_restore(struct pci_dev *d, u16 cmd)
+{
 	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
 		pci_write16(d, PCI_COMMAND, cmd);
+}
+
+/* A function whose BARs all read 0 keeps its decode (two exits saved). */
+static void read_bars(struct pci_dev *d)
+{
+	int nr = pci_nr_bars(d->header_type);
+	u32 lo[PCI_NUM_BARS] = { 0 }, any = 0;
+	u16 cmd;
+
+	memset(d->bar, 0, sizeof(d->bar));
+	read_bar_regs(d, nr, lo);
+	for (int i = 0; i < nr; i++)
+		any |= lo[i];
+	if (!any)
+		return;
+	cmd = decode_off(d);
+	for (int i = 0; i < nr; )
+		i += size_bar(d, i, nr, lo[i], &d->bar[i]);
+	decode_restore(d, cmd);
 }
 
 bool pci_read_bars(struct pci_dev *d)
@@ -360,6 +486,38 @@ bool pci_read_bars(struct pci_dev *d)
 		return false;
 	read_bars(d);
 	d->bars_read = true;
+	d->bars_sized = (1U << PCI_NUM_BARS) - 1;
+	return true;
+}
+
+/*
+ * BAR i alone, for a driver that maps only it: registers below are read
+ * (bar_starts()) to tell whether i is a BAR of its own, and only i is
+ * sized.  An upper half of a 64-bit BAR, or a register beyond the
+ * header's BARs, is no BAR (size 0).
+ */
+bool pci_read_bar(struct pci_dev *d, int i)
+{
+	int nr = pci_nr_bars(d->header_type);
+	u32 lo;
+	u16 cmd;
+
+	if (i < 0 || i >= PCI_NUM_BARS || (d->bars_sized & (1U << i)))
+		return false;
+	d->bars_sized |= 1U << i;
+	memset(&d->bar[i], 0, sizeof(d->bar[i]));
+	if (i >= nr || !bar_starts(d, i))
+		return true;
+	lo = pci_read32(d, PCI_BASE_ADDRESS_0 + 4 * i);
+	if (!lo)
+		return true;
+	cmd = decode_off(d);
+	/* A 64-bit BAR's upper half is no BAR of its own. */
+	if (size_bar(d, i, nr, lo, &d->bar[i]) == 2) {
+		d->bars_sized |= 1U << (i + 1);
+		memset(&d->bar[i + 1], 0, sizeof(d->bar[i + 1]));
+	}
+	decode_restore(d, cmd);
 	return true;
 }
 
@@ -409,8 +567,12 @@ int pci_setup_dev(struct pci_dev *d)
 	d->intx_irq = -1;
 	d->subsystem_vendor = d->subsystem_device = 0;
 	d->bars_read = false;
+	d->bars_sized = 0;
 	d->details_read = false;
 	d->caps_broken = false;
+	d->caps_walked = false;
+	d->msix_cap = 0;
+	d->command_known = false;
 	return 0;
 }
 
@@ -433,12 +595,15 @@ bool pci_read_details(struct pci_dev *d)
 }
 
 /* The range [off, off + len) inside memory BAR bar? */
-static bool in_mem_bar(const struct pci_dev *d, u8 bar, u64 off, u64 len)
+static bool in_mem_bar(struct pci_dev *d, u8 bar, u64 off, u64 len)
 {
 	const struct pci_bar *b;
 
 	if (bar >= PCI_NUM_BARS)
 		return false;
+	/* An on-demand driver (pci_driver) that did not size it: all of them. */
+	if (!(d->bars_sized & (1U << bar)))
+		pci_read_bars(d);
 	b = &d->bar[bar];
 	return b->size && !b->io && off <= b->size && len <= b->size - off;
 }
@@ -461,8 +626,8 @@ int pci_msix_decode(struct pci_dev *d, struct pci_msix_info *info)
 		return -EINVAL;
 	}
 	info->pos = pos;
-	info->table_size = (pci_read16(d, pos + PCI_MSIX_FLAGS) &
-			    PCI_MSIX_FLAGS_QSIZE) + 1;
+	info->flags = pci_read16(d, pos + PCI_MSIX_FLAGS);
+	info->table_size = (info->flags & PCI_MSIX_FLAGS_QSIZE) + 1;
 	table = pci_read32(d, pos + PCI_MSIX_TABLE);
 	pba = pci_read32(d, pos + PCI_MSIX_PBA);
 	info->table_bar = table & PCI_MSIX_BIR_MASK;

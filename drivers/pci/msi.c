@@ -72,11 +72,15 @@ static void mask_all_entries(struct pci_msix *m)
 	}
 }
 
+/*
+ * Only software changes the enable and function mask bits, and the rest
+ * of the word is read-only: what pci_msix_decode() read is kept and
+ * written, not read again (a VM exit each time under a hypervisor).
+ */
 static void set_flags(struct pci_dev *d, struct pci_msix *m, u16 set, u16 clear)
 {
-	u16 pos = m->info.pos + PCI_MSIX_FLAGS;
-
-	pci_write16(d, pos, (pci_read16(d, pos) | set) & ~clear);
+	m->info.flags = (m->info.flags | set) & ~clear;
+	pci_write16(d, m->info.pos + PCI_MSIX_FLAGS, m->info.flags);
 }
 
 static void unmap(struct pci_msix *m)
@@ -131,12 +135,15 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec)
 	m = msix_map(d, nvec);
 	if (!m)
 		return -ENODEV;
-	/* The table sits in a memory BAR, and the messages are DMA writes. */
-	pci_set_master(d);
+	/*
+	 * The table sits in a memory BAR, and the messages are DMA writes:
+	 * bus master and decode on (pci_set_master()), and a function with
+	 * MSI-X on must not assert INTx.  One read and one write for both.
+	 */
 	cmd = pci_read16(d, PCI_COMMAND);
 	m->saved_command = cmd & PCI_COMMAND_INTX_DISABLE;
-	/* A function with MSI-X on must not assert INTx: make sure. */
-	pci_write16(d, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE);
+	pci_write16(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY |
+		    PCI_COMMAND_IO | PCI_COMMAND_INTX_DISABLE);
 	/* Function-masked while the entries are masked one by one. */
 	set_flags(d, m, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 0);
 	mask_all_entries(m);
@@ -167,8 +174,11 @@ int pci_msix_request(struct pci_dev *d, unsigned int entry,
 		return -ENOSPC;
 	e = entry_of(m, entry);
 	entry_mask(m, entry, true);
-	writel(MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT, e + PCI_MSIX_ENTRY_ADDR_LO);
-	writel(0, e + PCI_MSIX_ENTRY_ADDR_HI);
+	/*
+	 * The address's two halves in one aligned QWORD write, which the
+	 * table must take (PCI 3.0, 6.8.2): one exit, not two, an entry.
+	 */
+	writeq(MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT, e + PCI_MSIX_ENTRY_ADDR_LO);
 	writel(v, e + PCI_MSIX_ENTRY_DATA);
 	m->vector[entry] = v;
 	entry_mask(m, entry, false);

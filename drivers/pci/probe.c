@@ -94,14 +94,18 @@ static bool acpi_routes(void)
 
 static void dev_ready(struct pci_dev *d)
 {
+	pci_dev_details(d);
+	bars_ready(d);
+}
+
+void pci_dev_details(struct pci_dev *d)
+{
 	if (!pci_read_details(d))
-		goto bars;
+		return;
 	if (routing == PCI_INTX_ACPI)
 		d->intx_irq = acpi_route(d);
 	else
 		d->intx_irq = pci_route_intx(d, routing);
-bars:
-	bars_ready(d);
 }
 
 /* Those who walk the list look at everything: every device is made ready. */
@@ -183,17 +187,33 @@ static bool overlaps_ram(const struct pci_bar *b)
 	return false;
 }
 
+static void check_bar(struct pci_dev *d, int i)
+{
+	struct pci_bar *b = &d->bar[i];
+
+	if (b->size && !b->io && b->addr && overlaps_ram(b)) {
+		pci_warn(d, "bar%d %#llx+%#llx overlaps RAM, ignored\n", i,
+			 b->addr, b->size);
+		memset(b, 0, sizeof(*b));
+	}
+}
+
 static void check_bars(struct pci_dev *d)
 {
-	for (int i = 0; i < PCI_NUM_BARS; i++) {
-		struct pci_bar *b = &d->bar[i];
+	for (int i = 0; i < PCI_NUM_BARS; i++)
+		check_bar(d, i);
+}
 
-		if (b->size && !b->io && b->addr && overlaps_ram(b)) {
-			pci_warn(d, "bar%d %#llx+%#llx overlaps RAM, ignored\n", i,
-				 b->addr, b->size);
-			memset(b, 0, sizeof(*b));
-		}
-	}
+const struct pci_bar *pci_bar(struct pci_dev *d, int i)
+{
+	static const struct pci_bar none;
+
+	if (i < 0 || i >= PCI_NUM_BARS)
+		return &none;
+	pci_read_bar(d, i);
+	/* Also when MSI-X's check sized it (core.c knows no RAM). */
+	check_bar(d, i);
+	return &d->bar[i];
 }
 
 /*
@@ -223,7 +243,8 @@ static void bind(struct pci_dev *d)
 
 		if (!id || !drv->probe)
 			continue;
-		dev_ready(d);
+		if (!drv->on_demand)
+			dev_ready(d);
 		d->driver = drv;
 		err = drv->probe(d, id);
 		if (err) {
@@ -257,7 +278,10 @@ void *pci_iomap(struct pci_dev *d, int bar, u64 offset, u64 len)
 
 	if (bar < 0 || bar >= PCI_NUM_BARS)
 		return NULL;
-	bars_ready(d);
+	/* One an on-demand driver sized with pci_bar(), else all of them. */
+	if (!(d->bars_sized & (1U << bar)))
+		bars_ready(d);
+	check_bar(d, bar);
 	b = &d->bar[bar];
 	if (!b->size || b->io || !b->addr || !len || offset > b->size ||
 	    len > b->size - offset)

@@ -70,12 +70,20 @@ void virtio_cread(struct virtio_device *vdev, unsigned int off, void *buf,
 	} while (gen != vdev->config->generation(vdev) && ++tries < 100);
 }
 
-static void add_status(struct virtio_device *vdev, u8 bits)
+/*
+ * The status bits are the driver's to set, and it knows what it set since
+ * the reset: they are kept in *status, not read back before each write
+ * (a VM exit each under a hypervisor).  FEATURES_OK is still read back,
+ * as the device may refuse it.
+ */
+static void add_status(struct virtio_device *vdev, u8 *status, u8 bits)
 {
-	vdev->config->set_status(vdev, vdev->config->get_status(vdev) | bits);
+	*status |= bits;
+	vdev->config->set_status(vdev, *status);
 }
 
-static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv)
+static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv,
+		     u8 *status)
 {
 	u64 offered = vdev->config->get_features(vdev);
 	u64 wanted = drv->features | (RING_FEATURES & vdev->config->transport_features);
@@ -88,7 +96,7 @@ static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv
 	vdev->config->set_features(vdev, vdev->features);
 	if (vdev->config->legacy)
 		return 0;
-	add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
+	add_status(vdev, status, VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		pr_err("%s: device did not accept features %#llx\n", vdev->name,
 		       vdev->features);
@@ -101,6 +109,7 @@ int virtio_register_device(struct virtio_device *vdev)
 {
 	const struct virtio_driver *drv = find_driver(vdev->id);
 	struct virtio_device **pp = &devices;
+	u8 status = 0;		/* what a reset device holds */
 	int err;
 
 	snprintf(vdev->name, sizeof(vdev->name), "virtio%u", nr_devices++);
@@ -113,22 +122,22 @@ int virtio_register_device(struct virtio_device *vdev)
 		return 0;
 	}
 	vdev->config->reset(vdev);
-	add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	err = negotiate(vdev, drv);
+	add_status(vdev, &status, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	err = negotiate(vdev, drv, &status);
 	if (err)
 		goto fail;
 	vdev->driver = drv;
 	err = drv->probe(vdev);
 	if (err)
 		goto fail;
-	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
+	add_status(vdev, &status, VIRTIO_CONFIG_S_DRIVER_OK);
 	if (drv->ready)
 		drv->ready(vdev);
 	pr_info("%s: %s over %s, features %#llx%s\n", vdev->name, drv->name,
 		vdev->config->name, vdev->features, vdev->polling ? ", polled" : "");
 	return 0;
 fail:
-	add_status(vdev, VIRTIO_CONFIG_S_FAILED);
+	add_status(vdev, &status, VIRTIO_CONFIG_S_FAILED);
 	vdev->driver = NULL;
 	return err < 0 ? err : -ENODEV;
 }

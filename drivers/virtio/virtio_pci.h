@@ -17,6 +17,9 @@ struct virtio_pci {
 	/* modern */
 	volatile u8 *common, *isr, *device, *notify;
 	u32 device_len, notify_len, notify_mult;
+	u16 numq;		/* the device's queues, read once */
+	u16 q_size;		/* the selected queue's size as read */
+	int q_select;		/* the queue selected, -1 unknown */
 	/* legacy: the I/O BAR's base port and where device config starts */
 	u16 io;
 	u16 config_off;

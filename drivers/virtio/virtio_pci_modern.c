@@ -32,6 +32,7 @@ static void modern_set_status(struct virtio_device *vdev, u8 status)
 /* Reset is complete when the device reads back 0 (4.1.4.3.2). */
 static void modern_reset(struct virtio_device *vdev)
 {
+	to_vp(vdev)->q_select = -1;
 	writeb(0, cmn(vdev, VIRTIO_PCI_COMMON_STATUS));
 	for (int i = 0; i < 1000000 && readb(cmn(vdev, VIRTIO_PCI_COMMON_STATUS)); i++)
 		__asm__ __volatile__("pause");
@@ -100,18 +101,35 @@ static u32 modern_generation(struct virtio_device *vdev)
 	return readb(cmn(vdev, VIRTIO_PCI_COMMON_CFGGENERATION));
 }
 
+/*
+ * Each common configuration access is a VM exit under a hypervisor, and
+ * a queue took 15 to set up: the number of queues (read-only) is read
+ * once at probe, the queue selector written only when it changes, the
+ * size only when smaller than the device's (which it holds after the
+ * reset), and the ring addresses are one 64-bit write each, the natural
+ * access for a 64-bit field (4.1.3.1): 9 now.
+ */
+static void select_queue(struct virtio_pci *vp, unsigned int index)
+{
+	if (vp->q_select != (int)index)
+		writew(index, vp->common + VIRTIO_PCI_COMMON_Q_SELECT);
+	vp->q_select = index;
+}
+
 static unsigned int modern_queue_max(struct virtio_device *vdev, unsigned int index)
 {
-	if (index >= readw(cmn(vdev, VIRTIO_PCI_COMMON_NUMQ)))
+	struct virtio_pci *vp = to_vp(vdev);
+
+	if (index >= vp->numq)
 		return 0;
-	writew(index, cmn(vdev, VIRTIO_PCI_COMMON_Q_SELECT));
-	return readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+	select_queue(vp, index);
+	vp->q_size = readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+	return vp->q_size;
 }
 
 static void write64(struct virtio_device *vdev, unsigned int lo, u64 v)
 {
-	writel((u32)v, cmn(vdev, lo));
-	writel(v >> 32, cmn(vdev, lo + 4));
+	writeq(v, cmn(vdev, lo));
 }
 
 static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
@@ -120,8 +138,12 @@ static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	int vector = virtio_pci_queue_irq(vp, vq);
 	u64 noff;
 
-	writew(vq->index, cmn(vdev, VIRTIO_PCI_COMMON_Q_SELECT));
-	writew(vq->num, cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+	if (vp->q_select != (int)vq->index) {
+		select_queue(vp, vq->index);
+		vp->q_size = readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
+	}
+	if (vq->num != vp->q_size)
+		writew(vq->num, cmn(vdev, VIRTIO_PCI_COMMON_Q_SIZE));
 	write64(vdev, VIRTIO_PCI_COMMON_Q_DESCLO, vq->desc_phys);
 	write64(vdev, VIRTIO_PCI_COMMON_Q_AVAILLO, vq->driver_phys);
 	write64(vdev, VIRTIO_PCI_COMMON_Q_USEDLO, vq->device_phys);
@@ -187,7 +209,8 @@ struct vcaps {
 
 /*
  * The vendor capabilities of the types mapped here, read once: one walk
- * of the list, the type in the first dword, then BAR, offset and length.
+ * of the list, which gives the type in the first dword, then BAR, offset
+ * and length.
  * Each configuration read is a VM exit under a hypervisor; walking the
  * list again for each type and reading every field of every capability
  * took some 190 of them a device.
@@ -195,13 +218,14 @@ struct vcaps {
 static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 {
 	u8 pos[VIRTIO_PCI_MAX_CAPS];
-	struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos };
+	u32 hdr[VIRTIO_PCI_MAX_CAPS];
+	struct pci_caps all = { .max = ARRAY_SIZE(pos), .pos = pos, .hdr = hdr };
 	unsigned int n = pci_find_all_capabilities(d, PCI_CAP_ID_VNDR, &all);
 
 	vc->nr = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		/* cap_vndr, cap_next, cap_len, cfg_type */
-		u8 type = pci_read32(d, pos[i]) >> 24;
+		/* cap_vndr, cap_next, cap_len, cfg_type: read by the walk */
+		u8 type = hdr[i] >> 24;
 		struct vcap *c;
 
 		if (type < VIRTIO_PCI_CAP_COMMON_CFG || type > VIRTIO_PCI_CAP_DEVICE_CFG)
@@ -255,7 +279,8 @@ int virtio_pci_modern_probe(struct virtio_pci *vp)
 	vp->vdev.config = &modern_ops;
 	vp->vdev.id = d->device >= 0x1040 ? d->device - 0x1040 : d->subsystem_device;
 	vp->vdev.vendor = d->subsystem_vendor;
-	virtio_pci_setup_irqs(vp, min(readw(vp->common + VIRTIO_PCI_COMMON_NUMQ),
-				      (u16)VIRTIO_PCI_MAX_VQS));
+	vp->q_select = -1;
+	vp->numq = readw(vp->common + VIRTIO_PCI_COMMON_NUMQ);
+	virtio_pci_setup_irqs(vp, min(vp->numq, (u16)VIRTIO_PCI_MAX_VQS));
 	return 0;
 }

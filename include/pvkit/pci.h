@@ -149,8 +149,13 @@ struct pci_dev {
 	u8 class_code, subclass, prog_if, revision, header_type;
 	struct pci_bar bar[PCI_NUM_BARS];	/* sized when first needed: */
 	bool bars_read;			/* pci_read_bars() */
+	u8 bars_sized;			/* a bit a BAR sized: all, or pci_read_bar()'s */
 	bool details_read;		/* pci_read_details() */
 	bool caps_broken;		/* its capability list, once reported */
+	bool caps_walked;		/* the whole list seen, msix_cap valid */
+	u8 msix_cap;			/* where MSI-X is (0: none), if caps_walked */
+	bool command_known;		/* command holds PCI_COMMAND as last read or written */
+	u16 command;
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
 	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
 	const struct pci_driver *driver;
@@ -176,9 +181,21 @@ void pci_write32(struct pci_dev *d, u16 off, u32 val);
  * Sizes d's BARs into d->bar unless that was done; true when it was done
  * now.  The scan does not size them: each BAR costs four configuration
  * accesses (exits under a hypervisor), and only a bound driver, pci_show()
- * and the tests look at them.  Drivers find them sized by bind time.
+ * and the tests look at them.  Drivers find them sized by bind time,
+ * unless on demand (struct pci_driver): then pci_bar() sizes one.
  */
 bool pci_read_bars(struct pci_dev *d);
+/*
+ * Sizes BAR i into d->bar[i] alone unless that was done (true when done
+ * now): for a driver that maps only one or two of six BARs.  The BAR
+ * registers below i are read (not written) to tell whether i is a BAR of
+ * its own; the upper half of a 64-bit BAR, or no BAR, reads size 0.
+ */
+bool pci_read_bar(struct pci_dev *d, int i);
+/* BAR i, sized if it was not, and refused if it overlaps RAM. */
+const struct pci_bar *pci_bar(struct pci_dev *d, int i);
+/* The subsystem ids, the pin and the INTx line (intx_irq), once read. */
+void pci_dev_details(struct pci_dev *d);
 
 /* How many BAR registers a header type (PCI_HEADER_TYPE) has: 6, 2, 1 or 0. */
 int pci_nr_bars(u8 header_type);
@@ -188,11 +205,14 @@ u8 pci_find_next_capability(struct pci_dev *d, u8 pos, u8 cap_id);
 /*
  * Every capability cap_id in one walk of the list (finding each with
  * pci_find_next_capability() walks it again from the head): their
- * positions in all->pos, all->max at most; returns how many.
+ * positions in all->pos, all->max at most; returns how many.  The
+ * first dword of each comes with them (all->hdr): a vendor capability's
+ * length and type there cost no read more.
  */
 struct pci_caps {
 	unsigned int nr, max;
 	u8 *pos;
+	u32 *hdr;	/* if not NULL: the first dword of each (id, next, 2 more) */
 };
 unsigned int pci_find_all_capabilities(struct pci_dev *d, u8 cap_id,
 				       struct pci_caps *all);
@@ -215,6 +235,14 @@ struct pci_driver {
 	const struct pci_device_id *ids;	/* ends with an all-zero entry */
 	int (*probe)(struct pci_dev *d, const struct pci_device_id *id);
 	void (*remove)(struct pci_dev *d);
+	/*
+	 * The driver sizes the BARs it uses with pci_bar() and reaches INTx
+	 * only through pci_request_intx(): nothing is read for it before its
+	 * probe (the subsystem ids, the pin, all BARs sized: each read a VM
+	 * exit under a hypervisor), only what it asks for.  pci_iomap() or
+	 * MSI-X on a BAR it did not size sizes them all.
+	 */
+	bool on_demand;
 };
 
 /*
@@ -363,6 +391,7 @@ int pci_decode_bar(u32 lo, u32 lo_mask, u32 hi, u32 hi_mask,
 /* MSI-X capability, decoded and checked against the BARs. */
 struct pci_msix_info {
 	u8 pos;			/* capability offset */
+	u16 flags;		/* the message control word as read */
 	u16 table_size;		/* entries */
 	u8 table_bar, pba_bar;
 	u32 table_offset, pba_offset;

@@ -90,6 +90,12 @@ void *pci_iomap(struct pci_dev *d, int bar, u64 offset, u64 len)
 	return bar == 5 && offset + len <= sizeof(abar) ? (u8 *)abar + offset : NULL;
 }
 
+/* The bus's on-demand BAR: what the test's pci_dev says (the ABAR's size). */
+const struct pci_bar *pci_bar(struct pci_dev *d, int i)
+{
+	return &d->bar[i];
+}
+
 void iounmap(void *va, size_t size)
 {
 }
@@ -355,8 +361,16 @@ void fake_ahci_reset(bool no_ncq)
 	if (no_ncq)
 		abar[0] &= ~(1U << 30);
 	abar[3] = 1;					/* port 0 implemented */
+	/* The disk's link is up from the machine's reset, as QEMU's is. */
+	abar[P_SSTS] = 0x113;
 	for (unsigned int i = 0; i < sizeof(fake_ahci.image); i++)
 		fake_ahci.image[i] = i * 5 + 1;
+}
+
+void fake_ahci_no_disk(void)
+{
+	fake_ahci.no_disk = true;
+	abar[P_SSTS] = 0;
 }
 
 /* The HBA register a pointer falls on, or NULL outside the HBA. */
@@ -528,10 +542,11 @@ void writel(u32 v, volatile void *a)
 	}
 	tick();
 	if (i == A_GHC) {
+		fake_ahci.ghc_writes++;
 		if ((v & 1) && !fake_ahci.hr_stuck) {
 			memset(&abar[P(0)], 0, 0x80);
 			/* The disk's link comes up with the reset, as QEMU's does. */
-			abar[P_SSTS] = 0x113;
+			abar[P_SSTS] = fake_ahci.no_disk ? 0 : 0x113;
 			v &= ~1U;
 		}
 		*r = v;

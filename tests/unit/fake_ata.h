@@ -37,6 +37,7 @@ bool fake_ide_irq(void);
 
 struct fake_ahci {
 	bool hr_stuck;		/* HBA reset never finishes */
+	bool no_disk;		/* port 0's link down: nothing attached */
 	bool hold;		/* commands wait for fake_ahci_run() */
 	bool tfes;		/* NCQ commands end with a task file error */
 	bool bad_d2h;		/* non-queued commands end without a D2H FIS */
@@ -45,11 +46,14 @@ struct fake_ahci {
 	u32 ci_extra;		/* Command Issue bits set after every run */
 	/* what it was told */
 	unsigned long ci_writes, sact_writes;
+	unsigned long ghc_writes;	/* HBA resets and mode changes */
 	unsigned long nonq_cmds;	/* READ/WRITE DMA EXT */
 	bool overlapped;		/* one came while another was issued */
 	u8 image[FAKE_SECTORS * 512];
 };
 extern struct fake_ahci fake_ahci;
+/* After fake_ahci_reset(): port 0 with no disk (link status 0). */
+void fake_ahci_no_disk(void);
 /* An HBA with NCQ, or without (CAP.SNCQ clear). */
 void fake_ahci_reset(bool no_ncq);
 /* Executes every command in Command Issue. */

@@ -34,8 +34,11 @@ DEFINE_HYPERVISOR(host_hyper_xen) = {
 #define SIG(max, s)	.eax = (max), .sig = (s)
 #define HV_BIT		.ecx = 1U << 31
 
+static unsigned int hv_leaves_asked;	/* CPUIDs of the hypervisor range */
+
 static void table_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
 {
+	hv_leaves_asked += leaf >= 0x40000000 && leaf <= 0x4fffffff;
 	for (const struct answer *a = table; a->leaf; a++) {
 		if (a->leaf != leaf)
 			continue;
@@ -128,6 +131,27 @@ static void kvm_is_recognised(struct ktest *t)
 	KT_EXPECT_EQ(t, m.max_leaf, 0x40000001);
 }
 
+/* Found at the first base, and its interface is nobody's emulation: done. */
+static const struct answer kvm_then_more[] = {
+	{ .leaf = 1, HV_BIT },
+	{ .leaf = 0x40000000, SIG(0x40000001, "KVMKVMKVM\0\0\0") },
+	{ .leaf = 0x40000100, SIG(0x40000105, "XenVMMXenVMM") },
+	{}
+};
+
+static void kvm_at_the_first_base_ends_the_walk(struct ktest *t)
+{
+	struct hypervisor_match m;
+
+	hv_leaves_asked = 0;
+	KT_EXPECT_STREQ(t, pick(kvm_then_more, NULL, &m), "kvm");
+	KT_EXPECT_EQ(t, hv_leaves_asked, 1);
+	/* Hyper-V's interface at the first base: the next one is asked. */
+	hv_leaves_asked = 0;
+	KT_EXPECT_STREQ(t, pick(kvm_with_hyperv, NULL, &m), "kvm");
+	KT_EXPECT_EQ(t, hv_leaves_asked, 3);
+}
+
 static void kvm_outranks_hyperv_it_emulates(struct ktest *t)
 {
 	struct hypervisor_match m;
@@ -207,6 +231,7 @@ static const struct ktest_case hv_cases[] = {
 	KTEST_CASE(no_hypervisor_bit_means_native),
 	KTEST_CASE(kvm_is_recognised),
 	KTEST_CASE(kvm_outranks_hyperv_it_emulates),
+	KTEST_CASE(kvm_at_the_first_base_ends_the_walk),
 	KTEST_CASE(xen_outranks_viridian),
 	KTEST_CASE(override_picks_an_offered_one),
 	KTEST_CASE(override_none_forces_native),

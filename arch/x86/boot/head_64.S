@@ -157,28 +157,50 @@ startup_32:
 	 */
 	movl	$PA(boot_stack_top), %esp
 
-	/* Long mode is a must; 1 GiB pages and NX are used when offered. */
+	/*
+	 * Long mode is a must; 1 GiB pages and NX are used when offered.
+	 * Both leaves go into boot_cpuid()'s kept answers (struct
+	 * boot_cpuid_leaf: the leaf, then eax, ebx, ecx, edx): each CPUID
+	 * is a VM exit under a hypervisor, and the C code asks 0x80000000
+	 * again.
+	 */
 	movl	$0x80000000, %eax
+	movl	%eax, PA(boot_leaves)
 	cpuid
+	movl	%eax, PA(boot_leaves) + 4
+	movl	%ebx, PA(boot_leaves) + 8
+	movl	%ecx, PA(boot_leaves) + 12
+	movl	%edx, PA(boot_leaves) + 16
 	cmpl	$0x80000001, %eax
 	jb	no_long_mode
 	movl	$0x80000001, %eax
+	movl	%eax, PA(boot_leaves) + 20
 	cpuid
+	movl	%eax, PA(boot_leaves) + 24
+	movl	%ebx, PA(boot_leaves) + 28
+	movl	%ecx, PA(boot_leaves) + 32
+	movl	%edx, PA(boot_leaves) + 36
+	movl	$2, PA(nr_boot_leaves)
 	btl	$29, %edx
 	jnc	no_long_mode
 	movl	%edx, %ebp		/* feature bits for below */
 
 	call	build_page_tables
 
-	movl	%cr4, %eax
-	orl	$(1 << 5), %eax		/* PAE */
+	/*
+	 * CR4 and EFER are set whole, not read first (a read is one exit
+	 * more under a hypervisor): PVH hands over CR4 clear and EFER
+	 * without LME, multiboot leaves them undefined, and nothing the
+	 * loader may have set there is wanted before C sets its own.
+	 */
+	movl	$(1 << 5), %eax		/* PAE */
 	movl	%eax, %cr4
 	movl	$PA(boot_pml4), %eax
 	movl	%eax, %cr3
 
 	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
+	movl	$EFER_LME, %eax
+	xorl	%edx, %edx
 	btl	$20, %ebp
 	jnc	1f
 	orl	$EFER_NXE, %eax

@@ -102,6 +102,8 @@ static void spurious_handler(void *data)
 	irq_spurious_count++;
 }
 
+static void apic_timer_lvt_init(void);
+
 void apic_init(void)
 {
 	const struct acpi_info *acpi = acpi_get();
@@ -131,7 +133,7 @@ void apic_init(void)
 	apic_write(APIC_LVT0, APIC_LVT_MASKED);	/* ExtINT from the 8259s: masked */
 	apic_write(APIC_LVT1, APIC_DM_NMI);
 	apic_write(APIC_LVTERR, APIC_LVT_MASKED);
-	apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	apic_timer_lvt_init();
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_APIC_VECTOR);
 	irq_set_vector(SPURIOUS_APIC_VECTOR, spurious_handler, NULL, "spurious");
 	paravirt_set_native_apic(&ops);
@@ -181,6 +183,24 @@ static struct clock_event_device deadline_ce = {
 
 /* Each CPU's LVT timer mode: which of the two devices it was last armed as. */
 static struct clock_event_device *timer_mode[NR_CPUS];
+
+/*
+ * The boot CPU's timer LVT, written once here: where the CPU has
+ * TSC-deadline (the device that will be used, unless the hypervisor's
+ * own timer outranks it) it is put in that mode now, disarmed (a mode
+ * change disarms it, SDM 10.5.4.1, and no deadline is written until a
+ * device is armed), so that the first arming is the deadline's MSR write
+ * alone, one exit less.  Otherwise masked until a device sets its mode.
+ */
+static void apic_timer_lvt_init(void)
+{
+	if (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) {
+		apic_write(APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | LOCAL_TIMER_VECTOR);
+		timer_mode[smp_processor_id()] = &deadline_ce;
+	} else {
+		apic_write(APIC_LVTT, APIC_LVT_MASKED);
+	}
+}
 
 static void timer_interrupt(void *data)
 {
@@ -383,7 +403,7 @@ void apic_timer_init(void)
 	lapic_ce.min_delta_ns = 1000;
 	lapic_ce.max_delta_ns = NSEC_PER_SEC;
 	lapic_ce.set_next_event = lapic_switching;
-	/* The LVT stays masked until a device is first armed: it sets the mode. */
+	/* The LVT is in a device's mode once it is armed (or since apic_init()). */
 	clockevent_register(&lapic_ce);
 }
 

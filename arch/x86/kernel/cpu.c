@@ -19,11 +19,14 @@ struct cpuinfo_x86 boot_cpu;
  */
 #define BOOT_CPUID_LEAVES	16
 
-static struct {
-	u32 leaf;
-	struct cpuid_regs r;
-} boot_leaves[BOOT_CPUID_LEAVES];
-static unsigned int nr_boot_leaves;
+/*
+ * Not static: the 32-bit entry (PVH, multiboot) puts its answers for
+ * 0x80000000 and 0x80000001 (asked for long mode) in the first two
+ * entries and sets nr_boot_leaves to 2 (arch/x86/boot/head_64.S); the
+ * C code asks 0x80000000 again.  Other entries leave it 0.
+ */
+struct boot_cpuid_leaf boot_leaves[BOOT_CPUID_LEAVES];
+unsigned int nr_boot_leaves;
 
 void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {

@@ -44,6 +44,21 @@ static u32 hpet_tn_cfg;		/* comparator 0's configuration (low word) */
 static u32 hpet_cmp_high;	/* the comparator's high word as last written */
 static bool hpet_cmp_high_known;
 
+/*
+ * The main counter is started when first read, not at boot: where the
+ * TSC's frequency is told (kvmclock, Xen) nothing reads it unless it is
+ * selected or a test compares it, and starting it is two MMIO exits
+ * (the configuration read and written).  Two CPUs starting it at once
+ * both write the same bit.
+ */
+static bool hpet_counting;
+
+static void hpet_start(void)
+{
+	writeq(readq(hpet + HPET_CFG) | CFG_ENABLE, hpet + HPET_CFG);
+	WRITE_ONCE(hpet_counting, true);
+}
+
 /* Ticks either side of a carry out of the low word (655 us at 100 MHz). */
 #define CARRY_WINDOW		0x10000U
 
@@ -58,6 +73,8 @@ static u64 hpet_counter(void)
 	u64 v;
 	u32 hi, lo;
 
+	if (unlikely(!hpet_counting))
+		hpet_start();
 	if (!hpet_64bit)
 		return readl(hpet + HPET_COUNTER);
 	v = readq(hpet + HPET_COUNTER);
@@ -248,7 +265,6 @@ void hpet_early_init(void)
 	}
 	hpet_hz = FS_PER_SEC / period;
 	hpet_64bit = cap & CAP_64BIT;
-	writeq(readq(hpet + HPET_CFG) | CFG_ENABLE, hpet + HPET_CFG);
 	hpet_cs.freq_hz = hpet_hz;
 	hpet_cs.mask = hpet_64bit ? ~0ULL : 0xffffffffULL;
 	hpet_ref.mask = hpet_cs.mask;

@@ -27,6 +27,7 @@ const struct hypervisor_x86 x86_hyper_native = {
  */
 DEFINE_HYPERVISOR(x86_hyper_hyperv) = {
 	.name = "hyperv", .signature = "Microsoft Hv", .priority = 40,
+	.emulated = true,
 };
 DEFINE_HYPERVISOR(x86_hyper_vmware) = {
 	.name = "vmware", .signature = "VMwareVMware", .priority = 50,
@@ -103,7 +104,8 @@ void hypervisor_select(cpuid_fn cpuid, const char *override,
 	/*
 	 * Hypervisors fill the bases from 0x40000000 up without gaps, so
 	 * the first base that does not answer ends the walk: each CPUID is
-	 * a VM exit, and there are 256 possible bases.
+	 * a VM exit, and there are 256 possible bases.  A second base is
+	 * there only above an interface others emulate (Hyper-V's).
 	 */
 	for (u32 base = HV_LEAF_FIRST; base <= HV_LEAF_LAST; base += HV_LEAF_STEP) {
 		const struct hypervisor_x86 *hv;
@@ -121,6 +123,9 @@ void hypervisor_select(cpuid_fn cpuid, const char *override,
 			m->base = base;
 			m->max_leaf = r.eax;
 		}
+		if (base == HV_LEAF_FIRST && hv && !hv->emulated &&
+		    (!want || m->hv == want))
+			break;
 	}
 out:
 	if (want && m->hv != want) {

@@ -19,6 +19,13 @@ struct hypervisor_x86 {
 	const char *name;		/* "kvm", "xen", ... and "native" */
 	const char *signature;		/* 12 bytes at the signature leaf */
 	int priority;
+	/*
+	 * Others offer its interface at the first base and their own above
+	 * (Hyper-V's, by KVM and Xen): found there, the walk goes on.  Any
+	 * other found at the first base ends it (each base is a CPUID, a VM
+	 * exit).
+	 */
+	bool emulated;
 	/* Installs the backend's pv_ops; NULL: the native ops stay. */
 	void (*init_platform)(void);
 	/* Hands the exit status over, if it has its own way; may return. */

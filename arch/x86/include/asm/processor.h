@@ -139,6 +139,11 @@ void cpu_detect(void);
 const char *cpu_model_name(void);
 /* The boot CPU's CPUID leaf (sub-leaf 0: read once), through pv_ops. */
 void boot_cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
+/* boot_cpuid()'s kept answers; the 32-bit entry fills the first two. */
+struct boot_cpuid_leaf {
+	u32 leaf;
+	struct cpuid_regs r;
+};
 bool cpu_hypercall_is_vmmcall(void);
 
 #endif
