@@ -116,10 +116,9 @@ static int xen_hvm_pre_suspend(unsigned long *arg)
  */
 static void xen_hvm_post_suspend(int cancelled)
 {
-	if (cancelled || !xen_hvm_device_model())
-		return;
-	xen_hvm_unplug_emulated();
-	pr_info("xen: the new device model: %s\n", xen_unplug_result_name());
+	/* Said once the console works again (arch/x86/xen/suspend.c). */
+	if (!cancelled && xen_hvm_device_model())
+		xen_hvm_unplug_emulated();
 }
 
 const struct xen_mode_ops xen_hvm_mode = {

@@ -62,6 +62,9 @@ static int xen_suspend_enter(u64 *down_ns)
 	}
 	if (!xen_resume_shared(mode))
 		panic("xen: resume: shared_info cannot be mapped in the new domain\n");
+	/* Not before: the console ring's port was the old domain's until now. */
+	if (xen_hvm_device_model())
+		pr_info("xen: the new device model: %s\n", xen_unplug_result_name());
 	xen_time_resume(true, down_ns);
 	if (gnttab_ready() && gnttab_resume(mode))
 		pr_err("xen: resume: the grant table cannot be mapped: no frontend can work\n");
