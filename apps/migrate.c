@@ -6,6 +6,7 @@
  *
  *   app=migrate blk=vda migrate.off=4194304 migrate.len=1048576
  *               migrate.seed=42 migrate.qd=8 migrate.after=3 migrate.time=60
+ *               [migrate.drain=20]
  *               [migrate.ping=10.0.3.1 ip= netmask= gw= net.dev=]
  *
  * Round r writes the area (bytes, sector multiples) with the seeded pattern of seed + r, up to
@@ -55,6 +56,7 @@
 #define CHUNK_PAGES	16
 #define CHUNK_BYTES	(CHUNK_PAGES * PAGE_SIZE)
 #define MAX_QD		16
+/* A pass gives up after this long without a completion (migrate.drain= seconds). */
 #define DRAIN_NS	(20 * NSEC_PER_SEC)
 #define PING_WINDOW	4
 #define PING_LEN	256
@@ -287,7 +289,8 @@ static struct blk_request *reap(void)
 /* One pass over the area with op, requests kept in flight; 0 or an error. */
 static int pass(enum blk_op op)
 {
-	u64 deadline = ktime_get_ns() + DRAIN_NS;
+	u64 drain = param_get_ull("migrate.drain", DRAIN_NS / NSEC_PER_SEC) * NSEC_PER_SEC;
+	u64 deadline = ktime_get_ns() + drain;
 	struct mreq *free[MAX_QD];
 	unsigned int nfree = 0;
 
@@ -312,7 +315,7 @@ static int pass(enum blk_op op)
 		ping_tick();
 		list = reap();
 		if (list)
-			deadline = ktime_get_ns() + DRAIN_NS;
+			deadline = ktime_get_ns() + drain;
 		else if (ktime_get_ns() > deadline)
 			return -ETIMEDOUT;
 		while (list) {

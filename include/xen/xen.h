@@ -75,7 +75,11 @@ struct vcpu_info;
  * else asks which mode it runs in.
  */
 struct xen_mode_ops {
-	/* A frame of Xen's (shared_info, grant table) mapped for us; NULL on failure. */
+	/*
+	 * A frame of Xen's (shared_info, grant table) mapped for us; NULL on
+	 * failure.  Asked again for the same frame after a resume in a new
+	 * domain, it maps it where it was, if it can (PVH and HVM do).
+	 */
 	void *(*map_frame)(unsigned int space, unsigned long idx);
 	/* Arranges the event upcall: 0 or a negative Xen errno. */
 	long (*setup_upcall)(void);
@@ -87,6 +91,10 @@ struct xen_mode_ops {
 	void (*vcpu_info_moved)(struct vcpu_info *vi);
 	/* Starts the other vCPUs (x86_init.smp_init), or NULL where not built. */
 	void (*smp_init)(void);
+	/* Before SCHEDOP_shutdown(suspend): 0 and the hypercall's third argument, or -errno (NULL: the mode cannot suspend). */
+	int (*pre_suspend)(unsigned long *arg);
+	/* After it returned: cancelled is its result (1: still the same domain). */
+	void (*post_suspend)(int cancelled);
 };
 
 void xen_time_init(struct vcpu_info *vi);
