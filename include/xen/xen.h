@@ -87,6 +87,10 @@ struct xen_mode_ops {
 	void (*vcpu_info_moved)(struct vcpu_info *vi);
 	/* Starts the other vCPUs (x86_init.smp_init), or NULL where not built. */
 	void (*smp_init)(void);
+	/* Before SCHEDOP_shutdown(suspend): 0 and the hypercall's third argument, or -errno (NULL: the mode cannot suspend). */
+	int (*pre_suspend)(unsigned long *arg);
+	/* After it returned: cancelled is its result (1: still the same domain). */
+	void (*post_suspend)(int cancelled);
 };
 
 void xen_time_init(struct vcpu_info *vi);
