@@ -87,6 +87,8 @@ struct blkfront {
 	bool broken;
 	unsigned int nr_queues, next_queue;
 	struct bf_queue queues[BF_MAX_QUEUES];
+	/* In flight when the domain was saved: for the new backend, in order. */
+	struct blk_request *requeue, **requeue_tail;
 };
 
 static struct blkfront *to_bf(struct blkdev *dev)
@@ -161,6 +163,14 @@ static void stop_device(struct blkfront *bf)
 			bf_finish(s, BLK_EBROKEN);
 		}
 	}
+	/* Kept across a suspend for a backend that did not come: they fail too. */
+	while (bf->requeue) {
+		struct blk_request *req = bf->requeue;
+
+		bf->requeue = req->next;
+		blk_complete(req, BLK_EBROKEN);
+	}
+	bf->requeue_tail = &bf->requeue;
 }
 
 static void bf_shutdown(struct blkdev *dev, const char *why)
@@ -241,6 +251,8 @@ static void bf_interrupt(evtchn_port_t port, void *data)
 	bf_process(q);
 }
 
+static void resubmit(struct blkfront *bf);
+
 static void bf_poll(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
@@ -252,6 +264,8 @@ static void bf_poll(struct blkdev *dev)
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
 		bf_process(&bf->queues[n]);
 	local_irq_restore(flags);
+	if (bf->requeue && !bf->broken)
+		resubmit(bf);
 }
 
 static void bf_kick(struct blkdev *dev)
@@ -726,6 +740,34 @@ static int bf_follow_connect(struct xenbus_device *xdev)
 	return blkfront_connect(xdev->priv);
 }
 
+/*
+ * The requests kept across a suspend, to the new backend in their order;
+ * those the rings cannot take now wait for a completion (bf_poll).
+ */
+static void resubmit(struct blkfront *bf)
+{
+	unsigned int sent = 0;
+
+	while (bf->requeue) {
+		struct blk_request *req = bf->requeue;
+		int err = bf_submit(&bf->blk, req);
+
+		if (err == BLK_EBUSY)
+			break;
+		bf->requeue = req->next;
+		if (!bf->requeue)
+			bf->requeue_tail = &bf->requeue;
+		if (err)
+			blk_complete(req, err);
+		else
+			sent++;
+	}
+	bf_kick(&bf->blk);
+	if (sent)
+		pr_info("%s: %u request%s in flight at the suspend resubmitted%s\n", bf->blk.name,
+			sent, sent > 1 ? "s" : "", bf->requeue ? ", more to come" : "");
+}
+
 static void bf_follow_resume(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;
@@ -733,6 +775,79 @@ static void bf_follow_resume(struct xenbus_device *xdev)
 	set_limits(bf);
 	bf->broken = false;
 	report_connected(bf);
+	resubmit(bf);
+}
+
+/* The domain suspends: no interrupt until we know which domain we are in. */
+static void bf_follow_quiesce(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = xdev->priv;
+
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		if (bf->queues[n].port >= 0)
+			evtchn_mask(bf->queues[n].port);
+}
+
+/* The same backend still serves the rings: what it answered meanwhile is taken. */
+static void bf_follow_unquiesce(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = xdev->priv;
+	unsigned long flags = local_irq_save();
+
+	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+		if (bf->queues[n].port >= 0)
+			evtchn_unmask(bf->queues[n].port);
+		bf_process(&bf->queues[n]);
+	}
+	local_irq_restore(flags);
+}
+
+/*
+ * A queue's requests still in flight go to the requeue list (the
+ * backend that had them went with the old domain), their pages with
+ * their grants (Xen's new table holds none of ours).
+ */
+static void requeue_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+		struct bf_slot *s = &q->slots[i];
+
+		if (!s->in_use)
+			continue;
+		release_data(s);
+		s->req->next = NULL;
+		*bf->requeue_tail = s->req;
+		bf->requeue_tail = &s->req->next;
+		s->in_use = false;
+		s->req = NULL;
+	}
+}
+
+/*
+ * In a new domain: every request not completed before the suspend goes
+ * to the new backend, as Linux's blkif_recover does.  A response the old
+ * backend wrote after we masked its port is not believed: the toolstack
+ * saved our memory while that backend still ran, so the response may be
+ * in the image without the read data it announces (a page saved before
+ * the backend wrote it).  Done again, a read reads the same and a write
+ * writes the same; each completes once to its submitter.  The ports are
+ * the old domain's: forgotten, not closed.
+ */
+static void bf_follow_lost(struct xenbus_device *xdev)
+{
+	struct blkfront *bf = xdev->priv;
+	unsigned long flags = local_irq_save();
+
+	if (!bf->requeue)
+		bf->requeue_tail = &bf->requeue;
+	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+		struct bf_queue *q = &bf->queues[n];
+
+		q->port = -1;
+		requeue_queue(bf, q);
+	}
+	bf->broken = true;
+	local_irq_restore(flags);
 }
 
 static const struct xenbus_follow_ops bf_follow = {
@@ -740,6 +855,9 @@ static const struct xenbus_follow_ops bf_follow = {
 	.release = bf_follow_release,
 	.connect = bf_follow_connect,
 	.resume = bf_follow_resume,
+	.quiesce = bf_follow_quiesce,
+	.unquiesce = bf_follow_unquiesce,
+	.lost = bf_follow_lost,
 };
 
 static void blkfront_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
@@ -754,6 +872,7 @@ static const struct xenbus_driver blkfront_driver = {
 	.probe = blkfront_probe,
 	.remove = blkfront_remove,
 	.otherend_changed = blkfront_otherend_changed,
+	.follow = &bf_follow,
 };
 
 static int blkfront_init(void)

@@ -520,11 +520,42 @@ static void nf_follow_resume(struct xenbus_device *xdev)
 		xdev->nodename, NF_NR_RX, nf->port);
 }
 
+/* The domain suspends: no interrupt, no deferred work, until we know where we are. */
+static void nf_follow_quiesce(struct xenbus_device *xdev)
+{
+	nf_follow_stop(xdev);
+}
+
+/* The same backend: events that came meanwhile are raised again by the unmask. */
+static void nf_follow_unquiesce(struct xenbus_device *xdev)
+{
+	struct netfront *nf = xdev->priv;
+
+	if (nf->port >= 0)
+		evtchn_unmask(nf->port);
+}
+
+/*
+ * In a new domain: the port was the old domain's (forgotten, not
+ * closed); frames in flight are lost as on any link that goes down, the
+ * buffers go back with their grants (release) and new ones are posted.
+ */
+static void nf_follow_lost(struct xenbus_device *xdev)
+{
+	struct netfront *nf = xdev->priv;
+
+	irq_work_cancel(&nf->resume);
+	nf->port = -1;
+}
+
 static const struct xenbus_follow_ops nf_follow = {
 	.stop = nf_follow_stop,
 	.release = nf_follow_release,
 	.connect = nf_follow_connect,
 	.resume = nf_follow_resume,
+	.quiesce = nf_follow_quiesce,
+	.unquiesce = nf_follow_unquiesce,
+	.lost = nf_follow_lost,
 };
 
 static void nf_otherend_changed(struct xenbus_device *xdev, enum xenbus_state state)
@@ -539,6 +570,7 @@ static const struct xenbus_driver netfront_driver = {
 	.probe = netfront_probe,
 	.remove = netfront_remove,
 	.otherend_changed = nf_otherend_changed,
+	.follow = &nf_follow,
 };
 
 static int netfront_init(void)

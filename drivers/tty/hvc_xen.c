@@ -145,6 +145,21 @@ static void ring_console_init(void)
 	register_console(&xen_ring_console);
 }
 
+/*
+ * A new domain (after xl restore): the ring may be another page and is
+ * another port; its indices are what the toolstack left, read afresh.
+ */
+void xen_console_resume(void)
+{
+	void *page;
+
+	if (!ring || !xen_domain_ring(XEN_RING_CONSOLE, &page, &ring_port))
+		return;
+	ring = page;
+	out_prod = READ_ONCE(ring->out_prod);
+	ring_broken = false;
+}
+
 void xen_early_console_init(void)
 {
 	if (!xen_cpuid_base())

@@ -19,6 +19,7 @@
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/smp.h>
+#include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <xen/events.h>
 #include <xen/hypercall.h>
@@ -572,6 +573,42 @@ static void xen_upcall_resume(struct irq_work *w)
 void evtchn_upcall_stats(struct evtchn_stats *s)
 {
 	*s = stats;
+}
+
+/*
+ * A new domain (after xl restore) has none of our ports: every binding
+ * is forgotten (not closed: the numbers are the new domain's now) and
+ * the owners bind again (the timer, xenstore, each frontend).  Its
+ * shared_info is new, all ports unmasked: they are masked first; FIFO's
+ * control block and event array are given to Xen again, reset.  The
+ * counters survive.  Interrupts are off.
+ */
+void xen_events_resume(struct shared_info *si, struct vcpu_info *vi,
+		       const struct xen_mode_ops *mode)
+{
+	long err;
+
+	if (!abi)
+		return;
+	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
+		si->evtchn_mask[i] = ~(xen_ulong_t)0;
+	memset(handlers, 0, sizeof(handlers));
+	memset(held_sel, 0, sizeof(held_sel));
+	memset(other_cpus_ports, 0, sizeof(other_cpus_ports));
+	urgent_2l = 0;
+	nr_throttled = 0;
+	timer_cancel(&release_timer);
+	if (abi != &abi_2l && evtchn_fifo_resume()) {
+		pr_err("xen: resume: FIFO event channels refused: no event can arrive\n");
+		abi = NULL;
+		return;
+	}
+	shared = si;
+	cpu_vcpu[0] = vi;
+	err = mode->setup_upcall();
+	if (err)
+		pr_err("xen: resume: event upcall: %s\n", xen_strerror(err));
+	WRITE_ONCE(vi->evtchn_upcall_mask, 0);
 }
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,

@@ -252,3 +252,22 @@ int evtchn_fifo_init(const struct evtchn_abi **abi)
 	*abi = &abi_fifo;
 	return 0;
 }
+
+int evtchn_fifo_resume(void)
+{
+	struct evtchn_expand_array expand = { .array_gfn = xen_virt_to_gfn(words) };
+	long err;
+
+	for (unsigned int i = 0; i < WORDS_PER_PAGE; i++)
+		words[i] = MASKED;
+	cpus[0] = (struct fifo_cpu){ .control = cpus[0].control };
+	err = init_control(cpus[0].control, 0);
+	if (!err)
+		err = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &expand);
+	if (err) {
+		pr_err("xen: FIFO control block or event array refused again (%s)\n",
+		       xen_strerror(err));
+		return -EIO;
+	}
+	return 0;
+}

@@ -52,5 +52,7 @@ bool evtchn_throttled(evtchn_port_t port);
  * -ENOMEM or -EOPNOTSUPP leave the 2-level ABI in place, -EIO leaves none.
  */
 int evtchn_fifo_init(const struct evtchn_abi **abi);
+/* In a new domain: the same pages given to Xen again, reset (every port masked). 0 or -EIO. */
+int evtchn_fifo_resume(void);
 
 #endif

@@ -27,6 +27,8 @@ static unsigned int nr_frames;
 #define IN_USE		((grant_ref_t)~1U)	/* next_free[] of a granted reference */
 
 static grant_ref_t *next_free;		/* free list, by reference */
+/* Of our grants, those still in the table after the last resume. */
+unsigned int gnttab_resumed_kept;
 static grant_ref_t free_head = END_OF_LIST;
 static unsigned int nr_free;
 
@@ -78,6 +80,31 @@ int gnttab_init(const struct xen_mode_ops *mode)
 		nr_free++;
 	}
 	pr_info("xen: grant table v1, %u frames (%u references free)\n", nr_frames, nr_free);
+	return 0;
+}
+
+/*
+ * A new domain's grant table is Xen's afresh: its frames are mapped again
+ * (where they were, if the mode can), and what we had granted is granted
+ * no more.  Our references stay ours until their owners end them (the
+ * entries are empty: that works) and grant anew.  Interrupts are off.
+ */
+int gnttab_resume(const struct xen_mode_ops *mode)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < nr_frames; i++) {
+		void *page = mode->map_frame(XENMAPSPACE_grant_table, i);
+
+		if (!page)
+			return -EIO;
+		table[i] = page;
+	}
+	/* Counted for the log: a grant that survived would be the toolstack's doing. */
+	for (grant_ref_t r = GNTTAB_NR_RESERVED_ENTRIES; r < nr_frames * PER_FRAME; r++)
+		if (next_free[r] == IN_USE && (READ_ONCE(entry(r)->flags) & GTF_permit_access))
+			kept++;
+	gnttab_resumed_kept = kept;
 	return 0;
 }
 

@@ -12,7 +12,10 @@
  * in process context only, when the app polls (xenbus_poll() is an app
  * poller, run by shutdown_pending()); the app carries the request out with
  * kernel_shutdown(): the notifiers first, then SCHEDOP_shutdown with the
- * matching reason (the handlers of arch/x86/xen/enlighten.c).  A word we do not carry out ("suspend",
+ * matching reason (the handlers of arch/x86/xen/enlighten.c).  "suspend"
+ * is acknowledged where the Xen backend set a suspend handler and does
+ * not refuse now, and carried out by drivers/xen/suspend.c from
+ * xenbus_poll().  A word we do not carry out (a refused "suspend",
  * anything unknown) is logged and left unacknowledged, so that the
  * toolstack gives up with "guest did not acknowledge" instead of waiting
  * for a suspend that never comes.
@@ -54,8 +57,39 @@ const char *xen_control_name(enum xen_control_cmd cmd)
 	return "an unknown word";
 }
 
+static const struct xen_suspend_handler *suspend_handler;
+static bool suspend_requested;
+
+void xen_set_suspend_handler(const struct xen_suspend_handler *h)
+{
+	suspend_handler = h;
+}
+
+const struct xen_suspend_handler *xen_suspend_handler(void)
+{
+	return suspend_handler;
+}
+
+const char *xen_suspend_refused(void)
+{
+	if (!suspend_handler)
+		return "this Xen mode cannot suspend";
+	return suspend_handler->refuses ? suspend_handler->refuses() : NULL;
+}
+
+bool xen_suspend_take_request(void)
+{
+	bool was = suspend_requested;
+
+	suspend_requested = false;
+	return was;
+}
+
+/* Acknowledged only if carried out: else xl gives up instead of waiting. */
 static bool carried_out(enum xen_control_cmd cmd)
 {
+	if (cmd == XEN_CONTROL_SUSPEND)
+		return !xen_suspend_refused();
 	return cmd == XEN_CONTROL_POWEROFF || cmd == XEN_CONTROL_REBOOT ||
 	       cmd == XEN_CONTROL_HALT;
 }
@@ -107,6 +141,15 @@ static void control_changed(struct xs_watch *w, const char *path)
 	case XEN_CONTROL_REBOOT:
 		shutdown_request(SHUTDOWN_REBOOT, "the Xen toolstack");
 		return;
+	case XEN_CONTROL_SUSPEND:
+		if (!xen_suspend_refused()) {
+			/* Not from inside the watch walk: xenbus_poll() runs it next. */
+			suspend_requested = true;
+			return;
+		}
+		pr_warn("xen: %s asks for suspend: refused (%s), left unacknowledged\n",
+			XEN_CONTROL_PATH, xen_suspend_refused());
+		return;
 	default:
 		pr_warn("xen: %s asks for %s: not supported, left unacknowledged\n",
 			XEN_CONTROL_PATH, xen_control_name(cmd));
@@ -129,12 +172,16 @@ static int xen_control_init(void)
 	if (xs_write(XBT_NIL, "control/feature-poweroff", "1") ||
 	    xs_write(XBT_NIL, "control/feature-reboot", "1"))
 		pr_warn("xen: cannot advertise control/feature-poweroff and -reboot\n");
+	/* As Linux does; libxl asks a PVH or HVM guest through control/shutdown either way. */
+	if (suspend_handler && xs_write(XBT_NIL, "control/feature-suspend", "1"))
+		pr_warn("xen: cannot advertise control/feature-suspend\n");
 	err = xs_watch_add(&control_watch);
 	if (err) {
 		pr_err("xen: cannot watch %s: error %d\n", XEN_CONTROL_PATH, err);
 		return err;
 	}
-	pr_info("xen: control: poweroff, reboot and halt from the toolstack (no suspend)\n");
+	pr_info("xen: control: poweroff, reboot and halt from the toolstack (%s)\n",
+		suspend_handler ? "and suspend" : "no suspend");
 	return 0;
 }
 device_initcall(xen_control_init);

@@ -45,4 +45,7 @@ u64 xen_virt_to_gfn(const void *p);
 /* The ring's page through the direct map and its port; false if none. */
 bool xen_domain_ring(enum xen_ring_kind kind, void **page, evtchn_port_t *port);
 
+/* The console ring of a new domain, after a resume (drivers/tty/hvc_xen.c). */
+void xen_console_resume(void);
+
 #endif

@@ -53,6 +53,9 @@ struct xen_mode_ops;
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
 		     const struct xen_mode_ops *mode);
 bool xen_events_ready(void);
+/* After a resume in a new domain, interrupts off: every binding forgotten, the ABI set up again. */
+void xen_events_resume(struct shared_info *si, struct vcpu_info *vi,
+		       const struct xen_mode_ops *mode);
 /*
  * Another CPU's events, before it starts (vcpu_id: the vCPU it runs):
  * its upcalls look at vi, and FIFO gives it its own queues.  0 or -errno.

@@ -14,6 +14,10 @@ struct xen_mode_ops;
 /* Maps the table's frames the mode's way: 0 or a negative errno. */
 int gnttab_init(const struct xen_mode_ops *mode);
 bool gnttab_ready(void);
+/* In a new domain (resume): the frames mapped again. 0 or -EIO. */
+int gnttab_resume(const struct xen_mode_ops *mode);
+/* Of our grants, how many the new domain's table still held at the last resume. */
+extern unsigned int gnttab_resumed_kept;
 /* A reference granting domid access to our frame gfn; -ENOSPC when none is free. */
 int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly);
 /*

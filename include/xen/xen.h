@@ -75,7 +75,11 @@ struct vcpu_info;
  * else asks which mode it runs in.
  */
 struct xen_mode_ops {
-	/* A frame of Xen's (shared_info, grant table) mapped for us; NULL on failure. */
+	/*
+	 * A frame of Xen's (shared_info, grant table) mapped for us; NULL on
+	 * failure.  Asked again for the same frame after a resume in a new
+	 * domain, it maps it where it was, if it can (PVH and HVM do).
+	 */
 	void *(*map_frame)(unsigned int space, unsigned long idx);
 	/* Arranges the event upcall: 0 or a negative Xen errno. */
 	long (*setup_upcall)(void);

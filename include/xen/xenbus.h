@@ -153,6 +153,12 @@ int xs_wait_state(const char *path, u32 mask, u64 deadline_ns);
 int xs_watch_add(struct xs_watch *w);
 int xs_watch_remove(struct xs_watch *w);
 void xs_process_watches(void);
+/*
+ * After a resume in a new domain: the ring and port the toolstack gave
+ * the new domain (its ring state read afresh), our watches set again.
+ * 0 or -errno (the connection is then shut off).
+ */
+int xs_resume(void);
 /* Halts until the daemon signals (true) or the deadline passes (false, checked first). */
 bool xs_wait_activity(u64 deadline_ns);
 /* dir/node helpers. */
@@ -193,6 +199,8 @@ struct xenbus_driver {
 	 * nor during probe, as Linux's otherend_changed.  May be NULL.
 	 */
 	void (*otherend_changed)(struct xenbus_device *dev, enum xenbus_state state);
+	/* How it follows its backend, across a suspend too (may be NULL). */
+	const struct xenbus_follow_ops *follow;
 };
 
 /*
@@ -231,9 +239,37 @@ struct xenbus_follow_ops {
 	void (*release)(struct xenbus_device *dev);
 	/* The backend waits for us again: the handshake up to Connected, or -errno. */
 	int (*connect)(struct xenbus_device *dev);
-	/* Connected again: the device works (may be NULL). */
+	/* Connected again: the device works, what waited goes (may be NULL). */
 	void (*resume)(struct xenbus_device *dev);
+	/* Before the domain suspends: no new work, ports masked; what is in flight stays. */
+	void (*quiesce)(struct xenbus_device *dev);
+	/* The suspend was cancelled: the same backend, the device goes on. */
+	void (*unquiesce)(struct xenbus_device *dev);
+	/*
+	 * Resumed in a new domain: the backend, the ports and the grants
+	 * went with the old one.  The ports are forgotten, not closed (their
+	 * numbers may be the new domain's for something else); what was in
+	 * flight is kept to be resubmitted by resume.  release follows.
+	 */
+	void (*lost)(struct xenbus_device *dev);
 };
+
+/*
+ * The suspend of every frontend (drivers/xen/suspend.c): quiesce, then
+ * either unquiesce (cancelled) or, in a new domain, each device's new
+ * backend found, and lost, release, the handshake and resume, with the
+ * time it took logged.
+ */
+void xenbus_suspend(void);
+void xenbus_suspend_cancel(void);
+void xenbus_resume(void);
+/*
+ * Our side Closed or never connected, the backend waiting (InitWait):
+ * Initialising, the driver's handshake, resume; on failure our side is
+ * closed and released.  0 or -errno.
+ */
+int xenbus_follow_reconnect(struct xenbus_device *dev, const char *name,
+			    const struct xenbus_follow_ops *ops);
 
 /*
  * An otherend_changed for a frontend that reconnects: a backend leaving

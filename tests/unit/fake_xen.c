@@ -133,6 +133,10 @@ void evtchn_mask(evtchn_port_t port)
 {
 }
 
+void evtchn_unmask(evtchn_port_t port)
+{
+}
+
 void evtchn_close(evtchn_port_t port)
 {
 	unsigned int i = port - FIRST_PORT;

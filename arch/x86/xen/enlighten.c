@@ -20,6 +20,7 @@
 #include <asm/smp.h>
 #include <asm/tsc.h>
 #include <xen/events.h>
+#include <xen/domain.h>
 #include <xen/grant_table.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
@@ -115,6 +116,18 @@ static const char *const insn_names[] = {
  * event set-up unmasks the vCPU, which in PV is "sti": interrupts stay
  * off until all of it is in place.
  */
+/* vCPU 0's vcpu_info: our own, or shared_info's slot where Xen refused ours. */
+static struct vcpu_info *vcpu0_info(const struct xen_mode_ops *mode)
+{
+	struct vcpu_info *vcpu = &xen_vcpu_info[0];
+
+	if (xen_register_vcpu_info(mode, 0, vcpu))
+		vcpu = &xen_shared_info->vcpu_info[0];	/* it still works, up to 32 */
+	if (mode->vcpu_info_moved)
+		mode->vcpu_info_moved(vcpu);
+	return vcpu;
+}
+
 static void xen_start_events(const struct xen_mode_ops *mode)
 {
 	struct vcpu_info *vcpu;
@@ -126,15 +139,33 @@ static void xen_start_events(const struct xen_mode_ops *mode)
 	if (mode->shared_info_ready)
 		mode->shared_info_ready();
 	flags = local_irq_save();
-	vcpu = &xen_vcpu_info[0];
-	if (xen_register_vcpu_info(mode, 0, vcpu))
-		vcpu = &xen_shared_info->vcpu_info[0];	/* it still works, up to 32 */
-	if (mode->vcpu_info_moved)
-		mode->vcpu_info_moved(vcpu);
+	vcpu = vcpu0_info(mode);
 	xen_events_init(xen_shared_info, vcpu, mode);
 	xen_time_init(vcpu);
 	gnttab_init(mode);
 	local_irq_restore(flags);
+}
+
+/*
+ * After a resume in a new domain, interrupts off, in the order of the
+ * boot: shared_info where it was, vcpu_info, events, the console ring
+ * (before anything is printed: its old port may be another's now), the
+ * timer (xen_time_resume(), the caller's) and the grant frames.  False
+ * if the domain has no way to work (no shared_info).
+ */
+bool xen_resume_shared(const struct xen_mode_ops *mode)
+{
+	struct shared_info *si = mode->map_frame(XENMAPSPACE_shared_info, 0);
+	struct vcpu_info *vcpu;
+
+	if (!si)
+		return false;
+	xen_shared_info = si;
+	vcpu = vcpu0_info(mode);
+	xen_time_cpu_init(0, vcpu);
+	xen_events_resume(si, vcpu, mode);
+	xen_console_resume();
+	return true;
 }
 
 static void xen_init_platform(void)
@@ -166,6 +197,9 @@ static void xen_init_platform(void)
 	x86_init.smp_init = xen_initial_domain() ? NULL : mode->smp_init;
 	x86_init.smp_cpus = xen_smp_cpus;
 	xen_start_events(mode);
+	/* A domU whose mode can suspend (control/shutdown's "suspend": xl save). */
+	if (!xen_initial_domain() && mode->pre_suspend && xen_shared_info)
+		xen_suspend_init(mode);
 }
 
 DEFINE_HYPERVISOR(x86_hyper_xen) = {

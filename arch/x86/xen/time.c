@@ -12,6 +12,7 @@
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
+#include "xen-ops.h"
 
 static struct vcpu_info *vi;
 /*
@@ -27,11 +28,20 @@ void xen_time_cpu_init(unsigned int cpu, struct vcpu_info *v)
 		cpu_vi[cpu] = v;
 }
 
+/*
+ * Added to Xen's system time: after a resume the clock goes on from where
+ * it stood at the suspend (a new host's Xen counts from its own boot; the
+ * same host's went on while we were away, which the clocks do not count,
+ * as for kvmclock's host stop).
+ */
+static s64 clock_offset;
+static u64 raw_at_suspend;
+
 static u64 xen_clock_read(struct clocksource *cs)
 {
 	struct vcpu_info *v = cpu_vi[smp_processor_id()];
 
-	return pvclock_read(&(v ? v : vi)->time, NULL);
+	return pvclock_read(&(v ? v : vi)->time, NULL) + clock_offset;
 }
 
 static struct clocksource xen_cs = {
@@ -67,23 +77,55 @@ static void xen_timer_event(evtchn_port_t port, void *data)
 		xen_ce.event_handler(&xen_ce);
 }
 
-void xen_time_init(struct vcpu_info *v)
+/* VIRQ_TIMER's port, urgent; 0 or -errno. */
+static int bind_timer(void)
 {
 	int port, err;
 
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+	port = bind_virq(VIRQ_TIMER, xen_timer_event, NULL);
+	if (port < 0)
+		return port;
+	/* Before every other port: a peer that floods its port cannot starve it. */
+	err = evtchn_set_urgent(port);
+	if (err)
+		pr_warn("xen: the timer's port %d is not urgent (%d)\n", port, err);
+	return 0;
+}
+
+void xen_time_init(struct vcpu_info *v)
+{
 	vi = v;
 	/* The scale factors Xen publishes give the TSC frequency too. */
 	tsc_set_khz(pvclock_tsc_khz(&vi->time), "Xen pvclock");
 	clocksource_register(&xen_cs);
 	if (!xen_events_ready())
 		return;
-	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
-	port = bind_virq(VIRQ_TIMER, xen_timer_event, NULL);
-	if (port < 0)
+	if (!bind_timer())
+		clockevent_register(&xen_ce);
+}
+
+void xen_time_suspend(void)
+{
+	raw_at_suspend = pvclock_read(&vi->time, NULL);
+}
+
+/*
+ * Interrupts off, the vcpu_info registered again.  The clock goes on from
+ * its reading at the suspend; the time away by Xen's clock (meaningful on
+ * the same host: its Xen kept counting) goes to *down_ns.  In a new
+ * domain VIRQ_TIMER is bound again; either way the next event is set
+ * anew (a new domain has no single-shot timer; a cancelled one's may
+ * have passed).
+ */
+void xen_time_resume(bool new_domain, u64 *down_ns)
+{
+	u64 raw = pvclock_read(&vi->time, NULL);
+
+	*down_ns = raw > raw_at_suspend ? raw - raw_at_suspend : 0;
+	clock_offset += (s64)(raw_at_suspend - raw);
+	clock_note_host_stop();
+	if (new_domain && bind_timer())
 		return;
-	/* Before every other port: a peer that floods its port cannot starve it. */
-	err = evtchn_set_urgent(port);
-	if (err)
-		pr_warn("xen: the timer's port %d is not urgent (%d)\n", port, err);
-	clockevent_register(&xen_ce);
+	clockevent_program(&xen_ce, xen_ce.min_delta_ns);
 }

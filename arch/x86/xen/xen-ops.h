@@ -16,6 +16,16 @@ extern struct vcpu_info xen_vcpu_info[];
 long xen_register_vcpu_info(const struct xen_mode_ops *mode, unsigned int vcpu,
 			    struct vcpu_info *vi);
 
+/* After a resume in a new domain: shared_info, vcpu_info, events, console. */
+bool xen_resume_shared(const struct xen_mode_ops *mode);
+
+/* suspend.c: the suspend handler (drivers/xen/suspend.c runs it) for the mode. */
+void xen_suspend_init(const struct xen_mode_ops *mode);
+
+/* time.c: the clock across a suspend. */
+void xen_time_suspend(void);
+void xen_time_resume(bool new_domain, u64 *down_ns);
+
 /* smp.c: the vCPUs the domain has, and which vCPU each CPU index runs. */
 unsigned int xen_smp_cpus(void);
 extern unsigned int xen_cpu_vcpu[];

@@ -19,6 +19,7 @@
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
+#include <xen/manage.h>
 #include <xen/xenbus.h>
 
 #define DIR_BUF		1024
@@ -85,6 +86,8 @@ void xenbus_poll(void)
 		if (dev->driver && dev->driver->otherend_changed && dev->priv)
 			dev->driver->otherend_changed(dev, xenbus_read_otherend_state(dev));
 	}
+	/* A suspend the toolstack asked for, outside the watch walk. */
+	xen_suspend_poll();
 	running = false;
 }
 
@@ -178,6 +181,73 @@ static int watch_otherend(struct xenbus_device *dev)
 	w->fn = otherend_watch_fired;
 	w->data = dev;
 	return xs_watch_add(w);
+}
+
+/* The device's follow ops, if it has a driver that follows its backend. */
+static const struct xenbus_follow_ops *follow_of(struct xenbus_device *dev)
+{
+	return dev->driver && dev->priv ? dev->driver->follow : NULL;
+}
+
+void xenbus_suspend(void)
+{
+	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
+		const struct xenbus_follow_ops *ops = follow_of(dev);
+
+		if (ops && ops->quiesce && !dev->otherend_gone)
+			ops->quiesce(dev);
+	}
+}
+
+void xenbus_suspend_cancel(void)
+{
+	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
+		const struct xenbus_follow_ops *ops = follow_of(dev);
+
+		if (ops && ops->unquiesce && !dev->otherend_gone)
+			ops->unquiesce(dev);
+	}
+}
+
+/*
+ * One device in the new domain: its backend is another (the path names
+ * the new domain id), the old one's ports and grants are gone.  Our
+ * side is left as if the backend had closed, then reconnected.
+ */
+static void resume_one(struct xenbus_device *dev, const struct xenbus_follow_ops *ops)
+{
+	u64 t0 = ktime_get_ns();
+	bool was_gone = dev->otherend_gone;
+	int err;
+
+	xs_watch_remove(&dev->otherend_watch);
+	err = read_otherend(dev);
+	if (!err)
+		err = watch_otherend(dev);
+	if (!was_gone) {
+		ops->lost(dev);
+		ops->release(dev);
+	}
+	dev->otherend_gone = true;
+	dev->state = XenbusStateClosed;
+	if (err) {
+		pr_err("xenbus: %s: no usable backend in the new domain (%d)\n", dev->nodename, err);
+		return;
+	}
+	if (xenbus_follow_reconnect(dev, dev->nodename, ops))
+		return;
+	pr_info("xenbus: %s: reconnected to %s in %llu ms\n", dev->nodename, dev->otherend,
+		(ktime_get_ns() - t0) / NSEC_PER_MSEC);
+}
+
+void xenbus_resume(void)
+{
+	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
+		const struct xenbus_follow_ops *ops = follow_of(dev);
+
+		if (ops && ops->lost)
+			resume_one(dev, ops);
+	}
 }
 
 static int probe_one(const struct xenbus_driver *drv, const char *id)

@@ -22,8 +22,8 @@ static void otherend_gone(struct xenbus_device *dev, enum xenbus_state state,
 	ops->release(dev);
 }
 
-static void otherend_back(struct xenbus_device *dev, const char *name,
-			  const struct xenbus_follow_ops *ops)
+int xenbus_follow_reconnect(struct xenbus_device *dev, const char *name,
+			    const struct xenbus_follow_ops *ops)
 {
 	int err = xenbus_switch_state(dev, XenbusStateInitialising);
 
@@ -34,12 +34,13 @@ static void otherend_back(struct xenbus_device *dev, const char *name,
 		/* In order, so that a backend that mapped our rings lets go first. */
 		xenbus_close(dev);
 		ops->release(dev);
-		return;
+		return err;
 	}
 	dev->otherend_gone = false;
 	pr_info("%s: the backend is back: reconnected\n", name);
 	if (ops->resume)
 		ops->resume(dev);
+	return 0;
 }
 
 void xenbus_follow_otherend(struct xenbus_device *dev, enum xenbus_state state,
@@ -53,7 +54,7 @@ void xenbus_follow_otherend(struct xenbus_device *dev, enum xenbus_state state,
 	case XenbusStateInitWait:
 		if (!dev->otherend_gone)
 			otherend_gone(dev, state, name, ops);	/* restarted behind our back */
-		otherend_back(dev, name, ops);
+		xenbus_follow_reconnect(dev, name, ops);
 		break;
 	default:
 		if (!dev->otherend_gone)

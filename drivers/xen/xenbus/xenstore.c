@@ -97,6 +97,47 @@ static int xs_init(void)
 }
 subsys_initcall(xs_init);
 
+/*
+ * A new domain: the toolstack gave it a ring (maybe the same page, reset)
+ * and a port of its own.  Nothing was in flight (a suspend runs between
+ * requests); the watches are the daemon's to forget with the old domain,
+ * so each is set again (and fires once, as at its first setting).
+ */
+int xs_resume(void)
+{
+	struct xs_watch *watches = conn.watches;
+	void *page;
+	int err;
+
+	if (!xs_up)
+		return 0;
+	if (!xen_domain_ring(XEN_RING_STORE, &page, &xs_port)) {
+		conn.broken = true;
+		pr_err("xenstore: no ring in the new domain\n");
+		return -EIO;
+	}
+	xs_conn_init(&conn, page, &xs_ops);
+	/* Before the requests: each new watch's first event finds its watch. */
+	conn.watches = watches;
+	err = evtchn_bind_handler(xs_port, xs_interrupt, NULL);
+	if (err) {
+		conn.broken = true;
+		pr_err("xenstore: cannot handle port %u\n", xs_port);
+		return err;
+	}
+	pr_info("xenstore: ring at %p, port %u (new domain)\n", page, xs_port);
+	for (struct xs_watch *w = watches; w; w = w->next) {
+		struct xs_iov iov[2] = { { w->path, strlen(w->path) + 1 },
+					 { w->token, strlen(w->token) + 1 } };
+
+		w->pending = 0;
+		err = xs_conn_request(&conn, XS_WATCH, XBT_NIL, iov, 2, NULL, 0);
+		if (err < 0)
+			pr_err("xenstore: watch %s again: %d\n", w->path, err);
+	}
+	return 0;
+}
+
 static int request(u32 type, u32 tx, const struct xs_iov *iov, unsigned int n,
 		   char *reply, u32 reply_max)
 {
