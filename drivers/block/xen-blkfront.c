@@ -778,6 +778,16 @@ static void bf_follow_resume(struct xenbus_device *xdev)
 	resubmit(bf);
 }
 
+static unsigned int in_flight(struct blkfront *bf)
+{
+	unsigned int nr = 0;
+
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		for (unsigned int i = 0; bf->queues[n].slots && i < bf->nr_ents; i++)
+			nr += bf->queues[n].slots[i].in_use;
+	return nr;
+}
+
 /* The domain suspends: no interrupt until we know which domain we are in. */
 static void bf_follow_quiesce(struct xenbus_device *xdev)
 {
@@ -786,6 +796,8 @@ static void bf_follow_quiesce(struct xenbus_device *xdev)
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
 		if (bf->queues[n].port >= 0)
 			evtchn_mask(bf->queues[n].port);
+	pr_info("%s: %u request%s in flight at the suspend\n", bf->blk.name, in_flight(bf),
+		in_flight(bf) == 1 ? "" : "s");
 }
 
 /* The same backend still serves the rings: what it answered meanwhile is taken. */

@@ -2,8 +2,8 @@
 /*
  * Suspend and resume (xl save, xl restore, xl save -c), the generic
  * sequence, as Linux's do_suspend(): the toolstack wrote "suspend" into
- * control/shutdown, manage.c acknowledged it, and xenbus_poll() runs us
- * once the watches are done, in process context.  pvkit has no threads:
+ * control/shutdown, manage.c acknowledged it, and the next xenbus_poll()
+ * runs us first thing, in process context.  pvkit has no threads:
  * while this runs nothing else submits work, and what is in flight stays
  * where it is.
  *

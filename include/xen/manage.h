@@ -52,7 +52,7 @@ bool xen_suspend_take_request(void);
 const struct xen_suspend_handler *xen_suspend_handler(void);
 /*
  * From xenbus_poll(), in process context, after the watches ran: carries
- * out a suspend the toolstack asked for and we acknowledged.
+ * out a suspend the toolstack asked for and an earlier call acknowledged.
  */
 void xen_suspend_poll(void);
 

@@ -144,11 +144,66 @@ static void watch_request_reaches_the_app(struct ktest *t)
 	fake_xen_reset();
 }
 
+static const char *refusal;
+static int suspends;
+
+static const char *test_refuses(void)
+{
+	return refusal;
+}
+
+static int test_suspend(u64 *down_ns)
+{
+	suspends++;
+	return 1;
+}
+
+static const struct xen_suspend_handler test_handler = {
+	.refuses = test_refuses,
+	.suspend = test_suspend,
+};
+
+/*
+ * "suspend" is acknowledged only where a handler is set and does not
+ * refuse now; the watch leaves the request to xenbus_poll() (taken once)
+ * and never suspends from inside the watch walk.
+ */
+static void suspend_acknowledged_only_where_carried_out(struct ktest *t)
+{
+	struct xs_watch *w;
+
+	fake_xen_reset();
+	KT_ASSERT_EQ(t, fake_run_initcall("xen_control_init"), 0);
+	w = fake_xs_watch(XEN_CONTROL_PATH);
+	KT_ASSERT_NOT_NULL(t, w);
+	/* No handler (a PV mode without pre_suspend): left alone. */
+	fake_xs_set(XEN_CONTROL_PATH, "suspend");
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "suspend");
+	KT_EXPECT_FALSE(t, xen_suspend_take_request());
+	/* A handler that refuses now (more than one CPU): left alone too. */
+	xen_set_suspend_handler(&test_handler);
+	refusal = "more than one CPU online";
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "suspend");
+	KT_EXPECT_FALSE(t, xen_suspend_take_request());
+	/* Carried out: acknowledged, requested once, nothing run yet. */
+	refusal = NULL;
+	w->fn(w, XEN_CONTROL_PATH);
+	KT_EXPECT_STREQ(t, fake_xs_get(XEN_CONTROL_PATH), "");
+	KT_EXPECT_EQ(t, suspends, 0);
+	KT_EXPECT_TRUE(t, xen_suspend_take_request());
+	KT_EXPECT_FALSE(t, xen_suspend_take_request());
+	xen_set_suspend_handler(NULL);
+	fake_xen_reset();
+}
+
 static struct ktest_case control_cases[] = {
 	KTEST_CASE(parse_wants_one_whole_word),
 	KTEST_CASE(take_acknowledges_what_is_carried_out),
 	KTEST_CASE(take_leaves_what_is_not),
 	KTEST_CASE(watch_request_reaches_the_app),
+	KTEST_CASE(suspend_acknowledged_only_where_carried_out),
 	{}
 };
 KTEST_SUITE(host_xen_control, control_cases);

@@ -78,6 +78,12 @@ void xenbus_poll(void)
 	if (running || !xs_ready())
 		return;
 	running = true;
+	/*
+	 * A suspend acknowledged by an earlier call's watch runs first thing
+	 * in the next, outside the watch walk: then, as the app polls right
+	 * after its submissions, what it submitted is still in flight.
+	 */
+	xen_suspend_poll();
 	xs_process_watches();
 	for (struct xenbus_device *dev = devices; dev; dev = dev->next) {
 		if (!dev->otherend_changed)
@@ -86,8 +92,6 @@ void xenbus_poll(void)
 		if (dev->driver && dev->driver->otherend_changed && dev->priv)
 			dev->driver->otherend_changed(dev, xenbus_read_otherend_state(dev));
 	}
-	/* A suspend the toolstack asked for, outside the watch walk. */
-	xen_suspend_poll();
 	running = false;
 }
 
