@@ -9,6 +9,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/bootinfo.h>
+#include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
@@ -33,7 +34,7 @@ static unsigned long free_start_pfn;
 /* shared_info's machine frame is mapped over this page of .bss. */
 static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
-static struct shared_info *xen_pv_shared_info(void)
+struct shared_info *xen_pv_shared_info(void)
 {
 	return (struct shared_info *)shared_info_page;
 }
@@ -198,6 +199,18 @@ static void set_ring(enum xen_ring_kind kind, unsigned long mfn, evtchn_port_t p
 	};
 }
 
+/* A domU's xenstore and console rings; dom0's start_info has neither. */
+void xen_pv_read_rings(void)
+{
+	const struct start_info *si = xen_start_info;
+
+	if (xen_initial_domain())
+		return;
+	set_ring(XEN_RING_STORE, READ_ONCE(si->store_mfn), READ_ONCE(si->store_evtchn));
+	set_ring(XEN_RING_CONSOLE, READ_ONCE(si->console.domU.mfn),
+		 READ_ONCE(si->console.domU.evtchn));
+}
+
 static void xen_pv_early(u32 info_phys)
 {
 	struct start_info *si = xen_start_info;
@@ -236,11 +249,7 @@ static void xen_pv_early(u32 info_phys)
 						      (unsigned long)(DIRECT_MAP_SIZE >> PAGE_SHIFT)));
 	/* Frames named to Xen and other domains are machine frames (drivers/xen/domain.c). */
 	xen_p2m = (const unsigned long *)si->mfn_list;
-	/* A domU's xenstore and console rings; dom0's start_info has neither. */
-	if (!xen_initial_domain()) {
-		set_ring(XEN_RING_STORE, si->store_mfn, si->store_evtchn);
-		set_ring(XEN_RING_CONSOLE, si->console.domU.mfn, si->console.domU.evtchn);
-	}
+	xen_pv_read_rings();
 }
 
 /*
@@ -287,43 +296,110 @@ DEFINE_BOOT_ENTRY(xen_pv_entry) = {
 /* ---- the backend, after the APIC step ---- */
 
 /*
- * A frame of Xen's mapped over a page of ours: shared_info is already
- * mapped; grant-table frames come from GNTTABOP_setup_table as machine
- * frames.
+ * Grant-table frames come from GNTTABOP_setup_table as machine frames
+ * and are mapped over pages of ours, one per index, kept: a restored
+ * domain maps its new frames over the same pages (xen_pv_map_xen_frames()).
  */
-static void *xen_pv_map_frame(unsigned int space, unsigned long idx)
+#define MAX_GRANT_FRAMES	32
+static void *grant_pages[MAX_GRANT_FRAMES];
+static unsigned int nr_grant_pages;
+
+static long map_over(void *va, unsigned long mfn)
 {
-	static xen_pfn_t frames[32];
+	return HYPERVISOR_update_va_mapping((unsigned long)va,
+					    ((u64)mfn << PAGE_SHIFT) | PAGE_KERNEL, UVMF_INVLPG);
+}
+
+/* The page's own frame back under it: nothing of Xen's is mapped there any more. */
+static long unmap_over(void *va)
+{
+	return map_over(va, pfn_to_mfn(virt_to_phys(va) >> PAGE_SHIFT));
+}
+
+/* Grant frames 0 .. nr - 1 over pages[0 .. nr - 1]: 0 or a Xen errno. */
+static long map_grant_frames(void *const *pages, unsigned int nr)
+{
+	static xen_pfn_t frames[MAX_GRANT_FRAMES];
 	struct gnttab_setup_table st = {
 		.dom = DOMID_SELF,
-		.nr_frames = idx + 1,
+		.nr_frames = nr,
 	};
-	void *page;
 	long err;
 
-	if (space == XENMAPSPACE_shared_info)
-		return xen_pv_shared_info();
-	if (space != XENMAPSPACE_grant_table || idx >= ARRAY_SIZE(frames))
-		return NULL;
 	set_xen_guest_handle(st.frame_list, frames);
 	err = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
 	if (err || st.status != GNTST_okay) {
-		pr_err("xen: GNTTABOP_setup_table(%lu): %s, status %d\n", idx + 1,
+		pr_err("xen: GNTTABOP_setup_table(%u): %s, status %d\n", nr,
 		       xen_strerror(err), st.status);
-		return NULL;
+		return err ? err : -EINVAL;
 	}
-	page = alloc_pages(1);
+	for (unsigned int i = 0; i < nr; i++) {
+		err = map_over(pages[i], frames[i]);
+		if (err) {
+			pr_err("xen: mapping grant frame %u: %s\n", i, xen_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A frame of Xen's mapped over a page of ours: shared_info is already mapped. */
+static void *xen_pv_map_frame(unsigned int space, unsigned long idx)
+{
+	void *page;
+
+	if (space == XENMAPSPACE_shared_info)
+		return xen_pv_shared_info();
+	if (space != XENMAPSPACE_grant_table || idx >= MAX_GRANT_FRAMES || idx > nr_grant_pages)
+		return NULL;
+	page = grant_pages[idx] ? grant_pages[idx] : alloc_pages(1);
 	if (!page)
 		return NULL;
-	err = HYPERVISOR_update_va_mapping((unsigned long)page,
-					   ((u64)frames[idx] << PAGE_SHIFT) | PAGE_KERNEL,
-					   UVMF_INVLPG);
-	if (err) {
-		pr_err("xen: mapping grant frame %lu: %s\n", idx, xen_strerror(err));
-		free_pages(page, 1);
+	grant_pages[idx] = page;
+	if (map_grant_frames(grant_pages, idx + 1)) {
+		unmap_over(page);
 		return NULL;
 	}
+	nr_grant_pages = max(nr_grant_pages, (unsigned int)idx + 1);
 	return page;
+}
+
+/*
+ * Save and restore (suspend_pv.c): the toolstack refuses a page table
+ * entry that maps a frame which is not ours, so Xen's frames leave our
+ * tables before the suspend; the pages under them are ours again, and
+ * shared_info's, zeroed with every event masked, stands in for it.
+ */
+int xen_pv_unmap_xen_frames(void)
+{
+	struct shared_info *si = xen_pv_shared_info();
+	long err = 0;
+
+	for (unsigned int i = 0; i < nr_grant_pages && !err; i++)
+		err = unmap_over(grant_pages[i]);
+	if (!err)
+		err = unmap_over(si);
+	if (err) {
+		pr_err("xen: unmapping Xen's frames for the suspend: %s\n", xen_strerror(err));
+		xen_pv_map_xen_frames();
+		return -EIO;
+	}
+	memset(si, 0, PAGE_SIZE);
+	for (unsigned int v = 0; v < ARRAY_SIZE(si->vcpu_info); v++)
+		si->vcpu_info[v].evtchn_upcall_mask = 1;
+	return 0;
+}
+
+/* shared_info where start_info says it is now, and the grant frames again. */
+void xen_pv_map_xen_frames(void)
+{
+	u64 addr = READ_ONCE(xen_start_info->shared_info);
+	long err = map_over(xen_pv_shared_info(), addr >> PAGE_SHIFT);
+
+	if (err)
+		panic("xen: cannot map shared_info at %#llx: %s", addr, xen_strerror(err));
+	if (nr_grant_pages)
+		map_grant_frames(grant_pages, nr_grant_pages);
 }
 
 static u64 xen_pv_frame_addr(const void *va)
@@ -337,8 +413,20 @@ static void xen_pv_vcpu_info_moved(struct vcpu_info *vi)
 	xen_vcpu = vi;
 }
 
+/* Once shared_info is mapped: the P2M named there for the toolstack (p2m.c). */
+static void xen_pv_shared_info_ready(void)
+{
+	int err = xen_pv_p2m_publish(xen_pv_shared_info());
+
+	if (err)
+		pr_warn("xen: P2M not published (%d): this domain cannot be saved\n", err);
+}
+
 const struct xen_mode_ops xen_pv_mode = {
 	.map_frame = xen_pv_map_frame,
+	.shared_info_ready = xen_pv_shared_info_ready,
+	.pre_suspend = xen_pv_pre_suspend,
+	.post_suspend = xen_pv_post_suspend,
 	.setup_upcall = xen_pv_setup_upcall,
 	.frame_addr = xen_pv_frame_addr,
 	.vcpu_info_moved = xen_pv_vcpu_info_moved,

@@ -380,3 +380,21 @@ void xen_pv_balloon_keep(unsigned long pfn, xen_pfn_t mfn)
 		panic("xen: cannot map pfn %#lx to its frame %#lx again (%ld)", pfn,
 		      (unsigned long)mfn, err);
 }
+
+/* ---- save and restore (p2m.c, suspend_pv.c) ---- */
+
+/* The P2M list and how many pfns it holds. */
+const unsigned long *xen_pv_p2m(unsigned long *size)
+{
+	*size = p2m_size;
+	return p2m;
+}
+
+/* A restored domain may run on another machine: its M2P ends elsewhere. */
+void xen_pv_mmu_resume(void)
+{
+	long top = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+
+	if (top > 0)
+		max_mfn = (unsigned long)top;
+}

@@ -73,6 +73,19 @@ struct trap_info;
 const struct trap_info *xen_pv_trap_table(void);
 void xen_pv_callback(void);
 void xen_pv_failsafe(void);
+/* mmu_pv.c: the P2M, and what the MMU code re-reads after a restore. */
+const unsigned long *xen_pv_p2m(unsigned long *size);
+void xen_pv_mmu_resume(void);
+
+/* PV save and restore: p2m.c, suspend_pv.c and enlighten_pv.c's frames of Xen's. */
+struct shared_info;
+struct shared_info *xen_pv_shared_info(void);
+int xen_pv_p2m_publish(struct shared_info *si);
+void xen_pv_read_rings(void);
+int xen_pv_unmap_xen_frames(void);
+void xen_pv_map_xen_frames(void);
+int xen_pv_pre_suspend(unsigned long *arg);
+void xen_pv_post_suspend(int cancelled);
 
 /* What differs between the modes (enlighten_pv.c, enlighten_hvm.c); enlighten.c picks one. */
 extern const struct xen_mode_ops xen_pv_mode;
