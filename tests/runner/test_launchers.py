@@ -14,7 +14,7 @@ import unittest
 from runner.launchers.kvm_nested import l1_bridged, l2_problem
 from runner.launchers.migrate import migrate_script
 from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
-from runner.launchers.xen_domu import judge_domu, parse_domu_report
+from runner.launchers.xen_domu import bed_stalled, judge_domu, parse_domu_report
 from runner.matrix import MatrixError, load_matrix
 from runner.process import Run, run_command
 from runner.requirements import unmet_requirement
@@ -269,6 +269,19 @@ class XenDomu(unittest.TestCase):
         # Cut off inside the console: no status either.
         status, problem, _, _ = self.judge(self.CONSOLE[:6], code=0)
         self.assertIn("QEMU exit 0", problem)
+
+    def test_bed_stalled_after_create(self):
+        stalled = ["dom0: [4.34] xl create", "(XEN) HVM1 restore: CPU 0",
+                   "dom0: [5.74] domU created (domid 1)", "(XEN) late line"]
+        self.assertTrue(bed_stalled(Run(returncode=None, timed_out=True), stalled))
+        # Not killed at the timeout, or dom0 spoke on: not the bed's stall.
+        self.assertFalse(bed_stalled(Run(returncode=0, timed_out=False), stalled))
+        self.assertFalse(bed_stalled(Run(returncode=None, timed_out=True),
+                                     stalled + ["dom0: [130.0] domU timeout"]))
+        self.assertFalse(bed_stalled(Run(returncode=None, timed_out=True),
+                                     stalled + ["pvkit-xen-domu: console begin"]))
+        self.assertFalse(bed_stalled(Run(returncode=None, timed_out=True),
+                                     ["dom0: [3.47] userspace started"]))
 
     def test_statuses(self):
         self.assertEqual(self.judge(self.CONSOLE)[:2], (0, ""))

@@ -232,8 +232,11 @@ static void control_leaves_unknown_words(struct ktest *t)
 	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "control/feature-poweroff", buf, sizeof(buf)), 1);
 	KT_EXPECT_STREQ(t, buf, "1");
 	KT_EXPECT_EQ(t, xs_read(XBT_NIL, "control/feature-reboot", buf, sizeof(buf)), 1);
+	/* Set where the mode can suspend; else as the toolstack made it, empty. */
 	if (xs_read(XBT_NIL, "control/feature-suspend", buf, sizeof(buf)) >= 0)
-		KT_EXPECT_STREQ(t, buf, "");	/* made by the toolstack, never set */
+		KT_EXPECT_STREQ(t, buf, xen_suspend_handler() ? "1" : "");
+	else
+		KT_EXPECT_NULL(t, xen_suspend_handler());
 	KT_ASSERT_EQ(t, xs_write(XBT_NIL, XEN_CONTROL_PATH, "pvkit-no-word"), 0);
 	KT_EXPECT_EQ(t, xen_control_take(), XEN_CONTROL_INVALID);
 	KT_EXPECT_EQ(t, xs_read(XBT_NIL, XEN_CONTROL_PATH, buf, sizeof(buf)), 13);
