@@ -71,10 +71,9 @@ static bool acpi_routes(void)
 {
 	const struct aml_ns *ns = acpi_namespace();
 	char path[5 * AML_MAX_DEPTH + 2];
-	u16 flags;
 
-	if (!ns || aml_prt_route(ns, 0, 1, &flags) == -ENOENT ||
-	    !aml_prt_links_only(ns))
+	/* False too where no _PRT's package was found (aml_prt_route: -ENOENT). */
+	if (!ns || !aml_prt_links_only(ns))
 		return false;
 	aml_path_str(&ns->prt_dev, path, sizeof(path));
 	pr_info("pci: INTx routed by the _PRT of %s\n", path);
