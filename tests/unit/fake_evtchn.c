@@ -207,9 +207,15 @@ static long event_channel_op(int cmd, void *arg)
 	case EVTCHNOP_alloc_unbound:
 		((struct evtchn_alloc_unbound *)arg)->port = bind_next();
 		return 0;
-	case EVTCHNOP_bind_virq:
-		((struct evtchn_bind_virq *)arg)->port = bind_next();
+	case EVTCHNOP_bind_virq: {
+		struct evtchn_bind_virq *op = arg;
+
+		if (op->vcpu >= FAKE_VCPUS)
+			return -ENOENT;
+		op->port = bind_next();
+		port_vcpu[op->port] = op->vcpu;
 		return 0;
+	}
 	case EVTCHNOP_set_priority: {
 		struct evtchn_set_priority *op = arg;
 
