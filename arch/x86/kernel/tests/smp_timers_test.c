@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU clock events and timer lists: every CPU starts timers on itself
- * and on every other CPU, and each runs exactly once, on the CPU named,
- * never before its time; a storm of timers across CPUs with cancels
+ * Per-CPU clock events and timer lists: every CPU has a device of its
+ * own; every CPU starts timers on itself and on every other CPU, and each
+ * runs exactly once, on the CPU named, never before its time, even one
+ * already due when started; a storm of timers across CPUs with cancels
  * keeps exact counts (a cancelled start never runs, every other start
  * runs once); a cancel waits for a callback running on another CPU; the
  * clock read on each CPU in turn never goes backwards.
@@ -132,12 +133,82 @@ static void timers_every_cpu_on_every_cpu(struct ktest *t)
 	kfree(pairs);
 	/* Each CPU ran its own: its own interrupts, at least n * PER_PAIR runs. */
 	for_each_online_cpu(c) {
+		struct clock_event_device *ce = clockevent_cpu(c);
+
 		ktest_log(t, "cpu %u (%s): %lu timer interrupts, %lu runs", c,
-			  clockevent_cpu(c)->name, timer_cpu_events(c) - events[c],
+			  ce ? ce->name : "none", timer_cpu_events(c) - events[c],
 			  timer_cpu_runs(c) - runs[c]);
 		KT_EXPECT_GT(t, timer_cpu_events(c), events[c]);
 		KT_EXPECT_GE(t, timer_cpu_runs(c) - runs[c], n * PER_PAIR);
 	}
+}
+
+/* ---- every CPU has a device of its own ---- */
+
+/*
+ * Each online CPU has a clock event device, and one that interrupts that
+ * CPU only (a device shared with CPU 0, such as the HPET, cannot serve
+ * another CPU's list).
+ */
+static void every_cpu_has_its_own_device(struct ktest *t)
+{
+	unsigned int c;
+
+	for_each_online_cpu(c) {
+		struct clock_event_device *ce = clockevent_cpu(c);
+
+		ktest_log(t, "cpu %u: %s", c, ce ? ce->name : "none");
+		KT_EXPECT_NOT_NULL(t, ce);
+		if (ce && c)
+			KT_EXPECT_TRUE(t, ce->features & CLOCK_EVT_PERCPU);
+	}
+}
+
+/* ---- timers already due ---- */
+
+#define DUE_PER_PAIR	2	/* one due 1 ms ago, one due now */
+
+static struct ttimer *due;
+
+/*
+ * Already due when started: the device is asked for its shortest delay,
+ * which may have passed by the time it is set (Xen answers -ETIME).  The
+ * event must come anyway: nothing else would wake an idle CPU.
+ */
+static void start_due_on_all(void *arg)
+{
+	unsigned int me = smp_processor_id(), n = nr_cpus_online;
+	u64 now = ktime_get_ns();
+
+	for (unsigned int c = 0; c < n; c++) {
+		for (unsigned int i = 0; i < DUE_PER_PAIR; i++) {
+			struct ttimer *tt = &due[(me * n + c) * DUE_PER_PAIR + i];
+
+			tt->cpu = c;
+			if (timer_start_on(&tt->t, c, now - i * NSEC_PER_MSEC, ttimer_fn))
+				pair_err[me]++;
+		}
+	}
+}
+
+static void timers_already_due_run_once(struct ktest *t)
+{
+	unsigned int n = nr_cpus_online, total = n * n * DUE_PER_PAIR;
+
+	KT_ASSERT_TRUE(t, cpus_dense());
+	due = kzalloc(total * sizeof(*due));
+	KT_ASSERT_NOT_NULL(t, due);
+	memset(pair_err, 0, sizeof(pair_err));
+	for (unsigned int a = 0; a < n; a++)
+		KT_EXPECT_EQ(t, smp_call_on_cpu(a, start_due_on_all, NULL), 0);
+	wait_runs(due, total, total);
+	for (unsigned int a = 0; a < n; a++)
+		KT_EXPECT_EQ(t, pair_err[a], 0);
+	for (unsigned int i = 0; i < total; i++)
+		expect_ran(t, &due[i], 1);
+	for (unsigned int i = 0; i < total; i++)
+		timer_cancel(&due[i].t);
+	kfree(due);
 }
 
 /* ---- a storm with cancels ---- */
@@ -324,21 +395,25 @@ static void clock_monotonic_across_cpus(struct ktest *t)
 	KT_EXPECT_EQ(t, back_raw, 0);
 }
 
+/*
+ * Skipped only where the platform has no per-CPU device at all (none
+ * registered): where it has one, a CPU without it is a failure.
+ */
 static const char *smp_timers_skip(void)
 {
-	unsigned int c;
-
 	if (nr_cpus_online < 2)
 		return "one CPU online";
-	for_each_online_cpu(c) {
-		if (!clockevent_cpu(c))
-			return "a CPU has no clock event device of its own";
+	for (struct clock_event_device *ce = clockevent_first(); ce; ce = ce->next) {
+		if (ce->features & CLOCK_EVT_PERCPU)
+			return NULL;
 	}
-	return NULL;
+	return "no per-CPU clock event device on this platform";
 }
 
 static const struct ktest_case smp_timers_cases[] = {
+	KTEST_CASE(every_cpu_has_its_own_device),
 	KTEST_CASE(timers_every_cpu_on_every_cpu),
+	KTEST_CASE(timers_already_due_run_once),
 	KTEST_CASE(timer_storm_with_cancels),
 	KTEST_CASE(cancel_waits_for_running_callback),
 	KTEST_CASE(clock_monotonic_across_cpus),
