@@ -310,16 +310,24 @@ static int bind_or_close(evtchn_port_t port, evtchn_handler_t fn, void *data)
 	return -ENOSPC;
 }
 
-int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
+/* VIRQ virq of vCPU vcpu_id (a global one: of vCPU 0); its port, or -EIO. */
+static int virq_port(unsigned int virq, unsigned int vcpu_id)
 {
-	struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
+	struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
 	long err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
 
 	if (err) {
-		pr_err("xen: bind VIRQ %u: %s\n", virq, xen_strerror(err));
+		pr_err("xen: bind VIRQ %u on vcpu %u: %s\n", virq, vcpu_id, xen_strerror(err));
 		return -EIO;
 	}
-	return bind_or_close(op.port, fn, data);
+	return op.port;
+}
+
+int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
+{
+	int port = virq_port(virq, 0);
+
+	return port < 0 ? port : bind_or_close(port, fn, data);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
@@ -539,19 +547,14 @@ int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t fn, void *
 int bind_virq_on(unsigned int virq, unsigned int cpu, unsigned int vcpu_id,
 		 evtchn_handler_t fn, void *data)
 {
-	struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
-	long err;
+	int port;
 
 	if (!cpu)
 		return bind_virq(virq, fn, data);
 	if (!abi || cpu >= NR_CPUS || !cpu_vcpu[cpu])
 		return -ENODEV;
-	err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
-	if (err) {
-		pr_err("xen: bind VIRQ %u on vcpu %u: %s\n", virq, vcpu_id, xen_strerror(err));
-		return -EIO;
-	}
-	return own_port(op.port, cpu, fn, data);
+	port = virq_port(virq, vcpu_id);
+	return port < 0 ? port : own_port(port, cpu, fn, data);
 }
 
 /*

@@ -7,7 +7,6 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
-#include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/pvclock.h>
 #include <asm/smp.h>
@@ -134,28 +133,25 @@ bool xen_timer_percpu(void)
 	return clockevent_current() == &xen_ce;
 }
 
-/* A vCPU left out (or taken down): its port closed. */
+/* A vCPU left out (or taken down), not CPU 0: its port closed. */
 void xen_timer_cpu_exit(unsigned int cpu)
 {
-	if (cpu && cpu < NR_CPUS && timer_port[cpu])
+	if (timer_port[cpu])
 		evtchn_close(timer_port[cpu]);
-	if (cpu < NR_CPUS)
-		timer_port[cpu] = 0;
+	timer_port[cpu] = 0;
 }
 
 /* The boot log's line once the CPUs are up. */
 void xen_timer_report(void)
 {
-	char ports[NR_CPUS * 6];
-	unsigned int c;
-	size_t n = 0;
+	unsigned int c, n = 0;
 
 	if (!xen_timer_percpu())
 		return;
 	for_each_online_cpu(c)
-		n += snprintf(ports + n, sizeof(ports) - n, "%s%u", n ? " " : "", timer_port[c]);
-	pr_info("xen: timer per vCPU: VIRQ_TIMER (ports %s), VCPUOP_set_singleshot_timer\n",
-		ports);
+		n += timer_port[c] != 0;
+	pr_info("xen: timer per vCPU: VIRQ_TIMER bound on %u of %u CPUs, VCPUOP_set_singleshot_timer\n",
+		n, nr_cpus_online);
 }
 
 /*

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU clock events and timer lists: every CPU has a device of its
- * own; every CPU starts timers on itself and on every other CPU, and each
+ * Per-CPU clock events and timer lists: every CPU starts timers on itself and on every other CPU, and each
  * runs exactly once, on the CPU named, never before its time, even one
  * already due when started; a storm of timers across CPUs with cancels
  * keeps exact counts (a cancelled start never runs, every other start
@@ -87,6 +86,12 @@ static bool cpus_dense(void)
 static struct ttimer *pairs;
 static int pair_err[NR_CPUS];
 
+/*
+ * 1 to 20 ms ahead, spread so that lists interleave; or, with arg set,
+ * already due (i ms ago): the device is asked for its shortest delay,
+ * which may have passed by the time it is set (Xen answers -ETIME), and
+ * its event must come anyway, nothing else wakes an idle CPU.
+ */
 static void start_on_all(void *arg)
 {
 	unsigned int me = smp_processor_id(), n = nr_cpus_online, c;
@@ -95,17 +100,17 @@ static void start_on_all(void *arg)
 	for (c = 0; c < n; c++) {
 		for (unsigned int i = 0; i < PER_PAIR; i++) {
 			struct ttimer *tt = &pairs[(me * n + c) * PER_PAIR + i];
-			/* 1 to 20 ms ahead, spread so that lists interleave. */
 			u64 ms = 1 + (me * 7 + c * 5 + i * 11) % 20;
+			u64 at = arg ? now - i * NSEC_PER_MSEC : now + ms * NSEC_PER_MSEC;
 
 			tt->cpu = c;
-			if (timer_start_on(&tt->t, c, now + ms * NSEC_PER_MSEC, ttimer_fn))
+			if (timer_start_on(&tt->t, c, at, ttimer_fn))
 				pair_err[me]++;
 		}
 	}
 }
 
-static void timers_every_cpu_on_every_cpu(struct ktest *t)
+static void run_pairs(struct ktest *t, void *due)
 {
 	unsigned long events[NR_CPUS], runs[NR_CPUS];
 	unsigned int n = nr_cpus_online, a, c;
@@ -120,7 +125,7 @@ static void timers_every_cpu_on_every_cpu(struct ktest *t)
 	}
 	/* One arming CPU at a time, the others idle (halted) meanwhile. */
 	for (a = 0; a < n; a++)
-		KT_EXPECT_EQ(t, smp_call_on_cpu(a, start_on_all, NULL), 0);
+		KT_EXPECT_EQ(t, smp_call_on_cpu(a, start_on_all, due), 0);
 	wait_runs(pairs, n * n * PER_PAIR, n * n * PER_PAIR);
 	for (a = 0; a < n; a++) {
 		KT_EXPECT_EQ(t, pair_err[a], 0);
@@ -131,84 +136,27 @@ static void timers_every_cpu_on_every_cpu(struct ktest *t)
 	for (unsigned int i = 0; i < n * n * PER_PAIR; i++)
 		timer_cancel(&pairs[i].t);
 	kfree(pairs);
-	/* Each CPU ran its own: its own interrupts, at least n * PER_PAIR runs. */
+	/* Each CPU ran its own: its own device and interrupts, at least n * PER_PAIR runs. */
 	for_each_online_cpu(c) {
 		struct clock_event_device *ce = clockevent_cpu(c);
 
 		ktest_log(t, "cpu %u (%s): %lu timer interrupts, %lu runs", c,
 			  ce ? ce->name : "none", timer_cpu_events(c) - events[c],
 			  timer_cpu_runs(c) - runs[c]);
+		KT_EXPECT_NOT_NULL(t, ce);
 		KT_EXPECT_GT(t, timer_cpu_events(c), events[c]);
 		KT_EXPECT_GE(t, timer_cpu_runs(c) - runs[c], n * PER_PAIR);
 	}
 }
 
-/* ---- every CPU has a device of its own ---- */
-
-/*
- * Each online CPU has a clock event device, and one that interrupts that
- * CPU only (a device shared with CPU 0, such as the HPET, cannot serve
- * another CPU's list).
- */
-static void every_cpu_has_its_own_device(struct ktest *t)
+static void timers_every_cpu_on_every_cpu(struct ktest *t)
 {
-	unsigned int c;
-
-	for_each_online_cpu(c) {
-		struct clock_event_device *ce = clockevent_cpu(c);
-
-		ktest_log(t, "cpu %u: %s", c, ce ? ce->name : "none");
-		KT_EXPECT_NOT_NULL(t, ce);
-		if (ce && c)
-			KT_EXPECT_TRUE(t, ce->features & CLOCK_EVT_PERCPU);
-	}
-}
-
-/* ---- timers already due ---- */
-
-#define DUE_PER_PAIR	2	/* one due 1 ms ago, one due now */
-
-static struct ttimer *due;
-
-/*
- * Already due when started: the device is asked for its shortest delay,
- * which may have passed by the time it is set (Xen answers -ETIME).  The
- * event must come anyway: nothing else would wake an idle CPU.
- */
-static void start_due_on_all(void *arg)
-{
-	unsigned int me = smp_processor_id(), n = nr_cpus_online;
-	u64 now = ktime_get_ns();
-
-	for (unsigned int c = 0; c < n; c++) {
-		for (unsigned int i = 0; i < DUE_PER_PAIR; i++) {
-			struct ttimer *tt = &due[(me * n + c) * DUE_PER_PAIR + i];
-
-			tt->cpu = c;
-			if (timer_start_on(&tt->t, c, now - i * NSEC_PER_MSEC, ttimer_fn))
-				pair_err[me]++;
-		}
-	}
+	run_pairs(t, NULL);
 }
 
 static void timers_already_due_run_once(struct ktest *t)
 {
-	unsigned int n = nr_cpus_online, total = n * n * DUE_PER_PAIR;
-
-	KT_ASSERT_TRUE(t, cpus_dense());
-	due = kzalloc(total * sizeof(*due));
-	KT_ASSERT_NOT_NULL(t, due);
-	memset(pair_err, 0, sizeof(pair_err));
-	for (unsigned int a = 0; a < n; a++)
-		KT_EXPECT_EQ(t, smp_call_on_cpu(a, start_due_on_all, NULL), 0);
-	wait_runs(due, total, total);
-	for (unsigned int a = 0; a < n; a++)
-		KT_EXPECT_EQ(t, pair_err[a], 0);
-	for (unsigned int i = 0; i < total; i++)
-		expect_ran(t, &due[i], 1);
-	for (unsigned int i = 0; i < total; i++)
-		timer_cancel(&due[i].t);
-	kfree(due);
+	run_pairs(t, t);
 }
 
 /* ---- a storm with cancels ---- */
@@ -411,7 +359,6 @@ static const char *smp_timers_skip(void)
 }
 
 static const struct ktest_case smp_timers_cases[] = {
-	KTEST_CASE(every_cpu_has_its_own_device),
 	KTEST_CASE(timers_every_cpu_on_every_cpu),
 	KTEST_CASE(timers_already_due_run_once),
 	KTEST_CASE(timer_storm_with_cancels),
