@@ -179,6 +179,16 @@ static evtchn_port_t bind_next(void)
 	return fake_next_port;
 }
 
+/* A port that notifies vCPU vcpu (an IPI, a per-vCPU VIRQ). */
+static long bind_on(u32 vcpu, evtchn_port_t *port)
+{
+	if (vcpu >= FAKE_VCPUS)
+		return -ENOENT;
+	*port = bind_next();
+	port_vcpu[*port] = vcpu;
+	return 0;
+}
+
 static long event_channel_op(int cmd, void *arg)
 {
 	switch (cmd) {
@@ -196,11 +206,7 @@ static long event_channel_op(int cmd, void *arg)
 	case EVTCHNOP_bind_ipi: {
 		struct evtchn_bind_ipi *op = arg;
 
-		if (op->vcpu >= FAKE_VCPUS)
-			return -ENOENT;
-		op->port = bind_next();
-		port_vcpu[op->port] = op->vcpu;
-		return 0;
+		return bind_on(op->vcpu, &op->port);
 	}
 	case EVTCHNOP_expand_array:
 		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
@@ -213,14 +219,11 @@ static long event_channel_op(int cmd, void *arg)
 		return 0;
 	case EVTCHNOP_bind_virq: {
 		struct evtchn_bind_virq *op = arg;
+		long err = bind_on(op->vcpu, &op->port);
 
-		if (op->vcpu >= FAKE_VCPUS)
-			return -ENOENT;
-		op->port = bind_next();
-		port_vcpu[op->port] = op->vcpu;
-		if (op->virq == VIRQ_TIMER)
+		if (!err && op->virq == VIRQ_TIMER)
 			timer_port[op->vcpu] = op->port;
-		return 0;
+		return err;
 	}
 	case EVTCHNOP_set_priority: {
 		struct evtchn_set_priority *op = arg;
