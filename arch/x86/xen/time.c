@@ -160,8 +160,9 @@ void xen_timer_report(void)
  * VIRQ_TIMER is bound again; either way its timer list is programmed
  * anew (a new domain has no single-shot timer set; a cancelled
  * suspend's may have passed).  Only the CPU itself can set its vCPU's
- * timer: at once if cpu is this one, else by the timer kick (an IPI).
- * 0 or -errno.
+ * timer: at once if cpu is this one (interrupts off, as on the resume
+ * path: its timer list's lock is taken), else by the timer kick (an
+ * IPI).  0 or -errno.
  */
 int xen_timer_resume_cpu(unsigned int cpu, bool new_domain)
 {

@@ -37,7 +37,8 @@ void xen_time_resume(bool new_domain, u64 *down_ns);
  * says whether the other CPUs need it (CPU 0 runs on Xen's timer).
  * After a resume, for each CPU but 0 (xen_time_resume() has CPU 0):
  * xen_timer_resume_cpu(cpu, new_domain) binds it again in a new domain
- * and has the CPU program its timer anew.
+ * and has the CPU program its timer anew (interrupts off when cpu is
+ * the caller).
  */
 int xen_timer_bind_cpu(unsigned int cpu);
 bool xen_timer_percpu(void);
