@@ -171,6 +171,7 @@ void paravirt_report(const char *backend)
 }
 
 /* ---- call sites: indirect calls through pv_ops made direct ---- */
+#ifdef CONFIG_PARAVIRT_IRQ
 
 static struct pv_irq_ops patched_irq;	/* what the sites were patched to */
 
@@ -254,3 +255,4 @@ bool paravirt_call_is_direct(unsigned int i)
 	return insn[0] == NOP && insn[1] == CALL_REL32 &&
 	       site->insn + 6 + rel32 == (u64)site_target(site);
 }
+#endif
