@@ -144,7 +144,7 @@ void trap_init_secondary(struct cpu_tables *t, void *df_stack_top)
 void trap_init(void)
 {
 	for (int v = 0; v < 256; v++) {
-		u64 a = (u64)trap_entry_start + TRAP_STUB_SIZE * v;
+		u64 a = (u64)trap_entry_start + TRAP_SHORT_STUB(v);
 
 		idt[v] = (struct idt_gate){
 			.offset_low = a & 0xffff,
