@@ -430,6 +430,16 @@ static void kvm_print_features(void)
 }
 
 /*
+ * Only the multi-vCPU ops and the kvm suite make hypercalls: a one-CPU
+ * image without tests leaves them off (kvm_hypercall() says
+ * -EOPNOTSUPP) and skips the probe below, its 3 x 64 timed additions.
+ */
+#if defined(CONFIG_SMP) || defined(CONFIG_KTEST)
+#define KVM_HYPERCALLS_USED
+#endif
+
+#ifdef KVM_HYPERCALLS_USED
+/*
  * Where KVM runs our ring 0 in its instruction emulator (PVM on a host
  * without SVM or VMX, docs/platform.md), the emulator's answer to a
  * vmcall is to rewrite it into the vendor's instruction and run it
@@ -446,6 +456,7 @@ static void kvm_hypercall_init(void)
 	kvm_guest.hypercalls = true;
 	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
 }
+#endif
 
 static void kvm_init_platform(void)
 {
@@ -454,9 +465,11 @@ static void kvm_init_platform(void)
 	cpuid(hypervisor_cpuid_base() + 1, &r);
 	kvm_guest.features = r.eax;
 	kvm_guest.hints = r.edx;
-	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_print_features();
+#ifdef KVM_HYPERCALLS_USED
+	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_hypercall_init();
+#endif
 	kvmclock_init();
 	steal_time_init();
 	pv_eoi_init();
