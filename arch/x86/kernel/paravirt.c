@@ -150,10 +150,11 @@ void paravirt_report(const char *backend)
 	char line[96] = "";
 	size_t n = 0;
 
-	if (!native_apic.eoi)
-		native_apic = native_pv_ops.apic;
+	/* Only the line reads native_pv_ops: without it, the copy is not linked. */
 	if (!printk_level_built(6))
 		return;
+	if (!native_apic.eoi)
+		native_apic = native_pv_ops.apic;
 	if (GROUP_CHANGED(cpu, native_pv_ops.cpu))
 		n += snprintf(line + n, sizeof(line) - n, " cpu");
 	if (GROUP_CHANGED(irq, native_pv_ops.irq))
