@@ -87,7 +87,9 @@ else
 KBUILD_CFLAGS += -fomit-frame-pointer
 endif
 ifeq ($(CONFIG_CC_OPTIMIZE_HARDER_FOR_SIZE),y)
-KBUILD_CFLAGS += -Oz
+# The stack kept 8-byte aligned only: nothing here needs more (no SSE,
+# -mgeneral-regs-only), and frames lose their padding.
+KBUILD_CFLAGS += -Oz -mpreferred-stack-boundary=3
 else ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else
