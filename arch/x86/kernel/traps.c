@@ -171,18 +171,24 @@ static void show_pf_reason(const struct pt_regs *regs, unsigned long cr2)
 		       cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
 }
 
+static const char gp_names[] = "RAXRBXRCXRDXRSIRDIRBPR08R09R10R11R12R13R14R15";
+
 void show_regs(const struct pt_regs *r)
 {
+	const u64 *gp = (const u64 *)r;
 	char sym[96];
+
+	_Static_assert(offsetof(struct pt_regs, r15) == 0 &&
+		       offsetof(struct pt_regs, rax) == 14 * sizeof(u64),
+		       "the general registers first, r15 to rax");
 
 	kallsyms_format(sym, sizeof(sym), r->rip);
 	console_printf("RIP: %04llx:%016llx %s\n", r->cs, r->rip, sym);
 	console_printf("RSP: %04llx:%016llx RFLAGS: %08llx\n", r->ss, r->rsp, r->rflags);
-	console_printf("RAX: %016llx RBX: %016llx RCX: %016llx\n", r->rax, r->rbx, r->rcx);
-	console_printf("RDX: %016llx RSI: %016llx RDI: %016llx\n", r->rdx, r->rsi, r->rdi);
-	console_printf("RBP: %016llx R08: %016llx R09: %016llx\n", r->rbp, r->r8, r->r9);
-	console_printf("R10: %016llx R11: %016llx R12: %016llx\n", r->r10, r->r11, r->r12);
-	console_printf("R13: %016llx R14: %016llx R15: %016llx\n", r->r13, r->r14, r->r15);
+	/* Three a line, RAX to R15: pt_regs holds them in the reverse order. */
+	for (int i = 0; i < 15; i++)
+		console_printf("%.3s: %016llx%c", gp_names + 3 * i, gp[14 - i],
+			       i % 3 == 2 ? '\n' : ' ');
 	console_printf("CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n",
 		       read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
