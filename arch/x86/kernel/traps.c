@@ -43,37 +43,47 @@ extern const char trap_entry_start[];
 
 static trap_hook_t trap_hook;
 
-static const char *const trap_names[32] = {
-	[0] = "#DE divide error",
-	[1] = "#DB debug",
-	[2] = "NMI",
-	[3] = "#BP breakpoint",
-	[4] = "#OF overflow",
-	[5] = "#BR bound range",
-	[6] = "#UD invalid opcode",
-	[7] = "#NM device not available",
-	[8] = "#DF double fault",
-	[10] = "#TS invalid TSS",
-	[11] = "#NP segment not present",
-	[12] = "#SS stack fault",
-	[13] = "#GP general protection",
-	[14] = "#PF page fault",
-	[16] = "#MF x87 error",
-	[17] = "#AC alignment check",
-	[18] = "#MC machine check",
-	[19] = "#XM SIMD error",
-	[20] = "#VE virtualization",
-	[21] = "#CP control protection",
-	[28] = "#HV hypervisor injection",
-	[29] = "#VC VMM communication",
-	[30] = "#SX security",
-};
+/*
+ * The exceptions' names, vector by vector, each ended by its NUL (an empty
+ * one: reserved): one string, not 32 pointers to them.
+ */
+static const char trap_names[] =
+	"#DE divide error\0"		/* 0 */
+	"#DB debug\0"
+	"NMI\0"
+	"#BP breakpoint\0"
+	"#OF overflow\0"
+	"#BR bound range\0"		/* 5 */
+	"#UD invalid opcode\0"
+	"#NM device not available\0"
+	"#DF double fault\0"
+	"\0"
+	"#TS invalid TSS\0"		/* 10 */
+	"#NP segment not present\0"
+	"#SS stack fault\0"
+	"#GP general protection\0"
+	"#PF page fault\0"
+	"\0"				/* 15 */
+	"#MF x87 error\0"
+	"#AC alignment check\0"
+	"#MC machine check\0"
+	"#XM SIMD error\0"
+	"#VE virtualization\0"		/* 20 */
+	"#CP control protection\0"
+	"\0\0\0\0\0\0"
+	"#HV hypervisor injection\0"	/* 28 */
+	"#VC VMM communication\0"
+	"#SX security\0";		/* 30; 31 is the literal's own NUL */
 
 const char *trap_name(unsigned int vector)
 {
-	if (vector < 32)
-		return trap_names[vector] ? trap_names[vector] : "reserved exception";
-	return "interrupt";
+	const char *s = trap_names;
+
+	if (vector >= 32)
+		return "interrupt";
+	for (unsigned int i = 0; i < vector; i++)
+		s += strlen(s) + 1;
+	return *s ? s : "reserved exception";
 }
 
 void trap_set_hook(trap_hook_t hook)
