@@ -80,6 +80,10 @@ KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 # __FILE__ (BUG, WARN, KTAP failures) relative to the tree: the same
 # message, and the same image size, wherever the tree is checked out.
 KBUILD_CFLAGS += -fmacro-prefix-map=$(srctree)/=
+# No "xor %eax, %eax" (the count of vector registers holding arguments)
+# before each variadic call (printk and the like): without SSE none ever
+# do, and no callee here reads it.
+KBUILD_CFLAGS += -mskip-rax-setup
 
 ifeq ($(CONFIG_FRAME_POINTER),y)
 KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
