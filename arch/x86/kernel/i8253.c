@@ -239,6 +239,9 @@ void pit_init(void)
 	if (reference_counts(pit_ch2_count))
 		clocksource_register(&pit_cs);
 
+#ifndef CONFIG_X86_IO_APIC
+	return;		/* IRQ 0 would reach no vector */
+#endif
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
 	if (!pit_probe() || pit_request_irq())
 		return;
