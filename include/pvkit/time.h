@@ -129,7 +129,7 @@ void msleep(unsigned long ms);
 /* Registers the architecture's devices, selects, starts the timer list. */
 void time_init(void);
 void arch_time_init(void);
-/* Registers the clocksources whose frequency is found only when asked for. */
-void arch_clocksources_measure(void);
+/* Sets up the time devices left for when they are asked for (tests, benchmarks). */
+void arch_time_complete(void);
 
 #endif
