@@ -54,7 +54,7 @@ void arch_time_init(void)
 		hpet_init();
 		acpi_pm_init();
 	} else {
-		pr_info("time: HPET and PM timer set up when asked for (the TSC's frequency is told)\n");
+		pr_info("time: HPET, PM timer when asked for (TSC told)\n");
 	}
 	x86_init.timer_init();
 	if (pit_wanted())

@@ -283,31 +283,32 @@ static bool never_wraps(const struct tsc_reference *ref)
 	return ref->mask / 2 / ref->freq_hz > 365ULL * 24 * 3600;
 }
 
-void tsc_window_open(void)
+static void window_open(void)
 {
-	if (khz || !reference || !never_wraps(reference))
-		return;
 	open_window = (struct tsc_window_state){ .ref = reference, .other = companion };
 	open_cpu = smp_processor_id();
 	window_begin(&open_window);
 }
 
-/* Against a reference counter, and the companion with it if there is one. */
-static u32 tsc_khz_reference(const struct tsc_reference *ref)
+void tsc_window_open(void)
 {
-	struct tsc_window_state s = { .ref = ref, .other = companion };
+	if (!khz && reference && never_wraps(reference))
+		window_open();
+}
+
+/* Against the reference, and the companion with it if there is one. */
+static u32 tsc_khz_reference(void)
+{
 	int err;
 
-	if (open_window.ref)
-		s = open_window;
-	if (s.other && open_cpu != smp_processor_id())
-		s.other = NULL;
 	if (!open_window.ref)
-		window_begin(&s);
-	err = window_finish(&s, &window);
+		window_open();
+	if (open_cpu != smp_processor_id())
+		open_window.other = NULL;
+	err = window_finish(&open_window, &window);
 	open_window.ref = NULL;
 	if (err) {
-		pr_warn("tsc: no frequency from %s (%d)\n", ref->name, err);
+		pr_warn("tsc: no frequency from %s (%d)\n", reference->name, err);
 		window.tsc_hz = 0;
 		return 0;
 	}
@@ -330,7 +331,7 @@ u32 tsc_khz(const char **source)
 			src = "cpuid 0x40000010";
 		else if ((k = tsc_khz_cpuid15()))
 			src = "cpuid 0x15";
-		else if (reference && (k = tsc_khz_reference(reference)))
+		else if (reference && (k = tsc_khz_reference()))
 			src = reference->name;
 		else if ((k = tsc_khz_cpuid16()))
 			src = "cpuid 0x16 (nominal)";
@@ -399,13 +400,10 @@ static void tsc_clocksource_register(u32 k, const char *source)
 
 	tsc_cs.freq_hz = (u64)k * 1000;
 	if (w)
-		pr_info("tsc: %u kHz from %s (a %llu us window, within %u ppm%s), %sinvariant\n",
-			k, source, w->us, w->tsc_ppm,
-			w->other_hz ? ", with the LAPIC timer" : "",
-			tsc_cs.rating > 200 ? "" : "not ");
-	else
-		pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
-			tsc_cs.rating > 200 ? "" : "not ");
+		pr_info("tsc: a %llu us window, within %u ppm%s\n", w->us, w->tsc_ppm,
+			w->other_hz ? ", with the LAPIC timer" : "");
+	pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
+		tsc_cs.rating > 200 ? "" : "not ");
 	clocksource_register(&tsc_cs);
 }
 
@@ -419,8 +417,7 @@ void tsc_clocksource_init(void)
 	if (!khz && reference && reference->cs_rating > tsc_cs.rating &&
 	    !(want && !strcmp(want, "tsc"))) {
 		deferred = true;
-		pr_info("tsc: frequency found when first asked for (the %s outranks the TSC)\n",
-			reference->name);
+		pr_info("tsc: frequency when asked for (%s outranks it)\n", reference->name);
 		return;
 	}
 	k = tsc_khz(&source);
