@@ -230,7 +230,8 @@ static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
 		w->other_ppm = 0;
 		if (s->other)
 			window_other(s, &o1, w);
-		ppm = max(w->tsc_ppm, s->other ? w->other_ppm : 0);
+		/* A companion that gave nothing does not hold the window open. */
+		ppm = max(w->tsc_ppm, w->other_hz ? w->other_ppm : 0);
 		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
 			break;
 		/*
