@@ -45,10 +45,8 @@ struct x86_init_ops x86_init = {
 
 void arch_irq_init(void)
 {
+	pic_mask_all();
 	x86_init.intr_init();
-	/* With a local APIC its masked LINT0 keeps them out (i8259.c). */
-	if (!apic_present())
-		pic_mask_all();
 	/* The backend comes after the APIC so that it can wrap its EOI. */
 	init_hypervisor_platform();
 }
