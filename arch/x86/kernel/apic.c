@@ -378,15 +378,17 @@ static bool lapic_calibrate(void)
 
 /*
  * TSC-deadline needs the TSC's frequency now (told where the CPU has
- * it, but for old bare metal); the one-shot mode measures on first use.
+ * it, but for old bare metal); the one-shot mode measures it on first
+ * use, against a reference counter, or takes what the CPU tells.
  */
 void apic_timer_init(void)
 {
 	bool deadline = boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE;
-	u32 khz = deadline ? tsc_khz(NULL) : 0;
+	bool now = deadline || !tsc_has_reference();
+	u32 khz = now ? tsc_khz(NULL) : 0;
 
 	irq_set_vector(LOCAL_TIMER_VECTOR, timer_interrupt, NULL, "lapic-timer");
-	if (deadline && !khz) {
+	if (now && !khz) {
 		pr_warn("apic: no TSC frequency, timer not used\n");
 		return;
 	}

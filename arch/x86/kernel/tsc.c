@@ -319,24 +319,31 @@ static u32 tsc_khz_reference(void)
 static bool deferred;		/* the "tsc" clocksource waits for tsc_khz() */
 static void tsc_clocksource_register(u32 k, const char *source);
 
+/* What the platform tells, else a measurement, else the nominal figure. */
+static u32 find_khz(const char **src)
+{
+	u32 k;
+
+	if ((k = tsc_khz_hypervisor()))
+		*src = "cpuid 0x40000010";
+	else if ((k = tsc_khz_cpuid15()))
+		*src = "cpuid 0x15";
+	else if (reference && (k = tsc_khz_reference()))
+		*src = reference->name;
+	else if ((k = tsc_khz_cpuid16()))
+		*src = "cpuid 0x16 (nominal)";
+	return k;
+}
+
+/* Two CPUs asking first at once: one measures, the other waits for it. */
 u32 tsc_khz(const char **source)
 {
 	if (!READ_ONCE(khz)) {
 		unsigned long flags = spin_lock_irqsave(&khz_lock);
-		u32 k = khz;
-		const char *src = khz_source;
+		const char *src;
+		u32 k = khz ? 0 : find_khz(&src);
 
-		if (k)
-			;
-		else if ((k = tsc_khz_hypervisor()))
-			src = "cpuid 0x40000010";
-		else if ((k = tsc_khz_cpuid15()))
-			src = "cpuid 0x15";
-		else if (reference && (k = tsc_khz_reference()))
-			src = reference->name;
-		else if ((k = tsc_khz_cpuid16()))
-			src = "cpuid 0x16 (nominal)";
-		if (k && !khz) {
+		if (k) {
 			khz_source = src;
 			WRITE_ONCE(khz, k);
 			if (deferred)
