@@ -16,8 +16,12 @@
 #include <linux/virtio_pci.h>
 #include "virtio_pci.h"
 
-/* Entry 0 of the MSI-X table is for configuration changes, 1 + n for queue n. */
+/*
+ * Entry 0 of the MSI-X table is for configuration changes; with a vector
+ * per queue entry 1 + n is queue n's, else entry 1 is every queue's.
+ */
 #define MSIX_CONFIG_ENTRY	0
+#define MSIX_SHARED_ENTRY	1
 
 static void vq_msix_handler(void *data)
 {
@@ -29,6 +33,23 @@ static void config_msix_handler(void *data)
 	struct virtio_pci *vp = data;
 
 	virtio_config_changed(&vp->vdev);
+}
+
+/*
+ * One vector for every queue: each queue with used buffers gets its
+ * callback, which takes at most its driver's per-interrupt budget
+ * (IRQ_BUDGET) and defers the rest; at most VIRTIO_PCI_MAX_VQS of them.
+ */
+static void shared_msix_handler(void *data)
+{
+	struct virtio_pci *vp = data;
+
+	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
+		struct virtqueue *vq = vp->vqs[i];
+
+		if (vq && virtqueue_more_used(vq))
+			virtqueue_interrupt(vq);
+	}
 }
 
 /* INTx is shared and level-triggered: reading the ISR acknowledges it. */
@@ -48,33 +69,88 @@ static bool intx_handler(void *data)
 	return true;
 }
 
-void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+/* The table entry (and device vector) queue index signals through. */
+static u16 queue_entry(struct virtio_pci *vp, unsigned int index)
+{
+	return vp->per_vq ? 1 + index : MSIX_SHARED_ENTRY;
+}
+
+/*
+ * MSI-X with nvec entries, each vector the device will use tried on it
+ * (a device refuses one it cannot deliver, 4.1.5.1.2): true when all
+ * were taken; else MSI-X is off again for the next way to try.
+ */
+static bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
 {
 	struct pci_dev *d = vp->pci;
-	bool msix_allowed = param_get_ull("virtio_pci.msix", 1);
+	unsigned int nvec = per_vq ? 1 + nvqs : 2;
+	bool ok = pci_msix_enable(d, nvec) == (int)nvec;
 
-	if (msix_allowed && pci_msix_enable(d, 1 + nvqs) == (int)(1 + nvqs) &&
-	    pci_msix_request(d, MSIX_CONFIG_ENTRY, config_msix_handler, vp,
-			     "virtio-config") >= 0) {
-		vp->msix = true;
-		return;
-	}
-	if (vp->msix)
+	vp->per_vq = per_vq;
+	ok = ok && pci_msix_request(d, MSIX_CONFIG_ENTRY, config_msix_handler, vp,
+				    "virtio-config") >= 0;
+	ok = ok && (per_vq || pci_msix_request(d, MSIX_SHARED_ENTRY,
+					       shared_msix_handler, vp, "virtio-vqs") >= 0);
+	ok = ok && vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY) == MSIX_CONFIG_ENTRY;
+	for (unsigned int i = 0; ok && i < nvqs; i++)
+		ok = vp->set_vector(vp, i, queue_entry(vp, i)) == queue_entry(vp, i);
+	if (!ok)
 		pci_msix_disable(d);
-	vp->msix = false;
-	if (pci_request_intx(d, intx_handler, vp, vp->vdev.name) == 0)
+	vp->msix = ok;
+	return ok;
+}
+
+void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+{
+	vp->nvqs = nvqs;
+	if (param_get_ull("virtio_pci.msix", 1) &&
+	    ((nvqs && msix_try(vp, nvqs, true)) || msix_try(vp, nvqs, false)))
 		return;
-	pr_warn("%s: no MSI-X and no INTx: polling\n", vp->vdev.name);
+	if (pci_request_intx(vp->pci, intx_handler, vp, "virtio-pci") == 0)
+		return;
 	vp->vdev.polling = true;
 }
 
-int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
+/* Said once the device has its name, at its first queue. */
+static void say_irq_mode(struct virtio_pci *vp)
 {
-	if (vq->index < VIRTIO_PCI_MAX_VQS)
-		vp->vqs[vq->index] = vq;
-	vq->msix_vector = vp->msix ? pci_msix_request(vp->pci, 1 + vq->index,
-						      vq_msix_handler, vq, vq->name) : -ENODEV;
-	return vq->msix_vector;
+	const char *name = vp->vdev.name;
+
+	if (vp->vdev.polling)
+		pr_warn("%s: no MSI-X and no INTx: polling\n", name);
+	else if (!vp->msix)
+		pr_notice("%s: INTx\n", name);
+	else
+		pr_notice("%s: MSI-X (%s), queues: %u\n", name,
+			  vp->per_vq ? "a vector per queue" : "shared", vp->nvqs);
+}
+
+void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
+{
+	struct virtio_device *vdev = &vp->vdev;
+	unsigned int index = vq->index;
+	u16 entry = queue_entry(vp, index);
+
+	if (index < VIRTIO_PCI_MAX_VQS)
+		vp->vqs[index] = vq;
+	vq->msix_vector = -ENODEV;
+	if (!vp->irq_said) {
+		say_irq_mode(vp);
+		vp->irq_said = true;
+		/* A reset took it back: configuration changes signal again. */
+		if (vp->msix)
+			vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY);
+	}
+	if (!vp->msix)
+		return;
+	vq->msix_vector = vp->per_vq ? pci_msix_request(vp->pci, entry, vq_msix_handler,
+							  vq, vq->name) : 0;
+	/* Taken at probe: one refused now changed its mind; poll the device. */
+	if (vq->msix_vector < 0 || vp->set_vector(vp, index, entry) != entry) {
+		pr_warn("%s: queue %u: MSI-X vector %u refused, polling\n",
+			vdev->name, index, entry);
+		vdev->polling = true;
+	}
 }
 
 #ifdef CONFIG_VIRTIO_MQ
@@ -82,7 +158,8 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 {
 	struct virtio_pci *vp = to_vp(vq->vdev);
 
-	if (!vp->msix || vq->msix_vector < 0)
+	/* A shared vector moves every queue's interrupt: it stays. */
+	if (!vp->msix || !vp->per_vq || vq->msix_vector < 0)
 		return -ENODEV;
 	if (!cpu_online(cpu))
 		return -EINVAL;
