@@ -87,10 +87,10 @@ static bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
 	bool ok = pci_msix_enable(d, nvec) == (int)nvec;
 
 	vp->per_vq = per_vq;
-	ok = ok && pci_msix_request(d, MSIX_CONFIG_ENTRY, config_msix_handler, vp,
-				    "virtio-config") >= 0;
-	ok = ok && (per_vq || pci_msix_request(d, MSIX_SHARED_ENTRY,
-					       shared_msix_handler, vp, "virtio-vqs") >= 0);
+	/* Entry 0, and 1 when shared: a queue's own is asked for at its set-up. */
+	for (unsigned int e = 0; ok && e <= !per_vq; e++)
+		ok = pci_msix_request(d, e, e ? shared_msix_handler : config_msix_handler,
+				      vp, "virtio") >= 0;
 	ok = ok && vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY) == MSIX_CONFIG_ENTRY;
 	for (unsigned int i = 0; ok && i < nvqs; i++)
 		ok = vp->set_vector(vp, i, queue_entry(vp, i)) == queue_entry(vp, i);
@@ -114,15 +114,12 @@ void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
 /* Said once the device has its name, at its first queue. */
 static void say_irq_mode(struct virtio_pci *vp)
 {
-	const char *name = vp->vdev.name;
-
 	if (vp->vdev.polling)
-		pr_warn("%s: no MSI-X and no INTx: polling\n", name);
-	else if (!vp->msix)
-		pr_notice("%s: INTx\n", name);
+		pr_warn("%s: no MSI-X and no INTx: polling\n", vp->vdev.name);
 	else
-		pr_notice("%s: MSI-X (%s), queues: %u\n", name,
-			  vp->per_vq ? "a vector per queue" : "shared", vp->nvqs);
+		pr_notice("%s: %s, queues: %u\n", vp->vdev.name,
+			  !vp->msix ? "INTx" : vp->per_vq ? "MSI-X (per queue)" :
+			  "MSI-X (shared)", vp->nvqs);
 }
 
 void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
@@ -145,9 +142,13 @@ void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 		return;
 	vq->msix_vector = vp->per_vq ? pci_msix_request(vp->pci, entry, vq_msix_handler,
 							  vq, vq->name) : 0;
-	/* Taken at probe: one refused now changed its mind; poll the device. */
-	if (vq->msix_vector < 0 || vp->set_vector(vp, index, entry) != entry) {
-		pr_warn("%s: queue %u: MSI-X vector %u refused, polling\n",
+	/*
+	 * Vectors were tried at probe for the first nvqs queues: one beyond
+	 * them, or refused now, leaves the device polled.
+	 */
+	if (index >= vp->nvqs || vq->msix_vector < 0 ||
+	    vp->set_vector(vp, index, entry) != entry) {
+		pr_warn("%s: queue %u: no vector %u, polling\n",
 			vdev->name, index, entry);
 		vdev->polling = true;
 	}
@@ -167,6 +168,16 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 }
 #endif
 
+/* Only a build with the legacy transport is told to use it. */
+static bool force_legacy(void)
+{
+#ifdef CONFIG_VIRTIO_PCI_LEGACY
+	return param_get_ull("virtio_pci.force_legacy", 0);
+#else
+	return false;
+#endif
+}
+
 static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
 	struct virtio_pci *vp;
@@ -184,7 +195,7 @@ static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	pci_set_master(d);
 	/* A transitional device speaks both: modern unless told otherwise. */
 	err = -ENODEV;
-	if (!param_get_ull("virtio_pci.force_legacy", 0))
+	if (!force_legacy())
 		err = virtio_pci_modern_probe(vp);
 	if (err && legacy_id)
 		err = virtio_pci_legacy_probe(vp);

@@ -149,7 +149,7 @@ static void vector_per_queue(struct ktest *t)
 	expect_vectors(t, 5, 0, true);
 	for (unsigned int i = 0; i < 4; i++)
 		KT_EXPECT_EQ(t, fake_vpci.entry[1 + i].data, td.vq[i]);
-	expect_said(t, "MSI-X (a vector per queue), queues: 4");
+	expect_said(t, "MSI-X (per queue), queues: 4");
 	expect_each_queue_interrupts(t, true);
 }
 
