@@ -36,11 +36,12 @@ static void config_msix_handler(void *data)
 }
 
 /*
- * One vector for every queue: each queue with used buffers gets its
- * callback, which takes at most its driver's per-interrupt budget
- * (IRQ_BUDGET) and defers the rest; at most VIRTIO_PCI_MAX_VQS of them.
+ * A vector (or line) every queue shares: each queue with used buffers
+ * gets its callback, which takes at most its driver's per-interrupt
+ * budget (IRQ_BUDGET) and defers the rest; at most VIRTIO_PCI_MAX_VQS.
+ * Not inlined into the INTx handler: one copy.
  */
-static void shared_msix_handler(void *data)
+static __noinline void shared_msix_handler(void *data)
 {
 	struct virtio_pci *vp = data;
 
@@ -62,10 +63,7 @@ static bool intx_handler(void *data)
 		return false;
 	if (isr & VIRTIO_PCI_ISR_CONFIG)
 		virtio_config_changed(&vp->vdev);
-	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
-		if (vp->vqs[i])
-			virtqueue_interrupt(vp->vqs[i]);
-	}
+	shared_msix_handler(vp);
 	return true;
 }
 
@@ -76,28 +74,36 @@ static u16 queue_entry(struct virtio_pci *vp, unsigned int index)
 }
 
 /*
- * MSI-X with nvec entries, each vector the device will use tried on it
- * (a device refuses one it cannot deliver, 4.1.5.1.2): true when all
- * were taken; else MSI-X is off again for the next way to try.
+ * MSI-X with the entries one way needs, each vector the device will use
+ * tried on it (a device refuses one it cannot deliver, 4.1.5.1.2), the
+ * configuration one first: true when all were taken; else MSI-X is off
+ * again for the next way to try.
  */
 static bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
 {
 	struct pci_dev *d = vp->pci;
 	unsigned int nvec = per_vq ? 1 + nvqs : 2;
-	bool ok = pci_msix_enable(d, nvec) == (int)nvec;
 
 	vp->per_vq = per_vq;
+	if (pci_msix_enable(d, nvec) != (int)nvec)
+		return false;
+	for (int i = VP_CONFIG; i < (int)nvqs; i++) {
+		u16 entry = i < 0 ? MSIX_CONFIG_ENTRY : queue_entry(vp, i);
+
+		if (vp->set_vector(vp, i, entry) != entry)
+			goto off;
+	}
 	/* Entry 0, and 1 when shared: a queue's own is asked for at its set-up. */
-	for (unsigned int e = 0; ok && e <= !per_vq; e++)
-		ok = pci_msix_request(d, e, e ? shared_msix_handler : config_msix_handler,
-				      vp, "virtio") >= 0;
-	ok = ok && vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY) == MSIX_CONFIG_ENTRY;
-	for (unsigned int i = 0; ok && i < nvqs; i++)
-		ok = vp->set_vector(vp, i, queue_entry(vp, i)) == queue_entry(vp, i);
-	if (!ok)
-		pci_msix_disable(d);
-	vp->msix = ok;
-	return ok;
+	for (unsigned int e = 0; e <= !per_vq; e++) {
+		if (pci_msix_request(d, e, e ? shared_msix_handler : config_msix_handler,
+				     vp, "virtio") < 0)
+			goto off;
+	}
+	vp->msix = true;
+	return true;
+off:
+	pci_msix_disable(d);
+	return false;
 }
 
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
