@@ -122,6 +122,14 @@ static void expect_vectors(struct ktest *t, int nvec, u16 config, bool per_vq)
 			     !nvec ? FAKE_VPCI_NO_VECTOR : per_vq ? 1 + i : 1);
 }
 
+/* Configuration in entry 0, entry 1 for every queue. */
+static void expect_shared(struct ktest *t, const char *said)
+{
+	expect_vectors(t, 2, 0, false);
+	expect_said(t, said);
+	expect_each_queue_interrupts(t, true);
+}
+
 static void expect_intx(struct ktest *t)
 {
 	expect_vectors(t, 0, FAKE_VPCI_NO_VECTOR, false);
@@ -156,51 +164,41 @@ static void vector_per_queue(struct ktest *t)
 /* 2 entries for 4 queues: configuration and one vector all share. */
 static void two_vectors_shared(struct ktest *t)
 {
-	if (!setup(t, 4, 2, -1, false))
-		return;
-	expect_vectors(t, 2, 0, false);
-	expect_said(t, "MSI-X (shared), queues: 4");
-	expect_each_queue_interrupts(t, true);
+	if (setup(t, 4, 2, -1, false))
+		expect_shared(t, "MSI-X (shared), queues: 4");
 }
 
 /* QEMU's virtio-serial-pci: 64 queues (16 driven), 2 vectors, no INTx. */
 static void two_vectors_for_64_queues(struct ktest *t)
 {
-	if (!setup(t, 64, 2, -1, false))
-		return;
-	expect_vectors(t, 2, 0, false);
-	expect_said(t, "MSI-X (shared), queues: 16");
-	expect_each_queue_interrupts(t, true);
+	if (setup(t, 64, 2, -1, false))
+		expect_shared(t, "MSI-X (shared), queues: 16");
 }
 
 /* One entry is not enough for configuration and queues: INTx. */
 static void one_vector_intx(struct ktest *t)
 {
-	if (!setup(t, 4, 1, -1, true))
-		return;
-	expect_intx(t);
+	if (setup(t, 4, 1, -1, true))
+		expect_intx(t);
 }
 
 static void one_vector_no_intx_polls(struct ktest *t)
 {
-	if (!setup(t, 4, 1, -1, false))
-		return;
-	expect_polling(t);
+	if (setup(t, 4, 1, -1, false))
+		expect_polling(t);
 }
 
 /* No MSI-X capability (QEMU's vectors=0). */
 static void no_msix_intx(struct ktest *t)
 {
-	if (!setup(t, 4, 0, -1, true))
-		return;
-	expect_intx(t);
+	if (setup(t, 4, 0, -1, true))
+		expect_intx(t);
 }
 
 static void no_msix_no_intx_polls(struct ktest *t)
 {
-	if (!setup(t, 4, 0, -1, false))
-		return;
-	expect_polling(t);
+	if (setup(t, 4, 0, -1, false))
+		expect_polling(t);
 }
 
 /* Queue 2's own vector (3) refused: the shared one (1) instead. */
@@ -209,25 +207,21 @@ static void queue_vector_refused_shares(struct ktest *t)
 	if (!setup(t, 4, 5, 3, false))
 		return;
 	KT_EXPECT_EQ(t, fake_vpci.msix_enables, 2U);
-	expect_vectors(t, 2, 0, false);
-	expect_said(t, "MSI-X (shared), queues: 4");
-	expect_each_queue_interrupts(t, true);
+	expect_shared(t, "MSI-X (shared), queues: 4");
 }
 
 /* The shared vector (1) refused too: INTx. */
 static void shared_vector_refused_intx(struct ktest *t)
 {
-	if (!setup(t, 4, 5, 1, true))
-		return;
-	expect_intx(t);
+	if (setup(t, 4, 5, 1, true))
+		expect_intx(t);
 }
 
 /* The configuration vector (0) refused, no INTx: polling, said by name. */
 static void config_vector_refused_polls(struct ktest *t)
 {
-	if (!setup(t, 4, 5, 0, false))
-		return;
-	expect_polling(t);
+	if (setup(t, 4, 5, 0, false))
+		expect_polling(t);
 }
 
 static struct ktest_case virtio_pci_cases[] = {
