@@ -79,7 +79,7 @@ static u16 queue_entry(struct virtio_pci *vp, unsigned int index)
  * configuration one first: true when all were taken; else MSI-X is off
  * again for the next way to try.
  */
-static bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
+static __setup_code bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
 {
 	struct pci_dev *d = vp->pci;
 	unsigned int nvec = per_vq ? 1 + nvqs : 2;
@@ -106,7 +106,7 @@ off:
 	return false;
 }
 
-void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+__setup_code void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
 {
 	vp->nvqs = nvqs;
 	if (param_get_ull("virtio_pci.msix", 1) &&
@@ -118,7 +118,7 @@ void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
 }
 
 /* Said once the device has its name, at its first queue. */
-static void say_irq_mode(struct virtio_pci *vp)
+static __setup_code void say_irq_mode(struct virtio_pci *vp)
 {
 	if (vp->vdev.polling)
 		pr_warn("%s: no MSI-X and no INTx: polling\n", vp->vdev.name);
@@ -128,7 +128,7 @@ static void say_irq_mode(struct virtio_pci *vp)
 			  "MSI-X (shared)", vp->nvqs);
 }
 
-void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
+__setup_code void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &vp->vdev;
 	unsigned int index = vq->index;
@@ -165,8 +165,8 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 {
 	struct virtio_pci *vp = to_vp(vq->vdev);
 
-	/* A shared vector moves every queue's interrupt: it stays. */
-	if (!vp->msix || !vp->per_vq || vq->msix_vector < 0)
+	/* A vector per queue only (so MSI-X): a shared one would move them all. */
+	if (!vp->per_vq || vq->msix_vector < 0)
 		return -ENODEV;
 	if (!cpu_online(cpu))
 		return -EINVAL;
@@ -184,7 +184,7 @@ static bool force_legacy(void)
 #endif
 }
 
-static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
+static __setup_code int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
 	struct virtio_pci *vp;
 	bool modern_id = d->device >= 0x1040 && d->device <= 0x107f;

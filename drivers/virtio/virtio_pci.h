@@ -11,6 +11,12 @@
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_PCI_MAX_VQS	16
 
+/*
+ * Set-up, run once a device or queue: compiled for size (GCC's cold),
+ * out of the hot paths' way.
+ */
+#define __setup_code	__attribute__((__cold__))
+
 struct virtio_pci {
 	struct virtio_device vdev;
 	struct pci_dev *pci;
@@ -44,7 +50,7 @@ static inline struct virtio_pci *to_vp(struct virtio_device *vdev)
 	return (struct virtio_pci *)vdev;
 }
 
-int virtio_pci_modern_probe(struct virtio_pci *vp);
+__setup_code int virtio_pci_modern_probe(struct virtio_pci *vp);
 #ifdef CONFIG_VIRTIO_PCI_LEGACY
 int virtio_pci_legacy_probe(struct virtio_pci *vp);
 #else

@@ -87,7 +87,7 @@ static unsigned int legacy_queue_max(struct virtio_device *vdev, unsigned int in
 	return inw(port(vdev, VIRTIO_PCI_QUEUE_NUM));
 }
 
-static int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
+static __setup_code int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = to_vp(vdev);
 
@@ -103,7 +103,7 @@ static int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 }
 
 /* The vector registers are there while MSI-X is on (VIRTIO_PCI_CONFIG_OFF). */
-static u16 legacy_set_vector(struct virtio_pci *vp, int index, u16 vector)
+static __setup_code u16 legacy_set_vector(struct virtio_pci *vp, int index, u16 vector)
 {
 	u16 reg = VIRTIO_MSI_CONFIG_VECTOR;
 
@@ -142,7 +142,7 @@ static const struct virtio_config_ops legacy_ops = {
 	.legacy = true,
 };
 
-int virtio_pci_legacy_probe(struct virtio_pci *vp)
+__setup_code int virtio_pci_legacy_probe(struct virtio_pci *vp)
 {
 	struct pci_dev *d = vp->pci;
 

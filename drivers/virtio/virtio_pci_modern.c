@@ -132,7 +132,7 @@ static void write64(struct virtio_device *vdev, unsigned int lo, u64 v)
 	writeq(v, cmn(vdev, lo));
 }
 
-static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
+static __setup_code int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = to_vp(vdev);
 	u64 noff;
@@ -158,7 +158,7 @@ static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	return 0;
 }
 
-static u16 modern_set_vector(struct virtio_pci *vp, int index, u16 vector)
+static __setup_code u16 modern_set_vector(struct virtio_pci *vp, int index, u16 vector)
 {
 	unsigned int off = VIRTIO_PCI_COMMON_MSIX;
 
@@ -218,7 +218,7 @@ struct vcaps {
  * list again for each type and reading every field of every capability
  * took some 190 of them a device.
  */
-static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
+static __setup_code void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 {
 	u8 pos[VIRTIO_PCI_MAX_CAPS];
 	u32 hdr[VIRTIO_PCI_MAX_CAPS];
@@ -243,7 +243,7 @@ static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 }
 
 /* The first capability of each type whose BAR can be mapped. */
-static volatile u8 *map_cap(struct virtio_pci *vp, const struct vcaps *vc,
+static __setup_code volatile u8 *map_cap(struct virtio_pci *vp, const struct vcaps *vc,
 			    u8 type, u32 min_len, struct vcap *found)
 {
 	for (unsigned int i = 0; i < vc->nr; i++) {
