@@ -1,5 +1,6 @@
 """Launcher details: kill_on, the console devices, the Xen domU report."""
 
+import io
 import json
 import os
 import re
@@ -9,13 +10,16 @@ import threading
 import subprocess
 import tempfile
 import textwrap
+import types
 import unittest
+from pathlib import Path
+from unittest import mock
 
 from runner.launchers.kvm_nested import l1_bridged, l2_problem
 from runner.launchers.migrate import migrate_script
 from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
-from runner.launchers.xen_domu import (bed_stalled, dom0_crashed, judge_domu,
-                                       parse_domu_report)
+from runner.launchers.xen_domu import (bed_stalled, boot_bed, dom0_crashed,
+                                       judge_domu, parse_domu_report)
 from runner.matrix import MatrixError, load_matrix
 from runner.process import Run, run_command
 from runner.requirements import unmet_requirement
@@ -305,6 +309,44 @@ class XenDomu(unittest.TestCase):
         self.assertFalse(dom0_crashed(
             ["dom0: [13.81] domU created (domid 1)", "pvkit-xen-domu: console begin",
              "Segmentation fault"]))
+
+    class BedSession:
+        """Boots that print the given consoles, one per run."""
+
+        def __init__(self, logdir, *outputs):
+            self.logdir = Path(logdir)
+            self.outputs = list(outputs)
+            self.timeout = 120
+            self.env = types.SimpleNamespace(name="xen-x")
+
+        def run(self, argv, guest=False):
+            code, text = self.outputs.pop(0)
+            return Run(returncode=code, output=text.encode())
+
+    def boot(self, *outputs):
+        with tempfile.TemporaryDirectory() as tmp, \
+                mock.patch("runner.launchers.xen_domu.qemu_argv", return_value=["q"]), \
+                mock.patch("sys.stderr", new_callable=io.StringIO):
+            session = self.BedSession(tmp, *outputs)
+            run, _, verdict = boot_bed(session, [])
+            kept = Path(tmp, "console-stalled.log")
+            return verdict, session.outputs, kept.read_text() if kept.exists() else None
+
+    def test_bed_booted_again_after_a_dom0_crash(self):
+        crashed = "\n".join(["dom0: [13.81] domU created (domid 1)", "Segmentation fault",
+                             *self.with_end("pvkit-xen-domu: shutdown reboot (reason "
+                                            "code 1)", console=["app: smp"])])
+        passed = "\n".join(self.with_end("pvkit-xen-domu: shutdown poweroff (reason "
+                                         "code 0)"))
+        (status, problem, details, _), left, kept = self.boot((33, crashed), (33, passed))
+        self.assertEqual((status, problem, left), (0, "", []))
+        self.assertIn("a dom0 process died of a signal", details[0])
+        self.assertIn("Segmentation fault", kept)
+        # A dom0 crash in a run that passed is not booted again.
+        ok_crashed = "\n".join(["Segmentation fault", passed])
+        (status, problem, details, _), left, kept = self.boot((33, ok_crashed),
+                                                              (33, crashed))
+        self.assertEqual((status, problem, len(left), kept), (0, "", 1, None))
 
     def test_statuses(self):
         self.assertEqual(self.judge(self.CONSOLE)[:2], (0, ""))

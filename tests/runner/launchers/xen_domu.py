@@ -181,6 +181,34 @@ def dom0_crashed(lines):
     return False
 
 
+def boot_bed(session, boot):
+    """Boot the bed, once more if the bed and not the domU failed.
+
+    docs/notes/xen-bed-stall-after-create.md: dom0 silent for good after
+    creating the domU, or a process of dom0 dead of a signal in a run that
+    did not pass.  The first boot's console is kept (console-stalled.log)
+    and the retry said first in the result's details.
+    """
+    run = session.run(qemu_argv(session, boot), guest=True)
+    lines = console_lines(run.output)
+    verdict = judge_domu(run, session.timeout, lines)
+    status, problem = verdict[:2]
+    stalled = bed_stalled(run, lines)
+    if not stalled and not (dom0_crashed(lines) and (problem or status != 0)):
+        return run, lines, verdict
+    (session.logdir / "console-stalled.log").write_bytes(run.output)
+    why = ("the dom0 bed stopped right after 'domU created'" if stalled else
+           "a dom0 process died of a signal while the domU ran")
+    retried = (f"{why}: the bed was booted once more "
+               "(docs/notes/xen-bed-stall-after-create.md; "
+               "its console: console-stalled.log)")
+    print(f"{session.env.name}: {retried}", file=sys.stderr, flush=True)
+    run = session.run(qemu_argv(session, boot), guest=True)
+    lines = console_lines(run.output)
+    status, problem, details, console = judge_domu(run, session.timeout, lines)
+    return run, lines, (status, problem, [retried] + details, console)
+
+
 @launcher("xen-domu")
 def launch_xen_domu(session):
     env = session.env
@@ -227,26 +255,7 @@ def launch_xen_domu(session):
             env.xen_cmdline or XEN_DOMU_CMDLINE,
             "-initrd", f"{cachedir}/vmlinux {DOM0_LINUX_CMDLINE},{initrd}"]
     boot += virtio_disk_args(disks, "domu")
-    run = session.run(qemu_argv(session, boot), guest=True)
-    lines = console_lines(run.output)
-    retried = []
-    status, problem, details, console = judge_domu(run, session.timeout, lines)
-    stalled = bed_stalled(run, lines)
-    if stalled or (dom0_crashed(lines) and (problem or status != 0)):
-        # docs/notes/xen-bed-stall-after-create.md: the bed (Xen, dom0 or
-        # its toolstack), not the domU, failed; the first boot's console
-        # is kept.
-        (session.logdir / "console-stalled.log").write_text(run.output)
-        why = ("the dom0 bed stopped right after 'domU created'" if stalled else
-               "a dom0 process died of a signal while the domU ran")
-        retried = [f"{why}: the bed was booted once more "
-                   "(docs/notes/xen-bed-stall-after-create.md; "
-                   "its console: console-stalled.log)"]
-        print(f"{env.name}: {retried[0]}", file=sys.stderr, flush=True)
-        run = session.run(qemu_argv(session, boot), guest=True)
-        lines = console_lines(run.output)
-        status, problem, details, console = judge_domu(run, session.timeout, lines)
-    details = retried + details
+    run, lines, (status, problem, details, console) = boot_bed(session, boot)
     if console is not None:
         (session.logdir / "domu.log").write_text(
             "".join(line + "\n" for line in console))
