@@ -8,6 +8,7 @@
 #include <pvkit/time.h>
 #include <asm/page.h>
 #include <asm/smp.h>
+#include <asm/spinlock.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
 #include "fake_evtchn.h"
@@ -72,6 +73,25 @@ u64 xen_virt_to_gfn(const void *p)
 u64 ktime_get_ns(void)
 {
 	return fake_now_ns;
+}
+
+/* CPU n runs vCPU n. */
+unsigned int xen_vcpu_id(unsigned int cpu)
+{
+	return cpu;
+}
+
+/* One thread plays every CPU: a lock is never contended, a wait would never end. */
+bool spin_kick_waiters;
+
+void spin_lock_wait(spinlock_t *lock, u16 want, u16 head)
+{
+	abort();
+}
+
+void spin_unlock_kick(spinlock_t *lock, u16 next)
+{
+	abort();
 }
 
 /* ---- the hypervisor ---- */
@@ -195,6 +215,14 @@ static long event_channel_op(int cmd, void *arg)
 		if (op->vcpu >= FAKE_VCPUS)
 			return -ENOENT;
 		op->port = bind_next();
+		port_vcpu[op->port] = op->vcpu;
+		return 0;
+	}
+	case EVTCHNOP_bind_vcpu: {
+		struct evtchn_bind_vcpu *op = arg;
+
+		if (op->vcpu >= FAKE_VCPUS || op->port >= ARRAY_SIZE(port_vcpu))
+			return -ENOENT;
 		port_vcpu[op->port] = op->vcpu;
 		return 0;
 	}
