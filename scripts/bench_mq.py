@@ -13,10 +13,16 @@ request, and after the three runs each queue's requests, interrupts and
 wake-up IPIs.  The IOPS are TCG's on this host and move with its load:
 only the ratios measured in the same boot compare.
 
-Used by scripts/bench (markdown(builddir) returns the section's text), or
-alone:
+Xen blkfront the same way (xen_markdown()): a PVH domU with 2 vCPUs in
+the dom0 bed (Xen on 2 physical CPUs under TCG, Linux blkback on a sparse
+file on a loop device in dom0), bench.cpus=1,2 in one boot, with blkback
+offering 2 queues (a queue per vCPU, each queue's event channel bound to
+its vCPU) and 1 (both CPUs on one ring, its events on CPU 0).
 
-    scripts/bench_mq.py [--builddir build] [--seconds 3]
+Used by scripts/bench (markdown(builddir) and xen_markdown(builddir)
+return the sections' text), or alone:
+
+    scripts/bench_mq.py [--builddir build] [--seconds 3] [--xen]
 """
 import argparse
 import os
@@ -57,21 +63,42 @@ def markdown(builddir, seconds=3):
     lines = [f"blkbench random 4 KiB reads, qd {QD} per CPU, {seconds} s per count of "
              "CPUs, TCG with 4 vCPUs (MTTCG), null-co. Against 1 CPU: IOPS over the "
              "same device's with one submitter, in the same boot; against 1 queue: "
-             "over the 1-queue device's at the same count of CPUs.", "",
-             "| device | CPUs | IOPS | against 1 CPU | against 1 queue | per CPU "
+             "over the 1-queue device's at the same count of CPUs.", ""]
+    return "\n".join(lines + table(VARIANTS, CPUS, got, skipped, "blk-mq"))
+
+
+XEN_CPUS = (1, 2)
+XEN_QD = 8
+XEN_VARIANTS = [("blkfront, 2 queues", "xen-bench-blk-mq2", 2),
+                ("blkfront, 1 queue", "xen-bench-blk-mq1", 1)]
+
+
+def xen_section(env, queues, seconds):
+    cpus = ",".join(str(c) for c in XEN_CPUS)
+    return (f"[{env}]\nlike = xen-domu\ndomu_vcpus = 2\nargs = -smp 2\n"
+            f"domu_blk_queues = {queues}\ndomu_disks = {{envdir}}/disk.img\n"
+            "setup = truncate -s 64M {envdir}/disk.img\n"
+            f"cmdline = app=blkbench bench.dev=xvda bench.cpus={cpus} bench.qd={XEN_QD} "
+            f"bench.time={seconds} bench.verify=0 bench.span=64M loglevel=4\n"
+            "ktap = no\nexpect = ^blkbench: xvda cpus=2\ndomu_timeout = 240\ntimeout = 420\n\n")
+
+
+def table(variants, counts, got, skipped, what):
+    """The IOPS table (and each queue's counts) of variants run at counts of CPUs."""
+    lines = ["| device | CPUs | IOPS | against 1 CPU | against 1 queue | per CPU "
              "| notifications/req | interrupts/req |",
              "|---|---|---|---|---|---|---|---|"]
     queues = []
-    single = got[VARIANTS[-1][0]][0]
-    for name, env, _ in VARIANTS:
+    single = got[variants[-1][0]][0]
+    for name, env, _ in variants:
         runs, qs = got[name]
         if not runs:
             why = skipped.get(env, f"no result (build/tests/{env}/)")
             lines.append(f"| {name} | | {why} | | | | | |")
-            print(f"  blk-mq {name}: {why}", file=sys.stderr)
+            print(f"  {what} {name}: {why}", file=sys.stderr)
             continue
         one = runs.get(1, (0,))[0]
-        for cpus in CPUS:
+        for cpus in counts:
             if cpus not in runs:
                 lines.append(f"| {name} | {cpus} | no result | | | | | |")
                 continue
@@ -80,14 +107,27 @@ def markdown(builddir, seconds=3):
             base = single.get(cpus, (0,))[0]
             vs = f"{iops / base:.2f}" if base else ""
             lines.append(f"| {name} | {cpus} | {iops} | {ratio} | {vs} | {per} | {notes} | {irqs} |")
-            print(f"  blk-mq {name} cpus={cpus}: {iops} IOPS ({ratio} of 1 CPU, "
+            print(f"  {what} {name} cpus={cpus}: {iops} IOPS ({ratio} of 1 CPU, "
                   f"{vs} of 1 queue)", file=sys.stderr)
         queues += [(name,) + q for q in qs]
-    lines += ["", "Each queue over the three runs of its boot:", "",
+    lines += ["", f"Each queue over the {len(counts)} runs of its boot:", "",
               "| device | queue | interrupt on CPU | requests | notifications | interrupts "
               "| on another CPU | wake-up IPIs |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {' | '.join(q)} |" for q in queues]
-    return "\n".join(lines)
+    return lines
+
+
+def xen_markdown(builddir, seconds=3):
+    text = "".join(xen_section(env, q, seconds) for _, env, q in XEN_VARIANTS)
+    skipped = run_envs(builddir, "xen-bench-blk-mq", text)
+    got = {name: results(read(os.path.join(builddir, "tests", env, "domu.log")))
+           for name, env, _ in XEN_VARIANTS}
+    lines = [f"blkbench random 4 KiB reads through Xen blkfront, qd {XEN_QD} per CPU, "
+             f"{seconds} s per count of CPUs, a PVH domU with 2 vCPUs on Xen 4.17 with 2 "
+             "physical CPUs under TCG, Linux blkback (dom0's one vCPU) on a sparse 64 MiB "
+             "file on a loop device. Against 1 CPU: over one submitter's IOPS in the same "
+             "boot; against 1 queue: over the 1-queue boot's at the same count of CPUs.", ""]
+    return "\n".join(lines + table(XEN_VARIANTS, XEN_CPUS, got, skipped, "blkfront-mq"))
 
 
 def main():
@@ -95,8 +135,12 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--builddir", default="build")
     ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--xen", action="store_true", help="the Xen blkfront rows only")
     args = ap.parse_args()
-    print(markdown(os.path.abspath(args.builddir), args.seconds))
+    if args.xen:
+        print(xen_markdown(os.path.abspath(args.builddir), args.seconds))
+    else:
+        print(markdown(os.path.abspath(args.builddir), args.seconds))
 
 
 if __name__ == "__main__":
