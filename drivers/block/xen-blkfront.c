@@ -58,7 +58,11 @@
 #define MAX_SECTORS_FOR(segs)	((segs) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
 /* Queues we take at most (one per CPU, and no more than the backend offers). */
+#if defined(CONFIG_XEN_BLKFRONT_MQ) || defined(__HOST_TEST__)
 #define BF_MAX_QUEUES		BLK_MAX_QUEUES
+#else
+#define BF_MAX_QUEUES		1
+#endif
 
 struct bf_slot {
 	struct blk_request *req;
@@ -652,7 +656,7 @@ static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 	err = xenbus_setup_ring(bf->xdev, &q->ring, 1U << bf->ring_order, bf->nr_ents);
 	if (!err)
 		err = xenbus_alloc_evtchn(bf->xdev, bf_interrupt, q, &q->port);
-	if (!err)
+	if (!err && BF_MAX_QUEUES > 1)
 		route_queue(bf, q);
 	return err;
 }
@@ -666,7 +670,7 @@ static int bf_setup_rings(struct blkfront *bf)
 	xs_read_u64(XBT_NIL, bf->xdev->otherend, "max-ring-page-order", &max_order);
 	bf->ring_order = min(max_order, (u64)BF_MAX_RING_ORDER);
 	bf->nr_ents = __CONST_RING_SIZE(blkif, PAGE_SIZE << bf->ring_order);
-	bf->nr_queues = xenbus_nr_queues(bf->xdev, BF_MAX_QUEUES);
+	bf->nr_queues = BF_MAX_QUEUES > 1 ? xenbus_nr_queues(bf->xdev, BF_MAX_QUEUES) : 1;
 	for (unsigned int n = 0; !err && n < bf->nr_queues; n++)
 		err = setup_queue(bf, &bf->queues[n]);
 	return err ? err : xs_transaction(bf_write_config, bf);
@@ -895,36 +899,20 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	return 0;
 }
 
-/* "port 5", or each queue's port and the CPU its events go to: "ports 5 6 on CPUs 0 1". */
-static void describe_ports(struct blkfront *bf, char *buf, size_t len)
-{
-	size_t at;
-
-	if (bf->nr_queues == 1) {
-		snprintf(buf, len, "port %d", bf->queues[0].port);
-		return;
-	}
-	at = snprintf(buf, len, "ports");
-	for (unsigned int n = 0; n < bf->nr_queues && at < len; n++)
-		at += snprintf(buf + at, len - at, " %d", bf->queues[n].port);
-	if (at < len)
-		at += snprintf(buf + at, len - at, " on CPUs");
-	for (unsigned int n = 0; n < bf->nr_queues && at < len; n++)
-		at += snprintf(buf + at, len - at, " %d", bf->queues[n].cpu);
-}
-
 static void report_connected(struct blkfront *bf)
 {
 	struct xenbus_device *xdev = bf->xdev;
-	char ports[16 + BF_MAX_QUEUES * 16];
 
-	describe_ports(bf, ports, sizeof(ports));
-	pr_info("%s: %s, %llu sectors%s%s%s, %u ring%s of %u (%u pages), %u segments, %s\n",
+	pr_info("%s: %s, %llu sectors%s%s%s, %u ring%s of %u (%u pages), %u segments, port %d%s\n",
 		bf->blk.name, xdev->nodename, (unsigned long long)bf->blk.nr_sectors,
 		bf->blk.read_only ? ", read-only" : "",
 		bf->blk.has_flush ? ", flush" : "", bf->blk.has_discard ? ", discard" : "",
 		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
-		1U << bf->ring_order, bf->max_segs, ports);
+		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
+		bf->nr_queues > 1 ? " and up" : "");
+	for (unsigned int n = 1; n < bf->nr_queues; n++)
+		pr_info("%s: queue %u: port %d, events on CPU %d\n", bf->blk.name, n,
+			bf->queues[n].port, bf->queues[n].cpu);
 }
 
 /*
