@@ -55,11 +55,18 @@ def results(console):
     return runs, MQ_QUEUE_RE.findall(console)
 
 
+def run_variants(builddir, name, variants, make_section, log, seconds):
+    """Boots each variant's section; ({variant: results()}, {env: why skipped})."""
+    text = "".join(make_section(env, q, seconds) for _, env, q in variants)
+    skipped = run_envs(builddir, name, text)
+    got = {v: results(read(os.path.join(builddir, "tests", env, log)))
+           for v, env, _ in variants}
+    return got, skipped
+
+
 def markdown(builddir, seconds=3):
-    text = "".join(section(env, q, seconds) for _, env, q in VARIANTS)
-    skipped = run_envs(builddir, "bench-blk-mq", text)
-    got = {name: results(read(os.path.join(builddir, "tests", env, "console.log")))
-           for name, env, _ in VARIANTS}
+    got, skipped = run_variants(builddir, "bench-blk-mq", VARIANTS, section, "console.log",
+                                seconds)
     lines = [f"blkbench random 4 KiB reads, qd {QD} per CPU, {seconds} s per count of "
              "CPUs, TCG with 4 vCPUs (MTTCG), null-co. Against 1 CPU: IOPS over the "
              "same device's with one submitter, in the same boot; against 1 queue: "
@@ -118,10 +125,8 @@ def table(variants, counts, got, skipped, what):
 
 
 def xen_markdown(builddir, seconds=3):
-    text = "".join(xen_section(env, q, seconds) for _, env, q in XEN_VARIANTS)
-    skipped = run_envs(builddir, "xen-bench-blk-mq", text)
-    got = {name: results(read(os.path.join(builddir, "tests", env, "domu.log")))
-           for name, env, _ in XEN_VARIANTS}
+    got, skipped = run_variants(builddir, "xen-bench-blk-mq", XEN_VARIANTS, xen_section,
+                                "domu.log", seconds)
     lines = [f"blkbench random 4 KiB reads through Xen blkfront, qd {XEN_QD} per CPU, "
              f"{seconds} s per count of CPUs, a PVH domU with 2 vCPUs on Xen 4.17 with 2 "
              "physical CPUs under TCG, Linux blkback (dom0's one vCPU) on a sparse 64 MiB "

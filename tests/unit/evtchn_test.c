@@ -293,6 +293,32 @@ static void dev_handler(evtchn_port_t port, void *data)
 	dev_hits++;
 }
 
+/* CPU 1's events (FIFO: a control block of its own), set up once per ABI. */
+static int cpu1_events(void)
+{
+	static const char *done_for;
+	int err = 0;
+
+	if (done_for != evtchn_abi_name())
+		err = xen_events_cpu_init(1, 1, fake_vi1);
+	if (!err)
+		done_for = evtchn_abi_name();
+	return err;
+}
+
+/* A device port, or CPU cpu's IPI port on vCPU cpu, given the number port. */
+static int dev_port_at(evtchn_port_t port, evtchn_handler_t fn)
+{
+	fake_next_port = port;
+	return evtchn_alloc_unbound(0, fn, NULL);
+}
+
+static int ipi_port_at(evtchn_port_t port, unsigned long cpu)
+{
+	fake_next_port = port;
+	return bind_ipi(cpu, cpu, ipi_handler, (void *)cpu);
+}
+
 /* Xen's upcall at a vcpu_info's registration: "everything pending". */
 static void spurious_upcall(struct vcpu_info *vi)
 {
@@ -313,13 +339,10 @@ static void ipi_ports_are_taken_by_their_cpu(struct ktest *t)
 
 	memset(ipi_hits, 0, sizeof(ipi_hits));
 	dev_hits = 0;
-	KT_ASSERT_EQ(t, xen_events_cpu_init(1, 1, fake_vi1), 0);
-	fake_next_port = 70;
-	dev = evtchn_alloc_unbound(0, dev_handler, NULL);
-	fake_next_port = 71;
-	ipi0 = bind_ipi(0, 0, ipi_handler, (void *)0UL);
-	fake_next_port = 72;
-	ipi1 = bind_ipi(1, 1, ipi_handler, (void *)1UL);
+	KT_ASSERT_EQ(t, cpu1_events(), 0);
+	dev = dev_port_at(70, dev_handler);
+	ipi0 = ipi_port_at(71, 0);
+	ipi1 = ipi_port_at(72, 1);
 	KT_ASSERT_TRUE(t, dev == 70 && ipi0 == 71 && ipi1 == 72);
 
 	fake_evtchn_raise(ipi1);
@@ -376,11 +399,9 @@ static void device_ports_are_taken_by_the_cpu_they_are_bound_to(struct ktest *t)
 	int dev, ipi1;
 
 	dev_hits = 0;
-	KT_ASSERT_EQ(t, xen_events_cpu_init(1, 1, fake_vi1), 0);
-	fake_next_port = 80;
-	dev = evtchn_alloc_unbound(0, dev_cpu_handler, NULL);
-	fake_next_port = 81;
-	ipi1 = bind_ipi(1, 1, ipi_handler, (void *)1UL);
+	KT_ASSERT_EQ(t, cpu1_events(), 0);
+	dev = dev_port_at(80, dev_cpu_handler);
+	ipi1 = ipi_port_at(81, 1);
 	KT_ASSERT_TRUE(t, dev == 80 && ipi1 == 81);
 	KT_EXPECT_EQ(t, evtchn_bind_cpu(ipi1, 0), -ENODEV);
 	KT_EXPECT_EQ(t, evtchn_bind_cpu(dev, 5), -ENODEV);	/* no such CPU set up */

@@ -118,6 +118,16 @@ static void backend_vanished_fails_requests_at_once(struct ktest *t)
 	backend_leaves(t, XenbusStateClosed);
 }
 
+/* blkfront on two CPUs, its backend offering two queues: a queue each. */
+static struct xenbus_device *probe_two_queues(void)
+{
+	fake_xen_reset();
+	fake_xs_set(BE "/sectors", "4096");
+	fake_xs_set(BE "/multi-queue-max-queues", "2");
+	nr_cpus_online = 2;
+	return fake_probe("vbd", "832");
+}
+
 static const char *node(const char *fmt, unsigned int n)
 {
 	static char path[64];
@@ -160,11 +170,7 @@ static void backend_leaves_and_comes_back_with_other_queues(struct ktest *t)
 	struct xenbus_device *dev;
 	struct blkdev *blk;
 
-	fake_xen_reset();
-	fake_xs_set(BE "/sectors", "4096");
-	fake_xs_set(BE "/multi-queue-max-queues", "2");
-	nr_cpus_online = 2;
-	dev = fake_probe("vbd", "832");
+	dev = probe_two_queues();
 	KT_ASSERT_NOT_NULL(t, dev);
 	blk = dev->priv;
 	KT_EXPECT_EQ(t, blk->nr_queues, 2);
@@ -231,11 +237,7 @@ static void requeued_in_submission_order(struct ktest *t)
 	struct blkif_sring *r;
 	struct blkdev *blk;
 
-	fake_xen_reset();
-	fake_xs_set(BE "/sectors", "4096");
-	fake_xs_set(BE "/multi-queue-max-queues", "2");
-	nr_cpus_online = 2;
-	dev = fake_probe("vbd", "832");
+	dev = probe_two_queues();
 	KT_ASSERT_NOT_NULL(t, dev);
 	blk = dev->priv;
 	ops = dev->driver->follow;
