@@ -17,7 +17,9 @@ Xen blkfront the same way (xen_markdown()): a PVH domU with 2 vCPUs in
 the dom0 bed (Xen on 2 physical CPUs under TCG, Linux blkback on a sparse
 file on a loop device in dom0), bench.cpus=1,2 in one boot, with blkback
 offering 2 queues (a queue per vCPU, each queue's event channel bound to
-its vCPU) and 1 (both CPUs on one ring, its events on CPU 0).
+its vCPU) and 1 (both CPUs on one ring, its events on CPU 0), and 2 with
+dom0 on 2 vCPUs (dom0_max_vcpus=2: blkback's two ring threads can run at
+once, on the same 2 physical CPUs as the domU's).
 
 Used by scripts/bench (markdown(builddir) and xen_markdown(builddir)
 return the sections' text), or alone:
@@ -76,13 +78,20 @@ def markdown(builddir, seconds=3):
 
 XEN_CPUS = (1, 2)
 XEN_QD = 8
-XEN_VARIANTS = [("blkfront, 2 queues", "xen-bench-blk-mq2", 2),
-                ("blkfront, 1 queue", "xen-bench-blk-mq1", 1)]
+# (name, env, (blkback's queues, dom0's vCPUs)); the last is the 1-queue baseline.
+XEN_VARIANTS = [("blkfront, 2 queues, dom0 2 vCPUs", "xen-bench-blk-mq2-dom0x2", (2, 2)),
+                ("blkfront, 2 queues", "xen-bench-blk-mq2", (2, 1)),
+                ("blkfront, 1 queue", "xen-bench-blk-mq1", (1, 1))]
+# The bed's Xen command line (tests/runner/launchers/xen_domu.py) with dom0's vCPUs.
+XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
+               "dom0_max_vcpus={} noreboot guest_loglvl=all smap=0")
 
 
-def xen_section(env, queues, seconds):
+def xen_section(env, config, seconds):
     cpus = ",".join(str(c) for c in XEN_CPUS)
+    queues, dom0_vcpus = config
     return (f"[{env}]\nlike = xen-domu\ndomu_vcpus = 2\nargs = -smp 2\n"
+            f"xen_cmdline = {XEN_CMDLINE.format(dom0_vcpus)}\n"
             f"domu_blk_queues = {queues}\ndomu_disks = {{envdir}}/disk.img\n"
             "setup = truncate -s 64M {envdir}/disk.img\n"
             f"cmdline = app=blkbench bench.dev=xvda bench.cpus={cpus} bench.qd={XEN_QD} "
@@ -129,8 +138,8 @@ def xen_markdown(builddir, seconds=3):
                                 "domu.log", seconds)
     lines = [f"blkbench random 4 KiB reads through Xen blkfront, qd {XEN_QD} per CPU, "
              f"{seconds} s per count of CPUs, a PVH domU with 2 vCPUs on Xen 4.17 with 2 "
-             "physical CPUs under TCG, Linux blkback (dom0's one vCPU) on a sparse 64 MiB "
-             "file on a loop device. Against 1 CPU: over one submitter's IOPS in the same "
+             "physical CPUs under TCG, Linux blkback (dom0's one vCPU, or two where said) on a "
+             "sparse 64 MiB file on a loop device. Against 1 CPU: over one submitter's IOPS in the same "
              "boot; against 1 queue: over the 1-queue boot's at the same count of CPUs.", ""]
     return "\n".join(lines + table(XEN_VARIANTS, XEN_CPUS, got, skipped, "blkfront-mq"))
 
