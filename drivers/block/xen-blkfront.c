@@ -160,6 +160,8 @@ static void copy_out(struct bf_slot *s, struct blk_request *req)
 /* The queue this CPU submits on (and polls). */
 static struct bf_queue *queue_here(struct blkfront *bf)
 {
+	if (BF_MAX_QUEUES == 1)
+		return &bf->queues[0];
 	return &bf->queues[smp_processor_id() % max(READ_ONCE(bf->nr_queues), 1U)];
 }
 
@@ -204,8 +206,9 @@ static void done_finish(struct bf_queue *q, struct bf_done *d)
 		d->list = req->next;
 		blk_complete(req, req->status);
 	}
+	/* Without a queue per CPU the others poll: blkfront has no irq_here. */
 	cpumask_clear_cpu(&d->submitters, smp_processor_id());
-	if (!cpumask_weight(&d->submitters))
+	if (BF_MAX_QUEUES == 1 || !cpumask_weight(&d->submitters))
 		return;
 	if (q)
 		blk_stat_add(&q->stats->wakeups, 1);
@@ -355,11 +358,14 @@ static void bf_interrupt(evtchn_port_t port, void *data)
 	unsigned int cpu = smp_processor_id();
 
 	blk_stat_add(&dev->stats.interrupts, 1);
-	blk_stat_add(&q->stats->interrupts, 1);
-	if ((int)cpu != q->cpu)
-		blk_stat_add(&q->stats->elsewhere, 1);
-	if (cpu < BLK_STAT_CPUS)
-		blk_stat_add(&dev->stats.cpu_interrupts[cpu], 1);
+	/* Each queue's and CPU's counts, with a queue per CPU (blkbench's cpus=). */
+	if (BF_MAX_QUEUES > 1) {
+		blk_stat_add(&q->stats->interrupts, 1);
+		if ((int)cpu != q->cpu)
+			blk_stat_add(&q->stats->elsewhere, 1);
+		if (cpu < BLK_STAT_CPUS)
+			blk_stat_add(&dev->stats.cpu_interrupts[cpu], 1);
+	}
 	bf_process(q);
 }
 
@@ -577,7 +583,7 @@ static const struct blkdev_ops blkfront_ops = {
 	.submit = bf_submit,
 	.kick = bf_kick,
 	.poll = bf_poll,
-	.irq_here = bf_irq_here,
+	.irq_here = BF_MAX_QUEUES > 1 ? bf_irq_here : NULL,
 	.shutdown = bf_shutdown,
 };
 
@@ -761,33 +767,30 @@ static void reset_queue(struct blkfront *bf, struct bf_queue *q)
 
 /*
  * A queue's ring and indirect pages go back, except those the backend
- * still maps.  Stopped first (nothing in flight): its lock waits for a
- * handler that still runs on the queue's CPU.
+ * still maps.  Stopped first, under its lock (stop_device()): a handler
+ * or submission that takes the lock after that finds the device broken
+ * and the queue down and touches nothing of it, so none is waited for.
  */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	unsigned long flags = spin_lock_irqsave(&q->lock);
-
 	xenbus_free_evtchn(&q->port);
 	drop_indirect_queue(bf, q);
 	if (q->slots)
 		free_pages(q->slots, slots_size(bf->nr_ents));
 	xenbus_teardown_ring(&q->ring);
 	reset_queue(bf, q);
-	spin_unlock_irqrestore(&q->lock, flags);
 }
 
-/* The queues connected take requests (the device was stopped while they were set up). */
+/*
+ * The queues connected take requests (the device was stopped while they
+ * were set up): up is stored after everything set up, released, and
+ * read under the queue's lock.
+ */
 static void start_queues(struct blkfront *bf)
 {
-	for (unsigned int n = 0; n < bf->nr_queues; n++) {
-		struct bf_queue *q = &bf->queues[n];
-		unsigned long flags = spin_lock_irqsave(&q->lock);
-
-		q->up = true;
-		spin_unlock_irqrestore(&q->lock, flags);
-	}
-	WRITE_ONCE(bf->broken, false);
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		__atomic_store_n(&bf->queues[n].up, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&bf->broken, false, __ATOMIC_RELEASE);
 }
 
 /*
@@ -910,7 +913,7 @@ static void report_connected(struct blkfront *bf)
 		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
 		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
 		bf->nr_queues > 1 ? " and up" : "");
-	for (unsigned int n = 1; n < bf->nr_queues; n++)
+	for (unsigned int n = 1; BF_MAX_QUEUES > 1 && n < bf->nr_queues; n++)
 		pr_info("%s: queue %u: port %d, events on CPU %d\n", bf->blk.name, n,
 			bf->queues[n].port, bf->queues[n].cpu);
 }
