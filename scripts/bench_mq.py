@@ -13,10 +13,18 @@ request, and after the three runs each queue's requests, interrupts and
 wake-up IPIs.  The IOPS are TCG's on this host and move with its load:
 only the ratios measured in the same boot compare.
 
-Used by scripts/bench (markdown(builddir) returns the section's text), or
-alone:
+Xen blkfront the same way (xen_markdown()): a PVH domU with 2 vCPUs in
+the dom0 bed (Xen on 2 physical CPUs under TCG, Linux blkback on a sparse
+file on a loop device in dom0), bench.cpus=1,2 in one boot, with blkback
+offering 2 queues (a queue per vCPU, each queue's event channel bound to
+its vCPU) and 1 (both CPUs on one ring, its events on CPU 0), and 2 with
+dom0 on 2 vCPUs (dom0_max_vcpus=2: blkback's two ring threads can run at
+once, on the same 2 physical CPUs as the domU's).
 
-    scripts/bench_mq.py [--builddir build] [--seconds 3]
+Used by scripts/bench (markdown(builddir) and xen_markdown(builddir)
+return the sections' text), or alone:
+
+    scripts/bench_mq.py [--builddir build] [--seconds 3] [--xen]
 """
 import argparse
 import os
@@ -49,29 +57,64 @@ def results(console):
     return runs, MQ_QUEUE_RE.findall(console)
 
 
+def run_variants(builddir, name, variants, make_section, log, seconds):
+    """Boots each variant's section; ({variant: results()}, {env: why skipped})."""
+    text = "".join(make_section(env, q, seconds) for _, env, q in variants)
+    skipped = run_envs(builddir, name, text)
+    got = {v: results(read(os.path.join(builddir, "tests", env, log)))
+           for v, env, _ in variants}
+    return got, skipped
+
+
 def markdown(builddir, seconds=3):
-    text = "".join(section(env, q, seconds) for _, env, q in VARIANTS)
-    skipped = run_envs(builddir, "bench-blk-mq", text)
-    got = {name: results(read(os.path.join(builddir, "tests", env, "console.log")))
-           for name, env, _ in VARIANTS}
+    got, skipped = run_variants(builddir, "bench-blk-mq", VARIANTS, section, "console.log",
+                                seconds)
     lines = [f"blkbench random 4 KiB reads, qd {QD} per CPU, {seconds} s per count of "
              "CPUs, TCG with 4 vCPUs (MTTCG), null-co. Against 1 CPU: IOPS over the "
              "same device's with one submitter, in the same boot; against 1 queue: "
-             "over the 1-queue device's at the same count of CPUs.", "",
-             "| device | CPUs | IOPS | against 1 CPU | against 1 queue | per CPU "
+             "over the 1-queue device's at the same count of CPUs.", ""]
+    return "\n".join(lines + table(VARIANTS, CPUS, got, skipped, "blk-mq"))
+
+
+XEN_CPUS = (1, 2)
+XEN_QD = 8
+# (name, env, (blkback's queues, dom0's vCPUs)); the last is the 1-queue baseline.
+XEN_VARIANTS = [("blkfront, 2 queues, dom0 2 vCPUs", "xen-bench-blk-mq2-dom0x2", (2, 2)),
+                ("blkfront, 2 queues", "xen-bench-blk-mq2", (2, 1)),
+                ("blkfront, 1 queue", "xen-bench-blk-mq1", (1, 1))]
+# The bed's Xen command line (tests/runner/launchers/xen_domu.py) with dom0's vCPUs.
+XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
+               "dom0_max_vcpus={} noreboot guest_loglvl=all smap=0")
+
+
+def xen_section(env, config, seconds):
+    cpus = ",".join(str(c) for c in XEN_CPUS)
+    queues, dom0_vcpus = config
+    return (f"[{env}]\nlike = xen-domu\ndomu_vcpus = 2\nargs = -smp 2\n"
+            f"xen_cmdline = {XEN_CMDLINE.format(dom0_vcpus)}\n"
+            f"domu_blk_queues = {queues}\ndomu_disks = {{envdir}}/disk.img\n"
+            "setup = truncate -s 64M {envdir}/disk.img\n"
+            f"cmdline = app=blkbench bench.dev=xvda bench.cpus={cpus} bench.qd={XEN_QD} "
+            f"bench.time={seconds} bench.verify=0 bench.span=64M loglevel=4\n"
+            "ktap = no\nexpect = ^blkbench: xvda cpus=2\ndomu_timeout = 240\ntimeout = 420\n\n")
+
+
+def table(variants, counts, got, skipped, what):
+    """The IOPS table (and each queue's counts) of variants run at counts of CPUs."""
+    lines = ["| device | CPUs | IOPS | against 1 CPU | against 1 queue | per CPU "
              "| notifications/req | interrupts/req |",
              "|---|---|---|---|---|---|---|---|"]
     queues = []
-    single = got[VARIANTS[-1][0]][0]
-    for name, env, _ in VARIANTS:
+    single = got[variants[-1][0]][0]
+    for name, env, _ in variants:
         runs, qs = got[name]
         if not runs:
             why = skipped.get(env, f"no result (build/tests/{env}/)")
             lines.append(f"| {name} | | {why} | | | | | |")
-            print(f"  blk-mq {name}: {why}", file=sys.stderr)
+            print(f"  {what} {name}: {why}", file=sys.stderr)
             continue
         one = runs.get(1, (0,))[0]
-        for cpus in CPUS:
+        for cpus in counts:
             if cpus not in runs:
                 lines.append(f"| {name} | {cpus} | no result | | | | | |")
                 continue
@@ -80,14 +123,25 @@ def markdown(builddir, seconds=3):
             base = single.get(cpus, (0,))[0]
             vs = f"{iops / base:.2f}" if base else ""
             lines.append(f"| {name} | {cpus} | {iops} | {ratio} | {vs} | {per} | {notes} | {irqs} |")
-            print(f"  blk-mq {name} cpus={cpus}: {iops} IOPS ({ratio} of 1 CPU, "
+            print(f"  {what} {name} cpus={cpus}: {iops} IOPS ({ratio} of 1 CPU, "
                   f"{vs} of 1 queue)", file=sys.stderr)
         queues += [(name,) + q for q in qs]
-    lines += ["", "Each queue over the three runs of its boot:", "",
+    lines += ["", f"Each queue over the {len(counts)} runs of its boot:", "",
               "| device | queue | interrupt on CPU | requests | notifications | interrupts "
               "| on another CPU | wake-up IPIs |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {' | '.join(q)} |" for q in queues]
-    return "\n".join(lines)
+    return lines
+
+
+def xen_markdown(builddir, seconds=3):
+    got, skipped = run_variants(builddir, "xen-bench-blk-mq", XEN_VARIANTS, xen_section,
+                                "domu.log", seconds)
+    lines = [f"blkbench random 4 KiB reads through Xen blkfront, qd {XEN_QD} per CPU, "
+             f"{seconds} s per count of CPUs, a PVH domU with 2 vCPUs on Xen 4.17 with 2 "
+             "physical CPUs under TCG, Linux blkback (dom0's one vCPU, or two where said) on a "
+             "sparse 64 MiB file on a loop device. Against 1 CPU: over one submitter's IOPS in the same "
+             "boot; against 1 queue: over the 1-queue boot's at the same count of CPUs.", ""]
+    return "\n".join(lines + table(XEN_VARIANTS, XEN_CPUS, got, skipped, "blkfront-mq"))
 
 
 def main():
@@ -95,8 +149,12 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--builddir", default="build")
     ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--xen", action="store_true", help="the Xen blkfront rows only")
     args = ap.parse_args()
-    print(markdown(os.path.abspath(args.builddir), args.seconds))
+    if args.xen:
+        print(xen_markdown(os.path.abspath(args.builddir), args.seconds))
+    else:
+        print(markdown(os.path.abspath(args.builddir), args.seconds))
 
 
 if __name__ == "__main__":

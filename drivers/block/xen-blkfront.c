@@ -3,12 +3,17 @@
  * Xen blkfront (xen/io/blkif.h) behind the block-device interface.
  *
  * A shared ring (one or more pages) granted to the backend and an event
- * channel per queue: one queue, or as many as the backend offers up to
- * BF_MAX_QUEUES (multi-queue-max-queues), used in turn.  Each ring
- * slot's request id is the index of a slot of its queue that holds the
- * block request and the grants of its data pages; the grants are ended
- * when the response comes, and a grant the backend still holds is a
- * protocol violation (its page cannot be trusted or reused).
+ * channel per queue: one queue, or with several CPUs as many as the
+ * backend offers (multi-queue-max-queues) up to one per CPU, as Linux's
+ * blkfront takes them.  CPU c submits on queue c % nr_queues, and queue
+ * n's event channel is bound to CPU n's vCPU (EVTCHNOP_bind_vcpu), so a
+ * CPU's requests complete on that CPU; a CPU that shares a queue whose
+ * events go to another is woken by an IPI when its requests complete.
+ * Each ring slot's request id is the index of a slot of its queue that
+ * holds the block request and the grants of its data pages; the grants
+ * are ended when the response comes, and a grant the backend still holds
+ * is a protocol violation (its page cannot be trusted or reused).  A
+ * violation on any queue shuts the whole device off.
  *
  * The caller's buffer is never granted: data goes through pages of our
  * own, one per segment, copied in for a write and out for a read that
@@ -17,6 +22,11 @@
  * gets its buffer back untouched, and a page whose grant cannot be ended
  * is kept out of use for good (gnttab_keep_held, which logs it), never
  * freed under the backend's mapping.
+ *
+ * Locking: each queue's lock covers its ring, slots and state; its CPU's
+ * submissions and events and CPU 0's xenbus work (stop, release,
+ * reconnect: xenstore is CPU 0's) take it, one queue's at a time, and
+ * done callbacks run without it (one may submit again).
  */
 #include <pvkit/kernel.h>
 #include <pvkit/blkdev.h>
@@ -24,6 +34,8 @@
 #include <pvkit/init.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/page.h>
@@ -45,12 +57,12 @@
 /* Data goes through whole pages of our own: a segment carries a page of sectors. */
 #define MAX_SECTORS_FOR(segs)	((segs) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
-/*
- * Queues we take when the backend offers several.  One vCPU gains no
- * parallelism from them, but each ring has its own slots, so the depth
- * in flight grows with them.
- */
-#define BF_MAX_QUEUES		4
+/* Queues we take at most (one per CPU, and no more than the backend offers). */
+#if defined(CONFIG_XEN_BLKFRONT_MQ) || defined(__HOST_TEST__)
+#define BF_MAX_QUEUES		BLK_MAX_QUEUES
+#else
+#define BF_MAX_QUEUES		1
+#endif
 
 struct bf_slot {
 	struct blk_request *req;
@@ -58,7 +70,9 @@ struct bf_slot {
 	u16 nr_grefs;
 	/* Our data page behind each grant (NULL once freed or kept held). */
 	void *pages[BF_MAX_INDIRECT_SEGS];
+	u64 seq;			/* its submission's place, for a requeue in order */
 	u8 op;
+	u8 cpu;				/* the submitter's, to wake it */
 	bool in_use;
 	bool indirect;			/* sent as BLKIF_OP_INDIRECT */
 	/* The slot's indirect page of segment descriptors, granted read-only for the device's life. */
@@ -70,11 +84,16 @@ struct blkfront;
 
 /* One ring and its event channel. */
 struct bf_queue {
+	spinlock_t lock;		/* kept across resets: CPUs may wait on it */
 	struct blkfront *bf;
 	struct xen_front_ring ring;	/* its pages and grants (the kit's) */
 	int port;
+	int cpu;			/* its events' CPU */
+	unsigned int index;
+	bool up;			/* connected: takes requests */
 	bool pushed;			/* requests filled since the last kick */
 	struct bf_slot *slots;		/* nr_ents of them; the request id is the index */
+	struct blkdev_queue_stats *stats;
 };
 
 struct blkfront {
@@ -85,9 +104,13 @@ struct blkfront {
 	unsigned int max_segs;		/* per request: 11, or more with indirect pages */
 	u16 vdevice;
 	bool broken;
-	unsigned int nr_queues, next_queue;
+	unsigned int nr_queues;
+	u64 seq;			/* submissions so far */
 	struct bf_queue queues[BF_MAX_QUEUES];
-	/* In flight when the domain was saved: for the new backend, in order. */
+	/*
+	 * In flight when the domain was saved: for the new backend, in order,
+	 * before anything new (CPU 0's: a domain suspends with one CPU online).
+	 */
 	struct blk_request *requeue, **requeue_tail;
 };
 
@@ -134,50 +157,118 @@ static void copy_out(struct bf_slot *s, struct blk_request *req)
 	}
 }
 
-static void bf_finish(struct bf_slot *s, int status)
+/* The queue this CPU submits on (and polls). */
+static struct bf_queue *queue_here(struct blkfront *bf)
+{
+	if (BF_MAX_QUEUES == 1)
+		return &bf->queues[0];
+	return &bf->queues[smp_processor_id() % max(READ_ONCE(bf->nr_queues), 1U)];
+}
+
+/*
+ * Completed requests, gathered under a queue's lock and handed back
+ * once it is dropped, and the CPUs that submitted them (to wake).
+ */
+struct bf_done {
+	struct blk_request *list, **tail;
+	struct cpumask submitters;
+};
+
+static void done_init(struct bf_done *d)
+{
+	*d = (struct bf_done){ .tail = &d->list };
+}
+
+/* The slot is free again; its request waits in d for its status. */
+static void take_back(struct bf_slot *s, int status, struct bf_done *d)
 {
 	struct blk_request *req = s->req;
 
+	cpumask_set(&d->submitters, s->cpu);
 	s->in_use = false;
 	s->req = NULL;
-	blk_complete(req, status);
+	req->status = status;
+	req->next = NULL;
+	*d->tail = req;
+	d->tail = &req->next;
 }
 
-/* Stops the device; every request in flight fails. */
+/*
+ * Without the lock: the callbacks, then an IPI to the other CPUs whose
+ * requests these were, which may be halted waiting for them (the IPI's
+ * handler finds no cross-call and returns).
+ */
+static void done_finish(struct bf_queue *q, struct bf_done *d)
+{
+	while (d->list) {
+		struct blk_request *req = d->list;
+
+		d->list = req->next;
+		blk_complete(req, req->status);
+	}
+	/* Without a queue per CPU the others poll: blkfront has no irq_here. */
+	cpumask_clear_cpu(&d->submitters, smp_processor_id());
+	if (BF_MAX_QUEUES == 1 || !cpumask_weight(&d->submitters))
+		return;
+	if (q)
+		blk_stat_add(&q->stats->wakeups, 1);
+	smp_send_ipi_mask(&d->submitters);
+}
+
+/* A queue stops: every request in flight fails.  Its lock held. */
+static void stop_queue(struct bf_queue *q, struct bf_done *d)
+{
+	struct blkfront *bf = q->bf;
+
+	q->up = false;
+	if (q->port >= 0)
+		evtchn_mask(q->port);
+	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+		struct bf_slot *s = &q->slots[i];
+
+		if (!s->in_use)
+			continue;
+		if (!release_data(s))
+			pr_err("%s: queue %u request %u failed while the backend still maps its pages; "
+			       "they are kept out of use\n", bf->blk.name, q->index, i);
+		take_back(s, BLK_EBROKEN, d);
+	}
+}
+
+/* Stops the device; every request in flight fails, on every queue. */
 static void stop_device(struct blkfront *bf)
 {
-	bf->broken = true;
-	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+	struct bf_done d;
+
+	/* Before the locks: a submission that takes one after us sees it. */
+	WRITE_ONCE(bf->broken, true);
+	done_init(&d);
+	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
 		struct bf_queue *q = &bf->queues[n];
+		unsigned long flags = spin_lock_irqsave(&q->lock);
 
-		if (q->port >= 0)
-			evtchn_mask(q->port);
-		for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
-			struct bf_slot *s = &q->slots[i];
-
-			if (!s->in_use)
-				continue;
-			if (!release_data(s))
-				pr_err("%s: request %u failed while the backend still maps its pages; "
-				       "they are kept out of use\n", bf->blk.name, i);
-			bf_finish(s, BLK_EBROKEN);
-		}
+		stop_queue(q, &d);
+		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	/* Kept across a suspend for a backend that did not come: they fail too. */
 	while (bf->requeue) {
 		struct blk_request *req = bf->requeue;
 
 		bf->requeue = req->next;
-		blk_complete(req, BLK_EBROKEN);
+		req->status = BLK_EBROKEN;
+		req->next = NULL;
+		*d.tail = req;
+		d.tail = &req->next;
 	}
 	bf->requeue_tail = &bf->requeue;
+	done_finish(NULL, &d);
 }
 
 static void bf_shutdown(struct blkdev *dev, const char *why)
 {
 	struct blkfront *bf = to_bf(dev);
 
-	if (!bf->broken)
+	if (!READ_ONCE(bf->broken))
 		pr_err("%s: %s; device shut off\n", dev->name, why);
 	stop_device(bf);
 }
@@ -199,90 +290,130 @@ static bool blkif_status(s16 status, int *blk)
 	return false;
 }
 
-static void complete_one(struct bf_queue *q, const struct blkif_response *rsp)
+/* One response, its queue's lock held: NULL, or why the backend is shut off. */
+static const char *complete_one(struct bf_queue *q, const struct blkif_response *rsp,
+				struct bf_done *d)
 {
 	struct blkfront *bf = q->bf;
 	struct bf_slot *s;
 	int status;
 
-	if (rsp->id >= bf->nr_ents || !q->slots[rsp->id].in_use) {
-		bf_shutdown(&bf->blk, "a response for a request not in flight");
-		return;
-	}
+	if (rsp->id >= bf->nr_ents || !q->slots[rsp->id].in_use)
+		return "a response for a request not in flight";
 	s = &q->slots[rsp->id];
 	if (rsp->operation != s->op &&
-	    !(s->indirect && rsp->operation == BLKIF_OP_INDIRECT)) {
-		bf_shutdown(&bf->blk, "a response with another operation than its request");
-		return;
-	}
-	if (!blkif_status(rsp->status, &status)) {
-		bf_shutdown(&bf->blk, "a response with an unknown status");
-		return;
-	}
+	    !(s->indirect && rsp->operation == BLKIF_OP_INDIRECT))
+		return "a response with another operation than its request";
+	if (!blkif_status(rsp->status, &status))
+		return "a response with an unknown status";
 	/* The grants are ended first: then the backend can no longer write the data. */
-	if (!xenbus_end_grants(s->grefs, s->nr_grefs)) {
-		bf_shutdown(&bf->blk, "the backend answered but still holds a data page");
-		return;
-	}
+	if (!xenbus_end_grants(s->grefs, s->nr_grefs))
+		return "the backend answered but still holds a data page";
 	if (status == BLK_OK && s->op == BLKIF_OP_READ)
 		copy_out(s, s->req);
 	release_data(s);
-	bf_finish(s, status);
+	take_back(s, status, d);
+	return NULL;
 }
 
-/* Every response there is: the work is bounded by the requests in flight. */
-static void bf_process(struct bf_queue *q)
+/* Every response there is, its lock held: the work is bounded by the requests in flight. */
+static const char *take_responses(struct bf_queue *q, struct bf_done *d)
 {
 	struct xen_ring_iter it;
 	struct blkif_response rsp;
+	const char *why = NULL;
 
+	if (!q->up)
+		return NULL;
 	xen_ring_for_each_response(&it, &q->ring, blkif, rsp, XEN_RING_NO_BUDGET,
-				   &q->bf->broken)
-		complete_one(q, &rsp);
-	if (it.lied)
-		bf_shutdown(&q->bf->blk, "more responses than requests in flight");
+				   &q->bf->broken) {
+		why = complete_one(q, &rsp, d);
+		if (why)
+			return why;
+	}
+	return it.lied ? "more responses than requests in flight" : NULL;
+}
+
+/* A queue's responses; a lie on it shuts the whole device off.  Interrupts off. */
+static void bf_process(struct bf_queue *q)
+{
+	struct bf_done d;
+	const char *why;
+
+	done_init(&d);
+	spin_lock(&q->lock);
+	why = take_responses(q, &d);
+	spin_unlock(&q->lock);
+	done_finish(q, &d);
+	if (why && !READ_ONCE(q->bf->broken)) {
+		pr_err("%s: queue %u: %s; device shut off\n", q->bf->blk.name, q->index, why);
+		stop_device(q->bf);
+	}
 }
 
 static void bf_interrupt(evtchn_port_t port, void *data)
 {
 	struct bf_queue *q = data;
+	struct blkdev *dev = &q->bf->blk;
+	unsigned int cpu = smp_processor_id();
 
-	q->bf->blk.stats.interrupts++;
+	blk_stat_add(&dev->stats.interrupts, 1);
+	/* Each queue's and CPU's counts, with a queue per CPU (blkbench's cpus=). */
+	if (BF_MAX_QUEUES > 1) {
+		blk_stat_add(&q->stats->interrupts, 1);
+		if ((int)cpu != q->cpu)
+			blk_stat_add(&q->stats->elsewhere, 1);
+		if (cpu < BLK_STAT_CPUS)
+			blk_stat_add(&dev->stats.cpu_interrupts[cpu], 1);
+	}
 	bf_process(q);
 }
 
 static void resubmit(struct blkfront *bf);
 
+/*
+ * This CPU's queue, as its interrupt would.  CPU 0 also runs xenbus (a
+ * backend that closed or came back is noticed there: otherend_changed)
+ * and sends what waits since a resume.
+ */
 static void bf_poll(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
+	bool boot_cpu = smp_processor_id() == 0;
 	unsigned long flags;
 
-	/* A backend that closed or came back is noticed here (otherend_changed). */
-	xenbus_poll();
+	if (boot_cpu)
+		xenbus_poll();
 	flags = local_irq_save();
-	for (unsigned int n = 0; n < bf->nr_queues; n++)
-		bf_process(&bf->queues[n]);
+	bf_process(queue_here(bf));
 	local_irq_restore(flags);
-	if (bf->requeue && !bf->broken)
+	if (boot_cpu && bf->requeue && !READ_ONCE(bf->broken))
 		resubmit(bf);
 }
 
+/* What this CPU queued, on its queue. */
 static void bf_kick(struct blkdev *dev)
 {
 	struct blkfront *bf = to_bf(dev);
+	struct bf_queue *q = queue_here(bf);
+	unsigned long flags;
 
-	for (unsigned int n = 0; n < bf->nr_queues && !bf->broken; n++) {
-		struct bf_queue *q = &bf->queues[n];
-
-		if (!q->pushed)
-			continue;
-		q->pushed = false;
-		if (xen_ring_push(&q->ring)) {
-			dev->stats.notifications++;
-			evtchn_notify(q->port);
-		}
+	if (!READ_ONCE(q->pushed))
+		return;
+	flags = spin_lock_irqsave(&q->lock);
+	if (q->pushed && q->up && xen_ring_push(&q->ring)) {
+		blk_stat_add(&dev->stats.notifications, 1);
+		q->stats->notifications++;
+		evtchn_notify(q->port);
 	}
+	q->pushed = false;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* Whether this CPU's completions interrupt it: its queue's event, or the IPI of the CPU that takes it. */
+static bool bf_irq_here(struct blkdev *dev)
+{
+	return READ_ONCE(queue_here(to_bf(dev))->port) >= 0;
 }
 
 /*
@@ -374,39 +505,20 @@ static void fill_indirect(struct blkfront *bf, struct blkif_request *rq,
 	};
 }
 
-/* The queues in turn, from the one after the last used; NULL if all are full. */
-static struct bf_queue *pick_queue(struct blkfront *bf, int *id)
+/* The request into a free slot of q and onto its ring, q's lock held: 0 or a status. */
+static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_request *req)
 {
-	for (unsigned int i = 0; i < bf->nr_queues; i++) {
-		struct bf_queue *q = &bf->queues[(bf->next_queue + i) % bf->nr_queues];
-
-		*id = bf_get_slot(q);
-		if (*id >= 0 && !xen_ring_full(&q->ring)) {
-			bf->next_queue = (bf->next_queue + i + 1) % bf->nr_queues;
-			return q;
-		}
-	}
-	return NULL;
-}
-
-static int bf_submit(struct blkdev *dev, struct blk_request *req)
-{
-	struct blkfront *bf = to_bf(dev);
-	struct blkif_request rq = { 0 };
-	struct bf_queue *q;
+	struct blkif_request rq;
 	struct bf_slot *s;
 	int id;
 
-	/* A device whose backend left is back only once xenbus has run its callback. */
-	if (bf->xdev->otherend_gone)
-		xenbus_poll();
-	if (bf->broken)
+	if (READ_ONCE(bf->broken))
 		return BLK_EBROKEN;
-	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
-	    req->op != BLK_DISCARD)
-		return BLK_EUNSUPP;
-	q = pick_queue(bf, &id);
-	if (!q)
+	/* Not set up yet, or a queue a reconnection left out: after a completion. */
+	if (!q->up)
+		return BLK_EBUSY;
+	id = bf_get_slot(q);
+	if (id < 0 || xen_ring_full(&q->ring))
 		return BLK_EBUSY;
 	s = &q->slots[id];
 	s->req = req;
@@ -427,19 +539,51 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 			rq.nr_segments = s->nr_grefs;
 	}
 	s->in_use = true;
+	s->cpu = smp_processor_id();
+	s->seq = __atomic_fetch_add(&bf->seq, 1, __ATOMIC_RELAXED);
 	if (req->op == BLK_DISCARD)
 		fill_discard(bf, &rq, req, id);
 	/* Build it privately, copy it in whole. */
 	*XEN_RING_NEXT_REQ(&q->ring, blkif) = rq;
 	q->pushed = true;
 	/* Counted by the block layer (blkdev_queue), which owns that statistic. */
+	q->stats->requests++;
 	return 0;
+}
+
+static int submit_here(struct blkfront *bf, struct blk_request *req)
+{
+	struct bf_queue *q = queue_here(bf);
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+	int err = queue_request(bf, q, req);
+
+	spin_unlock_irqrestore(&q->lock, flags);
+	return err;
+}
+
+static int bf_submit(struct blkdev *dev, struct blk_request *req)
+{
+	struct blkfront *bf = to_bf(dev);
+
+	/* A device whose backend left is back only once xenbus has run its callback. */
+	if (bf->xdev->otherend_gone && smp_processor_id() == 0)
+		xenbus_poll();
+	if (READ_ONCE(bf->broken))
+		return BLK_EBROKEN;
+	if (req->op != BLK_READ && req->op != BLK_WRITE && req->op != BLK_FLUSH &&
+	    req->op != BLK_DISCARD)
+		return BLK_EUNSUPP;
+	/* What waits since a resume goes first (resubmit()). */
+	if (READ_ONCE(bf->requeue))
+		return BLK_EBUSY;
+	return submit_here(bf, req);
 }
 
 static const struct blkdev_ops blkfront_ops = {
 	.submit = bf_submit,
 	.kick = bf_kick,
 	.poll = bf_poll,
+	.irq_here = BF_MAX_QUEUES > 1 ? bf_irq_here : NULL,
 	.shutdown = bf_shutdown,
 };
 
@@ -481,6 +625,28 @@ static size_t slots_size(unsigned int nr)
 	return ((size_t)nr * sizeof(struct bf_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+/*
+ * Queue n's events to CPU n (the queue CPU n submits on), bound to its
+ * vCPU; where that cannot be they stay on CPU 0, which then completes
+ * for it and wakes the submitter.  Before the backend knows the port.
+ */
+static void route_queue(struct blkfront *bf, struct bf_queue *q)
+{
+	unsigned int cpu = q->index;
+	int err = 0;
+
+	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
+	if (cpu && cpu < nr_cpus_online)
+		err = evtchn_bind_cpu(q->port, cpu);
+	else
+		cpu = 0;
+	if (err)
+		pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", bf->xdev->nodename,
+			q->index, err);
+	q->cpu = err ? 0 : cpu;
+	q->stats->cpu = q->cpu;
+}
+
 static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 {
 	int err;
@@ -494,20 +660,23 @@ static int setup_queue(struct blkfront *bf, struct bf_queue *q)
 		q->slots[i].segs_ref = -1;
 	/* What fails is undone by release_queue(), which the caller's failure path runs. */
 	err = xenbus_setup_ring(bf->xdev, &q->ring, 1U << bf->ring_order, bf->nr_ents);
-	return err ? err : xenbus_alloc_evtchn(bf->xdev, bf_interrupt, q, &q->port);
+	if (!err)
+		err = xenbus_alloc_evtchn(bf->xdev, bf_interrupt, q, &q->port);
+	if (!err && BF_MAX_QUEUES > 1)
+		route_queue(bf, q);
+	return err;
 }
 
 static int bf_setup_rings(struct blkfront *bf)
 {
-	u64 max_order = 0, max_queues = 1;
+	u64 max_order = 0;
 	int err = 0;
 
 	/* Offered by the backend before it waits for us (InitWait). */
 	xs_read_u64(XBT_NIL, bf->xdev->otherend, "max-ring-page-order", &max_order);
-	xs_read_u64(XBT_NIL, bf->xdev->otherend, "multi-queue-max-queues", &max_queues);
 	bf->ring_order = min(max_order, (u64)BF_MAX_RING_ORDER);
 	bf->nr_ents = __CONST_RING_SIZE(blkif, PAGE_SIZE << bf->ring_order);
-	bf->nr_queues = min(max(max_queues, 1ULL), (u64)BF_MAX_QUEUES);
+	bf->nr_queues = BF_MAX_QUEUES > 1 ? xenbus_nr_queues(bf->xdev, BF_MAX_QUEUES) : 1;
 	for (unsigned int n = 0; !err && n < bf->nr_queues; n++)
 		err = setup_queue(bf, &bf->queues[n]);
 	return err ? err : xs_transaction(bf_write_config, bf);
@@ -580,14 +749,28 @@ static int read_disk(struct blkfront *bf)
 	return 0;
 }
 
-/* A queue as before set-up: nothing allocated, granted or bound. */
+/* A queue as before set-up: nothing allocated, granted or bound (its lock left alone). */
 static void reset_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	*q = (struct bf_queue){ .bf = bf, .port = -1 };
+	unsigned int n = q - bf->queues;
+
+	q->bf = bf;
+	q->index = n;
+	q->port = -1;
+	q->cpu = 0;
+	q->up = false;
+	q->pushed = false;
+	q->slots = NULL;
+	q->stats = &bf->blk.queue_stats[n];
 	xen_front_ring_reset(&q->ring);
 }
 
-/* A queue's ring and indirect pages go back, except those the backend still maps. */
+/*
+ * A queue's ring and indirect pages go back, except those the backend
+ * still maps.  Stopped first, under its lock (stop_device()): a handler
+ * or submission that takes the lock after that finds the device broken
+ * and the queue down and touches nothing of it, so none is waited for.
+ */
 static void release_queue(struct blkfront *bf, struct bf_queue *q)
 {
 	xenbus_free_evtchn(&q->port);
@@ -596,6 +779,18 @@ static void release_queue(struct blkfront *bf, struct bf_queue *q)
 		free_pages(q->slots, slots_size(bf->nr_ents));
 	xenbus_teardown_ring(&q->ring);
 	reset_queue(bf, q);
+}
+
+/*
+ * The queues connected take requests (the device was stopped while they
+ * were set up): up is stored after everything set up, released, and
+ * read under the queue's lock.
+ */
+static void start_queues(struct blkfront *bf)
+{
+	for (unsigned int n = 0; n < bf->nr_queues; n++)
+		__atomic_store_n(&bf->queues[n].up, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&bf->broken, false, __ATOMIC_RELEASE);
 }
 
 /*
@@ -649,6 +844,7 @@ static void set_limits(struct blkfront *bf)
 {
 	bf->blk.queue_depth = bf->nr_ents * bf->nr_queues;
 	bf->blk.max_sectors = MAX_SECTORS_FOR(bf->max_segs);
+	bf->blk.nr_queues = bf->nr_queues;
 }
 
 static void report_connected(struct blkfront *bf);
@@ -680,8 +876,10 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
-	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++)
+	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
+		bf->queues[n].lock = (spinlock_t)SPINLOCK_INIT;
 		reset_queue(bf, &bf->queues[n]);
+	}
 	xdev->priv = bf;
 	err = kstrtoull(id, 10, &vdev) || vdev > 0xffff ? -EINVAL : 0;
 	if (!err) {
@@ -698,6 +896,7 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	bf->blk.ops = &blkfront_ops;
 	bf->blk.driver_data = bf;
 	set_limits(bf);
+	start_queues(bf);
 	blkdev_register(&bf->blk);
 	report_connected(bf);
 	return 0;
@@ -714,6 +913,9 @@ static void report_connected(struct blkfront *bf)
 		bf->nr_queues, bf->nr_queues > 1 ? "s" : "", bf->nr_ents,
 		1U << bf->ring_order, bf->max_segs, bf->queues[0].port,
 		bf->nr_queues > 1 ? " and up" : "");
+	for (unsigned int n = 1; BF_MAX_QUEUES > 1 && n < bf->nr_queues; n++)
+		pr_info("%s: queue %u: port %d, events on CPU %d\n", bf->blk.name, n,
+			bf->queues[n].port, bf->queues[n].cpu);
 }
 
 /*
@@ -750,7 +952,7 @@ static void resubmit(struct blkfront *bf)
 
 	while (bf->requeue) {
 		struct blk_request *req = bf->requeue;
-		int err = bf_submit(&bf->blk, req);
+		int err = submit_here(bf, req);
 
 		if (err == BLK_EBUSY)
 			break;
@@ -773,7 +975,7 @@ static void bf_follow_resume(struct xenbus_device *xdev)
 	struct blkfront *bf = xdev->priv;
 
 	set_limits(bf);
-	bf->broken = false;
+	start_queues(bf);
 	report_connected(bf);
 	resubmit(bf);
 }
@@ -814,49 +1016,71 @@ static void bf_follow_unquiesce(struct xenbus_device *xdev)
 	local_irq_restore(flags);
 }
 
-/*
- * A queue's requests still in flight go to the requeue list (the
- * backend that had them went with the old domain), their pages with
- * their grants (Xen's new table holds none of ours).
- */
-static void requeue_queue(struct blkfront *bf, struct bf_queue *q)
+/* Of every queue's requests in flight, the one submitted first; NULL if none is. */
+static struct bf_slot *oldest_in_flight(struct blkfront *bf)
 {
-	for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
-		struct bf_slot *s = &q->slots[i];
+	struct bf_slot *oldest = NULL;
 
-		if (!s->in_use)
-			continue;
-		release_data(s);
-		s->req->next = NULL;
-		*bf->requeue_tail = s->req;
-		bf->requeue_tail = &s->req->next;
-		s->in_use = false;
-		s->req = NULL;
+	for (unsigned int n = 0; n < bf->nr_queues; n++) {
+		struct bf_queue *q = &bf->queues[n];
+
+		for (unsigned int i = 0; q->slots && i < bf->nr_ents; i++) {
+			struct bf_slot *s = &q->slots[i];
+
+			if (s->in_use && (!oldest || s->seq < oldest->seq))
+				oldest = s;
+		}
 	}
+	return oldest;
+}
+
+static void requeue_append(struct blkfront *bf, struct blk_request *req)
+{
+	req->next = NULL;
+	*bf->requeue_tail = req;
+	bf->requeue_tail = &req->next;
 }
 
 /*
  * In a new domain: every request not completed before the suspend goes
- * to the new backend, as Linux's blkif_recover does.  A response the old
- * backend wrote after we masked its port is not believed: the toolstack
- * saved our memory while that backend still ran, so the response may be
- * in the image without the read data it announces (a page saved before
- * the backend wrote it).  Done again, a read reads the same and a write
- * writes the same; each completes once to its submitter.  The ports are
- * the old domain's: forgotten, not closed.
+ * to the new backend, as Linux's blkif_recover does, every queue's in
+ * the order they were submitted (a slot's place in its ring says
+ * nothing of that), then those still waiting since an earlier resume
+ * (nothing new is taken while they wait: they are older than what is in
+ * flight only if they were sent, and then they are in flight).  Their
+ * pages go with their grants (Xen's new table holds none of ours).  A
+ * response the old backend wrote after we masked its port is not
+ * believed: the toolstack saved our memory while that backend still
+ * ran, so the response may be in the image without the read data it
+ * announces (a page saved before the backend wrote it).  Done again, a
+ * read reads the same and a write writes the same; each completes once
+ * to its submitter.  The ports are the old domain's: forgotten, not
+ * closed.
  */
 static void bf_follow_lost(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;
+	struct blk_request *waiting = bf->requeue;
 	unsigned long flags = local_irq_save();
+	struct bf_slot *s;
 
-	if (!bf->requeue)
-		bf->requeue_tail = &bf->requeue;
+	bf->requeue = NULL;
+	bf->requeue_tail = &bf->requeue;
+	while ((s = oldest_in_flight(bf))) {
+		release_data(s);
+		requeue_append(bf, s->req);
+		s->in_use = false;
+		s->req = NULL;
+	}
+	while (waiting) {
+		struct blk_request *req = waiting;
+
+		waiting = req->next;
+		requeue_append(bf, req);
+	}
 	for (unsigned int n = 0; n < bf->nr_queues; n++) {
-		struct bf_queue *q = &bf->queues[n];
-
-		q->port = -1;
-		requeue_queue(bf, q);
+		bf->queues[n].port = -1;
+		bf->queues[n].up = false;
 	}
 	bf->broken = true;
 	local_irq_restore(flags);

@@ -19,6 +19,7 @@
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <xen/events.h>
@@ -52,9 +53,10 @@ static struct vcpu_info *cpu_vcpu[NR_CPUS];
 static struct port_handler handlers[MAX_HANDLED];
 static unsigned long stray_events;
 static const struct evtchn_abi *abi;
-/* The ports throttled (each once: while throttled it is masked). */
+/* The ports throttled (each once: while throttled it is masked), by any CPU's upcall. */
 static u16 throttled[MAX_HANDLED];
 static unsigned int nr_throttled;
+static DEFINE_SPINLOCK(throttle_lock);
 static struct evtchn_stats stats;
 
 bool xen_events_ready(void)
@@ -422,10 +424,17 @@ static void throttle(evtchn_port_t port, struct port_handler *h)
 		return;
 	}
 	h->throttled = true;
-	throttled[nr_throttled++] = port;
 	h->release_ns = now + max(now - h->burst_start, IRQ_WORK_DELAY_NS);
+	/*
+	 * Released by CPU 0's timers, whichever CPU's port it is (a device
+	 * port bound to another vCPU: evtchn_bind_cpu()); another CPU may
+	 * have no clock event device.
+	 */
+	spin_lock(&throttle_lock);
+	throttled[nr_throttled++] = port;
 	if (!release_timer.pending || release_timer.expires > h->release_ns)
-		timer_start(&release_timer, h->release_ns, release_throttled);
+		timer_start_on(&release_timer, 0, h->release_ns, release_throttled);
+	spin_unlock(&throttle_lock);
 }
 
 /*
@@ -438,6 +447,7 @@ static void release_throttled(struct timer *t)
 	u64 now = ktime_get_ns(), next = ~0ULL;
 	unsigned int kept = 0;
 
+	spin_lock(&throttle_lock);
 	for (unsigned int i = 0; i < nr_throttled; i++) {
 		evtchn_port_t port = throttled[i];
 		struct port_handler *h = &handlers[port];
@@ -456,6 +466,7 @@ static void release_throttled(struct timer *t)
 	nr_throttled = kept;
 	if (nr_throttled)
 		timer_start(&release_timer, next, release_throttled);
+	spin_unlock(&throttle_lock);
 }
 
 void evtchn_dispatch(evtchn_port_t port)
@@ -558,9 +569,42 @@ int bind_virq_on(unsigned int virq, unsigned int cpu, unsigned int vcpu_id,
 }
 
 /*
- * Another CPU's upcall: only its IPI and timer ports, so few events that the
- * budget (no deferral here: deferred work runs on CPU 0's timers) is
- * never reached by a CPU that is not flooded by its own peers.
+ * A port of ours taken by CPU cpu's upcall from now on: Xen raises it on
+ * that CPU's vCPU (EVTCHNOP_bind_vcpu).  Masked meanwhile, as Linux does,
+ * so that no event is raised on a vCPU whose CPU does not yet look for
+ * it; one that came in between is raised again at the unmask, on the new
+ * vCPU (a driver's own mask stays).  The port keeps its handler and its
+ * throttling.  0, or -errno with the port where it was.
+ */
+int evtchn_bind_cpu(evtchn_port_t port, unsigned int cpu)
+{
+	struct evtchn_bind_vcpu op = { .port = port, .vcpu = xen_vcpu_id(cpu) };
+	struct port_handler *h = handler_of(port);
+	long err;
+
+	if (!abi || !h || !h->fn || h->ipi || cpu >= NR_CPUS || (cpu && !cpu_vcpu[cpu]))
+		return -ENODEV;
+	abi->mask(port);
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &op);
+	if (!err) {
+		WRITE_ONCE(h->cpu, cpu);
+		if (abi->set_port_cpu)
+			abi->set_port_cpu(port, cpu);
+	}
+	if (!h->masked && !evtchn_throttled(port))
+		abi->unmask(port);
+	if (err) {
+		pr_err("xen: bind port %u to vcpu %u: %s\n", port, op.vcpu, xen_strerror(err));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Another CPU's upcall: its IPI and timer ports and the device ports
+ * bound to it, so few events that the budget (no deferral here:
+ * deferred work runs on CPU 0's timers) is only reached by a CPU
+ * flooded by its peers, whose device ports are throttled first.
  */
 static bool secondary_overrun;
 

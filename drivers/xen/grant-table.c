@@ -12,6 +12,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
 #include <xen/grant_table.h>
@@ -31,6 +32,8 @@ static grant_ref_t *next_free;		/* free list, by reference */
 unsigned int gnttab_resumed_kept;
 static grant_ref_t free_head = END_OF_LIST;
 static unsigned int nr_free;
+/* The free list and the held list: CPUs grant and end at once (blkfront's queues). */
+static DEFINE_SPINLOCK(gnttab_lock);
 
 bool gnttab_ready(void)
 {
@@ -110,18 +113,18 @@ int gnttab_resume(const struct xen_mode_ops *mode)
 
 int gnttab_grant_access(domid_t domid, u64 gfn, bool readonly)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&gnttab_lock);
 	struct grant_entry_v1 *e;
 	grant_ref_t ref = free_head;
 
 	if (ref == END_OF_LIST || gfn > 0xffffffffULL) {
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&gnttab_lock, flags);
 		return ref == END_OF_LIST ? -ENOSPC : -EINVAL;
 	}
 	free_head = next_free[ref];
 	next_free[ref] = IN_USE;
 	nr_free--;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&gnttab_lock, flags);
 	e = entry(ref);
 	e->domid = domid;
 	e->frame = gfn;
@@ -148,11 +151,11 @@ bool gnttab_end_access(grant_ref_t ref)
 			return false;
 	} while (!__atomic_compare_exchange_n(&e->flags, &old, 0, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&gnttab_lock);
 	next_free[ref] = free_head;
 	free_head = ref;
 	nr_free++;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&gnttab_lock, flags);
 	return true;
 }
 
@@ -176,10 +179,10 @@ void gnttab_keep_held(void *page, unsigned long nr_pages)
 	if (!h)
 		return;		/* lost either way, but never reused */
 	*h = (struct held_pages){ page, nr_pages, NULL };
-	flags = local_irq_save();
+	flags = spin_lock_irqsave(&gnttab_lock);
 	h->next = held;
 	held = h;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&gnttab_lock, flags);
 }
 
 unsigned long gnttab_held_pages(void)

@@ -68,5 +68,10 @@ int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t handler, v
 /* A per-vCPU VIRQ (VIRQ_TIMER) of vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */
 int bind_virq_on(unsigned int virq, unsigned int cpu, unsigned int vcpu_id,
 		 evtchn_handler_t handler, void *data);
+/*
+ * A device's port (bound, with its handler) raised on CPU cpu's vCPU and
+ * taken by that CPU's upcall from now on (EVTCHNOP_bind_vcpu); 0 or -errno.
+ */
+int evtchn_bind_cpu(evtchn_port_t port, unsigned int cpu);
 
 #endif

@@ -91,6 +91,15 @@ bool xenbus_ungrant_page(void **page, int *gref);
  */
 bool xenbus_end_grants(int *grefs, unsigned int nr);
 
+/*
+ * How many queues (rings, each with its event channel) a multi-queue
+ * frontend takes (xen/io/blkif.h, netif.h): the backend's
+ * multi-queue-max-queues (absent: 1), at most limit, and at most one per
+ * online CPU, as Linux's frontends do: each queue is a CPU's, its event
+ * channel bound to that CPU's vCPU.  Always at least 1.
+ */
+unsigned int xenbus_nr_queues(struct xenbus_device *dev, unsigned int limit);
+
 /* A ring as before set-up: nothing allocated or granted. */
 void xen_front_ring_reset(struct xen_front_ring *r);
 

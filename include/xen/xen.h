@@ -98,6 +98,8 @@ struct xen_mode_ops {
 };
 
 void xen_time_init(struct vcpu_info *vi);
+/* The vCPU CPU cpu runs (they differ once a vCPU was left out at bring-up). */
+unsigned int xen_vcpu_id(unsigned int cpu);
 /* The vcpu_info whose time record CPU cpu reads (its own vCPU's). */
 void xen_time_cpu_init(unsigned int cpu, struct vcpu_info *vi);
 extern struct shared_info *xen_shared_info;

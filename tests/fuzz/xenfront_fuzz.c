@@ -16,6 +16,7 @@
 #include <string.h>
 #include <pvkit/blkdev.h>
 #include <pvkit/netdev.h>
+#include <pvkit/smp.h>
 #include <asm/page.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/netif.h>
@@ -93,10 +94,12 @@ static void submit(struct blkdev *blk, unsigned int i, bool write)
 	};
 	queued[i] = true;
 	done[i] = 0;
+	host_cpu = i & 1;
 	if (blk->ops->submit(blk, &reqs[i]))
 		queued[i] = false;
 	check_no_buffer_granted();
 	blk->ops->kick(blk);
+	host_cpu = 0;
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -111,6 +114,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	bool held_any = false;
 
 	fake_xen_reset();
+	/* Two CPUs, a queue each: requests go to the queue of the CPU that submits. */
+	nr_cpus_online = 2;
+	host_cpu = 0;
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/max-ring-page-order", "1");
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/feature-max-indirect-segments", "64");

@@ -9,6 +9,7 @@
 #include <asm/page.h>
 #include <asm/smp.h>
 #include <xen/hypercall.h>
+#include <xen/interface/grant_table.h>
 #include <xen/xen.h>
 #include <xen/interface/errno.h>
 #include <xen/interface/vcpu.h>
@@ -76,6 +77,19 @@ u64 xen_virt_to_gfn(const void *p)
 u64 ktime_get_ns(void)
 {
 	return fake_now_ns;
+}
+
+/* CPU n runs vCPU n. */
+unsigned int xen_vcpu_id(unsigned int cpu)
+{
+	return cpu;
+}
+
+/* The spinlock's slow path names its CPU (arch/x86/kernel/spinlock.c). */
+unsigned int host_cpu_id(void);
+unsigned int host_cpu_id(void)
+{
+	return host_cpu;
 }
 
 /* ---- the hypervisor ---- */
@@ -208,6 +222,14 @@ static long event_channel_op(int cmd, void *arg)
 
 		return bind_on(op->vcpu, &op->port);
 	}
+	case EVTCHNOP_bind_vcpu: {
+		struct evtchn_bind_vcpu *op = arg;
+
+		if (op->vcpu >= FAKE_VCPUS || op->port >= ARRAY_SIZE(port_vcpu))
+			return -ENOENT;
+		port_vcpu[op->port] = op->vcpu;
+		return 0;
+	}
 	case EVTCHNOP_expand_array:
 		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
 		return 0;
@@ -291,6 +313,14 @@ long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
 {
 	if (nr == __HYPERVISOR_vcpu_op)
 		return vcpu_op(a1, a2, (void *)a3);
+	if (nr == __HYPERVISOR_grant_table_op && a1 == GNTTABOP_query_size) {
+		struct gnttab_query_size *q = (void *)a2;
+
+		/* One frame of v1 entries, for gnttab_test.c. */
+		q->nr_frames = q->max_nr_frames = 1;
+		q->status = GNTST_okay;
+		return 0;
+	}
 	if (nr != __HYPERVISOR_event_channel_op)
 		abort();
 	return event_channel_op(a1, (void *)a2);

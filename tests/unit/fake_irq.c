@@ -32,6 +32,17 @@ void timer_start(struct timer *t, u64 expires_ns, void (*fn)(struct timer *))
 	t->fn = fn;
 }
 
+/* One list for every CPU: the CPU is recorded, for a test to check. */
+unsigned int fake_timer_cpu;
+
+int timer_start_on(struct timer *t, unsigned int cpu, u64 expires_ns,
+		   void (*fn)(struct timer *))
+{
+	timer_start(t, expires_ns, fn);
+	fake_timer_cpu = cpu;
+	return 0;
+}
+
 int timer_cancel(struct timer *t)
 {
 	bool was = t->pending;

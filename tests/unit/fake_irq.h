@@ -17,5 +17,7 @@ void fake_irq_reset(void);
  * due at now (the test's clock); returns how many ran.
  */
 unsigned int fake_run_timers(u64 now);
+/* The CPU the last timer_start_on() named. */
+extern unsigned int fake_timer_cpu;
 
 #endif

@@ -31,6 +31,7 @@ static struct {
 	evtchn_handler_t handler;
 	void *data;
 	bool open;
+	unsigned int cpu;	/* evtchn_bind_cpu()'s */
 } ports[NR_PORTS];
 static unsigned int nr_ports;
 static const struct xenbus_driver *drivers[4];
@@ -145,6 +146,28 @@ void evtchn_close(evtchn_port_t port)
 		ports[i].open = false;
 }
 
+/* A port stays where it is for a CPU past fake_bind_cpus (Xen has no such vCPU). */
+unsigned int fake_bind_cpus = 8;
+
+int evtchn_bind_cpu(evtchn_port_t port, unsigned int cpu)
+{
+	unsigned int i = port - FIRST_PORT;
+
+	if (i >= nr_ports || !ports[i].open || !ports[i].handler)
+		return -ENODEV;
+	if (cpu >= fake_bind_cpus)
+		return -EIO;
+	ports[i].cpu = cpu;
+	return 0;
+}
+
+int fake_port_cpu(evtchn_port_t port)
+{
+	unsigned int i = port - FIRST_PORT;
+
+	return i < nr_ports && ports[i].open ? (int)ports[i].cpu : -1;
+}
+
 unsigned int fake_ports_open(void)
 {
 	unsigned int n = 0;
@@ -215,6 +238,7 @@ void fake_xen_reset(void)
 	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
+	fake_bind_cpus = 8;
 	fake_nr_given = 0;
 	fake_populate_budget = fake_decrease_budget = -1;
 	fake_reservation_calls = 0;

@@ -61,6 +61,10 @@ unsigned int fake_grants_in_use(void);
  */
 void fake_raise_port(evtchn_port_t port);
 void fake_raise_event(void);
+/* The CPU evtchn_bind_cpu() bound an open port to (0 unless bound), or -1. */
+int fake_port_cpu(evtchn_port_t port);
+/* evtchn_bind_cpu() fails for CPUs from this one on (reset: 8). */
+extern unsigned int fake_bind_cpus;
 /* Ports allocated and not closed since the reset (at most 8 are ever allocated). */
 unsigned int fake_ports_open(void);
 

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
@@ -50,6 +51,8 @@ int console_printf(const char *fmt, ...)
 }
 
 char host_last_log[256];
+/* Every log line since a test emptied it (starts over when full). */
+char host_log[8192];
 
 int printk(const char *fmt, ...)
 {
@@ -62,6 +65,9 @@ int printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(host_last_log, sizeof(host_last_log), fmt, ap);
 	va_end(ap);
+	if (strlen(host_log) + strlen(host_last_log) >= sizeof(host_log))
+		host_log[0] = '\0';
+	strcat(host_log, host_last_log);
 	fputs("log: ", stderr);
 	n = fputs(host_last_log, stderr);
 	return n;

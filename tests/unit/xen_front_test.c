@@ -9,14 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pvkit/blkdev.h>
+#include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/netdev.h>
 #include <pvkit/string.h>
+#include <pvkit/smp.h>
 #include <asm/page.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/netif.h>
 #include "fake_xen.h"
+
+extern char host_log[8192];
 
 /* ---- blkfront ---- */
 
@@ -378,14 +382,118 @@ static struct blkif_request *serve_next_read(struct ktest *t, struct blkif_sring
 	return rq;
 }
 
-/*
- * Two queues offered: each has its own ring and event channel under
- * queue-N, requests go to them in turn, and a response on one ring for a
- * request of the other's is a protocol violation.
- */
-static void two_queues_are_used_in_turn(struct ktest *t)
+#define BE768	"/local/domain/0/backend/vbd/1/768"
+
+/* blkfront on a backend that offers max_queues ("": no key), with cpus CPUs online. */
+static struct xenbus_device *probe_mq(const char *max_queues, unsigned int cpus)
 {
-	const char *dir = "device/vbd/768";
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set(BE768 "/sectors", "4096");
+	if (*max_queues)
+		fake_xs_set(BE768 "/multi-queue-max-queues", max_queues);
+	nr_cpus_online = cpus;
+	host_log[0] = '\0';
+	dev = fake_probe("vbd", "768");
+	nr_cpus_online = 1;
+	return dev;
+}
+
+static const char *queue_node(unsigned int n, const char *node)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "device/vbd/768/queue-%u/%s", n, node);
+	return fake_xs_get(path);
+}
+
+/*
+ * The negotiation (xen/io/blkif.h): a queue per CPU up to the backend's
+ * multi-queue-max-queues; one queue (the top-level ring-ref and
+ * event-channel, no multi-queue-num-queues, as for a backend without the
+ * feature) when it offers 1 or none, when it offers nonsense (said), or
+ * when one CPU is online.
+ */
+static void queues_negotiated(struct ktest *t)
+{
+	static const struct {
+		const char *offered;
+		unsigned int cpus, queues;
+		bool warned;
+	} cases[] = {
+		{ "", 2, 1, false }, { "1", 2, 1, false }, { "2", 2, 2, false },
+		{ "4", 2, 2, false }, { "4", 4, 4, false }, { "4", 1, 1, false },
+		{ "3", 8, 3, false }, { "64", 16, 8, false },
+		{ "0", 2, 1, true }, { "4294967296", 2, 2, false },
+		{ "99999999999999999999999", 2, 1, true }, { "-1", 2, 1, true },
+		{ "2x", 2, 1, true }, { " 2", 2, 1, true },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct xenbus_device *dev = probe_mq(cases[i].offered, cases[i].cpus);
+		const char *num = fake_xs_get("device/vbd/768/multi-queue-num-queues");
+		unsigned int q = cases[i].queues;
+
+		KT_ASSERT_NOT_NULL(t, dev);
+		blk = dev->priv;
+		KT_EXPECT_EQ(t, blk->nr_queues, q);
+		KT_EXPECT_EQ(t, blk->queue_depth, 32 * q);
+		KT_EXPECT_EQ(t, fake_ports_open(), q);
+		if (q == 1) {
+			KT_EXPECT_NULL(t, num);
+			KT_EXPECT_NOT_NULL(t, fake_xs_get("device/vbd/768/ring-ref"));
+			KT_EXPECT_NOT_NULL(t, fake_xs_get("device/vbd/768/event-channel"));
+			KT_EXPECT_NULL(t, queue_node(0, "ring-ref"));
+		} else {
+			KT_EXPECT_EQ(t, num ? atoi(num) : 0, (int)q);
+			KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/ring-ref"));
+			KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/event-channel"));
+			KT_EXPECT_NOT_NULL(t, queue_node(q - 1, "ring-ref"));
+			KT_EXPECT_NOT_NULL(t, queue_node(q - 1, "event-channel"));
+			KT_EXPECT_NULL(t, queue_node(q, "ring-ref"));
+			/* each queue's events on its own CPU */
+			for (unsigned int n = 0; n < q; n++)
+				KT_EXPECT_EQ(t, fake_port_cpu(atoi(queue_node(n, "event-channel"))),
+					     (int)n);
+		}
+		KT_EXPECT_EQ(t, strstr(host_log, "multi-queue-max-queues is") != NULL,
+			     cases[i].warned);
+		fake_remove(dev);
+		KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+		KT_EXPECT_EQ(t, fake_ports_open(), 0);
+	}
+}
+
+/* The backend's end of queue n: its ring, whose requests the test answers. */
+static struct blkif_sring *queue_ring(unsigned int n)
+{
+	return fake_grant_page(atoi(queue_node(n, "ring-ref")));
+}
+
+static evtchn_port_t queue_port(unsigned int n)
+{
+	return atoi(queue_node(n, "event-channel"));
+}
+
+static int submit_on(unsigned int cpu, struct blk_request *req)
+{
+	int err;
+
+	host_cpu = cpu;
+	err = blkdev_submit(blk, req);
+	host_cpu = 0;
+	return err;
+}
+
+/*
+ * Two CPUs, two queues: each CPU submits and kicks on its own queue
+ * only, whose events are bound to it; a response is for its own queue's
+ * request only: queue 1 answering queue 0's request is a lie, which
+ * shuts the whole device off, both queues' requests failed.
+ */
+static void each_cpu_has_its_queue(struct ktest *t)
+{
 	u8 *mem = aligned_alloc(4096, 2 * 4096);
 	struct blk_request r0 = {
 		.op = BLK_READ, .sector = 0, .nr_sectors = 8, .buf = mem, .done = count_done,
@@ -393,62 +501,115 @@ static void two_queues_are_used_in_turn(struct ktest *t)
 	struct blk_request r1 = {
 		.op = BLK_READ, .sector = 8, .nr_sectors = 8, .buf = mem + 4096, .done = count_done,
 	};
+	struct xenbus_device *dev = probe_mq("2", 2);
 	struct blkif_sring *q0, *q1;
-	struct xenbus_device *dev;
-	const char *ev0, *ev1;
-	char path[64];
 
-	fake_xen_reset();
-	fake_xs_set("/local/domain/0/backend/vbd/1/768/sectors", "4096");
-	fake_xs_set("/local/domain/0/backend/vbd/1/768/multi-queue-max-queues", "2");
-	dev = fake_probe("vbd", "768");
 	KT_ASSERT_NOT_NULL(t, dev);
 	blk = dev->priv;
-	KT_EXPECT_STREQ(t, fake_xs_get("device/vbd/768/multi-queue-num-queues"), "2");
-	KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/ring-ref"));
-	KT_EXPECT_NULL(t, fake_xs_get("device/vbd/768/event-channel"));
-	snprintf(path, sizeof(path), "%s/queue-0/event-channel", dir);
-	ev0 = fake_xs_get(path);
-	snprintf(path, sizeof(path), "%s/queue-1/event-channel", dir);
-	ev1 = fake_xs_get(path);
-	KT_ASSERT_NOT_NULL(t, ev0);
-	KT_ASSERT_NOT_NULL(t, ev1);
-	KT_EXPECT_TRUE(t, strcmp(ev0, ev1) != 0);
-	q0 = fake_grant_page(atoi(fake_xs_get("device/vbd/768/queue-0/ring-ref")));
-	q1 = fake_grant_page(atoi(fake_xs_get("device/vbd/768/queue-1/ring-ref")));
-	KT_ASSERT_NOT_NULL(t, q0);
-	KT_ASSERT_NOT_NULL(t, q1);
+	q0 = queue_ring(0);
+	q1 = queue_ring(1);
+	KT_ASSERT_TRUE(t, q0 && q1);
 	KT_EXPECT_EQ(t, blk->queue_depth, 64);
+	KT_EXPECT_EQ(t, blk->queue_stats[0].cpu, 0);
+	KT_EXPECT_EQ(t, blk->queue_stats[1].cpu, 1);
+	host_cpu = 1;
+	KT_EXPECT_TRUE(t, blkdev_may_halt(blk));
+	host_cpu = 0;
 
 	done_count = 0;
-	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r0), 0);
-	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r1), 0);
-	blk->ops->kick(blk);
+	KT_ASSERT_EQ(t, submit_on(1, &r1), 0);
+	KT_EXPECT_EQ(t, q0->req_prod, 0);
+	KT_EXPECT_EQ(t, q1->req_prod, 1);
+	KT_ASSERT_EQ(t, submit_on(0, &r0), 0);
 	KT_EXPECT_EQ(t, q0->req_prod, 1);
 	KT_EXPECT_EQ(t, q1->req_prod, 1);
+	KT_EXPECT_EQ(t, blk->queue_stats[0].requests, 1);
+	KT_EXPECT_EQ(t, blk->queue_stats[1].requests, 1);
 	KT_EXPECT_NOT_NULL(t, serve_next_read(t, q1));
-	fake_raise_port(atoi(ev1));
+	/* CPU 0's poll looks at its own queue only */
+	blk->ops->poll(blk);
+	KT_EXPECT_EQ(t, done_count, 0);
+	host_cpu = 1;
+	fake_raise_port(queue_port(1));
+	host_cpu = 0;
 	KT_EXPECT_EQ(t, done_count, 1);
 	KT_EXPECT_EQ(t, r1.status, BLK_OK);
 	KT_EXPECT_EQ(t, mem[4096 + 3], 9);
+	KT_EXPECT_EQ(t, blk->queue_stats[1].interrupts, 1);
+	KT_EXPECT_EQ(t, blk->queue_stats[1].elsewhere, 0);
+	KT_EXPECT_EQ(t, blk->stats.cpu_interrupts[1], 1);
 	KT_EXPECT_NOT_NULL(t, serve_next_read(t, q0));
-	fake_raise_port(atoi(ev0));
+	fake_raise_port(queue_port(0));
 	KT_EXPECT_EQ(t, done_count, 2);
 	KT_EXPECT_EQ(t, mem[3], 1);
 
-	/* r0 again goes to queue 0; queue 1 answers for it: refused. */
-	KT_ASSERT_EQ(t, blk->ops->submit(blk, &r0), 0);
-	blk->ops->kick(blk);
-	KT_EXPECT_EQ(t, q0->req_prod, 2);
+	/* r0 again, on queue 0; queue 1 answers for it: refused, everything fails. */
+	KT_ASSERT_EQ(t, submit_on(0, &r0), 0);
+	KT_ASSERT_EQ(t, submit_on(1, &r1), 0);
 	bsring = q1;
-	respond(0, BLKIF_OP_READ, BLKIF_RSP_OKAY);
-	fake_raise_port(atoi(ev1));
-	KT_EXPECT_EQ(t, done_count, 3);
+	be_req_cons = q1->req_prod;
+	respond(5, BLKIF_OP_READ, BLKIF_RSP_OKAY);	/* queue 1 has only slot 0 in use */
+	host_log[0] = '\0';
+	host_cpu = 1;
+	fake_raise_port(queue_port(1));
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, done_count, 4);
 	KT_EXPECT_EQ(t, r0.status, BLK_EBROKEN);
-	KT_EXPECT_EQ(t, blk->ops->submit(blk, &r1), BLK_EBROKEN);
+	KT_EXPECT_EQ(t, r1.status, BLK_EBROKEN);
+	KT_EXPECT_NOT_NULL(t, strstr(host_log,
+				     ": queue 1: a response for a request not in flight; device shut off"));
+	KT_EXPECT_EQ(t, submit_on(1, &r1), BLK_EBROKEN);
+	KT_EXPECT_EQ(t, submit_on(0, &r0), BLK_EBROKEN);
 	fake_remove(dev);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 	free(mem);
+}
+
+/*
+ * Three CPUs, two queues: CPU 2 shares queue 0, whose events go to CPU
+ * 0; CPU 2's request completes there and CPU 2 is woken.  And where Xen
+ * will not bind queue 1's events to CPU 1 they stay on CPU 0, which
+ * completes CPU 1's requests and wakes it.
+ */
+static void shared_and_unbound_queues_wake_their_submitter(struct ktest *t)
+{
+	static u8 mem[4096] __attribute__((aligned(4096)));
+	struct blk_request r = {
+		.op = BLK_READ, .sector = 0, .nr_sectors = 8, .buf = mem, .done = count_done,
+	};
+	struct xenbus_device *dev = probe_mq("2", 3);
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	blk = dev->priv;
+	KT_EXPECT_EQ(t, blk->nr_queues, 2);
+	done_count = 0;
+	KT_ASSERT_EQ(t, submit_on(2, &r), 0);
+	KT_EXPECT_EQ(t, queue_ring(0)->req_prod, 1);
+	KT_EXPECT_NOT_NULL(t, serve_next_read(t, queue_ring(0)));
+	fake_raise_port(queue_port(0));
+	KT_EXPECT_EQ(t, done_count, 1);
+	KT_EXPECT_EQ(t, blk->queue_stats[0].wakeups, 1);
+	fake_remove(dev);
+
+	fake_xen_reset();
+	fake_xs_set(BE768 "/sectors", "4096");
+	fake_xs_set(BE768 "/multi-queue-max-queues", "2");
+	fake_bind_cpus = 1;
+	nr_cpus_online = 2;
+	dev = fake_probe("vbd", "768");
+	nr_cpus_online = 1;
+	KT_ASSERT_NOT_NULL(t, dev);
+	blk = dev->priv;
+	KT_EXPECT_EQ(t, blk->queue_stats[1].cpu, 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(queue_port(1)), 0);
+	KT_ASSERT_EQ(t, submit_on(1, &r), 0);
+	KT_EXPECT_NOT_NULL(t, serve_next_read(t, queue_ring(1)));
+	fake_raise_port(queue_port(1));
+	KT_EXPECT_EQ(t, done_count, 2);
+	KT_EXPECT_EQ(t, r.status, BLK_OK);
+	KT_EXPECT_EQ(t, blk->queue_stats[1].wakeups, 1);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
 static void odd_sector_size_is_refused(struct ktest *t)
@@ -474,7 +635,9 @@ static struct ktest_case blkfront_cases[] = {
 	KTEST_CASE(qd1_requests_count_once),
 	KTEST_CASE(failed_read_leaves_no_grant_on_the_buffer),
 	KTEST_CASE(big_read_through_indirect_page),
-	KTEST_CASE(two_queues_are_used_in_turn),
+	KTEST_CASE(queues_negotiated),
+	KTEST_CASE(each_cpu_has_its_queue),
+	KTEST_CASE(shared_and_unbound_queues_wake_their_submitter),
 	KTEST_CASE(odd_sector_size_is_refused),
 	{}
 };

@@ -17,6 +17,7 @@
 #include <xen/grant_table.h>
 #include <xen/ring.h>
 #include <xen/interface/io/blkif.h>
+#include <pvkit/smp.h>
 #include "fake_xen.h"
 
 #define NR_BLKIF	__CONST_RING_SIZE(blkif, PAGE_SIZE)
@@ -324,7 +325,7 @@ static void netfront_setup_failure_unwinds(struct ktest *t)
 }
 
 /*
- * blkfront with two queues: the second queue's channel cannot be had, so
+ * blkfront with two queues (two CPUs): the second queue's channel cannot be had, so
  * the first queue's channel closes and both rings' grants end.
  */
 static void blkfront_setup_failure_unwinds(struct ktest *t)
@@ -334,7 +335,9 @@ static void blkfront_setup_failure_unwinds(struct ktest *t)
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/multi-queue-max-queues", "2");
 	fake_xs_set("/local/domain/0/backend/vbd/1/768/max-ring-page-order", "2");
 	use_ports_but(1);
+	nr_cpus_online = 2;
 	KT_EXPECT_NULL(t, fake_probe("vbd", "768"));
+	nr_cpus_online = 1;
 	KT_EXPECT_EQ(t, fake_ports_open(), 7);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 	KT_EXPECT_EQ(t, gnttab_held_pages(), 0);

@@ -41,6 +41,11 @@ unsigned int xen_smp_cpus(void)
 	return nr;
 }
 
+unsigned int xen_vcpu_id(unsigned int cpu)
+{
+	return cpu < NR_CPUS ? xen_cpu_vcpu[cpu] : 0;
+}
+
 unsigned int xen_smp_vcpu_id(void *ctx)
 {
 	return *(unsigned int *)ctx;

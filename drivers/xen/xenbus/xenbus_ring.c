@@ -9,6 +9,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/errno.h>
 #include <pvkit/mm.h>
+#include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
 #include <xen/domain.h>
@@ -150,4 +151,29 @@ bool xenbus_ungrant_page(void **page, int *gref)
 	*page = NULL;
 	*gref = -1;
 	return ok;
+}
+
+/*
+ * Read as text and checked here, not trusted: a value that is no number
+ * (or too long to be one), or 0, is the backend's error, said once per
+ * connection, and the frontend goes on with one queue.
+ */
+unsigned int xenbus_nr_queues(struct xenbus_device *dev, unsigned int limit)
+{
+	char path[sizeof(dev->otherend) + 32], value[24];
+	unsigned long long offered = 0;
+	unsigned int most = max(min(limit, nr_cpus_online), 1U);
+	int n;
+
+	snprintf(path, sizeof(path), "%s/multi-queue-max-queues", dev->otherend);
+	n = xs_read(XBT_NIL, path, value, sizeof(value));
+	if (n == -ENOENT)
+		return 1;
+	if (n < 0 || kstrtoull(value, 10, &offered) || !offered) {
+		pr_warn("%s: the backend's multi-queue-max-queues is %s%s%s: one queue\n",
+			dev->nodename, n < 0 ? "unreadable" : "\"", n < 0 ? "" : value,
+			n < 0 ? "" : "\"");
+		return 1;
+	}
+	return min(offered, (unsigned long long)most);
 }
