@@ -80,6 +80,10 @@ KBUILD_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-common \
 # __FILE__ (BUG, WARN, KTAP failures) relative to the tree: the same
 # message, and the same image size, wherever the tree is checked out.
 KBUILD_CFLAGS += -fmacro-prefix-map=$(srctree)/=
+# No "xor %eax, %eax" (the count of vector registers holding arguments)
+# before each variadic call (printk and the like): without SSE none ever
+# do, and no callee here reads it.
+KBUILD_CFLAGS += -mskip-rax-setup
 
 ifeq ($(CONFIG_FRAME_POINTER),y)
 KBUILD_CFLAGS += -fno-omit-frame-pointer -fno-optimize-sibling-calls
@@ -87,7 +91,9 @@ else
 KBUILD_CFLAGS += -fomit-frame-pointer
 endif
 ifeq ($(CONFIG_CC_OPTIMIZE_HARDER_FOR_SIZE),y)
-KBUILD_CFLAGS += -Oz
+# The stack kept 8-byte aligned only: nothing here needs more (no SSE,
+# -mgeneral-regs-only), and frames lose their padding.
+KBUILD_CFLAGS += -Oz -mpreferred-stack-boundary=3
 else ifeq ($(CONFIG_CC_OPTIMIZE_FOR_SIZE),y)
 KBUILD_CFLAGS += -Os
 else

@@ -160,17 +160,33 @@ static bool in_device(struct blkdev *d, const struct range *r)
 	return false;
 }
 
+/*
+ * The start of each result line, "blk: OP DEV OFF+LEN[ seed SEED]": one
+ * format for every operation and outcome, the rest of the line after it.
+ */
+static __noinline void say_op(const char *op, struct blkdev *d, const struct range *r)
+{
+	console_printf("blk: %s %s %llu+%llu", op, d->name, r->off, r->len);
+	if (r->has_seed)
+		console_printf(" seed %llu", r->seed);
+}
+
+static __noinline int say_failed(const char *op, struct blkdev *d, const struct range *r, int err)
+{
+	say_op(op, d, r);
+	console_printf(" failed: error %d\n", err);
+	return EXIT_FAIL;
+}
+
 static int do_crc(struct blkdev *d, const struct range *r, u8 *buf)
 {
 	u32 crc = 0;
 	int err = each_chunk(d, r, buf, crc_chunk, &crc);
 
-	if (err) {
-		console_printf("blk: crc32 %s %llu+%llu failed: error %d\n", d->name,
-			       r->off, r->len, err);
-		return EXIT_FAIL;
-	}
-	console_printf("blk: crc32 %s %llu+%llu = 0x%08x\n", d->name, r->off, r->len, crc);
+	if (err)
+		return say_failed("crc32", d, r, err);
+	say_op("crc32", d, r);
+	console_printf(" = 0x%08x\n", crc);
 	return EXIT_OK;
 }
 
@@ -192,17 +208,13 @@ static int do_fill(struct blkdev *d, const struct range *r, u8 *buf, bool flush)
 
 	if (!err && !why)
 		err = blkdev_rw_sync(d, BLK_FLUSH, 0, 0, NULL);
-	if (err) {
-		console_printf("blk: fill %s %llu+%llu seed %llu failed: error %d\n",
-			       d->name, r->off, r->len, r->seed, err);
-		return EXIT_FAIL;
-	}
+	if (err)
+		return say_failed("fill", d, r, err);
+	say_op("fill", d, r);
 	if (why)
-		console_printf("blk: fill %s %llu+%llu seed %llu written, not flushed (%s)\n",
-			       d->name, r->off, r->len, r->seed, why);
+		console_printf(" written, not flushed (%s)\n", why);
 	else
-		console_printf("blk: fill %s %llu+%llu seed %llu done\n", d->name,
-			       r->off, r->len, r->seed);
+		console_printf(" done\n");
 	return EXIT_OK;
 }
 
@@ -227,18 +239,14 @@ static int do_verify(struct blkdev *d, const struct range *r, u8 *buf)
 	struct verify_ctx v = { r->seed, ~0ULL };
 	int err = each_chunk(d, r, buf, verify_chunk, &v);
 
-	if (err) {
-		console_printf("blk: verify %s %llu+%llu seed %llu failed: error %d\n",
-			       d->name, r->off, r->len, r->seed, err);
-		return EXIT_FAIL;
-	}
+	if (err)
+		return say_failed("verify", d, r, err);
+	say_op("verify", d, r);
 	if (v.bad != ~0ULL) {
-		console_printf("blk: verify %s %llu+%llu seed %llu MISMATCH at %llu\n",
-			       d->name, r->off, r->len, r->seed, v.bad);
+		console_printf(" MISMATCH at %llu\n", v.bad);
 		return EXIT_FAIL;
 	}
-	console_printf("blk: verify %s %llu+%llu seed %llu ok\n", d->name, r->off,
-		       r->len, r->seed);
+	console_printf(" ok\n");
 	return EXIT_OK;
 }
 

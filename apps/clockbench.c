@@ -232,8 +232,10 @@ static int clockbench_main(void)
 {
 	u64 overhead = rdtsc_overhead();
 	const char *source;
-	u32 khz = tsc_khz(&source);
+	u32 khz;
 
+	arch_time_complete();		/* every device, those set up on demand too */
+	khz = tsc_khz(&source);
 	console_printf("clockbench: hypervisor %s, TSC %u kHz (%s), rdtsc overhead %llu cycles subtracted\n",
 		       hypervisor_name(), khz, source, overhead);
 	marks = param_get_ull("bench.mark", 0);

@@ -35,19 +35,22 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
-static void put_str(struct out *o, const struct spec *sp, const char *s)
+/* len bytes of s, padded with spaces to the width (%s and %c). */
+static void put_padded(struct out *o, const struct spec *sp, const char *s, int len)
 {
-	int len;
-
-	if (!s)
-		s = "(null)";
-	len = sp->prec >= 0 ? (int)strnlen(s, sp->prec) : (int)strlen(s);
 	if (!sp->left)
 		pad(o, ' ', sp->width - len);
 	for (int i = 0; i < len; i++)
 		put(o, s[i]);
 	if (sp->left)
 		pad(o, ' ', sp->width - len);
+}
+
+static void put_str(struct out *o, const struct spec *sp, const char *s)
+{
+	if (!s)
+		s = "(null)";
+	put_padded(o, sp, s, sp->prec >= 0 ? (int)strnlen(s, sp->prec) : (int)strlen(s));
 }
 
 static void put_num(struct out *o, const struct spec *sp, unsigned long long v,
@@ -226,11 +229,7 @@ static const char *convert(struct out *o, const char *f, va_list *ap)
 		break;
 	case 'c':
 		c = (char)va_arg(*ap, int);
-		if (!sp.left)
-			pad(o, ' ', sp.width - 1);
-		put(o, c);
-		if (sp.left)
-			pad(o, ' ', sp.width - 1);
+		put_padded(o, &sp, &c, 1);
 		break;
 	case 's':
 		put_str(o, &sp, va_arg(*ap, const char *));

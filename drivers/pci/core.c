@@ -543,26 +543,40 @@ static void read_subsystem(struct pci_dev *d)
 }
 
 /*
+ * Revision and class (0x08) and the header type (0x0e, bits 48-55): one
+ * access where the ops read two dwords at once (ECAM), else two.
+ */
+static u64 read_class_header(struct pci_dev *d)
+{
+	if (d->ops->read64 && cfg_ok(d, PCI_REVISION_ID, 8))
+		return d->ops->read64(d->ops, d->segment, d->bus, devfn_of(d),
+				      PCI_REVISION_ID);
+	return pci_read32(d, PCI_REVISION_ID) |
+	       (u64)pci_read8(d, PCI_HEADER_TYPE) << 48;
+}
+
+/*
  * The scan reads what says who a function is and whether it is a bridge:
  * three configuration accesses, each a VM exit under a hypervisor (two
- * through ports 0xcf8/0xcfc).  The rest waits for pci_read_details().
+ * through ports 0xcf8/0xcfc), two through ECAM.  The rest waits for
+ * pci_read_details().
  */
 int pci_setup_dev(struct pci_dev *d)
 {
 	u32 id = pci_read32(d, PCI_VENDOR_ID);
-	u32 class;
+	u64 class;
 
 	d->vendor = id & 0xffff;
 	d->device = id >> 16;
 	/* All ones: nobody there.  Vendor 0 is not assigned either. */
 	if (d->vendor == 0xffff || d->vendor == 0)
 		return -ENODEV;
-	class = pci_read32(d, PCI_REVISION_ID);
+	class = read_class_header(d);
 	d->revision = class & 0xff;
 	d->prog_if = (class >> 8) & 0xff;
 	d->subclass = (class >> 16) & 0xff;
-	d->class_code = class >> 24;
-	d->header_type = pci_read8(d, PCI_HEADER_TYPE);
+	d->class_code = (class >> 24) & 0xff;
+	d->header_type = class >> 48;
 	d->intx_pin = 0;
 	d->intx_irq = -1;
 	d->subsystem_vendor = d->subsystem_device = 0;

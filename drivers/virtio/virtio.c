@@ -88,13 +88,13 @@ static int negotiate(struct virtio_device *vdev, const struct virtio_driver *drv
 	u64 offered = vdev->config->get_features(vdev);
 	u64 wanted = drv->features | (RING_FEATURES & vdev->config->transport_features);
 
-	if (!vdev->config->legacy && !(offered & (1ULL << VIRTIO_F_VERSION_1))) {
+	if (!virtio_is_legacy(vdev) && !(offered & (1ULL << VIRTIO_F_VERSION_1))) {
 		pr_err("%s: modern transport without VERSION_1\n", vdev->name);
 		return -ENODEV;
 	}
 	vdev->features = offered & wanted;
 	vdev->config->set_features(vdev, vdev->features);
-	if (vdev->config->legacy)
+	if (virtio_is_legacy(vdev))
 		return 0;
 	add_status(vdev, status, VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
@@ -160,7 +160,7 @@ struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 	if (!dev_max)
 		return NULL;
 	/* A legacy device fixes the size; a modern one takes what we choose. */
-	if (!vdev->config->legacy) {
+	if (!virtio_is_legacy(vdev)) {
 		num = min(dev_max, max_num);
 		if (!virtio_has_feature(vdev, VIRTIO_F_RING_PACKED))
 			num = 1U << (31 - __builtin_clz(num));

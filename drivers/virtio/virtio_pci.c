@@ -16,8 +16,12 @@
 #include <linux/virtio_pci.h>
 #include "virtio_pci.h"
 
-/* Entry 0 of the MSI-X table is for configuration changes, 1 + n for queue n. */
+/*
+ * Entry 0 of the MSI-X table is for configuration changes; with a vector
+ * per queue entry 1 + n is queue n's, else entry 1 is every queue's.
+ */
 #define MSIX_CONFIG_ENTRY	0
+#define MSIX_SHARED_ENTRY	1
 
 static void vq_msix_handler(void *data)
 {
@@ -31,6 +35,24 @@ static void config_msix_handler(void *data)
 	virtio_config_changed(&vp->vdev);
 }
 
+/*
+ * A vector (or line) every queue shares: each queue with used buffers
+ * gets its callback, which takes at most its driver's per-interrupt
+ * budget (IRQ_BUDGET) and defers the rest; at most VIRTIO_PCI_MAX_VQS.
+ * Not inlined into the INTx handler: one copy.
+ */
+static __noinline void shared_msix_handler(void *data)
+{
+	struct virtio_pci *vp = data;
+
+	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
+		struct virtqueue *vq = vp->vqs[i];
+
+		if (vq && virtqueue_more_used(vq))
+			virtqueue_interrupt(vq);
+	}
+}
+
 /* INTx is shared and level-triggered: reading the ISR acknowledges it. */
 static bool intx_handler(void *data)
 {
@@ -41,40 +63,101 @@ static bool intx_handler(void *data)
 		return false;
 	if (isr & VIRTIO_PCI_ISR_CONFIG)
 		virtio_config_changed(&vp->vdev);
-	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
-		if (vp->vqs[i])
-			virtqueue_interrupt(vp->vqs[i]);
-	}
+	shared_msix_handler(vp);
 	return true;
 }
 
-void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+/* The table entry (and device vector) queue index signals through. */
+static u16 queue_entry(struct virtio_pci *vp, unsigned int index)
+{
+	return vp->per_vq ? 1 + index : MSIX_SHARED_ENTRY;
+}
+
+/*
+ * MSI-X with the entries one way needs, each vector the device will use
+ * tried on it (a device refuses one it cannot deliver, 4.1.5.1.2), the
+ * configuration one first: true when all were taken; else MSI-X is off
+ * again for the next way to try.
+ */
+static __setup_code bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
 {
 	struct pci_dev *d = vp->pci;
-	bool msix_allowed = param_get_ull("virtio_pci.msix", 1);
+	unsigned int nvec = per_vq ? 1 + nvqs : 2;
 
-	if (msix_allowed && pci_msix_enable(d, 1 + nvqs) == (int)(1 + nvqs) &&
-	    pci_msix_request(d, MSIX_CONFIG_ENTRY, config_msix_handler, vp,
-			     "virtio-config") >= 0) {
-		vp->msix = true;
-		return;
+	vp->per_vq = per_vq;
+	if (pci_msix_enable(d, nvec) != (int)nvec)
+		return false;
+	for (int i = VP_CONFIG; i < (int)nvqs; i++) {
+		u16 entry = i < 0 ? MSIX_CONFIG_ENTRY : queue_entry(vp, i);
+
+		if (vp->set_vector(vp, i, entry) != entry)
+			goto off;
 	}
-	if (vp->msix)
-		pci_msix_disable(d);
-	vp->msix = false;
-	if (pci_request_intx(d, intx_handler, vp, vp->vdev.name) == 0)
+	/* Entry 0, and 1 when shared: a queue's own is asked for at its set-up. */
+	for (unsigned int e = 0; e <= !per_vq; e++) {
+		if (pci_msix_request(d, e, e ? shared_msix_handler : config_msix_handler,
+				     vp, "virtio") < 0)
+			goto off;
+	}
+	vp->msix = true;
+	return true;
+off:
+	pci_msix_disable(d);
+	return false;
+}
+
+__setup_code void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+{
+	vp->nvqs = nvqs;
+	if (param_get_ull("virtio_pci.msix", 1) &&
+	    ((nvqs && msix_try(vp, nvqs, true)) || msix_try(vp, nvqs, false)))
 		return;
-	pr_warn("%s: no MSI-X and no INTx: polling\n", vp->vdev.name);
+	if (pci_request_intx(vp->pci, intx_handler, vp, "virtio-pci") == 0)
+		return;
 	vp->vdev.polling = true;
 }
 
-int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
+/* Said once the device has its name, at its first queue. */
+static __setup_code void say_irq_mode(struct virtio_pci *vp)
 {
-	if (vq->index < VIRTIO_PCI_MAX_VQS)
-		vp->vqs[vq->index] = vq;
-	vq->msix_vector = vp->msix ? pci_msix_request(vp->pci, 1 + vq->index,
-						      vq_msix_handler, vq, vq->name) : -ENODEV;
-	return vq->msix_vector;
+	if (vp->vdev.polling)
+		pr_warn("%s: no MSI-X and no INTx: polling\n", vp->vdev.name);
+	else
+		pr_notice("%s: %s, queues: %u\n", vp->vdev.name,
+			  !vp->msix ? "INTx" : vp->per_vq ? "MSI-X (per queue)" :
+			  "MSI-X (shared)", vp->nvqs);
+}
+
+__setup_code void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
+{
+	struct virtio_device *vdev = &vp->vdev;
+	unsigned int index = vq->index;
+	u16 entry = queue_entry(vp, index);
+
+	if (index < VIRTIO_PCI_MAX_VQS)
+		vp->vqs[index] = vq;
+	vq->msix_vector = -ENODEV;
+	if (!vp->irq_said) {
+		say_irq_mode(vp);
+		vp->irq_said = true;
+		/* A reset took it back: configuration changes signal again. */
+		if (vp->msix)
+			vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY);
+	}
+	if (!vp->msix)
+		return;
+	vq->msix_vector = vp->per_vq ? pci_msix_request(vp->pci, entry, vq_msix_handler,
+							  vq, vq->name) : 0;
+	/*
+	 * Vectors were tried at probe for the first nvqs queues: one beyond
+	 * them, or refused now, leaves the device polled.
+	 */
+	if (index >= vp->nvqs || vq->msix_vector < 0 ||
+	    vp->set_vector(vp, index, entry) != entry) {
+		pr_warn("%s: queue %u: no vector %u, polling\n",
+			vdev->name, index, entry);
+		vdev->polling = true;
+	}
 }
 
 #ifdef CONFIG_VIRTIO_MQ
@@ -82,7 +165,8 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 {
 	struct virtio_pci *vp = to_vp(vq->vdev);
 
-	if (!vp->msix || vq->msix_vector < 0)
+	/* A vector per queue only (so MSI-X): a shared one would move them all. */
+	if (!vp->per_vq || vq->msix_vector < 0)
 		return -ENODEV;
 	if (!cpu_online(cpu))
 		return -EINVAL;
@@ -90,7 +174,17 @@ int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 }
 #endif
 
-static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
+/* Only a build with the legacy transport is told to use it. */
+static bool force_legacy(void)
+{
+#ifdef CONFIG_VIRTIO_PCI_LEGACY
+	return param_get_ull("virtio_pci.force_legacy", 0);
+#else
+	return false;
+#endif
+}
+
+static __setup_code int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 {
 	struct virtio_pci *vp;
 	bool modern_id = d->device >= 0x1040 && d->device <= 0x107f;
@@ -107,7 +201,7 @@ static int virtio_pci_probe(struct pci_dev *d, const struct pci_device_id *id)
 	pci_set_master(d);
 	/* A transitional device speaks both: modern unless told otherwise. */
 	err = -ENODEV;
-	if (!param_get_ull("virtio_pci.force_legacy", 0))
+	if (!force_legacy())
 		err = virtio_pci_modern_probe(vp);
 	if (err && legacy_id)
 		err = virtio_pci_legacy_probe(vp);

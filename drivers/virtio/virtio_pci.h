@@ -11,6 +11,12 @@
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_PCI_MAX_VQS	16
 
+/*
+ * Set-up, run once a device or queue: compiled for size (GCC's cold),
+ * out of the hot paths' way.
+ */
+#define __setup_code	__attribute__((__cold__))
+
 struct virtio_pci {
 	struct virtio_device vdev;
 	struct pci_dev *pci;
@@ -23,17 +29,28 @@ struct virtio_pci {
 	/* legacy: the I/O BAR's base port and where device config starts */
 	u16 io;
 	u16 config_off;
-	/* interrupts */
-	bool msix;
+	/* interrupts (virtio_pci_setup_irqs) */
+	bool msix;		/* MSI-X on: entry 0 for configuration changes */
+	bool per_vq;		/* and entry 1 + n for queue n, else 1 for all */
+	bool irq_said;		/* the mode logged, the config vector set */
+	u16 nvqs;		/* the queues the mode was chosen for */
+	/*
+	 * The transport's: writes vector to queue index's vector register
+	 * (VP_CONFIG: the configuration change one) and returns what the
+	 * device reads back, VIRTIO_MSI_NO_VECTOR when it refuses it.
+	 */
+	u16 (*set_vector)(struct virtio_pci *vp, int index, u16 vector);
 	struct virtqueue *vqs[VIRTIO_PCI_MAX_VQS];
 };
+
+#define VP_CONFIG	(-1)
 
 static inline struct virtio_pci *to_vp(struct virtio_device *vdev)
 {
 	return (struct virtio_pci *)vdev;
 }
 
-int virtio_pci_modern_probe(struct virtio_pci *vp);
+__setup_code int virtio_pci_modern_probe(struct virtio_pci *vp);
 #ifdef CONFIG_VIRTIO_PCI_LEGACY
 int virtio_pci_legacy_probe(struct virtio_pci *vp);
 #else
@@ -45,10 +62,18 @@ static inline int virtio_pci_legacy_probe(struct virtio_pci *vp)
 	return -ENODEV;
 }
 #endif
-/* Interrupts: MSI-X with a vector per queue, else INTx, else polling. */
+/*
+ * Interrupts, chosen at probe for the device's nvqs queues: MSI-X with a
+ * vector per queue, else MSI-X with one vector all queues share, else
+ * INTx, else polling; vp->set_vector must be set.
+ */
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs);
-/* The vector a queue's MSI-X entry got, or -1 for INTx/polling. */
-int virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq);
+/*
+ * Hooks queue vq's interrupt: its
+ * vector written and checked; on the first queue after a reset the
+ * configuration vector too, and the mode logged.
+ */
+void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq);
 /* The queue's MSI-X message to CPU cpu's local APIC. */
 int virtio_pci_set_vq_affinity(struct virtqueue *vq, unsigned int cpu);
 

@@ -87,25 +87,32 @@ static unsigned int legacy_queue_max(struct virtio_device *vdev, unsigned int in
 	return inw(port(vdev, VIRTIO_PCI_QUEUE_NUM));
 }
 
-static int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
+static __setup_code int legacy_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = to_vp(vdev);
-	int vector = virtio_pci_queue_irq(vp, vq);
 
 	if (vq->desc_phys >> (32 + VIRTIO_PCI_QUEUE_ADDR_SHIFT)) {
 		pr_err("%s: ring above what a legacy PFN reaches\n", vdev->name);
 		return -ERANGE;
 	}
+	virtio_pci_queue_irq(vp, vq);
 	outw(vq->index, port(vdev, VIRTIO_PCI_QUEUE_SEL));
-	if (vp->msix) {
-		outw(vector < 0 ? VIRTIO_MSI_NO_VECTOR : 1 + vq->index,
-		     port(vdev, VIRTIO_MSI_QUEUE_VECTOR));
-		if (inw(port(vdev, VIRTIO_MSI_QUEUE_VECTOR)) == VIRTIO_MSI_NO_VECTOR)
-			vdev->polling = true;
-	}
 	outl(vq->desc_phys >> VIRTIO_PCI_QUEUE_ADDR_SHIFT, port(vdev, VIRTIO_PCI_QUEUE_PFN));
 	vq->notify_addr = NULL;
 	return 0;
+}
+
+/* The vector registers are there while MSI-X is on (VIRTIO_PCI_CONFIG_OFF). */
+static __setup_code u16 legacy_set_vector(struct virtio_pci *vp, int index, u16 vector)
+{
+	u16 reg = VIRTIO_MSI_CONFIG_VECTOR;
+
+	if (index != VP_CONFIG) {
+		outw(index, port(&vp->vdev, VIRTIO_PCI_QUEUE_SEL));
+		reg = VIRTIO_MSI_QUEUE_VECTOR;
+	}
+	outw(vector, port(&vp->vdev, reg));
+	return inw(port(&vp->vdev, reg));
 }
 
 static void legacy_notify(struct virtqueue *vq)
@@ -135,7 +142,7 @@ static const struct virtio_config_ops legacy_ops = {
 	.legacy = true,
 };
 
-int virtio_pci_legacy_probe(struct virtio_pci *vp)
+__setup_code int virtio_pci_legacy_probe(struct virtio_pci *vp)
 {
 	struct pci_dev *d = vp->pci;
 
@@ -146,6 +153,7 @@ int virtio_pci_legacy_probe(struct virtio_pci *vp)
 
 	vp->io = d->bar[0].addr;
 	vp->vdev.config = &legacy_ops;
+	vp->set_vector = legacy_set_vector;
 	vp->vdev.id = d->subsystem_device;
 	vp->vdev.vendor = d->subsystem_vendor;
 	/* Legacy has no queue count: the first queue of size 0 ends them. */
@@ -156,8 +164,6 @@ int virtio_pci_legacy_probe(struct virtio_pci *vp)
 		nvqs++;
 	}
 	virtio_pci_setup_irqs(vp, nvqs);
-	if (vp->msix)
-		outw(0, port(&vp->vdev, VIRTIO_MSI_CONFIG_VECTOR));
 	vp->config_off = VIRTIO_PCI_CONFIG_OFF(vp->msix);
 	return 0;
 }

@@ -132,10 +132,9 @@ static void write64(struct virtio_device *vdev, unsigned int lo, u64 v)
 	writeq(v, cmn(vdev, lo));
 }
 
-static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
+static __setup_code int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = to_vp(vdev);
-	int vector = virtio_pci_queue_irq(vp, vq);
 	u64 noff;
 
 	if (vp->q_select != (int)vq->index) {
@@ -147,15 +146,7 @@ static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	write64(vdev, VIRTIO_PCI_COMMON_Q_DESCLO, vq->desc_phys);
 	write64(vdev, VIRTIO_PCI_COMMON_Q_AVAILLO, vq->driver_phys);
 	write64(vdev, VIRTIO_PCI_COMMON_Q_USEDLO, vq->device_phys);
-	if (vp->msix) {
-		writew(vector < 0 ? VIRTIO_MSI_NO_VECTOR : 1 + vq->index,
-		       cmn(vdev, VIRTIO_PCI_COMMON_Q_MSIX));
-		if (readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_MSIX)) == VIRTIO_MSI_NO_VECTOR) {
-			pr_warn("%s: queue %u: no MSI-X vector, polling it\n",
-				vdev->name, vq->index);
-			vdev->polling = true;
-		}
-	}
+	virtio_pci_queue_irq(vp, vq);
 	noff = (u64)readw(cmn(vdev, VIRTIO_PCI_COMMON_Q_NOFF)) * vp->notify_mult;
 	if (noff + 2 > vp->notify_len) {
 		pr_err("%s: queue %u notify offset %#llx outside the %u-byte window\n",
@@ -165,6 +156,18 @@ static int modern_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 	vq->notify_addr = (void *)(vp->notify + noff);
 	writew(1, cmn(vdev, VIRTIO_PCI_COMMON_Q_ENABLE));
 	return 0;
+}
+
+static __setup_code u16 modern_set_vector(struct virtio_pci *vp, int index, u16 vector)
+{
+	unsigned int off = VIRTIO_PCI_COMMON_MSIX;
+
+	if (index != VP_CONFIG) {
+		select_queue(vp, index);
+		off = VIRTIO_PCI_COMMON_Q_MSIX;
+	}
+	writew(vector, vp->common + off);
+	return readw(vp->common + off);
 }
 
 static void modern_notify(struct virtqueue *vq)
@@ -215,7 +218,7 @@ struct vcaps {
  * list again for each type and reading every field of every capability
  * took some 190 of them a device.
  */
-static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
+static __setup_code void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 {
 	u8 pos[VIRTIO_PCI_MAX_CAPS];
 	u32 hdr[VIRTIO_PCI_MAX_CAPS];
@@ -240,7 +243,7 @@ static void read_vcaps(struct pci_dev *d, struct vcaps *vc)
 }
 
 /* The first capability of each type whose BAR can be mapped. */
-static volatile u8 *map_cap(struct virtio_pci *vp, const struct vcaps *vc,
+static __setup_code volatile u8 *map_cap(struct virtio_pci *vp, const struct vcaps *vc,
 			    u8 type, u32 min_len, struct vcap *found)
 {
 	for (unsigned int i = 0; i < vc->nr; i++) {
@@ -280,6 +283,7 @@ int virtio_pci_modern_probe(struct virtio_pci *vp)
 	vp->vdev.id = d->device >= 0x1040 ? d->device - 0x1040 : d->subsystem_device;
 	vp->vdev.vendor = d->subsystem_vendor;
 	vp->q_select = -1;
+	vp->set_vector = modern_set_vector;
 	vp->numq = readw(vp->common + VIRTIO_PCI_COMMON_NUMQ);
 	virtio_pci_setup_irqs(vp, min(vp->numq, (u16)VIRTIO_PCI_MAX_VQS));
 	return 0;

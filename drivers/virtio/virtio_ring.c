@@ -112,7 +112,7 @@ struct virtqueue *virtqueue_create(struct virtio_device *vdev,
 	if (!vq->next_free || !vq->chain || !num || num > 32768 ||
 	    (!vq_packed(vq) && (num & (num - 1))))
 		goto fail;
-	err = vq_packed(vq) ? packed_layout(vq) : split_layout(vq, vdev->config->legacy);
+	err = vq_packed(vq) ? packed_layout(vq) : split_layout(vq, virtio_is_legacy(vdev));
 	if (err)
 		goto fail;
 	for (unsigned int i = 0; i < num; i++)
@@ -358,7 +358,7 @@ bool virtqueue_kick(struct virtqueue *vq)
 static bool legacy_read_only_len(struct virtqueue *vq, const struct vq_chain *c,
 				 u32 len)
 {
-	if (c->in_len || !vq->vdev->config->legacy)
+	if (c->in_len || !virtio_is_legacy(vq->vdev))
 		return false;
 	if (!vq->warned_read_only_len) {
 		vq->warned_read_only_len = true;

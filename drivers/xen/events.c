@@ -8,8 +8,8 @@
  * bits to look at.  Either way the upcall runs while evtchn_upcall_pending
  * is set, and a handler runs with its port's pending state cleared.
  *
- * Every port is bound to vCPU 0 but the IPI ports (bind_ipi()), one on
- * each vCPU: another CPU's upcall takes only its own ports (FIFO: its own
+ * Every port is bound to vCPU 0 but the IPI ports (bind_ipi()) and the
+ * timer's (bind_virq_on()), one on each vCPU: another CPU's upcall takes only its own ports (FIFO: its own
  * queues; 2-level: its selector, and of each word only the ports bound
  * to it), with its own vcpu_info and ABI state.
  */
@@ -39,7 +39,7 @@ struct port_handler {
 	u64 burst_start;	/* ktime of the burst's first dispatch */
 	u64 release_ns;		/* throttled until then */
 	bool urgent;		/* the timer: never throttled */
-	bool ipi;		/* ours, from our other CPUs: never throttled */
+	bool ipi;		/* ours (IPIs, another CPU's timer): never throttled */
 	u16 cpu;		/* the CPU whose upcall takes it */
 	bool masked;		/* by its driver */
 	bool throttled;		/* by us, until release_ns */
@@ -262,6 +262,9 @@ int evtchn_set_urgent(evtchn_port_t port)
 
 	if (!abi || !h)
 		return -ENODEV;
+	/* The 2-level ABI's one urgent port is CPU 0's; another CPU has few ports. */
+	if (h->cpu && abi == &abi_2l)
+		return 0;
 	err = abi->set_urgent(port);
 	if (!err)
 		h->urgent = true;
@@ -307,16 +310,24 @@ static int bind_or_close(evtchn_port_t port, evtchn_handler_t fn, void *data)
 	return -ENOSPC;
 }
 
-int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
+/* VIRQ virq of vCPU vcpu_id (a global one: of vCPU 0); its port, or -EIO. */
+static int virq_port(unsigned int virq, unsigned int vcpu_id)
 {
-	struct evtchn_bind_virq op = { .virq = virq, .vcpu = 0 };
+	struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
 	long err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
 
 	if (err) {
-		pr_err("xen: bind VIRQ %u: %s\n", virq, xen_strerror(err));
+		pr_err("xen: bind VIRQ %u on vcpu %u: %s\n", virq, vcpu_id, xen_strerror(err));
 		return -EIO;
 	}
-	return bind_or_close(op.port, fn, data);
+	return op.port;
+}
+
+int bind_virq(unsigned int virq, evtchn_handler_t fn, void *data)
+{
+	int port = virq_port(virq, 0);
+
+	return port < 0 ? port : bind_or_close(port, fn, data);
 }
 
 int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t fn, void *data)
@@ -488,6 +499,27 @@ int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info
 }
 
 /*
+ * A port Xen bound to CPU cpu's vCPU: whose it is before it can be raised
+ * (bound masked, unmasked last).  Never throttled: raised by our own CPUs
+ * or paced by us.  The port, or -ENOSPC (closed).
+ */
+static int own_port(evtchn_port_t port, unsigned int cpu, evtchn_handler_t fn, void *data)
+{
+	struct port_handler *h = handler_of(port);
+
+	if (!h) {
+		pr_err("xen: port %u is beyond the %u ports handled; closed\n", port, MAX_HANDLED);
+		evtchn_close(port);
+		return -ENOSPC;
+	}
+	*h = (struct port_handler){ .fn = fn, .data = data, .ipi = true, .cpu = cpu };
+	if (abi->set_port_cpu)
+		abi->set_port_cpu(port, cpu);
+	evtchn_unmask(port);
+	return port;
+}
+
+/*
  * An IPI port on vCPU vcpu_id, taken by CPU cpu's upcall (its events
  * must be set up: xen_events_cpu_init()).  Our own CPUs raise it, so
  * it is never throttled.
@@ -495,7 +527,6 @@ int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info
 int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t fn, void *data)
 {
 	struct evtchn_bind_ipi op = { .vcpu = vcpu_id };
-	struct port_handler *h;
 	long err;
 
 	if (!abi || cpu >= NR_CPUS || (cpu && !cpu_vcpu[cpu]))
@@ -505,23 +536,29 @@ int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t fn, void *
 		pr_err("xen: bind IPI on vcpu %u: %s\n", vcpu_id, xen_strerror(err));
 		return -EIO;
 	}
-	h = handler_of(op.port);
-	if (!h) {
-		pr_err("xen: port %u is beyond the %u ports handled; closed\n", op.port,
-		       MAX_HANDLED);
-		evtchn_close(op.port);
-		return -ENOSPC;
-	}
-	/* Whose it is before it can be raised: bound masked, unmasked last. */
-	*h = (struct port_handler){ .fn = fn, .data = data, .ipi = true, .cpu = cpu };
-	if (abi->set_port_cpu)
-		abi->set_port_cpu(op.port, cpu);
-	evtchn_unmask(op.port);
-	return op.port;
+	return own_port(op.port, cpu, fn, data);
 }
 
 /*
- * Another CPU's upcall: only its IPI ports, so few events that the
+ * A per-vCPU VIRQ (VIRQ_TIMER) of vCPU vcpu_id, taken by CPU cpu's
+ * upcall (its events set up first, as for bind_ipi()).  Its handler is
+ * ours to pace (the timer's): never throttled.  The port, or -errno.
+ */
+int bind_virq_on(unsigned int virq, unsigned int cpu, unsigned int vcpu_id,
+		 evtchn_handler_t fn, void *data)
+{
+	int port;
+
+	if (!cpu)
+		return bind_virq(virq, fn, data);
+	if (!abi || cpu >= NR_CPUS || !cpu_vcpu[cpu])
+		return -ENODEV;
+	port = virq_port(virq, vcpu_id);
+	return port < 0 ? port : own_port(port, cpu, fn, data);
+}
+
+/*
+ * Another CPU's upcall: only its IPI and timer ports, so few events that the
  * budget (no deferral here: deferred work runs on CPU 0's timers) is
  * never reached by a CPU that is not flooded by its own peers.
  */

@@ -127,6 +127,8 @@ struct pci_ops {
 		    u16 off, unsigned int size);
 	void (*write)(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn,
 		      u16 off, unsigned int size, u32 val);
+	/* Optional: two dwords in one access (off 8-byte aligned). */
+	u64 (*read64)(const struct pci_ops *ops, u16 seg, u8 bus, u8 devfn, u16 off);
 	u16 cfg_size;		/* 0x100 or 0x1000 (extended) */
 	void *priv;
 };

@@ -129,5 +129,7 @@ void msleep(unsigned long ms);
 /* Registers the architecture's devices, selects, starts the timer list. */
 void time_init(void);
 void arch_time_init(void);
+/* Sets up the time devices left for when they are asked for (tests, benchmarks). */
+void arch_time_complete(void);
 
 #endif

@@ -99,6 +99,16 @@ static inline bool virtio_has_feature(const struct virtio_device *vdev,
 	return vdev->features & (1ULL << bit);
 }
 
+/* Whether vdev's transport is a legacy one: never, in an image without one. */
+static inline bool virtio_is_legacy(const struct virtio_device *vdev)
+{
+#if defined(CONFIG_VIRTIO_PCI_LEGACY) || defined(__HOST_TEST__)
+	return vdev->config->legacy;
+#else
+	return false;
+#endif
+}
+
 /* Transports call this on a configuration-change interrupt. */
 void virtio_config_changed(struct virtio_device *vdev);
 /* Reads a config field whole: retried until the generation is stable. */

@@ -65,5 +65,8 @@ void xen_events_resume(struct shared_info *si, struct vcpu_info *vi,
 int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info *vi);
 /* An IPI port on vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */
 int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t handler, void *data);
+/* A per-vCPU VIRQ (VIRQ_TIMER) of vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */
+int bind_virq_on(unsigned int virq, unsigned int cpu, unsigned int vcpu_id,
+		 evtchn_handler_t handler, void *data);
 
 #endif

@@ -63,6 +63,7 @@ static void clocksources_agree_over_100ms(struct ktest *t)
 	unsigned int n = 0;
 	u64 start;
 
+	arch_time_complete();
 	for (struct clocksource *cs = clocksource_first(); cs && n < 8; cs = cs->next) {
 		s[n] = (struct sample){ .cs = cs };
 		s[n].start_before = ktime_get_ns();

@@ -354,6 +354,18 @@ int timer_cancel(struct timer *t)
 	return was;
 }
 
+/*
+ * A counter whose half range lasts less than a year must be read more
+ * often than it wraps; a 64-bit one (the TSC, kvmclock, the HPET) need
+ * not, and then the device is not armed at boot at all: a clock event
+ * device that must be measured first (the LAPIC timer) is measured when
+ * a timer is first started.
+ */
+static bool clocksource_wraps(const struct clocksource *cs)
+{
+	return cs->mask / 2 / cs->freq_hz < 365ULL * 24 * 3600;
+}
+
 static void keepalive_fn(struct timer *t)
 {
 	timer_start(t, t->expires + KEEPALIVE_NS, keepalive_fn);
@@ -424,7 +436,8 @@ void time_init(void)
 	arch_time_init();
 	clocksource_select(param_get("clocksource"));
 	clockevent_select(param_get("clockevent"));
-	timer_start(&keepalive, ktime_get_ns() + KEEPALIVE_NS, keepalive_fn);
+	if (clocksource_wraps(clocksource_current()))
+		timer_start(&keepalive, ktime_get_ns() + KEEPALIVE_NS, keepalive_fn);
 }
 
 void ndelay(u64 ns)

@@ -14,7 +14,8 @@ import unittest
 from runner.launchers.kvm_nested import l1_bridged, l2_problem
 from runner.launchers.migrate import migrate_script
 from runner.launchers.qemu import KillOn, MonitorOn, judge_monitor_on, qemu_argv
-from runner.launchers.xen_domu import bed_stalled, judge_domu, parse_domu_report
+from runner.launchers.xen_domu import (bed_stalled, judge_domu, parse_domu_report,
+                                       toolstack_crashed)
 from runner.matrix import MatrixError, load_matrix
 from runner.process import Run, run_command
 from runner.requirements import unmet_requirement
@@ -282,6 +283,21 @@ class XenDomu(unittest.TestCase):
                                      stalled + ["pvkit-xen-domu: console begin"]))
         self.assertFalse(bed_stalled(Run(returncode=None, timed_out=True),
                                      ["dom0: [3.47] userspace started"]))
+
+    def test_toolstack_crashed(self):
+        crashed = ["xl: Parsing config from /domu/domu.cfg",
+                   "xl: corrupted double-linked list",
+                   "xl: libxl: error: libxl_exec.c:127:libxl_report_child_exitstatus: "
+                   "domain monitoring daemonizing child [139] died due to fatal "
+                   "signal Aborted",
+                   "pvkit-xen-domu: xl create failed (exit 3)"]
+        self.assertTrue(toolstack_crashed(crashed))
+        # xl refusing the domU (a bad config, a kernel it cannot load) is
+        # the domU's own failure, never retried.
+        self.assertFalse(toolstack_crashed(
+            ["xl: libxl: error: libxl_dom.c:583: panic: xc_dom_core.c:689: "
+             "failed to load kernel", "pvkit-xen-domu: xl create failed (exit 3)"]))
+        self.assertFalse(toolstack_crashed(crashed[:3]))
 
     def test_statuses(self):
         self.assertEqual(self.judge(self.CONSOLE)[:2], (0, ""))

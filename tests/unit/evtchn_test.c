@@ -293,6 +293,20 @@ static void dev_handler(evtchn_port_t port, void *data)
 	dev_hits++;
 }
 
+/*
+ * CPU 1's events, once per suite (FIFO gives Xen a fresh control block
+ * each time and never takes it back).
+ */
+static bool cpu1_ready;
+
+static int cpu1_events(void)
+{
+	int err = cpu1_ready ? 0 : xen_events_cpu_init(1, 1, fake_vi1);
+
+	cpu1_ready = !err;
+	return err;
+}
+
 /* Xen's upcall at a vcpu_info's registration: "everything pending". */
 static void spurious_upcall(struct vcpu_info *vi)
 {
@@ -313,7 +327,7 @@ static void ipi_ports_are_taken_by_their_cpu(struct ktest *t)
 
 	memset(ipi_hits, 0, sizeof(ipi_hits));
 	dev_hits = 0;
-	KT_ASSERT_EQ(t, xen_events_cpu_init(1, 1, fake_vi1), 0);
+	KT_ASSERT_EQ(t, cpu1_events(), 0);
 	fake_next_port = 70;
 	dev = evtchn_alloc_unbound(0, dev_handler, NULL);
 	fake_next_port = 71;
@@ -353,12 +367,77 @@ static void ipi_ports_are_taken_by_their_cpu(struct ktest *t)
 	evtchn_close(ipi1);
 }
 
+static unsigned int order[4], nr_order;
+static unsigned long cpu1_ticks;
+
+static void note_order(evtchn_port_t port, void *data)
+{
+	if (nr_order < ARRAY_SIZE(order))
+		order[nr_order++] = port;
+}
+
+/* CPU 1's timer, raised again by its peer (Xen) at every dispatch, as a flood would be. */
+static void cpu1_timer(evtchn_port_t port, void *data)
+{
+	cpu1_ticks++;
+	if (cpu1_ticks < 4 * EVTCHN_PORT_BURST)
+		fake_evtchn_raise(port);
+}
+
+/*
+ * Issue 15: CPU 1's VIRQ_TIMER (bound on vCPU 1 by bind_virq_on(), made
+ * urgent as time.c makes it) is taken by CPU 1's upcall only, is never
+ * throttled, and does not take CPU 0's timer's place as the urgent port:
+ * CPU 0's timer still comes before a device port found first.
+ */
+static void timer_ports_are_taken_by_their_cpu(struct ktest *t)
+{
+	int dev, timer1;
+
+	cpu1_ticks = 0;
+	nr_order = 0;
+	KT_ASSERT_EQ(t, cpu1_events(), 0);
+	KT_EXPECT_EQ(t, bind_virq_on(VIRQ_TIMER, 1, 5, cpu1_timer, NULL), -EIO);
+	fake_next_port = 73;
+	timer1 = bind_virq_on(VIRQ_TIMER, 1, 1, cpu1_timer, NULL);
+	KT_ASSERT_EQ(t, timer1, 73);
+	KT_EXPECT_EQ(t, evtchn_set_urgent(timer1), 0);
+
+	fake_evtchn_raise(timer1);
+	spurious_upcall(fake_vi);
+	fake_evtchn_upcall_on(0);
+	KT_EXPECT_EQ(t, cpu1_ticks, 0);
+	KT_EXPECT_TRUE(t, evtchn_is_pending(timer1));
+	for (unsigned int i = 0; i < 8 * EVTCHN_PORT_BURST && fake_evtchn_upcall_on(1); i++)
+		;
+	KT_EXPECT_EQ(t, cpu1_ticks, 4 * EVTCHN_PORT_BURST);
+	KT_EXPECT_FALSE(t, evtchn_throttled(timer1));
+	KT_EXPECT_FALSE(t, fake_evtchn_masked(timer1));
+
+	/* CPU 0's timer (TIMER_PORT, past the device's) is still served first. */
+	fake_next_port = 70;
+	dev = evtchn_alloc_unbound(0, note_order, NULL);
+	KT_ASSERT_EQ(t, dev, 70);
+	KT_ASSERT_EQ(t, evtchn_bind_handler(TIMER_PORT, note_order, NULL), 0);
+	fake_evtchn_raise(dev);
+	fake_evtchn_raise(TIMER_PORT);
+	KT_EXPECT_TRUE(t, fake_evtchn_upcall_on(0));
+	KT_ASSERT_EQ(t, nr_order, 2);
+	KT_EXPECT_EQ(t, order[0], TIMER_PORT);
+	KT_EXPECT_EQ(t, order[1], 70);
+	KT_EXPECT_EQ(t, cpu1_ticks, 4 * EVTCHN_PORT_BURST);
+	KT_EXPECT_EQ(t, evtchn_bind_handler(TIMER_PORT, timer_tick, NULL), 0);
+	evtchn_close(dev);
+	evtchn_close(timer1);
+}
+
 static const struct ktest_case evtchn_cases[] = {
 	KTEST_CASE(a_flood_cannot_starve_the_timer),
 	KTEST_CASE(the_rest_waits_for_deferred_work_and_none_is_lost),
 	KTEST_CASE(bursts_with_pauses_are_no_flood),
 	KTEST_CASE(a_drivers_mask_outlasts_the_throttle),
 	KTEST_CASE(ipi_ports_are_taken_by_their_cpu),
+	KTEST_CASE(timer_ports_are_taken_by_their_cpu),
 	{}
 };
 
@@ -366,6 +445,7 @@ static const struct ktest_case evtchn_cases[] = {
 static const char *start_abi(bool fifo)
 {
 	fake_irq_reset();
+	cpu1_ready = false;
 	if (!fake_evtchn_start(fifo))
 		return "the fake hypervisor was refused";
 	fake_next_port = TIMER_PORT;

@@ -10,6 +10,8 @@
 #include <asm/smp.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
+#include <xen/interface/errno.h>
+#include <xen/interface/vcpu.h>
 #include "fake_evtchn.h"
 
 void xen_events_init(struct shared_info *si, struct vcpu_info *vi,
@@ -30,6 +32,8 @@ static u8 priority[PAGE_SIZE / sizeof(event_word_t)];
 /* The vCPU each port notifies: 0 but for IPI ports bound elsewhere. */
 static u8 port_vcpu[PAGE_SIZE / sizeof(event_word_t)];
 static irq_handler_t upcall;
+/* Each vCPU's VIRQ_TIMER port, 0 while unbound. */
+static evtchn_port_t timer_port[FAKE_VCPUS];
 
 /* ---- the kernel's side the event code calls ---- */
 
@@ -175,6 +179,16 @@ static evtchn_port_t bind_next(void)
 	return fake_next_port;
 }
 
+/* A port that notifies vCPU vcpu (an IPI, a per-vCPU VIRQ). */
+static long bind_on(u32 vcpu, evtchn_port_t *port)
+{
+	if (vcpu >= FAKE_VCPUS)
+		return -ENOENT;
+	*port = bind_next();
+	port_vcpu[*port] = vcpu;
+	return 0;
+}
+
 static long event_channel_op(int cmd, void *arg)
 {
 	switch (cmd) {
@@ -192,11 +206,7 @@ static long event_channel_op(int cmd, void *arg)
 	case EVTCHNOP_bind_ipi: {
 		struct evtchn_bind_ipi *op = arg;
 
-		if (op->vcpu >= FAKE_VCPUS)
-			return -ENOENT;
-		op->port = bind_next();
-		port_vcpu[op->port] = op->vcpu;
-		return 0;
+		return bind_on(op->vcpu, &op->port);
 	}
 	case EVTCHNOP_expand_array:
 		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
@@ -207,9 +217,14 @@ static long event_channel_op(int cmd, void *arg)
 	case EVTCHNOP_alloc_unbound:
 		((struct evtchn_alloc_unbound *)arg)->port = bind_next();
 		return 0;
-	case EVTCHNOP_bind_virq:
-		((struct evtchn_bind_virq *)arg)->port = bind_next();
-		return 0;
+	case EVTCHNOP_bind_virq: {
+		struct evtchn_bind_virq *op = arg;
+		long err = bind_on(op->vcpu, &op->port);
+
+		if (!err && op->virq == VIRQ_TIMER)
+			timer_port[op->vcpu] = op->port;
+		return err;
+	}
 	case EVTCHNOP_set_priority: {
 		struct evtchn_set_priority *op = arg;
 
@@ -227,9 +242,55 @@ static long event_channel_op(int cmd, void *arg)
 	return -ENOSYS;
 }
 
+/*
+ * Each vCPU's single-shot timer, as Xen's VCPUOP_set_singleshot_timer:
+ * the caller's own only; a timeout passed by Xen's clock (fake_now_ns +
+ * fake_xen_ahead_ns) is -ETIME with VCPU_SSHOTTMR_future where
+ * fake_xen_honours_future says so (newer Xens ignore the flag), else its
+ * VIRQ_TIMER is raised at once.
+ */
+u64 fake_xen_ahead_ns;
+bool fake_xen_honours_future;
+u64 fake_sshot_at[FAKE_VCPUS];
+unsigned long fake_sshot_etime;
+
+static long vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	struct vcpu_set_singleshot_timer *t = arg;
+	u64 now = fake_now_ns + fake_xen_ahead_ns;
+
+	if (vcpu >= FAKE_VCPUS)
+		return -ENOENT;
+	if (cmd == VCPUOP_stop_periodic_timer)
+		return 0;
+	if (cmd != VCPUOP_set_singleshot_timer || vcpu != host_cpu)
+		return -EINVAL;
+	if (t->timeout_abs_ns < now && (t->flags & VCPU_SSHOTTMR_future) &&
+	    fake_xen_honours_future) {
+		fake_sshot_etime++;
+		return -XEN_ETIME;
+	}
+	fake_sshot_at[vcpu] = t->timeout_abs_ns;
+	fake_xen_run_timers();
+	return 0;
+}
+
+void fake_xen_run_timers(void)
+{
+	for (unsigned int v = 0; v < FAKE_VCPUS; v++) {
+		if (fake_sshot_at[v] && fake_sshot_at[v] <= fake_now_ns + fake_xen_ahead_ns &&
+		    timer_port[v]) {
+			fake_sshot_at[v] = 0;
+			fake_evtchn_raise(timer_port[v]);
+		}
+	}
+}
+
 long xen_hypercall5(unsigned long nr, unsigned long a1, unsigned long a2,
 		    unsigned long a3, unsigned long a4, unsigned long a5)
 {
+	if (nr == __HYPERVISOR_vcpu_op)
+		return vcpu_op(a1, a2, (void *)a3);
 	if (nr != __HYPERVISOR_event_channel_op)
 		abort();
 	return event_channel_op(a1, (void *)a2);
@@ -244,6 +305,8 @@ bool fake_evtchn_start(bool use_fifo)
 	fake_vi = &fake_si->vcpu_info[0];
 	fake_vi1 = &fake_si->vcpu_info[1];
 	memset(control, 0, sizeof(control));
+	memset(timer_port, 0, sizeof(timer_port));
+	memset(fake_sshot_at, 0, sizeof(fake_sshot_at));
 	host_cpu = 0;
 	upcall = NULL;
 	xen_events_init(fake_si, fake_vi, &fake_mode);

@@ -40,5 +40,18 @@ bool fake_evtchn_upcall_on(unsigned int vcpu);
 bool fake_evtchn_masked(evtchn_port_t port);
 /* Work the ABI left in the shared words: READY bits or selector words. */
 bool fake_evtchn_shared_left(void);
+/*
+ * VCPUOP_set_singleshot_timer (the caller's, host_cpu): Xen's clock runs
+ * fake_xen_ahead_ns past fake_now_ns (the vCPU held off since it read
+ * its time); with fake_xen_honours_future a passed timeout with
+ * VCPU_SSHOTTMR_future is -ETIME (counted in fake_sshot_etime), else it
+ * fires at once.  fake_sshot_at: each vCPU's timeout set, 0 for none;
+ * fake_xen_run_timers() raises VIRQ_TIMER for those due.
+ */
+extern u64 fake_xen_ahead_ns;
+extern bool fake_xen_honours_future;
+extern u64 fake_sshot_at[FAKE_VCPUS];
+extern unsigned long fake_sshot_etime;
+void fake_xen_run_timers(void);
 
 #endif

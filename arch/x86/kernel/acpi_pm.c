@@ -33,6 +33,7 @@ static struct tsc_reference pm_ref = {
 	.name = "ACPI PM timer",
 	.read = pm_counter,
 	.freq_hz = PM_TIMER_HZ,
+	.cs_rating = 200,	/* as pm_cs's */
 };
 
 void acpi_pm_early_init(void)

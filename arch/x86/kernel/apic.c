@@ -270,12 +270,11 @@ static u64 lapic_timer_hz_told(const char **source)
  * Without TSC-deadline the one-shot timer will be the clock event device
  * (it outranks the HPET's and the PIT's): if its frequency must be
  * measured, and the TSC's too, it is measured in the TSC's window.  Its
- * count runs down from all ones meanwhile, masked (68 s at 1 GHz).
- * Called before the TSC's frequency is first asked for, after the
- * hypervisor's backend may have told it (kvmclock, pvclock).
+ * count runs down from all ones meanwhile, masked (68 s at 1 GHz), until
+ * its first use rewrites it.  Called before the TSC's window begins,
+ * after the hypervisor's backend may have told the TSC's frequency
+ * (kvmclock, pvclock).
  */
-static bool early_count;
-
 void apic_timer_early_init(void)
 {
 	const char *source;
@@ -285,7 +284,6 @@ void apic_timer_early_init(void)
 		return;
 	lapic_count_start();
 	tsc_measure_with(&lapic_counter);
-	early_count = true;
 }
 
 /*
@@ -295,7 +293,7 @@ void apic_timer_early_init(void)
  */
 static u64 lapic_timer_hz(void)
 {
-	const struct tsc_window *tw = tsc_window_result();
+	const struct tsc_window *tw;
 	struct tsc_reference tsc_ref = {
 		.name = "TSC", .read = tsc_counter_read, .mask = ~0ULL,
 	};
@@ -307,12 +305,14 @@ static u64 lapic_timer_hz(void)
 		pr_info("apic: timer %llu Hz from %s\n", hz, source);
 		return hz;
 	}
+	/* Ends the TSC's window if it is open: the count ran in it. */
+	tsc_ref.freq_hz = (u64)tsc_khz(NULL) * 1000;
+	tw = tsc_window_result();
 	if (tw && tw->other_hz) {
 		pr_info("apic: timer %llu Hz, measured with the TSC (within %u ppm)\n",
 			tw->other_hz, tw->other_ppm);
 		return tw->other_hz;
 	}
-	tsc_ref.freq_hz = (u64)tsc_khz(NULL) * 1000;
 	if (!tsc_ref.freq_hz)
 		return 0;
 	lapic_count_start();
@@ -376,23 +376,27 @@ static bool lapic_calibrate(void)
 	return timer_mult != 0;
 }
 
+/*
+ * TSC-deadline needs the TSC's frequency now (told where the CPU has
+ * it, but for old bare metal); the one-shot mode measures it on first
+ * use, against a reference counter, or takes what the CPU tells.
+ */
 void apic_timer_init(void)
 {
-	u32 khz = tsc_khz(NULL);
+	bool deadline = boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE;
+	bool now = deadline || !tsc_has_reference();
+	u32 khz = now ? tsc_khz(NULL) : 0;
 
 	irq_set_vector(LOCAL_TIMER_VECTOR, timer_interrupt, NULL, "lapic-timer");
-	if (!khz) {
+	if (now && !khz) {
 		pr_warn("apic: no TSC frequency, timer not used\n");
 		return;
 	}
-	if (boot_cpu.features_ecx & CPUID1_ECX_TSC_DEADLINE) {
+	if (deadline) {
 		tsc_mult = ((u64)khz * 1000 << 32) / NSEC_PER_SEC;
 		deadline_ce.set_next_event = lapic_switching;
 		clockevent_register(&deadline_ce);
 	}
-	/* The count the TSC's window read, if it did, runs no longer. */
-	if (early_count)
-		apic_write(APIC_TMICT, 0);
 	/*
 	 * The one-shot mode's frequency is found on first use: it may never
 	 * be used (TSC-deadline, or Xen's timer, outrank it), and where it

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interrupt and exception entry: one 8-byte stub per vector pushes the
+ * Interrupt and exception entry: one 4-byte stub per vector pushes the
  * vector (one byte, sign-extended) and joins trap_common directly where
  * the CPU pushed an error code, or through trap_noerr, which puts a zero
  * error code under the vector, where it pushed none; trap_common saves
- * the registers as struct pt_regs and calls do_trap().  Stub v is at
- * trap_entry_start + 8 * v, so no table of their addresses is needed.
+ * the registers as struct pt_regs and calls do_trap().  A short jmp
+ * reaches only 127 bytes, so the stubs come in groups of
+ * TRAP_GROUP_STUBS, each group ending in the two long jmps; stub v is at
+ * trap_entry_start + TRAP_SHORT_STUB(v) (asm/ptrace.h), so no table of
+ * their addresses is needed.
  */
 #include <asm/ptrace.h>
 
@@ -13,7 +16,27 @@
 	.balign 8
 	.globl trap_entry_start
 trap_entry_start:
-	TRAP_STUBS trap_common, trap_noerr
+vector = 0
+	.rept (256 + TRAP_GROUP_STUBS - 1) / TRAP_GROUP_STUBS
+0:
+	.rept TRAP_GROUP_STUBS
+	.if vector < 256
+1:
+	.byte	0x6a, vector & 0xff	/* pushq $imm8 */
+	.if HAS_ERROR_CODE(vector)
+	jmp	3f
+	.else
+	jmp	2f
+	.endif
+	/* An error here: the jmp did not fit in a short one. */
+	.org	1b + TRAP_SHORT_STUB_SIZE
+	.endif
+vector = vector + 1
+	.endr
+2:	jmp	trap_noerr
+3:	jmp	trap_common
+	.org	0b + TRAP_GROUP_SIZE, 0xcc
+	.endr
 
 /*
  * The stub's vector is where the error code goes: push it again, zero the

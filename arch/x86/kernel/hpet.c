@@ -94,13 +94,14 @@ static u64 hpet_read(struct clocksource *cs)
 
 static struct clocksource hpet_cs = {
 	.name = "hpet",
-	.rating = 250,
+	.rating = 250,		/* as hpet_ref's */
 	.read = hpet_read,
 };
 
 static struct tsc_reference hpet_ref = {
 	.name = "HPET",
 	.read = hpet_counter,
+	.cs_rating = 250,
 };
 
 /*

@@ -120,6 +120,7 @@ static bool pit_probe(void)
 	return pit_present;
 }
 
+/* Called only where no other reference counter is there. */
 void pit_early_init(void)
 {
 	if (pit_probe())
@@ -206,14 +207,14 @@ static int pit_request_irq(void)
 }
 
 /*
- * The PIT is the calibration reference of last resort and the clock
- * event device ranked lowest.  Where the hypervisor told the TSC's
- * frequency (kvmclock, Xen's pvclock) and a better clock event device is
- * registered, it would serve neither: its probe (some twenty port
- * accesses, each an exit) is skipped.  pit=1, or clockevent=pit, probes
+ * The PIT is the calibration reference of last resort (pit_early_init())
+ * and the clock event device ranked lowest.  Where a better clock event
+ * device is registered it would not serve as one: its probe (some twenty
+ * port accesses, each an exit, and up to 5 ms waiting for its interrupt
+ * on each of two routes) is skipped.  pit=1, or clockevent=pit, probes
  * it anyway (the irq suite's test of its interrupt).
  */
-bool pit_wanted(bool tsc_told)
+bool pit_wanted(void)
 {
 	const char *name = param_get("clockevent");
 	struct clock_event_device *ce = clockevent_first();
@@ -222,8 +223,8 @@ bool pit_wanted(bool tsc_told)
 		return true;
 	while (ce && ce->rating <= pit_ce.rating)
 		ce = ce->next;
-	if (tsc_told && ce) {
-		pr_info("pit: not probed: the TSC frequency is told and %s is a better clock event device (pit=1 probes it)\n",
+	if (ce) {
+		pr_info("pit: not probed: %s is a better clock event device (pit=1 probes it)\n",
 			ce->name);
 		return false;
 	}
@@ -239,6 +240,9 @@ void pit_init(void)
 	if (reference_counts(pit_ch2_count))
 		clocksource_register(&pit_cs);
 
+#ifndef CONFIG_X86_IO_APIC
+	return;		/* IRQ 0 would reach no vector */
+#endif
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
 	if (!pit_probe() || pit_request_irq())
 		return;

@@ -7,7 +7,11 @@
  * APIC's LINT0 in ExtINT mode, which apic_init() masks before interrupts
  * are ever enabled, and which a machine without a local APIC does not
  * boot to.  With every line masked they raise nothing but a spurious
- * IRQ 7 or 15, which LINT0 keeps out too.
+ * IRQ 7 or 15, which LINT0 keeps out too.  The masks are needed all the
+ * same (two exits): in a Xen HVM guest, left unmasked, the PIT's IRQ 0
+ * came in at the BIOS's vector 8 (a double fault's) with LINT0 masked,
+ * by some other route (an I/O APIC pin the firmware left in ExtINT
+ * mode, virtual wire, would be one).
  */
 #include <pvkit/kernel.h>
 #include <asm/apic.h>

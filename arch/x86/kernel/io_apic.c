@@ -73,8 +73,16 @@ static void io_write(struct ioapic *io, u32 reg, u32 val)
 	io->regs[IOWIN / 4] = val;
 }
 
+static bool low_known(struct ioapic *io, unsigned int pin)
+{
+	return io->low_known[pin / 8] & (1U << (pin % 8));
+}
+
+/* A write of what the entry holds already is left out. */
 static void write_low(struct ioapic *io, unsigned int pin, u32 low)
 {
+	if (low_known(io, pin) && io->low[pin] == low)
+		return;
 	io_write(io, REDTBL(pin), low);
 	io->low[pin] = low;
 	io->low_known[pin / 8] |= 1U << (pin % 8);
@@ -82,7 +90,7 @@ static void write_low(struct ioapic *io, unsigned int pin, u32 low)
 
 static u32 read_low(struct ioapic *io, unsigned int pin)
 {
-	if (io->low_known[pin / 8] & (1U << (pin % 8)))
+	if (low_known(io, pin))
 		return io->low[pin];
 	return io_read(io, REDTBL(pin));
 }
@@ -136,7 +144,7 @@ static u32 irq_to_gsi(unsigned int irq, u16 *flags)
 int arch_irq_route(unsigned int irq, unsigned int vector)
 {
 	u16 flags;
-	u32 gsi = irq_to_gsi(irq, &flags), low = vector | RTE_MASKED, dest;
+	u32 gsi = irq_to_gsi(irq, &flags), low = vector, dest;
 	unsigned int pin;
 	struct ioapic *io = ioapic_for(gsi, &pin);
 	unsigned long f;
@@ -150,6 +158,11 @@ int arch_irq_route(unsigned int irq, unsigned int vector)
 	if ((flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL)
 		low |= RTE_LEVEL;
 	dest = apic_id() << 24;			/* physical destination */
+	/*
+	 * Unmasked at once, the destination written first: the vector's
+	 * handler is in place (request_irq() set it before), and the unmask
+	 * that follows then has nothing to write (one exit less a line).
+	 */
 	f = spin_lock_irqsave(&ioapic_lock);
 	io_write(io, REDTBL(pin) + 1, dest);
 	write_low(io, pin, low);

@@ -5,6 +5,7 @@
  */
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
+#include <pvkit/errno.h>
 #include <pvkit/irq.h>
 #include <pvkit/irqflags.h>
 #include <asm/apic.h>
@@ -30,6 +31,27 @@ void x86_handle_irq(unsigned int vector)
 	/* Every CPU's: a backend's EOI op serves each CPU (KVM: its own PV EOI word). */
 	apic_eoi();
 }
+
+#ifndef CONFIG_X86_IO_APIC
+/* No I/O APIC in the image: no line reaches a vector (MSI-X still does). */
+void ioapic_init(void)
+{
+}
+
+int arch_irq_set_type(unsigned int irq, u16 flags)
+{
+	return -ENODEV;
+}
+
+int arch_irq_route(unsigned int irq, unsigned int vector)
+{
+	return -ENODEV;
+}
+
+void arch_irq_mask(unsigned int irq, bool masked)
+{
+}
+#endif
 
 static void default_intr_init(void)
 {

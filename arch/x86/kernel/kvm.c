@@ -33,6 +33,17 @@
 
 struct kvm_guest_state kvm_guest;
 
+/*
+ * Hypercalls and steal time have no user but the multi-vCPU ops (SMP)
+ * and the kvm suite (KTEST).  A one-CPU image without tests leaves both
+ * off: kvm_hypercall() says -EOPNOTSUPP, no steal-time area is
+ * registered (an MSR write, an exit, less at boot), and the hypercall
+ * probe (3 x 64 timed additions) is not run.
+ */
+#if defined(CONFIG_SMP) || defined(CONFIG_KTEST)
+#define KVM_SMP_OR_TESTS
+#endif
+
 /* Shared with the hypervisor: aligned as msr.rst asks; one per vCPU where per vCPU. */
 static struct vcpu_time_info kvmclock_info[NR_CPUS] __aligned(64);
 /* The CPUs that registered their own area; before that a CPU reads CPU 0's. */
@@ -153,6 +164,9 @@ static u64 kvm_steal_clock(void)
 
 static void steal_time_init(void)
 {
+#ifndef KVM_SMP_OR_TESTS
+	return;
+#endif
 	if (!has(KVM_FEATURE_STEAL_TIME))
 		return;
 	pv_ops.time.steal_clock = kvm_steal_clock;
@@ -429,6 +443,7 @@ static void kvm_print_features(void)
 		kvm_guest.hints, line);
 }
 
+#ifdef KVM_SMP_OR_TESTS
 /*
  * Where KVM runs our ring 0 in its instruction emulator (PVM on a host
  * without SVM or VMX, docs/platform.md), the emulator's answer to a
@@ -446,6 +461,7 @@ static void kvm_hypercall_init(void)
 	kvm_guest.hypercalls = true;
 	pr_info("kvm: hypercalls by %s\n", kvm_guest.vmmcall ? "vmmcall" : "vmcall");
 }
+#endif
 
 static void kvm_init_platform(void)
 {
@@ -454,9 +470,11 @@ static void kvm_init_platform(void)
 	cpuid(hypervisor_cpuid_base() + 1, &r);
 	kvm_guest.features = r.eax;
 	kvm_guest.hints = r.edx;
-	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_print_features();
+#ifdef KVM_SMP_OR_TESTS
+	kvm_guest.vmmcall = cpu_hypercall_is_vmmcall();
 	kvm_hypercall_init();
+#endif
 	kvmclock_init();
 	steal_time_init();
 	pv_eoi_init();

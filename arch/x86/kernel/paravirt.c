@@ -150,10 +150,11 @@ void paravirt_report(const char *backend)
 	char line[96] = "";
 	size_t n = 0;
 
-	if (!native_apic.eoi)
-		native_apic = native_pv_ops.apic;
+	/* Only the line reads native_pv_ops: without it, the copy is not linked. */
 	if (!printk_level_built(6))
 		return;
+	if (!native_apic.eoi)
+		native_apic = native_pv_ops.apic;
 	if (GROUP_CHANGED(cpu, native_pv_ops.cpu))
 		n += snprintf(line + n, sizeof(line) - n, " cpu");
 	if (GROUP_CHANGED(irq, native_pv_ops.irq))
@@ -171,6 +172,7 @@ void paravirt_report(const char *backend)
 }
 
 /* ---- call sites: indirect calls through pv_ops made direct ---- */
+#ifdef CONFIG_PARAVIRT_IRQ
 
 static struct pv_irq_ops patched_irq;	/* what the sites were patched to */
 
@@ -254,3 +256,4 @@ bool paravirt_call_is_direct(unsigned int i)
 	return insn[0] == NOP && insn[1] == CALL_REL32 &&
 	       site->insn + 6 + rel32 == (u64)site_target(site);
 }
+#endif

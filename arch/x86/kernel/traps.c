@@ -43,37 +43,47 @@ extern const char trap_entry_start[];
 
 static trap_hook_t trap_hook;
 
-static const char *const trap_names[32] = {
-	[0] = "#DE divide error",
-	[1] = "#DB debug",
-	[2] = "NMI",
-	[3] = "#BP breakpoint",
-	[4] = "#OF overflow",
-	[5] = "#BR bound range",
-	[6] = "#UD invalid opcode",
-	[7] = "#NM device not available",
-	[8] = "#DF double fault",
-	[10] = "#TS invalid TSS",
-	[11] = "#NP segment not present",
-	[12] = "#SS stack fault",
-	[13] = "#GP general protection",
-	[14] = "#PF page fault",
-	[16] = "#MF x87 error",
-	[17] = "#AC alignment check",
-	[18] = "#MC machine check",
-	[19] = "#XM SIMD error",
-	[20] = "#VE virtualization",
-	[21] = "#CP control protection",
-	[28] = "#HV hypervisor injection",
-	[29] = "#VC VMM communication",
-	[30] = "#SX security",
-};
+/*
+ * The exceptions' names, vector by vector, each ended by its NUL (an empty
+ * one: reserved): one string, not 32 pointers to them.
+ */
+static const char trap_names[] =
+	"#DE divide error\0"		/* 0 */
+	"#DB debug\0"
+	"NMI\0"
+	"#BP breakpoint\0"
+	"#OF overflow\0"
+	"#BR bound range\0"		/* 5 */
+	"#UD invalid opcode\0"
+	"#NM device not available\0"
+	"#DF double fault\0"
+	"\0"
+	"#TS invalid TSS\0"		/* 10 */
+	"#NP segment not present\0"
+	"#SS stack fault\0"
+	"#GP general protection\0"
+	"#PF page fault\0"
+	"\0"				/* 15 */
+	"#MF x87 error\0"
+	"#AC alignment check\0"
+	"#MC machine check\0"
+	"#XM SIMD error\0"
+	"#VE virtualization\0"		/* 20 */
+	"#CP control protection\0"
+	"\0\0\0\0\0\0"
+	"#HV hypervisor injection\0"	/* 28 */
+	"#VC VMM communication\0"
+	"#SX security\0";		/* 30; 31 is the literal's own NUL */
 
 const char *trap_name(unsigned int vector)
 {
-	if (vector < 32)
-		return trap_names[vector] ? trap_names[vector] : "reserved exception";
-	return "interrupt";
+	const char *s = trap_names;
+
+	if (vector >= 32)
+		return "interrupt";
+	for (unsigned int i = 0; i < vector; i++)
+		s += strlen(s) + 1;
+	return *s ? s : "reserved exception";
 }
 
 void trap_set_hook(trap_hook_t hook)
@@ -144,7 +154,7 @@ void trap_init_secondary(struct cpu_tables *t, void *df_stack_top)
 void trap_init(void)
 {
 	for (int v = 0; v < 256; v++) {
-		u64 a = (u64)trap_entry_start + TRAP_STUB_SIZE * v;
+		u64 a = (u64)trap_entry_start + TRAP_SHORT_STUB(v);
 
 		idt[v] = (struct idt_gate){
 			.offset_low = a & 0xffff,
@@ -171,18 +181,24 @@ static void show_pf_reason(const struct pt_regs *regs, unsigned long cr2)
 		       cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
 }
 
+static const char gp_names[] = "RAXRBXRCXRDXRSIRDIRBPR08R09R10R11R12R13R14R15";
+
 void show_regs(const struct pt_regs *r)
 {
+	const u64 *gp = (const u64 *)r;
 	char sym[96];
+
+	_Static_assert(offsetof(struct pt_regs, r15) == 0 &&
+		       offsetof(struct pt_regs, rax) == 14 * sizeof(u64),
+		       "the general registers first, r15 to rax");
 
 	kallsyms_format(sym, sizeof(sym), r->rip);
 	console_printf("RIP: %04llx:%016llx %s\n", r->cs, r->rip, sym);
 	console_printf("RSP: %04llx:%016llx RFLAGS: %08llx\n", r->ss, r->rsp, r->rflags);
-	console_printf("RAX: %016llx RBX: %016llx RCX: %016llx\n", r->rax, r->rbx, r->rcx);
-	console_printf("RDX: %016llx RSI: %016llx RDI: %016llx\n", r->rdx, r->rsi, r->rdi);
-	console_printf("RBP: %016llx R08: %016llx R09: %016llx\n", r->rbp, r->r8, r->r9);
-	console_printf("R10: %016llx R11: %016llx R12: %016llx\n", r->r10, r->r11, r->r12);
-	console_printf("R13: %016llx R14: %016llx R15: %016llx\n", r->r13, r->r14, r->r15);
+	/* Three a line, RAX to R15: pt_regs holds them in the reverse order. */
+	for (int i = 0; i < 15; i++)
+		console_printf("%.3s: %016llx%c", gp_names + 3 * i, gp[14 - i],
+			       i % 3 == 2 ? '\n' : ' ');
 	console_printf("CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n",
 		       read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }

@@ -2,12 +2,19 @@
 /*
  * The TSC: its frequency and the "tsc" clocksource.  A measured frequency
  * comes from one window against the best reference counter the platform
- * registered (the HPET, the ACPI PM timer, or the PIT), as short as gives
- * TSC_WINDOW_PPM: about 250 us against the HPET.  The LAPIC timer, when
- * it must be measured too, is measured in the same window.
+ * registered (the HPET, the ACPI PM timer, or the PIT), as long as gives
+ * TSC_WINDOW_PPM, and only when first needed: against a reference that
+ * cannot wrap (a 64-bit HPET) the window is begun at boot and ended then,
+ * so it ran beside the rest of the boot instead of being waited for.  The
+ * LAPIC timer, when it must be measured too, is measured in the same
+ * window.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
+#include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/hypervisor.h>
 #include <asm/io.h>
@@ -22,6 +29,11 @@ void tsc_set_reference(const struct tsc_reference *ref)
 {
 	if (!reference)
 		reference = ref;
+}
+
+bool tsc_has_reference(void)
+{
+	return reference;
 }
 
 /*
@@ -97,11 +109,31 @@ static u32 tsc_khz_hypervisor(void)
 	return r.eax;
 }
 
+/*
+ * a * b / c through the 128-bit product (mul, div): a window begun at boot
+ * may have lasted long enough for a * b to overflow.  The quotient must
+ * fit in 64 bits, and here always does (a frequency, a length in us).
+ */
+static u64 mul_div(u64 a, u64 b, u64 c)
+{
+	u64 q, r;
+
+	__asm__("mulq %[b]\n\tdivq %[c]"
+		: "=a" (q), "=&d" (r) : "a" (a), [b] "rm" (b), [c] "rm" (c) : "cc");
+	return q;
+}
+
 /* One end of a window: a counter read between two TSC reads. */
 struct window_end {
 	u64 tsc;	/* the middle of the bracket */
 	u64 width;	/* its width in TSC cycles */
 	u64 value;
+};
+
+/* A window begun: its reference, the other counter, and their first ends. */
+struct tsc_window_state {
+	const struct tsc_reference *ref, *other;
+	struct window_end r0, o0;
 };
 
 /*
@@ -146,39 +178,60 @@ static u64 window_span(const struct tsc_reference *c, const struct window_end *a
 #define WINDOW_MAX_DIV	100		/* 10 ms */
 #define WINDOW_READS	10000000	/* reads of the reference, at most */
 
-int tsc_measure_window(const struct tsc_reference *ref,
-		       const struct tsc_reference *other, struct tsc_window *w)
+static void window_begin(struct tsc_window_state *s)
 {
+	window_end_read(s->ref, &s->r0);
+	if (s->other)
+		window_end_read(s->other, &s->o0);
+}
+
+/*
+ * The other counter's rate at the TSC's; none if it did not move or ran
+ * out (a companion counts up from 0 and stops at its mask).
+ */
+static void window_other(struct tsc_window_state *s, const struct window_end *o1,
+			 struct tsc_window *w)
+{
+	u64 ocycles, oticks = window_span(s->other, &s->o0, o1, &ocycles, &w->other_ppm);
+
+	if (o1->value == s->other->mask)
+		oticks = 0;
+	w->other_hz = oticks ? mul_div(oticks, w->tsc_hz, ocycles) : 0;
+	/* Its error adds to the TSC's; no bound stays none. */
+	w->other_ppm = oticks ? w->other_ppm + w->tsc_ppm : ~0U;
+}
+
+/*
+ * Ends a window begun at any time before: at once if it already lasted
+ * long enough (it ran beside the rest of the boot), else when it does.
+ */
+static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
+{
+	const struct tsc_reference *ref = s->ref;
 	u64 want = max(ref->freq_hz / WINDOW_MIN_DIV, 1ULL);
 	u64 most = max(ref->freq_hz / WINDOW_MAX_DIV, 1ULL);
-	struct window_end r0, r1, o0, o1;
-	u64 ticks = 0, cycles, ocycles, oticks;
+	struct window_end r1, o1;
+	u64 ticks = 0, cycles;
 	u32 reads = 0, ppm;
 
-	window_end_read(ref, &r0);
-	if (other)
-		window_end_read(other, &o0);
 	for (;;) {
-		while (((ref->read() - r0.value) & ref->mask) < want) {
+		while (((ref->read() - s->r0.value) & ref->mask) < want) {
 			if (++reads > WINDOW_READS)
 				return -ETIMEDOUT;
 		}
-		if (other)
-			window_end_read(other, &o1);
+		if (s->other)
+			window_end_read(s->other, &o1);
 		window_end_read(ref, &r1);
-		ticks = window_span(ref, &r0, &r1, &cycles, &w->tsc_ppm);
+		ticks = window_span(ref, &s->r0, &r1, &cycles, &w->tsc_ppm);
 		if (!ticks)
 			return -EIO;
-		w->tsc_hz = cycles * ref->freq_hz / ticks;
+		w->tsc_hz = mul_div(cycles, ref->freq_hz, ticks);
+		w->other_hz = 0;
 		w->other_ppm = 0;
-		if (other) {
-			oticks = window_span(other, &o0, &o1, &ocycles, &w->other_ppm);
-			w->other_hz = oticks ? oticks * w->tsc_hz / ocycles : 0;
-			/* Its error adds to the TSC's; no bound stays none. */
-			if (oticks)
-				w->other_ppm += w->tsc_ppm;
-		}
-		ppm = max(w->tsc_ppm, w->other_ppm);
+		if (s->other)
+			window_other(s, &o1, w);
+		/* A companion that gave nothing does not hold the window open. */
+		ppm = max(w->tsc_ppm, w->other_hz ? w->other_ppm : 0);
 		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
 			break;
 		/*
@@ -189,12 +242,31 @@ int tsc_measure_window(const struct tsc_reference *ref,
 		 */
 		want = min(max(ticks * ppm / TSC_WINDOW_PPM, ticks + ticks / 4), most);
 	}
-	w->us = ticks * 1000000 / ref->freq_hz;
+	w->us = mul_div(ticks, 1000000, ref->freq_hz);
 	return 0;
 }
 
+int tsc_measure_window(const struct tsc_reference *ref,
+		       const struct tsc_reference *other, struct tsc_window *w)
+{
+	struct tsc_window_state s = { .ref = ref, .other = other };
+
+	window_begin(&s);
+	return window_finish(&s, w);
+}
+
+/*
+ * The TSC's own window, begun by tsc_window_open() at boot where the
+ * reference cannot wrap unseen meanwhile, and ended by the first that
+ * needs the frequency: by then it has mostly lasted long enough.  The
+ * companion (the LAPIC timer) is a per-CPU counter: read on the CPU that
+ * began the window, or not at all.
+ */
 static const struct tsc_reference *companion;
+static struct tsc_window_state open_window;
+static unsigned int open_cpu;
 static struct tsc_window window;
+static DEFINE_SPINLOCK(khz_lock);
 
 void tsc_measure_with(const struct tsc_reference *other)
 {
@@ -206,30 +278,78 @@ const struct tsc_window *tsc_window_result(void)
 	return window.tsc_hz ? &window : NULL;
 }
 
-/* Against a reference counter, and the companion with it if there is one. */
-static u32 tsc_khz_reference(const struct tsc_reference *ref)
+/* At least a year before the counter's half range is used up. */
+static bool never_wraps(const struct tsc_reference *ref)
 {
-	int err = tsc_measure_window(ref, companion, &window);
+	return ref->mask / 2 / ref->freq_hz > 365ULL * 24 * 3600;
+}
 
+static void window_open(void)
+{
+	open_window = (struct tsc_window_state){ .ref = reference, .other = companion };
+	open_cpu = smp_processor_id();
+	window_begin(&open_window);
+}
+
+void tsc_window_open(void)
+{
+	if (!khz && reference && never_wraps(reference))
+		window_open();
+}
+
+/* Against the reference, and the companion with it if there is one. */
+static u32 tsc_khz_reference(void)
+{
+	int err;
+
+	if (!open_window.ref)
+		window_open();
+	if (open_cpu != smp_processor_id())
+		open_window.other = NULL;
+	err = window_finish(&open_window, &window);
+	open_window.ref = NULL;
 	if (err) {
-		pr_warn("tsc: no frequency from %s (%d)\n", ref->name, err);
+		pr_warn("tsc: no frequency from %s (%d)\n", reference->name, err);
 		window.tsc_hz = 0;
 		return 0;
 	}
 	return window.tsc_hz / 1000;
 }
 
+static bool deferred;		/* the "tsc" clocksource waits for tsc_khz() */
+static void tsc_clocksource_register(u32 k, const char *source);
+
+/* What the platform tells, else a measurement, else the nominal figure. */
+static u32 find_khz(const char **src)
+{
+	u32 k;
+
+	if ((k = tsc_khz_hypervisor()))
+		*src = "cpuid 0x40000010";
+	else if ((k = tsc_khz_cpuid15()))
+		*src = "cpuid 0x15";
+	else if (reference && (k = tsc_khz_reference()))
+		*src = reference->name;
+	else if ((k = tsc_khz_cpuid16()))
+		*src = "cpuid 0x16 (nominal)";
+	return k;
+}
+
+/* Two CPUs asking first at once: one measures, the other waits for it. */
 u32 tsc_khz(const char **source)
 {
-	if (!khz) {
-		if ((khz = tsc_khz_hypervisor()))
-			khz_source = "cpuid 0x40000010";
-		else if ((khz = tsc_khz_cpuid15()))
-			khz_source = "cpuid 0x15";
-		else if (reference && (khz = tsc_khz_reference(reference)))
-			khz_source = reference->name;
-		else if ((khz = tsc_khz_cpuid16()))
-			khz_source = "cpuid 0x16 (nominal)";
+	if (!READ_ONCE(khz)) {
+		unsigned long flags = spin_lock_irqsave(&khz_lock);
+		const char *src;
+		u32 k = khz ? 0 : find_khz(&src);
+
+		if (k) {
+			khz_source = src;
+			WRITE_ONCE(khz, k);
+			if (deferred)
+				tsc_clocksource_register(k, src);
+		}
+		spin_unlock_irqrestore(&khz_lock, flags);
 	}
 	if (source)
 		*source = khz_source;
@@ -274,25 +394,44 @@ static struct clocksource tsc_cs = {
 	.mask = ~0ULL,
 };
 
+/*
+ * The "tsc" clocksource is registered at once where its frequency is
+ * known or where it would be selected (nothing registered outranks it,
+ * or clocksource=tsc); else when its frequency is first asked for, which
+ * the window begun at boot makes quick (tsc_window_open()).  The
+ * reference, the best counter there is, is a clocksource too: if it
+ * outranks the TSC, the TSC is not needed to tell the time.
+ */
+static void tsc_clocksource_register(u32 k, const char *source)
+{
+	const struct tsc_window *w = tsc_window_result();
+
+	tsc_cs.freq_hz = (u64)k * 1000;
+	if (w)
+		pr_info("tsc: a %llu us window, within %u ppm%s\n", w->us, w->tsc_ppm,
+			w->other_hz ? ", with the LAPIC timer" : "");
+	pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
+		tsc_cs.rating > 200 ? "" : "not ");
+	clocksource_register(&tsc_cs);
+}
+
 void tsc_clocksource_init(void)
 {
-	const char *source;
-	u32 k = tsc_khz(&source);
+	const char *want = param_get("clocksource"), *source;
+	u32 k;
 
+	/* A TSC that may change rate ranks below the HPET. */
+	tsc_cs.rating = tsc_invariant() ? 300 : 200;
+	if (!khz && reference && reference->cs_rating > tsc_cs.rating &&
+	    !(want && !strcmp(want, "tsc"))) {
+		deferred = true;
+		pr_info("tsc: frequency when asked for (%s outranks it)\n", reference->name);
+		return;
+	}
+	k = tsc_khz(&source);
 	if (!k) {
 		pr_warn("tsc: frequency unknown, not a clocksource\n");
 		return;
 	}
-	/* A TSC that may change rate ranks below the HPET. */
-	tsc_cs.rating = tsc_invariant() ? 300 : 200;
-	tsc_cs.freq_hz = (u64)k * 1000;
-	if (tsc_window_result())
-		pr_info("tsc: %u kHz from %s (a %llu us window, within %u ppm%s), %sinvariant\n",
-			k, source, window.us, window.tsc_ppm,
-			companion ? ", with the LAPIC timer" : "",
-			tsc_invariant() ? "" : "not ");
-	else
-		pr_info("tsc: %u kHz from %s, %sinvariant\n", k, source,
-			tsc_invariant() ? "" : "not ");
-	clocksource_register(&tsc_cs);
+	tsc_clocksource_register(k, source);
 }

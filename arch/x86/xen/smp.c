@@ -50,7 +50,8 @@ unsigned int xen_smp_vcpu_id(void *ctx)
  * Before vCPU vcpu runs as CPU cpu: its own vcpu_info (without it,
  * shared_info's slot serves the first 32 vCPUs), its events (its upcalls
  * must find its vcpu_info: Xen raises one at registration), its IPI and
- * lock ports and its time record.  Its vcpu_info, or NULL.
+ * lock ports, its time record and its timer (VIRQ_TIMER on its vCPU).
+ * Its vcpu_info, or NULL.
  */
 struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned int cpu,
 				       unsigned int vcpu)
@@ -69,6 +70,14 @@ struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned
 		pr_warn("xen: vcpu %u gets no IPI port\n", vcpu);
 	xen_spin_cpu_init(cpu, vi);
 	xen_time_cpu_init(cpu, vi);
+	/*
+	 * CPU 0 runs on Xen's timer, so this one will too (timer_cpu_init()):
+	 * without its port its timers would never run.
+	 */
+	if (xen_timer_percpu() && xen_timer_bind_cpu(cpu)) {
+		pr_warn("xen: vcpu %u gets no timer: left out\n", vcpu);
+		return NULL;
+	}
 	return vi;
 }
 
@@ -120,6 +129,7 @@ void xen_smp_stop(unsigned int cpu, void *ctx)
 	HYPERVISOR_vcpu_op(VCPUOP_down, xen_smp_vcpu_id(ctx), NULL);
 	xen_smp_unbind_ipi(cpu);
 	xen_spin_cpu_exit(cpu);
+	xen_timer_cpu_exit(cpu);
 }
 
 static void notify_cpu(unsigned int cpu, u8 vector)

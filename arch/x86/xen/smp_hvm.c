@@ -8,7 +8,8 @@
  * kernel's; from there on it is an ordinary secondary CPU with a local
  * APIC (Xen's).  Before it starts, the boot CPU registers its vcpu_info,
  * sets up its events (FIFO: its own control block) and binds its IPI
- * port; IPIs are event channels once every CPU has its port (smp.c).
+ * port and its VIRQ_TIMER (its clock event is Xen's timer, as CPU 0's);
+ * IPIs are event channels once every CPU has its port (smp.c).
  */
 #include <pvkit/kernel.h>
 #include <asm/apic.h>
@@ -73,4 +74,5 @@ void xen_hvm_smp_init(void)
 	}
 	smp_report_up(nr);
 	xen_smp_use_ipi_ports();
+	xen_timer_report();
 }

@@ -17,7 +17,7 @@
  *
  * Before it starts, the boot CPU registers the vCPU's own vcpu_info
  * (masked: the PV interrupt flag), sets up its events, binds its IPI
- * port and gives it its time record.  TLB shootdown is one
+ * port and its VIRQ_TIMER and gives it its time record.  TLB shootdown is one
  * MMUEXT_INVLPG_MULTI with a mask of vCPUs instead of a cross-call.
  */
 #include <pvkit/kernel.h>
@@ -25,6 +25,7 @@
 #include <pvkit/errno.h>
 #include <pvkit/mm.h>
 #include <pvkit/string.h>
+#include <pvkit/time.h>
 #include <asm/page.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
@@ -86,6 +87,8 @@ static void __attribute__((noreturn)) xen_pv_secondary(void)
 
 	if (x86_init.cpu_init)
 		x86_init.cpu_init(p->cpu);
+	/* Its clock event: its own vCPU's timer (xen_timer_bind_cpu()). */
+	timer_cpu_init();
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 	smp_idle();
 }
@@ -128,7 +131,7 @@ static bool xen_pv_start(unsigned int cpu, void *stack_top, void *arg)
 	xen_pv_vcpu[cpu] = vi;
 	if (!xen_pv_fill_context(cpu, stack_top))
 		return false;
-	/* Timers stay on CPU 0: no periodic VIRQ_TIMER to wake it for nothing. */
+	/* No periodic VIRQ_TIMER to wake it for nothing (its timer is single-shot). */
 	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
 	return xen_smp_up(vcpu, &ctxt);
 }
@@ -187,6 +190,7 @@ void xen_pv_smp_init(void)
 	}
 	smp_report_up(nr);
 	xen_smp_use_ipi_ports();
+	xen_timer_report();
 	if (nr_cpus_online > 1 && param_get_ull("xen_pv_tlb_flush", 1)) {
 		pv_ops.mmu.flush_tlb_multi = xen_pv_flush_tlb_multi;
 		xen_pv_flush_by_hypercall = true;

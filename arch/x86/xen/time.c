@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Xen time: the pvclock record in vcpu_info as the clocksource (Xen's
- * system time, nanoseconds), and the single-shot timer (VCPUOP) with
- * VIRQ_TIMER as the clock event device.
+ * system time, nanoseconds), and each vCPU's single-shot timer (VCPUOP)
+ * with its own VIRQ_TIMER as a per-CPU clock event device: every CPU
+ * programs its own vCPU's timer, and its event comes to that CPU only.
  */
 #include <pvkit/kernel.h>
+#include <pvkit/errno.h>
 #include <pvkit/time.h>
 #include <asm/pvclock.h>
 #include <asm/smp.h>
@@ -12,6 +14,7 @@
 #include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/xen.h>
+#include <xen/interface/errno.h>
 #include "xen-ops.h"
 
 static struct vcpu_info *vi;
@@ -21,11 +24,21 @@ static struct vcpu_info *vi;
  * may be behind it.
  */
 static struct vcpu_info *cpu_vi[NR_CPUS];
+/* Each CPU's VIRQ_TIMER port, bound to its vCPU; 0 for none. */
+static evtchn_port_t timer_port[NR_CPUS];
 
 void xen_time_cpu_init(unsigned int cpu, struct vcpu_info *v)
 {
 	if (cpu < NR_CPUS)
 		cpu_vi[cpu] = v;
+}
+
+/* This CPU's record: its own vCPU's, or CPU 0's until it has one. */
+static struct vcpu_info *this_vi(void)
+{
+	struct vcpu_info *v = cpu_vi[smp_processor_id()];
+
+	return v ? v : vi;
 }
 
 /*
@@ -39,9 +52,7 @@ static u64 raw_at_suspend;
 
 static u64 xen_clock_read(struct clocksource *cs)
 {
-	struct vcpu_info *v = cpu_vi[smp_processor_id()];
-
-	return pvclock_read(&(v ? v : vi)->time, NULL) + clock_offset;
+	return pvclock_read(&this_vi()->time, NULL) + clock_offset;
 }
 
 static struct clocksource xen_cs = {
@@ -52,44 +63,123 @@ static struct clocksource xen_cs = {
 	.freq_hz = NSEC_PER_SEC,
 };
 
-/* The timeout is absolute Xen system time, the clocksource's own count. */
+/*
+ * This vCPU's single-shot timer (Xen sets the caller's only), its timeout
+ * absolute Xen system time read from this vCPU's record.  With
+ * VCPU_SSHOTTMR_future Xen says -ETIME for a timeout already passed (the
+ * vCPU was held off between the reading and the hypercall, or the target
+ * was due at once): it is then set without the flag, and Xen raises the
+ * event at once; it comes now, never lost nor left to a later timer.
+ */
 static int xen_next_event(struct clock_event_device *ce, u64 delta_ns)
 {
+	unsigned int vcpu = xen_cpu_vcpu[smp_processor_id()];
 	struct vcpu_set_singleshot_timer t = {
-		.timeout_abs_ns = pvclock_read(&vi->time, NULL) + delta_ns,
+		.timeout_abs_ns = pvclock_read(&this_vi()->time, NULL) + delta_ns,
+		.flags = VCPU_SSHOTTMR_future,
 	};
+	long err = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, vcpu, &t);
 
-	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t) ? -1 : 0;
+	if (err == -XEN_ETIME) {
+		t.flags = 0;
+		err = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, vcpu, &t);
+	}
+	return err ? -EIO : 0;
 }
 
 static struct clock_event_device xen_ce = {
 	.name = "xen",
 	.rating = 300,
-	.features = CLOCK_EVT_ONESHOT,
+	.features = CLOCK_EVT_ONESHOT | CLOCK_EVT_PERCPU,
 	.min_delta_ns = 1000,
 	.max_delta_ns = 10 * NSEC_PER_SEC,
 	.set_next_event = xen_next_event,
 };
 
+/* On the CPU whose vCPU's timer fired: its own timer list runs. */
 static void xen_timer_event(evtchn_port_t port, void *data)
 {
 	if (xen_ce.event_handler)
 		xen_ce.event_handler(&xen_ce);
 }
 
-/* VIRQ_TIMER's port, urgent; 0 or -errno. */
-static int bind_timer(void)
+/*
+ * CPU cpu's VIRQ_TIMER, bound to its vCPU and taken by its upcall (its
+ * events set up first), urgent, with the vCPU's periodic timer stopped
+ * (Xen's default tick would wake it for nothing).  From any CPU, before
+ * cpu runs; again after a resume in a new domain, whose port numbers are
+ * new.  0 or -errno.
+ */
+int xen_timer_bind_cpu(unsigned int cpu)
 {
+	unsigned int vcpu = xen_cpu_vcpu[cpu];
 	int port, err;
 
-	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
-	port = bind_virq(VIRQ_TIMER, xen_timer_event, NULL);
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
+	port = bind_virq_on(VIRQ_TIMER, cpu, vcpu, xen_timer_event, NULL);
 	if (port < 0)
 		return port;
+	timer_port[cpu] = port;
 	/* Before every other port: a peer that floods its port cannot starve it. */
 	err = evtchn_set_urgent(port);
 	if (err)
 		pr_warn("xen: the timer's port %d is not urgent (%d)\n", port, err);
+	return 0;
+}
+
+/* Whether the other CPUs need their vCPU's timer: CPU 0 runs on Xen's. */
+bool xen_timer_percpu(void)
+{
+	return clockevent_current() == &xen_ce;
+}
+
+/* A vCPU left out (or taken down), not CPU 0: its port closed. */
+void xen_timer_cpu_exit(unsigned int cpu)
+{
+	if (timer_port[cpu])
+		evtchn_close(timer_port[cpu]);
+	timer_port[cpu] = 0;
+}
+
+/* The boot log's line once the CPUs are up. */
+void xen_timer_report(void)
+{
+	unsigned int c, n = 0;
+
+	if (!xen_timer_percpu())
+		return;
+	for_each_online_cpu(c)
+		n += timer_port[c] != 0;
+	pr_info("xen: timer per vCPU: VIRQ_TIMER bound on %u of %u CPUs, VCPUOP_set_singleshot_timer\n",
+		n, nr_cpus_online);
+}
+
+/*
+ * For the resume path, for a CPU other than 0 once its events are back
+ * (its vcpu_info, FIFO control block and IPI port): in a new domain its
+ * VIRQ_TIMER is bound again; either way its timer list is programmed
+ * anew (a new domain has no single-shot timer set; a cancelled
+ * suspend's may have passed).  Only the CPU itself can set its vCPU's
+ * timer: at once if cpu is this one (interrupts off, as on the resume
+ * path: its timer list's lock is taken), else by the timer kick (an
+ * IPI).  0 or -errno.
+ */
+int xen_timer_resume_cpu(unsigned int cpu, bool new_domain)
+{
+	int err;
+
+	if (!cpu || cpu >= NR_CPUS || !cpu_online(cpu) || !xen_timer_percpu())
+		return -ENODEV;
+	if (new_domain) {
+		timer_port[cpu] = 0;
+		err = xen_timer_bind_cpu(cpu);
+		if (err)
+			return err;
+	}
+	if (cpu == smp_processor_id())
+		timer_kick_interrupt();
+	else
+		smp_send_timer_kick(cpu);
 	return 0;
 }
 
@@ -101,7 +191,7 @@ void xen_time_init(struct vcpu_info *v)
 	clocksource_register(&xen_cs);
 	if (!xen_events_ready())
 		return;
-	if (!bind_timer())
+	if (!xen_timer_bind_cpu(0))
 		clockevent_register(&xen_ce);
 }
 
@@ -153,7 +243,7 @@ void xen_time_resume(bool new_domain, u64 *down_ns)
 	clock_offset += (s64)(raw_at_suspend - raw);
 	WRITE_ONCE(xen_cs.read, xen_clock_read);
 	clock_note_host_stop();
-	if (new_domain && bind_timer())
+	if (new_domain && xen_timer_bind_cpu(0))
 		return;
 	clockevent_program(&xen_ce, xen_ce.min_delta_ns);
 }

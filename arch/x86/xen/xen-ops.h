@@ -31,6 +31,20 @@ void xen_suspend_init(const struct xen_mode_ops *mode);
 /* time.c: the clock across a suspend. */
 void xen_time_suspend(void);
 void xen_time_resume(bool new_domain, u64 *down_ns);
+/*
+ * time.c: each vCPU's timer.  xen_timer_bind_cpu(cpu) binds CPU cpu's
+ * VIRQ_TIMER on its vCPU (its events set up first); xen_timer_percpu()
+ * says whether the other CPUs need it (CPU 0 runs on Xen's timer).
+ * After a resume, for each CPU but 0 (xen_time_resume() has CPU 0):
+ * xen_timer_resume_cpu(cpu, new_domain) binds it again in a new domain
+ * and has the CPU program its timer anew (interrupts off when cpu is
+ * the caller).
+ */
+int xen_timer_bind_cpu(unsigned int cpu);
+bool xen_timer_percpu(void);
+void xen_timer_cpu_exit(unsigned int cpu);
+void xen_timer_report(void);
+int xen_timer_resume_cpu(unsigned int cpu, bool new_domain);
 
 /* smp.c: the vCPUs the domain has, and which vCPU each CPU index runs. */
 unsigned int xen_smp_cpus(void);

@@ -110,7 +110,12 @@ void paravirt_set_native_apic(const struct pv_apic_ops *ops);
  * which costs what calling the function by name costs.  The asm states
  * what a call clobbers under the ABI; host builds call through pv_ops.
  */
-#ifdef __HOST_TEST__
+#if !defined(__HOST_TEST__) && !defined(CONFIG_PARAVIRT_IRQ)
+/* No backend in the image replaces them (only Xen PV): the instructions. */
+#define PV_IRQ_CALL0(op)		native_##op()
+#define PV_IRQ_CALL0_RET(op)		native_##op()
+#define PV_IRQ_CALL1(op, arg)		native_##op(arg)
+#elif defined(__HOST_TEST__)
 #define PV_IRQ_CALL0(op)		pv_ops.irq.op()
 #define PV_IRQ_CALL0_RET(op)		pv_ops.irq.op()
 #define PV_IRQ_CALL1(op, arg)		pv_ops.irq.op(arg)
@@ -167,11 +172,18 @@ void paravirt_native_restore_fl(unsigned long flags);
  * Makes the recorded irq op calls direct calls; returns how many.  Once,
  * after the backend's init_platform(): the irq group is fixed from then.
  */
+#if defined(CONFIG_PARAVIRT_IRQ) || defined(__HOST_TEST__)
 unsigned int paravirt_patch_calls(void);
 bool paravirt_irq_ops_changed(void);
 unsigned int paravirt_nr_call_sites(void);
 /* Whether the call at a recorded site goes straight to the current op. */
 bool paravirt_call_is_direct(unsigned int site);
+#else
+static inline unsigned int paravirt_patch_calls(void) { return 0; }
+static inline bool paravirt_irq_ops_changed(void) { return false; }
+static inline unsigned int paravirt_nr_call_sites(void) { return 0; }
+static inline bool paravirt_call_is_direct(unsigned int site) { return false; }
+#endif
 
 static inline unsigned long arch_local_save_flags(void)
 {

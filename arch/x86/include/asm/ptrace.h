@@ -10,6 +10,19 @@
 /* Each vector's entry stub, at trap_entry_start + TRAP_STUB_SIZE * vector. */
 #define TRAP_STUB_SIZE	8
 
+/*
+ * The native stubs (entry_64.S) are 4 bytes, pushq $imm8 and a short jmp
+ * to one of two jmps that end their group: TRAP_GROUP_STUBS stubs and
+ * the two jmps fit in TRAP_GROUP_SIZE bytes, and that is where the next
+ * group starts.
+ */
+#define TRAP_GROUP_STUBS	29
+#define TRAP_GROUP_SIZE		128
+#define TRAP_SHORT_STUB_SIZE	4
+#define TRAP_SHORT_STUB(v) \
+	(TRAP_GROUP_SIZE * ((v) / TRAP_GROUP_STUBS) + \
+	 TRAP_SHORT_STUB_SIZE * ((v) % TRAP_GROUP_STUBS))
+
 #ifdef __ASSEMBLY__
 /* Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
 #define HAS_ERROR_CODE(v) \

@@ -16,7 +16,7 @@ static inline void acpi_pm_early_init(void) {}
 static inline void acpi_pm_init(void) {}
 #endif
 void pit_early_init(void);
-bool pit_wanted(bool tsc_told);
+bool pit_wanted(void);
 void pit_init(void);
 
 #endif

@@ -23,9 +23,11 @@ struct tsc_reference {
 	u64 (*read)(void);
 	u64 mask;
 	u64 freq_hz;
+	int cs_rating;		/* its rating as a clocksource */
 };
 void tsc_set_reference(const struct tsc_reference *ref);
 bool reference_counts(u64 (*read)(void));
+bool tsc_has_reference(void);
 
 /*
  * One calibration window: the reference and the other counter each read
@@ -47,9 +49,12 @@ int tsc_measure_window(const struct tsc_reference *ref,
 /*
  * A counter to measure in the same window as the TSC, if one must be
  * measured at all (the LAPIC timer when it will be the clock event
- * device): *w holds its result once tsc_khz() measured.
+ * device): *w holds its result once tsc_khz() measured.  It counts up
+ * from 0 and stops at its mask (then it gives no result).
  */
 void tsc_measure_with(const struct tsc_reference *other);
 const struct tsc_window *tsc_window_result(void);
+/* Begins the TSC's window now, to be ended by the first tsc_khz() that measures. */
+void tsc_window_open(void);
 
 #endif

@@ -78,10 +78,12 @@ static void one_event(struct clock_event_device *ce, u64 delta_ns,
 
 static void check_device(struct ktest *t, const char *name)
 {
-	struct clock_event_device *ce = clockevent_find(name);
+	struct clock_event_device *ce;
 	const u64 due = 2 * NSEC_PER_MSEC;
 	struct arrival a;
 
+	arch_time_complete();
+	ce = clockevent_find(name);
 	if (!ce) {
 		ktest_skip(t, "device not registered on this machine (the boot log says why)");
 		return;

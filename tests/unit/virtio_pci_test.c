@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-pci interrupt set-up (drivers/virtio/virtio_pci.c) on the fake
+ * function of fake_virtio_pci.c, each fallback in turn: a vector per
+ * queue when the MSI-X table has 1 + N entries, one vector every queue
+ * shares when it has 2 (QEMU's virtio-serial-pci: 2 for 64 queues), INTx
+ * with 1 or none, polling without INTx too, and a device that refuses a
+ * vector (reads back NO_VECTOR) taken by the next of these.  Each case
+ * then has the device complete a buffer on every queue and signal it as
+ * it would: the queue's callback, and only that one, must run.
+ */
+#include <string.h>
+#include <pvkit/kernel.h>
+#include <pvkit/ktest.h>
+#include <pvkit/string.h>
+#include <asm/page.h>
+#include <pvkit/virtio.h>
+#include "fake_virtio_pci.h"
+
+#define TQ_MAX	8	/* queues the test driver sets up */
+
+extern char host_last_log[256];
+
+static struct {
+	struct virtio_device *vdev;
+	struct virtqueue *vq[TQ_MAX];
+	unsigned int nq;
+	unsigned long calls[TQ_MAX];
+	char first_queue_log[256];	/* the last log line once queue 0 was set up */
+	u8 buf[TQ_MAX][16];
+} td;
+
+static void tdrv_done(struct virtqueue *vq)
+{
+	td.calls[vq->index]++;
+	while (virtqueue_get_buf(vq, NULL))
+		;
+}
+
+static int tdrv_probe(struct virtio_device *vdev)
+{
+	td.vdev = vdev;
+	td.nq = min(fake_vpci.numq, (unsigned int)TQ_MAX);
+	for (unsigned int i = 0; i < td.nq; i++) {
+		td.vq[i] = virtio_find_vq(vdev, i, 8, tdrv_done, "tq");
+		if (!td.vq[i])
+			return -ENODEV;
+		if (i == 0)
+			memcpy(td.first_queue_log, host_last_log, sizeof(host_last_log));
+	}
+	return 0;
+}
+
+static const struct virtio_driver tdrv = {
+	.name = "vpci-test",
+	.device_id = FAKE_VPCI_DEVICE_ID,
+	.probe = tdrv_probe,
+};
+DEFINE_VIRTIO_DRIVER(tdrv);
+
+/* A fresh device with numq queues and table_size MSI-X entries, probed. */
+static bool setup(struct ktest *t, unsigned int numq, unsigned int table_size,
+		  int refuse, bool intx)
+{
+	memset(&td, 0, sizeof(td));
+	fake_vpci_init(numq, table_size, refuse, intx);
+	KT_EXPECT_EQ(t, fake_vpci_probe(), 0);
+	KT_EXPECT_TRUE(t, td.vdev && td.vdev->driver == &tdrv && td.nq);
+	return td.vdev && td.vdev->driver == &tdrv && td.nq;
+}
+
+/* The device takes one buffer from queue i, completes it and signals. */
+static bool complete_and_signal(unsigned int i)
+{
+	struct virtqueue *vq = td.vq[i];
+	struct vq_buf b = { virt_to_phys(td.buf[i]), sizeof(td.buf[i]) };
+	u16 head;
+
+	if (virtqueue_add(vq, &b, 1, 0, td.buf[i]))
+		return false;
+	virtqueue_kick(vq);
+	head = vq->avail->ring[(u16)(vq->avail->idx - 1) % vq->num];
+	vq->used->ring[vq->used->idx % vq->num].id = head;
+	vq->used->ring[vq->used->idx % vq->num].len = 0;
+	__atomic_store_n(&vq->used->idx, vq->used->idx + 1, __ATOMIC_RELEASE);
+	return fake_vpci_signal(i);
+}
+
+/*
+ * Each queue's completion reaches its callback through the device's
+ * signal; with MSI-X (exclusive) no other queue's callback runs, with
+ * INTx every queue is looked at.
+ */
+static void expect_each_queue_interrupts(struct ktest *t, bool exclusive)
+{
+	for (unsigned int i = 0; i < td.nq; i++) {
+		KT_EXPECT_TRUE(t, complete_and_signal(i));
+		KT_EXPECT_GE(t, td.calls[i], 1UL);
+		KT_EXPECT_NULL(t, virtqueue_get_buf(td.vq[i], NULL));
+		for (unsigned int j = 0; exclusive && j < td.nq; j++)
+			KT_EXPECT_EQ(t, td.calls[j], j <= i ? 1UL : 0UL);
+	}
+	KT_EXPECT_FALSE(t, td.vdev->polling);
+}
+
+/* The first line said about the device names it: "virtioN: what". */
+static void expect_said(struct ktest *t, const char *what)
+{
+	char want[128];
+
+	KT_EXPECT_NE(t, td.vdev->name[0], '\0');
+	snprintf(want, sizeof(want), "%s: %s", td.vdev->name, what);
+	KT_EXPECT_TRUE(t, strstr(td.first_queue_log, want) != NULL);
+}
+
+static void expect_vectors(struct ktest *t, int nvec, u16 config, bool per_vq)
+{
+	KT_EXPECT_EQ(t, fake_vpci.msix_nvec, nvec);
+	KT_EXPECT_EQ(t, fake_vpci.msix_config, config);
+	for (unsigned int i = 0; i < td.nq; i++)
+		KT_EXPECT_EQ(t, fake_vpci.q[i].vector,
+			     !nvec ? FAKE_VPCI_NO_VECTOR : per_vq ? 1 + i : 1);
+}
+
+/* Configuration in entry 0, entry 1 for every queue. */
+static void expect_shared(struct ktest *t, const char *said)
+{
+	expect_vectors(t, 2, 0, false);
+	expect_said(t, said);
+	expect_each_queue_interrupts(t, true);
+}
+
+static void expect_intx(struct ktest *t)
+{
+	expect_vectors(t, 0, FAKE_VPCI_NO_VECTOR, false);
+	KT_EXPECT_NOT_NULL(t, fake_vpci.intx_handler);
+	expect_said(t, "INTx");
+	expect_each_queue_interrupts(t, false);
+}
+
+static void expect_polling(struct ktest *t)
+{
+	expect_vectors(t, 0, FAKE_VPCI_NO_VECTOR, false);
+	KT_EXPECT_NULL(t, fake_vpci.intx_handler);
+	KT_EXPECT_TRUE(t, td.vdev->polling);
+	expect_said(t, "no MSI-X and no INTx: polling");
+	/* Nothing signals: the driver finds the buffer itself. */
+	KT_EXPECT_FALSE(t, complete_and_signal(0));
+	KT_EXPECT_NOT_NULL(t, virtqueue_get_buf(td.vq[0], NULL));
+}
+
+/* 1 + N entries: a vector per queue, the configuration one in entry 0. */
+static void vector_per_queue(struct ktest *t)
+{
+	if (!setup(t, 4, 5, -1, true))
+		return;
+	expect_vectors(t, 5, 0, true);
+	for (unsigned int i = 0; i < 4; i++)
+		KT_EXPECT_EQ(t, fake_vpci.entry[1 + i].data, td.vq[i]);
+	expect_said(t, "MSI-X (per queue), queues: 4");
+	expect_each_queue_interrupts(t, true);
+}
+
+/* 2 entries for 4 queues: configuration and one vector all share. */
+static void two_vectors_shared(struct ktest *t)
+{
+	if (setup(t, 4, 2, -1, false))
+		expect_shared(t, "MSI-X (shared), queues: 4");
+}
+
+/* QEMU's virtio-serial-pci: 64 queues (16 driven), 2 vectors, no INTx. */
+static void two_vectors_for_64_queues(struct ktest *t)
+{
+	if (setup(t, 64, 2, -1, false))
+		expect_shared(t, "MSI-X (shared), queues: 16");
+}
+
+/* One entry is not enough for configuration and queues: INTx. */
+static void one_vector_intx(struct ktest *t)
+{
+	if (setup(t, 4, 1, -1, true))
+		expect_intx(t);
+}
+
+static void one_vector_no_intx_polls(struct ktest *t)
+{
+	if (setup(t, 4, 1, -1, false))
+		expect_polling(t);
+}
+
+/* No MSI-X capability (QEMU's vectors=0). */
+static void no_msix_intx(struct ktest *t)
+{
+	if (setup(t, 4, 0, -1, true))
+		expect_intx(t);
+}
+
+static void no_msix_no_intx_polls(struct ktest *t)
+{
+	if (setup(t, 4, 0, -1, false))
+		expect_polling(t);
+}
+
+/* Queue 2's own vector (3) refused: the shared one (1) instead. */
+static void queue_vector_refused_shares(struct ktest *t)
+{
+	if (!setup(t, 4, 5, 3, false))
+		return;
+	KT_EXPECT_EQ(t, fake_vpci.msix_enables, 2U);
+	expect_shared(t, "MSI-X (shared), queues: 4");
+}
+
+/* The shared vector (1) refused too: INTx. */
+static void shared_vector_refused_intx(struct ktest *t)
+{
+	if (setup(t, 4, 5, 1, true))
+		expect_intx(t);
+}
+
+/* The configuration vector (0) refused, no INTx: polling, said by name. */
+static void config_vector_refused_polls(struct ktest *t)
+{
+	if (setup(t, 4, 5, 0, false))
+		expect_polling(t);
+}
+
+static struct ktest_case virtio_pci_cases[] = {
+	KTEST_CASE(vector_per_queue),
+	KTEST_CASE(two_vectors_shared),
+	KTEST_CASE(two_vectors_for_64_queues),
+	KTEST_CASE(one_vector_intx),
+	KTEST_CASE(one_vector_no_intx_polls),
+	KTEST_CASE(no_msix_intx),
+	KTEST_CASE(no_msix_no_intx_polls),
+	KTEST_CASE(queue_vector_refused_shares),
+	KTEST_CASE(shared_vector_refused_intx),
+	KTEST_CASE(config_vector_refused_polls),
+	{}
+};
+KTEST_SUITE(host_virtio_pci, virtio_pci_cases);
