@@ -132,12 +132,8 @@ static int resume_cpu(unsigned int cpu)
 
 	if (err)
 		return -EIO;
+	/* Its per-vCPU VIRQ_TIMER too, where CPU 0 runs on Xen's timer. */
 	vi = xen_smp_prepare_vcpu(suspend_mode, cpu, vcpu);
-	/*
-	 * The per-vCPU Xen timer's place (time.c binds VIRQ_TIMER on vCPU 0
-	 * only today): its VIRQ_TIMER is bound again here, on vcpu; the CPU
-	 * sets its next event itself once released (smp_send_timer_kick()).
-	 */
 	resumed_vi[cpu] = vi;
 	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
 	return vi && !err ? 0 : -EIO;
@@ -161,14 +157,19 @@ static void resume_cpus(struct vcpu_info *vcpu0)
 		n, nr_cpus_online);
 }
 
-/* Released, each sets its timer event again (a new domain's Xen has none set). */
+/*
+ * Released, each sets its timer event again, on its own vCPU (a new
+ * domain's Xen has none set; a cancelled suspend's may have passed):
+ * xen_timer_resume_cpu() kicks it where it runs on its vCPU's timer, a
+ * timer kick does for another clock event device (a local APIC's).
+ */
 static void unpark_cpus(void)
 {
 	unsigned int c;
 
 	release_cpus();
 	for_each_online_cpu(c) {
-		if (c)
+		if (c && xen_timer_resume_cpu(c, false))
 			smp_send_timer_kick(c);
 	}
 }
