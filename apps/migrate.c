@@ -38,6 +38,17 @@
  * must never go back, and the largest gap between two completions is the
  * pause as the guest saw it (QEMU stops the guest's clocks while the
  * machine does not run, so this is the downtime its clock did count).
+ * The monotonic clock is read just before and just after the source
+ * (full-width sources): between two completions it must have counted
+ * what its source counted, no less (it stood still while the source went
+ * on) and no more (it jumped): ktime_get_ns() only adds up the source's
+ * steps, so this holds exactly but for rounding and another CPU's
+ * reading a little behind (MONO_SLACK_NS), however loaded the host.  A
+ * timer set when the stop is first seen must fire, before a deadline 30
+ * times further on the same clock.
+ *
+ * migrate.test=GLOB runs those in-guest suites (test= of app=selftest)
+ * once the work is done, in the same guest: after the stop, say.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
@@ -45,6 +56,7 @@
 #include <pvkit/cmdline.h>
 #include <pvkit/crc32.h>
 #include <pvkit/errno.h>
+#include <pvkit/ktest.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
 #include <pvkit/net.h>
@@ -62,6 +74,10 @@
 #define PING_LEN	256
 #define PING_ID		0x6d67
 #define PING_TIMEOUT_NS	(500 * NSEC_PER_MSEC)
+/* Rounding, and a reading another CPU took a little behind ours. */
+#define MONO_SLACK_NS	NSEC_PER_MSEC
+#define STOP_TIMER_NS	NSEC_PER_MSEC
+#define STOP_TIMER_WAIT_NS	(30 * STOP_TIMER_NS * 1000)
 
 struct mreq {
 	struct blk_request req;
@@ -86,6 +102,11 @@ struct migrate {
 	unsigned long requests, twice;
 	struct clocksource *cs;
 	u64 last_raw, backwards;
+	u64 last_before, last_after;	/* the monotonic clock around last_raw */
+	unsigned long mono_behind, mono_ahead;
+	struct timer stop_timer;	/* set when the stop is first seen */
+	bool stop_timer_set;
+	u64 stop_timer_fired;		/* when it fired, 0: not yet */
 	u64 last_ns, max_gap_ns;
 	unsigned long gap_round, round;
 	/* the first pause the hypervisor told of, and the gap around it */
@@ -114,15 +135,42 @@ static void mreq_done(struct blk_request *req)
 	m->done_list = req;
 }
 
+static void stop_timer_fn(struct timer *t)
+{
+	m->stop_timer_fired = ktime_get_ns();
+}
+
+/*
+ * The monotonic clock against its source since the last point: before
+ * is read ahead of raw and after behind it, so after - last_before is at
+ * least, and before - last_after at most, what the source counted.
+ */
+static void compare_mono(u64 before, u64 raw, u64 after)
+{
+	u64 counted = clocksource_cyc2ns(m->cs, raw - m->last_raw);
+	u64 least = after - m->last_before, most = before - m->last_after;
+	bool behind = least + MONO_SLACK_NS < counted;
+	bool ahead = most > counted + MONO_SLACK_NS;
+
+	if ((behind && !m->mono_behind++) || (ahead && !m->mono_ahead++))
+		console_printf("migrate: round %lu: the monotonic clock counted %llu-%llu us, its source %llu us\n",
+			       m->round, most / NSEC_PER_USEC, least / NSEC_PER_USEC,
+			       counted / NSEC_PER_USEC);
+}
+
 /* The progress point: the clock read raw and through the kernel. */
 static void watch_clock(void)
 {
-	u64 raw = m->cs->read(m->cs), now = ktime_get_ns();
+	u64 before = ktime_get_ns(), raw = m->cs->read(m->cs), now = ktime_get_ns();
 
 	/* A narrow counter wraps: only a full-width one is compared raw. */
 	if (m->cs->mask == ~0ULL && raw < m->last_raw)
 		m->backwards++;
+	else if (m->cs->mask == ~0ULL)
+		compare_mono(before, raw, now);
 	m->last_raw = raw;
+	m->last_before = before;
+	m->last_after = now;
 	if (now - m->last_ns > m->max_gap_ns) {
 		m->max_gap_ns = now - m->last_ns;
 		m->gap_round = m->round;
@@ -133,6 +181,8 @@ static void watch_clock(void)
 		m->stop_gap_ns = now - m->last_ns;
 		/* the one being looked at, and those still out */
 		m->stop_unseen = m->unseen + 1;
+		timer_start(&m->stop_timer, now + STOP_TIMER_NS, stop_timer_fn);
+		m->stop_timer_set = true;
 	}
 	m->last_ns = now;
 }
@@ -391,20 +441,46 @@ static int setup(void)
 		}
 	}
 	m->cs = clocksource_current();
+	m->last_before = ktime_get_ns();
 	m->last_raw = m->cs->read(m->cs);
 	m->last_ns = ktime_get_ns();
+	m->last_after = m->last_ns;
 	return ping_setup();
+}
+
+/*
+ * The timer set at the stop: by a deadline on the same clock, far
+ * beyond it, so only a timer that cannot fire misses it.  True if it
+ * fired, or none was set.
+ */
+static bool stop_timer_done(void)
+{
+	u64 deadline = ktime_get_ns() + STOP_TIMER_WAIT_NS;
+
+	if (!m->stop_timer_set)
+		return true;
+	while (!READ_ONCE(m->stop_timer_fired) && ktime_get_ns() < deadline)
+		app_poll();
+	if (!READ_ONCE(m->stop_timer_fired))
+		timer_cancel(&m->stop_timer);
+	console_printf("migrate: the timer set after the host stop %s\n",
+		       READ_ONCE(m->stop_timer_fired) ? "fired" : "did not fire");
+	return READ_ONCE(m->stop_timer_fired);
 }
 
 static int report(void)
 {
+	bool timer_ok = stop_timer_done();
 	bool ok = !m->errors && !m->twice && !m->backwards && !m->bad &&
+		  !m->mono_behind && !m->mono_ahead && timer_ok &&
 		  (!m->peer || !m->stops || m->answered_after_stop);
 
 	console_printf("migrate: %lu rounds, %lu requests, %lu completed twice, "
 		       "%lu errors\n", m->round, m->requests, m->twice, m->errors);
 	console_printf("migrate: clock %s: %llu raw readings went back\n",
 		       m->cs->name, m->backwards);
+	console_printf("migrate: monotonic clock against %s: %lu times behind, %lu times ahead\n",
+		       m->cs->name, m->mono_behind, m->mono_ahead);
 	console_printf("migrate: largest gap between completions %llu us, in round %lu\n",
 		       m->max_gap_ns / NSEC_PER_USEC, m->gap_round);
 	if (m->stops)
@@ -453,7 +529,10 @@ static int migrate_main(void)
 			return EXIT_FAIL;
 		}
 	}
-	return report();
+	status = report();
+	if (param_get("migrate.test") && ktest_run(param_get("migrate.test")))
+		status = EXIT_FAIL;
+	return status;
 }
 DEFINE_APP(migrate, "block work in flight across a live migration, clock watched",
 	   migrate_main);

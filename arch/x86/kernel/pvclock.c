@@ -39,6 +39,16 @@ static u64 pvclock_clamp(u64 ns)
 	return ns;
 }
 
+/*
+ * A new domain or host: its readings say nothing of the old one's, and
+ * the caller (which keeps its clock going across the stop by an offset)
+ * reads afresh.  Only while no other CPU reads.
+ */
+void pvclock_resume(void)
+{
+	__atomic_store_n(&last_value, 0, __ATOMIC_RELAXED);
+}
+
 u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 {
 	u32 version;

@@ -150,22 +150,23 @@ static void xen_start_events(const struct xen_mode_ops *mode)
  * After a resume in a new domain, interrupts off, in the order of the
  * boot: shared_info where it was, vcpu_info, events, the console ring
  * (before anything is printed: its old port may be another's now), the
- * timer (xen_time_resume(), the caller's) and the grant frames.  False
- * if the domain has no way to work (no shared_info).
+ * timer (xen_time_resume(), the caller's) and the grant frames.  vCPU
+ * 0's vcpu_info, or NULL if the domain has no way to work (no
+ * shared_info).
  */
-bool xen_resume_shared(const struct xen_mode_ops *mode)
+struct vcpu_info *xen_resume_shared(const struct xen_mode_ops *mode)
 {
 	struct shared_info *si = mode->map_frame(XENMAPSPACE_shared_info, 0);
 	struct vcpu_info *vcpu;
 
 	if (!si)
-		return false;
+		return NULL;
 	xen_shared_info = si;
 	vcpu = vcpu0_info(mode);
 	xen_time_cpu_init(0, vcpu);
 	xen_events_resume(si, vcpu, mode);
 	xen_console_resume();
-	return true;
+	return vcpu;
 }
 
 static void xen_init_platform(void)

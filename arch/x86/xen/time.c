@@ -195,25 +195,53 @@ void xen_time_init(struct vcpu_info *v)
 		clockevent_register(&xen_ce);
 }
 
+/*
+ * From the suspend until xen_time_resume() the clock stands at its
+ * reading at the suspend: in a new domain the time records are not
+ * ours until vcpu_info is registered again, and the offset is not set
+ * for the new Xen's count until then.  A reading in between (a line
+ * printed on the way back) took the time away into the monotonic clock,
+ * which then stood still until the source caught up with it again: an
+ * HVM domU's clock stood for as long as it had been away.
+ */
+static u64 xen_clock_frozen(struct clocksource *cs)
+{
+	return raw_at_suspend + clock_offset;
+}
+
+/* vCPU 0's record: the one registered last (shared_info's slot if Xen refused ours). */
+static struct vcpu_info *boot_vcpu_info(void)
+{
+	return cpu_vi[0] ? cpu_vi[0] : vi;
+}
+
 void xen_time_suspend(void)
 {
-	raw_at_suspend = pvclock_read(&vi->time, NULL);
+	raw_at_suspend = pvclock_read(&boot_vcpu_info()->time, NULL);
+	WRITE_ONCE(xen_cs.read, xen_clock_frozen);
 }
 
 /*
- * Interrupts off, the vcpu_info registered again.  The clock goes on from
- * its reading at the suspend; the time away by Xen's clock (meaningful on
- * the same host: its Xen kept counting) goes to *down_ns.  In a new
- * domain VIRQ_TIMER is bound again; either way the next event is set
- * anew (a new domain has no single-shot timer; a cancelled one's may
- * have passed).
+ * Interrupts off, the vcpu_info registered again (Xen writes a fresh
+ * time record into it then).  The clock goes on from its reading at the
+ * suspend; the time away by Xen's clock (meaningful on the same host:
+ * its Xen kept counting) goes to *down_ns.  In a new domain pvclock's
+ * cross-CPU clamp starts again (Linux's pvclock_resume(): the old
+ * domain's readings say nothing of the new one's, whose Xen may count
+ * from a later boot) and VIRQ_TIMER is bound again; either way the next
+ * event is set anew (a new domain has no single-shot timer; a cancelled
+ * one's may have passed).
  */
 void xen_time_resume(bool new_domain, u64 *down_ns)
 {
-	u64 raw = pvclock_read(&vi->time, NULL);
+	u64 raw;
 
+	if (new_domain)
+		pvclock_resume();
+	raw = pvclock_read(&boot_vcpu_info()->time, NULL);
 	*down_ns = raw > raw_at_suspend ? raw - raw_at_suspend : 0;
 	clock_offset += (s64)(raw_at_suspend - raw);
+	WRITE_ONCE(xen_cs.read, xen_clock_read);
 	clock_note_host_stop();
 	if (new_domain && xen_timer_bind_cpu(0))
 		return;

@@ -22,8 +22,8 @@ extern struct vcpu_info xen_vcpu_info[];
 long xen_register_vcpu_info(const struct xen_mode_ops *mode, unsigned int vcpu,
 			    struct vcpu_info *vi);
 
-/* After a resume in a new domain: shared_info, vcpu_info, events, console. */
-bool xen_resume_shared(const struct xen_mode_ops *mode);
+/* After a resume in a new domain: shared_info, vcpu_info, events, console; vCPU 0's vcpu_info. */
+struct vcpu_info *xen_resume_shared(const struct xen_mode_ops *mode);
 
 /* suspend.c: the suspend handler (drivers/xen/suspend.c runs it) for the mode. */
 void xen_suspend_init(const struct xen_mode_ops *mode);

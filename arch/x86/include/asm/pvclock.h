@@ -20,6 +20,8 @@
 
 /* Nanoseconds of system time, version-checked against a concurrent update. */
 u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags);
+/* Forgets the latest reading (the clamp): after a resume in a new domain. */
+void pvclock_resume(void);
 /* Clears PVCLOCK_GUEST_STOPPED in ti; whether it was set. */
 bool pvclock_clear_stopped(volatile struct vcpu_time_info *ti);
 /* The TSC frequency the hypervisor's scale factors imply, in kHz. */
