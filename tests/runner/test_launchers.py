@@ -328,7 +328,7 @@ class XenDomu(unittest.TestCase):
                 mock.patch("runner.launchers.xen_domu.qemu_argv", return_value=["q"]), \
                 mock.patch("sys.stderr", new_callable=io.StringIO):
             session = self.BedSession(tmp, *outputs)
-            run, _, verdict = boot_bed(session, [])
+            _, verdict = boot_bed(session, [])
             kept = Path(tmp, "console-stalled.log")
             return verdict, session.outputs, kept.read_text() if kept.exists() else None
 

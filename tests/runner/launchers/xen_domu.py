@@ -189,13 +189,16 @@ def boot_bed(session, boot):
     did not pass.  The first boot's console is kept (console-stalled.log)
     and the retry said first in the result's details.
     """
-    run = session.run(qemu_argv(session, boot), guest=True)
-    lines = console_lines(run.output)
-    verdict = judge_domu(run, session.timeout, lines)
+    def once():
+        run = session.run(qemu_argv(session, boot), guest=True)
+        lines = console_lines(run.output)
+        return run, lines, judge_domu(run, session.timeout, lines)
+
+    run, lines, verdict = once()
     status, problem = verdict[:2]
     stalled = bed_stalled(run, lines)
     if not stalled and not (dom0_crashed(lines) and (problem or status != 0)):
-        return run, lines, verdict
+        return run, verdict
     (session.logdir / "console-stalled.log").write_bytes(run.output)
     why = ("the dom0 bed stopped right after 'domU created'" if stalled else
            "a dom0 process died of a signal while the domU ran")
@@ -203,10 +206,8 @@ def boot_bed(session, boot):
                "(docs/notes/xen-bed-stall-after-create.md; "
                "its console: console-stalled.log)")
     print(f"{session.env.name}: {retried}", file=sys.stderr, flush=True)
-    run = session.run(qemu_argv(session, boot), guest=True)
-    lines = console_lines(run.output)
-    status, problem, details, console = judge_domu(run, session.timeout, lines)
-    return run, lines, (status, problem, [retried] + details, console)
+    run, _, (status, problem, details, console) = once()
+    return run, (status, problem, [retried] + details, console)
 
 
 @launcher("xen-domu")
@@ -255,7 +256,7 @@ def launch_xen_domu(session):
             env.xen_cmdline or XEN_DOMU_CMDLINE,
             "-initrd", f"{cachedir}/vmlinux {DOM0_LINUX_CMDLINE},{initrd}"]
     boot += virtio_disk_args(disks, "domu")
-    run, lines, (status, problem, details, console) = boot_bed(session, boot)
+    run, (status, problem, details, console) = boot_bed(session, boot)
     if console is not None:
         (session.logdir / "domu.log").write_text(
             "".join(line + "\n" for line in console))
