@@ -6,13 +6,15 @@
  * the stack answers pings; this echoes UDP datagrams on echo.port=
  * (default 7) back to their sender.  A datagram "pvkit-quit" is echoed
  * and ends the app with status 0; echo.timeout= seconds (default 120,
- * 0 for none) without one end it with status 1.
+ * 0 for none) without one end it with status 1.  "pvkit-cpus" is echoed
+ * and answered by "pvkit-cpu N" from each online CPU (once).
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/net.h>
+#include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 
@@ -33,12 +35,26 @@
 #define ECHO_LINGER_NS		(1000 * NSEC_PER_MSEC)
 
 static const char quit_word[] = "pvkit-quit";
+/*
+ * Echoed, and then every CPU sends "pvkit-cpu N" to the asker: each
+ * transmits on its own queue of a multi-queue device.
+ */
+static const char cpus_word[] = "pvkit-cpus";
+#ifdef CONFIG_SMP
+#define IS_SMP	1
+#else
+#define IS_SMP	0		/* one CPU: not asked for (never answered) */
+#endif
 
 struct echo_state {
 	u16 port;
 	unsigned long echoed;		/* UDP datagrams sent back */
 	unsigned long failed;		/* ... that could not be */
 	bool quit;
+	bool cpus_asked;		/* by cpus_ip:cpus_port */
+	u32 cpus_ip;
+	u16 cpus_port;
+	bool cpus_said;
 };
 
 static struct echo_state echo;
@@ -49,12 +65,44 @@ static void echo_rx(void *ctx, const struct udp_meta *m, const void *data,
 {
 	struct echo_state *st = ctx;
 
+	/* Counted atomically: receive runs on several CPUs with multi-queue. */
 	if (udp_sendto(m->dst_port, m->src_ip, m->src_port, data, len))
-		st->failed++;
+		__atomic_fetch_add(&st->failed, 1, __ATOMIC_RELAXED);
 	else
-		st->echoed++;
+		__atomic_fetch_add(&st->echoed, 1, __ATOMIC_RELAXED);
 	if (len == sizeof(quit_word) - 1 && !memcmp(data, quit_word, len))
 		WRITE_ONCE(st->quit, true);
+	if (IS_SMP && len == sizeof(cpus_word) - 1 &&
+	    !memcmp(data, cpus_word, len) && !st->cpus_asked) {
+		st->cpus_ip = m->src_ip;
+		st->cpus_port = m->src_port;
+		WRITE_ONCE(st->cpus_asked, true);
+	}
+}
+
+/* On each CPU in turn (a cross-call): its line, from its own queue. */
+static void say_cpu(void *arg)
+{
+	struct echo_state *st = arg;
+	char msg[24];
+	int n = snprintf(msg, sizeof(msg), "pvkit-cpu %u", smp_processor_id());
+
+	if (udp_sendto(st->port, st->cpus_ip, st->cpus_port, msg, n))
+		__atomic_fetch_add(&st->failed, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&st->echoed, 1, __ATOMIC_RELAXED);
+}
+
+static void say_cpus(struct echo_state *st)
+{
+#ifdef CONFIG_SMP
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (smp_call_on_cpu(cpu, say_cpu, st))
+			__atomic_fetch_add(&st->failed, 1, __ATOMIC_RELAXED);
+	}
+#endif
 }
 
 static void echo_wake(struct timer *t)
@@ -134,6 +182,14 @@ static void echo_report(struct netdev *dev, const char *why)
 		       dev->name, dev->stats.rx_frames, dev->stats.rx_dropped,
 		       dev->stats.tx_frames, dev->stats.tx_dropped);
 	net_print_stats("netecho: ");
+	for (unsigned int i = 0; NETDEV_MAX_QUEUES > 1 && i < dev->nr_queues &&
+	     i < NETDEV_MAX_QUEUES; i++) {
+		const struct netdev_queue_stats *q = &dev->queue_stats[i];
+
+		console_printf("netecho: %s queue %u (cpu %d): rx %lu frames, %lu interrupts; tx %lu frames, %lu interrupts; %lu elsewhere, %lu deferred\n",
+			       dev->name, i, q->cpu, q->rx_frames, q->rx_interrupts,
+			       q->tx_frames, q->tx_interrupts, q->elsewhere, q->deferred);
+	}
 }
 
 static int netecho_main(void)
@@ -154,6 +210,10 @@ static int netecho_main(void)
 	ret = EXIT_FAIL;
 	for (;;) {
 		net_poll();
+		if (IS_SMP && READ_ONCE(echo.cpus_asked) && !echo.cpus_said) {
+			echo.cpus_said = true;
+			say_cpus(&echo);
+		}
 		for (n = echo_packets(); n >= next_report;
 		     next_report += ECHO_REPORT_EVERY)
 			console_printf("netecho: %lu packets\n", next_report);

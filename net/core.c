@@ -8,6 +8,8 @@
  * away itself: rx_dropped for a frame no stack takes, tx_dropped for one
  * it refuses before the driver sees it.
  */
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include "net_priv.h"
 
@@ -19,6 +21,50 @@ struct net_iface net_ifaces[NET_MAX_IFACES];
 
 /* Frames we build; one at a time, under net_lock(). */
 static u8 tx_frame[ETH_MAX_FRAME] __aligned(8);
+
+#ifdef __HOST_TEST__
+/* One thread on the host (the fuzzers have no CPUs to play). */
+#define net_this_cpu()	0U
+#else
+#define net_this_cpu()	smp_processor_id()
+#endif
+
+#if defined(CONFIG_SMP) && !defined(__HOST_TEST__)
+/*
+ * The stack's lock: one for all its state (interfaces, ARP caches,
+ * sockets, counters, tx_frame), since a multi-queue device hands frames
+ * in on several CPUs at once.  Interrupts off while it is held: a
+ * driver's interrupt on the holder's CPU takes it too.  It nests on the
+ * CPU that holds it (a UDP receive callback sends its reply), hence the
+ * owner and the depth, which only the owner touches.
+ */
+static spinlock_t net_stack_lock = SPINLOCK_INIT;
+static int net_lock_owner = -1;
+static unsigned int net_lock_depth;
+
+unsigned long net_lock(void)
+{
+	unsigned long flags = local_irq_save();
+	int cpu = smp_processor_id();
+
+	/* Only this CPU ever writes its own number there. */
+	if (READ_ONCE(net_lock_owner) != cpu) {
+		spin_lock(&net_stack_lock);
+		WRITE_ONCE(net_lock_owner, cpu);
+	}
+	net_lock_depth++;
+	return flags;
+}
+
+void net_unlock(unsigned long flags)
+{
+	if (!--net_lock_depth) {
+		WRITE_ONCE(net_lock_owner, -1);
+		spin_unlock(&net_stack_lock);
+	}
+	local_irq_restore(flags);
+}
+#endif
 
 #ifdef __HOST_TEST__
 /* No kernel clock on the host: time stands still unless a test sets it. */
@@ -108,19 +154,22 @@ void netdev_poll(struct netdev *dev)
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
-	if (dev->receiving) {
-		if (!dev->stats.rx_nested++)
+	u64 me = 1ULL << (net_this_cpu() % 64);
+
+	/* Only this CPU sets or clears its bit, with interrupts off. */
+	if (__atomic_load_n(&dev->receiving, __ATOMIC_RELAXED) & me) {
+		if (!__atomic_fetch_add(&dev->stats.rx_nested, 1, __ATOMIC_RELAXED))
 			pr_err("net: %s: %s received a frame while handing one up; dropped\n",
 			       dev->name, dev->driver ? dev->driver : "?");
-		dev->stats.rx_dropped++;
+		netdev_stat_inc(&dev->stats.rx_dropped);
 		return;
 	}
-	dev->receiving = true;
+	__atomic_fetch_or(&dev->receiving, me, __ATOMIC_RELAXED);
 	if (dev->rx)
 		dev->rx(dev, frame, len);
 	else
-		dev->stats.rx_dropped++;
-	dev->receiving = false;
+		netdev_stat_inc(&dev->stats.rx_dropped);
+	__atomic_fetch_and(&dev->receiving, ~me, __ATOMIC_RELAXED);
 }
 
 /* The receive callback of every device the stack is attached to. */

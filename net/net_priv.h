@@ -149,9 +149,11 @@ static inline struct net_iface *dev_iface(struct netdev *dev)
 }
 
 /*
- * The stack's one lock: interrupts off, since a driver may hand a frame
- * in from its interrupt while an app is in udp_sendto().  Nests.  The
- * host build (tests, fuzzing) has no interrupts.
+ * The stack's one lock (core.c): interrupts off, since a driver may hand
+ * a frame in from its interrupt while an app is in udp_sendto(), and a
+ * spinlock, since a multi-queue driver does so on several CPUs.  Nests
+ * on the CPU that holds it.  The host build (tests, fuzzing) has no
+ * interrupts and one thread.
  */
 #ifdef __HOST_TEST__
 static inline unsigned long net_lock(void)
@@ -162,9 +164,10 @@ static inline unsigned long net_lock(void)
 static inline void net_unlock(unsigned long flags)
 {
 }
-#else
+#elif !defined(CONFIG_SMP)
 #include <pvkit/irqflags.h>
 
+/* One CPU: interrupts off is the whole lock, and it nests. */
 static inline unsigned long net_lock(void)
 {
 	return local_irq_save();
@@ -174,6 +177,9 @@ static inline void net_unlock(unsigned long flags)
 {
 	local_irq_restore(flags);
 }
+#else
+unsigned long net_lock(void);
+void net_unlock(unsigned long flags);
 #endif
 
 /* core.c */

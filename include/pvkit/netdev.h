@@ -23,6 +23,24 @@ struct netdev_ops {
 	void (*poll)(struct netdev *dev);
 };
 
+/*
+ * One queue pair of a multi-queue device (virtio-net with
+ * VIRTIO_NET_F_MQ): what it carried and where its interrupts ran.
+ */
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+#define NETDEV_MAX_QUEUES	8
+#else
+#define NETDEV_MAX_QUEUES	1
+#endif
+
+struct netdev_queue_stats {
+	unsigned long rx_frames, tx_frames;
+	unsigned long rx_interrupts, tx_interrupts;
+	unsigned long elsewhere;	/* interrupts on another CPU than cpu */
+	unsigned long deferred;		/* its receive budget ran out */
+	int cpu;			/* its interrupts' CPU; -1: polled */
+};
+
 struct netdev_stats {
 	unsigned long rx_frames, tx_frames;
 	unsigned long rx_dropped, tx_dropped;
@@ -43,9 +61,22 @@ struct netdev {
 	struct netdev_stats stats;
 	void *driver_data;
 	bool broken;
-	bool receiving;			/* in netdev_receive() */
+	/*
+	 * The CPUs in netdev_receive() (bit cpu % 64): a multi-queue device
+	 * receives on several at once; re-entry is on one CPU only.
+	 */
+	u64 receiving;
+	/* Multi-queue devices: queue pairs in use (0: not multi-queue). */
+	unsigned int nr_queues;
+	struct netdev_queue_stats queue_stats[NETDEV_MAX_QUEUES];
 	struct netdev *next;
 };
+
+/* A device-wide counter bumped by several CPUs at once (multi-queue). */
+static inline void netdev_stat_inc(unsigned long *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 
 void netdev_register(struct netdev *dev);
 struct netdev *netdev_find(const char *name);

@@ -442,10 +442,10 @@ def _parse_monitor_on(text, launcher, fail):
 def _parse_requires(text, fail):
     items = [item for item in re.split(r"[\s,]+", text) if item]
     for item in items:
-        if item != "kvm" and not (item.startswith(("cmd:", "symbol:")) and
-                                  not item.endswith(":")):
-            raise fail(f"unknown condition '{item}' (use kvm, cmd:NAME or "
-                       f"symbol:NAME)")
+        if item not in ("kvm", "tap") and not (
+                item.startswith(("cmd:", "symbol:")) and not item.endswith(":")):
+            raise fail(f"unknown condition '{item}' (use kvm, tap, cmd:NAME "
+                       f"or symbol:NAME)")
     return items
 
 

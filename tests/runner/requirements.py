@@ -59,6 +59,38 @@ def kvm_qemu_problem():
     return None
 
 
+CAP_NET_ADMIN = 12
+
+
+@functools.lru_cache(maxsize=None)
+def tap_problem():
+    """Why QEMU cannot create a tap here, with a network namespace for the
+    peer (tests/tools/netmqpeer.py), or None if it can."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        caps = int(next(line.split()[1] for line in status.splitlines()
+                        if line.startswith("CapEff:")), 16)
+    except (OSError, StopIteration, ValueError):
+        caps = 0
+    if not caps >> CAP_NET_ADMIN & 1:
+        return "no CAP_NET_ADMIN (not root)"
+    try:
+        os.close(os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC))
+    except OSError as err:
+        return f"/dev/net/tun: {err.strerror}"
+    for command in ("ip", "unshare"):
+        if not shutil.which(command):
+            return f"{command} not found on PATH"
+    try:
+        proc = subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                              timeout=30)
+    except subprocess.TimeoutExpired:
+        return "unshare -n did not return within 30 s"
+    if proc.returncode:
+        return "cannot make a network namespace (unshare -n failed)"
+    return None
+
+
 def elf_symbols(path):
     """The names in an ELF64 file's symbol tables (.symtab, .dynsym)."""
     data = Path(path).read_bytes()
@@ -96,6 +128,8 @@ def unmet_requirement(env, image=None):
     for item in env.requires:
         if item == "kvm":
             problem = kvm_problem()
+        elif item == "tap":
+            problem = tap_problem()
         elif item.startswith("symbol:"):
             problem = image_symbol_problem(image or "build/pvkit",
                                            item[len("symbol:"):])

@@ -27,8 +27,8 @@ struct fake_dev {
 	 */
 	bool no_touch;
 	/* Queues the driver set up (virtio_find_vq), by index; vq is queue 0. */
-	struct virtqueue *vqs[4];
-	unsigned int queue_max[4];	/* 0: 1024 */
+	struct virtqueue *vqs[8];
+	unsigned int queue_max[8];	/* 0: 1024 */
 	u8 config[64];			/* device-specific configuration space */
 	/* Called on each notification (e.g. to serve the requests at once). */
 	void (*on_notify)(struct fake_dev *f, struct virtqueue *vq);

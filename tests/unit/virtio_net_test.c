@@ -9,8 +9,10 @@
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
+#include <pvkit/errno.h>
 #include <pvkit/virtio.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -172,9 +174,138 @@ static void merged_frames_count_each_buffer(struct ktest *t)
 	stop_endless(t, &md, net);
 }
 
+/* ---- multi-queue: the control queue, and a pair per CPU ---- */
+
+#define MQ_PAIRS	2
+#define CTRL_INDEX	(2 * MQ_PAIRS)	/* after the device's last pair */
+
+static struct { u8 class, cmd; u16 pairs; unsigned int commands; } ctrl_seen;
+static u8 ctrl_answer;			/* the ack the device writes */
+static bool ctrl_silent;		/* it never answers */
+
+/* The control queue's commands: header, the pairs, then the ack. */
+static void ctrl_device(struct fake_dev *f, struct virtqueue *vq)
+{
+	struct virtqueue *q0 = f->vq;
+
+	if (vq != f->vqs[CTRL_INDEX] || ctrl_silent)
+		return;
+	f->vq = vq;
+	fake_take(f);
+	while (f->nr_pending) {
+		struct vring_desc *d0 = &vq->desc[f->pending[f->nr_pending - 1].id];
+		struct vring_desc *d1 = &vq->desc[d0->next];
+		struct vring_desc *d2 = &vq->desc[d1->next];
+		const struct virtio_net_ctrl_hdr *h = phys_to_virt(d0->addr);
+
+		ctrl_seen.class = h->class;
+		ctrl_seen.cmd = h->cmd;
+		memcpy(&ctrl_seen.pairs, phys_to_virt(d1->addr), 2);
+		ctrl_seen.commands++;
+		*(u8 *)phys_to_virt(d2->addr) = ctrl_answer;
+		fake_complete(f, f->nr_pending - 1, 1);
+	}
+	f->vq = q0;
+}
+
+/* A device of MQ_PAIRS pairs on two CPUs, its control queue answering ack. */
+static struct netdev *start_mq(struct fake_dev *f, u8 ack, bool silent)
+{
+	u16 max = MQ_PAIRS;
+	struct netdev *net;
+
+	fake_irq_reset();
+	fake_init_device(f, VIRTIO_ID_NET, 1ULL << VIRTIO_F_VERSION_1 |
+			 1ULL << VIRTIO_NET_F_MQ | 1ULL << VIRTIO_NET_F_CTRL_VQ);
+	memcpy(f->config + offsetof(struct virtio_net_config, max_virtqueue_pairs),
+	       &max, sizeof(max));
+	memset(&ctrl_seen, 0, sizeof(ctrl_seen));
+	ctrl_answer = ack;
+	ctrl_silent = silent;
+	f->on_notify = ctrl_device;
+	nr_cpus_online = 2;
+	net = virtio_register_device(&f->vdev) ? NULL : vnet_of(f);
+	nr_cpus_online = 1;
+	return net;
+}
+
+/* The frame CPU cpu sends: on which transmit queue it lands. */
+static bool sent_on(struct ktest *t, struct fake_dev *f, struct netdev *net,
+		    unsigned int cpu, unsigned int txq)
+{
+	static const u8 frame[ETH_HLEN + 10];
+	unsigned long before = f->vqs[txq]->stats.added;
+
+	host_cpu = cpu;
+	KT_EXPECT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+	host_cpu = 0;
+	return f->vqs[txq]->stats.added == before + 1;
+}
+
+static void each_cpu_transmits_on_its_own_pair(struct ktest *t)
+{
+	static struct fake_dev f;
+	struct netdev *net = start_mq(&f, VIRTIO_NET_OK, false);
+
+	KT_ASSERT_NOT_NULL(t, net);
+	KT_EXPECT_EQ(t, ctrl_seen.commands, 1);
+	KT_EXPECT_EQ(t, ctrl_seen.class, VIRTIO_NET_CTRL_MQ);
+	KT_EXPECT_EQ(t, ctrl_seen.cmd, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET);
+	KT_EXPECT_EQ(t, ctrl_seen.pairs, MQ_PAIRS);
+	KT_EXPECT_EQ(t, net->nr_queues, MQ_PAIRS);
+	KT_EXPECT_TRUE(t, sent_on(t, &f, net, 0, 1));
+	KT_EXPECT_TRUE(t, sent_on(t, &f, net, 1, 3));
+	KT_EXPECT_TRUE(t, sent_on(t, &f, net, 2, 1));	/* cpu % pairs */
+	KT_EXPECT_EQ(t, net->queue_stats[0].tx_frames, 2);
+	KT_EXPECT_EQ(t, net->queue_stats[1].tx_frames, 1);
+	KT_EXPECT_EQ(t, net->stats.tx_frames, 3);
+	KT_EXPECT_FALSE(t, f.vdev.broken);
+	netdev_unregister(net);
+}
+
+/* A device that says no keeps its one pair (its state after reset), and so do we. */
+static void refused_pairs_leave_one(struct ktest *t)
+{
+	static struct fake_dev f;
+	struct netdev *net = start_mq(&f, VIRTIO_NET_ERR, false);
+
+	KT_ASSERT_NOT_NULL(t, net);
+	KT_EXPECT_EQ(t, ctrl_seen.commands, 1);
+	KT_EXPECT_EQ(t, net->nr_queues, 1);
+	KT_EXPECT_TRUE(t, sent_on(t, &f, net, 1, 1));
+	KT_EXPECT_FALSE(t, f.vdev.broken);
+	netdev_unregister(net);
+}
+
+/* No answer by the deadline (virtual time): shut off, not waited on for ever. */
+static void silent_control_queue_breaks_the_device(struct ktest *t)
+{
+	static struct fake_dev f;
+	struct netdev *net = start_mq(&f, VIRTIO_NET_OK, true);
+
+	KT_ASSERT_NOT_NULL(t, net);
+	KT_EXPECT_TRUE(t, f.vdev.broken);
+	KT_EXPECT_EQ(t, net->nr_queues, 1);
+	netdev_unregister(net);
+}
+
+/* max_virtqueue_pairs of 0 is outside the spec's 1..0x8000: no driver. */
+static void zero_max_pairs_is_refused(struct ktest *t)
+{
+	static struct fake_dev f;
+
+	fake_init_device(&f, VIRTIO_ID_NET, 1ULL << VIRTIO_F_VERSION_1 |
+			 1ULL << VIRTIO_NET_F_MQ | 1ULL << VIRTIO_NET_F_CTRL_VQ);
+	KT_EXPECT_EQ(t, virtio_register_device(&f.vdev), -ENODEV);
+}
+
 static struct ktest_case virtio_net_cases[] = {
 	KTEST_CASE(endless_device_is_served_one_budget_at_a_time),
 	KTEST_CASE(merged_frames_count_each_buffer),
+	KTEST_CASE(each_cpu_transmits_on_its_own_pair),
+	KTEST_CASE(refused_pairs_leave_one),
+	KTEST_CASE(silent_control_queue_breaks_the_device),
+	KTEST_CASE(zero_max_pairs_is_refused),
 	{}
 };
 KTEST_SUITE(host_virtio_net, virtio_net_cases);
