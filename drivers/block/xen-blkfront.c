@@ -530,7 +530,16 @@ static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_req
 		.sector_number = req->sector,
 	};
 	if (req->op == BLK_READ || req->op == BLK_WRITE) {
-		s->indirect = DIV_ROUND_UP(req->nr_sectors, SECTORS_PER_PAGE) > BF_SEGS;
+		unsigned int segs = DIV_ROUND_UP(req->nr_sectors, SECTORS_PER_PAGE);
+
+		/*
+		 * The block layer checked it against the connection it was
+		 * submitted on; one kept across a resume may be more than this
+		 * one takes (fewer indirect segments, or none: no indirect page).
+		 */
+		if (segs > bf->max_segs)
+			return BLK_EIO;
+		s->indirect = segs > BF_SEGS;
 		if (!map_data(bf, s, s->indirect ? s->segs : rq.seg, req))
 			return BLK_EBUSY;
 		if (s->indirect)
@@ -959,6 +968,9 @@ static void resubmit(struct blkfront *bf)
 		bf->requeue = req->next;
 		if (!bf->requeue)
 			bf->requeue_tail = &bf->requeue;
+		if (err == BLK_EIO)
+			pr_err("%s: a request of %u sectors kept across the suspend is more than the new backend takes (%u segments): failed\n",
+			       bf->blk.name, req->nr_sectors, bf->max_segs);
 		if (err)
 			blk_complete(req, err);
 		else
