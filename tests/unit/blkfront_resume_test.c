@@ -9,11 +9,13 @@
  * nothing left granted.  (It once went out through the slot's indirect
  * page, which a connection without indirect segments does not have.)
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pvkit/blkdev.h>
 #include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
+#include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <xen/interface/io/blkif.h>
 #include "fake_xen.h"
@@ -94,7 +96,7 @@ static void resume_to_backend(struct ktest *t, const char *new_indirect, bool bi
 		/* failed at once, said, never sent */
 		KT_EXPECT_EQ(t, done_count, 1);
 		KT_EXPECT_EQ(t, req[0].status, BLK_EIO);
-		KT_EXPECT_NOT_NULL(t, strstr(host_log, "more than the new backend takes"));
+		KT_EXPECT_NOT_NULL(t, strstr(host_log, "too big for the new backend"));
 		KT_EXPECT_EQ(t, r->ring[0].req.sector_number, 2048);
 		KT_EXPECT_EQ(t, r->ring[0].req.operation, BLKIF_OP_READ);
 	}
@@ -134,10 +136,134 @@ static void same_limits_resubmits_everything(struct ktest *t)
 	resume_to_backend(t, "256", true);
 }
 
+/*
+ * The requests still waiting since a resume (the rings were full) are
+ * CPU 0's to resubmit, from its poll; another CPU may shut the device
+ * off meanwhile (a backend lying on that CPU's queue, or a request past
+ * its deadline there), which fails them.  Each request must complete
+ * exactly once: the waiting list was walked by both CPUs at once, with
+ * no lock (a request completed twice, its caller's memory written after
+ * it had it back, or never).  Host threads play the two CPUs, CPU 1
+ * stopping the device at a different point of CPU 0's resubmission in
+ * each round.
+ */
+#define RACE_ROUNDS	400
+#define RACE_REQS	64	/* two full rings of 32: half of them wait */
+
+static struct blk_request race_req[RACE_REQS];
+static unsigned int completions[RACE_REQS];
+static u8 race_mem[RACE_REQS][4096] __attribute__((aligned(4096)));
+static struct xenbus_device *race_dev;
+static unsigned int race_go, race_a_done, race_after;
+
+static void count_each(struct blk_request *req)
+{
+	__atomic_fetch_add(&completions[req - race_req], 1, __ATOMIC_SEQ_CST);
+}
+
+/* CPU 1: once CPU 0 has granted race_after more pages (resubmitting), the device stops. */
+static void *stopper(void *arg)
+{
+	unsigned int base = *(unsigned int *)arg;
+
+	while (!__atomic_load_n(&race_go, __ATOMIC_ACQUIRE))
+		;
+	while (!__atomic_load_n(&race_a_done, __ATOMIC_ACQUIRE) &&
+	       fake_grants_in_use() < base + race_after)
+		;
+	race_dev->driver->follow->stop(race_dev);
+	return NULL;
+}
+
+static struct blkif_sring *queue0_ring(void)
+{
+	const char *ref = fake_xs_get("device/vbd/848/queue-0/ring-ref");
+
+	return ref ? fake_grant_page(atoi(ref)) : NULL;
+}
+
+/* One round; the number of requests not completed exactly once. */
+static unsigned int race_round(struct ktest *t, unsigned int round)
+{
+	const struct xenbus_follow_ops *ops;
+	struct blkif_sring *r;
+	struct blkdev *blk;
+	unsigned int bad = 0, base;
+	pthread_t th;
+
+	fake_xen_reset();
+	host_log[0] = '\0';
+	fake_xs_set(BE "/sectors", "4096");
+	fake_xs_set(BE "/multi-queue-max-queues", "2");
+	nr_cpus_online = 2;
+	race_dev = fake_probe("vbd", "848");
+	if (!race_dev)
+		return RACE_REQS;
+	blk = race_dev->priv;
+	ops = race_dev->driver->follow;
+	memset(completions, 0, sizeof(completions));
+	for (unsigned int i = 0; i < RACE_REQS; i++) {
+		race_req[i] = (struct blk_request){ .op = BLK_READ, .sector = 8 * i,
+						    .nr_sectors = 8, .buf = race_mem[i],
+						    .done = count_each };
+		host_cpu = i & 1;
+		if (blkdev_submit(blk, &race_req[i]))
+			bad++;
+	}
+	host_cpu = 0;
+	/* Saved and restored: queue 0 takes 32 of them again, 32 wait. */
+	ops->quiesce(race_dev);
+	ops->lost(race_dev);
+	ops->release(race_dev);
+	if (xenbus_follow_reconnect(race_dev, "xvda", ops) || !(r = queue0_ring()))
+		return RACE_REQS;
+	KT_EXPECT_EQ(t, r->req_prod, RACE_REQS / 2);
+	/* The new backend answers those: CPU 0's next poll resubmits the rest. */
+	while (r->rsp_prod != r->req_prod) {
+		struct blkif_request *rq = &r->ring[r->rsp_prod % NR_ENTS].req;
+
+		r->ring[r->rsp_prod % NR_ENTS].rsp = (struct blkif_response){
+			.id = rq->id, .operation = rq->operation };
+		r->rsp_prod++;
+	}
+	/* CPU 0's poll ends the answered requests' grants (a page each) first. */
+	base = fake_grants_in_use() - RACE_REQS / 2;
+	race_after = 1 + round % (RACE_REQS / 2);
+	race_go = race_a_done = 0;
+	if (pthread_create(&th, NULL, stopper, &base))
+		return RACE_REQS;
+	__atomic_store_n(&race_go, 1, __ATOMIC_RELEASE);
+	blk->ops->poll(blk);
+	__atomic_store_n(&race_a_done, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	/* What is left in flight fails at the removal. */
+	fake_remove(race_dev);
+	nr_cpus_online = 1;
+	for (unsigned int i = 0; i < RACE_REQS; i++)
+		bad += __atomic_load_n(&completions[i], __ATOMIC_SEQ_CST) != 1;
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+	return bad;
+}
+
+static void stopped_by_another_cpu_while_resubmitting(struct ktest *t)
+{
+	unsigned int bad_rounds = 0, bad_reqs = 0;
+
+	for (unsigned int round = 0; round < RACE_ROUNDS; round++) {
+		unsigned int bad = race_round(t, round);
+
+		bad_rounds += bad != 0;
+		bad_reqs += bad;
+	}
+	KT_EXPECT_EQ(t, bad_rounds, 0);
+	KT_EXPECT_EQ(t, bad_reqs, 0);
+}
+
 static struct ktest_case blkfront_resume_cases[] = {
 	KTEST_CASE(too_big_for_a_backend_without_indirect_fails),
 	KTEST_CASE(too_big_for_fewer_indirect_segments_fails),
 	KTEST_CASE(same_limits_resubmits_everything),
+	KTEST_CASE(stopped_by_another_cpu_while_resubmitting),
 	{}
 };
 KTEST_SUITE(host_blkfront_resume, blkfront_resume_cases);
