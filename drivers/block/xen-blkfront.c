@@ -57,6 +57,8 @@
 /* Data goes through whole pages of our own: a segment carries a page of sectors. */
 #define MAX_SECTORS_FOR(segs)	((segs) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+/* Requests kept across a resume sent per call of resubmit(), interrupts off. */
+#define BF_RESUBMIT_BATCH	8
 /* Queues we take at most (one per CPU, and no more than the backend offers). */
 #if defined(CONFIG_XEN_BLKFRONT_MQ) || defined(__HOST_TEST__)
 #define BF_MAX_QUEUES		BLK_MAX_QUEUES
@@ -971,9 +973,13 @@ static void resubmit(struct blkfront *bf)
 	unsigned long flags;
 	bool more;
 
-	/* Held throughout: a CPU that stops the device meanwhile fails the rest after us. */
+	/*
+	 * Held throughout (interrupts off): a CPU that stops the device
+	 * meanwhile fails the rest after us.  A batch at a time, the rest at
+	 * the next poll: each request's data is copied in under it.
+	 */
 	flags = spin_lock_irqsave(&bf->requeue_lock);
-	while (bf->requeue) {
+	for (unsigned int n = 0; n < BF_RESUBMIT_BATCH && bf->requeue; n++) {
 		struct blk_request *req = bf->requeue;
 		int err = submit_here(bf, req);
 

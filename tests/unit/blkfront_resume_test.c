@@ -149,6 +149,7 @@ static void same_limits_resubmits_everything(struct ktest *t)
  */
 #define RACE_ROUNDS	400
 #define RACE_REQS	64	/* two full rings of 32: half of them wait */
+#define RESUBMIT_BATCH	8	/* blkfront's BF_RESUBMIT_BATCH: sent by one poll */
 
 static struct blk_request race_req[RACE_REQS];
 static unsigned int completions[RACE_REQS];
@@ -217,6 +218,9 @@ static unsigned int race_round(struct ktest *t, unsigned int round)
 	ops->release(race_dev);
 	if (xenbus_follow_reconnect(race_dev, "xvda", ops) || !(r = queue0_ring()))
 		return RACE_REQS;
+	/* A batch at the reconnection, more at each poll until the ring is full. */
+	for (unsigned int n = 0; n < RACE_REQS && r->req_prod < RACE_REQS / 2; n++)
+		blk->ops->poll(blk);
 	KT_EXPECT_EQ(t, r->req_prod, RACE_REQS / 2);
 	/* The new backend answers those: CPU 0's next poll resubmits the rest. */
 	while (r->rsp_prod != r->req_prod) {
@@ -228,7 +232,7 @@ static unsigned int race_round(struct ktest *t, unsigned int round)
 	}
 	/* CPU 0's poll ends the answered requests' grants (a page each) first. */
 	base = fake_grants_in_use() - RACE_REQS / 2;
-	race_after = 1 + round % (RACE_REQS / 2);
+	race_after = 1 + round % RESUBMIT_BATCH;
 	race_go = race_a_done = 0;
 	if (pthread_create(&th, NULL, stopper, &base))
 		return RACE_REQS;
