@@ -57,6 +57,8 @@
 /* Data goes through whole pages of our own: a segment carries a page of sectors. */
 #define MAX_SECTORS_FOR(segs)	((segs) * SECTORS_PER_PAGE)
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+/* Requests kept across a resume sent per call of resubmit(), interrupts off. */
+#define BF_RESUBMIT_BATCH	8
 /* Queues we take at most (one per CPU, and no more than the backend offers). */
 #if defined(CONFIG_XEN_BLKFRONT_MQ) || defined(__HOST_TEST__)
 #define BF_MAX_QUEUES		BLK_MAX_QUEUES
@@ -109,8 +111,11 @@ struct blkfront {
 	struct bf_queue queues[BF_MAX_QUEUES];
 	/*
 	 * In flight when the domain was saved: for the new backend, in order,
-	 * before anything new (CPU 0's: a domain suspends with one CPU online).
+	 * before anything new.  CPU 0 resubmits them; any CPU may fail them
+	 * (stop_device()): under requeue_lock, which is taken before a
+	 * queue's lock, never while one is held.
 	 */
+	spinlock_t requeue_lock;
 	struct blk_request *requeue, **requeue_tail;
 };
 
@@ -238,6 +243,7 @@ static void stop_queue(struct bf_queue *q, struct bf_done *d)
 /* Stops the device; every request in flight fails, on every queue. */
 static void stop_device(struct blkfront *bf)
 {
+	unsigned long flags;
 	struct bf_done d;
 
 	/* Before the locks: a submission that takes one after us sees it. */
@@ -245,12 +251,13 @@ static void stop_device(struct blkfront *bf)
 	done_init(&d);
 	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
 		struct bf_queue *q = &bf->queues[n];
-		unsigned long flags = spin_lock_irqsave(&q->lock);
 
+		flags = spin_lock_irqsave(&q->lock);
 		stop_queue(q, &d);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	/* Kept across a suspend for a backend that did not come: they fail too. */
+	flags = spin_lock_irqsave(&bf->requeue_lock);
 	while (bf->requeue) {
 		struct blk_request *req = bf->requeue;
 
@@ -261,6 +268,7 @@ static void stop_device(struct blkfront *bf)
 		d.tail = &req->next;
 	}
 	bf->requeue_tail = &bf->requeue;
+	spin_unlock_irqrestore(&bf->requeue_lock, flags);
 	done_finish(NULL, &d);
 }
 
@@ -530,7 +538,16 @@ static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_req
 		.sector_number = req->sector,
 	};
 	if (req->op == BLK_READ || req->op == BLK_WRITE) {
-		s->indirect = DIV_ROUND_UP(req->nr_sectors, SECTORS_PER_PAGE) > BF_SEGS;
+		unsigned int segs = DIV_ROUND_UP(req->nr_sectors, SECTORS_PER_PAGE);
+
+		/*
+		 * The block layer checked it against the connection it was
+		 * submitted on; one kept across a resume may be more than this
+		 * one takes (fewer indirect segments, or none: no indirect page).
+		 */
+		if (segs > bf->max_segs)
+			return BLK_EIO;
+		s->indirect = segs > BF_SEGS;
 		if (!map_data(bf, s, s->indirect ? s->segs : rq.seg, req))
 			return BLK_EBUSY;
 		if (s->indirect)
@@ -551,7 +568,8 @@ static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_req
 	return 0;
 }
 
-static int submit_here(struct blkfront *bf, struct blk_request *req)
+/* Out of line: bf_submit() and resubmit() share one copy (the image budget). */
+static __noinline int submit_here(struct blkfront *bf, struct blk_request *req)
 {
 	struct bf_queue *q = queue_here(bf);
 	unsigned long flags = spin_lock_irqsave(&q->lock);
@@ -876,6 +894,8 @@ static int blkfront_probe(struct xenbus_device *xdev)
 	if (!bf)
 		return -ENOMEM;
 	bf->xdev = xdev;
+	bf->requeue_lock = (spinlock_t)SPINLOCK_INIT;
+	bf->requeue_tail = &bf->requeue;
 	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
 		bf->queues[n].lock = (spinlock_t)SPINLOCK_INIT;
 		reset_queue(bf, &bf->queues[n]);
@@ -948,26 +968,52 @@ static int bf_follow_connect(struct xenbus_device *xdev)
  */
 static void resubmit(struct blkfront *bf)
 {
-	unsigned int sent = 0;
+	struct blk_request *failed = NULL, **tail = &failed;
+	unsigned int sent = 0, too_big = 0;
+	unsigned long flags;
+	bool more;
 
-	while (bf->requeue) {
+	/*
+	 * Held throughout (interrupts off): a CPU that stops the device
+	 * meanwhile fails the rest after us.  A batch at a time, the rest at
+	 * the next poll: each request's data is copied in under it.
+	 */
+	flags = spin_lock_irqsave(&bf->requeue_lock);
+	for (unsigned int n = 0; n < BF_RESUBMIT_BATCH && bf->requeue; n++) {
 		struct blk_request *req = bf->requeue;
 		int err = submit_here(bf, req);
 
 		if (err == BLK_EBUSY)
 			break;
 		bf->requeue = req->next;
-		if (!bf->requeue)
-			bf->requeue_tail = &bf->requeue;
-		if (err)
-			blk_complete(req, err);
-		else
+		if (!err) {
 			sent++;
+			continue;
+		}
+		too_big += err == BLK_EIO;
+		req->status = err;
+		req->next = NULL;
+		*tail = req;
+		tail = &req->next;
 	}
+	if (!bf->requeue)
+		bf->requeue_tail = &bf->requeue;
+	more = bf->requeue;
+	spin_unlock_irqrestore(&bf->requeue_lock, flags);
 	bf_kick(&bf->blk);
+	if (too_big)
+		pr_err("%s: %u request(s) kept across the suspend too big for the new backend (%u segments): failed\n",
+		       bf->blk.name, too_big, bf->max_segs);
+	/* Without the lock: a callback may submit again. */
+	while (failed) {
+		struct blk_request *req = failed;
+
+		failed = req->next;
+		blk_complete(req, req->status);
+	}
 	if (sent)
 		pr_info("%s: %u request%s in flight at the suspend resubmitted%s\n", bf->blk.name,
-			sent, sent > 1 ? "s" : "", bf->requeue ? ", more to come" : "");
+			sent, sent > 1 ? "s" : "", more ? ", more to come" : "");
 }
 
 static void bf_follow_resume(struct xenbus_device *xdev)
@@ -1060,8 +1106,8 @@ static void requeue_append(struct blkfront *bf, struct blk_request *req)
 static void bf_follow_lost(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;
+	unsigned long flags = spin_lock_irqsave(&bf->requeue_lock);
 	struct blk_request *waiting = bf->requeue;
-	unsigned long flags = local_irq_save();
 	struct bf_slot *s;
 
 	bf->requeue = NULL;
@@ -1083,7 +1129,7 @@ static void bf_follow_lost(struct xenbus_device *xdev)
 		bf->queues[n].up = false;
 	}
 	bf->broken = true;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&bf->requeue_lock, flags);
 }
 
 static const struct xenbus_follow_ops bf_follow = {

@@ -688,6 +688,15 @@ void xen_events_resume(struct shared_info *si, struct vcpu_info *vi,
 	for (unsigned int i = 0; i < ARRAY_SIZE(si->evtchn_mask); i++)
 		si->evtchn_mask[i] = ~(xen_ulong_t)0;
 	memset(handlers, 0, sizeof(handlers));
+	/*
+	 * The other vCPUs' event state is the old domain's: no port may be
+	 * bound to one until vCPU 0 gives it its vcpu_info and events again
+	 * (xen_events_cpu_init(), from the resume of the CPUs), nor ever to
+	 * one whose restore failed (its port stays on CPU 0, which takes
+	 * its events).  Its upcall finds nothing to do meanwhile.
+	 */
+	for (unsigned int c = 1; c < NR_CPUS; c++)
+		WRITE_ONCE(cpu_vcpu[c], NULL);
 	memset(held_sel, 0, sizeof(held_sel));
 	memset(other_cpus_ports, 0, sizeof(other_cpus_ports));
 	urgent_2l = 0;

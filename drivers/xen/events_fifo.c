@@ -271,6 +271,15 @@ int evtchn_fifo_resume(void)
 	for (unsigned int i = 0; i < WORDS_PER_PAGE; i++)
 		words[i] = MASKED;
 	cpus[0] = (struct fifo_cpu){ .control = cpus[0].control };
+	/*
+	 * The other vCPUs' blocks are the old domain's, which the new Xen
+	 * does not know: freed, each gets a new one (fifo_cpu_init).
+	 */
+	for (unsigned int c = 1; c < NR_CPUS; c++) {
+		if (cpus[c].control)
+			free_pages(cpus[c].control, 1);
+		cpus[c] = (struct fifo_cpu){ 0 };
+	}
 	err = init_control(cpus[0].control, 0);
 	if (!err)
 		err = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &expand);

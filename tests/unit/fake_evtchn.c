@@ -203,6 +203,20 @@ static long bind_on(u32 vcpu, evtchn_port_t *port)
 	return 0;
 }
 
+/*
+ * Every control block and event array page ever given to Xen: Xen keeps
+ * its mapping of them, so they stay referenced here even where the
+ * kernel forgets them (a new xen_events_init() of the next suite).
+ */
+static void *xen_mapped[64];
+static unsigned int nr_xen_mapped;
+
+static void xen_maps(void *page)
+{
+	if (nr_xen_mapped < ARRAY_SIZE(xen_mapped))
+		xen_mapped[nr_xen_mapped++] = page;
+}
+
 static long event_channel_op(int cmd, void *arg)
 {
 	switch (cmd) {
@@ -214,6 +228,7 @@ static long event_channel_op(int cmd, void *arg)
 		if (op->vcpu >= FAKE_VCPUS)
 			return -ENOENT;
 		control[op->vcpu] = phys_to_virt(op->control_gfn << PAGE_SHIFT);
+		xen_maps(control[op->vcpu]);
 		memset(tails[op->vcpu], 0, sizeof(tails[op->vcpu]));
 		return 0;
 	}
@@ -232,6 +247,7 @@ static long event_channel_op(int cmd, void *arg)
 	}
 	case EVTCHNOP_expand_array:
 		words = phys_to_virt(((struct evtchn_expand_array *)arg)->array_gfn << PAGE_SHIFT);
+		xen_maps(words);
 		return 0;
 	case EVTCHNOP_unmask:
 		xen_unmask(((struct evtchn_unmask *)arg)->port);
@@ -366,4 +382,21 @@ bool fake_evtchn_upcall_on(unsigned int vcpu)
 	upcall(NULL);
 	host_cpu = 0;
 	return true;
+}
+
+/*
+ * xl restore: Xen's side of the new domain has no control block, no
+ * binding and nothing pending (a new shared_info); then the kernel's
+ * xen_events_resume(), as arch/x86/xen/suspend.c calls it on vCPU 0.
+ */
+void fake_evtchn_new_domain(void)
+{
+	memset(control, 0, sizeof(control));
+	memset(tails, 0, sizeof(tails));
+	memset(port_vcpu, 0, sizeof(port_vcpu));
+	memset(timer_port, 0, sizeof(timer_port));
+	memset(fake_sshot_at, 0, sizeof(fake_sshot_at));
+	memset(fake_si, 0, PAGE_SIZE);
+	host_cpu = 0;
+	xen_events_resume(fake_si, fake_vi, &fake_mode);
 }

@@ -54,4 +54,7 @@ extern u64 fake_sshot_at[FAKE_VCPUS];
 extern unsigned long fake_sshot_etime;
 void fake_xen_run_timers(void);
 
+/* A new domain (xl restore): Xen's event state afresh, then xen_events_resume(). */
+void fake_evtchn_new_domain(void);
+
 #endif
