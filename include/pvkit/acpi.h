@@ -209,6 +209,16 @@ const struct acpi_info *acpi_get(void);
  * what was read before the failure.
  */
 const struct aml_ns *acpi_namespace(void);
+/* Whether acpi_namespace() was asked already (so returns without work). */
+bool acpi_namespace_read(void);
+/*
+ * aml_find_hid() in the namespace, which is read only when a definition
+ * block may declare such a device: the next device after from (NULL:
+ * the first) whose _HID is hid, or NULL.
+ */
+const struct aml_device *acpi_find_hid(const char *hid, const struct aml_device *from);
+/* False only where no definition block can declare a device with _HID hid. */
+bool acpi_hid_maybe_declared(const char *hid);
 /*
  * The RSDP in the EBDA or the BIOS area, for a boot loader that gave
  * none: its physical address, or 0.
@@ -226,6 +236,17 @@ static inline u64 acpi_find_rsdp_bios(void)
 }
 
 static inline const struct aml_ns *acpi_namespace(void)
+{
+	return NULL;
+}
+
+static inline bool acpi_namespace_read(void)
+{
+	return true;
+}
+
+static inline const struct aml_device *acpi_find_hid(const char *hid,
+						     const struct aml_device *from)
 {
 	return NULL;
 }
