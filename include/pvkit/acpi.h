@@ -159,6 +159,11 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out);
  * and checksum: *len is then safe to use.  -EINVAL with a warning else.
  */
 int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
+/*
+ * The same without the checksum (a pass over every byte): for a scan that
+ * only narrows what is then read through acpi_map_table().
+ */
+int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
 
 /* The first table with signature sig ("APIC", "FACP", ...), or NULL. */
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
