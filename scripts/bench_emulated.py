@@ -20,7 +20,6 @@ rows), or alone:
     scripts/bench_emulated.py [--builddir build] [--reqs N] [--seconds S]
                               [--only kvm|xen]
 """
-import argparse
 import csv
 import os
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
 import exits  # noqa: E402  (tests/tools/exits.py)
 import fiobed  # noqa: E402  (tests/tools/fiobed.py)
 # make bench's runner of extra matrix sections, console reader and result line.
-from benchlib import BLK_RE, TRAPS_RE, nested_section, run_envs  # noqa: E402
+from benchlib import BLK_RE, TRAPS_RE, arg_parser, nested_section, run_envs  # noqa: E402
 from benchlib import env_console_file as read  # noqa: E402
 
 NULL_DISK = fiobed.NULL_DISK
@@ -161,14 +160,12 @@ def rows(builddir, reqs=2000, seconds=3, only=None):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--builddir", default="build")
+    ap = arg_parser(__doc__)
     ap.add_argument("--reqs", type=int, default=2000)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--only", choices=("kvm", "xen"))
     opts = ap.parse_args()
-    builddir = os.path.abspath(opts.builddir)
+    builddir = opts.builddir
     lines, table = rows(builddir, opts.reqs, opts.seconds, opts.only)
     outdir = os.path.join(builddir, "bench")
     os.makedirs(outdir, exist_ok=True)

@@ -26,14 +26,13 @@ return the sections' text), or alone:
 
     scripts/bench_mq.py [--builddir build] [--seconds 3] [--xen]
 """
-import argparse
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "tools"))
-from benchlib import MQ_QUEUE_RE, MQ_RE, run_envs  # noqa: E402
+from benchlib import MQ_QUEUE_RE, MQ_RE, arg_parser, run_envs  # noqa: E402
 from benchlib import env_console_file as read  # noqa: E402
 import fiobed  # noqa: E402
 
@@ -145,16 +144,14 @@ def xen_markdown(builddir, seconds=3):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--builddir", default="build")
+    ap = arg_parser(__doc__)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--xen", action="store_true", help="the Xen blkfront rows only")
     args = ap.parse_args()
     if args.xen:
-        print(xen_markdown(os.path.abspath(args.builddir), args.seconds))
+        print(xen_markdown(args.builddir, args.seconds))
     else:
-        print(markdown(os.path.abspath(args.builddir), args.seconds))
+        print(markdown(args.builddir, args.seconds))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ alone:
 
     scripts/bench_smp.py [--builddir build] [--smp N]
 """
-import argparse
 import os
 import re
 import sys
@@ -25,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
 import exits  # noqa: E402  (tests/tools/exits.py)
-from benchlib import nested_section, run_envs  # noqa: E402
+from benchlib import arg_parser, nested_section, run_envs  # noqa: E402
 from benchlib import env_console_file as read  # noqa: E402
 
 OFF = "kvm.pv_ipi=0 kvm.pv_tlb_flush=0 kvm.pv_unhalt=0 kvm.pv_sched_yield=0"
@@ -82,12 +81,10 @@ def markdown(builddir, smp=3):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--builddir", default="build")
+    ap = arg_parser(__doc__)
     ap.add_argument("--smp", type=int, default=3)
     args = ap.parse_args()
-    print(markdown(os.path.abspath(args.builddir), args.smp))
+    print(markdown(args.builddir, args.smp))
 
 
 if __name__ == "__main__":

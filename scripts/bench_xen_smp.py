@@ -19,14 +19,13 @@ alone:
 
     scripts/bench_xen_smp.py [--builddir build] [--vcpus N]
 """
-import argparse
 import os
 import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from benchlib import run_envs  # noqa: E402
+from benchlib import arg_parser, run_envs  # noqa: E402
 from benchlib import env_console_file as read  # noqa: E402
 
 VARIANTS = [("PV spinlocks (SCHEDOP_poll)", "xen-bench-pv-smp-pvspin", ""),
@@ -67,12 +66,10 @@ def markdown(builddir, vcpus=3):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--builddir", default="build")
+    ap = arg_parser(__doc__)
     ap.add_argument("--vcpus", type=int, default=3)
     args = ap.parse_args()
-    print(markdown(os.path.abspath(args.builddir), args.vcpus))
+    print(markdown(args.builddir, args.vcpus))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What make bench (scripts/bench) and scripts/bench_emulated.py share:
-blkbench's result line, extra matrix sections booted through tests/run,
-and the consoles they leave in BUILDDIR/tests/ENV/."""
+"""What make bench (scripts/bench) and the scripts/bench_*.py share:
+their command line's start, blkbench's result line, extra matrix
+sections booted through tests/run, and the consoles they leave in
+BUILDDIR/tests/ENV/."""
+import argparse
 import os
 import re
 import subprocess
 import sys
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def arg_parser(doc):
+    """Every bench script's parser: its docstring as the help, and
+    --builddir (default build), made absolute."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--builddir", default="build", type=os.path.abspath,
+                    help="the build directory (default: build)")
+    return ap
 
 BLK_RE = re.compile(r"blkbench: \S+ (\S+) bs=(\d+) qd=(\d+): (\d+) IOPS, ([\d.]+) MB/s, "
                     r"latency us p50 (\d+) p99 (\d+) max (\d+)(?: \(\d+ completions\))?, "

@@ -26,6 +26,7 @@
 #include <pvkit/init.h>
 #include <pvkit/io.h>
 #include <pvkit/irq.h>
+#include <pvkit/irqflags.h>
 #include <pvkit/kernel.h>
 #include <pvkit/shutdown.h>
 #include <pvkit/time.h>
@@ -48,6 +49,7 @@
 
 static const struct acpi_info *info;
 static u8 slp_typa, slp_typb;
+static bool s5_read, s5_ok;
 static volatile u8 *sleep_ctl;
 static volatile u8 *ged_sel;
 static u32 ged_mask;
@@ -62,10 +64,42 @@ static void pm1_cnt_sleep(u16 port, u8 typ)
 	outw(cnt | PM1_CNT_SLP_EN, port);
 }
 
+/*
+ * \_S5's sleep types, read when first needed, at the power-off: the
+ * namespace is most of the guest's own boot work on pc and q35 (675 k of
+ * q35's 799 k instructions) and nothing else there needs it before the
+ * app.  Reading it allocates, which an interrupt must not (the heap has
+ * no lock): from the shutdown's grace timer a namespace not read yet
+ * means no S5, said so.
+ */
+static bool s5_get(void)
+{
+	const struct aml_ns *ns;
+
+	if (s5_read)
+		return s5_ok;
+	if (irqs_disabled() && !acpi_namespace_read()) {
+		pr_err("\\_S5 not read yet, and not from an interrupt: no S5\n");
+		return false;
+	}
+	s5_read = true;
+	ns = acpi_namespace();
+	if (!ns || !ns->has_s5) {
+		pr_err("no \\_S5 in the namespace: cannot power off\n");
+		return false;
+	}
+	slp_typa = ns->s5_typa;
+	slp_typb = ns->s5_typb;
+	s5_ok = true;
+	return true;
+}
+
 static void acpi_power_off(void)
 {
 	u64 deadline;
 
+	if (!s5_get())
+		return;
 	pr_info("entering S5 (SLP_TYP %u)\n", slp_typa);
 	console_flush();
 	if (sleep_ctl) {
@@ -95,14 +129,8 @@ static bool map_sleep_ctl(void)
 	return sleep_ctl != NULL;
 }
 
-static void setup_power_off(const struct aml_ns *ns)
+static void setup_power_off(void)
 {
-	if (!ns->has_s5) {
-		pr_info("no \\_S5 in the namespace: cannot power off\n");
-		return;
-	}
-	slp_typa = ns->s5_typa;
-	slp_typb = ns->s5_typb;
 	if (info->hw_reduced ? !map_sleep_ctl() : !info->pm1a_cnt)
 		return;
 	if (set_power_off_handler(acpi_power_off))
@@ -256,16 +284,17 @@ static int acpi_power_init(void)
 	const struct aml_ns *ns;
 
 	info = acpi_get();
-	if (!info || !info->has_fadt)
+	if (!info || !info->has_fadt || !info->dsdt)
 		return 0;
-	ns = acpi_namespace();
-	if (!ns)
-		return 0;
-	setup_power_off(ns);
-	if (info->hw_reduced)
-		setup_ged(ns);
-	else if (info->fixed_power_button)
+	setup_power_off();
+	if (info->hw_reduced) {
+		/* The GED is found in the namespace: read now. */
+		ns = acpi_namespace();
+		if (ns)
+			setup_ged(ns);
+	} else if (info->fixed_power_button) {
 		setup_fixed_button();
+	}
 	return 0;
 }
 device_initcall(acpi_power_init);

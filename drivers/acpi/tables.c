@@ -157,9 +157,10 @@ static const u8 *map_range(acpi_map_fn map, u64 phys, size_t len)
 /*
  * Maps the table at phys: its header first, to learn the length, then the
  * whole of it.  The length is checked before the second mapping and again
- * through it, so the caller may trust t->len for every later access.
+ * through it, so the caller may trust t->len for every later access; the
+ * checksum too unless told not to.
  */
-static int map_sdt(acpi_map_fn map, u64 phys, struct sdt *t)
+static int map_sdt_checked(acpi_map_fn map, u64 phys, struct sdt *t, bool sum)
 {
 	char sig[5];
 	const u8 *p;
@@ -185,7 +186,7 @@ static int map_sdt(acpi_map_fn map, u64 phys, struct sdt *t)
 		pr_warn("%s at %#llx: length changed while mapping\n", sig, phys);
 		return -EINVAL;
 	}
-	if (checksum(p, len)) {
+	if (sum && checksum(p, len)) {
 		pr_warn("%s at %#llx: bad checksum, ignored\n", sig, phys);
 		return -EINVAL;
 	}
@@ -193,6 +194,11 @@ static int map_sdt(acpi_map_fn map, u64 phys, struct sdt *t)
 	t->phys = phys;
 	t->len = len;
 	return 0;
+}
+
+static int map_sdt(acpi_map_fn map, u64 phys, struct sdt *t)
+{
+	return map_sdt_checked(map, phys, t, true);
 }
 
 static bool sdt_is(const struct sdt *t, const char *sig)
@@ -708,16 +714,26 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out)
 	return -ENODEV;
 }
 
-int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
+static int map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len, bool sum)
 {
 	struct sdt t;
-	int err = map_sdt(map, phys, &t);
+	int err = map_sdt_checked(map, phys, &t, sum);
 
 	if (err)
 		return err;
 	*p = t.p;
 	*len = t.len;
 	return 0;
+}
+
+int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
+{
+	return map_table(map, phys, p, len, true);
+}
+
+int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
+{
+	return map_table(map, phys, p, len, false);
 }
 
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,

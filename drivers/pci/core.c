@@ -579,6 +579,7 @@ int pci_setup_dev(struct pci_dev *d)
 	d->header_type = class >> 48;
 	d->intx_pin = 0;
 	d->intx_irq = -1;
+	d->intx_routed = false;
 	d->subsystem_vendor = d->subsystem_device = 0;
 	d->bars_read = false;
 	d->bars_sized = 0;
@@ -728,7 +729,8 @@ static int q35_route(const struct pci_dev *d)
 	return err ? err : 16 + q35_pirq(slot, pin);
 }
 
-int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
+int pci_route_intx_by(struct pci_dev *d, enum pci_intx_routing how,
+		      int (*firmware)(const struct pci_dev *d))
 {
 	u8 line;
 
@@ -742,7 +744,7 @@ int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
 		line = pci_read8(d, PCI_INTERRUPT_LINE);
 		return line >= 1 && line < 16 ? line : -ENODEV;
 	case PCI_INTX_ACPI:
-		break;			/* probe.c reads the _PRT */
+		return firmware ? firmware(d) : -EINVAL;
 	}
 	return -EINVAL;
 }

@@ -124,8 +124,7 @@ int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 	u16 cmd;
 	int err;
 
-	pci_dev_details(d);	/* the pin and line, for a driver on demand */
-	if (d->intx_irq < 0)
+	if (pci_intx_irq(d) < 0)
 		return -ENODEV;
 	a = kzalloc(sizeof(*a));
 	if (!a)

@@ -26,6 +26,7 @@ static struct pci_dev *devices;
 static struct pci_dev **devices_tail = &devices;
 
 static enum pci_intx_routing routing;
+static bool routing_known;
 
 static void check_bars(struct pci_dev *d);
 
@@ -42,15 +43,16 @@ static void bars_ready(struct pci_dev *d)
  * looks at: the boot reads no more of the others than who they are.
  */
 #ifdef CONFIG_ACPI
-/* INTx by the firmware's own table: the _PRT entry of the root slot and pin. */
+/*
+ * INTx by the firmware's own table: the _PRT entry of the root slot and
+ * pin (a connected one: pci_route_intx_by() checks it).
+ */
 static int acpi_route(const struct pci_dev *d)
 {
 	u8 slot, pin;
 	u16 flags;
 	int gsi;
 
-	if (d->intx_pin < 1 || d->intx_pin > 4)
-		return -ENODEV;
 	gsi = pci_root_pin(d, &slot, &pin);
 	if (!gsi)
 		gsi = aml_prt_route(acpi_namespace(), slot, pin, &flags);
@@ -80,10 +82,7 @@ static bool acpi_routes(void)
 	return true;
 }
 #else
-static int acpi_route(const struct pci_dev *d)
-{
-	return -ENODEV;
-}
+#define acpi_route NULL
 
 static bool acpi_routes(void)
 {
@@ -99,12 +98,19 @@ static void dev_ready(struct pci_dev *d)
 
 void pci_dev_details(struct pci_dev *d)
 {
-	if (!pci_read_details(d))
-		return;
-	if (routing == PCI_INTX_ACPI)
-		d->intx_irq = acpi_route(d);
-	else
-		d->intx_irq = pci_route_intx(d, routing);
+	pci_read_details(d);
+}
+
+static enum pci_intx_routing intx_routing(void);
+
+int pci_intx_irq(struct pci_dev *d)
+{
+	pci_dev_details(d);
+	if (!d->intx_routed) {
+		d->intx_irq = pci_route_intx_by(d, intx_routing(), acpi_route);
+		d->intx_routed = true;
+	}
+	return d->intx_irq;
 }
 
 /* Those who walk the list look at everything: every device is made ready. */
@@ -219,18 +225,24 @@ const struct pci_bar *pci_bar(struct pci_dev *d, int i)
  * The root bus's _PRT where ACPI has one pvkit can read (q35's); else
  * QEMU's q35 wiring where its MCH is at 00:00.0 (booted without ACPI);
  * else the line registers the firmware wrote (pc's _PRT is built by a
- * loop, which the AML reader does not run).
+ * loop, which the AML reader does not run).  Decided at the first INTx
+ * routed, after the scan: the _PRT check reads the ACPI namespace.
  */
 static enum pci_intx_routing intx_routing(void)
 {
 	struct pci_dev *host = pci_get_slot(0, 0, 0, 0);
 
+	if (routing_known)
+		return routing;
+	routing_known = true;
 	if (acpi_routes())
-		return PCI_INTX_ACPI;
-	if (host && host->vendor == PCI_VENDOR_ID_INTEL &&
-	    host->device == PCI_DEVICE_ID_Q35_MCH)
-		return PCI_INTX_Q35;
-	return PCI_INTX_LINE_REGISTER;
+		routing = PCI_INTX_ACPI;
+	else if (host && host->vendor == PCI_VENDOR_ID_INTEL &&
+		 host->device == PCI_DEVICE_ID_Q35_MCH)
+		routing = PCI_INTX_Q35;
+	else
+		routing = PCI_INTX_LINE_REGISTER;
+	return routing;
 }
 
 static void bind(struct pci_dev *d)
@@ -264,7 +276,6 @@ static int pci_init(void)
 		scan(&pci_conf1_ops, 0, 0, 255);
 	else
 		pr_info("pci: no configuration mechanism, no PCI\n");
-	routing = intx_routing();
 	for (struct pci_dev *d = devices; d; d = d->next)
 		bind(d);
 	return 0;
@@ -426,7 +437,7 @@ void pci_show(void)
 		if (n < sizeof(line) && d->secondary)
 			n += snprintf(line + n, sizeof(line) - n, " bus %02x-%02x",
 				      d->secondary, d->subordinate);
-		if (n < sizeof(line) && d->intx_irq >= 0)
+		if (n < sizeof(line) && pci_intx_irq(d) >= 0)
 			snprintf(line + n, sizeof(line) - n, " irq %d", d->intx_irq);
 		console_printf("%s\n", line);
 	}

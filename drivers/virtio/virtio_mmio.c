@@ -333,7 +333,6 @@ static void probe_acpi_device(const struct aml_device *dev)
 
 static int virtio_mmio_init(void)
 {
-	const struct aml_ns *ns;
 	const struct aml_device *dev;
 
 	for (unsigned int i = 0; i < params_count(); i++) {
@@ -342,9 +341,8 @@ static int virtio_mmio_init(void)
 		if (!strcmp(p->key, "virtio_mmio.device"))
 			probe_one(p->val);
 	}
-	ns = acpi_namespace();
-	for (dev = ns ? aml_find_hid(ns, "LNRO0005", NULL) : NULL; dev;
-	     dev = aml_find_hid(ns, "LNRO0005", dev))
+	for (dev = acpi_find_hid("LNRO0005", NULL); dev;
+	     dev = acpi_find_hid("LNRO0005", dev))
 		probe_acpi_device(dev);
 	return 0;
 }

@@ -74,25 +74,22 @@ static u16 queue_entry(struct virtio_pci *vp, unsigned int index)
 }
 
 /*
- * MSI-X with the entries one way needs, each vector the device will use
- * tried on it (a device refuses one it cannot deliver, 4.1.5.1.2), the
- * configuration one first: true when all were taken; else MSI-X is off
- * again for the next way to try.
+ * MSI-X with the entries one way needs, the configuration entry's
+ * handler (and the shared one's) requested: true when that worked, else
+ * MSI-X is off again for the next way to try.  No device vector is
+ * written here: the driver's reset takes them all back (4.1.4.3), so each
+ * is written, and read back for a refusal (4.1.5.1.2), when it is first
+ * used, at the queues' set-up.  Trying them all at probe as well cost
+ * three exits a queue under a hypervisor.
  */
-static __setup_code bool msix_try(struct virtio_pci *vp, unsigned int nvqs, bool per_vq)
+static __setup_code bool msix_try(struct virtio_pci *vp, bool per_vq)
 {
 	struct pci_dev *d = vp->pci;
-	unsigned int nvec = per_vq ? 1 + nvqs : 2;
+	unsigned int nvec = per_vq ? 1 + vp->nvqs : 2;
 
 	vp->per_vq = per_vq;
 	if (pci_msix_enable(d, nvec) != (int)nvec)
 		return false;
-	for (int i = VP_CONFIG; i < (int)nvqs; i++) {
-		u16 entry = i < 0 ? MSIX_CONFIG_ENTRY : queue_entry(vp, i);
-
-		if (vp->set_vector(vp, i, entry) != entry)
-			goto off;
-	}
 	/* Entry 0, and 1 when shared: a queue's own is asked for at its set-up. */
 	for (unsigned int e = 0; e <= !per_vq; e++) {
 		if (pci_msix_request(d, e, e ? shared_msix_handler : config_msix_handler,
@@ -106,18 +103,24 @@ off:
 	return false;
 }
 
-__setup_code void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+/* INTx, else polling: MSI-X was not to be had or the device refused it. */
+static __setup_code void intx_or_poll(struct virtio_pci *vp)
 {
-	vp->nvqs = nvqs;
-	if (param_get_ull("virtio_pci.msix", 1) &&
-	    ((nvqs && msix_try(vp, nvqs, true)) || msix_try(vp, nvqs, false)))
-		return;
 	if (pci_request_intx(vp->pci, intx_handler, vp, "virtio-pci") == 0)
 		return;
 	vp->vdev.polling = true;
 }
 
-/* Said once the device has its name, at its first queue. */
+__setup_code void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
+{
+	vp->nvqs = nvqs;
+	if (param_get_ull("virtio_pci.msix", 1) &&
+	    ((nvqs && msix_try(vp, true)) || msix_try(vp, false)))
+		return;
+	intx_or_poll(vp);
+}
+
+/* Said once the device has its name, at its first queue, and at a change. */
 static __setup_code void say_irq_mode(struct virtio_pci *vp)
 {
 	if (vp->vdev.polling)
@@ -128,36 +131,97 @@ static __setup_code void say_irq_mode(struct virtio_pci *vp)
 			  "MSI-X (shared)", vp->nvqs);
 }
 
+/*
+ * The device refused a vector: MSI-X off, the vectors it took unmapped
+ * (one write each, nothing to read back), and INTx or polling.  A legacy
+ * device's configuration moves back with MSI-X off.
+ */
+static __setup_code void msix_refused(struct virtio_pci *vp)
+{
+	pci_msix_disable(vp->pci);
+	vp->msix = false;
+	vp->per_vq = false;
+	vp->set_vector(vp, VP_CONFIG, VIRTIO_MSI_NO_VECTOR);
+	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
+		if (vp->vqs[i]) {
+			vp->set_vector(vp, i, VIRTIO_MSI_NO_VECTOR);
+			vp->vqs[i]->msix_vector = -ENODEV;
+		}
+	}
+	if (vp->io)
+		vp->config_off = VIRTIO_PCI_CONFIG_OFF(false);
+	intx_or_poll(vp);
+}
+
+/*
+ * A queue refused its own vector: one vector all queues share instead,
+ * written again to the queues set up before it (the configuration one
+ * keeps entry 0).  False when that is refused too or not to be had.
+ */
+static __setup_code bool per_vq_to_shared(struct virtio_pci *vp)
+{
+	pci_msix_disable(vp->pci);
+	vp->msix = false;
+	if (!msix_try(vp, false))
+		return false;
+	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
+		struct virtqueue *vq = vp->vqs[i];
+
+		if (!vq)
+			continue;
+		vq->msix_vector = 0;
+		if (vp->set_vector(vp, i, MSIX_SHARED_ENTRY) != MSIX_SHARED_ENTRY)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Queue vq's vector written and read back (vp->vqs[] holds it already):
+ * a refusal moves the device to the next way, whose vectors are written
+ * by the caller's next look.  False when MSI-X is left for INTx.
+ */
+static __setup_code bool queue_vector(struct virtio_pci *vp, struct virtqueue *vq)
+{
+	unsigned int index = vq->index;
+	u16 entry = queue_entry(vp, index);
+
+	vq->msix_vector = vp->per_vq ? pci_msix_request(vp->pci, entry, vq_msix_handler,
+							  vq, vq->name) : 0;
+	if (vq->msix_vector >= 0 && vp->set_vector(vp, index, entry) == entry)
+		return true;
+	pr_warn("%s: queue %u: vector %u refused\n", vp->vdev.name, index, entry);
+	if (vp->per_vq && per_vq_to_shared(vp))
+		return true;
+	msix_refused(vp);
+	return false;
+}
+
 __setup_code void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &vp->vdev;
 	unsigned int index = vq->index;
-	u16 entry = queue_entry(vp, index);
+	bool said = vp->irq_said, per_vq = vp->per_vq, msix = vp->msix;
 
+	vq->msix_vector = -ENODEV;
 	if (index < VIRTIO_PCI_MAX_VQS)
 		vp->vqs[index] = vq;
-	vq->msix_vector = -ENODEV;
-	if (!vp->irq_said) {
-		say_irq_mode(vp);
-		vp->irq_said = true;
-		/* A reset took it back: configuration changes signal again. */
-		if (vp->msix)
-			vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY);
+	/* A reset took it back: configuration changes signal again. */
+	if (!said && vp->msix &&
+	    vp->set_vector(vp, VP_CONFIG, MSIX_CONFIG_ENTRY) != MSIX_CONFIG_ENTRY) {
+		pr_warn("%s: configuration vector refused\n", vdev->name);
+		msix_refused(vp);
 	}
-	if (!vp->msix)
-		return;
-	vq->msix_vector = vp->per_vq ? pci_msix_request(vp->pci, entry, vq_msix_handler,
-							  vq, vq->name) : 0;
-	/*
-	 * Vectors were tried at probe for the first nvqs queues: one beyond
-	 * them, or refused now, leaves the device polled.
-	 */
-	if (index >= vp->nvqs || vq->msix_vector < 0 ||
-	    vp->set_vector(vp, index, entry) != entry) {
-		pr_warn("%s: queue %u: no vector %u, polling\n",
-			vdev->name, index, entry);
+	/* Vectors were chosen for the first nvqs queues: one beyond is polled. */
+	if (vp->msix && index >= vp->nvqs) {
+		pr_warn("%s: queue %u: no vector, polling\n", vdev->name, index);
 		vdev->polling = true;
+	} else if (vp->msix) {
+		queue_vector(vp, vq);
 	}
+	if (!said || per_vq != vp->per_vq || msix != vp->msix)
+		say_irq_mode(vp);
+	vp->irq_said = true;
 }
 
 #ifdef CONFIG_VIRTIO_MQ

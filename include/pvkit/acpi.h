@@ -159,6 +159,11 @@ int acpi_parse(u64 rsdp_phys, acpi_map_fn map, struct acpi_info *out);
  * and checksum: *len is then safe to use.  -EINVAL with a warning else.
  */
 int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
+/*
+ * The same without the checksum (a pass over every byte): for a scan that
+ * only narrows what is then read through acpi_map_table().
+ */
+int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
 
 /* The first table with signature sig ("APIC", "FACP", ...), or NULL. */
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
@@ -209,6 +214,16 @@ const struct acpi_info *acpi_get(void);
  * what was read before the failure.
  */
 const struct aml_ns *acpi_namespace(void);
+/* Whether acpi_namespace() was asked already (so returns without work). */
+bool acpi_namespace_read(void);
+/*
+ * aml_find_hid() in the namespace, which is read only when a definition
+ * block may declare such a device: the next device after from (NULL:
+ * the first) whose _HID is hid, or NULL.
+ */
+const struct aml_device *acpi_find_hid(const char *hid, const struct aml_device *from);
+/* False only where no definition block can declare a device with _HID hid. */
+bool acpi_hid_maybe_declared(const char *hid);
 /*
  * The RSDP in the EBDA or the BIOS area, for a boot loader that gave
  * none: its physical address, or 0.
@@ -226,6 +241,17 @@ static inline u64 acpi_find_rsdp_bios(void)
 }
 
 static inline const struct aml_ns *acpi_namespace(void)
+{
+	return NULL;
+}
+
+static inline bool acpi_namespace_read(void)
+{
+	return true;
+}
+
+static inline const struct aml_device *acpi_find_hid(const char *hid,
+						     const struct aml_device *from)
 {
 	return NULL;
 }

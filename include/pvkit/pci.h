@@ -159,7 +159,8 @@ struct pci_dev {
 	bool command_known;		/* command holds PCI_COMMAND as last read or written */
 	u16 command;
 	u8 intx_pin;		/* 1-4 = INTA-INTD, 0 none; see details_read */
-	int intx_irq;		/* the line to give request_irq() for INTx, or -1 */
+	int intx_irq;		/* the line to give request_irq() for INTx, or -1, */
+	bool intx_routed;	/* once routed: pci_intx_irq() */
 	const struct pci_driver *driver;
 	void *driver_data;
 	struct pci_dev *next;
@@ -196,8 +197,15 @@ bool pci_read_bars(struct pci_dev *d);
 bool pci_read_bar(struct pci_dev *d, int i);
 /* BAR i, sized if it was not, and refused if it overlaps RAM. */
 const struct pci_bar *pci_bar(struct pci_dev *d, int i);
-/* The subsystem ids, the pin and the INTx line (intx_irq), once read. */
+/* The subsystem ids and the interrupt pin, once read. */
 void pci_dev_details(struct pci_dev *d);
+/*
+ * The line d's INTx pin is routed to (d->intx_irq), worked out when
+ * first asked: on q35 that reads the firmware's _PRT, and so the ACPI
+ * namespace, which no boot without an INTx user needs.  -ENODEV (and
+ * the like) when not connected or not routed.
+ */
+int pci_intx_irq(struct pci_dev *d);
 
 /* How many BAR registers a header type (PCI_HEADER_TYPE) has: 6, 2, 1 or 0. */
 int pci_nr_bars(u8 header_type);
@@ -425,9 +433,17 @@ int pci_root_pin(const struct pci_dev *d, u8 *slot, u8 *pin);
 
 /*
  * The line to request for d's INTx pin; -ENODEV when the pin is not
- * connected or routed, -EINVAL when the bridges above d loop.
+ * connected or routed, -EINVAL when the bridges above d loop.  The pin
+ * is checked here only: PCI_INTX_ACPI asks firmware (probe.c's _PRT
+ * reader) for a connected pin, -EINVAL without one.
  */
-int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how);
+int pci_route_intx_by(struct pci_dev *d, enum pci_intx_routing how,
+		      int (*firmware)(const struct pci_dev *d));
+
+static inline int pci_route_intx(struct pci_dev *d, enum pci_intx_routing how)
+{
+	return pci_route_intx_by(d, how, NULL);
+}
 
 /* The standard swizzle across a bridge: pin 1-4 of a device in slot. */
 static inline u8 pci_swizzle(u8 slot, u8 pin)

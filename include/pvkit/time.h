@@ -25,6 +25,8 @@ struct clocksource {
 };
 
 void clocksource_register(struct clocksource *cs);
+/* A new rate for cs from now on; the time told so far stays as it was. */
+void clocksource_set_freq(struct clocksource *cs, u64 freq_hz);
 struct clocksource *clocksource_current(void);
 struct clocksource *clocksource_find(const char *name);
 struct clocksource *clocksource_first(void);	/* walk with ->next */

@@ -13,7 +13,7 @@
 
 static struct clocksource *sources;
 static struct clocksource *current_cs;
-static u64 last_cycles, acc_cycles;
+static u64 last_cycles, acc_cycles, base_ns;
 /* ktime_get_ns() accumulates: one CPU at a time. */
 static DEFINE_SPINLOCK(clock_lock);
 
@@ -116,7 +116,28 @@ u64 ktime_get_ns(void)
 		acc_cycles += delta;
 		last_cycles = now;
 	}
-	ns = clocksource_cyc2ns(cs, acc_cycles);
+	ns = base_ns + clocksource_cyc2ns(cs, acc_cycles);
 	spin_unlock_irqrestore(&clock_lock, flags);
 	return ns;
+}
+
+void clocksource_set_freq(struct clocksource *cs, u64 freq_hz)
+{
+	unsigned long flags;
+
+	BUG_ON(!freq_hz);
+	flags = spin_lock_irqsave(&clock_lock);
+	if (cs == current_cs) {
+		u64 now = cs->read(cs), delta = (now - last_cycles) & cs->mask;
+
+		if (delta <= cs->mask / 2) {
+			acc_cycles += delta;
+			last_cycles = now;
+		}
+		base_ns += clocksource_cyc2ns(cs, acc_cycles);
+		acc_cycles = 0;
+	}
+	cs->freq_hz = freq_hz;
+	cs->mult = (NSEC_PER_SEC << 32) / freq_hz;
+	spin_unlock_irqrestore(&clock_lock, flags);
 }

@@ -27,6 +27,7 @@ static struct {
 	unsigned int nq;
 	unsigned long calls[TQ_MAX];
 	char first_queue_log[256];	/* the last log line once queue 0 was set up */
+	char last_queue_log[256];	/* and once the last queue was */
 	u8 buf[TQ_MAX][16];
 } td;
 
@@ -48,6 +49,7 @@ static int tdrv_probe(struct virtio_device *vdev)
 		if (i == 0)
 			memcpy(td.first_queue_log, host_last_log, sizeof(host_last_log));
 	}
+	memcpy(td.last_queue_log, host_last_log, sizeof(host_last_log));
 	return 0;
 }
 
@@ -103,14 +105,21 @@ static void expect_each_queue_interrupts(struct ktest *t, bool exclusive)
 	KT_EXPECT_FALSE(t, td.vdev->polling);
 }
 
-/* The first line said about the device names it: "virtioN: what". */
-static void expect_said(struct ktest *t, const char *what)
+/* A line said about the device names it: "virtioN: what". */
+static void expect_in(struct ktest *t, const char *log, const char *what)
 {
 	char want[128];
 
 	KT_EXPECT_NE(t, td.vdev->name[0], '\0');
 	snprintf(want, sizeof(want), "%s: %s", td.vdev->name, what);
-	KT_EXPECT_TRUE(t, strstr(td.first_queue_log, want) != NULL);
+	KT_EXPECT_TRUE(t, strstr(log, want) != NULL);
+}
+
+/* The mode is said at the first queue and stays what it was. */
+static void expect_said(struct ktest *t, const char *what)
+{
+	expect_in(t, td.first_queue_log, what);
+	expect_in(t, td.last_queue_log, what);
 }
 
 static void expect_vectors(struct ktest *t, int nvec, u16 config, bool per_vq)
@@ -201,13 +210,20 @@ static void no_msix_no_intx_polls(struct ktest *t)
 		expect_polling(t);
 }
 
-/* Queue 2's own vector (3) refused: the shared one (1) instead. */
+/*
+ * Queue 2's own vector (3) refused when queue 2 is set up (vectors are
+ * written only then): the shared one (1) instead, for queues 0 and 1
+ * too, and the change said.
+ */
 static void queue_vector_refused_shares(struct ktest *t)
 {
 	if (!setup(t, 4, 5, 3, false))
 		return;
 	KT_EXPECT_EQ(t, fake_vpci.msix_enables, 2U);
-	expect_shared(t, "MSI-X (shared), queues: 4");
+	expect_vectors(t, 2, 0, false);
+	expect_in(t, td.first_queue_log, "MSI-X (per queue), queues: 4");
+	expect_in(t, td.last_queue_log, "MSI-X (shared), queues: 4");
+	expect_each_queue_interrupts(t, true);
 }
 
 /* The shared vector (1) refused too: INTx. */

@@ -243,6 +243,8 @@ void pit_init(void)
 #ifndef CONFIG_X86_IO_APIC
 	return;		/* IRQ 0 would reach no vector */
 #endif
+	/* Channel 0 is reprogrammed from here on. */
+	tsc_reference_leaving(&pit_ref);
 	/* A PVH guest has no PIT: nothing would ever interrupt. */
 	if (!pit_probe() || pit_request_irq())
 		return;

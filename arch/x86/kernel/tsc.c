@@ -7,7 +7,11 @@
  * cannot wrap (a 64-bit HPET) the window is begun at boot and ended then,
  * so it ran beside the rest of the boot instead of being waited for.  The
  * LAPIC timer, when it must be measured too, is measured in the same
- * window.
+ * window.  Where the TSC must tell the time from the boot on and the
+ * reference wraps (microvm: the PIT, every 55 ms), a short window gives
+ * the clocksource a rough rate at once and stays open: the first that
+ * needs the frequency ends it, the rough rate telling how often the
+ * reference wrapped meanwhile.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/cmdline.h>
@@ -134,6 +138,7 @@ struct window_end {
 struct tsc_window_state {
 	const struct tsc_reference *ref, *other;
 	struct window_end r0, o0;
+	u64 est_hz;	/* a rough TSC rate within TSC_ROUGH_PPM, else 0 */
 };
 
 /*
@@ -155,16 +160,36 @@ static void window_end_read(const struct tsc_reference *c, struct window_end *e)
 }
 
 /*
+ * The ticks of a reference that may have wrapped: the count modulo its
+ * range, and as many ranges as the rough rate says went by.  That rate's
+ * error must span less than a quarter of the range, else 0.
+ */
+static u64 unwrap(const struct tsc_reference *c, u64 ticks, u64 cycles, u64 est_hz)
+{
+	u64 range = c->mask + 1;
+	u64 expect = mul_div(cycles, c->freq_hz, est_hz);
+
+	if (expect / (1000000 / TSC_ROUGH_PPM) + 1 >= range / 4)
+		return 0;
+	if (expect + range / 2 > ticks)
+		ticks += (expect + range / 2 - ticks) / range * range;
+	return ticks;
+}
+
+/*
  * Ticks and TSC cycles between two ends, and the bound on the error of
  * their ratio in ppm: half of each bracket and one tick (a read rounds
- * down).  0 ticks: no bound (~0).
+ * down).  0 ticks: no bound (~0).  With a rough rate (est_hz) the
+ * reference may have wrapped in between.
  */
 static u64 window_span(const struct tsc_reference *c, const struct window_end *a,
-		       const struct window_end *b, u64 *cycles, u32 *ppm)
+		       const struct window_end *b, u64 *cycles, u32 *ppm, u64 est_hz)
 {
 	u64 ticks = (b->value - a->value) & c->mask;
 
 	*cycles = b->tsc - a->tsc;
+	if (est_hz && *cycles)
+		ticks = unwrap(c, ticks, *cycles, est_hz);
 	if (!ticks || !*cycles) {
 		*ppm = ~0U;
 		return 0;
@@ -192,7 +217,7 @@ static void window_begin(struct tsc_window_state *s)
 static void window_other(struct tsc_window_state *s, const struct window_end *o1,
 			 struct tsc_window *w)
 {
-	u64 ocycles, oticks = window_span(s->other, &s->o0, o1, &ocycles, &w->other_ppm);
+	u64 ocycles, oticks = window_span(s->other, &s->o0, o1, &ocycles, &w->other_ppm, 0);
 
 	if (o1->value == s->other->mask)
 		oticks = 0;
@@ -202,10 +227,24 @@ static void window_other(struct tsc_window_state *s, const struct window_end *o1
 }
 
 /*
- * Ends a window begun at any time before: at once if it already lasted
- * long enough (it ran beside the rest of the boot), else when it does.
+ * Whether a window lasted want ticks of its reference: by the reference,
+ * or where it may have wrapped since, by the rough rate.
  */
-static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
+static bool window_lasted(const struct tsc_window_state *s, u64 want)
+{
+	const struct tsc_reference *ref = s->ref;
+
+	if (s->est_hz)
+		return mul_div(rdtsc() - s->r0.tsc, ref->freq_hz, s->est_hz) >= want;
+	return ((ref->read() - s->r0.value) & ref->mask) >= want;
+}
+
+/*
+ * Ends a window begun at any time before: at once if it already lasted
+ * long enough for goal_ppm (it ran beside the rest of the boot), else
+ * when it does.
+ */
+static int window_finish(struct tsc_window_state *s, struct tsc_window *w, u32 goal_ppm)
 {
 	const struct tsc_reference *ref = s->ref;
 	u64 want = max(ref->freq_hz / WINDOW_MIN_DIV, 1ULL);
@@ -215,14 +254,14 @@ static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
 	u32 reads = 0, ppm;
 
 	for (;;) {
-		while (((ref->read() - s->r0.value) & ref->mask) < want) {
+		while (!window_lasted(s, want)) {
 			if (++reads > WINDOW_READS)
 				return -ETIMEDOUT;
 		}
 		if (s->other)
 			window_end_read(s->other, &o1);
 		window_end_read(ref, &r1);
-		ticks = window_span(ref, &s->r0, &r1, &cycles, &w->tsc_ppm);
+		ticks = window_span(ref, &s->r0, &r1, &cycles, &w->tsc_ppm, s->est_hz);
 		if (!ticks)
 			return -EIO;
 		w->tsc_hz = mul_div(cycles, ref->freq_hz, ticks);
@@ -232,7 +271,7 @@ static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
 			window_other(s, &o1, w);
 		/* A companion that gave nothing does not hold the window open. */
 		ppm = max(w->tsc_ppm, w->other_hz ? w->other_ppm : 0);
-		if (ppm <= TSC_WINDOW_PPM || ticks >= most)
+		if (ppm <= goal_ppm || ticks >= most)
 			break;
 		/*
 		 * The ends' error is absolute: it shrinks as the window grows.
@@ -240,7 +279,7 @@ static int window_finish(struct tsc_window_state *s, struct tsc_window *w)
 		 * one, and a quarter longer at least (it may have been a
 		 * preempted one).
 		 */
-		want = min(max(ticks * ppm / TSC_WINDOW_PPM, ticks + ticks / 4), most);
+		want = min(max(ticks * ppm / goal_ppm, ticks + ticks / 4), most);
 	}
 	w->us = mul_div(ticks, 1000000, ref->freq_hz);
 	return 0;
@@ -252,7 +291,7 @@ int tsc_measure_window(const struct tsc_reference *ref,
 	struct tsc_window_state s = { .ref = ref, .other = other };
 
 	window_begin(&s);
-	return window_finish(&s, w);
+	return window_finish(&s, w, TSC_WINDOW_PPM);
 }
 
 /*
@@ -291,13 +330,23 @@ static void window_open(void)
 	window_begin(&open_window);
 }
 
+void tsc_reference_leaving(const struct tsc_reference *ref)
+{
+	if (open_window.ref == ref)
+		tsc_khz(NULL);
+}
+
 void tsc_window_open(void)
 {
 	if (!khz && reference && never_wraps(reference))
 		window_open();
 }
 
-/* Against the reference, and the companion with it if there is one. */
+/*
+ * Against the reference, and the companion with it if there is one.  A
+ * window the rough rate cannot carry over the reference's wraps (it
+ * lasted seconds) is begun again.
+ */
 static u32 tsc_khz_reference(void)
 {
 	int err;
@@ -306,7 +355,11 @@ static u32 tsc_khz_reference(void)
 		window_open();
 	if (open_cpu != smp_processor_id())
 		open_window.other = NULL;
-	err = window_finish(&open_window, &window);
+	err = window_finish(&open_window, &window, TSC_WINDOW_PPM);
+	if (err == -EIO && open_window.est_hz) {
+		window_open();
+		err = window_finish(&open_window, &window, TSC_WINDOW_PPM);
+	}
 	open_window.ref = NULL;
 	if (err) {
 		pr_warn("tsc: no frequency from %s (%d)\n", reference->name, err);
@@ -317,7 +370,9 @@ static u32 tsc_khz_reference(void)
 }
 
 static bool deferred;		/* the "tsc" clocksource waits for tsc_khz() */
+static bool rough;		/* it runs at the rough rate until tsc_khz() */
 static void tsc_clocksource_register(u32 k, const char *source);
+static void tsc_clocksource_refine(u32 k, const char *source);
 
 /* What the platform tells, else a measurement, else the nominal figure. */
 static u32 find_khz(const char **src)
@@ -348,6 +403,8 @@ u32 tsc_khz(const char **source)
 			WRITE_ONCE(khz, k);
 			if (deferred)
 				tsc_clocksource_register(k, src);
+			else if (rough)
+				tsc_clocksource_refine(k, src);
 		}
 		spin_unlock_irqrestore(&khz_lock, flags);
 	}
@@ -415,6 +472,47 @@ static void tsc_clocksource_register(u32 k, const char *source)
 	clocksource_register(&tsc_cs);
 }
 
+/*
+ * The clocksource at a rough rate (TSC_ROUGH_PPM, a window a tenth as
+ * long) where the frequency is neither told nor known and the reference
+ * wraps: the window stays open for tsc_khz(), which the boot does not
+ * wait for.  Without this, microvm's boot waited 2-6 ms for the PIT.
+ */
+static bool tsc_clocksource_rough(void)
+{
+	struct tsc_window w;
+
+	if (khz || !reference || never_wraps(reference) || tsc_khz_hypervisor() ||
+	    tsc_khz_cpuid15())
+		return false;
+	window_open();
+	if (window_finish(&open_window, &w, TSC_ROUGH_PPM)) {
+		open_window.ref = NULL;
+		return false;
+	}
+	open_window.est_hz = w.tsc_hz;
+	rough = true;
+	tsc_cs.freq_hz = w.tsc_hz;
+	pr_info("tsc: %llu kHz for now (a %llu us window against %s, within %u ppm), "
+		"measured further when asked for\n", w.tsc_hz / 1000, w.us,
+		reference->name, w.tsc_ppm);
+	clocksource_register(&tsc_cs);
+	return true;
+}
+
+/* The frequency measured: the clocksource goes on at it, the time so far kept. */
+static void tsc_clocksource_refine(u32 k, const char *source)
+{
+	const struct tsc_window *w = tsc_window_result();
+
+	rough = false;
+	if (w)
+		pr_info("tsc: a %llu us window, within %u ppm%s\n", w->us, w->tsc_ppm,
+			w->other_hz ? ", with the LAPIC timer" : "");
+	pr_info("tsc: %u kHz from %s\n", k, source);
+	clocksource_set_freq(&tsc_cs, (u64)k * 1000);
+}
+
 void tsc_clocksource_init(void)
 {
 	const char *want = param_get("clocksource"), *source;
@@ -428,6 +526,8 @@ void tsc_clocksource_init(void)
 		pr_info("tsc: frequency when asked for (%s outranks it)\n", reference->name);
 		return;
 	}
+	if (tsc_clocksource_rough())
+		return;
 	k = tsc_khz(&source);
 	if (!k) {
 		pr_warn("tsc: frequency unknown, not a clocksource\n");

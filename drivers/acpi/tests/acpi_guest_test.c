@@ -255,6 +255,43 @@ static void acpi_platform_namespace(struct ktest *t)
 	KT_EXPECT_TRUE(t, info->fixed_power_button);
 }
 
+/*
+ * acpi_find_hid() reads the namespace only where a table may declare the
+ * id (virtio-mmio's LNRO0005 on q35 and pc: not): its answer must be
+ * the namespace's, and the scan must never deny a device the reader
+ * finds.  QEMU's tables name LNRO0005 only in its devices.
+ */
+static void acpi_platform_hid_scan(struct ktest *t)
+{
+	const struct acpi_info *info = platform(t);
+	const struct aml_ns *ns;
+	bool mmio;
+
+	if (!info)
+		return;
+	if (!info->dsdt) {
+		ktest_skip(t, "no DSDT");
+		return;
+	}
+	ns = acpi_namespace();
+	KT_ASSERT_NOT_NULL(t, ns);
+	for (unsigned int i = 0; i < ns->nr_devices; i++) {
+		const char *hid = ns->devices[i].hid;
+
+		if (!hid[0])
+			continue;
+		KT_EXPECT_TRUE(t, acpi_hid_maybe_declared(hid));
+		KT_EXPECT_EQ(t, acpi_find_hid(hid, NULL), aml_find_hid(ns, hid, NULL));
+	}
+	mmio = aml_find_hid(ns, "LNRO0005", NULL) != NULL;
+	DIAG("LNRO0005: %s, scan says %s", mmio ? "declared" : "none",
+	     acpi_hid_maybe_declared("LNRO0005") ? "maybe" : "none");
+	KT_EXPECT_TRUE(t, !mmio || acpi_hid_maybe_declared("LNRO0005"));
+	if (!strcmp(info->oem_id, QEMU_OEM_ID))
+		KT_EXPECT_EQ(t, acpi_hid_maybe_declared("LNRO0005"), mmio);
+	KT_EXPECT_FALSE(t, acpi_hid_maybe_declared("NONE0042"));
+}
+
 static const struct ktest_case acpi_platform_cases[] = {
 	KTEST_CASE(acpi_platform_root),
 	KTEST_CASE(acpi_platform_madt),
@@ -263,6 +300,7 @@ static const struct ktest_case acpi_platform_cases[] = {
 	KTEST_CASE(acpi_platform_hpet),
 	KTEST_CASE(acpi_platform_mcfg),
 	KTEST_CASE(acpi_platform_namespace),
+	KTEST_CASE(acpi_platform_hid_scan),
 	{}
 };
 KTEST_SUITE_SKIP(acpi_platform, acpi_platform_cases, acpi_platform_skip);

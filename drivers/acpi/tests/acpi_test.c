@@ -643,6 +643,8 @@ static void acpi_rsdp_v2_bad_extended(struct ktest *t)
 static void acpi_bad_table_checksum(struct ktest *t)
 {
 	u64 tables[2], rsdt, rsdp;
+	const u8 *p;
+	u32 len, want;
 
 	image_reset();
 	tables[0] = make_pc_madt();
@@ -656,6 +658,12 @@ static void acpi_bad_table_checksum(struct ktest *t)
 	KT_EXPECT_EQ(t, info.nr_tables, 1);
 	KT_EXPECT_TRUE(t, info.has_hpet);
 	KT_EXPECT_EQ(t, info.nr_dropped, 1);
+	/* mapped for a scan all the same, its length as the header says */
+	KT_EXPECT_EQ(t, acpi_map_table(image_map, tables[0], &p, &len), -EINVAL);
+	KT_ASSERT_EQ(t, acpi_map_table_bytes(image_map, tables[0], &p, &len), 0);
+	memcpy(&want, at(tables[0]) + 4, 4);
+	KT_EXPECT_EQ(t, len, want);
+	KT_EXPECT_TRUE(t, p == at(tables[0]));
 
 	/* the root itself: no usable root table */
 	rsdt = make_root("RSDT", &tables[1], 1);

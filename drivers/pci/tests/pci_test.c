@@ -71,11 +71,11 @@ static bool is_bridge(const struct pci_dev *d)
 	return d->class_code == CLASS_BRIDGE && d->subclass == SUBCLASS_PCI_BRIDGE;
 }
 
-static void show(const struct pci_dev *d)
+static void show(struct pci_dev *d)
 {
 	DIAG(PCI_DEV_FMT " %04x:%04x class %02x.%02x.%02x hdr %02x pin %u irq %d%s%s",
 	     PCI_DEV_ARGS(d), d->vendor, d->device, d->class_code, d->subclass,
-	     d->prog_if, d->header_type, d->intx_pin, d->intx_irq,
+	     d->prog_if, d->header_type, d->intx_pin, pci_intx_irq(d),
 	     d->driver ? " driver " : "", d->driver ? d->driver->name : "");
 }
 
@@ -406,7 +406,7 @@ static const u8 pc_lines[] = { 5, 9, 10, 11 };
 static bool line_maybe_held(unsigned int line)
 {
 	for (struct pci_dev *d = pci_first(); d; d = d->next) {
-		if (d->driver && d->intx_irq == (int)line)
+		if (d->driver && pci_intx_irq(d) == (int)line)
 			return true;
 	}
 	return false;
@@ -454,7 +454,7 @@ static bool intx_one(struct ktest *t, struct pci_dev *d,
 	bool taken[ARRAY_SIZE(q35_lines)];
 	bool ok;
 
-	if (d->intx_irq < 0) {
+	if (pci_intx_irq(d) < 0) {
 		ktest_fail_msg(t, "EXPECTATION", __FILE__, __LINE__,
 			       PCI_DEV_FMT ": pin %u has no line",
 			       PCI_DEV_ARGS(d), d->intx_pin);
@@ -594,7 +594,7 @@ static void intx_stuck_line_is_masked_and_polled(struct ktest *t)
 	for (struct pci_dev *d = pci_first(); d; d = d->next) {
 		const struct trigger *trig = trigger_for(d);
 
-		if (trig && !d->driver && !d->msix && d->intx_irq >= 0) {
+		if (trig && !d->driver && !d->msix && pci_intx_irq(d) >= 0) {
 			intx_stuck_one(t, d, trig);
 			return;
 		}

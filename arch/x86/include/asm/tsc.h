@@ -37,6 +37,8 @@ bool tsc_has_reference(void);
  * and one tick of each counter.
  */
 #define TSC_WINDOW_PPM	500
+/* The rough rate the clocksource starts at where that window would be waited for. */
+#define TSC_ROUGH_PPM	5000
 struct tsc_window {
 	u64 tsc_hz;		/* the TSC measured against the reference */
 	u64 other_hz;		/* the other counter, if one was given */
@@ -56,5 +58,7 @@ void tsc_measure_with(const struct tsc_reference *other);
 const struct tsc_window *tsc_window_result(void);
 /* Begins the TSC's window now, to be ended by the first tsc_khz() that measures. */
 void tsc_window_open(void);
+/* The reference is about to be put to other use: a window open on it ends now. */
+void tsc_reference_leaving(const struct tsc_reference *ref);
 
 #endif
