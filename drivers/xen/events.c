@@ -413,6 +413,8 @@ static void throttle(evtchn_port_t port, struct port_handler *h)
 
 	abi->mask(port);
 	h->burst = 0;
+	if (h->throttled)	/* listed already: raised before its mask held */
+		return;
 	if (!stats.throttled++)
 		pr_warn("xen: port %u raised again at each of %u events in a row: masked for as long as they took\n",
 			port, EVTCHN_PORT_BURST);
@@ -431,7 +433,18 @@ static void throttle(evtchn_port_t port, struct port_handler *h)
 	 * have no clock event device.
 	 */
 	spin_lock(&throttle_lock);
-	throttled[nr_throttled++] = port;
+	/*
+	 * Each port is listed once (a new binding keeps the flag), so the
+	 * list cannot fill; were it ever to, the port is left unthrottled
+	 * rather than written past the list or masked for good.
+	 */
+	if (nr_throttled < ARRAY_SIZE(throttled)) {
+		throttled[nr_throttled++] = port;
+	} else {
+		pr_err("xen: port %u: the throttled list is full; not throttled\n", port);
+		h->throttled = false;
+		abi->unmask(port);
+	}
 	if (!release_timer.pending || release_timer.expires > h->release_ns)
 		timer_start_on(&release_timer, 0, h->release_ns, release_throttled);
 	spin_unlock(&throttle_lock);
@@ -523,7 +536,9 @@ static int own_port(evtchn_port_t port, unsigned int cpu, evtchn_handler_t fn, v
 		evtchn_close(port);
 		return -ENOSPC;
 	}
-	*h = (struct port_handler){ .fn = fn, .data = data, .ipi = true, .cpu = cpu };
+	/* Still on the throttled list: it stays so until its release. */
+	*h = (struct port_handler){ .fn = fn, .data = data, .ipi = true, .cpu = cpu,
+				    .throttled = h->throttled, .release_ns = h->release_ns };
 	if (abi->set_port_cpu)
 		abi->set_port_cpu(port, cpu);
 	evtchn_unmask(port);

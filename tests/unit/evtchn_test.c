@@ -454,6 +454,44 @@ static void device_ports_are_taken_by_the_cpu_they_are_bound_to(struct ktest *t)
 	others_before_timer = 0;
 }
 
+/*
+ * A throttled port closed and taken again as an IPI port (own_port()),
+ * closed, bound as a device port and throttled again, round after round
+ * before the release timer ran: the throttled list holds each port once,
+ * never overflows, and the port is released as it should.
+ */
+static void a_port_rebound_while_throttled_is_listed_once(struct ktest *t)
+{
+	struct evtchn_stats before, after;
+	const unsigned int rounds = EVTCHN_MAX_HANDLED + 2;
+	unsigned int r;
+
+	KT_ASSERT_EQ(t, cpu1_events(), 0);
+	evtchn_upcall_stats(&before);
+	for (r = 0; r < rounds; r++) {
+		bind(43, ~0UL, 0);
+		peer_sends(43);
+		for (unsigned int n = 0; n < 1000 && !evtchn_throttled(43); n++)
+			fake_evtchn_upcall_on(0);
+		if (!evtchn_throttled(43))
+			break;
+		evtchn_close(43);
+		if (ipi_port_at(43, 1) != 43)
+			break;
+		evtchn_close(43);
+	}
+	evtchn_upcall_stats(&after);
+	KT_EXPECT_EQ(t, r, rounds);
+	KT_EXPECT_EQ(t, after.throttled - before.throttled, 1);
+	bind(43, 0, 0);
+	fake_now_ns += 10 * NSEC_PER_MSEC;
+	fake_run_timers(fake_now_ns);
+	KT_EXPECT_FALSE(t, evtchn_throttled(43));
+	while (fake_evtchn_upcall_on(0) || fake_evtchn_upcall_on(1))
+		;
+	unbind_all();
+}
+
 static unsigned int order[4], nr_order;
 static unsigned long cpu1_ticks;
 
@@ -526,6 +564,7 @@ static const struct ktest_case evtchn_cases[] = {
 	KTEST_CASE(ipi_ports_are_taken_by_their_cpu),
 	KTEST_CASE(device_ports_are_taken_by_the_cpu_they_are_bound_to),
 	KTEST_CASE(timer_ports_are_taken_by_their_cpu),
+	KTEST_CASE(a_port_rebound_while_throttled_is_listed_once),
 	{}
 };
 
