@@ -70,8 +70,12 @@ static void fifo_unmask(evtchn_port_t port)
 
 	if (!w)
 		return;
+	/*
+	 * A word Xen keeps changing under us is left to the hypercall, which
+	 * is always right: a bounded number of tries, not a loop for ever.
+	 */
 	old = READ_ONCE(*w);
-	while (!(old & BUSY)) {
+	for (unsigned int tries = 0; tries < 16 && !(old & BUSY); tries++) {
 		if (__atomic_compare_exchange_n(w, &old, old & ~MASKED, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			if (!(old & PENDING))
@@ -101,11 +105,10 @@ static void fifo_clear_pending(evtchn_port_t port)
 /* Takes the event off its queue; returns the port that followed it (0: none). */
 static u32 clear_linked(event_word_t *w)
 {
-	event_word_t old = READ_ONCE(*w);
+	/* One atomic step: no retry loop on a word Xen writes too. */
+	event_word_t old = __atomic_fetch_and(w, ~(LINKED | EVTCHN_FIFO_LINK_MASK),
+					      __ATOMIC_SEQ_CST);
 
-	while (!__atomic_compare_exchange_n(w, &old, old & ~(LINKED | EVTCHN_FIFO_LINK_MASK),
-					    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
 	return old & EVTCHN_FIFO_LINK_MASK;
 }
 
