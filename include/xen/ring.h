@@ -21,6 +21,7 @@
 #ifndef _XEN_RING_H
 #define _XEN_RING_H
 
+#include <pvkit/compiler.h>
 #include <pvkit/errno.h>
 #include <pvkit/types.h>
 #include <xen/events.h>
@@ -225,10 +226,19 @@ static inline bool xen_ring_iter_next(struct xen_ring_iter *it)
 	return true;
 }
 
+/* After a response's copy: the copy, not the slot, is what is read later. */
+static inline bool xen_ring_copied(void)
+{
+	barrier();
+	return true;
+}
+
 /*
  * For each response of ring r of struct <name>_sring, at most budget and
  * until *stop: rsp (a struct <name>_response, the caller's) is a copy
- * taken once, since the backend may change the slot under us.
+ * taken once, since the backend may change the slot under us; the
+ * compiler barrier after the copy keeps the compiler from reading a field
+ * from the slot again in place of the copy.
  *
  *	xen_ring_for_each_response(&it, &q->ring, blkif, rsp, budget, &broken)
  *		complete_one(q, &rsp);
@@ -237,6 +247,6 @@ static inline bool xen_ring_iter_next(struct xen_ring_iter *it)
  */
 #define xen_ring_for_each_response(it, r, name, rsp, budget, stop)		\
 	for (xen_ring_iter_start(it, r, budget, stop);				\
-	     xen_ring_iter_next(it) && ((rsp) = *XEN_RING_RSP(r, name, (it)->idx), true); )
+	     xen_ring_iter_next(it) && ((rsp) = *XEN_RING_RSP(r, name, (it)->idx), xen_ring_copied()); )
 
 #endif
