@@ -175,13 +175,15 @@ void gnttab_keep_held(void *page, unsigned long nr_pages)
 
 	pr_warn("xen: %lu page(s) at %p still held by another domain: not reused\n",
 		nr_pages, page);
-	nr_held += nr_pages;
-	if (!h)
-		return;		/* lost either way, but never reused */
-	*h = (struct held_pages){ page, nr_pages, NULL };
+	if (h)
+		*h = (struct held_pages){ page, nr_pages, NULL };
+	/* Counted under the lock: two CPUs may keep pages at once. */
 	flags = spin_lock_irqsave(&gnttab_lock);
-	h->next = held;
-	held = h;
+	nr_held += nr_pages;
+	if (h) {
+		h->next = held;
+		held = h;
+	}			/* else lost either way, but never reused */
 	spin_unlock_irqrestore(&gnttab_lock, flags);
 }
 
