@@ -4,7 +4,9 @@
  * QEMU's system_powerdown; a toolstack), then shuts down in order through
  * kernel_shutdown(), with a notifier of its own that says it ran.
  * wait=SECONDS bounds the wait (default 60); without a request by then
- * the app fails.
+ * the app fails.  wait.ignore=1 leaves a request to the shutdown's grace
+ * timer, which carries it out from its interrupt (the power-off there
+ * included).
  */
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
@@ -28,11 +30,12 @@ static int wait_main(void)
 {
 	unsigned long long s = param_get_ull("wait", 60);
 	u64 deadline = ktime_get_ns() + s * NSEC_PER_SEC;
+	bool ignore = param_get_ull("wait.ignore", 0);
 	enum shutdown_action action;
 
 	register_shutdown_notifier(&wait_notifier);
 	console_printf("wait: waiting up to %llu s for a shutdown request\n", s);
-	while (!shutdown_pending(&action)) {
+	while (ignore || !shutdown_pending(&action)) {
 		if (ktime_get_ns() >= deadline) {
 			console_printf("wait: no shutdown request in %llu s\n", s);
 			unregister_shutdown_notifier(&wait_notifier);

@@ -81,6 +81,41 @@ bool acpi_namespace_read(void)
 	return ns_read;
 }
 
+/* aml_scan_s5() over one definition block: its error, or 0 with *typ set. */
+static __attribute__((__cold__)) int scan_s5(u64 phys, u8 typ[2])
+{
+	const u8 *p;
+	u32 len;
+
+	if (acpi_map_table(acpi_direct_map, phys, &p, &len))
+		return -EINVAL;
+	return aml_scan_s5(p, len, &typ[0], &typ[1]);
+}
+
+__attribute__((__cold__)) int acpi_scan_s5(u8 *typa, u8 *typb)
+{
+	const struct acpi_info *info = acpi_get();
+	int ret = -ENOENT, err;
+	u8 typ[2];
+
+	if (!info || !info->dsdt)
+		return -ENOENT;
+	/* The DSDT, then each SSDT: the last found wins, as in the namespace. */
+	for (int i = -1; i < (int)info->nr_tables; i++) {
+		if (i >= 0 && strcmp(info->tables[i].sig, "SSDT"))
+			continue;
+		err = scan_s5(i < 0 ? info->dsdt : info->tables[i].phys, typ);
+		if (!err) {
+			*typa = typ[0];
+			*typb = typ[1];
+			ret = 0;
+		} else if (err != -ENOENT && ret) {
+			ret = err;
+		}
+	}
+	return ret;
+}
+
 /*
  * Whether s (n bytes, 1-255) is in p: Horspool's search, which steps by
  * up to n bytes on the byte under the pattern's end.  A byte-by-byte

@@ -1263,3 +1263,106 @@ u32 aml_ged_power_mask(const struct aml_ns *ns, const struct aml_device *ged)
 	}
 	return mask;
 }
+
+/*
+ * \_S5 by a scan of the bytes: once, at a power-off from an interrupt,
+ * so compiled for size (GCC's cold).
+ */
+#define __scan_code	__attribute__((__cold__))
+
+/* An integer constant at *pos (ZeroOp, OneOp, OnesOp or a prefixed one). */
+static __scan_code int scan_int(const u8 *p, u32 *pos, u32 end, u64 *val)
+{
+	u32 i = *pos, n;
+
+	if (i >= end)
+		return -EINVAL;
+	switch (p[i]) {
+	case AML_ZERO:
+	case AML_ONE:
+		*val = p[i];
+		*pos = i + 1;
+		return 0;
+	case AML_ONES:
+		*val = ~0ULL;
+		*pos = i + 1;
+		return 0;
+	case AML_BYTE:
+		n = 1;
+		break;
+	case AML_WORD:
+		n = 2;
+		break;
+	case AML_DWORD:
+		n = 4;
+		break;
+	case AML_QWORD:
+		n = 8;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (end - i - 1 < n)
+		return -EINVAL;
+	*val = 0;
+	for (u32 k = 0; k < n; k++)
+		*val |= (u64)p[i + 1 + k] << (8 * k);
+	*pos = i + 1 + n;
+	return 0;
+}
+
+/* PackageOp PkgLength NumElements SLP_TYPa [SLP_TYPb ...] at pos, within len. */
+static __scan_code int scan_s5_package(const u8 *p, u32 pos, u32 len, u8 *typa, u8 *typb)
+{
+	u32 start, plen, n, end, count;
+	u64 a, b;
+
+	if (len - pos < 2 || p[pos] != AML_PACKAGE)
+		return -EINVAL;
+	start = pos + 1;
+	n = p[start] >> 6;
+	if ((n && (p[start] & 0x30)) || len - start < n + 1)
+		return -EINVAL;
+	plen = p[start] & (n ? 0x0f : 0x3f);
+	for (u32 i = 1; i <= n; i++)
+		plen |= (u32)p[start + i] << (4 + 8 * (i - 1));
+	/* The length, NumElements and at least one element. */
+	if (plen < n + 3 || plen > len - start)
+		return -EINVAL;
+	end = start + plen;
+	pos = start + n + 1;
+	count = p[pos++];
+	if (!count || scan_int(p, &pos, end, &a))
+		return -EINVAL;
+	b = a;
+	if (count >= 2 && pos < end && scan_int(p, &pos, end, &b))
+		return -EINVAL;
+	*typa = a & 7;
+	*typb = b & 7;
+	return 0;
+}
+
+__scan_code int aml_scan_s5(const u8 *table, u32 len, u8 *typa, u8 *typb)
+{
+	int ret = -ENOENT;
+
+	for (u32 i = SDT_HDR_LEN + 1; len >= 4 && i <= len - 4; i++) {
+		u8 a, b;
+
+		if (table[i] != '_' || memcmp(table + i, "_S5_", 4))
+			continue;
+		if (table[i - 1] != AML_NAME &&
+		    (table[i - 1] != AML_ROOT_CHAR || i - 1 == SDT_HDR_LEN ||
+		     table[i - 2] != AML_NAME))
+			continue;
+		if (scan_s5_package(table, i + 4, len, &a, &b)) {
+			if (ret)
+				ret = -EINVAL;
+			continue;
+		}
+		*typa = a;
+		*typb = b;
+		ret = 0;
+	}
+	return ret;
+}

@@ -65,12 +65,30 @@ static void pm1_cnt_sleep(u16 port, u8 typ)
 }
 
 /*
+ * Name (\_S5, Package {...}) found in the DSDT's and SSDTs' bytes, which
+ * allocates nothing: the same sleep types as the namespace's for QEMU's
+ * pc, q35 and microvm tables (host_aml).
+ */
+static __attribute__((__cold__)) bool s5_scan(void)
+{
+	int err = acpi_scan_s5(&slp_typa, &slp_typb);
+
+	if (err) {
+		pr_err("no usable \\_S5 in the tables' bytes (%d): cannot power off\n", err);
+		return false;
+	}
+	pr_info("\\_S5 found by a scan of the tables (from an interrupt)\n");
+	s5_ok = true;
+	return true;
+}
+
+/*
  * \_S5's sleep types, read when first needed, at the power-off: the
  * namespace is most of the guest's own boot work on pc and q35 (675 k of
  * q35's 799 k instructions) and nothing else there needs it before the
  * app.  Reading it allocates, which an interrupt must not (the heap has
- * no lock): from the shutdown's grace timer a namespace not read yet
- * means no S5, said so.
+ * no lock): from the shutdown's grace timer, with the namespace not read
+ * yet, the tables' bytes are scanned for the Name instead (s5_scan()).
  */
 static bool s5_get(void)
 {
@@ -78,11 +96,9 @@ static bool s5_get(void)
 
 	if (s5_read)
 		return s5_ok;
-	if (irqs_disabled() && !acpi_namespace_read()) {
-		pr_err("\\_S5 not read yet, and not from an interrupt: no S5\n");
-		return false;
-	}
 	s5_read = true;
+	if (irqs_disabled() && !acpi_namespace_read())
+		return s5_scan();
 	ns = acpi_namespace();
 	if (!ns || !ns->has_s5) {
 		pr_err("no \\_S5 in the namespace: cannot power off\n");

@@ -113,11 +113,14 @@ static __setup_code void intx_or_poll(struct virtio_pci *vp)
 
 __setup_code void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs)
 {
+	vp->irqs_chosen = true;
 	vp->nvqs = nvqs;
-	if (param_get_ull("virtio_pci.msix", 1) &&
-	    ((nvqs && msix_try(vp, true)) || msix_try(vp, false)))
-		return;
-	intx_or_poll(vp);
+	if (!param_get_ull("virtio_pci.msix", 1) ||
+	    (!(nvqs && msix_try(vp, true)) && !msix_try(vp, false)))
+		intx_or_poll(vp);
+	/* A legacy device's configuration moves on with MSI-X on. */
+	if (vp->io)
+		vp->config_off = VIRTIO_PCI_CONFIG_OFF(vp->msix);
 }
 
 /* Said once the device has its name, at its first queue, and at a change. */

@@ -32,6 +32,7 @@ struct virtio_pci {
 	/* interrupts (virtio_pci_setup_irqs) */
 	bool msix;		/* MSI-X on: entry 0 for configuration changes */
 	bool per_vq;		/* and entry 1 + n for queue n, else 1 for all */
+	bool irqs_chosen;	/* virtio_pci_setup_irqs() ran */
 	bool irq_said;		/* the mode logged, the config vector set */
 	u16 nvqs;		/* the queues the mode was chosen for */
 	/*
@@ -63,9 +64,13 @@ static inline int virtio_pci_legacy_probe(struct virtio_pci *vp)
 }
 #endif
 /*
- * Interrupts, chosen at probe for the device's nvqs queues: MSI-X with a
- * vector per queue, else MSI-X with one vector all queues share, else
- * INTx, else polling; vp->set_vector must be set.
+ * Interrupts for the device's nvqs queues: MSI-X with a vector per
+ * queue, else MSI-X with one vector all queues share, else INTx, else
+ * polling; vp->set_vector must be set.  Chosen at the first queue's
+ * queue_max_size(), once the features are negotiated (FEATURES_OK): a
+ * device may add queues for a feature (QEMU's virtio-net its pairs and
+ * control queue for VIRTIO_NET_F_MQ), as Linux's vp_find_vqs() counts
+ * them then too.
  */
 void virtio_pci_setup_irqs(struct virtio_pci *vp, unsigned int nvqs);
 /*

@@ -78,8 +78,30 @@ static u32 legacy_generation(struct virtio_device *vdev)
 	return 0;
 }
 
+/* Legacy has no queue count: the first queue of size 0 ends them. */
+static __setup_code unsigned int legacy_count_queues(struct virtio_device *vdev)
+{
+	unsigned int nvqs = 0;
+
+	while (nvqs < VIRTIO_PCI_MAX_VQS) {
+		outw(nvqs, port(vdev, VIRTIO_PCI_QUEUE_SEL));
+		if (!inw(port(vdev, VIRTIO_PCI_QUEUE_NUM)))
+			break;
+		nvqs++;
+	}
+	return nvqs;
+}
+
 static unsigned int legacy_queue_max(struct virtio_device *vdev, unsigned int index)
 {
+	struct virtio_pci *vp = to_vp(vdev);
+
+	/*
+	 * The features are written: the device has all the queues it will
+	 * (QEMU's virtio-net adds its pairs for VIRTIO_NET_F_MQ then).
+	 */
+	if (!vp->irqs_chosen)
+		virtio_pci_setup_irqs(vp, legacy_count_queues(vdev));
 	outw(index, port(vdev, VIRTIO_PCI_QUEUE_SEL));
 	/* A queue already in use (PFN set) is not ours to take. */
 	if (inl(port(vdev, VIRTIO_PCI_QUEUE_PFN)))
@@ -149,21 +171,12 @@ __setup_code int virtio_pci_legacy_probe(struct virtio_pci *vp)
 	if (!d->bar[0].io || d->bar[0].size < VIRTIO_PCI_CONFIG_OFF(false) ||
 	    d->bar[0].addr > 0xffff)
 		return -ENODEV;
-	unsigned int nvqs = 0;
-
 	vp->io = d->bar[0].addr;
 	vp->vdev.config = &legacy_ops;
 	vp->set_vector = legacy_set_vector;
 	vp->vdev.id = d->subsystem_device;
 	vp->vdev.vendor = d->subsystem_vendor;
-	/* Legacy has no queue count: the first queue of size 0 ends them. */
-	while (nvqs < VIRTIO_PCI_MAX_VQS) {
-		outw(nvqs, port(&vp->vdev, VIRTIO_PCI_QUEUE_SEL));
-		if (!inw(port(&vp->vdev, VIRTIO_PCI_QUEUE_NUM)))
-			break;
-		nvqs++;
-	}
-	virtio_pci_setup_irqs(vp, nvqs);
-	vp->config_off = VIRTIO_PCI_CONFIG_OFF(vp->msix);
+	/* MSI-X is off until the first queue: configuration at 20 till then. */
+	vp->config_off = VIRTIO_PCI_CONFIG_OFF(false);
 	return 0;
 }

@@ -104,7 +104,7 @@ static u32 modern_generation(struct virtio_device *vdev)
 /*
  * Each common configuration access is a VM exit under a hypervisor, and
  * a queue took 15 to set up: the number of queues (read-only) is read
- * once at probe, the queue selector written only when it changes, the
+ * once, at the first queue, the queue selector written only when it changes, the
  * size only when smaller than the device's (which it holds after the
  * reset), and the ring addresses are one 64-bit write each, the natural
  * access for a 64-bit field (4.1.3.1): 9 now.
@@ -120,6 +120,11 @@ static unsigned int modern_queue_max(struct virtio_device *vdev, unsigned int in
 {
 	struct virtio_pci *vp = to_vp(vdev);
 
+	/* The features are negotiated: the device has all the queues it will. */
+	if (!vp->irqs_chosen) {
+		vp->numq = readw(cmn(vdev, VIRTIO_PCI_COMMON_NUMQ));
+		virtio_pci_setup_irqs(vp, min(vp->numq, (u16)VIRTIO_PCI_MAX_VQS));
+	}
 	if (index >= vp->numq)
 		return 0;
 	select_queue(vp, index);
@@ -284,7 +289,5 @@ int virtio_pci_modern_probe(struct virtio_pci *vp)
 	vp->vdev.vendor = d->subsystem_vendor;
 	vp->q_select = -1;
 	vp->set_vector = modern_set_vector;
-	vp->numq = readw(vp->common + VIRTIO_PCI_COMMON_NUMQ);
-	virtio_pci_setup_irqs(vp, min(vp->numq, (u16)VIRTIO_PCI_MAX_VQS));
 	return 0;
 }

@@ -217,6 +217,12 @@ const struct aml_ns *acpi_namespace(void);
 /* Whether acpi_namespace() was asked already (so returns without work). */
 bool acpi_namespace_read(void);
 /*
+ * \_S5's sleep types by a scan of the DSDT's and SSDTs' bytes
+ * (aml_scan_s5()), which allocates nothing, for an interrupt: 0,
+ * -ENOENT (none) or -EINVAL (malformed, or a table unreadable).
+ */
+int acpi_scan_s5(u8 *typa, u8 *typb);
+/*
  * aml_find_hid() in the namespace, which is read only when a definition
  * block may declare such a device: the next device after from (NULL:
  * the first) whose _HID is hid, or NULL.

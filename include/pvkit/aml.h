@@ -152,6 +152,17 @@ bool aml_prt_links_only(const struct aml_ns *ns);
 void aml_path_str(const struct aml_path *path, char *buf, size_t size);
 
 /*
+ * \_S5's SLP_TYPa and SLP_TYPb (each & 7, as the namespace's) from one
+ * definition block's bytes (len, header included), without allocating:
+ * each Name (_S5_ or \_S5_, Package { NumElements, a [, b ...] }) whose
+ * elements are integer constants, the last of them winning, as in the
+ * namespace; one element is both.  Not told apart by scope, which the
+ * namespace reader does (root only).  0, -ENOENT when there is no such
+ * Name, -EINVAL when each one found is malformed.  One pass: O(len).
+ */
+int aml_scan_s5(const u8 *table, u32 len, u8 *typa, u8 *typb);
+
+/*
  * The event bits of a GED (ACPI0013) whose _EVT notifies a power button
  * (PNP0C0C) device: 0 when it has none.
  */

@@ -5,8 +5,9 @@
  * the input's size as the table parser would have checked it, given to
  * aml_parse_table() as a heap copy of exactly that size (so
  * AddressSanitizer sees a read one byte past it), and then whatever
- * was recorded is looked up the way the kernel does.  The input is
- * also decoded as a resource template on its own.
+ * was recorded is looked up the way the kernel does, and \_S5 scanned
+ * for as the power-off does from an interrupt (aml_scan_s5()).  The
+ * input is also decoded as a resource template on its own.
  *
  * Seeds: QEMU 7.2's DSDTs for pc, q35 and microvm (tests/fuzz/corpus/aml,
  * copies of tests/unit/fixtures/acpi).
@@ -36,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct aml_device *dev;
 	u8 *copy;
 	char path[6 + 5 * AML_MAX_DEPTH];
+	u8 typa, typb;
 
 	if (size > ACPI_MAX_TABLE_LEN)
 		return 0;
@@ -51,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&ns, 0, sizeof(ns));
 	aml_parse_table(&ns, copy, (u32)size);
+	/* The scan the power-off uses from an interrupt: in bounds, 3 bits. */
+	if (!aml_scan_s5(copy, (u32)size, &typa, &typb) && (typa > 7 || typb > 7))
+		abort();
 	if (ns.nr_devices > AML_MAX_DEVICES)
 		abort();
 	for (unsigned int i = 0; i < ns.nr_devices; i++) {

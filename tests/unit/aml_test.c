@@ -13,6 +13,7 @@
 #include <pvkit/acpi.h>
 #include <pvkit/aml.h>
 #include <pvkit/errno.h>
+#include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 
 #define INCBIN(sym, file)						\
@@ -559,6 +560,151 @@ static void aml_fadt_power_fields(struct ktest *t)
 	KT_EXPECT_EQ(t, info.sleep_sts.addr, 0xfea00201);
 }
 
+/* \_S5 by aml_scan_s5(), what the power-off uses from an interrupt */
+
+/* The scan of a heap copy of exactly len bytes of p. */
+static int scan_copy(const unsigned char *p, size_t len, u8 *a, u8 *b)
+{
+	unsigned char *c = copy(p, len);
+	int err = aml_scan_s5(c, (u32)len, a, b);
+
+	free(c);
+	return err;
+}
+
+/*
+ * QEMU's pc, q35 and microvm DSDTs: the scan gives the namespace
+ * reader's SLP_TYPa and SLP_TYPb (pc and q35 0 and 0, microvm 5 and 0),
+ * and cut anywhere it finds the Name only once its package is whole:
+ * nothing before the name, a malformed one (-EINVAL) after it.
+ */
+static void scan_s5_as_the_reader(struct ktest *t, const unsigned char *p,
+				  const unsigned char *end, u8 want_a)
+{
+	size_t len = (size_t)(end - p), at = 0, pkg_end;
+	u8 a = 0xff, b = 0xff;
+
+	KT_ASSERT_EQ(t, parse(p, end), 0);
+	KT_ASSERT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, want_a);
+	KT_EXPECT_EQ(t, scan_copy(p, len, &a, &b), 0);
+	KT_EXPECT_EQ(t, a, ns.s5_typa);
+	KT_EXPECT_EQ(t, b, ns.s5_typb);
+	for (size_t i = 36; i + 4 <= len && !at; i++)
+		if (!memcmp(p + i, "_S5_", 4))
+			at = i;
+	/* NameOp _S5_ PackageOp PkgLength (one byte in QEMU's) */
+	KT_ASSERT_TRUE(t, at && p[at - 1] == 0x08 && p[at + 4] == 0x12 && p[at + 5] < 0x40);
+	pkg_end = at + 5 + p[at + 5];
+	for (size_t cut = 0; cut <= len; cut++) {
+		int want = cut >= pkg_end ? 0 : cut >= at + 4 ? -EINVAL : -ENOENT;
+
+		a = b = 0xff;
+		KT_EXPECT_EQ(t, scan_copy(p, cut, &a, &b), want);
+		if (!want) {
+			KT_EXPECT_EQ(t, a, ns.s5_typa);
+			KT_EXPECT_EQ(t, b, ns.s5_typb);
+		}
+	}
+}
+
+static void aml_scan_s5_qemu(struct ktest *t)
+{
+	scan_s5_as_the_reader(t, pc_dsdt, pc_dsdt_end, 0);
+	scan_s5_as_the_reader(t, q35_dsdt, q35_dsdt_end, 0);
+	scan_s5_as_the_reader(t, mvm_dsdt, mvm_dsdt_end, 5);
+}
+
+/* A definition block: a 36-byte header ("DSDT", its length) and aml. */
+static size_t block(unsigned char *buf, const char *aml, size_t n)
+{
+	memset(buf, 0, 36);
+	memcpy(buf, "DSDT", 4);
+	buf[4] = (unsigned char)(36 + n);
+	memcpy(buf + 36, aml, n);
+	return 36 + n;
+}
+
+#define S5_OK(aml, want_a, want_b)	{ aml, sizeof(aml) - 1, 0, want_a, want_b }
+#define S5_BAD(aml, err)		{ aml, sizeof(aml) - 1, err, 0, 0 }
+
+static const struct {
+	const char *aml;
+	size_t n;
+	int err;
+	u8 a, b;
+} s5_cases[] = {
+	/* Package (2) { 5, 3 }, BytePrefix */
+	S5_OK("\x08_S5_\x12\x06\x04\x0a\x05\x0a\x03\x00", 5, 3),
+	/* Name (\_S5, Package () { One, Zero }) */
+	S5_OK("\x08\x5c_S5_\x12\x04\x02\x01\x00", 1, 0),
+	/* WordPrefix 0x107, DWordPrefix 0xe: the low three bits */
+	S5_OK("\x08_S5_\x12\x0a\x02\x0b\x07\x01\x0c\x0e\x00\x00\x00", 7, 6),
+	/* QWordPrefix and Ones */
+	S5_OK("\x08_S5_\x12\x0c\x02\x0e\x02\x00\x00\x00\x00\x00\x00\x80\xff", 2, 7),
+	/* one element: SLP_TYPb is SLP_TYPa */
+	S5_OK("\x08_S5_\x12\x04\x01\x0a\x05", 5, 5),
+	/* a two-byte PkgLength */
+	S5_OK("\x08_S5_\x12\x46\x00\x02\x0a\x06\x00", 6, 0),
+	/* a malformed one and then a good one: the good one */
+	S5_OK("\x08_S5_\x12\x02\x00\x08_S5_\x12\x05\x02\x0a\x05\x00", 5, 0),
+	/* two good ones: the last, as in the namespace */
+	S5_OK("\x08_S5_\x12\x04\x02\x01\x01\x08_S5_\x12\x05\x02\x0a\x04\x00", 4, 0),
+	/* no elements */
+	S5_BAD("\x08_S5_\x12\x02\x00", -EINVAL),
+	/* a string element */
+	S5_BAD("\x08_S5_\x12\x07\x02\x0d" "ab\x00\x00", -EINVAL),
+	/* PkgLength past the table, one byte and four */
+	S5_BAD("\x08_S5_\x12\x3f\x02\x00\x00", -EINVAL),
+	S5_BAD("\x08_S5_\x12\xcf\xff\xff\xff\x02\x00\x00", -EINVAL),
+	/* a two-byte PkgLength with bits 4 and 5 of its lead byte set */
+	S5_BAD("\x08_S5_\x12\x75\x00\x02\x00\x00", -EINVAL),
+	/* PkgLength shorter than its own bytes */
+	S5_BAD("\x08_S5_\x12\x80\x00\x02\x00\x00", -EINVAL),
+	/* a WordPrefix cut by the package's end */
+	S5_BAD("\x08_S5_\x12\x04\x02\x0b\x05\x00\x00", -EINVAL),
+	/* an integer, not a package */
+	S5_BAD("\x08_S5_\x0a\x05", -EINVAL),
+	/* the name at the end of the table */
+	S5_BAD("\x00\x08_S5_", -EINVAL),
+	/* the bytes in a string, no NameOp: not a Name */
+	S5_BAD("\x0d_S5_\x12\x04\x02\x0a\x05\x00", -ENOENT),
+	/* a segment of a longer path (\_SB_._S5_) */
+	S5_BAD("\x08\x2e_SB__S5_\x12\x04\x02\x0a\x05\x00", -ENOENT),
+	/* nothing */
+	S5_BAD("", -ENOENT),
+};
+
+/*
+ * Each good block gives the namespace reader's sleep types; each
+ * malformed one an error and the outputs untouched, cut anywhere too.
+ */
+static void aml_scan_s5_malformed(struct ktest *t)
+{
+	unsigned char buf[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(s5_cases); i++) {
+		size_t len = block(buf, s5_cases[i].aml, s5_cases[i].n);
+		u8 a = 0xee, b = 0xee;
+
+		KT_EXPECT_EQ(t, scan_copy(buf, len, &a, &b), s5_cases[i].err);
+		KT_EXPECT_EQ(t, a, s5_cases[i].err ? 0xee : s5_cases[i].a);
+		KT_EXPECT_EQ(t, b, s5_cases[i].err ? 0xee : s5_cases[i].b);
+		if (!s5_cases[i].err) {
+			parse(buf, buf + len);
+			KT_EXPECT_TRUE(t, ns.has_s5);
+			KT_EXPECT_EQ(t, ns.s5_typa, s5_cases[i].a);
+			KT_EXPECT_EQ(t, ns.s5_typb, s5_cases[i].b);
+		}
+		for (size_t cut = 0; cut < len; cut++)
+			scan_copy(buf, cut, &a, &b);
+	}
+	/* A Name in the header's bytes is no Name. */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 20, "\x08_S5_\x12\x04\x02\x0a\x05\x00", 11);
+	KT_EXPECT_EQ(t, scan_copy(buf, 36, &(u8){ 0 }, &(u8){ 0 }), -ENOENT);
+}
+
 static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_microvm_devices),
 	KTEST_CASE(aml_pc_devices),
@@ -572,6 +718,8 @@ static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_nested_buffer_sizes),
 	KTEST_CASE(aml_resource_templates),
 	KTEST_CASE(aml_fadt_power_fields),
+	KTEST_CASE(aml_scan_s5_qemu),
+	KTEST_CASE(aml_scan_s5_malformed),
 	{}
 };
 KTEST_SUITE(host_aml, aml_cases);

@@ -104,6 +104,8 @@ int pci_msix_enable(struct pci_dev *d, unsigned int nvec)
 {
 	struct fake_vpci *f = &fake_vpci;
 
+	if (f->status_at_msix == 0xff)
+		f->status_at_msix = f->status;
 	if (f->msix_nvec)
 		return -EBUSY;
 	if (!nvec)
@@ -145,6 +147,8 @@ int pci_msix_set_dest(struct pci_dev *d, unsigned int entry, u32 apic)
 int pci_request_intx(struct pci_dev *d, pci_intx_handler_t handler, void *data,
 		     const char *name)
 {
+	if (fake_vpci.status_at_intx == 0xff)
+		fake_vpci.status_at_intx = fake_vpci.status;
 	if (!fake_vpci.intx)
 		return -ENODEV;
 	fake_vpci.intx_handler = handler;
@@ -169,12 +173,23 @@ static void device_reset(void)
 	struct fake_vpci *f = &fake_vpci;
 
 	f->status = 0;
+	f->numq = f->reset_numq;
 	f->msix_config = FAKE_VPCI_NO_VECTOR;
 	for (unsigned int i = 0; i < ARRAY_SIZE(f->q); i++) {
 		f->q[i].size = i < f->numq ? 64 : 0;
 		f->q[i].vector = FAKE_VPCI_NO_VECTOR;
 		f->q[i].enable = 0;
 	}
+}
+
+/* The queues a feature brings, each of the size the others have. */
+static void features_ok_grow(void)
+{
+	struct fake_vpci *f = &fake_vpci;
+
+	f->numq = f->features_ok_numq;
+	for (unsigned int i = f->reset_numq; i < f->numq && i < ARRAY_SIZE(f->q); i++)
+		f->q[i].size = 64;
 }
 
 static bool selected_ok(void)
@@ -190,6 +205,8 @@ static u64 common_read(unsigned int off)
 	case VIRTIO_PCI_COMMON_MSIX:
 		return f->msix_config;
 	case VIRTIO_PCI_COMMON_NUMQ:
+		if (f->status_at_numq == 0xff)
+			f->status_at_numq = f->status;
 		return f->numq;
 	case VIRTIO_PCI_COMMON_STATUS:
 		return f->status;
@@ -218,6 +235,8 @@ static void common_write(unsigned int off, u64 v)
 	case VIRTIO_PCI_COMMON_STATUS:
 		if (!v)
 			device_reset();
+		if ((v & ~f->status & VIRTIO_CONFIG_S_FEATURES_OK) && f->features_ok_numq)
+			features_ok_grow();
 		f->status = v;
 		break;
 	case VIRTIO_PCI_COMMON_Q_SELECT:
@@ -311,6 +330,10 @@ void fake_vpci_init(unsigned int numq, unsigned int table_size, int refuse, bool
 	memset(bar_mem, 0, sizeof(bar_mem));
 	build_config_space();
 	f->numq = numq;
+	f->reset_numq = numq;
+	f->status_at_numq = 0xff;
+	f->status_at_msix = 0xff;
+	f->status_at_intx = 0xff;
 	f->table_size = table_size;
 	f->refuse = refuse;
 	f->intx = intx;
@@ -318,6 +341,11 @@ void fake_vpci_init(unsigned int numq, unsigned int table_size, int refuse, bool
 	f->pci.device = 0x1040 + FAKE_VPCI_DEVICE_ID;
 	f->pci.bar[BAR].size = sizeof(bar_mem);
 	device_reset();
+}
+
+void fake_vpci_grow_at_features_ok(unsigned int numq)
+{
+	fake_vpci.features_ok_numq = numq;
 }
 
 extern const struct pci_driver __start_pci_drivers[], __stop_pci_drivers[];

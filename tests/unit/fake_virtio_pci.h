@@ -23,6 +23,12 @@ struct fake_vpci {
 	struct pci_dev pci;
 	/* what the test chooses */
 	unsigned int numq;		/* the device's queues */
+	/*
+	 * The queues it has once FEATURES_OK is set, 0: numq throughout
+	 * (QEMU's virtio-net adds its pairs then, for VIRTIO_NET_F_MQ);
+	 * a reset takes them back to reset_numq.
+	 */
+	unsigned int features_ok_numq, reset_numq;
 	unsigned int table_size;	/* MSI-X entries; 0: no capability */
 	int refuse;			/* a vector it reads back as NO_VECTOR, or -1 */
 	bool intx;			/* the machine routes its INTx line */
@@ -41,6 +47,12 @@ struct fake_vpci {
 		irq_handler_t handler;
 		void *data;
 	} entry[FAKE_VPCI_MAX_QUEUES + 1];
+	/*
+	 * The device status when the driver first read the queue count,
+	 * first asked for MSI-X and for INTx (0xff: never): each after
+	 * FEATURES_OK, where a device's queues are final.
+	 */
+	u8 status_at_numq, status_at_msix, status_at_intx;
 	pci_intx_handler_t intx_handler;
 	void *intx_data;
 	u8 isr;
@@ -50,6 +62,8 @@ extern struct fake_vpci fake_vpci;
 
 /* A fresh device (and function) with numq queues and table_size entries. */
 void fake_vpci_init(unsigned int numq, unsigned int table_size, int refuse, bool intx);
+/* From FEATURES_OK until a reset the device has numq queues. */
+void fake_vpci_grow_at_features_ok(unsigned int numq);
 /* Runs the "virtio-pci" PCI driver's probe on it. */
 int fake_vpci_probe(void);
 /*

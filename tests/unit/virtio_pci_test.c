@@ -7,7 +7,11 @@
  * with 1 or none, polling without INTx too, and a device that refuses a
  * vector (reads back NO_VECTOR) taken by the next of these.  Each case
  * then has the device complete a buffer on every queue and signal it as
- * it would: the queue's callback, and only that one, must run.
+ * it would: the queue's callback, and only that one, must run.  The
+ * queues are counted and the mode chosen after FEATURES_OK, as a device
+ * may add queues for a feature (QEMU's virtio-net its pairs for
+ * VIRTIO_NET_F_MQ): every case checks the device status then, and two
+ * have the device grow at FEATURES_OK.
  */
 #include <string.h>
 #include <pvkit/kernel.h>
@@ -17,7 +21,7 @@
 #include <pvkit/virtio.h>
 #include "fake_virtio_pci.h"
 
-#define TQ_MAX	8	/* queues the test driver sets up */
+#define TQ_MAX	9	/* queues the test driver sets up */
 
 extern char host_last_log[256];
 
@@ -60,15 +64,38 @@ static const struct virtio_driver tdrv = {
 };
 DEFINE_VIRTIO_DRIVER(tdrv);
 
-/* A fresh device with numq queues and table_size MSI-X entries, probed. */
-static bool setup(struct ktest *t, unsigned int numq, unsigned int table_size,
-		  int refuse, bool intx)
+/* Read by the driver, if at all, once the device holds FEATURES_OK. */
+static void expect_after_features_ok(struct ktest *t, u8 status, bool read)
+{
+	KT_EXPECT_EQ(t, status != 0xff, read);
+	if (status != 0xff)
+		KT_EXPECT_TRUE(t, status & VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
+/*
+ * A fresh device with numq queues (grown_numq from FEATURES_OK, when not
+ * 0) and table_size MSI-X entries, probed: the queue count read and
+ * MSI-X asked for after FEATURES_OK, INTx too when MSI-X is not had.
+ */
+static bool setup_grown(struct ktest *t, unsigned int numq, unsigned int grown_numq,
+			unsigned int table_size, int refuse, bool intx)
 {
 	memset(&td, 0, sizeof(td));
 	fake_vpci_init(numq, table_size, refuse, intx);
+	if (grown_numq)
+		fake_vpci_grow_at_features_ok(grown_numq);
 	KT_EXPECT_EQ(t, fake_vpci_probe(), 0);
+	expect_after_features_ok(t, fake_vpci.status_at_numq, true);
+	expect_after_features_ok(t, fake_vpci.status_at_msix, true);
+	expect_after_features_ok(t, fake_vpci.status_at_intx, !fake_vpci.msix_nvec);
 	KT_EXPECT_TRUE(t, td.vdev && td.vdev->driver == &tdrv && td.nq);
 	return td.vdev && td.vdev->driver == &tdrv && td.nq;
+}
+
+static bool setup(struct ktest *t, unsigned int numq, unsigned int table_size,
+		  int refuse, bool intx)
+{
+	return setup_grown(t, numq, 0, table_size, refuse, intx);
 }
 
 /* The device takes one buffer from queue i, completes it and signals. */
@@ -170,6 +197,32 @@ static void vector_per_queue(struct ktest *t)
 	expect_each_queue_interrupts(t, true);
 }
 
+/*
+ * QEMU's virtio-net with mq=on and 4 pairs: 1 queue after reset, 9 (4
+ * pairs and the control queue) from FEATURES_OK, 10 entries: a vector
+ * for each of the 9, none polled.
+ */
+static void queues_added_at_features_ok(struct ktest *t)
+{
+	if (!setup_grown(t, 1, 9, 10, -1, false))
+		return;
+	KT_EXPECT_EQ(t, td.nq, 9U);
+	expect_vectors(t, 10, 0, true);
+	for (unsigned int i = 0; i < 9; i++)
+		KT_EXPECT_EQ(t, fake_vpci.entry[1 + i].data, td.vq[i]);
+	expect_said(t, "MSI-X (per queue), queues: 9");
+	expect_each_queue_interrupts(t, true);
+}
+
+/* The same with 2 entries: the 9 share one vector, none polled. */
+static void queues_added_at_features_ok_shared(struct ktest *t)
+{
+	if (!setup_grown(t, 3, 9, 2, -1, false))
+		return;
+	KT_EXPECT_EQ(t, td.nq, 9U);
+	expect_shared(t, "MSI-X (shared), queues: 9");
+}
+
 /* 2 entries for 4 queues: configuration and one vector all share. */
 static void two_vectors_shared(struct ktest *t)
 {
@@ -242,6 +295,8 @@ static void config_vector_refused_polls(struct ktest *t)
 
 static struct ktest_case virtio_pci_cases[] = {
 	KTEST_CASE(vector_per_queue),
+	KTEST_CASE(queues_added_at_features_ok),
+	KTEST_CASE(queues_added_at_features_ok_shared),
 	KTEST_CASE(two_vectors_shared),
 	KTEST_CASE(two_vectors_for_64_queues),
 	KTEST_CASE(one_vector_intx),
