@@ -190,10 +190,11 @@ static void xen_init_platform(void)
 	xen_set_shutdown_handlers();
 	/*
 	 * vCPUs come up by VCPUOP_up, not by INIT-SIPI: the mode's way, if
-	 * built; a PVH initial domain too.  Xen 4.17 can leave a PVH dom0's
-	 * vCPU unscheduled after a config write its vPCI traps unless dom0's
-	 * vCPUs are pinned (dom0_vcpus_pin; docs/smp.md), which is Xen's
-	 * to fix, not ours to work around by keeping one vCPU.
+	 * built; a PVH initial domain too.  Xen 4.17's credit2 can leave a
+	 * PVH dom0's vCPU waiting in its run queue, no CPU told, after a
+	 * config write its vPCI traps (docs/smp.md: sched=credit or
+	 * dom0_vcpus_pin avoid it); Xen's to fix, not ours to hide by
+	 * keeping one vCPU.
 	 */
 	x86_init.smp_init = mode->smp_init;
 	x86_init.smp_cpus = xen_smp_cpus;
