@@ -408,23 +408,17 @@ static const struct netdev_ops netfront_ops = {
 
 /*
  * Queue n's events to CPU n (the CPU that transmits on it), bound to its
- * vCPU; where that cannot be they stay on CPU 0.  Before the backend
- * knows the port.
+ * vCPU before the backend knows the port; where that cannot be they stay
+ * on CPU 0.  There are no more queues than CPUs online (xenbus_nr_queues).
  */
 static void route_queue(struct nf_queue *q)
 {
-	unsigned int cpu = q->index;
-	int err = 0;
+	int err = q->index ? evtchn_bind_cpu(q->port, q->index) : 0;
 
-	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
-	if (cpu && cpu < nr_cpus_online)
-		err = evtchn_bind_cpu(q->port, cpu);
-	else
-		cpu = 0;
 	if (err)
 		pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", q->nf->xdev->nodename,
 			q->index, err);
-	WRITE_ONCE(q->cpu, err ? 0 : (int)cpu);
+	WRITE_ONCE(q->cpu, err ? 0 : (int)q->index);
 	q->stats->cpu = q->cpu;
 }
 
@@ -767,9 +761,10 @@ static void nf_follow_lost(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
 
-	nf_stop_queues(nf);
+	/* Forgotten first: the numbers may name other ports here. */
 	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
 		nf->queues[n].port = -1;
+	nf_stop_queues(nf);
 }
 
 static const struct xenbus_follow_ops nf_follow = {
