@@ -31,6 +31,8 @@
 #include <pvkit/mm.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
+#include <pvkit/smp.h>
+#include <pvkit/spinlock.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
 #include <asm/page.h>
@@ -44,11 +46,17 @@
 
 #define NF_TX_RING	__CONST_RING_SIZE(netif_tx, PAGE_SIZE)
 #define NF_RX_RING	__CONST_RING_SIZE(netif_rx, PAGE_SIZE)
-#define NF_NR_TX	64			/* transmit buffers */
-#define NF_NR_RX	64			/* receive buffers posted */
+#define NF_NR_TX	64			/* transmit buffers per queue */
+#define NF_NR_RX	64			/* receive buffers posted per queue */
 #define NF_RX_MAX	ETH_MAX_FRAME_VLAN
 #define NF_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
 #define CONNECT_TIMEOUT_NS	(30 * NSEC_PER_SEC)
+/* Queues we take at most (one per CPU, and no more than the backend offers). */
+#if defined(CONFIG_XEN_NETFRONT_MQ) || defined(__HOST_TEST__)
+#define NF_MAX_QUEUES	NETDEV_MAX_QUEUES
+#else
+#define NF_MAX_QUEUES	1
+#endif
 
 struct nf_buf {
 	void *page;
@@ -56,16 +64,36 @@ struct nf_buf {
 	bool in_use;			/* handed to the backend */
 };
 
-struct netfront {
-	struct netdev net;
-	struct xenbus_device *xdev;
+struct netfront;
+
+/*
+ * A transmit and a receive ring and their event channel.  tx_lock
+ * covers the transmit ring and buffers, rx_lock the receive ring, its
+ * buffers and rx_frame; a receive pass holds rx_lock while the stack
+ * answers, which takes tx_lock (this CPU's queue's): never the other way.
+ */
+struct nf_queue {
+	struct netfront *nf;
+	unsigned int index;
+	spinlock_t tx_lock, rx_lock;	/* kept across resets */
 	struct xen_front_ring tx, rx;	/* their pages and grants (the kit's) */
 	int port;			/* one for both rings */
+	int cpu;			/* its events' CPU */
+	bool up;			/* connected: read under the locks */
+	int rx_cpu;			/* the CPU in the receive loop, or -1 */
 	struct nf_buf tx_bufs[NF_NR_TX];
 	struct nf_buf rx_bufs[NF_NR_RX];
-	bool receiving;			/* in nf_receive() */
 	u8 rx_frame[NF_RX_MAX];		/* what the stack parses: ours alone */
 	struct irq_work resume;		/* what a budget left, later */
+	struct netdev_queue_stats *stats;
+};
+
+struct netfront {
+	struct netdev net;		/* first: the host test reads it at priv */
+	struct xenbus_device *xdev;
+	unsigned int nr_queues;
+	bool failed;			/* said why the device was shut off */
+	struct nf_queue queues[NF_MAX_QUEUES];
 };
 
 static struct netfront *to_nf(struct netdev *dev)
@@ -75,117 +103,126 @@ static struct netfront *to_nf(struct netdev *dev)
 
 static void nf_resume(struct irq_work *w);
 
-static void nf_fail(struct netfront *nf, const char *why)
+/* A lie on any queue shuts the whole device off (every queue's events masked). */
+static void nf_fail(struct nf_queue *q, const char *why)
 {
-	if (!nf->net.broken)
-		pr_err("%s: %s; device shut off\n", nf->net.name, why);
-	nf->net.broken = true;
-	if (nf->port >= 0)
-		evtchn_mask(nf->port);
+	struct netfront *nf = q->nf;
+
+	if (!__atomic_exchange_n(&nf->failed, true, __ATOMIC_RELAXED))
+		pr_err("%s: queue %u: %s; device shut off\n", nf->net.name, q->index, why);
+	WRITE_ONCE(nf->net.broken, true);
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+		if (READ_ONCE(nf->queues[n].port) >= 0)
+			evtchn_mask(nf->queues[n].port);
 }
 
-static void post_rx(struct netfront *nf, unsigned int id)
+static void post_rx(struct nf_queue *q, unsigned int id)
 {
-	struct netif_rx_request *rq = XEN_RING_NEXT_REQ(&nf->rx, netif_rx);
+	struct netif_rx_request *rq = XEN_RING_NEXT_REQ(&q->rx, netif_rx);
 
 	rq->id = id;
-	rq->gref = nf->rx_bufs[id].gref;
-	nf->rx_bufs[id].in_use = true;
+	rq->gref = q->rx_bufs[id].gref;
+	q->rx_bufs[id].in_use = true;
 }
 
-static void push_rx(struct netfront *nf)
+static void push_rx(struct nf_queue *q)
 {
-	if (xen_ring_push(&nf->rx)) {
-		nf->net.stats.notifications++;
-		evtchn_notify(nf->port);
+	if (xen_ring_push(&q->rx)) {
+		netdev_stat_inc(&q->nf->net.stats.notifications);
+		evtchn_notify(q->port);
 	}
 }
 
 /* One receive response: the frame is handed up, the buffer reposted. */
-static void rx_one(struct netfront *nf, const struct netif_rx_response *rsp)
+static void rx_one(struct nf_queue *q, const struct netif_rx_response *rsp)
 {
+	struct netdev *dev = &q->nf->net;
 	struct nf_buf *b;
 	int len;
 
-	if (rsp->id >= NF_NR_RX || !nf->rx_bufs[rsp->id].in_use) {
-		nf_fail(nf, "a receive response for a buffer not posted");
+	if (rsp->id >= NF_NR_RX || !q->rx_bufs[rsp->id].in_use) {
+		nf_fail(q, "a receive response for a buffer not posted");
 		return;
 	}
-	b = &nf->rx_bufs[rsp->id];
+	b = &q->rx_bufs[rsp->id];
 	b->in_use = false;
 	if (rsp->flags & (NETRXF_more_data | NETRXF_extra_info)) {
 		/* We offered neither scatter-gather nor GSO. */
-		nf_fail(nf, "a receive response with fragments we did not ask for");
+		nf_fail(q, "a receive response with fragments we did not ask for");
 		return;
 	}
 	len = rsp->status;
 	if (len >= 0 && (rsp->offset >= PAGE_SIZE || (unsigned int)len > PAGE_SIZE - rsp->offset ||
 			 len < ETH_HLEN)) {
-		nf_fail(nf, "a received frame outside its buffer or shorter than a header");
+		nf_fail(q, "a received frame outside its buffer or shorter than a header");
 		return;
 	}
 	if (len < 0 || len > NF_RX_MAX) {
-		nf->net.stats.rx_dropped++;	/* an error, or over the MTU we announced */
+		netdev_stat_inc(&dev->stats.rx_dropped);	/* an error, or over the MTU we announced */
 		len = 0;
 	} else {
 		/*
 		 * The backend can still write the page: the stack parses a
 		 * private copy, taken once, and the buffer goes back at once.
 		 */
-		memcpy(nf->rx_frame, (u8 *)b->page + rsp->offset, len);
+		memcpy(q->rx_frame, (u8 *)b->page + rsp->offset, len);
 	}
-	post_rx(nf, rsp->id);
+	post_rx(q, rsp->id);
 	if (len) {
-		nf->net.stats.rx_frames++;
-		netdev_receive(&nf->net, nf->rx_frame, len);
+		netdev_stat_inc(&dev->stats.rx_frames);
+		q->stats->rx_frames++;
+		netdev_receive(dev, q->rx_frame, len);
 	}
 }
 
-static void tx_one(struct netfront *nf, const struct netif_tx_response *rsp)
+static void tx_one(struct nf_queue *q, const struct netif_tx_response *rsp)
 {
-	if (rsp->id >= NF_NR_TX || !nf->tx_bufs[rsp->id].in_use) {
-		nf_fail(nf, "a transmit response for a buffer not sent");
+	if (rsp->id >= NF_NR_TX || !q->tx_bufs[rsp->id].in_use) {
+		nf_fail(q, "a transmit response for a buffer not sent");
 		return;
 	}
 	if (rsp->status != NETIF_RSP_OKAY && rsp->status != NETIF_RSP_ERROR &&
 	    rsp->status != NETIF_RSP_DROPPED) {
-		nf_fail(nf, "a transmit response with an unknown status");
+		nf_fail(q, "a transmit response with an unknown status");
 		return;
 	}
 	if (rsp->status != NETIF_RSP_OKAY)
-		nf->net.stats.tx_dropped++;
-	nf->tx_bufs[rsp->id].in_use = false;
+		netdev_stat_inc(&q->nf->net.stats.tx_dropped);
+	q->tx_bufs[rsp->id].in_use = false;
 }
 
-static void nf_ring_lied(struct netfront *nf)
+static void nf_ring_lied(struct nf_queue *q)
 {
-	nf_fail(nf, "more responses than requests in flight");
+	nf_fail(q, "more responses than requests in flight");
 }
 
 /*
  * Transmit completions, and nothing else: safe from any context, the
  * transmit path included, since it never hands a frame up the stack.
- * Bounded by the requests in flight (the kit checks the count).
+ * Bounded by the requests in flight (the kit checks the count).  Under
+ * tx_lock.
  */
-static void nf_reclaim_tx(struct netfront *nf)
+static void nf_reclaim_tx(struct nf_queue *q)
 {
 	struct xen_ring_iter it;
 	struct netif_tx_response rsp;
 
-	xen_ring_for_each_response(&it, &nf->tx, netif_tx, rsp, XEN_RING_NO_BUDGET,
-				   &nf->net.broken)
-		tx_one(nf, &rsp);
+	if (!q->up)
+		return;
+	xen_ring_for_each_response(&it, &q->tx, netif_tx, rsp, XEN_RING_NO_BUDGET,
+				   &q->nf->net.broken)
+		tx_one(q, &rsp);
 	if (it.lied)
-		nf_ring_lied(nf);
+		nf_ring_lied(q);
 }
 
 /* Receive responses waiting (an event asked for if none). */
-static bool nf_rx_pending(struct netfront *nf)
+static bool nf_rx_pending(struct nf_queue *q)
 {
-	int n = xen_ring_pending(&nf->rx);
+	int n = xen_ring_pending(&q->rx);
 
 	if (n < 0)
-		nf_ring_lied(nf);
+		nf_ring_lied(q);
 	return n > 0;
 }
 
@@ -193,120 +230,173 @@ static bool nf_rx_pending(struct netfront *nf)
  * At most budget received frames, each pass over what one read of
  * rsp_prod covers.  A frame handed up may make the stack transmit (an
  * echo reply), and transmit never receives: this loop is never entered
- * twice, and says so if something tries.  True when frames are left
- * for later.
+ * twice on a CPU, and says so if something tries.  A poller (wait false)
+ * leaves a queue another CPU is receiving on to that CPU.  True when
+ * frames are left for later.
  */
-static bool nf_receive(struct netfront *nf, unsigned int budget)
+static bool nf_receive(struct nf_queue *q, unsigned int budget, bool wait)
 {
+	struct netdev *dev = &q->nf->net;
+	int cpu = smp_processor_id();
 	struct xen_ring_iter it;
 	struct netif_rx_response rsp;
 	bool more;
 
-	if (nf->receiving) {
+	if (READ_ONCE(q->rx_cpu) == cpu) {
 		/* Our bug, not the backend's: refuse to nest, and say so. */
-		pr_err("%s: receive loop entered from inside itself; refused\n",
-		       nf->net.name);
+		pr_err("%s: receive loop entered from inside itself; refused\n", dev->name);
 		return false;
 	}
-	nf->receiving = true;
-	xen_ring_for_each_response(&it, &nf->rx, netif_rx, rsp, budget, &nf->net.broken)
-		rx_one(nf, &rsp);
+	if (wait)
+		spin_lock(&q->rx_lock);
+	else if (!spin_trylock(&q->rx_lock))
+		return false;
+	if (!q->up || READ_ONCE(dev->broken)) {
+		spin_unlock(&q->rx_lock);
+		return false;
+	}
+	WRITE_ONCE(q->rx_cpu, cpu);
+	xen_ring_for_each_response(&it, &q->rx, netif_rx, rsp, budget, &dev->broken)
+		rx_one(q, &rsp);
 	if (it.lied)
-		nf_ring_lied(nf);
-	if (it.done && !nf->net.broken)
-		push_rx(nf);
+		nf_ring_lied(q);
+	if (it.done && !READ_ONCE(dev->broken))
+		push_rx(q);
 	/* Out of budget: more to come, or the event asked for the next one. */
-	more = it.done == budget && !nf->net.broken && nf_rx_pending(nf);
-	nf->receiving = false;
+	more = it.done == budget && !READ_ONCE(dev->broken) && nf_rx_pending(q);
+	WRITE_ONCE(q->rx_cpu, -1);
+	spin_unlock(&q->rx_lock);
 	return more;
 }
 
-/* One interrupt's worth: the rest, if any, from the timer a little later. */
-static void nf_process(struct netfront *nf)
+/* One interrupt's worth: the rest, if any, from the timer a little later.  Interrupts off. */
+static void nf_process(struct nf_queue *q, bool wait)
 {
-	if (nf->xdev->otherend_gone)
+	if (q->nf->xdev->otherend_gone)
 		return;		/* no rings until the backend is back */
-	nf_reclaim_tx(nf);
-	if (nf_receive(nf, NF_RX_BUDGET)) {
-		nf->net.stats.deferred++;
-		irq_work_defer(&nf->resume, nf_resume);
+	if (wait)
+		spin_lock(&q->tx_lock);
+	if (wait || spin_trylock(&q->tx_lock)) {
+		nf_reclaim_tx(q);
+		spin_unlock(&q->tx_lock);
+	}
+	if (nf_receive(q, NF_RX_BUDGET, wait)) {
+		netdev_stat_inc(&q->nf->net.stats.deferred);
+		q->stats->deferred++;
+		irq_work_defer(&q->resume, nf_resume);
 	}
 }
 
 static void nf_resume(struct irq_work *w)
 {
-	nf_process(container_of(w, struct netfront, resume));
+	unsigned long flags = local_irq_save();
+
+	nf_process(container_of(w, struct nf_queue, resume), true);
+	local_irq_restore(flags);
 }
 
 static void nf_interrupt(evtchn_port_t port, void *data)
 {
-	struct netfront *nf = data;
+	struct nf_queue *q = data;
 
-	nf->net.stats.interrupts++;
-	nf_process(nf);
+	netdev_stat_inc(&q->nf->net.stats.interrupts);
+	/* One channel for both rings: its interrupts are counted as receive's. */
+	q->stats->rx_interrupts++;
+	if ((int)smp_processor_id() != q->cpu)
+		q->stats->elsewhere++;
+	nf_process(q, true);
 }
 
+/*
+ * The queues whose events come to this CPU, as those events would.  CPU 0
+ * also runs xenbus (nf_otherend_changed: xenstore is CPU 0's).
+ */
 static void nf_poll(struct netdev *dev)
 {
+	struct netfront *nf = to_nf(dev);
+	int cpu = smp_processor_id();
 	unsigned long flags;
 
-	xenbus_poll();		/* nf_otherend_changed */
+	if (!cpu)
+		xenbus_poll();
 	flags = local_irq_save();
-	nf_process(to_nf(dev));
+	for (unsigned int n = 0; n < READ_ONCE(nf->nr_queues); n++)
+		if (READ_ONCE(nf->queues[n].cpu) == cpu)
+			nf_process(&nf->queues[n], false);
 	local_irq_restore(flags);
 }
 
-static int get_tx_buf(struct netfront *nf)
+static int get_tx_buf(struct nf_queue *q)
 {
 	for (unsigned int i = 0; i < NF_NR_TX; i++)
-		if (!nf->tx_bufs[i].in_use)
+		if (!q->tx_bufs[i].in_use)
 			return i;
 	return -ENOSPC;
+}
+
+/* The queue this CPU transmits on. */
+static struct nf_queue *queue_here(struct netfront *nf)
+{
+	if (NF_MAX_QUEUES == 1)
+		return &nf->queues[0];
+	return &nf->queues[smp_processor_id() % max(READ_ONCE(nf->nr_queues), 1U)];
+}
+
+/* A slot for the frame, or why not; under tx_lock. */
+static int nf_tx_slot(struct nf_queue *q, size_t len)
+{
+	int id;
+
+	if (!q->up || READ_ONCE(q->nf->net.broken))
+		return -EIO;
+	if (len > PAGE_SIZE)
+		return -EMSGSIZE;
+	id = get_tx_buf(q);
+	if (id < 0) {
+		/* What the backend has finished with; never receive here. */
+		nf_reclaim_tx(q);
+		id = get_tx_buf(q);
+	}
+	if (id >= 0 && xen_ring_full(&q->tx))
+		id = -ENOSPC;
+	return id;
 }
 
 static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 {
 	struct netfront *nf = to_nf(dev);
 	unsigned long flags = local_irq_save();
+	struct nf_queue *q = queue_here(nf);
 	struct netif_tx_request *rq;
 	int id;
 
 	if (nf->xdev->otherend_gone) {
 		/* The log said it once, when the backend left. */
-		dev->stats.tx_dropped++;
+		netdev_stat_inc(&dev->stats.tx_dropped);
 		local_irq_restore(flags);
 		return -ENODEV;
 	}
-	if (dev->broken)
-		id = -EIO;
-	else if (len > PAGE_SIZE)
-		id = -EMSGSIZE;
-	else {
-		id = get_tx_buf(nf);
-		if (id < 0) {
-			/* What the backend has finished with; never receive here. */
-			nf_reclaim_tx(nf);
-			id = get_tx_buf(nf);
-		}
-	}
-	if (id >= 0 && xen_ring_full(&nf->tx))
-		id = -ENOSPC;
+	spin_lock(&q->tx_lock);
+	id = nf_tx_slot(q, len);
 	if (id < 0) {
-		dev->stats.tx_dropped++;
+		spin_unlock(&q->tx_lock);
+		netdev_stat_inc(&dev->stats.tx_dropped);
 		local_irq_restore(flags);
 		return id;
 	}
-	memcpy(nf->tx_bufs[id].page, frame, len);
-	nf->tx_bufs[id].in_use = true;
-	rq = XEN_RING_NEXT_REQ(&nf->tx, netif_tx);
+	memcpy(q->tx_bufs[id].page, frame, len);
+	q->tx_bufs[id].in_use = true;
+	rq = XEN_RING_NEXT_REQ(&q->tx, netif_tx);
 	*rq = (struct netif_tx_request){
-		.gref = nf->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
+		.gref = q->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
 	};
-	dev->stats.tx_frames++;
-	if (xen_ring_push(&nf->tx)) {
-		dev->stats.notifications++;
-		evtchn_notify(nf->port);
+	netdev_stat_inc(&dev->stats.tx_frames);
+	q->stats->tx_frames++;
+	if (xen_ring_push(&q->tx)) {
+		netdev_stat_inc(&dev->stats.notifications);
+		evtchn_notify(q->port);
 	}
+	spin_unlock(&q->tx_lock);
 	local_irq_restore(flags);
 	return 0;
 }
@@ -317,51 +407,100 @@ static const struct netdev_ops netfront_ops = {
 };
 
 /*
- * The rings, the buffers (each page granted once, for the life of the
- * connection) and the channel.  What fails is undone by nf_release(), which
+ * Queue n's events to CPU n (the CPU that transmits on it), bound to its
+ * vCPU before the backend knows the port; where that cannot be they stay
+ * on CPU 0.  There are no more queues than CPUs online (xenbus_nr_queues).
+ */
+static void route_queue(struct nf_queue *q)
+{
+	int err = q->index ? evtchn_bind_cpu(q->port, q->index) : 0;
+
+	if (err)
+		pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", q->nf->xdev->nodename,
+			q->index, err);
+	WRITE_ONCE(q->cpu, err ? 0 : (int)q->index);
+	q->stats->cpu = q->cpu;
+}
+
+/*
+ * A queue's rings, buffers (each page granted once, for the life of the
+ * connection) and channel.  What fails is undone by nf_release(), which
  * the caller's failure path runs.
  */
-static int nf_setup_rings(struct netfront *nf)
+static int nf_setup_queue(struct nf_queue *q)
 {
-	struct xenbus_device *xdev = nf->xdev;
-	int err = xenbus_setup_ring(xdev, &nf->tx, 1, NF_TX_RING);
+	struct xenbus_device *xdev = q->nf->xdev;
+	int err = xenbus_setup_ring(xdev, &q->tx, 1, NF_TX_RING);
 
 	if (!err)
-		err = xenbus_setup_ring(xdev, &nf->rx, 1, NF_RX_RING);
+		err = xenbus_setup_ring(xdev, &q->rx, 1, NF_RX_RING);
 	for (unsigned int i = 0; !err && i < NF_NR_TX; i++)
-		err = xenbus_grant_page(xdev, true, &nf->tx_bufs[i].page, &nf->tx_bufs[i].gref);
+		err = xenbus_grant_page(xdev, true, &q->tx_bufs[i].page, &q->tx_bufs[i].gref);
 	for (unsigned int i = 0; !err && i < NF_NR_RX; i++) {
-		err = xenbus_grant_page(xdev, false, &nf->rx_bufs[i].page, &nf->rx_bufs[i].gref);
+		err = xenbus_grant_page(xdev, false, &q->rx_bufs[i].page, &q->rx_bufs[i].gref);
 		if (!err)
-			post_rx(nf, i);
+			post_rx(q, i);
 	}
 	if (!err)
-		err = xenbus_alloc_evtchn(xdev, nf_interrupt, nf, &nf->port);
+		err = xenbus_alloc_evtchn(xdev, nf_interrupt, q, &q->port);
+	if (!err && NF_MAX_QUEUES > 1)
+		route_queue(q);
 	if (!err)
-		push_rx(nf);
+		push_rx(q);
 	return err;
 }
 
+/* One queue, or as many as the backend offers up to one per CPU (multi-queue-max-queues). */
+static int nf_setup_rings(struct netfront *nf)
+{
+	int err = 0;
+
+	nf->nr_queues = NF_MAX_QUEUES > 1 ? xenbus_nr_queues(nf->xdev, NF_MAX_QUEUES) : 1;
+	for (unsigned int n = 0; !err && n < nf->nr_queues; n++)
+		err = nf_setup_queue(&nf->queues[n]);
+	return err;
+}
+
+/* A queue's rings and event channel, under dir. */
+static int nf_write_queue(struct nf_queue *q, u32 tx, const char *dir)
+{
+	int err = xenbus_publish_ring(tx, dir, "tx-ring-ref", &q->tx);
+
+	if (!err)
+		err = xenbus_publish_ring(tx, dir, "rx-ring-ref", &q->rx);
+	if (!err)
+		err = xenbus_publish_evtchn(tx, dir, q->port);
+	return err;
+}
+
+/*
+ * One transaction: with one queue its keys at the top of our directory
+ * (netback reads them there, and only there, for one), with several
+ * multi-queue-num-queues and each queue's under queue-N/.
+ */
 static int nf_write_config(u32 tx, void *ctx)
 {
 	struct netfront *nf = ctx;
-	const char *dir = nf->xdev->nodename;
-	int err = xenbus_publish_ring(tx, dir, "tx-ring-ref", &nf->tx);
+	const char *top = nf->xdev->nodename;
+	char dir[sizeof(nf->xdev->nodename) + 16];
+	int err = 0;
 
+	if (nf->nr_queues > 1)
+		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", nf->nr_queues);
+	for (unsigned int n = 0; !err && n < nf->nr_queues; n++) {
+		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
+		err = nf_write_queue(&nf->queues[n], tx, nf->nr_queues > 1 ? dir : top);
+	}
 	if (!err)
-		err = xenbus_publish_ring(tx, dir, "rx-ring-ref", &nf->rx);
+		err = xs_printf(tx, top, "request-rx-copy", "1");
 	if (!err)
-		err = xenbus_publish_evtchn(tx, dir, nf->port);
-	if (!err)
-		err = xs_printf(tx, dir, "request-rx-copy", "1");
-	if (!err)
-		err = xs_printf(tx, dir, "feature-rx-notify", "1");
+		err = xs_printf(tx, top, "feature-rx-notify", "1");
 	/*
 	 * Offload is assumed unless refused: the backend would hand over
 	 * TCP/UDP packets with the checksum left blank for us to fill.
 	 */
 	if (!err)
-		err = xs_printf(tx, dir, "feature-no-csum-offload", "1");
+		err = xs_printf(tx, top, "feature-no-csum-offload", "1");
 	return err;
 }
 
@@ -398,13 +537,86 @@ static void nf_release_bufs(struct nf_buf *bufs, unsigned int nr)
 	}
 }
 
+/* A queue as before set-up: nothing allocated, granted or bound (its locks left alone). */
+static void nf_reset_queue(struct netfront *nf, struct nf_queue *q)
+{
+	unsigned int n = q - nf->queues;
+
+	q->nf = nf;
+	q->index = n;
+	q->port = -1;
+	WRITE_ONCE(q->cpu, 0);
+	q->up = false;
+	q->rx_cpu = -1;
+	q->stats = &nf->net.queue_stats[n];
+	xen_front_ring_reset(&q->tx);
+	xen_front_ring_reset(&q->rx);
+	for (unsigned int i = 0; i < NF_NR_TX; i++)
+		q->tx_bufs[i].gref = -1;
+	for (unsigned int i = 0; i < NF_NR_RX; i++)
+		q->rx_bufs[i].gref = -1;
+}
+
+static void nf_release_queue(struct nf_queue *q)
+{
+	xenbus_free_evtchn(&q->port);
+	nf_release_bufs(q->tx_bufs, NF_NR_TX);
+	nf_release_bufs(q->rx_bufs, NF_NR_RX);
+	xenbus_teardown_ring(&q->tx);
+	xenbus_teardown_ring(&q->rx);
+	nf_reset_queue(q->nf, q);
+}
+
 static void nf_release(struct netfront *nf)
 {
-	xenbus_free_evtchn(&nf->port);
-	nf_release_bufs(nf->tx_bufs, NF_NR_TX);
-	nf_release_bufs(nf->rx_bufs, NF_NR_RX);
-	xenbus_teardown_ring(&nf->tx);
-	xenbus_teardown_ring(&nf->rx);
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+		nf_release_queue(&nf->queues[n]);
+}
+
+/*
+ * Every queue stops: its events masked, and down under both its locks,
+ * so a handler or transmit on another CPU that takes them after this
+ * touches nothing of it.  Its deferred work is cancelled.
+ */
+static void nf_stop_queues(struct netfront *nf)
+{
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
+		struct nf_queue *q = &nf->queues[n];
+		unsigned long flags = local_irq_save();
+
+		if (q->port >= 0)
+			evtchn_mask(q->port);
+		spin_lock(&q->rx_lock);
+		spin_lock(&q->tx_lock);
+		q->up = false;
+		spin_unlock(&q->tx_lock);
+		spin_unlock(&q->rx_lock);
+		local_irq_restore(flags);
+		irq_work_cancel(&q->resume);
+	}
+}
+
+/*
+ * The queues connected take frames: up stored after everything is set
+ * up.  Then each is served once here: a frame that came before (the
+ * backend is Connected before us) raised an event that found the queue
+ * down and asked for no other, and a queue whose events go to another
+ * CPU is never polled by CPU 0.
+ */
+static void nf_start_queues(struct netfront *nf)
+{
+	unsigned long flags;
+
+	nf->net.nr_queues = NF_MAX_QUEUES > 1 ? nf->nr_queues : 0;
+	for (unsigned int n = 0; n < nf->nr_queues; n++)
+		__atomic_store_n(&nf->queues[n].up, true, __ATOMIC_RELEASE);
+	nf->failed = false;
+	/* new rings: what they said is forgotten */
+	__atomic_store_n(&nf->net.broken, false, __ATOMIC_RELEASE);
+	flags = local_irq_save();
+	for (unsigned int n = 0; n < nf->nr_queues; n++)
+		nf_process(&nf->queues[n], true);
+	local_irq_restore(flags);
 }
 
 static void netfront_remove(struct xenbus_device *xdev)
@@ -416,7 +628,7 @@ static void netfront_remove(struct xenbus_device *xdev)
 	if (nf->net.ops)
 		netdev_unregister(&nf->net);
 	nf->net.broken = true;
-	irq_work_cancel(&nf->resume);
+	nf_stop_queues(nf);
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
 	nf_release(nf);
@@ -459,13 +671,11 @@ static int netfront_probe(struct xenbus_device *xdev)
 	if (!nf)
 		return -ENOMEM;
 	nf->xdev = xdev;
-	nf->port = -1;
-	xen_front_ring_reset(&nf->tx);
-	xen_front_ring_reset(&nf->rx);
-	for (unsigned int i = 0; i < NF_NR_TX; i++)
-		nf->tx_bufs[i].gref = -1;
-	for (unsigned int i = 0; i < NF_NR_RX; i++)
-		nf->rx_bufs[i].gref = -1;
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
+		nf->queues[n].tx_lock = (spinlock_t)SPINLOCK_INIT;
+		nf->queues[n].rx_lock = (spinlock_t)SPINLOCK_INIT;
+		nf_reset_queue(nf, &nf->queues[n]);
+	}
 	xdev->priv = nf;
 	err = netfront_connect(nf);
 	if (err) {
@@ -490,15 +700,11 @@ static int netfront_probe(struct xenbus_device *xdev)
  */
 static void nf_follow_stop(struct xenbus_device *xdev)
 {
-	struct netfront *nf = xdev->priv;
-
 	/*
 	 * Not broken: the stack keeps polling, and its poll runs xenbus,
 	 * which sees the backend come back.
 	 */
-	if (nf->port >= 0)
-		evtchn_mask(nf->port);
-	irq_work_cancel(&nf->resume);
+	nf_stop_queues(xdev->priv);
 }
 
 static void nf_follow_release(struct xenbus_device *xdev)
@@ -515,15 +721,25 @@ static void nf_follow_resume(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
 
-	nf->net.broken = false;		/* new rings: what they said is forgotten */
-	pr_info("%s: %s, %u receive buffers posted, port %d\n", nf->net.name,
-		xdev->nodename, NF_NR_RX, nf->port);
+	nf_start_queues(nf);
+	pr_info("%s: %s, %u queue%s of %u receive buffers posted, port %d%s\n", nf->net.name,
+		xdev->nodename, nf->nr_queues, nf->nr_queues > 1 ? "s" : "", NF_NR_RX,
+		nf->queues[0].port, nf->nr_queues > 1 ? " and up" : "");
+	for (unsigned int n = 1; NF_MAX_QUEUES > 1 && n < nf->nr_queues; n++)
+		pr_info("%s: queue %u: port %d, events on CPU %d\n", nf->net.name, n,
+			nf->queues[n].port, nf->queues[n].cpu);
 }
 
 /* The domain suspends: no interrupt, no deferred work, until we know where we are. */
 static void nf_follow_quiesce(struct xenbus_device *xdev)
 {
-	nf_follow_stop(xdev);
+	struct netfront *nf = xdev->priv;
+
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
+		if (nf->queues[n].port >= 0)
+			evtchn_mask(nf->queues[n].port);
+		irq_work_cancel(&nf->queues[n].resume);
+	}
 }
 
 /* The same backend: events that came meanwhile are raised again by the unmask. */
@@ -531,12 +747,13 @@ static void nf_follow_unquiesce(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
 
-	if (nf->port >= 0)
-		evtchn_unmask(nf->port);
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+		if (nf->queues[n].port >= 0)
+			evtchn_unmask(nf->queues[n].port);
 }
 
 /*
- * In a new domain: the port was the old domain's (forgotten, not
+ * In a new domain: the ports were the old domain's (forgotten, not
  * closed); frames in flight are lost as on any link that goes down, the
  * buffers go back with their grants (release) and new ones are posted.
  */
@@ -544,8 +761,10 @@ static void nf_follow_lost(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
 
-	irq_work_cancel(&nf->resume);
-	nf->port = -1;
+	/* Forgotten first: the numbers may name other ports here. */
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+		nf->queues[n].port = -1;
+	nf_stop_queues(nf);
 }
 
 static const struct xenbus_follow_ops nf_follow = {

@@ -25,9 +25,10 @@ struct netdev_ops {
 
 /*
  * One queue pair of a multi-queue device (virtio-net with
- * VIRTIO_NET_F_MQ): what it carried and where its interrupts ran.
+ * VIRTIO_NET_F_MQ, netfront with multi-queue-num-queues): what it
+ * carried and where its interrupts ran.
  */
-#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+#if defined(CONFIG_VIRTIO_MQ) || defined(CONFIG_XEN_NETFRONT_MQ) || defined(__HOST_TEST__)
 #define NETDEV_MAX_QUEUES	8
 #else
 #define NETDEV_MAX_QUEUES	1

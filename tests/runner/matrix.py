@@ -59,6 +59,8 @@ ENV_DEFAULTS = {
     "domu_vifs": "0",
     # dom0's blkback offers this many queues per disk (multi-queue-max-queues).
     "domu_blk_queues": "1",
+    # dom0's netback offers this many queues per vif (multi-queue-max-queues).
+    "domu_net_queues": "1",
     "domu_peer": "",
     # launcher xen-domu, HVM: the emulated NIC of each vif (xl's vif model=).
     "domu_vif_model": "",
@@ -137,6 +139,7 @@ class Env:
     domu_disks: list = field(default_factory=list)
     domu_vifs: int = 0
     domu_blk_queues: int = 1
+    domu_net_queues: int = 1
     domu_peer: str = ""                         # a script dom0 runs beside the domU
     domu_vif_model: str = ""                    # HVM: the emulated NIC (xl's vif model=)
     domu_timeout: float = 60.0
@@ -343,6 +346,7 @@ def _make_env(name, section, groups):
     for key, convert, low in (("domu_memory", int, 1), ("domu_vcpus", int, 1),
                               ("domu_vifs", int, 0),
                               ("domu_blk_queues", int, 1),
+                              ("domu_net_queues", int, 1),
                               ("domu_timeout", float, 1)):
         try:
             domu[key] = convert(get(key))

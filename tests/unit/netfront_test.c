@@ -206,6 +206,60 @@ static void remove_returns_every_grant(struct ktest *t)
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
+extern unsigned int nr_cpus_online;
+
+/*
+ * Two CPUs, netback offering four queues: two, each under queue-N/ with
+ * its rings and event channel (none at the top), queue 1's bound to
+ * CPU 1, and a frame on queue 1's ring received from its port alone.
+ */
+static void two_cpus_take_two_queues(struct ktest *t)
+{
+	struct xenbus_device *dev;
+	struct netif_rx_sring *rx1;
+	struct netif_rx_request *rq;
+	int port0, port1;
+	u8 frame[100];
+
+	fake_xen_reset();
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set("/local/domain/0/backend/vif/1/0/multi-queue-max-queues", "4");
+	nr_cpus_online = 2;
+	dev = fake_probe("vif", "0");
+	nr_cpus_online = 1;
+	KT_ASSERT_NOT_NULL(t, dev);
+	net = dev->priv;
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/tx-ring-ref"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/rx-ring-ref"));
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-0/event-channel"));
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/event-channel"));
+	port0 = atoi(fake_xs_get("device/vif/0/queue-0/event-channel"));
+	port1 = atoi(fake_xs_get("device/vif/0/queue-1/event-channel"));
+	KT_EXPECT_NE(t, port0, port1);
+	KT_EXPECT_EQ(t, fake_port_cpu(port0), 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(port1), 1);
+	KT_EXPECT_EQ(t, net->nr_queues, 2);
+	KT_EXPECT_EQ(t, net->queue_stats[1].cpu, 1);
+
+	rx1 = fake_grant_page(atoi(fake_xs_get("device/vif/0/queue-1/rx-ring-ref")));
+	rx_frames = 0;
+	net->rx = capture_rx;
+	memset(frame, 0x5a, sizeof(frame));
+	rq = &rx1->ring[0].req;
+	memcpy(fake_grant_page(rq->gref), frame, sizeof(frame));
+	rx1->ring[0].rsp = (struct netif_rx_response){ .id = rq->id, .status = sizeof(frame) };
+	rx1->rsp_prod = 1;
+	fake_raise_port(port1);
+	KT_EXPECT_EQ(t, rx_frames, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_frames, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[0].rx_frames, 0);
+	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 /* ---- with the network stack on top ---- */
 
 static void (*stack_rx)(struct netdev *dev, const void *frame, size_t len);
@@ -493,6 +547,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(rx_fragments_break),
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
+	KTEST_CASE(two_cpus_take_two_queues),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
 	KTEST_CASE(backend_leaves_and_comes_back_clean),
 	KTEST_CASE(backend_leaves_holding_a_page),

@@ -240,7 +240,8 @@ def launch_xen_domu(session):
             "--memory", str(env.domu_memory), "--vcpus", str(env.domu_vcpus),
             "--disks", str(len(disks)),
             "--vifs", str(env.domu_vifs), "--timeout", f"{session.scaled(env.domu_timeout):g}",
-            "--blk-queues", str(env.domu_blk_queues)]
+            "--blk-queues", str(env.domu_blk_queues),
+            "--net-queues", str(env.domu_net_queues)]
     for line in env.domu_config:
         argv += ["--config", session.subst(line)]
     if env.domu_peer:
