@@ -212,12 +212,13 @@ static int xen_suspend_enter(u64 *down_ns)
 		pr_info("xen: the new device model: %s\n", xen_unplug_result_name());
 	xen_time_resume(true, down_ns);
 	resume_cpus(vcpu0);
-	unpark_cpus();
+	/* Before the other CPUs run: none may see the old domain's table. */
 	if (gnttab_ready() && gnttab_resume(mode))
 		pr_err("xen: resume: the grant table cannot be mapped: no frontend can work\n");
 	else if (gnttab_resumed_kept)
 		pr_warn("xen: resume: %u of our grants survived in the new table\n",
 			gnttab_resumed_kept);
+	unpark_cpus();
 	return 0;
 }
 
