@@ -367,7 +367,7 @@ void evtchn_close(evtchn_port_t port)
 	evtchn_mask(port);
 	HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
 	if (port < MAX_HANDLED) {
-		handlers[port].fn = NULL;
+		WRITE_ONCE(handlers[port].fn, NULL);
 		handlers[port].urgent = false;
 		handlers[port].ipi = false;
 		handlers[port].cpu = 0;
@@ -485,8 +485,15 @@ static void release_throttled(struct timer *t)
 void evtchn_dispatch(evtchn_port_t port)
 {
 	struct port_handler *h = handler_of(port);
+	/*
+	 * The handler and its data read once each: another CPU may close
+	 * the port (fn = NULL) between a check and the call.  A close does
+	 * not yet wait for a handler running on another CPU (docs/xen-frontends.md).
+	 */
+	evtchn_handler_t fn = h ? READ_ONCE(h->fn) : NULL;
+	void *data = h ? READ_ONCE(h->data) : NULL;
 
-	if (!h || !h->fn) {
+	if (!fn) {
 		/* A port nobody handles: keep it quiet from now on. */
 		if (!stray_events++)
 			pr_warn("xen: event on unhandled port %u, masked\n", port);
@@ -496,7 +503,7 @@ void evtchn_dispatch(evtchn_port_t port)
 	h->count++;
 	if (!h->burst)
 		h->burst_start = ktime_get_ns();
-	h->fn(port, h->data);
+	fn(port, data);
 	/* Raised again while its handler ran?  Else idle: bursts forgiven. */
 	if (!h->fn || h->urgent || h->ipi || !abi->is_pending(port)) {
 		h->burst = 0;
