@@ -650,18 +650,7 @@ static size_t slots_size(unsigned int nr)
  */
 static void route_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	unsigned int cpu = q->index;
-	int err = 0;
-
-	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
-	if (cpu && cpu < nr_cpus_online)
-		err = evtchn_bind_cpu(q->port, cpu);
-	else
-		cpu = 0;
-	if (err)
-		pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", bf->xdev->nodename,
-			q->index, err);
-	q->cpu = err ? 0 : cpu;
+	q->cpu = xenbus_bind_queue(bf->xdev, q->port, q->index);
 	q->stats->cpu = q->cpu;
 }
 

@@ -413,12 +413,7 @@ static const struct netdev_ops netfront_ops = {
  */
 static void route_queue(struct nf_queue *q)
 {
-	int err = q->index ? evtchn_bind_cpu(q->port, q->index) : 0;
-
-	if (err)
-		pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", q->nf->xdev->nodename,
-			q->index, err);
-	WRITE_ONCE(q->cpu, err ? 0 : (int)q->index);
+	WRITE_ONCE(q->cpu, (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index));
 	q->stats->cpu = q->cpu;
 }
 

@@ -101,6 +101,14 @@ bool xenbus_end_grants(int *grefs, unsigned int nr);
  */
 unsigned int xenbus_nr_queues(struct xenbus_device *dev, unsigned int limit);
 
+/*
+ * Queue index's event channel (port) bound to CPU index's vCPU, queue 0
+ * and a CPU not online staying on CPU 0; the CPU that takes its events.
+ * A refusal is said and leaves the events on CPU 0.
+ */
+unsigned int xenbus_bind_queue(struct xenbus_device *dev, evtchn_port_t port,
+			       unsigned int index);
+
 /* A ring as before set-up: nothing allocated or granted. */
 void xen_front_ring_reset(struct xen_front_ring *r);
 

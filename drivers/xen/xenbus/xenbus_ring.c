@@ -177,3 +177,18 @@ unsigned int xenbus_nr_queues(struct xenbus_device *dev, unsigned int limit)
 	}
 	return min(offered, (unsigned long long)most);
 }
+
+unsigned int xenbus_bind_queue(struct xenbus_device *dev, evtchn_port_t port,
+			       unsigned int index)
+{
+	int err;
+
+	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
+	if (!index || index >= nr_cpus_online)
+		return 0;
+	err = evtchn_bind_cpu(port, index);
+	if (!err)
+		return index;
+	pr_info("%s: queue %u's events stay on CPU 0 (%d)\n", dev->nodename, index, err);
+	return 0;
+}
