@@ -135,22 +135,30 @@ static __setup_code void say_irq_mode(struct virtio_pci *vp)
 }
 
 /*
- * The device refused a vector: MSI-X off, the vectors it took unmapped
- * (one write each, nothing to read back), and INTx or polling.  A legacy
- * device's configuration moves back with MSI-X off.
+ * The device refused a vector: the vectors it took unmapped (one write
+ * each, nothing to read back), MSI-X off, and INTx or polling.  The
+ * unmapping comes first: a legacy device's vector registers exist only
+ * while MSI-X is on, and with it off the same offsets are the device's
+ * configuration (virtio-net's MAC, which the device lets us write).  A
+ * legacy device's configuration moves back with MSI-X off.
  */
 static __setup_code void msix_refused(struct virtio_pci *vp)
 {
-	pci_msix_disable(vp->pci);
-	vp->msix = false;
-	vp->per_vq = false;
-	vp->set_vector(vp, VP_CONFIG, VIRTIO_MSI_NO_VECTOR);
+	/* Legacy with MSI-X off already (a failed switch to shared): none to unmap. */
+	bool unmap = vp->msix || !vp->io;
+
+	if (unmap)
+		vp->set_vector(vp, VP_CONFIG, VIRTIO_MSI_NO_VECTOR);
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VQS; i++) {
 		if (vp->vqs[i]) {
-			vp->set_vector(vp, i, VIRTIO_MSI_NO_VECTOR);
+			if (unmap)
+				vp->set_vector(vp, i, VIRTIO_MSI_NO_VECTOR);
 			vp->vqs[i]->msix_vector = -ENODEV;
 		}
 	}
+	pci_msix_disable(vp->pci);
+	vp->msix = false;
+	vp->per_vq = false;
 	if (vp->io)
 		vp->config_off = VIRTIO_PCI_CONFIG_OFF(false);
 	intx_or_poll(vp);
