@@ -737,14 +737,25 @@ static void nf_follow_quiesce(struct xenbus_device *xdev)
 	}
 }
 
-/* The same backend: events that came meanwhile are raised again by the unmask. */
+/*
+ * The same backend: events that came meanwhile are raised again by the
+ * unmask.  Each queue is also served once: one that ran out of budget
+ * before the quiesce had its deferred pass cancelled, and its backend
+ * raises no event for responses it already posted (rsp_event behind).
+ */
 static void nf_follow_unquiesce(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
+	unsigned long flags;
 
 	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
 		if (nf->queues[n].port >= 0)
 			evtchn_unmask(nf->queues[n].port);
+	flags = local_irq_save();
+	for (unsigned int n = 0; n < nf->nr_queues; n++)
+		if (__atomic_load_n(&nf->queues[n].up, __ATOMIC_ACQUIRE))
+			nf_process(&nf->queues[n], true);
+	local_irq_restore(flags);
 }
 
 /*
