@@ -136,11 +136,11 @@ int netdev_transmit(struct netdev *dev, const void *frame, size_t len)
 	unsigned int mtu = dev->mtu ? dev->mtu : ETH_MAX_FRAME - ETH_HLEN;
 
 	if (dev->broken || !dev->ops || !dev->ops->transmit) {
-		dev->stats.tx_dropped++;
+		netdev_stat_inc(&dev->stats.tx_dropped);
 		return -EIO;
 	}
 	if (len < ETH_HLEN || len > ETH_HLEN + mtu) {
-		dev->stats.tx_dropped++;
+		netdev_stat_inc(&dev->stats.tx_dropped);
 		return -EMSGSIZE;
 	}
 	return dev->ops->transmit(dev, frame, len);
@@ -155,6 +155,7 @@ void netdev_poll(struct netdev *dev)
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 {
 	u64 me = 1ULL << (net_this_cpu() % 64);
+	void (*rx)(struct netdev *dev, const void *frame, size_t len);
 
 	/* Only this CPU sets or clears its bit, with interrupts off. */
 	if (__atomic_load_n(&dev->receiving, __ATOMIC_RELAXED) & me) {
@@ -165,8 +166,10 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		return;
 	}
 	__atomic_fetch_or(&dev->receiving, me, __ATOMIC_RELAXED);
-	if (dev->rx)
-		dev->rx(dev, frame, len);
+	/* Read once: the stack may be detached on another CPU meanwhile. */
+	rx = READ_ONCE(dev->rx);
+	if (rx)
+		rx(dev, frame, len);
 	else
 		netdev_stat_inc(&dev->stats.rx_dropped);
 	__atomic_fetch_and(&dev->receiving, ~me, __ATOMIC_RELAXED);
@@ -181,7 +184,7 @@ static void net_rx(struct netdev *dev, const void *frame, size_t len)
 	if (ifc && ifc->dev == dev)
 		eth_rx(ifc, frame, len);
 	else
-		dev->stats.rx_dropped++;
+		netdev_stat_inc(&dev->stats.rx_dropped);
 	net_unlock(flags);
 }
 

@@ -111,9 +111,13 @@ static void nf_fail(struct nf_queue *q, const char *why)
 	if (!__atomic_exchange_n(&nf->failed, true, __ATOMIC_RELAXED))
 		pr_err("%s: queue %u: %s; device shut off\n", nf->net.name, q->index, why);
 	WRITE_ONCE(nf->net.broken, true);
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
-		if (READ_ONCE(nf->queues[n].port) >= 0)
-			evtchn_mask(nf->queues[n].port);
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
+		/* Once: a resume on another CPU may forget it (-1) meanwhile. */
+		int port = READ_ONCE(nf->queues[n].port);
+
+		if (port >= 0)
+			evtchn_mask(port);
+	}
 }
 
 static void post_rx(struct nf_queue *q, unsigned int id)
