@@ -15,7 +15,7 @@ from .evaluate import safe_run_env
 from .matrix import select_envs
 from .process import stop_all_children
 from .report import (exit_code, failure_report, final_line, progress_line,
-                     summary_lines, totals, write_junit)
+                     recap_lines, summary_lines, totals, write_junit)
 from .shard import (load_durations, merge_junit, record_durations,
                     shard_envs, weight)
 from .requirements import unmet_requirement
@@ -137,6 +137,10 @@ def test_mode(matrix, opts):
                   file=sys.stderr)
         else:
             say(f"JUnit XML written to {opts.junit}")
+    recap = recap_lines(results)
+    if recap:
+        say("failed:")
+        say("\n".join(recap))
     say(final_line(results))        # must stay the very last stdout line
     return exit_code(results)
 

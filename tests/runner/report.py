@@ -53,6 +53,32 @@ def summary_lines(results):
     return lines
 
 
+# At most this many lines in the recap of what failed.
+MAX_RECAP_LINES = 40
+
+
+def recap_lines(results):
+    """What failed, once more, just above the final line: a CI log shown
+    only by its tail must still name every failing case, with QEMU's own
+    last words (an assertion, say) where the guest died."""
+    lines = []
+    for result in results:
+        bad = [case for case in result.cases if case.status in (FAIL, ERROR)]
+        if not bad:
+            continue
+        for case in bad:
+            lines.append(f"{case.status.upper()} {result.name}: {case.id}" +
+                         (f": {case.message}" if case.message else ""))
+        if result.log_path is not None:
+            said = [line for line in tail_lines(result.log_path, LOG_TAIL_LINES)
+                    if line.lstrip().startswith("qemu-system")]
+            lines.extend(f"    | {line.strip()}" for line in said[-2:])
+    if len(lines) > MAX_RECAP_LINES:
+        left = len(lines) - MAX_RECAP_LINES
+        lines = lines[:MAX_RECAP_LINES] + [f"... and {left} more line(s)"]
+    return lines
+
+
 def final_line(results):
     return count_text(*totals(results))
 

@@ -10,7 +10,8 @@ from runner.common import ERROR, FAIL, PASS, SKIP, Case, tally
 from runner import evaluate as evaluation
 from runner.evaluate import EnvResult, evaluate, exit_case, skipped_result
 from runner.process import Run
-from runner.report import exit_code, final_line, progress_line, write_junit
+from runner.report import (MAX_RECAP_LINES, exit_code, final_line, progress_line,
+                           recap_lines, write_junit)
 from runner.session import Outcome, judge_qemu
 from runner.testutil import TEST_DATA, make_env
 
@@ -70,6 +71,29 @@ class Accounting(unittest.TestCase):
         results = [self.result(PASS)]
         self.assertEqual(final_line(results), "1 passed, 0 failed, 0 errors")
         self.assertEqual(exit_code(results), 0)
+
+    def test_recap_names_every_failure_and_qemus_last_words(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "console.log"
+            log.write_text("    ok 8 stuck\n qemu-system-x86_64: ../hw/net/"
+                           "e1000e_core.c:169: Assertion `msix' failed.\n")
+            crashed = self.result(PASS, FAIL, name="kvm")
+            crashed.cases[1].message = "QEMU killed by SIGABRT"
+            crashed.log_path = log
+            results = [self.result(PASS, name="fine"), crashed,
+                       self.result(ERROR, name="broken")]
+            self.assertEqual(recap_lines(results), [
+                "FAIL kvm: s.c1: QEMU killed by SIGABRT",
+                "    | qemu-system-x86_64: ../hw/net/e1000e_core.c:169: "
+                "Assertion `msix' failed.",
+                "ERROR broken: s.c0"])
+        self.assertEqual(recap_lines([self.result(PASS, SKIP)]), [])
+
+    def test_recap_is_bounded(self):
+        many = self.result(*[FAIL] * (MAX_RECAP_LINES + 5), name="x")
+        lines = recap_lines([many])
+        self.assertEqual(len(lines), MAX_RECAP_LINES + 1)
+        self.assertEqual(lines[-1], "... and 5 more line(s)")
 
     def test_nothing_passed_is_failure(self):
         results = [self.result(SKIP, verdict="SKIP")]
