@@ -211,7 +211,11 @@ struct virtqueue *virtqueue_create(struct virtio_device *vdev,
 				   unsigned int index, unsigned int num,
 				   vq_callback_t cb, const char *name);
 void virtqueue_destroy(struct virtqueue *vq);
-/* Creates queue index and has the transport set it up; NULL on failure. */
+/*
+ * Creates queue index and has the transport set it up; NULL on failure.
+ * A queue without a callback (cb NULL) is one its driver polls: it takes
+ * no interrupt (vector), wherever its index.
+ */
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,
 				 const char *name);
