@@ -25,6 +25,8 @@
 
 extern char host_last_log[256];
 extern char host_log[8192];
+/* virtio_bind_queue()'s (virtio.c), which these cases do not call. */
+unsigned int nr_cpus_online = 1;
 
 /*
  * What the next probe sets up: the first want_queues queues (0: as many
