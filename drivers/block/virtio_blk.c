@@ -272,7 +272,8 @@ static void wake_others(struct vblk_queue *q, struct cpumask *submitters)
 	cpumask_clear_cpu(submitters, smp_processor_id());
 	if (!cpumask_weight(submitters))
 		return;
-	q->stats->wakeups++;
+	/* A queue CPUs share is polled by each of them: several may wake. */
+	blk_stat_add(&q->stats->wakeups, 1);
 	smp_send_ipi_mask(submitters);
 }
 

@@ -178,7 +178,7 @@ static unsigned int receive_one(struct vnet_rxq *rq, void *tok, u32 len)
 		return 1 + more;
 	}
 	netdev_stat_inc(&vn->net.stats.rx_frames);
-	pair_of(rq)->stats->rx_frames++;
+	netdev_stat_inc(&pair_of(rq)->stats->rx_frames);
 	netdev_receive(&vn->net, rq->frame, flen);
 	return 1 + more;
 }
@@ -235,7 +235,7 @@ static void vnet_receive(struct vnet_rxq *rq, bool wait)
 	spin_unlock(&rq->lock);
 	if (more) {
 		netdev_stat_inc(&rq->vn->net.stats.deferred);
-		pair_of(rq)->stats->deferred++;
+		netdev_stat_inc(&pair_of(rq)->stats->deferred);
 		irq_work_defer(&rq->resume, vnet_resume);
 	}
 }
@@ -321,7 +321,7 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 			if (virtqueue_kick(p->tx.vq))
 				netdev_stat_inc(&dev->stats.notifications);
 			netdev_stat_inc(&dev->stats.tx_frames);
-			p->stats->tx_frames++;
+			netdev_stat_inc(&p->stats->tx_frames);
 		}
 	}
 	spin_unlock(&p->tx.lock);
