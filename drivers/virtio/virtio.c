@@ -151,18 +151,13 @@ int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 }
 
 #if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
-#define VIRTIO_MQ	1
-#else
-#define VIRTIO_MQ	0
-#endif
-
 int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int index)
 {
 	struct virtio_device *vdev = vqs[0]->vdev;
 	int err = 0;
 
 	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
-	if (!VIRTIO_MQ || !index || index >= nr_cpus_online)
+	if (!index || index >= nr_cpus_online)
 		return vdev->polling ? -1 : 0;
 	for (unsigned int i = 0; i < n && !err; i++)
 		err = virtio_set_vq_affinity(vqs[i], index);
@@ -172,6 +167,7 @@ int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int
 		n > 1 ? "pair " : "", index, n > 1 ? "s stay" : " stays", err);
 	return vdev->polling ? -1 : 0;
 }
+#endif
 
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,

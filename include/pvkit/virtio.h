@@ -235,7 +235,15 @@ int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu);
  * first refusal stops it and is said.  Returns the CPU that takes them: index,
  * 0, or -1 on a polled device, which has no interrupts.
  */
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
 int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int index);
+#else
+static inline int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n,
+				    unsigned int index)
+{
+	return vqs[0]->vdev->polling ? -1 : 0;
+}
+#endif
 
 /*
  * Adds out device-readable then in device-writable buffers: 0; -ENOSPC
