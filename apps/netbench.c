@@ -41,11 +41,12 @@
 #define LOSS_TIMEOUT_NS	(200 * NSEC_PER_MSEC)
 /*
  * bench.cpus: the submitter on CPU c sends from SRC_PORT + PORT_STRIDE *
- * run + c, c modulo PORT_STRIDE, so a peer may steer by port
- * (tests/tools/benchnetpeer.py); the first datagram, which waits for
- * the peer, from a port that is 0 modulo PORT_STRIDE too.
+ * run + c: its port less SRC_PORT is c modulo any count of queues up to
+ * 8 (PORT_STRIDE is a multiple of each), so a peer may steer a reply to
+ * the queue of the CPU that sent it (tests/tools/benchnetpeer.py).  The
+ * first datagram, which waits for the peer, comes from PROBE_PORT.
  */
-#define PORT_STRIDE	8
+#define PORT_STRIDE	840
 #define PROBE_PORT	(SRC_PORT - PORT_STRIDE)
 
 struct netbench {
@@ -328,7 +329,7 @@ static int netbench_one(struct netdev *dev)
  * notifications, interrupts and wake-up IPIs per packet, and each
  * queue's frames and interrupts.
  */
-#define CPUS_MAX		PORT_STRIDE	/* the UDP stack has 8 sockets */
+#define CPUS_MAX		8	/* the UDP stack's sockets */
 #define CPUS_TIMEOUT_NS		(120 * NSEC_PER_SEC)
 #define HALT_TICK_NS		(20 * NSEC_PER_MSEC)	/* losses, the deadline */
 
@@ -590,6 +591,10 @@ static int netbench_cpus(struct netdev *dev)
 
 		if (!n)
 			return EXIT_FAIL;
+		if (port > 0xffff - PORT_STRIDE) {
+			console_printf("netbench: bench.cpus: too many counts for the ports\n");
+			return EXIT_FAIL;
+		}
 		err = run_cpus(dev, n, port);
 		port += PORT_STRIDE;
 	}

@@ -13,8 +13,9 @@ on its own pair.  Linux forgets a flow not heard from for 3 s (a guest
 that TCG stalls that long) and then picks a queue by the flow's hash, so
 with --queues N this program gives the tap a steering program instead
 (TUNSETSTEERINGEBPF, a socket-filter eBPF program): a reply goes to
-queue (destination port mod N), the guest's submitter c sending from a
-port that is c mod N; Linux's own choice is then never asked.
+queue ((destination port - --base-port) mod N), netbench's submitter on
+CPU c sending from a port that is --base-port + c modulo N; Linux's own
+choice is then never asked.
 
 As tests/tools/netmqpeer.py, it moves the tap into a network namespace of
 its own (`unshare -n`: nothing of the host's network is touched, the
@@ -64,13 +65,15 @@ def insn(code, dst=0, src=0, off=0, imm=0):
     return struct.pack("<BBhi", code, src << 4 | dst, off, imm)
 
 
-def load_steering():
-    """r0 = the frame's UDP destination port (0 if it is too short): the
-    queue, modulo their number (tun does the modulo).  Its fd."""
+def load_steering(base):
+    """r0 = the frame's UDP destination port less base (0 if the frame is
+    too short): the queue, modulo their number (tun does the modulo, of
+    the low 16 bits).  Its fd."""
     libc = ctypes.CDLL(None, use_errno=True)
     code = ctypes.create_string_buffer(
         insn(0xbf, 6, 1) +                   # r6 = ctx, as LD_ABS wants
         insn(0x28, imm=DPORT_OFF) +          # r0 = ntohs(*(u16 *)(skb->data + 36))
+        insn(0x17, imm=base) +               # r0 -= base
         insn(0x95))                          # exit
     lic = ctypes.create_string_buffer(b"GPL")
     attr = struct.pack("<IIQQ", BPF_PROG_TYPE_SOCKET_FILTER, len(code.raw) // 8,
@@ -82,10 +85,10 @@ def load_steering():
     return fd
 
 
-def steer(tap):
+def steer(tap, base):
     """The steering program on tap: a queue of our own is attached for
     the ioctl and detached again (the last, so QEMU's keep their numbers)."""
-    prog = load_steering()
+    prog = load_steering(base)
     tun = os.open("/dev/net/tun", os.O_RDWR)
     try:
         fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH22x", tap.encode(),
@@ -146,11 +149,11 @@ def inner(args):
                       "dev", args.tap, "nud", "permanent")
     if args.queues > 1:
         try:
-            steer(args.tap)
+            steer(args.tap, args.base_port)
         except OSError as err:
             log("cannot steer %s: %s" % (args.tap, err))
             return 1
-        log("replies steered to queue (port mod %d)" % args.queues)
+        log("replies steered to queue ((port - %d) mod %d)" % (args.base_port, args.queues))
     log("%s up as %s/%d in a namespace of its own, reflecting UDP port %d"
         % (args.tap, ADDR, PREFIX, args.port))
     counts = reflect(args)
@@ -171,6 +174,8 @@ def main():
     p.add_argument("--port", type=int, default=7, help="the UDP port reflected")
     p.add_argument("--queues", type=int, default=1,
                    help="the tap's queues: more than 1, replies steered by port")
+    p.add_argument("--base-port", type=int, default=40000,
+                   help="steered: a reply to port P goes to queue (P - this) mod --queues")
     p.add_argument("--guest", default=netmqpeer.GUEST, help="the guest's address")
     p.add_argument("--guest-mac", help="the guest's MAC: Linux's neighbour entry, fixed")
     p.add_argument("--flows", type=int, default=1,
