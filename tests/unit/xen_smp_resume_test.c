@@ -195,32 +195,32 @@ static void no_vcpu_info_goes_offline(struct ktest *t)
 	taken_offline(t, xen_smp_resume_cpu(&test_mode, 1), true);
 }
 
-/* Its VIRQ_TIMER refused: the IPI port it got is closed again. */
-static void no_timer_port_goes_offline(struct ktest *t)
+/* A port refused (*refuse: a mask of vCPUs): the one it got before is closed again. */
+static void port_refused_goes_offline(struct ktest *t, unsigned int *refuse)
 {
 	struct vcpu_info *vi;
 
 	KT_ASSERT_TRUE(t, restore_with_cpu1());
-	fake_refuse_virq = 1U << 1;
+	*refuse = 1U << 1;
 	vi = xen_smp_resume_cpu(&test_mode, 1);
 	KT_EXPECT_TRUE(t, fake_evtchn_closed(NEW_PORTS));
 	taken_offline(t, vi, true);
 }
 
+/* Its VIRQ_TIMER refused: its new IPI port closed. */
+static void no_timer_port_goes_offline(struct ktest *t)
+{
+	port_refused_goes_offline(t, &fake_refuse_virq);
+}
+
 /*
  * Its IPI port refused: at bring-up the APIC's IPIs would serve, but by
  * now IPIs are event channels: it could take no cross-call.  Its new
- * timer port is closed again.
+ * timer port closed.
  */
 static void no_ipi_port_goes_offline(struct ktest *t)
 {
-	struct vcpu_info *vi;
-
-	KT_ASSERT_TRUE(t, restore_with_cpu1());
-	fake_refuse_ipi = 1U << 1;
-	vi = xen_smp_resume_cpu(&test_mode, 1);
-	KT_EXPECT_TRUE(t, fake_evtchn_closed(NEW_PORTS));
-	taken_offline(t, vi, true);
+	port_refused_goes_offline(t, &fake_refuse_ipi);
 }
 
 /* Xen will not take it down: offline all the same (it downs itself once released). */
