@@ -92,6 +92,8 @@ struct netfront {
 	struct netdev net;		/* first: the host test reads it at priv */
 	struct xenbus_device *xdev;
 	unsigned int nr_queues;
+	/* Queues whose keys the last connection wrote (1: at the top), 0: none. */
+	unsigned int keys_queues;
 	bool failed;			/* said why the device was shut off */
 	struct nf_queue queues[NF_MAX_QUEUES];
 };
@@ -174,7 +176,7 @@ static void rx_one(struct nf_queue *q, const struct netif_rx_response *rsp)
 	post_rx(q, rsp->id);
 	if (len) {
 		netdev_stat_inc(&dev->stats.rx_frames);
-		q->stats->rx_frames++;
+		netdev_stat_inc(&q->stats->rx_frames);
 		netdev_receive(dev, q->rx_frame, len);
 	}
 }
@@ -286,7 +288,7 @@ static void nf_process(struct nf_queue *q, bool wait)
 	}
 	if (nf_receive(q, NF_RX_BUDGET, wait)) {
 		netdev_stat_inc(&q->nf->net.stats.deferred);
-		q->stats->deferred++;
+		netdev_stat_inc(&q->stats->deferred);
 		irq_work_defer(&q->resume, nf_resume);
 	}
 }
@@ -304,10 +306,14 @@ static void nf_interrupt(evtchn_port_t port, void *data)
 	struct nf_queue *q = data;
 
 	netdev_stat_inc(&q->nf->net.stats.interrupts);
-	/* One channel for both rings: its interrupts are counted as receive's. */
-	q->stats->rx_interrupts++;
-	if ((int)smp_processor_id() != q->cpu)
-		q->stats->elsewhere++;
+	/*
+	 * One channel for both rings: its interrupts are counted as
+	 * receive's.  Atomic adds: until the port is bound, and when it
+	 * cannot be, they come to CPU 0 while CPU q counts them too.
+	 */
+	netdev_stat_inc(&q->stats->rx_interrupts);
+	if ((int)smp_processor_id() != READ_ONCE(q->cpu))
+		netdev_stat_inc(&q->stats->elsewhere);
 	nf_process(q, true);
 }
 
@@ -395,7 +401,7 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 		.gref = q->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
 	};
 	netdev_stat_inc(&dev->stats.tx_frames);
-	q->stats->tx_frames++;
+	netdev_stat_inc(&q->stats->tx_frames);
 	if (xen_ring_push(&q->tx)) {
 		netdev_stat_inc(&dev->stats.notifications);
 		evtchn_notify(q->port);
@@ -417,8 +423,10 @@ static const struct netdev_ops netfront_ops = {
  */
 static void route_queue(struct nf_queue *q)
 {
-	WRITE_ONCE(q->cpu, (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index));
-	q->stats->cpu = q->cpu;
+	int cpu = (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index);
+
+	WRITE_ONCE(q->cpu, cpu);
+	WRITE_ONCE(q->stats->cpu, cpu);
 }
 
 /*
@@ -472,19 +480,62 @@ static int nf_write_queue(struct nf_queue *q, u32 tx, const char *dir)
 	return err;
 }
 
+/* A node gone, or never there. */
+static int nf_rm(u32 tx, const char *dir, const char *node)
+{
+	char path[sizeof(((struct xenbus_device *)0)->nodename) + 32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	err = xs_rm(tx, path);
+	return err == -ENOENT ? 0 : err;
+}
+
+/*
+ * What an earlier connection wrote and this one does not: the backend
+ * reads them.  A multi-queue-num-queues left from several queues would
+ * have it map the old queue-N/ rings, whose grants are ended (or handed
+ * out again); queue-N/ beyond this connection's queues and the keys at
+ * the top after one queue are removed too, so that our directory says
+ * one thing.
+ */
+static int nf_remove_stale(struct netfront *nf, u32 tx)
+{
+	static const char *const top_keys[] = { "tx-ring-ref", "rx-ring-ref", "event-channel" };
+	const char *top = nf->xdev->nodename;
+	unsigned int old = nf->keys_queues, first = nf->nr_queues > 1 ? nf->nr_queues : 0;
+	char node[16];
+	int err = 0;
+
+	if (old == 1 && nf->nr_queues > 1) {
+		for (unsigned int i = 0; !err && i < ARRAY_SIZE(top_keys); i++)
+			err = nf_rm(tx, top, top_keys[i]);
+	}
+	if (old <= 1)
+		return err;
+	if (nf->nr_queues == 1)
+		err = nf_rm(tx, top, "multi-queue-num-queues");
+	for (unsigned int n = first; !err && n < old; n++) {
+		snprintf(node, sizeof(node), "queue-%u", n);
+		err = nf_rm(tx, top, node);
+	}
+	return err;
+}
+
 /*
  * One transaction: with one queue its keys at the top of our directory
  * (netback reads them there, and only there, for one), with several
- * multi-queue-num-queues and each queue's under queue-N/.
+ * multi-queue-num-queues and each queue's under queue-N/; what an
+ * earlier connection wrote and this one does not is removed.
  */
 static int nf_write_config(u32 tx, void *ctx)
 {
 	struct netfront *nf = ctx;
 	const char *top = nf->xdev->nodename;
 	char dir[sizeof(nf->xdev->nodename) + 16];
-	int err = 0;
+	int err = nf_remove_stale(nf, tx);
 
-	if (nf->nr_queues > 1)
+	if (!err && nf->nr_queues > 1)
 		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", nf->nr_queues);
 	for (unsigned int n = 0; !err && n < nf->nr_queues; n++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
@@ -595,27 +646,37 @@ static void nf_stop_queues(struct netfront *nf)
 	}
 }
 
-/*
- * The queues connected take frames: up stored after everything is set
- * up.  Then each is served once here: a frame that came before (the
- * backend is Connected before us) raised an event that found the queue
- * down and asked for no other, and a queue whose events go to another
- * CPU is never polled by CPU 0.
- */
-static void nf_start_queues(struct netfront *nf)
+/* The queues connected take frames: up stored after everything is set up. */
+static void nf_queues_up(struct netfront *nf)
 {
-	unsigned long flags;
-
-	nf->net.nr_queues = NF_MAX_QUEUES > 1 ? nf->nr_queues : 0;
 	for (unsigned int n = 0; n < nf->nr_queues; n++)
 		__atomic_store_n(&nf->queues[n].up, true, __ATOMIC_RELEASE);
-	nf->failed = false;
-	/* new rings: what they said is forgotten */
-	__atomic_store_n(&nf->net.broken, false, __ATOMIC_RELEASE);
-	flags = local_irq_save();
+}
+
+/* Each queue connected served once, as its interrupt would. */
+static void nf_serve_queues(struct netfront *nf)
+{
+	unsigned long flags = local_irq_save();
+
 	for (unsigned int n = 0; n < nf->nr_queues; n++)
 		nf_process(&nf->queues[n], true);
 	local_irq_restore(flags);
+}
+
+/*
+ * Connected: the queues go up, and each is served once here: a frame
+ * that came before (the backend is Connected before us) raised an event
+ * that found the queue down and asked for no other, and a queue whose
+ * events go to another CPU is never polled by CPU 0.
+ */
+static void nf_start_queues(struct netfront *nf)
+{
+	nf->net.nr_queues = NF_MAX_QUEUES > 1 ? nf->nr_queues : 0;
+	nf_queues_up(nf);
+	nf->failed = false;
+	/* new rings: what they said is forgotten */
+	__atomic_store_n(&nf->net.broken, false, __ATOMIC_RELEASE);
+	nf_serve_queues(nf);
 }
 
 static void netfront_remove(struct xenbus_device *xdev)
@@ -650,6 +711,8 @@ static int netfront_connect(struct netfront *nf)
 		err = nf_setup_rings(nf);
 	if (!err)
 		err = xs_transaction(nf_write_config, nf);
+	if (!err)
+		nf->keys_queues = nf->nr_queues;
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	if (!err)
@@ -729,37 +792,36 @@ static void nf_follow_resume(struct xenbus_device *xdev)
 			nf->queues[n].port, nf->queues[n].cpu);
 }
 
-/* The domain suspends: no interrupt, no deferred work, until we know where we are. */
+/*
+ * The domain suspends: no interrupt, no deferred work, until we know
+ * where we are.  Each queue is marked down under its locks too: a pass
+ * another CPU was in when its port was masked may defer more work after
+ * the cancel, and that work, run in a new domain before lost(), would
+ * serve rings of the old backend and notify an old port number.  Down,
+ * it touches nothing.
+ */
 static void nf_follow_quiesce(struct xenbus_device *xdev)
 {
-	struct netfront *nf = xdev->priv;
-
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
-		if (nf->queues[n].port >= 0)
-			evtchn_mask(nf->queues[n].port);
-		irq_work_cancel(&nf->queues[n].resume);
-	}
+	nf_stop_queues(xdev->priv);
 }
 
 /*
- * The same backend: events that came meanwhile are raised again by the
- * unmask.  Each queue is also served once: one that ran out of budget
- * before the quiesce had its deferred pass cancelled, and its backend
- * raises no event for responses it already posted (rsp_event behind).
+ * The same backend: the queues connected before the quiesce are up
+ * again, and events that came meanwhile are raised again by the unmask.
+ * Each queue is also served once: one that ran out of budget before the
+ * quiesce had its deferred pass cancelled, and its backend raises no
+ * event for responses it already posted (rsp_event behind).
  */
 static void nf_follow_unquiesce(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
-	unsigned long flags;
 
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+	nf_queues_up(nf);
+	/* A device shut off (nf_fail) stays masked. */
+	for (unsigned int n = 0; n < NF_MAX_QUEUES && !READ_ONCE(nf->net.broken); n++)
 		if (nf->queues[n].port >= 0)
 			evtchn_unmask(nf->queues[n].port);
-	flags = local_irq_save();
-	for (unsigned int n = 0; n < nf->nr_queues; n++)
-		if (__atomic_load_n(&nf->queues[n].up, __ATOMIC_ACQUIRE))
-			nf_process(&nf->queues[n], true);
-	local_irq_restore(flags);
+	nf_serve_queues(nf);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <pvkit/netdev.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <xen/interface/io/netif.h>
 #include "../../net/tests/net_test_util.h"
 #include "fake_irq.h"
@@ -208,6 +209,37 @@ static void remove_returns_every_grant(struct ktest *t)
 
 extern unsigned int nr_cpus_online;
 
+#define VIF_BE	"/local/domain/0/backend/vif/1/0"
+
+/* cpus CPUs online while probing, netback offering max queues. */
+static struct xenbus_device *probe_with_queues(unsigned int cpus, const char *max)
+{
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", max);
+	nr_cpus_online = cpus;
+	dev = fake_probe("vif", "0");
+	nr_cpus_online = 1;
+	if (dev) {
+		nf_dev = dev;
+		net = dev->priv;
+	}
+	return dev;
+}
+
+/* A key of queue n's, as a number (-1: absent). */
+static int queue_key(unsigned int n, const char *key)
+{
+	char path[64];
+	const char *v;
+
+	snprintf(path, sizeof(path), "device/vif/0/queue-%u/%s", n, key);
+	v = fake_xs_get(path);
+	return v ? atoi(v) : -1;
+}
+
 /*
  * Two CPUs, netback offering four queues: two, each under queue-N/ with
  * its rings and event channel (none at the top), queue 1's bound to
@@ -215,35 +247,28 @@ extern unsigned int nr_cpus_online;
  */
 static void two_cpus_take_two_queues(struct ktest *t)
 {
-	struct xenbus_device *dev;
+	struct xenbus_device *dev = probe_with_queues(2, "4");
 	struct netif_rx_sring *rx1;
 	struct netif_rx_request *rq;
 	int port0, port1;
 	u8 frame[100];
 
-	fake_xen_reset();
-	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
-	fake_xs_set("/local/domain/0/backend/vif/1/0/multi-queue-max-queues", "4");
-	nr_cpus_online = 2;
-	dev = fake_probe("vif", "0");
-	nr_cpus_online = 1;
 	KT_ASSERT_NOT_NULL(t, dev);
-	net = dev->priv;
 	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
 	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/tx-ring-ref"));
 	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/rx-ring-ref"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-0/event-channel"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/event-channel"));
-	port0 = atoi(fake_xs_get("device/vif/0/queue-0/event-channel"));
-	port1 = atoi(fake_xs_get("device/vif/0/queue-1/event-channel"));
+	port0 = queue_key(0, "event-channel");
+	port1 = queue_key(1, "event-channel");
 	KT_EXPECT_NE(t, port0, port1);
 	KT_EXPECT_EQ(t, fake_port_cpu(port0), 0);
 	KT_EXPECT_EQ(t, fake_port_cpu(port1), 1);
 	KT_EXPECT_EQ(t, net->nr_queues, 2);
 	KT_EXPECT_EQ(t, net->queue_stats[1].cpu, 1);
 
-	rx1 = fake_grant_page(atoi(fake_xs_get("device/vif/0/queue-1/rx-ring-ref")));
+	rx1 = fake_grant_page(queue_key(1, "rx-ring-ref"));
 	rx_frames = 0;
 	net->rx = capture_rx;
 	memset(frame, 0x5a, sizeof(frame));
@@ -255,6 +280,60 @@ static void two_cpus_take_two_queues(struct ktest *t)
 	KT_EXPECT_EQ(t, rx_frames, 1);
 	KT_EXPECT_EQ(t, net->queue_stats[1].rx_frames, 1);
 	KT_EXPECT_EQ(t, net->queue_stats[0].rx_frames, 0);
+	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/* The backend leaves (network-detach) and comes back offering max queues, two CPUs online. */
+static void reattach_offering(struct xenbus_device *dev, const char *max)
+{
+	dev->driver->otherend_changed(dev, XenbusStateClosing);
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", max);
+	nr_cpus_online = 2;
+	dev->driver->otherend_changed(dev, XenbusStateInitWait);
+	nr_cpus_online = 1;
+}
+
+/*
+ * Reconnecting with fewer queues: netback reads multi-queue-num-queues
+ * (absent: one) and then each queue-N/ below it, so what the two-queue
+ * connection wrote must be gone when one queue is published at the top
+ * (it would map the old rings, whose grants are ended).  And from one
+ * queue to two, the keys at the top go.  Frames flow on the one queue.
+ */
+static void fewer_queues_on_reconnect_leave_no_stale_keys(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(2, "2");
+	u8 frame[80];
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_ASSERT_GE(t, queue_key(1, "tx-ring-ref"), 0);
+	reattach_offering(dev, "1");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/multi-queue-num-queues"));
+	for (unsigned int n = 0; n < 2; n++) {
+		KT_EXPECT_EQ(t, queue_key(n, "tx-ring-ref"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "rx-ring-ref"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel"), -1);
+	}
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
+	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+	KT_ASSERT_NOT_NULL(t, rxs);
+	be_rx_cons = 0;
+	rx_frames = 0;
+	net->rx = capture_rx;
+	memset(frame, 0x33, sizeof(frame));
+	deliver(frame, sizeof(frame), 0, 0, 0);
+	KT_EXPECT_EQ(t, rx_frames, 1);
+
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/tx-ring-ref"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/rx-ring-ref"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
+	KT_EXPECT_GE(t, queue_key(1, "event-channel"), 0);
 	KT_EXPECT_FALSE(t, net->broken);
 	fake_remove(dev);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
@@ -495,6 +574,57 @@ static void endless_backend_is_served_one_budget_at_a_time(struct ktest *t)
 	KT_EXPECT_EQ(t, endless_seq, endless_next);
 }
 
+/*
+ * A suspend (xl save) that catches CPU 1 in queue 1's handler: the event
+ * was taken before the quiesce masked the port, the handler runs after
+ * it, and whatever it defers comes after the quiesce cancelled the
+ * deferred work; in a new domain that work would run before lost(),
+ * serving the old rings and notifying an old port number.  Quiesced,
+ * the queues are down: the late handler and anything deferred touch
+ * nothing.  Cancelled (xl save -c), the queue is served again from
+ * where it was, one budget, then the rest deferred.
+ */
+static void quiesced_queues_are_down_for_a_late_handler(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(2, "2");
+	const struct xenbus_follow_ops *ops;
+	unsigned long notifies;
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	ops = dev->driver->follow;
+	rxs = fake_grant_page(queue_key(1, "rx-ring-ref"));
+	KT_ASSERT_NOT_NULL(t, rxs);
+	be_rx_cons = 0;
+	net->rx = endless_rx;
+	endless_seq = endless_next = 0;
+	endless_in_order = true;
+	endless_backend();		/* queue 1: a budget waiting, more at each notify */
+	fake_backend_kick = endless_backend;
+
+	ops->quiesce(dev);
+	notifies = fake_notifies;
+	host_cpu = 1;
+	fake_raise_port(queue_key(1, "event-channel"));
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, endless_next, 0);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 0);
+	KT_EXPECT_EQ(t, fake_run_deferred(), 0);
+	KT_EXPECT_EQ(t, fake_notifies, notifies);
+
+	ops->unquiesce(dev);
+	KT_EXPECT_EQ(t, endless_next, IRQ_BUDGET);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 1);
+	fake_backend_kick = NULL;
+	KT_EXPECT_EQ(t, fake_run_deferred(), 1);
+	KT_EXPECT_EQ(t, endless_next, 2 * IRQ_BUDGET);
+	KT_EXPECT_EQ(t, endless_seq, endless_next);
+	KT_EXPECT_TRUE(t, endless_in_order);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_frames, 2 * IRQ_BUDGET);
+	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 /* ---- pages the backend can still write ---- */
 
 static u8 *shared_page;
@@ -548,10 +678,12 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(two_cpus_take_two_queues),
+	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
 	KTEST_CASE(backend_leaves_and_comes_back_clean),
 	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
+	KTEST_CASE(quiesced_queues_are_down_for_a_late_handler),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}
 };
