@@ -10,12 +10,17 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <pvkit/app.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
+#include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
 #include <asm/smp.h>
 #include <xen/interface/io/netif.h>
 #include "../../net/tests/net_test_util.h"
@@ -625,6 +630,103 @@ static void quiesced_queues_are_down_for_a_late_handler(struct ktest *t)
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
+/* ---- app=netecho over a device its backend shut off ---- */
+
+static bool xenbus_armed;
+static unsigned int xenbus_polls;
+static const char quit[] = "pvkit-quit";
+
+/* The peer asks for our MAC (and so is learnt), then says "pvkit-quit" to port 7. */
+static void be_quit(void)
+{
+	u8 f[TEST_FRAME_MAX];
+
+	be_rx(f, build_arp(f, 1, peer_mac, PEER_IP, bcast_mac, OUR_IP), 0, 0, 0);
+	be_rx(f, build_udp(f, PEER_IP, 4000, OUR_IP, 7, (const u8 *)quit, sizeof(quit) - 1, true),
+	      0, 0, 0);
+}
+
+/* Echoes of the quit word the backend finds on the transmit ring. */
+static unsigned int be_take_quits(void)
+{
+	struct netif_tx_request *rq;
+	unsigned int n = 0;
+	const u8 *f;
+
+	while ((f = be_tx(&rq)))
+		n += rq->size >= 42 + sizeof(quit) - 1 && !memcmp(f + 42, quit, sizeof(quit) - 1);
+	return n;
+}
+
+/*
+ * What xenbus_poll() would do on its first turn: the backend restarted
+ * (InitWait: a new handshake, new rings), and the peer says quit on them.
+ */
+static void xenbus_stand_in(struct app_poller *p)
+{
+	if (!xenbus_armed)
+		return;
+	if (!xenbus_polls++) {
+		nf_dev->driver->otherend_changed(nf_dev, XenbusStateInitWait);
+		txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
+		rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+		be_rx_cons = be_tx_cons = 0;
+		be_quit();
+		fake_raise_event();
+	}
+}
+
+static struct app_poller xenbus_stand_in_poller = {
+	.name = "xenbus (test)",
+	.poll = xenbus_stand_in,
+};
+
+/* The app's idle: the poll timer fires 1 ms later. */
+static void halt_a_millisecond(void)
+{
+	fake_now_ns += 1000000;
+}
+
+/*
+ * A backend lies and netfront shuts the device off: the stack polls it
+ * no more, and its poll was what ran xenbus under app=netecho.  The app
+ * runs the app pollers itself each turn: the backend's restart is seen,
+ * the device reconnects, the quit word on the new rings is echoed and
+ * ends the app.  (Without them it saw nothing and timed out.)
+ */
+static void netecho_serves_xenbus_after_the_device_failed(struct ktest *t)
+{
+	static bool registered;
+	char line[128];
+	int ret;
+
+	/* kernel/shutdown.c keeps a request pending for good: none may be. */
+	KT_ASSERT_TRUE(t, !shutdown_pending(NULL));
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(NULL, 64, 0, 0, 500);		/* a buffer never posted */
+	KT_ASSERT_TRUE(t, net->broken);
+	if (!registered) {
+		register_app_poller(&xenbus_stand_in_poller);
+		registered = true;
+	}
+	xenbus_polls = 0;
+	xenbus_armed = true;
+	pv_ops.cpu.safe_halt = halt_a_millisecond;
+	snprintf(line, sizeof(line), "app=netecho net.dev=%s ip=10.0.2.15 netmask=255.255.255.0 echo.timeout=5",
+		 net->name);
+	params_parse(line, false);
+	ret = app_find("netecho")->main();
+	xenbus_armed = false;
+	pv_ops.cpu.safe_halt = NULL;
+	KT_EXPECT_GT(t, xenbus_polls, 0);
+	KT_EXPECT_EQ(t, ret, EXIT_OK);
+	KT_EXPECT_FALSE(t, net->broken);
+	KT_EXPECT_EQ(t, nf_dev->state, XenbusStateConnected);
+	KT_EXPECT_EQ(t, be_take_quits(), 1);
+	fake_remove(nf_dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 /* ---- pages the backend can still write ---- */
 
 static u8 *shared_page;
@@ -684,6 +786,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
 	KTEST_CASE(quiesced_queues_are_down_for_a_late_handler),
+	KTEST_CASE(netecho_serves_xenbus_after_the_device_failed),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}
 };
