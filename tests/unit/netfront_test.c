@@ -302,22 +302,31 @@ static void reattach_offering(struct xenbus_device *dev, const char *max)
 
 /*
  * Reconnecting with fewer queues: netback reads multi-queue-num-queues
- * (absent: one) and then each queue-N/ below it, so what the two-queue
- * connection wrote must be gone when one queue is published at the top
- * (it would map the old rings, whose grants are ended).  And from one
- * queue to two, the keys at the top go.  Frames flow on the one queue.
+ * (absent: one) and then each queue-N/ below it, so what the earlier
+ * connection wrote beyond the new one must be gone: from three queues to
+ * two, queue-2/; from two to one at the top, the count and every
+ * queue-N/ (netback would map the old rings, whose grants are ended).
+ * Frames flow on the one queue.
  */
 static void fewer_queues_on_reconnect_leave_no_stale_keys(struct ktest *t)
 {
-	struct xenbus_device *dev = probe_with_queues(2, "2");
+	struct xenbus_device *dev = probe_with_queues(3, "3");
 	u8 frame[80];
 
 	KT_ASSERT_NOT_NULL(t, dev);
-	KT_ASSERT_GE(t, queue_key(1, "tx-ring-ref"), 0);
+	KT_ASSERT_GE(t, queue_key(2, "tx-ring-ref"), 0);
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
+	KT_EXPECT_GE(t, queue_key(1, "event-channel"), 0);
+	KT_EXPECT_EQ(t, queue_key(2, "tx-ring-ref"), -1);
+	KT_EXPECT_EQ(t, queue_key(2, "rx-ring-ref"), -1);
+	KT_EXPECT_EQ(t, queue_key(2, "event-channel"), -1);
+
 	reattach_offering(dev, "1");
 	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
 	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/multi-queue-num-queues"));
-	for (unsigned int n = 0; n < 2; n++) {
+	for (unsigned int n = 0; n < 3; n++) {
 		KT_EXPECT_EQ(t, queue_key(n, "tx-ring-ref"), -1);
 		KT_EXPECT_EQ(t, queue_key(n, "rx-ring-ref"), -1);
 		KT_EXPECT_EQ(t, queue_key(n, "event-channel"), -1);
@@ -331,16 +340,83 @@ static void fewer_queues_on_reconnect_leave_no_stale_keys(struct ktest *t)
 	memset(frame, 0x33, sizeof(frame));
 	deliver(frame, sizeof(frame), 0, 0, 0);
 	KT_EXPECT_EQ(t, rx_frames, 1);
-
-	reattach_offering(dev, "2");
-	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
-	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
-	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/tx-ring-ref"));
-	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/rx-ring-ref"));
-	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
-	KT_EXPECT_GE(t, queue_key(1, "event-channel"), 0);
 	KT_EXPECT_FALSE(t, net->broken);
 	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/*
+ * feature-split-event-channels: a channel per ring, published as
+ * event-channel-tx and -rx (no event-channel), both of queue 1 bound to
+ * CPU 1; a frame comes by the receive channel and is counted as a
+ * receive interrupt, a transmit completion by the transmit channel,
+ * taken (the frontend asks for the next: rsp_event past it) and counted
+ * as a transmit interrupt.  A backend that stops offering it gets one
+ * channel again, and the split keys go.
+ */
+static void split_channels_when_offered(struct ktest *t)
+{
+	struct xenbus_device *dev;
+	struct netif_tx_request *rq;
+	int tx1, rx1;
+	u8 frame[90];
+
+	fake_xen_reset();
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "1");
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", "2");
+	nr_cpus_online = 2;
+	dev = fake_probe("vif", "0");
+	nr_cpus_online = 1;
+	KT_ASSERT_NOT_NULL(t, dev);
+	nf_dev = dev;
+	net = dev->priv;
+	tx1 = queue_key(1, "event-channel-tx");
+	rx1 = queue_key(1, "event-channel-rx");
+	KT_ASSERT_GE(t, tx1, 0);
+	KT_ASSERT_GE(t, rx1, 0);
+	KT_EXPECT_NE(t, tx1, rx1);
+	KT_EXPECT_EQ(t, queue_key(1, "event-channel"), -1);
+	KT_EXPECT_EQ(t, queue_key(0, "event-channel"), -1);
+	KT_EXPECT_GE(t, queue_key(0, "event-channel-rx"), 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(tx1), 1);
+	KT_EXPECT_EQ(t, fake_port_cpu(rx1), 1);
+	KT_EXPECT_EQ(t, fake_ports_open(), 4);
+
+	rxs = fake_grant_page(queue_key(1, "rx-ring-ref"));
+	txs = fake_grant_page(queue_key(1, "tx-ring-ref"));
+	be_rx_cons = be_tx_cons = 0;
+	rx_frames = 0;
+	net->rx = capture_rx;
+	memset(frame, 0x21, sizeof(frame));
+	host_cpu = 1;
+	be_rx(frame, sizeof(frame), 0, 0, 0);
+	fake_raise_port(rx1);
+	KT_EXPECT_EQ(t, rx_frames, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_interrupts, 1);
+	KT_ASSERT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+	KT_ASSERT_NOT_NULL(t, be_tx(&rq));
+	be_tx_done(rq->id, NETIF_RSP_OKAY);
+	fake_raise_port(tx1);
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, net->queue_stats[1].tx_interrupts, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_interrupts, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].elsewhere, 0);
+	KT_EXPECT_EQ(t, txs->rsp_event, txs->rsp_prod + 1);
+	KT_EXPECT_FALSE(t, net->broken);
+
+	/* The backend comes back without the feature: one channel per queue. */
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "0");
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	for (unsigned int n = 0; n < 2; n++) {
+		KT_EXPECT_GE(t, queue_key(n, "event-channel"), 0);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel-tx"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel-rx"), -1);
+	}
+	KT_EXPECT_EQ(t, fake_ports_open(), 2);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_ports_open(), 0);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
@@ -781,6 +857,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(two_cpus_take_two_queues),
 	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
+	KTEST_CASE(split_channels_when_offered),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
 	KTEST_CASE(backend_leaves_and_comes_back_clean),
 	KTEST_CASE(backend_leaves_holding_a_page),
