@@ -53,6 +53,9 @@ static void tdrv_done(struct virtqueue *vq)
 		;
 }
 
+static struct virtqueue *ctrl_held[4];
+static unsigned int nr_ctrl_held;
+
 static int tdrv_probe(struct virtio_device *vdev)
 {
 	td.vdev = vdev;
@@ -68,6 +71,13 @@ static int tdrv_probe(struct virtio_device *vdev)
 		td.ctrl = virtio_find_vq(vdev, ctrl_queue, 8, NULL, "ctrl");
 		if (!td.ctrl)
 			return -ENODEV;
+		/*
+		 * A queue past the transport's 16 is in no table of its own:
+		 * its driver holds it for ever, as virtio-net does its
+		 * control queue (td is cleared by the next case).
+		 */
+		if (nr_ctrl_held < ARRAY_SIZE(ctrl_held))
+			ctrl_held[nr_ctrl_held++] = td.ctrl;
 	}
 	memcpy(td.last_queue_log, host_last_log, sizeof(host_last_log));
 	return 0;
