@@ -97,7 +97,6 @@ struct netfront {
 	unsigned int nr_queues;
 	/* Queues whose keys the last connection wrote (1: at the top), 0: none. */
 	unsigned int keys_queues;
-	bool keys_split;		/* ... with a channel per ring */
 	bool split;			/* a channel per ring (feature-split-event-channels) */
 	bool failed;			/* said why the device was shut off */
 	struct nf_queue queues[NF_MAX_QUEUES];
@@ -467,9 +466,15 @@ static void route_queue(struct nf_queue *q)
 {
 	int cpu = (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index);
 
-	/* Receive's channel where transmit's is (CPU 0 if that failed). */
+	/*
+	 * Receive's channel where transmit's is; if it stays on CPU 0,
+	 * transmit's goes back there too, so both of a queue's channels
+	 * are on the CPU its counters name.
+	 */
 	if (q->rx_port >= 0 && cpu)
 		cpu = (int)xenbus_bind_queue(q->nf->xdev, q->rx_port, q->index);
+	if (q->rx_port >= 0 && !cpu && q->index)
+		evtchn_bind_cpu(q->port, 0);
 	WRITE_ONCE(q->cpu, cpu);
 	WRITE_ONCE(q->stats->cpu, cpu);
 }
@@ -530,9 +535,11 @@ static int nf_rm(u32 tx, const char *dir, const char *node)
 }
 
 /*
- * A queue's rings and event channel(s), under dir.  After a connection
- * with a channel per ring, a shared one goes without the split keys:
- * netback takes event-channel-tx (and -rx) first.  (A stale
+ * A queue's rings and event channel(s), under dir.  A shared channel
+ * always goes without the split keys: netback takes event-channel-tx
+ * (and -rx) first, and any earlier connection may have left them in
+ * this directory (one split queue, then several, then one again: the
+ * last connection's layout alone does not tell).  (A stale
  * event-channel beside split keys is never read.)
  */
 static int nf_write_queue(struct nf_queue *q, u32 tx, const char *dir)
@@ -541,9 +548,9 @@ static int nf_write_queue(struct nf_queue *q, u32 tx, const char *dir)
 
 	if (!err)
 		err = xenbus_publish_ring(tx, dir, "rx-ring-ref", &q->rx);
-	if (!err && q->nf->keys_split && !q->nf->split)
+	if (!err && !q->nf->split)
 		err = nf_rm(tx, dir, "event-channel-tx");
-	if (!err && q->nf->keys_split && !q->nf->split)
+	if (!err && !q->nf->split)
 		err = nf_rm(tx, dir, "event-channel-rx");
 	if (err || !q->nf->split)
 		return err ? err : xenbus_publish_evtchn(tx, dir, q->port);
@@ -771,7 +778,6 @@ static int netfront_connect(struct netfront *nf)
 		err = xs_transaction(nf_write_config, nf);
 	if (!err) {
 		nf->keys_queues = nf->nr_queues;
-		nf->keys_split = nf->split;
 	}
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);

@@ -346,6 +346,40 @@ static void fewer_queues_on_reconnect_leave_no_stale_keys(struct ktest *t)
 }
 
 /*
+ * One split queue (its keys at the top), then two queues on one channel
+ * each, then one again: the top's event-channel-tx and -rx of the first
+ * connection must be gone, or netback, which reads them first, would
+ * bind that connection's old ports.  (The layout of the last connection
+ * alone does not tell: the second wrote nothing at the top.)
+ */
+static void split_keys_of_an_older_connection_go(struct ktest *t)
+{
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "1");
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", "1");
+	dev = fake_probe("vif", "0");
+	KT_ASSERT_NOT_NULL(t, dev);
+	nf_dev = dev;
+	net = dev->priv;
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/event-channel-tx"));
+
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "0");
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_GE(t, queue_key(1, "event-channel"), 0);
+	reattach_offering(dev, "1");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_NOT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel-tx"));
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel-rx"));
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/*
  * feature-split-event-channels: a channel per ring, published as
  * event-channel-tx and -rx (no event-channel), both of queue 1 bound to
  * CPU 1; a frame comes by the receive channel and is counted as a
@@ -858,6 +892,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(two_cpus_take_two_queues),
 	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
 	KTEST_CASE(split_channels_when_offered),
+	KTEST_CASE(split_keys_of_an_older_connection_go),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
 	KTEST_CASE(backend_leaves_and_comes_back_clean),
 	KTEST_CASE(backend_leaves_holding_a_page),
