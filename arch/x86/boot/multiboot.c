@@ -89,10 +89,12 @@ static void mb1_modules(struct boot_info *bi, const struct mb1_info *mbi)
 static void multiboot_read_mem(struct boot_info *bi, u32 magic, u32 mbi_phys)
 {
 	const struct mb1_info *mbi = phys_to_virt(mbi_phys);
-	u32 flags = READ_ONCE(mbi->flags);
+	u32 flags;
 
+	/* %ebx means nothing without the magic: read nothing through it. */
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		return;
+	flags = READ_ONCE(mbi->flags);
 	if (flags & MB1_INFO_MMAP)
 		mb1_mmap(bi, mbi);
 	/* Without a map, the two sizes the loader must give describe RAM. */
@@ -105,12 +107,13 @@ static void multiboot_read_mem(struct boot_info *bi, u32 magic, u32 mbi_phys)
 static void multiboot_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 {
 	const struct mb1_info *mbi = phys_to_virt(mbi_phys);
-	u32 flags = READ_ONCE(mbi->flags);
+	u32 flags;
 
 	bi->loader = "multiboot";
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		panic("multiboot: bad magic %#x, expected %#x", magic,
 		      MULTIBOOT_BOOTLOADER_MAGIC);
+	flags = READ_ONCE(mbi->flags);
 	if (flags & MB1_INFO_CMDLINE)
 		bootinfo_set_cmdline(bi, phys_to_virt(mbi->cmdline), BOOT_CMDLINE_MAX);
 	if (flags & MB1_INFO_MODS)
