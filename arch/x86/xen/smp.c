@@ -215,7 +215,16 @@ struct vcpu_info *xen_smp_resume_cpu(const struct xen_mode_ops *mode, unsigned i
 void xen_smp_cpu_dead(unsigned int cpu)
 {
 	struct sched_poll poll = { .nr_ports = 0 };
+	unsigned int vcpu = xen_cpu_vcpu[cpu];
 
+	/*
+	 * In a new domain this vCPU registered no vcpu_info: Xen looks at
+	 * its slot in the shared info, whose mask local_irq_save() never
+	 * set.  Masked there, a pending upcall cannot end the poll at once
+	 * (a busy loop of hypercalls on a physical CPU).
+	 */
+	if (xen_shared_info && vcpu < XEN_LEGACY_MAX_VCPUS)
+		WRITE_ONCE(xen_shared_info->vcpu_info[vcpu].evtchn_upcall_mask, 1);
 	for (;;) {
 		if (HYPERVISOR_vcpu_op(VCPUOP_down, xen_cpu_vcpu[cpu], NULL))
 			HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
