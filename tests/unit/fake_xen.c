@@ -138,12 +138,13 @@ void evtchn_unmask(evtchn_port_t port)
 {
 }
 
-void evtchn_close(evtchn_port_t port)
+int evtchn_close(evtchn_port_t port)
 {
 	unsigned int i = port - FIRST_PORT;
 
 	if (i < nr_ports)
 		ports[i].open = false;
+	return 0;
 }
 
 /* A port stays where it is for a CPU past fake_bind_cpus (Xen has no such vCPU). */

@@ -202,7 +202,7 @@ static void smaller_later_queue_bounds_the_depth(struct ktest *t)
 }
 
 /* The CPU the code under test runs on, and how many are up (asm/smp.h). */
-unsigned int host_cpu;
+__thread unsigned int host_cpu;
 unsigned int nr_cpus_online = 1;
 static unsigned int ipis;
 
