@@ -51,6 +51,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
+#include "bench_cpus.h"
 
 #define MAX_QD		128
 #define MARK_MEASURE	0xb0
@@ -554,22 +555,6 @@ static int cpus_setup(struct blkdev *dev, struct cpus_run *r, unsigned int n)
 	return 0;
 }
 
-static bool cpus_wait(struct cpus_run *r)
-{
-	struct deadline end = deadline_in(r->ns + r->warm_ns + 2 * CPUS_TIMEOUT_NS);
-	bool ok = true;
-
-	for (unsigned int c = 1; c < r->n; c++) {
-		while (!smp_task_done(c) && !passed(&end))
-			cpu_relax();
-		if (!smp_task_done(c)) {
-			console_printf("blkbench: cpu %u did not finish\n", c);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
 static void print_per_req(const char *what, u64 n, u64 reqs)
 {
 	console_printf(", %s/req %llu.%03llu", what, n / reqs, n * 1000 / reqs % 1000);
@@ -634,7 +619,7 @@ static int run_cpus(struct blkdev *dev, unsigned int n)
 		}
 	}
 	cpu_work(r->b[0], r);
-	if (!cpus_wait(r))
+	if (!bench_cpus_wait("blkbench", n, r->ns + r->warm_ns + 2 * CPUS_TIMEOUT_NS))
 		return EXIT_FAIL;
 	if (r->vspan && dev->has_flush && blkdev_rw_sync(dev, BLK_FLUSH, 0, 0, NULL))
 		console_printf("blkbench: flush failed\n");
@@ -670,19 +655,10 @@ static int blkbench_cpus(struct blkdev *dev)
 		return EXIT_FAIL;
 	}
 	while (*list && err == EXIT_OK) {
-		unsigned int n = 0;
+		unsigned int n = bench_cpus_next("blkbench", &list, CPUS_MAX);
 
-		while (*list >= '0' && *list <= '9')
-			n = n * 10 + (*list++ - '0');
-		if (*list == ',')
-			list++;
-		else if (*list)
-			n = 0;
-		if (!n || n > CPUS_MAX || n > nr_cpus_online) {
-			console_printf("blkbench: bench.cpus: %u CPUs wanted, 1 to %u online\n",
-				       n, min(nr_cpus_online, (unsigned int)CPUS_MAX));
+		if (!n)
 			return EXIT_FAIL;
-		}
 		err = run_cpus(dev, n);
 	}
 	cpus_counts(dev);

@@ -45,7 +45,10 @@
  * steps, so this holds exactly but for rounding and another CPU's
  * reading a little behind (MONO_SLACK_NS), however loaded the host.  A
  * timer set when the stop is first seen must fire, before a deadline 30
- * times further on the same clock.
+ * times further on the same clock.  Each other CPU (up to TICK_CPUS)
+ * runs a timer of its own every TICK_NS throughout, pending across the
+ * stop: after it, each must run again by the same deadline (Xen: a
+ * vCPU's single-shot timer is the new domain's to set again).
  *
  * migrate.test=GLOB runs those in-guest suites (test= of app=selftest)
  * once the work is done, in the same guest: after the stop, say.
@@ -59,6 +62,7 @@
 #include <pvkit/ktest.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/mm.h>
+#include <pvkit/smp.h>
 #include <pvkit/net.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -78,6 +82,16 @@
 #define MONO_SLACK_NS	NSEC_PER_MSEC
 #define STOP_TIMER_NS	NSEC_PER_MSEC
 #define STOP_TIMER_WAIT_NS	(30 * STOP_TIMER_NS * 1000)
+/* The other CPUs' own timers: their period, and how many CPUs have one. */
+#define TICK_NS		(50 * NSEC_PER_MSEC)
+#define TICK_CPUS	8
+
+struct cpu_tick {
+	struct timer t;
+	unsigned long runs;		/* written by its CPU */
+	unsigned long runs_at_stop;
+	bool set;
+};
 
 struct mreq {
 	struct blk_request req;
@@ -107,6 +121,8 @@ struct migrate {
 	struct timer stop_timer;	/* set when the stop is first seen */
 	bool stop_timer_set;
 	u64 stop_timer_fired;		/* when it fired, 0: not yet */
+	struct cpu_tick ticks[TICK_CPUS];	/* [c]: CPU c's, from 1 */
+	bool ticks_stop;
 	u64 last_ns, max_gap_ns;
 	unsigned long gap_round, round;
 	/* the first pause the hypervisor told of, and the gap around it */
@@ -138,6 +154,74 @@ static void mreq_done(struct blk_request *req)
 static void stop_timer_fn(struct timer *t)
 {
 	m->stop_timer_fired = ktime_get_ns();
+}
+
+/* On its own CPU: counted, and started again there (timer_start: this CPU's list). */
+static void tick_fn(struct timer *t)
+{
+	struct cpu_tick *tk = container_of(t, struct cpu_tick, t);
+
+	WRITE_ONCE(tk->runs, tk->runs + 1);
+	if (!READ_ONCE(m->ticks_stop))
+		timer_start(t, ktime_get_ns() + TICK_NS, tick_fn);
+}
+
+static void ticks_start(void)
+{
+	for (unsigned int c = 1; c < TICK_CPUS; c++)
+		m->ticks[c].set = !timer_start_on(&m->ticks[c].t, c, ktime_get_ns() + TICK_NS,
+						  tick_fn);
+}
+
+static void ticks_at_stop(void)
+{
+	for (unsigned int c = 1; c < TICK_CPUS; c++)
+		m->ticks[c].runs_at_stop = READ_ONCE(m->ticks[c].runs);
+}
+
+/* How many of the *n online CPUs with a timer ran it since the stop. */
+static unsigned int ticks_ran(unsigned int *n)
+{
+	unsigned int ran = 0;
+
+	*n = 0;
+	for (unsigned int c = 1; c < TICK_CPUS; c++) {
+		const struct cpu_tick *tk = &m->ticks[c];
+
+		if (tk->set && cpu_online(c)) {
+			++*n;
+			ran += READ_ONCE(tk->runs) != tk->runs_at_stop;
+		}
+	}
+	return ran;
+}
+
+/*
+ * After a stop each other online CPU's timer must run again, by a
+ * deadline as far as the stop timer's; then all are stopped.  True if
+ * they ran, or no stop was told.
+ */
+static bool ticks_done(void)
+{
+	u64 deadline = ktime_get_ns() + STOP_TIMER_WAIT_NS;
+	unsigned int n, ran;
+
+	for (;;) {
+		ran = ticks_ran(&n);
+		if (!m->stops || ran == n || ktime_get_ns() >= deadline)
+			break;
+		app_poll();
+	}
+	WRITE_ONCE(m->ticks_stop, true);
+	for (unsigned int c = 1; c < TICK_CPUS; c++) {
+		if (m->ticks[c].set)
+			timer_cancel(&m->ticks[c].t);
+	}
+	if (!m->stops || !n)
+		return true;
+	console_printf("migrate: the timers of %u of %u other CPUs ran after the host stop\n",
+		       ran, n);
+	return ran == n;
 }
 
 /*
@@ -183,6 +267,7 @@ static void watch_clock(void)
 		m->stop_unseen = m->unseen + 1;
 		timer_start(&m->stop_timer, now + STOP_TIMER_NS, stop_timer_fn);
 		m->stop_timer_set = true;
+		ticks_at_stop();
 	}
 	m->last_ns = now;
 }
@@ -445,6 +530,7 @@ static int setup(void)
 	m->last_raw = m->cs->read(m->cs);
 	m->last_ns = ktime_get_ns();
 	m->last_after = m->last_ns;
+	ticks_start();
 	return ping_setup();
 }
 
@@ -470,7 +556,7 @@ static bool stop_timer_done(void)
 
 static int report(void)
 {
-	bool timer_ok = stop_timer_done();
+	bool timer_ok = stop_timer_done() & ticks_done();
 	bool ok = !m->errors && !m->twice && !m->backwards && !m->bad &&
 		  !m->mono_behind && !m->mono_ahead && timer_ok &&
 		  (!m->peer || !m->stops || m->answered_after_stop);

@@ -7,13 +7,16 @@
  * (default 7) back to their sender.  A datagram "pvkit-quit" is echoed
  * and ends the app with status 0; echo.timeout= seconds (default 120,
  * 0 for none) without one end it with status 1.  "pvkit-cpus" is echoed
- * and answered by "pvkit-cpu N" from each online CPU (once).
+ * and answered by "pvkit-cpu N" from each online CPU (once).  A shutdown
+ * asked for meanwhile (the toolstack, a power button) ends it through
+ * kernel_shutdown(), the device shut off or not.
  */
 #include <pvkit/kernel.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/irqflags.h>
 #include <pvkit/net.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/smp.h>
 #include <pvkit/string.h>
 #include <pvkit/time.h>
@@ -80,6 +83,7 @@ static void echo_rx(void *ctx, const struct udp_meta *m, const void *data,
 	}
 }
 
+#ifdef CONFIG_SMP
 /* On each CPU in turn (a cross-call): its line, from its own queue. */
 static void say_cpu(void *arg)
 {
@@ -95,15 +99,18 @@ static void say_cpu(void *arg)
 
 static void say_cpus(struct echo_state *st)
 {
-#ifdef CONFIG_SMP
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu) {
 		if (smp_call_on_cpu(cpu, say_cpu, st))
 			__atomic_fetch_add(&st->failed, 1, __ATOMIC_RELAXED);
 	}
-#endif
 }
+#else
+static void say_cpus(struct echo_state *st)
+{
+}
+#endif
 
 static void echo_wake(struct timer *t)
 {
@@ -197,7 +204,9 @@ static int netecho_main(void)
 	static struct timer tick;
 	unsigned long next_report = ECHO_REPORT_EVERY, n;
 	u64 timeout_s, deadline, now, quit_at = 0;
+	enum shutdown_action action;
 	struct netdev *dev = NULL;
+	bool shutdown = false;
 	int ret;
 
 	ret = echo_setup(&dev, &timeout_s);
@@ -210,6 +219,16 @@ static int netecho_main(void)
 	ret = EXIT_FAIL;
 	for (;;) {
 		net_poll();
+		/*
+		 * The app pollers too: xenstore's watches (a backend back
+		 * after it left, the toolstack's control/shutdown) would
+		 * otherwise run only from a device's poll, and the stack
+		 * polls no device that was shut off.
+		 */
+		if (shutdown_pending(&action)) {
+			shutdown = true;
+			break;
+		}
 		if (IS_SMP && READ_ONCE(echo.cpus_asked) && !echo.cpus_said) {
 			echo.cpus_said = true;
 			say_cpus(&echo);
@@ -232,7 +251,10 @@ static int netecho_main(void)
 	}
 	timer_cancel(&tick);
 	udp_unbind(echo.port);
-	echo_report(dev, ret == EXIT_OK ? "quit received" : "timed out");
+	echo_report(dev, shutdown ? "shutdown requested" :
+		    ret == EXIT_OK ? "quit received" : "timed out");
+	if (shutdown)
+		kernel_shutdown(action);
 	return ret;
 }
 DEFINE_APP(netecho, "echo UDP (port 7) and answer pings until \"pvkit-quit\"",

@@ -4,15 +4,20 @@
 #include <pvkit/bootinfo.h>
 #include <pvkit/string.h>
 
-struct boot_info boot_info;
+/*
+ * In .bss.early, which the linker script puts at the start of .bss: the
+ * memory map is read into it before the machine is known to hold all of
+ * .bss (arch/x86/boot/setup.c).
+ */
+struct boot_info boot_info __section(".bss.early");
 
+/* Called before the console is up: what does not fit is counted, and reported by bootinfo_finish(). */
 void bootinfo_add_mem(struct boot_info *bi, u64 addr, u64 size, u32 type)
 {
 	if (!size)
 		return;
-	if (bi->nr_mem == BOOT_MEMMAP_MAX) {
-		pr_warn("boot: memory map has more than %d entries, %#llx+%#llx dropped\n",
-			BOOT_MEMMAP_MAX, addr, size);
+	if (bi->nr_mem >= BOOT_MEMMAP_MAX) {
+		bi->nr_mem_dropped++;
 		return;
 	}
 	bi->mem[bi->nr_mem++] = (struct boot_mem_range){ addr, size, type };
@@ -49,6 +54,9 @@ void bootinfo_set_cmdline(struct boot_info *bi, const char *s, size_t max)
 /* Sorts the memory map by address; loaders do not promise an order. */
 void bootinfo_finish(struct boot_info *bi)
 {
+	if (bi->nr_mem_dropped)
+		pr_warn("boot: memory map has more than %d entries, %u dropped\n",
+			BOOT_MEMMAP_MAX, bi->nr_mem_dropped);
 	for (unsigned int i = 1; i < bi->nr_mem; i++) {
 		struct boot_mem_range r = bi->mem[i];
 		unsigned int j = i;
@@ -85,4 +93,32 @@ u64 bootinfo_ram_total(const struct boot_info *bi)
 			total += bi->mem[i].size;
 	}
 	return total;
+}
+
+/*
+ * Where the RAM that holds addr ends: RAM ranges that touch or overlap
+ * are one, in whatever order the map has them (it may not be sorted yet).
+ * addr itself if it is not RAM.
+ */
+u64 bootinfo_ram_end(const struct boot_info *bi, u64 addr)
+{
+	u64 end = addr;
+	bool grew = true;
+
+	/* Each pass that grows takes in one more range: nr_mem passes at most. */
+	for (unsigned int pass = 0; grew && pass < bi->nr_mem; pass++) {
+		grew = false;
+		for (unsigned int i = 0; i < bi->nr_mem; i++) {
+			const struct boot_mem_range *r = &bi->mem[i];
+			u64 r_end = r->addr + r->size;
+
+			if (r_end < r->addr)	/* wraps: up to the top */
+				r_end = ~0ULL;
+			if (r->type == BOOT_MEM_RAM && r->addr <= end && r_end > end) {
+				end = r_end;
+				grew = true;
+			}
+		}
+	}
+	return end;
 }

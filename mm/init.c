@@ -16,14 +16,6 @@
 
 #define HEAP_GROW_MIN	(64 * KiB)
 
-/*
- * Below this much free RAM after the image the drivers' rings and the
- * apps' buffers cannot all be had, and allocations would start failing
- * half-way through bring-up (-m 2M took a #GP in virtio probing): say
- * so once and stop.  -m 8M leaves about 6.1 MiB.
- */
-#define MM_MIN_FREE	(6 * MiB)
-
 static struct page_pool pool;
 static struct heap kheap;
 static DEFINE_SPINLOCK(pool_lock);

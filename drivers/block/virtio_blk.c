@@ -272,7 +272,8 @@ static void wake_others(struct vblk_queue *q, struct cpumask *submitters)
 	cpumask_clear_cpu(submitters, smp_processor_id());
 	if (!cpumask_weight(submitters))
 		return;
-	q->stats->wakeups++;
+	/* A queue CPUs share is polled by each of them: several may wake. */
+	blk_stat_add(&q->stats->wakeups, 1);
 	smp_send_ipi_mask(submitters);
 }
 
@@ -430,18 +431,15 @@ static unsigned int vblk_queue_room(const struct virtqueue *vq)
 /*
  * Queue q's interrupt to CPU q; where that cannot be (INTx, MMIO) every
  * queue's interrupt stays on the boot CPU, which then completes for all.
+ * With one CPU, none moves.
  */
 static void vblk_route(struct vblk *vb)
 {
 	for (unsigned int i = 0; i < vb->nr_queues; i++) {
 		struct vblk_queue *q = &vb->q[i];
-		int err = per_cpu(vb) && i ? virtio_set_vq_affinity(q->vq, i) : -EAGAIN;
 
-		q->cpu = !err ? (int)i : vb->vdev->polling ? -1 : 0;
+		q->cpu = virtio_bind_queue(&q->vq, 1, i);
 		q->stats->cpu = q->cpu;
-		if (err && err != -EAGAIN)
-			pr_info("%s: queue %u's interrupt stays on CPU 0 (%d)\n",
-				vb->vdev->name, i, err);
 	}
 }
 

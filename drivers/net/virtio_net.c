@@ -40,7 +40,11 @@
 #define NR_TX_BUFS	64
 #define MAX_FRAME	ETH_MAX_FRAME_VLAN
 #define VNET_RX_BUDGET	IRQ_BUDGET		/* frames per interrupt */
-#define VNET_MAX_PAIRS	NETDEV_MAX_QUEUES	/* 1 without CONFIG_VIRTIO_MQ */
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+#define VNET_MAX_PAIRS	NETDEV_MAX_QUEUES
+#else
+#define VNET_MAX_PAIRS	1	/* whatever netfront's multi-queue makes of NETDEV_MAX_QUEUES */
+#endif
 /* The control queue's answer: QEMU gives it before the notify returns. */
 #define VNET_CTRL_TIMEOUT_NS	(5 * NSEC_PER_SEC)
 
@@ -174,7 +178,7 @@ static unsigned int receive_one(struct vnet_rxq *rq, void *tok, u32 len)
 		return 1 + more;
 	}
 	netdev_stat_inc(&vn->net.stats.rx_frames);
-	pair_of(rq)->stats->rx_frames++;
+	netdev_stat_inc(&pair_of(rq)->stats->rx_frames);
 	netdev_receive(&vn->net, rq->frame, flen);
 	return 1 + more;
 }
@@ -231,7 +235,7 @@ static void vnet_receive(struct vnet_rxq *rq, bool wait)
 	spin_unlock(&rq->lock);
 	if (more) {
 		netdev_stat_inc(&rq->vn->net.stats.deferred);
-		pair_of(rq)->stats->deferred++;
+		netdev_stat_inc(&pair_of(rq)->stats->deferred);
 		irq_work_defer(&rq->resume, vnet_resume);
 	}
 }
@@ -317,7 +321,7 @@ static int vnet_transmit(struct netdev *dev, const void *frame, size_t len)
 			if (virtqueue_kick(p->tx.vq))
 				netdev_stat_inc(&dev->stats.notifications);
 			netdev_stat_inc(&dev->stats.tx_frames);
-			p->stats->tx_frames++;
+			netdev_stat_inc(&p->stats->tx_frames);
 		}
 	}
 	spin_unlock(&p->tx.lock);
@@ -450,14 +454,9 @@ static void vnet_route(struct vnet *vn)
 {
 	for (unsigned int i = 0; i < vn->nr_pairs; i++) {
 		struct vnet_pair *p = &vn->q[i];
-		int err = VNET_MAX_PAIRS > 1 && i ? virtio_set_vq_affinity(p->rx.vq, i) : -EAGAIN;
+		struct virtqueue *vqs[] = { p->rx.vq, p->tx.vq };
 
-		if (!err)
-			err = virtio_set_vq_affinity(p->tx.vq, i);
-		p->stats->cpu = !err ? (int)i : vn->vdev->polling ? -1 : 0;
-		if (err && err != -EAGAIN)
-			pr_info("%s: queue pair %u's interrupts stay on CPU 0 (%d)\n",
-				vn->vdev->name, i, err);
+		p->stats->cpu = virtio_bind_queue(vqs, ARRAY_SIZE(vqs), i);
 	}
 }
 

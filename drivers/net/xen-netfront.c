@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Xen netfront (xen/io/netif.h) behind the net-device interface: one
- * queue, a transmit and a receive ring, one event channel, receive by
- * copy (the backend copies into pages we granted).
+ * queue (or one per CPU), a transmit and a receive ring, one event
+ * channel for both or, where the backend offers it
+ * (feature-split-event-channels), one for each; receive by copy (the
+ * backend copies into pages we granted).
  *
  * Grants are recycled: each receive buffer and each transmit buffer is a
  * page of ours granted once at set-up and reposted under the same
@@ -67,7 +69,7 @@ struct nf_buf {
 struct netfront;
 
 /*
- * A transmit and a receive ring and their event channel.  tx_lock
+ * A transmit and a receive ring and their event channel(s).  tx_lock
  * covers the transmit ring and buffers, rx_lock the receive ring, its
  * buffers and rx_frame; a receive pass holds rx_lock while the stack
  * answers, which takes tx_lock (this CPU's queue's): never the other way.
@@ -77,7 +79,8 @@ struct nf_queue {
 	unsigned int index;
 	spinlock_t tx_lock, rx_lock;	/* kept across resets */
 	struct xen_front_ring tx, rx;	/* their pages and grants (the kit's) */
-	int port;			/* one for both rings */
+	int port;			/* transmit's channel, receive's too unless split */
+	int rx_port;			/* receive's own channel when split, else -1 */
 	int cpu;			/* its events' CPU */
 	bool up;			/* connected: read under the locks */
 	int rx_cpu;			/* the CPU in the receive loop, or -1 */
@@ -92,6 +95,10 @@ struct netfront {
 	struct netdev net;		/* first: the host test reads it at priv */
 	struct xenbus_device *xdev;
 	unsigned int nr_queues;
+	/* Queues whose keys the last connection wrote (1: at the top), 0: none. */
+	unsigned int keys_queues;
+	bool keys_split;		/* ... with a channel per ring */
+	bool split;			/* a channel per ring (feature-split-event-channels) */
 	bool failed;			/* said why the device was shut off */
 	struct nf_queue queues[NF_MAX_QUEUES];
 };
@@ -103,6 +110,26 @@ static struct netfront *to_nf(struct netdev *dev)
 
 static void nf_resume(struct irq_work *w);
 
+/* The channel receive notifies on. */
+static int rx_port_of(const struct nf_queue *q)
+{
+	return q->rx_port >= 0 ? q->rx_port : q->port;
+}
+
+/*
+ * A queue's channels masked.  Each read once: a resume on another CPU
+ * may forget them (-1) meanwhile.
+ */
+static void nf_mask_queue(struct nf_queue *q)
+{
+	int port = READ_ONCE(q->port), rx_port = READ_ONCE(q->rx_port);
+
+	if (port >= 0)
+		evtchn_mask(port);
+	if (rx_port >= 0)
+		evtchn_mask(rx_port);
+}
+
 /* A lie on any queue shuts the whole device off (every queue's events masked). */
 static void nf_fail(struct nf_queue *q, const char *why)
 {
@@ -111,13 +138,8 @@ static void nf_fail(struct nf_queue *q, const char *why)
 	if (!__atomic_exchange_n(&nf->failed, true, __ATOMIC_RELAXED))
 		pr_err("%s: queue %u: %s; device shut off\n", nf->net.name, q->index, why);
 	WRITE_ONCE(nf->net.broken, true);
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
-		/* Once: a resume on another CPU may forget it (-1) meanwhile. */
-		int port = READ_ONCE(nf->queues[n].port);
-
-		if (port >= 0)
-			evtchn_mask(port);
-	}
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+		nf_mask_queue(&nf->queues[n]);
 }
 
 static void post_rx(struct nf_queue *q, unsigned int id)
@@ -133,7 +155,7 @@ static void push_rx(struct nf_queue *q)
 {
 	if (xen_ring_push(&q->rx)) {
 		netdev_stat_inc(&q->nf->net.stats.notifications);
-		evtchn_notify(q->port);
+		evtchn_notify(rx_port_of(q));
 	}
 }
 
@@ -174,7 +196,7 @@ static void rx_one(struct nf_queue *q, const struct netif_rx_response *rsp)
 	post_rx(q, rsp->id);
 	if (len) {
 		netdev_stat_inc(&dev->stats.rx_frames);
-		q->stats->rx_frames++;
+		netdev_stat_inc(&q->stats->rx_frames);
 		netdev_receive(dev, q->rx_frame, len);
 	}
 }
@@ -286,7 +308,7 @@ static void nf_process(struct nf_queue *q, bool wait)
 	}
 	if (nf_receive(q, NF_RX_BUDGET, wait)) {
 		netdev_stat_inc(&q->nf->net.stats.deferred);
-		q->stats->deferred++;
+		netdev_stat_inc(&q->stats->deferred);
 		irq_work_defer(&q->resume, nf_resume);
 	}
 }
@@ -299,16 +321,42 @@ static void nf_resume(struct irq_work *w)
 	local_irq_restore(flags);
 }
 
+/*
+ * An interrupt counted as receive's or transmit's.  Atomic adds: until
+ * the port is bound, and when it cannot be, they come to CPU 0 while
+ * CPU q counts them too.
+ */
+static void nf_count_interrupt(struct nf_queue *q, unsigned long *counter)
+{
+	netdev_stat_inc(&q->nf->net.stats.interrupts);
+	netdev_stat_inc(counter);
+	if ((int)smp_processor_id() != READ_ONCE(q->cpu))
+		netdev_stat_inc(&q->stats->elsewhere);
+}
+
+/*
+ * One channel for both rings, or receive's own when split (transmit
+ * completions are taken too, as by a poll): counted as receive's.
+ */
 static void nf_interrupt(evtchn_port_t port, void *data)
 {
 	struct nf_queue *q = data;
 
-	netdev_stat_inc(&q->nf->net.stats.interrupts);
-	/* One channel for both rings: its interrupts are counted as receive's. */
-	q->stats->rx_interrupts++;
-	if ((int)smp_processor_id() != q->cpu)
-		q->stats->elsewhere++;
+	nf_count_interrupt(q, &q->stats->rx_interrupts);
 	nf_process(q, true);
+}
+
+/* Split: the transmit ring's channel, completions only.  Interrupts off. */
+static void nf_tx_interrupt(evtchn_port_t port, void *data)
+{
+	struct nf_queue *q = data;
+
+	nf_count_interrupt(q, &q->stats->tx_interrupts);
+	if (q->nf->xdev->otherend_gone)
+		return;
+	spin_lock(&q->tx_lock);
+	nf_reclaim_tx(q);
+	spin_unlock(&q->tx_lock);
 }
 
 /*
@@ -395,7 +443,7 @@ static int nf_transmit(struct netdev *dev, const void *frame, size_t len)
 		.gref = q->tx_bufs[id].gref, .offset = 0, .flags = 0, .id = id, .size = len,
 	};
 	netdev_stat_inc(&dev->stats.tx_frames);
-	q->stats->tx_frames++;
+	netdev_stat_inc(&q->stats->tx_frames);
 	if (xen_ring_push(&q->tx)) {
 		netdev_stat_inc(&dev->stats.notifications);
 		evtchn_notify(q->port);
@@ -417,8 +465,13 @@ static const struct netdev_ops netfront_ops = {
  */
 static void route_queue(struct nf_queue *q)
 {
-	WRITE_ONCE(q->cpu, (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index));
-	q->stats->cpu = q->cpu;
+	int cpu = (int)xenbus_bind_queue(q->nf->xdev, q->port, q->index);
+
+	/* Receive's channel where transmit's is (CPU 0 if that failed). */
+	if (q->rx_port >= 0 && cpu)
+		cpu = (int)xenbus_bind_queue(q->nf->xdev, q->rx_port, q->index);
+	WRITE_ONCE(q->cpu, cpu);
+	WRITE_ONCE(q->stats->cpu, cpu);
 }
 
 /*
@@ -441,7 +494,10 @@ static int nf_setup_queue(struct nf_queue *q)
 			post_rx(q, i);
 	}
 	if (!err)
-		err = xenbus_alloc_evtchn(xdev, nf_interrupt, q, &q->port);
+		err = xenbus_alloc_evtchn(xdev, q->nf->split ? nf_tx_interrupt : nf_interrupt, q,
+					  &q->port);
+	if (!err && q->nf->split)
+		err = xenbus_alloc_evtchn(xdev, nf_interrupt, q, &q->rx_port);
 	if (!err && NF_MAX_QUEUES > 1)
 		route_queue(q);
 	if (!err)
@@ -454,37 +510,89 @@ static int nf_setup_rings(struct netfront *nf)
 {
 	int err = 0;
 
+	/* Each connection asks again: the backend may be another one. */
+	nf->split = xs_read_flag(nf->xdev->otherend, "feature-split-event-channels");
 	nf->nr_queues = NF_MAX_QUEUES > 1 ? xenbus_nr_queues(nf->xdev, NF_MAX_QUEUES) : 1;
 	for (unsigned int n = 0; !err && n < nf->nr_queues; n++)
 		err = nf_setup_queue(&nf->queues[n]);
 	return err;
 }
 
-/* A queue's rings and event channel, under dir. */
+/* A node gone, or never there. */
+static int nf_rm(u32 tx, const char *dir, const char *node)
+{
+	char path[sizeof(((struct xenbus_device *)0)->nodename) + 32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	err = xs_rm(tx, path);
+	return err == -ENOENT ? 0 : err;
+}
+
+/*
+ * A queue's rings and event channel(s), under dir.  After a connection
+ * with a channel per ring, a shared one goes without the split keys:
+ * netback takes event-channel-tx (and -rx) first.  (A stale
+ * event-channel beside split keys is never read.)
+ */
 static int nf_write_queue(struct nf_queue *q, u32 tx, const char *dir)
 {
 	int err = xenbus_publish_ring(tx, dir, "tx-ring-ref", &q->tx);
 
 	if (!err)
 		err = xenbus_publish_ring(tx, dir, "rx-ring-ref", &q->rx);
+	if (!err && q->nf->keys_split && !q->nf->split)
+		err = nf_rm(tx, dir, "event-channel-tx");
+	if (!err && q->nf->keys_split && !q->nf->split)
+		err = nf_rm(tx, dir, "event-channel-rx");
+	if (err || !q->nf->split)
+		return err ? err : xenbus_publish_evtchn(tx, dir, q->port);
+	err = xs_printf(tx, dir, "event-channel-tx", "%d", q->port);
 	if (!err)
-		err = xenbus_publish_evtchn(tx, dir, q->port);
+		err = xs_printf(tx, dir, "event-channel-rx", "%d", q->rx_port);
+	return err;
+}
+
+/*
+ * Fewer queues than the last connection wrote: netback reads
+ * multi-queue-num-queues (absent: one) and then each queue-N/ below it,
+ * so a stale count would have it map the old rings, whose grants are
+ * ended (or handed out again).  The count goes with one queue, and each
+ * queue-N/ not written again goes too.  (The top keys after one queue
+ * are left: with several, netback reads queue-N/ only.)
+ */
+static int nf_remove_stale(struct netfront *nf, u32 tx)
+{
+	const char *top = nf->xdev->nodename;
+	unsigned int n = nf->nr_queues > 1 ? nf->nr_queues : 0;
+	char node[16];
+	int err = 0;
+
+	if (NF_MAX_QUEUES == 1 || nf->keys_queues <= 1)
+		return 0;	/* no queue-N/ was written */
+	if (!n)
+		err = nf_rm(tx, top, "multi-queue-num-queues");
+	for (; !err && n < nf->keys_queues; n++) {
+		snprintf(node, sizeof(node), "queue-%u", n);
+		err = nf_rm(tx, top, node);
+	}
 	return err;
 }
 
 /*
  * One transaction: with one queue its keys at the top of our directory
  * (netback reads them there, and only there, for one), with several
- * multi-queue-num-queues and each queue's under queue-N/.
+ * multi-queue-num-queues and each queue's under queue-N/; what an
+ * earlier connection wrote and this one does not is removed.
  */
 static int nf_write_config(u32 tx, void *ctx)
 {
 	struct netfront *nf = ctx;
 	const char *top = nf->xdev->nodename;
 	char dir[sizeof(nf->xdev->nodename) + 16];
-	int err = 0;
+	int err = nf_remove_stale(nf, tx);
 
-	if (nf->nr_queues > 1)
+	if (!err && nf->nr_queues > 1)
 		err = xs_printf(tx, top, "multi-queue-num-queues", "%u", nf->nr_queues);
 	for (unsigned int n = 0; !err && n < nf->nr_queues; n++) {
 		snprintf(dir, sizeof(dir), "%s/queue-%u", top, n);
@@ -544,6 +652,7 @@ static void nf_reset_queue(struct netfront *nf, struct nf_queue *q)
 	q->nf = nf;
 	q->index = n;
 	q->port = -1;
+	q->rx_port = -1;
 	WRITE_ONCE(q->cpu, 0);
 	q->up = false;
 	q->rx_cpu = -1;
@@ -559,6 +668,7 @@ static void nf_reset_queue(struct netfront *nf, struct nf_queue *q)
 static void nf_release_queue(struct nf_queue *q)
 {
 	xenbus_free_evtchn(&q->port);
+	xenbus_free_evtchn(&q->rx_port);
 	nf_release_bufs(q->tx_bufs, NF_NR_TX);
 	nf_release_bufs(q->rx_bufs, NF_NR_RX);
 	xenbus_teardown_ring(&q->tx);
@@ -583,8 +693,7 @@ static void nf_stop_queues(struct netfront *nf)
 		struct nf_queue *q = &nf->queues[n];
 		unsigned long flags = local_irq_save();
 
-		if (q->port >= 0)
-			evtchn_mask(q->port);
+		nf_mask_queue(q);
 		spin_lock(&q->rx_lock);
 		spin_lock(&q->tx_lock);
 		q->up = false;
@@ -595,27 +704,37 @@ static void nf_stop_queues(struct netfront *nf)
 	}
 }
 
-/*
- * The queues connected take frames: up stored after everything is set
- * up.  Then each is served once here: a frame that came before (the
- * backend is Connected before us) raised an event that found the queue
- * down and asked for no other, and a queue whose events go to another
- * CPU is never polled by CPU 0.
- */
-static void nf_start_queues(struct netfront *nf)
+/* The queues connected take frames: up stored after everything is set up. */
+static void nf_queues_up(struct netfront *nf)
 {
-	unsigned long flags;
-
-	nf->net.nr_queues = NF_MAX_QUEUES > 1 ? nf->nr_queues : 0;
 	for (unsigned int n = 0; n < nf->nr_queues; n++)
 		__atomic_store_n(&nf->queues[n].up, true, __ATOMIC_RELEASE);
-	nf->failed = false;
-	/* new rings: what they said is forgotten */
-	__atomic_store_n(&nf->net.broken, false, __ATOMIC_RELEASE);
-	flags = local_irq_save();
+}
+
+/* Each queue connected served once, as its interrupt would. */
+static void nf_serve_queues(struct netfront *nf)
+{
+	unsigned long flags = local_irq_save();
+
 	for (unsigned int n = 0; n < nf->nr_queues; n++)
 		nf_process(&nf->queues[n], true);
 	local_irq_restore(flags);
+}
+
+/*
+ * Connected: the queues go up, and each is served once here: a frame
+ * that came before (the backend is Connected before us) raised an event
+ * that found the queue down and asked for no other, and a queue whose
+ * events go to another CPU is never polled by CPU 0.
+ */
+static void nf_start_queues(struct netfront *nf)
+{
+	nf->net.nr_queues = NF_MAX_QUEUES > 1 ? nf->nr_queues : 0;
+	nf_queues_up(nf);
+	nf->failed = false;
+	/* new rings: what they said is forgotten */
+	__atomic_store_n(&nf->net.broken, false, __ATOMIC_RELEASE);
+	nf_serve_queues(nf);
 }
 
 static void netfront_remove(struct xenbus_device *xdev)
@@ -650,6 +769,10 @@ static int netfront_connect(struct netfront *nf)
 		err = nf_setup_rings(nf);
 	if (!err)
 		err = xs_transaction(nf_write_config, nf);
+	if (!err) {
+		nf->keys_queues = nf->nr_queues;
+		nf->keys_split = nf->split;
+	}
 	if (!err)
 		err = xenbus_switch_state(xdev, XenbusStateConnected);
 	if (!err)
@@ -727,39 +850,46 @@ static void nf_follow_resume(struct xenbus_device *xdev)
 	for (unsigned int n = 1; NF_MAX_QUEUES > 1 && n < nf->nr_queues; n++)
 		pr_info("%s: queue %u: port %d, events on CPU %d\n", nf->net.name, n,
 			nf->queues[n].port, nf->queues[n].cpu);
-}
-
-/* The domain suspends: no interrupt, no deferred work, until we know where we are. */
-static void nf_follow_quiesce(struct xenbus_device *xdev)
-{
-	struct netfront *nf = xdev->priv;
-
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
-		if (nf->queues[n].port >= 0)
-			evtchn_mask(nf->queues[n].port);
-		irq_work_cancel(&nf->queues[n].resume);
-	}
+	for (unsigned int n = 0; nf->split && n < nf->nr_queues; n++)
+		pr_info("%s: queue %u: transmit port %d, receive port %d (split event channels)\n",
+			nf->net.name, n, nf->queues[n].port, nf->queues[n].rx_port);
 }
 
 /*
- * The same backend: events that came meanwhile are raised again by the
- * unmask.  Each queue is also served once: one that ran out of budget
- * before the quiesce had its deferred pass cancelled, and its backend
- * raises no event for responses it already posted (rsp_event behind).
+ * The domain suspends: no interrupt, no deferred work, until we know
+ * where we are.  Each queue is marked down under its locks too: a pass
+ * another CPU was in when its port was masked may defer more work after
+ * the cancel, and that work, run in a new domain before lost(), would
+ * serve rings of the old backend and notify an old port number.  Down,
+ * it touches nothing.
+ */
+static void nf_follow_quiesce(struct xenbus_device *xdev)
+{
+	nf_stop_queues(xdev->priv);
+}
+
+/*
+ * The same backend: the queues connected before the quiesce are up
+ * again, and events that came meanwhile are raised again by the unmask.
+ * Each queue is also served once: one that ran out of budget before the
+ * quiesce had its deferred pass cancelled, and its backend raises no
+ * event for responses it already posted (rsp_event behind).
  */
 static void nf_follow_unquiesce(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
-	unsigned long flags;
 
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
-		if (nf->queues[n].port >= 0)
-			evtchn_unmask(nf->queues[n].port);
-	flags = local_irq_save();
-	for (unsigned int n = 0; n < nf->nr_queues; n++)
-		if (__atomic_load_n(&nf->queues[n].up, __ATOMIC_ACQUIRE))
-			nf_process(&nf->queues[n], true);
-	local_irq_restore(flags);
+	nf_queues_up(nf);
+	/* A device shut off (nf_fail) stays masked. */
+	for (unsigned int n = 0; n < NF_MAX_QUEUES && !READ_ONCE(nf->net.broken); n++) {
+		struct nf_queue *q = &nf->queues[n];
+
+		if (q->port >= 0)
+			evtchn_unmask(q->port);
+		if (q->rx_port >= 0)
+			evtchn_unmask(q->rx_port);
+	}
+	nf_serve_queues(nf);
 }
 
 /*
@@ -772,8 +902,10 @@ static void nf_follow_lost(struct xenbus_device *xdev)
 	struct netfront *nf = xdev->priv;
 
 	/* Forgotten first: the numbers may name other ports here. */
-	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
+	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++) {
 		nf->queues[n].port = -1;
+		nf->queues[n].rx_port = -1;
+	}
 	nf_stop_queues(nf);
 }
 

@@ -7,6 +7,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/string.h>
 #include <pvkit/virtio.h>
+#include <asm/smp.h>
 
 extern const struct virtio_driver *const __start_virtio_drivers[];
 extern const struct virtio_driver *const __stop_virtio_drivers[];
@@ -148,6 +149,25 @@ int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu)
 		return -EOPNOTSUPP;
 	return vq->vdev->config->set_vq_affinity(vq, cpu);
 }
+
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int index)
+{
+	struct virtio_device *vdev = vqs[0]->vdev;
+	int err = 0;
+
+	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
+	if (!index || index >= nr_cpus_online)
+		return vdev->polling ? -1 : 0;
+	for (unsigned int i = 0; i < n && !err; i++)
+		err = virtio_set_vq_affinity(vqs[i], index);
+	if (!err)
+		return index;
+	pr_info("%s: queue %s%u's interrupt%s on CPU 0 (%d)\n", vdev->name,
+		n > 1 ? "pair " : "", index, n > 1 ? "s stay" : " stays", err);
+	return vdev->polling ? -1 : 0;
+}
+#endif
 
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,

@@ -144,9 +144,14 @@ static int mmio_setup_vq(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct virtio_mmio *vm = to_vm(vdev);
 
-	if (vq->index >= MMIO_MAX_VQS)
+	/*
+	 * The interrupt handler looks at the queues with a callback; one
+	 * its driver polls (virtio-net's control queue) may be past them.
+	 */
+	if (vq->callback && vq->index >= MMIO_MAX_VQS)
 		return -EINVAL;
-	vm->vqs[vq->index] = vq;
+	if (vq->callback)
+		vm->vqs[vq->index] = vq;
 	wr(vdev, VIRTIO_MMIO_QUEUE_SEL, vq->index);
 	wr(vdev, VIRTIO_MMIO_QUEUE_NUM, vq->num);
 	wr64(vdev, VIRTIO_MMIO_QUEUE_DESC_LOW, vq->desc_phys);

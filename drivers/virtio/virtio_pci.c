@@ -215,7 +215,7 @@ __setup_code void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *
 	bool said = vp->irq_said, per_vq = vp->per_vq, msix = vp->msix;
 
 	vq->msix_vector = -ENODEV;
-	if (index < VIRTIO_PCI_MAX_VQS)
+	if (index < VIRTIO_PCI_MAX_VQS && vq->callback)
 		vp->vqs[index] = vq;
 	/* A reset took it back: configuration changes signal again. */
 	if (!said && vp->msix &&
@@ -223,12 +223,18 @@ __setup_code void virtio_pci_queue_irq(struct virtio_pci *vp, struct virtqueue *
 		pr_warn("%s: configuration vector refused\n", vdev->name);
 		msix_refused(vp);
 	}
-	/* Vectors were chosen for the first nvqs queues: one beyond is polled. */
-	if (vp->msix && index >= vp->nvqs) {
+	/*
+	 * A queue its driver polls (no callback: virtio-net's control
+	 * queue, 2 x max_virtqueue_pairs, past the 16 with 8 pairs or more)
+	 * takes no vector and is no queue to poll for, wherever it is; the
+	 * reset left it none.  Vectors were chosen for the first nvqs
+	 * queues: one beyond with a callback is polled.
+	 */
+	if (vq->callback && vp->msix && index < vp->nvqs) {
+		queue_vector(vp, vq);
+	} else if (vq->callback && vp->msix) {
 		pr_warn("%s: queue %u: no vector, polling\n", vdev->name, index);
 		vdev->polling = true;
-	} else if (vp->msix) {
-		queue_vector(vp, vq);
 	}
 	if (!said || per_vq != vp->per_vq || msix != vp->msix)
 		say_irq_mode(vp);

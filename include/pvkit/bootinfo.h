@@ -43,6 +43,8 @@ struct boot_info {
 	bool cmdline_truncated;
 	unsigned int nr_mem;
 	struct boot_mem_range mem[BOOT_MEMMAP_MAX];
+	unsigned int nr_mem_dropped;	/* entries past BOOT_MEMMAP_MAX */
+	char mem_error[96];		/* why the loader's map could not be read */
 	unsigned int nr_modules;
 	struct boot_module modules[BOOT_MODULES_MAX];
 	u64 rsdp;			/* physical address of the ACPI RSDP, or 0 */
@@ -58,6 +60,7 @@ void bootinfo_set_cmdline(struct boot_info *bi, const char *s, size_t max);
 void bootinfo_finish(struct boot_info *bi);
 const char *boot_mem_type_name(u32 type);
 u64 bootinfo_ram_total(const struct boot_info *bi);
+u64 bootinfo_ram_end(const struct boot_info *bi, u64 addr);
 
 void __attribute__((noreturn)) start_kernel(struct boot_info *bi);
 

@@ -5,6 +5,16 @@
 #include <pvkit/types.h>
 #include <pvkit/bootinfo.h>
 
+/*
+ * Below this much free RAM after the image the drivers' rings and the
+ * apps' buffers cannot all be had, and allocations would start failing
+ * half-way through bring-up (-m 2M took a #GP in virtio probing): the
+ * machine is too small, said in one line with exit status 1, by mm_init()
+ * or, before .bss is used, by x86_64_start_kernel().  With the defconfig
+ * image -m 8M leaves 5.75 MiB (too small), -m 9M 6.75 MiB.
+ */
+#define MM_MIN_FREE	(6 * MiB)
+
 /* The kernel's page allocator over the boot memory map (mm/init.c). */
 void mm_init(const struct boot_info *bi);
 void *alloc_pages(unsigned long n);		/* virtual, page aligned */

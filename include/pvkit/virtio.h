@@ -211,7 +211,11 @@ struct virtqueue *virtqueue_create(struct virtio_device *vdev,
 				   unsigned int index, unsigned int num,
 				   vq_callback_t cb, const char *name);
 void virtqueue_destroy(struct virtqueue *vq);
-/* Creates queue index and has the transport set it up; NULL on failure. */
+/*
+ * Creates queue index and has the transport set it up; NULL on failure.
+ * A queue without a callback (cb NULL) is one its driver polls: it takes
+ * no interrupt (vector), wherever its index.
+ */
 struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
 				 unsigned int max_num, vq_callback_t cb,
 				 const char *name);
@@ -221,6 +225,25 @@ struct virtqueue *virtio_find_vq(struct virtio_device *vdev, unsigned int index,
  * for a queue without an interrupt of its own, -ERANGE, -EINVAL.
  */
 int virtio_set_vq_affinity(struct virtqueue *vq, unsigned int cpu);
+/*
+ * A driver with a queue (or queue pair) per CPU, virtio-blk and
+ * virtio-net, as xenbus_bind_queue() is for blkfront and netfront: the
+ * interrupts of queue index's n queues (vqs) to CPU index.  Queue 0, a
+ * CPU not online and a build without CONFIG_VIRTIO_MQ leave them on CPU
+ * 0 (nothing asked, nothing said), and so does a transport that cannot
+ * move them (INTx, one vector all queues share, MMIO's one line): the
+ * first refusal stops it and is said.  Returns the CPU that takes them: index,
+ * 0, or -1 on a polled device, which has no interrupts.
+ */
+#if defined(CONFIG_VIRTIO_MQ) || defined(__HOST_TEST__)
+int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int index);
+#else
+static inline int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n,
+				    unsigned int index)
+{
+	return vqs[0]->vdev->polling ? -1 : 0;
+}
+#endif
 
 /*
  * Adds out device-readable then in device-writable buffers: 0; -ENOSPC

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The boot-info record every entry point fills, and the command line. */
+#include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/bootinfo.h>
 #include <pvkit/cmdline.h>
@@ -101,6 +102,56 @@ static void rsdp_is_valid_when_present(struct ktest *t)
 	KT_EXPECT_EQ(t, sum, 0);
 }
 
+/* A map of its own for the helpers: the real one is what it is. */
+static struct boot_info scratch;
+
+static void scratch_map(const struct boot_mem_range *r, unsigned int n)
+{
+	memset(&scratch, 0, sizeof(scratch));
+	for (unsigned int i = 0; i < n; i++)
+		bootinfo_add_mem(&scratch, r[i].addr, r[i].size, r[i].type);
+}
+
+/*
+ * What the boot's size check reads (arch/x86/boot/setup.c): the end of
+ * the RAM holding an address, ranges joined where they touch or
+ * overlap, in whatever order the loader gave them.
+ */
+static void memmap_ram_end_joins_ranges(struct ktest *t)
+{
+	static const struct boot_mem_range map[] = {
+		{ 0x300000, 0x100000, BOOT_MEM_RAM },
+		{ 0x280000, 0x80000, BOOT_MEM_RESERVED },
+		{ 0x200000, 0x80000, BOOT_MEM_RAM },
+		{ 0x100000, 0x100000, BOOT_MEM_RAM },
+		{ 0x180000, 0x10000, BOOT_MEM_RAM },	/* inside another */
+		{ 0, 0x9fc00, BOOT_MEM_RAM },
+		{ 0xfffffffffff00000ULL, 0x200000, BOOT_MEM_RAM },	/* wraps */
+	};
+	/* An address, and where its RAM ends: itself where it is not RAM. */
+	static const u64 cases[][2] = {
+		{ 0x100000, 0x280000 }, { 0x27ffff, 0x280000 }, { 0x300000, 0x400000 },
+		{ 0x50000, 0x9fc00 }, { 0x280000, 0x280000 }, { 0x400000, 0x400000 },
+		{ 0xa0000, 0xa0000 }, { 0xfffffffffff80000ULL, ~0ULL },
+	};
+
+	scratch_map(map, ARRAY_SIZE(map));
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++)
+		KT_EXPECT_EQ(t, bootinfo_ram_end(&scratch, cases[i][0]), cases[i][1]);
+}
+
+/* More entries than the map holds: the first are kept, the rest counted. */
+static void memmap_overflow_is_counted(struct ktest *t)
+{
+	memset(&scratch, 0, sizeof(scratch));
+	for (unsigned int i = 0; i < BOOT_MEMMAP_MAX + 6; i++)
+		bootinfo_add_mem(&scratch, (u64)i << 20, 4096, BOOT_MEM_RAM);
+	bootinfo_add_mem(&scratch, 0, 0, BOOT_MEM_RAM);	/* empty: not an entry */
+	KT_EXPECT_EQ(t, scratch.nr_mem, BOOT_MEMMAP_MAX);
+	KT_EXPECT_EQ(t, scratch.nr_mem_dropped, 6);
+	KT_EXPECT_EQ(t, scratch.mem[BOOT_MEMMAP_MAX - 1].addr, (u64)(BOOT_MEMMAP_MAX - 1) << 20);
+}
+
 /* Nothing else ever touches this: what it holds is what the loader left. */
 static u8 untouched_bss[8192] __aligned(4096);
 
@@ -117,6 +168,8 @@ static void loader_zeroed_bss(struct ktest *t)
 static const struct ktest_case bootinfo_cases[] = {
 	KTEST_CASE(memmap_is_sorted_and_disjoint),
 	KTEST_CASE(memmap_has_the_ram_we_run_in),
+	KTEST_CASE(memmap_ram_end_joins_ranges),
+	KTEST_CASE(memmap_overflow_is_counted),
 	KTEST_CASE(loader_and_entry_time_recorded),
 	KTEST_CASE(cmdline_round_trips),
 	KTEST_CASE(cmdline_reparses_to_itself),

@@ -313,21 +313,22 @@ class XenDomu(unittest.TestCase):
     class BedSession:
         """Boots that print the given consoles, one per run."""
 
-        def __init__(self, logdir, *outputs):
+        def __init__(self, logdir, *outputs, expect=()):
             self.logdir = Path(logdir)
             self.outputs = list(outputs)
             self.timeout = 120
-            self.env = types.SimpleNamespace(name="xen-x")
+            self.env = types.SimpleNamespace(
+                name="xen-x", expect=[re.compile(e) for e in expect], fail=[])
 
         def run(self, argv, guest=False):
             code, text = self.outputs.pop(0)
             return Run(returncode=code, output=text.encode())
 
-    def boot(self, *outputs):
+    def boot(self, *outputs, expect=()):
         with tempfile.TemporaryDirectory() as tmp, \
                 mock.patch("runner.launchers.xen_domu.qemu_argv", return_value=["q"]), \
                 mock.patch("sys.stderr", new_callable=io.StringIO):
-            session = self.BedSession(tmp, *outputs)
+            session = self.BedSession(tmp, *outputs, expect=expect)
             _, verdict = boot_bed(session, [])
             kept = Path(tmp, "console-stalled.log")
             return verdict, session.outputs, kept.read_text() if kept.exists() else None
@@ -347,6 +348,37 @@ class XenDomu(unittest.TestCase):
         (status, problem, details, _), left, kept = self.boot((33, ok_crashed),
                                                               (33, crashed))
         self.assertEqual((status, problem, len(left), kept), (0, "", 1, None))
+
+    def test_bed_booted_again_when_dom0_segfaulted_and_an_expect_failed(self):
+        # xen-hvm-domu-reboot at load 15: dom0's tools died while the domU
+        # ran (only dom0's own count, after the console, says so), the
+        # domU powered off with status 0, and its expected lines were lost.
+        segv = ["pvkit-xen-domu: dom0 segfaults: 6",
+                "pvkit-xen-domu: dom0 kernel: sh[401]: segfault at 8 ip 433f4b"]
+        lost = "\n".join(self.with_end(
+            "pvkit-xen-domu: shutdown poweroff (reason code 0)", *segv,
+            console=["wait: waiting", "Segmentation fault"]))
+        good = "\n".join(self.with_end(
+            "pvkit-xen-domu: shutdown poweroff (reason code 0)",
+            "pvkit-xen-domu: dom0 segfaults: 0",
+            console=["wait: waiting", "shutdown: power off after 2 notifiers",
+                     "pvkit: exit status 0 (success)"]))
+        expect = [r"power off after 2 notifiers$"]
+        (status, problem, details, console), left, kept = self.boot(
+            (33, lost), (33, good), expect=expect)
+        self.assertEqual((status, problem, left), (0, "", []))
+        self.assertIn("a dom0 process died of a signal", details[0])
+        self.assertIn("dom0 segfaults: 6", kept)
+        self.assertIn("shutdown: power off after 2 notifiers", console)
+        # No segfault counted by dom0: the failed expect is the domU's.
+        clean = lost.replace("dom0 segfaults: 6", "dom0 segfaults: 0")
+        (_, _, details, _), left, kept = self.boot((33, clean), (33, good),
+                                                   expect=expect)
+        self.assertEqual((len(left), kept), (1, None))
+        # The shell's "Segmentation fault" inside the domU's console alone
+        # is never taken for dom0's.
+        self.assertFalse(dom0_crashed(clean.splitlines()))
+        self.assertTrue(dom0_crashed(lost.splitlines()))
 
     def test_statuses(self):
         self.assertEqual(self.judge(self.CONSOLE)[:2], (0, ""))

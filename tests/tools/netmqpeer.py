@@ -189,19 +189,28 @@ def cpus(ncpus, timeout):
     return len(want) + extra
 
 
-def inner(args):
-    """In the new namespace: the tap arrives, then the test."""
+def tap_up(tap):
+    """In the new namespace: the tap, once it arrives, up as ADDR/PREFIX.
+    Why it cannot be, or None."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
-    if not wait_for(lambda: has_link(args.tap), time.monotonic() + 30):
-        log("%s never arrived in the namespace" % args.tap)
-        return 1
-    for key in ("all", "default", args.tap):
+    if not wait_for(lambda: has_link(tap), time.monotonic() + 30):
+        return "%s never arrived in the namespace" % tap
+    for key in ("all", "default", tap):
         with open("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % key, "w") as f:
             f.write("1")
     run("ip", "link", "set", "lo", "up")
-    run("ip", "addr", "add", "%s/%d" % (ADDR, PREFIX), "dev", args.tap)
-    run("ip", "link", "set", args.tap, "up")
+    run("ip", "addr", "add", "%s/%d" % (ADDR, PREFIX), "dev", tap)
+    run("ip", "link", "set", tap, "up")
+    return None
+
+
+def inner(args):
+    """In the new namespace: the tap arrives, then the test."""
+    why = tap_up(args.tap)
+    if why:
+        log(why)
+        return 1
     log("%s up as %s/%d in a namespace of its own" % (args.tap, ADDR, PREFIX))
     if not wait_guest(time.monotonic() + args.boot_wait):
         log("the guest never answered within %d s" % args.boot_wait)
@@ -235,16 +244,19 @@ def problem():
     return None
 
 
-def outer(args):
+def in_namespace(script, tap, boot_wait, say=log):
+    """Runs `script --inner` with this program's arguments in a network
+    namespace of its own, once QEMU has created tap, and moves tap there:
+    its exit status (1 if it never ran, 2 if it cannot run here)."""
     why = problem()
     if why:
-        log("cannot run: %s" % why)
+        say("cannot run: %s" % why)
         return 2
-    deadline = time.monotonic() + args.boot_wait
-    if not wait_for(lambda: has_link(args.tap), deadline):
-        log("QEMU never created %s" % args.tap)
+    deadline = time.monotonic() + boot_wait
+    if not wait_for(lambda: has_link(tap), deadline):
+        say("QEMU never created %s" % tap)
         return 1
-    child = subprocess.Popen(["unshare", "-n", sys.executable, os.path.abspath(__file__),
+    child = subprocess.Popen(["unshare", "-n", sys.executable, os.path.abspath(script),
                               "--inner"] + sys.argv[1:])
     own = os.readlink("/proc/self/ns/net")
 
@@ -257,12 +269,12 @@ def outer(args):
         # unshare execs python in place: the child's pid is the namespace's,
         # once it has one (before, the tap would stay in ours).
         if not wait_for(unshared, time.monotonic() + 30, 0.01):
-            log("the namespace never came")
+            say("the namespace never came")
             return 1
-        run("ip", "link", "set", args.tap, "netns", str(child.pid))
+        run("ip", "link", "set", tap, "netns", str(child.pid))
         return child.wait()
     except subprocess.CalledProcessError as err:
-        log("cannot move %s: %s" % (args.tap, err))
+        say("cannot move %s: %s" % (tap, err))
         child.kill()
         child.wait()
         return 1
@@ -286,7 +298,7 @@ def main():
     args = p.parse_args()
     if args.flows < 1 or args.rounds < 1:
         p.error("--flows and --rounds must be at least 1")
-    return inner(args) if args.inner else outer(args)
+    return inner(args) if args.inner else in_namespace(__file__, args.tap, args.boot_wait)
 
 
 if __name__ == "__main__":

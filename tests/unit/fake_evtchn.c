@@ -33,6 +33,10 @@ static u8 priority[PAGE_SIZE / sizeof(event_word_t)];
 /* The vCPU each port notifies: 0 but for IPI ports bound elsewhere. */
 static u8 port_vcpu[PAGE_SIZE / sizeof(event_word_t)];
 static irq_handler_t upcall;
+/* Ports closed since they were last bound. */
+static bool closed[PAGE_SIZE / sizeof(event_word_t)];
+unsigned int fake_refuse_ipi, fake_refuse_virq, fake_refuse_down;
+bool fake_vcpu_down[FAKE_VCPUS];
 /* Each vCPU's VIRQ_TIMER port, 0 while unbound. */
 static evtchn_port_t timer_port[FAKE_VCPUS];
 
@@ -79,8 +83,13 @@ u64 ktime_get_ns(void)
 	return fake_now_ns;
 }
 
-/* CPU n runs vCPU n. */
-unsigned int xen_vcpu_id(unsigned int cpu)
+/*
+ * CPU n runs vCPU n (fake_evtchn_start() says so).  Weak: where
+ * arch/x86/xen/smp.c is linked in, its own, as its xen_vcpu_id().
+ */
+__attribute__((weak)) unsigned int xen_cpu_vcpu[NR_CPUS];
+
+__attribute__((weak)) unsigned int xen_vcpu_id(unsigned int cpu)
 {
 	return cpu;
 }
@@ -176,6 +185,11 @@ static void xen_unmask(evtchn_port_t port)
 		raise_2l(port);
 }
 
+bool fake_evtchn_closed(evtchn_port_t port)
+{
+	return port < ARRAY_SIZE(closed) && closed[port];
+}
+
 bool fake_evtchn_masked(evtchn_port_t port)
 {
 	return fifo ? words[port] & F_MASKED : test_bit(fake_si->evtchn_mask, port);
@@ -186,11 +200,15 @@ bool fake_evtchn_shared_left(void)
 	return fifo ? control[0]->ready != 0 : fake_vi->evtchn_pending_sel != 0;
 }
 
+/* fake_next_port, moved on by one for the next binding. */
 static evtchn_port_t bind_next(void)
 {
-	priority[fake_next_port] = EVTCHN_FIFO_PRIORITY_DEFAULT;
-	port_vcpu[fake_next_port] = 0;
-	return fake_next_port;
+	evtchn_port_t port = fake_next_port++;
+
+	priority[port] = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	port_vcpu[port] = 0;
+	closed[port] = false;
+	return port;
 }
 
 /* A port that notifies vCPU vcpu (an IPI, a per-vCPU VIRQ). */
@@ -235,6 +253,8 @@ static long event_channel_op(int cmd, void *arg)
 	case EVTCHNOP_bind_ipi: {
 		struct evtchn_bind_ipi *op = arg;
 
+		if (op->vcpu < FAKE_VCPUS && (fake_refuse_ipi & (1U << op->vcpu)))
+			return -EINVAL;
 		return bind_on(op->vcpu, &op->port);
 	}
 	case EVTCHNOP_bind_vcpu: {
@@ -257,7 +277,11 @@ static long event_channel_op(int cmd, void *arg)
 		return 0;
 	case EVTCHNOP_bind_virq: {
 		struct evtchn_bind_virq *op = arg;
-		long err = bind_on(op->vcpu, &op->port);
+		long err;
+
+		if (op->vcpu < FAKE_VCPUS && (fake_refuse_virq & (1U << op->vcpu)))
+			return -EINVAL;
+		err = bind_on(op->vcpu, &op->port);
 
 		if (!err && op->virq == VIRQ_TIMER)
 			timer_port[op->vcpu] = op->port;
@@ -273,7 +297,13 @@ static long event_channel_op(int cmd, void *arg)
 		priority[op->port] = op->priority;
 		return 0;
 	}
-	case EVTCHNOP_close:
+	case EVTCHNOP_close: {
+		evtchn_port_t port = ((struct evtchn_close *)arg)->port;
+
+		if (port < ARRAY_SIZE(closed))
+			closed[port] = true;
+		return 0;
+	}
 	case EVTCHNOP_send:
 		return 0;
 	}
@@ -301,6 +331,16 @@ static long vcpu_op(int cmd, unsigned int vcpu, void *arg)
 		return -ENOENT;
 	if (cmd == VCPUOP_stop_periodic_timer)
 		return 0;
+	if (cmd == VCPUOP_down) {
+		if (fake_refuse_down & (1U << vcpu))
+			return -EINVAL;
+		fake_vcpu_down[vcpu] = true;
+		return 0;
+	}
+	if (cmd == VCPUOP_up) {
+		fake_vcpu_down[vcpu] = false;
+		return 0;
+	}
 	if (cmd != VCPUOP_set_singleshot_timer || vcpu != host_cpu)
 		return -EINVAL;
 	if (t->timeout_abs_ns < now && (t->flags & VCPU_SSHOTTMR_future) &&
@@ -353,6 +393,10 @@ bool fake_evtchn_start(bool use_fifo)
 	memset(control, 0, sizeof(control));
 	memset(timer_port, 0, sizeof(timer_port));
 	memset(fake_sshot_at, 0, sizeof(fake_sshot_at));
+	memset(fake_vcpu_down, 0, sizeof(fake_vcpu_down));
+	fake_refuse_ipi = fake_refuse_virq = fake_refuse_down = 0;
+	for (unsigned int v = 0; v < FAKE_VCPUS; v++)
+		xen_cpu_vcpu[v] = v;
 	host_cpu = 0;
 	upcall = NULL;
 	xen_events_init(fake_si, fake_vi, &fake_mode);
@@ -396,6 +440,9 @@ void fake_evtchn_new_domain(void)
 	memset(port_vcpu, 0, sizeof(port_vcpu));
 	memset(timer_port, 0, sizeof(timer_port));
 	memset(fake_sshot_at, 0, sizeof(fake_sshot_at));
+	/* Every vCPU up where the save left it; nothing closed in the new domain yet. */
+	memset(fake_vcpu_down, 0, sizeof(fake_vcpu_down));
+	memset(closed, 0, sizeof(closed));
 	memset(fake_si, 0, PAGE_SIZE);
 	host_cpu = 0;
 	xen_events_resume(fake_si, fake_vi, &fake_mode);

@@ -4,7 +4,8 @@
  * and events_fifo.c (tests/unit/evtchn_test.c, tests/fuzz/evtchn_fuzz.c):
  * both ABIs as Xen keeps them (pending and mask bits with selector words,
  * or event words linked into 16 priority queues), the upcall flag, the
- * kernel's timers on virtual time.  Ports are bound at fake_next_port.
+ * kernel's timers on virtual time.  Ports are bound at fake_next_port,
+ * which each binding moves on by one.
  */
 #ifndef _TESTS_UNIT_FAKE_EVTCHN_H
 #define _TESTS_UNIT_FAKE_EVTCHN_H
@@ -53,6 +54,16 @@ extern bool fake_xen_honours_future;
 extern u64 fake_sshot_at[FAKE_VCPUS];
 extern unsigned long fake_sshot_etime;
 void fake_xen_run_timers(void);
+
+/*
+ * Refusals, a bit per vCPU: EVTCHNOP_bind_ipi, EVTCHNOP_bind_virq and
+ * VCPUOP_down refused for it (-EINVAL).  fake_vcpu_down: each vCPU
+ * taken down by VCPUOP_down (by itself or another) and not up again.
+ */
+extern unsigned int fake_refuse_ipi, fake_refuse_virq, fake_refuse_down;
+extern bool fake_vcpu_down[FAKE_VCPUS];
+/* Whether port is closed (EVTCHNOP_close) since it was last bound. */
+bool fake_evtchn_closed(evtchn_port_t port);
 
 /* A new domain (xl restore): Xen's event state afresh, then xen_events_resume(). */
 void fake_evtchn_new_domain(void);

@@ -14,7 +14,7 @@
 #include <pvkit/pci.h>
 #include <pvkit/virtio.h>
 
-#define FAKE_VPCI_MAX_QUEUES	16
+#define FAKE_VPCI_MAX_QUEUES	24	/* virtio-net's 9 pairs and control queue: 19 */
 #define FAKE_VPCI_NO_VECTOR	0xffff
 /* The device type (0x1040 + id): one only the test's driver takes. */
 #define FAKE_VPCI_DEVICE_ID	63

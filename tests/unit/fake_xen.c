@@ -282,6 +282,22 @@ int xs_write(u32 tx, const char *path, const char *value)
 	return 0;
 }
 
+/* The node and everything under it; -ENOENT when there was none (as some daemons say). */
+int xs_rm(u32 tx, const char *path)
+{
+	size_t len = strlen(path);
+	bool found = false;
+
+	for (int i = 0; i < NR_NODES; i++) {
+		if (!strncmp(nodes[i].path, path, len) &&
+		    (!nodes[i].path[len] || nodes[i].path[len] == '/')) {
+			memset(&nodes[i], 0, sizeof(nodes[i]));
+			found = true;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
 static struct xs_watch *watches[4];
 
 int xs_watch_add(struct xs_watch *w)

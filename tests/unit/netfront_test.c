@@ -10,12 +10,18 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <pvkit/app.h>
+#include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
+#include <pvkit/kernel.h>
 #include <pvkit/ktest.h>
 #include <pvkit/net.h>
 #include <pvkit/netdev.h>
+#include <pvkit/shutdown.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
+#include <asm/smp.h>
 #include <xen/interface/io/netif.h>
 #include "../../net/tests/net_test_util.h"
 #include "fake_irq.h"
@@ -208,6 +214,37 @@ static void remove_returns_every_grant(struct ktest *t)
 
 extern unsigned int nr_cpus_online;
 
+#define VIF_BE	"/local/domain/0/backend/vif/1/0"
+
+/* cpus CPUs online while probing, netback offering max queues. */
+static struct xenbus_device *probe_with_queues(unsigned int cpus, const char *max)
+{
+	struct xenbus_device *dev;
+
+	fake_xen_reset();
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", max);
+	nr_cpus_online = cpus;
+	dev = fake_probe("vif", "0");
+	nr_cpus_online = 1;
+	if (dev) {
+		nf_dev = dev;
+		net = dev->priv;
+	}
+	return dev;
+}
+
+/* A key of queue n's, as a number (-1: absent). */
+static int queue_key(unsigned int n, const char *key)
+{
+	char path[64];
+	const char *v;
+
+	snprintf(path, sizeof(path), "device/vif/0/queue-%u/%s", n, key);
+	v = fake_xs_get(path);
+	return v ? atoi(v) : -1;
+}
+
 /*
  * Two CPUs, netback offering four queues: two, each under queue-N/ with
  * its rings and event channel (none at the top), queue 1's bound to
@@ -215,35 +252,28 @@ extern unsigned int nr_cpus_online;
  */
 static void two_cpus_take_two_queues(struct ktest *t)
 {
-	struct xenbus_device *dev;
+	struct xenbus_device *dev = probe_with_queues(2, "4");
 	struct netif_rx_sring *rx1;
 	struct netif_rx_request *rq;
 	int port0, port1;
 	u8 frame[100];
 
-	fake_xen_reset();
-	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
-	fake_xs_set("/local/domain/0/backend/vif/1/0/multi-queue-max-queues", "4");
-	nr_cpus_online = 2;
-	dev = fake_probe("vif", "0");
-	nr_cpus_online = 1;
 	KT_ASSERT_NOT_NULL(t, dev);
-	net = dev->priv;
 	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
 	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/tx-ring-ref"));
 	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/rx-ring-ref"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-0/event-channel"));
 	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/queue-1/event-channel"));
-	port0 = atoi(fake_xs_get("device/vif/0/queue-0/event-channel"));
-	port1 = atoi(fake_xs_get("device/vif/0/queue-1/event-channel"));
+	port0 = queue_key(0, "event-channel");
+	port1 = queue_key(1, "event-channel");
 	KT_EXPECT_NE(t, port0, port1);
 	KT_EXPECT_EQ(t, fake_port_cpu(port0), 0);
 	KT_EXPECT_EQ(t, fake_port_cpu(port1), 1);
 	KT_EXPECT_EQ(t, net->nr_queues, 2);
 	KT_EXPECT_EQ(t, net->queue_stats[1].cpu, 1);
 
-	rx1 = fake_grant_page(atoi(fake_xs_get("device/vif/0/queue-1/rx-ring-ref")));
+	rx1 = fake_grant_page(queue_key(1, "rx-ring-ref"));
 	rx_frames = 0;
 	net->rx = capture_rx;
 	memset(frame, 0x5a, sizeof(frame));
@@ -257,6 +287,136 @@ static void two_cpus_take_two_queues(struct ktest *t)
 	KT_EXPECT_EQ(t, net->queue_stats[0].rx_frames, 0);
 	KT_EXPECT_FALSE(t, net->broken);
 	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/* The backend leaves (network-detach) and comes back offering max queues, two CPUs online. */
+static void reattach_offering(struct xenbus_device *dev, const char *max)
+{
+	dev->driver->otherend_changed(dev, XenbusStateClosing);
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", max);
+	nr_cpus_online = 2;
+	dev->driver->otherend_changed(dev, XenbusStateInitWait);
+	nr_cpus_online = 1;
+}
+
+/*
+ * Reconnecting with fewer queues: netback reads multi-queue-num-queues
+ * (absent: one) and then each queue-N/ below it, so what the earlier
+ * connection wrote beyond the new one must be gone: from three queues to
+ * two, queue-2/; from two to one at the top, the count and every
+ * queue-N/ (netback would map the old rings, whose grants are ended).
+ * Frames flow on the one queue.
+ */
+static void fewer_queues_on_reconnect_leave_no_stale_keys(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(3, "3");
+	u8 frame[80];
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_ASSERT_GE(t, queue_key(2, "tx-ring-ref"), 0);
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_STREQ(t, fake_xs_get("device/vif/0/multi-queue-num-queues"), "2");
+	KT_EXPECT_GE(t, queue_key(1, "event-channel"), 0);
+	KT_EXPECT_EQ(t, queue_key(2, "tx-ring-ref"), -1);
+	KT_EXPECT_EQ(t, queue_key(2, "rx-ring-ref"), -1);
+	KT_EXPECT_EQ(t, queue_key(2, "event-channel"), -1);
+
+	reattach_offering(dev, "1");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	KT_EXPECT_NULL(t, fake_xs_get("device/vif/0/multi-queue-num-queues"));
+	for (unsigned int n = 0; n < 3; n++) {
+		KT_EXPECT_EQ(t, queue_key(n, "tx-ring-ref"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "rx-ring-ref"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel"), -1);
+	}
+	KT_ASSERT_NOT_NULL(t, fake_xs_get("device/vif/0/event-channel"));
+	rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+	KT_ASSERT_NOT_NULL(t, rxs);
+	be_rx_cons = 0;
+	rx_frames = 0;
+	net->rx = capture_rx;
+	memset(frame, 0x33, sizeof(frame));
+	deliver(frame, sizeof(frame), 0, 0, 0);
+	KT_EXPECT_EQ(t, rx_frames, 1);
+	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/*
+ * feature-split-event-channels: a channel per ring, published as
+ * event-channel-tx and -rx (no event-channel), both of queue 1 bound to
+ * CPU 1; a frame comes by the receive channel and is counted as a
+ * receive interrupt, a transmit completion by the transmit channel,
+ * taken (the frontend asks for the next: rsp_event past it) and counted
+ * as a transmit interrupt.  A backend that stops offering it gets one
+ * channel again, and the split keys go.
+ */
+static void split_channels_when_offered(struct ktest *t)
+{
+	struct xenbus_device *dev;
+	struct netif_tx_request *rq;
+	int tx1, rx1;
+	u8 frame[90];
+
+	fake_xen_reset();
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "1");
+	fake_xs_set("device/vif/0/mac", "52:54:00:12:34:56");
+	fake_xs_set(VIF_BE "/multi-queue-max-queues", "2");
+	nr_cpus_online = 2;
+	dev = fake_probe("vif", "0");
+	nr_cpus_online = 1;
+	KT_ASSERT_NOT_NULL(t, dev);
+	nf_dev = dev;
+	net = dev->priv;
+	tx1 = queue_key(1, "event-channel-tx");
+	rx1 = queue_key(1, "event-channel-rx");
+	KT_ASSERT_GE(t, tx1, 0);
+	KT_ASSERT_GE(t, rx1, 0);
+	KT_EXPECT_NE(t, tx1, rx1);
+	KT_EXPECT_EQ(t, queue_key(1, "event-channel"), -1);
+	KT_EXPECT_EQ(t, queue_key(0, "event-channel"), -1);
+	KT_EXPECT_GE(t, queue_key(0, "event-channel-rx"), 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(tx1), 1);
+	KT_EXPECT_EQ(t, fake_port_cpu(rx1), 1);
+	KT_EXPECT_EQ(t, fake_ports_open(), 4);
+
+	rxs = fake_grant_page(queue_key(1, "rx-ring-ref"));
+	txs = fake_grant_page(queue_key(1, "tx-ring-ref"));
+	be_rx_cons = be_tx_cons = 0;
+	rx_frames = 0;
+	net->rx = capture_rx;
+	memset(frame, 0x21, sizeof(frame));
+	host_cpu = 1;
+	be_rx(frame, sizeof(frame), 0, 0, 0);
+	fake_raise_port(rx1);
+	KT_EXPECT_EQ(t, rx_frames, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_interrupts, 1);
+	KT_ASSERT_EQ(t, net->ops->transmit(net, frame, sizeof(frame)), 0);
+	KT_ASSERT_NOT_NULL(t, be_tx(&rq));
+	be_tx_done(rq->id, NETIF_RSP_OKAY);
+	fake_raise_port(tx1);
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, net->queue_stats[1].tx_interrupts, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_interrupts, 1);
+	KT_EXPECT_EQ(t, net->queue_stats[1].elsewhere, 0);
+	KT_EXPECT_EQ(t, txs->rsp_event, txs->rsp_prod + 1);
+	KT_EXPECT_FALSE(t, net->broken);
+
+	/* The backend comes back without the feature: one channel per queue. */
+	fake_xs_set(VIF_BE "/feature-split-event-channels", "0");
+	reattach_offering(dev, "2");
+	KT_EXPECT_EQ(t, dev->state, XenbusStateConnected);
+	for (unsigned int n = 0; n < 2; n++) {
+		KT_EXPECT_GE(t, queue_key(n, "event-channel"), 0);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel-tx"), -1);
+		KT_EXPECT_EQ(t, queue_key(n, "event-channel-rx"), -1);
+	}
+	KT_EXPECT_EQ(t, fake_ports_open(), 2);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_ports_open(), 0);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
@@ -495,6 +655,154 @@ static void endless_backend_is_served_one_budget_at_a_time(struct ktest *t)
 	KT_EXPECT_EQ(t, endless_seq, endless_next);
 }
 
+/*
+ * A suspend (xl save) that catches CPU 1 in queue 1's handler: the event
+ * was taken before the quiesce masked the port, the handler runs after
+ * it, and whatever it defers comes after the quiesce cancelled the
+ * deferred work; in a new domain that work would run before lost(),
+ * serving the old rings and notifying an old port number.  Quiesced,
+ * the queues are down: the late handler and anything deferred touch
+ * nothing.  Cancelled (xl save -c), the queue is served again from
+ * where it was, one budget, then the rest deferred.
+ */
+static void quiesced_queues_are_down_for_a_late_handler(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(2, "2");
+	const struct xenbus_follow_ops *ops;
+	unsigned long notifies;
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	ops = dev->driver->follow;
+	rxs = fake_grant_page(queue_key(1, "rx-ring-ref"));
+	KT_ASSERT_NOT_NULL(t, rxs);
+	be_rx_cons = 0;
+	net->rx = endless_rx;
+	endless_seq = endless_next = 0;
+	endless_in_order = true;
+	endless_backend();		/* queue 1: a budget waiting, more at each notify */
+	fake_backend_kick = endless_backend;
+
+	ops->quiesce(dev);
+	notifies = fake_notifies;
+	host_cpu = 1;
+	fake_raise_port(queue_key(1, "event-channel"));
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, endless_next, 0);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 0);
+	KT_EXPECT_EQ(t, fake_run_deferred(), 0);
+	KT_EXPECT_EQ(t, fake_notifies, notifies);
+
+	ops->unquiesce(dev);
+	KT_EXPECT_EQ(t, endless_next, IRQ_BUDGET);
+	KT_EXPECT_EQ(t, fake_nr_deferred(), 1);
+	fake_backend_kick = NULL;
+	KT_EXPECT_EQ(t, fake_run_deferred(), 1);
+	KT_EXPECT_EQ(t, endless_next, 2 * IRQ_BUDGET);
+	KT_EXPECT_EQ(t, endless_seq, endless_next);
+	KT_EXPECT_TRUE(t, endless_in_order);
+	KT_EXPECT_EQ(t, net->queue_stats[1].rx_frames, 2 * IRQ_BUDGET);
+	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/* ---- app=netecho over a device its backend shut off ---- */
+
+static bool xenbus_armed;
+static unsigned int xenbus_polls;
+static const char quit[] = "pvkit-quit";
+
+/* The peer asks for our MAC (and so is learnt), then says "pvkit-quit" to port 7. */
+static void be_quit(void)
+{
+	u8 f[TEST_FRAME_MAX];
+
+	be_rx(f, build_arp(f, 1, peer_mac, PEER_IP, bcast_mac, OUR_IP), 0, 0, 0);
+	be_rx(f, build_udp(f, PEER_IP, 4000, OUR_IP, 7, (const u8 *)quit, sizeof(quit) - 1, true),
+	      0, 0, 0);
+}
+
+/* Echoes of the quit word the backend finds on the transmit ring. */
+static unsigned int be_take_quits(void)
+{
+	struct netif_tx_request *rq;
+	unsigned int n = 0;
+	const u8 *f;
+
+	while ((f = be_tx(&rq)))
+		n += rq->size >= 42 + sizeof(quit) - 1 && !memcmp(f + 42, quit, sizeof(quit) - 1);
+	return n;
+}
+
+/*
+ * What xenbus_poll() would do on its first turn: the backend restarted
+ * (InitWait: a new handshake, new rings), and the peer says quit on them.
+ */
+static void xenbus_stand_in(struct app_poller *p)
+{
+	if (!xenbus_armed)
+		return;
+	if (!xenbus_polls++) {
+		nf_dev->driver->otherend_changed(nf_dev, XenbusStateInitWait);
+		txs = fake_grant_page(atoi(fake_xs_get("device/vif/0/tx-ring-ref")));
+		rxs = fake_grant_page(atoi(fake_xs_get("device/vif/0/rx-ring-ref")));
+		be_rx_cons = be_tx_cons = 0;
+		be_quit();
+		fake_raise_event();
+	}
+}
+
+static struct app_poller xenbus_stand_in_poller = {
+	.name = "xenbus (test)",
+	.poll = xenbus_stand_in,
+};
+
+/* The app's idle: the poll timer fires 1 ms later. */
+static void halt_a_millisecond(void)
+{
+	fake_now_ns += 1000000;
+}
+
+/*
+ * A backend lies and netfront shuts the device off: the stack polls it
+ * no more, and its poll was what ran xenbus under app=netecho.  The app
+ * runs the app pollers itself each turn: the backend's restart is seen,
+ * the device reconnects, the quit word on the new rings is echoed and
+ * ends the app.  (Without them it saw nothing and timed out.)
+ */
+static void netecho_serves_xenbus_after_the_device_failed(struct ktest *t)
+{
+	static bool registered;
+	char line[128];
+	int ret;
+
+	/* kernel/shutdown.c keeps a request pending for good: none may be. */
+	KT_ASSERT_TRUE(t, !shutdown_pending(NULL));
+	KT_ASSERT_NOT_NULL(t, net_probe(t));
+	deliver(NULL, 64, 0, 0, 500);		/* a buffer never posted */
+	KT_ASSERT_TRUE(t, net->broken);
+	if (!registered) {
+		register_app_poller(&xenbus_stand_in_poller);
+		registered = true;
+	}
+	xenbus_polls = 0;
+	xenbus_armed = true;
+	pv_ops.cpu.safe_halt = halt_a_millisecond;
+	snprintf(line, sizeof(line), "app=netecho net.dev=%s ip=10.0.2.15 netmask=255.255.255.0 echo.timeout=5",
+		 net->name);
+	params_parse(line, false);
+	ret = app_find("netecho")->main();
+	xenbus_armed = false;
+	pv_ops.cpu.safe_halt = NULL;
+	KT_EXPECT_GT(t, xenbus_polls, 0);
+	KT_EXPECT_EQ(t, ret, EXIT_OK);
+	KT_EXPECT_FALSE(t, net->broken);
+	KT_EXPECT_EQ(t, nf_dev->state, XenbusStateConnected);
+	KT_EXPECT_EQ(t, be_take_quits(), 1);
+	fake_remove(nf_dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 /* ---- pages the backend can still write ---- */
 
 static u8 *shared_page;
@@ -548,10 +856,14 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(two_cpus_take_two_queues),
+	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
+	KTEST_CASE(split_channels_when_offered),
 	KTEST_CASE(echo_reply_from_receive_loop_never_nests),
 	KTEST_CASE(backend_leaves_and_comes_back_clean),
 	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
+	KTEST_CASE(quiesced_queues_are_down_for_a_late_handler),
+	KTEST_CASE(netecho_serves_xenbus_after_the_device_failed),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}
 };

@@ -24,6 +24,16 @@
 #define TQ_MAX	9	/* queues the test driver sets up */
 
 extern char host_last_log[256];
+extern char host_log[8192];
+/* virtio_bind_queue()'s (virtio.c), which these cases do not call. */
+unsigned int nr_cpus_online = 1;
+
+/*
+ * What the next probe sets up: the first want_queues queues (0: as many
+ * as the device has, up to TQ_MAX) with a callback, then, when not 0,
+ * queue ctrl_queue without one, as virtio-net its control queue.
+ */
+static unsigned int want_queues, ctrl_queue;
 
 static struct {
 	struct virtio_device *vdev;
@@ -33,6 +43,7 @@ static struct {
 	char first_queue_log[256];	/* the last log line once queue 0 was set up */
 	char last_queue_log[256];	/* and once the last queue was */
 	u8 buf[TQ_MAX][16];
+	struct virtqueue *ctrl;
 } td;
 
 static void tdrv_done(struct virtqueue *vq)
@@ -45,13 +56,18 @@ static void tdrv_done(struct virtqueue *vq)
 static int tdrv_probe(struct virtio_device *vdev)
 {
 	td.vdev = vdev;
-	td.nq = min(fake_vpci.numq, (unsigned int)TQ_MAX);
+	td.nq = min(fake_vpci.numq, want_queues ? want_queues : (unsigned int)TQ_MAX);
 	for (unsigned int i = 0; i < td.nq; i++) {
 		td.vq[i] = virtio_find_vq(vdev, i, 8, tdrv_done, "tq");
 		if (!td.vq[i])
 			return -ENODEV;
 		if (i == 0)
 			memcpy(td.first_queue_log, host_last_log, sizeof(host_last_log));
+	}
+	if (ctrl_queue) {
+		td.ctrl = virtio_find_vq(vdev, ctrl_queue, 8, NULL, "ctrl");
+		if (!td.ctrl)
+			return -ENODEV;
 	}
 	memcpy(td.last_queue_log, host_last_log, sizeof(host_last_log));
 	return 0;
@@ -223,6 +239,50 @@ static void queues_added_at_features_ok_shared(struct ktest *t)
 	expect_shared(t, "MSI-X (shared), queues: 9");
 }
 
+/*
+ * QEMU's virtio-net with mq=on and 9 pairs (queues=9): 19 queues from
+ * FEATURES_OK, its control queue 18 (2 x max_virtqueue_pairs), past the
+ * 16 that get vectors.  4 pairs driven (4 CPUs), the control queue polled
+ * by its driver: it takes no vector, and the device is not polled for
+ * it.  table_size 20 (QEMU's default): a vector per queue; 2: shared.
+ */
+static void control_queue_past_16(struct ktest *t, unsigned int table_size)
+{
+	bool ok;
+
+	want_queues = 8;
+	ctrl_queue = 18;
+	host_log[0] = '\0';
+	ok = setup_grown(t, 1, 19, table_size, -1, false);
+	want_queues = ctrl_queue = 0;
+	if (!ok)
+		return;
+	KT_EXPECT_EQ(t, td.nq, 8U);
+	KT_ASSERT_NOT_NULL(t, td.ctrl);
+	KT_EXPECT_EQ(t, td.ctrl->index, 18U);
+	KT_EXPECT_EQ(t, fake_vpci.q[18].enable, 1);
+	KT_EXPECT_EQ(t, fake_vpci.q[18].vector, FAKE_VPCI_NO_VECTOR);
+	KT_EXPECT_LT(t, td.ctrl->msix_vector, 0);
+	KT_EXPECT_NULL(t, strstr(host_log, "polling"));
+	if (table_size == 2) {
+		expect_shared(t, "MSI-X (shared), queues: 16");
+		return;
+	}
+	expect_vectors(t, 17, 0, true);
+	expect_said(t, "MSI-X (per queue), queues: 16");
+	expect_each_queue_interrupts(t, true);
+}
+
+static void control_queue_past_16_per_queue(struct ktest *t)
+{
+	control_queue_past_16(t, 20);
+}
+
+static void control_queue_past_16_shared(struct ktest *t)
+{
+	control_queue_past_16(t, 2);
+}
+
 /* 2 entries for 4 queues: configuration and one vector all share. */
 static void two_vectors_shared(struct ktest *t)
 {
@@ -297,6 +357,8 @@ static struct ktest_case virtio_pci_cases[] = {
 	KTEST_CASE(vector_per_queue),
 	KTEST_CASE(queues_added_at_features_ok),
 	KTEST_CASE(queues_added_at_features_ok_shared),
+	KTEST_CASE(control_queue_past_16_per_queue),
+	KTEST_CASE(control_queue_past_16_shared),
 	KTEST_CASE(two_vectors_shared),
 	KTEST_CASE(two_vectors_for_64_queues),
 	KTEST_CASE(one_vector_intx),

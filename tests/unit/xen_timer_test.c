@@ -20,10 +20,11 @@
 
 /* ---- what time.c calls around it ---- */
 
-unsigned int xen_cpu_vcpu[NR_CPUS];
+/* xen_cpu_vcpu[] is arch/x86/xen/smp.c's, linked in for xen_smp_resume_test.c. */
 unsigned int nr_cpus_online;
 static struct clock_event_device *registered;
-static unsigned long kicks[NR_CPUS];
+/* Timer kicks each CPU got: xen_smp_resume_test.c looks at them too. */
+unsigned long xen_test_kicks[NR_CPUS];
 
 u64 pvclock_read(const volatile struct vcpu_time_info *ti, u8 *flags)
 {
@@ -69,12 +70,12 @@ int clockevent_program(struct clock_event_device *ce, u64 delta_ns)
 
 void timer_kick_interrupt(void)
 {
-	kicks[smp_processor_id()]++;
+	xen_test_kicks[smp_processor_id()]++;
 }
 
 void smp_send_timer_kick(unsigned int cpu)
 {
-	kicks[cpu]++;
+	xen_test_kicks[cpu]++;
 }
 
 /* ---- the cases ---- */
@@ -162,13 +163,13 @@ static void a_passed_timeout_fires_at_once(struct ktest *t)
 /* After a resume in a new domain: bound again, and the CPU told to program. */
 static void resume_binds_again_and_kicks(struct ktest *t)
 {
-	unsigned long before = kicks[1];
+	unsigned long before = xen_test_kicks[1];
 
 	reset();
 	KT_EXPECT_EQ(t, xen_timer_resume_cpu(0, true), -ENODEV);
 	fake_next_port = 95;
 	KT_ASSERT_EQ(t, xen_timer_resume_cpu(1, true), 0);
-	KT_EXPECT_EQ(t, kicks[1], before + 1);
+	KT_EXPECT_EQ(t, xen_test_kicks[1], before + 1);
 	KT_ASSERT_EQ(t, program_on(1, 0), 0);
 	fake_now_ns += 2000;
 	fake_xen_run_timers();

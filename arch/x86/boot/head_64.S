@@ -350,7 +350,8 @@ boot_pdpt_high:
 boot_pd:
 	.skip	4 * 4096
 
-	.section .bss, "aw", @nobits
+	/* At the start of .bss, with boot_info: see pvkit.lds.S. */
+	.section .bss.early, "aw", @nobits
 	.balign 16
 	.globl boot_stack, boot_stack_top
 boot_stack:

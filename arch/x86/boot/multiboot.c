@@ -8,6 +8,7 @@
 #include <pvkit/kernel.h>
 #include <pvkit/acpi.h>
 #include <pvkit/bootinfo.h>
+#include <pvkit/string.h>
 #include <asm/boot.h>
 #include <asm/page.h>
 
@@ -46,20 +47,29 @@ struct mb1_mmap_entry {
 	u32 type;
 } __packed;
 
+/* Before the console (struct x86_boot_entry): what is wrong goes into bi->mem_error. */
 static void mb1_mmap(struct boot_info *bi, const struct mb1_info *mbi)
 {
-	const u8 *p = phys_to_virt(mbi->mmap_addr);
-	const u8 *end = p + mbi->mmap_length;
+	u32 len = READ_ONCE(mbi->mmap_length);
+	const u8 *p = phys_to_virt(READ_ONCE(mbi->mmap_addr));
+	const u8 *end = p + len;
 
-	if (mbi->mmap_length > MB1_MMAP_MAX_BYTES)
-		panic("multiboot: memory map of %u bytes", mbi->mmap_length);
+	if (len > MB1_MMAP_MAX_BYTES) {
+		snprintf(bi->mem_error, sizeof(bi->mem_error),
+			 "multiboot: memory map of %u bytes", len);
+		return;
+	}
 	while (p + sizeof(struct mb1_mmap_entry) <= end) {
 		const struct mb1_mmap_entry *e = (const void *)p;
+		u32 size = READ_ONCE(e->size);
 
-		if (e->size < sizeof(*e) - sizeof(e->size))
-			panic("multiboot: memory map entry size %u is too small", e->size);
+		if (size < sizeof(*e) - sizeof(e->size)) {
+			snprintf(bi->mem_error, sizeof(bi->mem_error),
+				 "multiboot: memory map entry size %u is too small", size);
+			return;
+		}
 		bootinfo_add_mem(bi, e->addr, e->len, e->type);
-		p += e->size + sizeof(e->size);
+		p += size + sizeof(e->size);
 	}
 }
 
@@ -75,25 +85,36 @@ static void mb1_modules(struct boot_info *bi, const struct mb1_info *mbi)
 	}
 }
 
+/* A bad magic leaves the map to multiboot_parse(), which says so. */
+static void multiboot_read_mem(struct boot_info *bi, u32 magic, u32 mbi_phys)
+{
+	const struct mb1_info *mbi = phys_to_virt(mbi_phys);
+	u32 flags = READ_ONCE(mbi->flags);
+
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
+		return;
+	if (flags & MB1_INFO_MMAP)
+		mb1_mmap(bi, mbi);
+	/* Without a map, the two sizes the loader must give describe RAM. */
+	if (!bi->nr_mem && !bi->mem_error[0] && (flags & MB1_INFO_MEMORY)) {
+		bootinfo_add_mem(bi, 0, (u64)mbi->mem_lower << 10, BOOT_MEM_RAM);
+		bootinfo_add_mem(bi, 1ULL << 20, (u64)mbi->mem_upper << 10, BOOT_MEM_RAM);
+	}
+}
+
 static void multiboot_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 {
 	const struct mb1_info *mbi = phys_to_virt(mbi_phys);
+	u32 flags = READ_ONCE(mbi->flags);
 
 	bi->loader = "multiboot";
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		panic("multiboot: bad magic %#x, expected %#x", magic,
 		      MULTIBOOT_BOOTLOADER_MAGIC);
-	if (mbi->flags & MB1_INFO_CMDLINE)
+	if (flags & MB1_INFO_CMDLINE)
 		bootinfo_set_cmdline(bi, phys_to_virt(mbi->cmdline), BOOT_CMDLINE_MAX);
-	if (mbi->flags & MB1_INFO_MODS)
+	if (flags & MB1_INFO_MODS)
 		mb1_modules(bi, mbi);
-	if (mbi->flags & MB1_INFO_MMAP)
-		mb1_mmap(bi, mbi);
-	/* Without a map, the two sizes the loader must give describe RAM. */
-	if (!bi->nr_mem && (mbi->flags & MB1_INFO_MEMORY)) {
-		bootinfo_add_mem(bi, 0, (u64)mbi->mem_lower << 10, BOOT_MEM_RAM);
-		bootinfo_add_mem(bi, 1ULL << 20, (u64)mbi->mem_upper << 10, BOOT_MEM_RAM);
-	}
 	if (!bi->nr_mem)
 		panic("multiboot: the loader gave no memory map");
 	bi->rsdp = acpi_find_rsdp_bios();
@@ -101,5 +122,6 @@ static void multiboot_parse(struct boot_info *bi, u32 magic, u32 mbi_phys)
 
 DEFINE_BOOT_ENTRY(multiboot_entry) = {
 	.id = BOOT_ENTRY_MULTIBOOT,
+	.read_mem = multiboot_read_mem,
 	.parse = multiboot_parse,
 };

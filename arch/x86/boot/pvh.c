@@ -32,10 +32,45 @@ static void pvh_early(u32 start_info_phys)
 	(void)si;
 }
 
-static void pvh_parse(struct boot_info *bi, u32 magic, u32 start_info_phys)
+/*
+ * The map of version 1, before the console (struct x86_boot_entry): the
+ * count is read once and the entries beyond BOOT_MEMMAP_MAX are only
+ * counted.  A bad magic or version 0 leaves the map to pvh_parse().
+ */
+static void pvh_read_mem(struct boot_info *bi, u32 magic, u32 start_info_phys)
 {
 	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
 	const struct hvm_memmap_table_entry *mm;
+	u32 n;
+
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE || si->version < 1)
+		return;
+	n = READ_ONCE(si->memmap_entries);
+	mm = phys_to_virt(si->memmap_paddr);
+	if (n > BOOT_MEMMAP_MAX) {
+		bi->nr_mem_dropped = n - BOOT_MEMMAP_MAX;
+		n = BOOT_MEMMAP_MAX;
+	}
+	for (u32 i = 0; i < n; i++)
+		bootinfo_add_mem(bi, mm[i].addr, mm[i].size, mm[i].type);
+}
+
+#ifdef CONFIG_XEN
+/*
+ * Xen's domain builder zero-fills .bss and starts the vCPU, with nothing
+ * run in between.  QEMU writes the image at reset, before the firmware,
+ * which may use the RAM .bss is in if the machine is small (SeaBIOS did
+ * at -m 2M).
+ */
+static bool pvh_bss_untouched(void)
+{
+	return xen_cpuid_base() != 0;
+}
+#endif
+
+static void pvh_parse(struct boot_info *bi, u32 magic, u32 start_info_phys)
+{
+	const struct hvm_start_info *si = phys_to_virt(start_info_phys);
 	const struct hvm_modlist_entry *mod;
 
 	bi->loader = "PVH";
@@ -50,11 +85,6 @@ static void pvh_parse(struct boot_info *bi, u32 magic, u32 start_info_phys)
 		bootinfo_add_module(bi, mod[i].paddr, mod[i].size,
 				    pvh_string(mod[i].cmdline_paddr));
 
-	if (si->version >= 1 && si->memmap_entries) {
-		mm = phys_to_virt(si->memmap_paddr);
-		for (u32 i = 0; i < si->memmap_entries; i++)
-			bootinfo_add_mem(bi, mm[i].addr, mm[i].size, mm[i].type);
-	}
 #ifdef CONFIG_XEN
 	/* Xen gives its initial domain version 0: ask it for the map. */
 	if (!bi->nr_mem && xen_cpuid_base())
@@ -69,5 +99,9 @@ static void pvh_parse(struct boot_info *bi, u32 magic, u32 start_info_phys)
 DEFINE_BOOT_ENTRY(pvh_entry) = {
 	.id = BOOT_ENTRY_PVH,
 	.early = pvh_early,
+	.read_mem = pvh_read_mem,
 	.parse = pvh_parse,
+#ifdef CONFIG_XEN
+	.bss_untouched = pvh_bss_untouched,
+#endif
 };

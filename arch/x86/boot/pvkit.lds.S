@@ -104,7 +104,14 @@ SECTIONS
 	__data_end_phys = . - KERNEL_VIRT_BASE;
 	.bss : AT_PHYS(.bss) {
 		__bss_start = .;
+		/*
+		 * First, right after .data: what the boot uses before the
+		 * machine is known to hold the rest of .bss in RAM (the boot
+		 * stack, boot_info; arch/x86/boot/setup.c).
+		 */
 		*(.bss.page_tables)
+		*(.bss.early)
+		__bss_early_end = .;
 		*(.bss .bss.*)
 		*(COMMON)
 		__bss_end = .;

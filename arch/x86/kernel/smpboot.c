@@ -159,6 +159,19 @@ bool smp_start_cpu(unsigned int cpu, u32 apic, const struct smp_starter *s, void
 	return false;
 }
 
+/*
+ * A CPU the platform had to stop after it came up (Xen: its vCPU could
+ * not be resumed in a new domain): out of the online mask, so that no
+ * IPI, cross-call, task or timer kick goes to it any more.  What its
+ * timer list holds stays there.
+ */
+void smp_mark_offline(unsigned int cpu)
+{
+	if (!cpu || !__atomic_exchange_n(&percpu_area[cpu].online, false, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_fetch_sub(&nr_cpus_online, 1, __ATOMIC_ACQ_REL);
+}
+
 /* INIT, then up to two STARTUP IPIs (the second only if the first did not take). */
 static bool native_start(unsigned int cpu, void *stack_top, void *ctx)
 {

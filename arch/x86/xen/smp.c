@@ -137,6 +137,91 @@ void xen_smp_stop(unsigned int cpu, void *ctx)
 	xen_timer_cpu_exit(cpu);
 }
 
+/*
+ * In a new domain CPU cpu's IPI and lock ports are the old domain's
+ * numbers: forgotten, not closed (the events code forgot their
+ * bindings), since the same numbers may name other ports of ours now (a
+ * frontend's).  Kept, an IPI or a lock kick to a CPU whose ports are
+ * not bound again would go to such a port.
+ */
+static void xen_smp_forget_ports(unsigned int cpu)
+{
+	ipi_port[cpu] = 0;
+	xen_spin_cpu_forget(cpu);
+}
+
+int xen_smp_resume_boot_cpu(struct vcpu_info *vi)
+{
+	xen_smp_forget_ports(0);
+	return xen_smp_bind_ipi(0) ?: xen_spin_cpu_init(0, vi);
+}
+
+/*
+ * A vCPU whose resume failed cannot run on: without its IPI port it
+ * takes no cross-call, without its timer port no timer.  Down, its
+ * ports of the new domain closed, and out of the online mask, so that
+ * no IPI, cross-call, task, timer kick or TLB shootdown is sent to it.
+ * If Xen would not take it down it runs on in its parking, and takes
+ * itself down once released (xen_smp_cpu_dead()).
+ */
+static void xen_smp_take_offline(unsigned int cpu, const char *step, long err)
+{
+	unsigned int vcpu = xen_cpu_vcpu[cpu];
+
+	xen_smp_stop(cpu, &vcpu);
+	smp_mark_offline(cpu);
+	pr_err("xen: resume: vcpu %u (cpu %u): %s failed (%s): taken offline, %u CPUs online\n",
+	       vcpu, cpu, step, err ? xen_strerror(err) : "-", nr_cpus_online);
+}
+
+/*
+ * A parked CPU's Xen side in a new domain, from vCPU 0 (Linux's
+ * xen_vcpu_restore()): down, its vcpu_info registered, its events, IPI
+ * and lock ports, time record and timer as at its bring-up, up again.
+ * Its vcpu_info; NULL for a CPU that could not be resumed, taken
+ * offline.  Its IPI port is a must here, unlike at bring-up: the IPIs
+ * are event channels by now.
+ */
+struct vcpu_info *xen_smp_resume_cpu(const struct xen_mode_ops *mode, unsigned int cpu)
+{
+	unsigned int vcpu = xen_cpu_vcpu[cpu];
+	struct vcpu_info *vi = NULL;
+	const char *step = NULL;
+	long err;
+
+	xen_smp_forget_ports(cpu);
+	xen_timer_cpu_forget(cpu);
+	err = HYPERVISOR_vcpu_op(VCPUOP_down, vcpu, NULL);
+	if (err)
+		step = "VCPUOP_down";
+	else if (!(vi = xen_smp_prepare_vcpu(mode, cpu, vcpu)))
+		step = "its vcpu_info, events or timer port";
+	else if (!ipi_port[cpu])
+		step = "its IPI port";
+	else if ((err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL)))
+		step = "VCPUOP_up";
+	if (!step)
+		return vi;
+	xen_smp_take_offline(cpu, step, err);
+	return NULL;
+}
+
+/*
+ * On a CPU taken offline that still runs (Xen would not take it down
+ * from vCPU 0): its vCPU down for good, by itself.  Should Xen refuse
+ * that too, it blocks in SCHEDOP_poll on no port without a timeout,
+ * its events masked.
+ */
+void xen_smp_cpu_dead(unsigned int cpu)
+{
+	struct sched_poll poll = { .nr_ports = 0 };
+
+	for (;;) {
+		if (HYPERVISOR_vcpu_op(VCPUOP_down, xen_cpu_vcpu[cpu], NULL))
+			HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
+	}
+}
+
 static void notify_cpu(unsigned int cpu, u8 vector)
 {
 	/* Only the call-function IPI is sent; anything else is a bug, said once. */

@@ -94,6 +94,11 @@ void xen_spin_cpu_exit(unsigned int cpu)
 	lock_port[cpu] = 0;
 }
 
+void xen_spin_cpu_forget(unsigned int cpu)
+{
+	WRITE_ONCE(lock_port[cpu], 0);
+}
+
 /*
  * On the boot CPU before any other starts, so that every waiter records
  * itself from the start; a CPU without a port spins (its wait returns).

@@ -80,6 +80,9 @@ static void park_cpu(void *arg)
 	if (resumed_vi[cpu] && suspend_mode->vcpu_info_moved)
 		suspend_mode->vcpu_info_moved(resumed_vi[cpu]);
 	resumed_vi[cpu] = NULL;
+	/* Taken offline in the new domain, yet still running: down for good. */
+	if (!cpu_online(cpu))
+		xen_smp_cpu_dead(cpu);
 	local_irq_restore(flags);
 }
 
@@ -119,59 +122,37 @@ static int park_cpus(void)
 	return err;
 }
 
-/*
- * A parked CPU's Xen side in the new domain, from vCPU 0 (Linux's
- * xen_vcpu_restore()): down, its vcpu_info registered, its events, IPI
- * and lock ports and time record as at its bring-up, up again.
- */
 static int resume_cpu(unsigned int cpu)
 {
-	unsigned int vcpu = xen_cpu_vcpu[cpu];
-	struct vcpu_info *vi;
-	long err = HYPERVISOR_vcpu_op(VCPUOP_down, vcpu, NULL);
+	struct vcpu_info *vi = xen_smp_resume_cpu(suspend_mode, cpu);
 
-	if (err)
-		return -EIO;
-	/* Its per-vCPU VIRQ_TIMER too, where CPU 0 runs on Xen's timer. */
-	vi = xen_smp_prepare_vcpu(suspend_mode, cpu, vcpu);
 	resumed_vi[cpu] = vi;
-	err = HYPERVISOR_vcpu_op(VCPUOP_up, vcpu, NULL);
-	return vi && !err ? 0 : -EIO;
+	return vi ? 0 : -EIO;
 }
 
 /* vCPU 0's IPI and lock ports, then every parked CPU's Xen side. */
 static void resume_cpus(struct vcpu_info *vcpu0)
 {
-	unsigned int c, n = 1;
+	unsigned int c, n = 1, want = nr_cpus_online;
 
-	if (nr_cpus_online < 2)
+	if (want < 2)
 		return;
-	/* A CPU without its ports or vcpu_info counts as not back. */
-	if (xen_smp_bind_ipi(0) || xen_spin_cpu_init(0, vcpu0))
+	/* A CPU without its ports or vcpu_info counts as not back (and is taken offline). */
+	if (xen_smp_resume_boot_cpu(vcpu0))
 		n = 0;
 	for_each_online_cpu(c) {
 		if (c && !resume_cpu(c))
 			n++;
 	}
 	pr_info("xen: resume: %u of %u CPUs have their vcpu_info, events and IPI ports again\n",
-		n, nr_cpus_online);
+		n, want);
 }
 
-/*
- * Released, each sets its timer event again, on its own vCPU (a new
- * domain's Xen has none set; a cancelled suspend's may have passed):
- * xen_timer_resume_cpu() kicks it where it runs on its vCPU's timer, a
- * timer kick does for another clock event device (a local APIC's).
- */
+/* Released, each sets its timer event again (xen_timer_resume_others()). */
 static void unpark_cpus(void)
 {
-	unsigned int c;
-
 	release_cpus();
-	for_each_online_cpu(c) {
-		if (c && xen_timer_resume_cpu(c, false))
-			smp_send_timer_kick(c);
-	}
+	xen_timer_resume_others();
 }
 
 static int xen_suspend_enter(u64 *down_ns)

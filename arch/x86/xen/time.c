@@ -141,6 +141,11 @@ void xen_timer_cpu_exit(unsigned int cpu)
 	timer_port[cpu] = 0;
 }
 
+void xen_timer_cpu_forget(unsigned int cpu)
+{
+	timer_port[cpu] = 0;
+}
+
 /* The boot log's line once the CPUs are up. */
 void xen_timer_report(void)
 {
@@ -181,6 +186,23 @@ int xen_timer_resume_cpu(unsigned int cpu, bool new_domain)
 	else
 		smp_send_timer_kick(cpu);
 	return 0;
+}
+
+/*
+ * After a suspend, once the parked CPUs are released: each other online
+ * CPU sets its timer event again, on its own vCPU (a new domain's Xen
+ * has none set; a cancelled suspend's may have passed).
+ * xen_timer_resume_cpu() kicks it where it runs on its vCPU's timer, a
+ * timer kick does for another clock event device (a local APIC's).
+ */
+void xen_timer_resume_others(void)
+{
+	unsigned int c;
+
+	for_each_online_cpu(c) {
+		if (c && xen_timer_resume_cpu(c, false))
+			smp_send_timer_kick(c);
+	}
 }
 
 void xen_time_init(struct vcpu_info *v)
@@ -243,7 +265,10 @@ void xen_time_resume(bool new_domain, u64 *down_ns)
 	clock_offset += (s64)(raw_at_suspend - raw);
 	WRITE_ONCE(xen_cs.read, xen_clock_read);
 	clock_note_host_stop();
-	if (new_domain && xen_timer_bind_cpu(0))
-		return;
+	if (new_domain) {
+		xen_timer_cpu_forget(0);
+		if (xen_timer_bind_cpu(0))
+			return;
+	}
 	clockevent_program(&xen_ce, xen_ce.min_delta_ns);
 }

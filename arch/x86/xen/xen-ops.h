@@ -43,8 +43,12 @@ void xen_time_resume(bool new_domain, u64 *down_ns);
 int xen_timer_bind_cpu(unsigned int cpu);
 bool xen_timer_percpu(void);
 void xen_timer_cpu_exit(unsigned int cpu);
+/* A new domain: CPU cpu's timer port number is the old domain's, forgotten (not closed). */
+void xen_timer_cpu_forget(unsigned int cpu);
 void xen_timer_report(void);
 int xen_timer_resume_cpu(unsigned int cpu, bool new_domain);
+/* After a suspend, the parked CPUs released: every online CPU but 0 sets its timer again. */
+void xen_timer_resume_others(void);
 
 /* smp.c: the vCPUs the domain has, and which vCPU each CPU index runs. */
 unsigned int xen_smp_cpus(void);
@@ -56,6 +60,16 @@ unsigned int xen_smp_vcpu_id(void *ctx);
 struct vcpu_info *xen_smp_prepare_vcpu(const struct xen_mode_ops *mode, unsigned int cpu,
 				       unsigned int vcpu);
 bool xen_smp_up(unsigned int vcpu, void *context);
+/*
+ * After a resume in a new domain, from vCPU 0: its own IPI and lock
+ * ports bound again (0 or -errno); a parked CPU's vCPU given its
+ * vcpu_info, events and ports again (its vcpu_info), or taken offline
+ * (NULL: down, out of the online mask, said in the log).  A CPU taken
+ * offline that still runs ends in xen_smp_cpu_dead().
+ */
+int xen_smp_resume_boot_cpu(struct vcpu_info *vi);
+struct vcpu_info *xen_smp_resume_cpu(const struct xen_mode_ops *mode, unsigned int cpu);
+void xen_smp_cpu_dead(unsigned int cpu) __attribute__((noreturn));
 void xen_smp_stop(unsigned int cpu, void *ctx);
 /* After bring-up: IPIs by event channel if every online CPU has its port. */
 void xen_smp_use_ipi_ports(void);
@@ -75,6 +89,8 @@ extern bool xen_pv_flush_by_hypercall;
 void xen_spin_init(struct vcpu_info *vi);
 int xen_spin_cpu_init(unsigned int cpu, struct vcpu_info *vi);
 void xen_spin_cpu_exit(unsigned int cpu);
+/* A new domain: CPU cpu's lock port number is the old domain's, forgotten (not closed). */
+void xen_spin_cpu_forget(unsigned int cpu);
 unsigned long xen_spin_polls(void);
 
 /* PV: mmu_pv.c */

@@ -38,8 +38,21 @@ struct x86_boot_entry {
 	u32 id;				/* BOOT_ENTRY_* */
 	/* Before the console, or NULL; info_phys is what the loader passed. */
 	void (*early)(u32 info_phys);
-	/* What the loader gave, into *bi. */
+	/*
+	 * The loader's memory map into bi->mem, or NULL: the first thing
+	 * after early(), so that x86_64_start_kernel() can judge the size of
+	 * the machine before anything else in .bss is used.  It may read the
+	 * loader's structures and write *bi, nothing else: no printing, no
+	 * panic (a map it cannot read goes into bi->mem_error).
+	 */
+	void (*read_mem)(struct boot_info *bi, u32 magic, u32 info_phys);
+	/* The rest of what the loader gave, into *bi. */
 	void (*parse)(struct boot_info *bi, u32 magic, u32 info_phys);
+	/*
+	 * Whether nothing can have written to .bss between the loader's
+	 * zero-fill and the entry (NULL: something may have; see setup.c).
+	 */
+	bool (*bss_untouched)(void);
 	/* Xen PV: early() gave Xen a trap table, there is no IDT of ours. */
 	bool traps_by_hypervisor;
 };

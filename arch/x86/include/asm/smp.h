@@ -192,6 +192,11 @@ struct smp_starter {
  * it), else it was stopped, reported and left out.
  */
 bool smp_start_cpu(unsigned int cpu, u32 apic, const struct smp_starter *s, void *ctx);
+/*
+ * A CPU that came up and cannot run on (its platform stopped it): out
+ * of the online mask and of nr_cpus_online.  Not the boot CPU.
+ */
+void smp_mark_offline(unsigned int cpu);
 /* The boot line "smp: N CPUs up (apic ids ...)", saying if fewer than wanted. */
 void smp_report_up(unsigned int wanted);
 /*
