@@ -117,6 +117,12 @@ struct blkfront {
 	 */
 	spinlock_t requeue_lock;
 	struct blk_request *requeue, **requeue_tail;
+	/*
+	 * Stops so far, and those the connection being set up has seen (its
+	 * own, or the restore's), both under requeue_lock: one more, by
+	 * another CPU before the queues start, and they never start.
+	 */
+	unsigned int stops, stops_seen;
 };
 
 static struct blkfront *to_bf(struct blkdev *dev)
@@ -220,11 +226,18 @@ static void done_finish(struct bf_queue *q, struct bf_done *d)
 	smp_send_ipi_mask(&d->submitters);
 }
 
-/* A queue stops: every request in flight fails.  Its lock held. */
+/*
+ * A queue stops: every request in flight fails.  Its lock held.  A queue
+ * not up has none (they went with its stop, or to the requeue list), and
+ * may be being set up or released by CPU 0 without the lock meanwhile
+ * (its slots allocated or freed, its port closed): left alone.
+ */
 static void stop_queue(struct bf_queue *q, struct bf_done *d)
 {
 	struct blkfront *bf = q->bf;
 
+	if (!q->up)
+		return;
 	q->up = false;
 	if (q->port >= 0)
 		evtchn_mask(q->port);
@@ -240,24 +253,33 @@ static void stop_queue(struct bf_queue *q, struct bf_done *d)
 	}
 }
 
-/* Stops the device; every request in flight fails, on every queue. */
-static void stop_device(struct blkfront *bf)
+/*
+ * Stops the device; every request in flight fails, on every queue.  All
+ * under requeue_lock (then each queue's), so that start_queues() comes
+ * wholly before or after it.  reconnecting: the stop that begins
+ * xenbus's reconnection (the backend left), not one the next
+ * connection must keep to.
+ */
+static void stop_device(struct blkfront *bf, bool reconnecting)
 {
 	unsigned long flags;
 	struct bf_done d;
 
-	/* Before the locks: a submission that takes one after us sees it. */
-	WRITE_ONCE(bf->broken, true);
 	done_init(&d);
+	flags = spin_lock_irqsave(&bf->requeue_lock);
+	bf->stops++;
+	if (reconnecting)
+		bf->stops_seen = bf->stops;
+	/* Before the queues' locks: a submission that takes one after us sees it. */
+	WRITE_ONCE(bf->broken, true);
 	for (unsigned int n = 0; n < BF_MAX_QUEUES; n++) {
 		struct bf_queue *q = &bf->queues[n];
 
-		flags = spin_lock_irqsave(&q->lock);
+		spin_lock(&q->lock);
 		stop_queue(q, &d);
-		spin_unlock_irqrestore(&q->lock, flags);
+		spin_unlock(&q->lock);
 	}
 	/* Kept across a suspend for a backend that did not come: they fail too. */
-	flags = spin_lock_irqsave(&bf->requeue_lock);
 	while (bf->requeue) {
 		struct blk_request *req = bf->requeue;
 
@@ -278,7 +300,7 @@ static void bf_shutdown(struct blkdev *dev, const char *why)
 
 	if (!READ_ONCE(bf->broken))
 		pr_err("%s: %s; device shut off\n", dev->name, why);
-	stop_device(bf);
+	stop_device(bf, false);
 }
 
 /* The block layer's status for blkif's; false if it is not one of blkif's. */
@@ -355,7 +377,7 @@ static void bf_process(struct bf_queue *q)
 	done_finish(q, &d);
 	if (why && !READ_ONCE(q->bf->broken)) {
 		pr_err("%s: queue %u: %s; device shut off\n", q->bf->blk.name, q->index, why);
-		stop_device(q->bf);
+		stop_device(q->bf, false);
 	}
 }
 
@@ -513,8 +535,12 @@ static void fill_indirect(struct blkfront *bf, struct blkif_request *rq,
 	};
 }
 
-/* The request into a free slot of q and onto its ring, q's lock held: 0 or a status. */
-static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_request *req)
+/*
+ * The request into a free slot of q and onto its ring, q's lock held: 0
+ * or a status.  cpu: its submitter's, woken when it completes.
+ */
+static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_request *req,
+			 unsigned int cpu)
 {
 	struct blkif_request rq;
 	struct bf_slot *s;
@@ -556,7 +582,7 @@ static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_req
 			rq.nr_segments = s->nr_grefs;
 	}
 	s->in_use = true;
-	s->cpu = smp_processor_id();
+	s->cpu = cpu;
 	s->seq = __atomic_fetch_add(&bf->seq, 1, __ATOMIC_RELAXED);
 	if (req->op == BLK_DISCARD)
 		fill_discard(bf, &rq, req, id);
@@ -569,11 +595,12 @@ static int queue_request(struct blkfront *bf, struct bf_queue *q, struct blk_req
 }
 
 /* Out of line: bf_submit() and resubmit() share one copy (the image budget). */
-static __noinline int submit_here(struct blkfront *bf, struct blk_request *req)
+static __noinline int submit_here(struct blkfront *bf, struct blk_request *req,
+				  unsigned int cpu)
 {
 	struct bf_queue *q = queue_here(bf);
 	unsigned long flags = spin_lock_irqsave(&q->lock);
-	int err = queue_request(bf, q, req);
+	int err = queue_request(bf, q, req, cpu);
 
 	spin_unlock_irqrestore(&q->lock, flags);
 	return err;
@@ -594,7 +621,7 @@ static int bf_submit(struct blkdev *dev, struct blk_request *req)
 	/* What waits since a resume goes first (resubmit()). */
 	if (READ_ONCE(bf->requeue))
 		return BLK_EBUSY;
-	return submit_here(bf, req);
+	return submit_here(bf, req, smp_processor_id());
 }
 
 static const struct blkdev_ops blkfront_ops = {
@@ -776,28 +803,44 @@ static void reset_queue(struct blkfront *bf, struct bf_queue *q)
  * A queue's ring and indirect pages go back, except those the backend
  * still maps.  Stopped first, under its lock (stop_device()): a handler
  * or submission that takes the lock after that finds the device broken
- * and the queue down and touches nothing of it, so none is waited for.
+ * and the queue down, and touches nothing of the ring or slots.  The
+ * handler still uses the queue and the device: its port's close waits
+ * until no CPU runs it.  False if that wait ran out (a vCPU stuck in
+ * it): then the device's memory must be kept.
  */
-static void release_queue(struct blkfront *bf, struct bf_queue *q)
+static bool release_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	xenbus_free_evtchn(&q->port);
+	int port = q->port;
+	bool closed = port < 0 || !evtchn_close(port);
+
+	WRITE_ONCE(q->port, -1);
 	drop_indirect_queue(bf, q);
 	if (q->slots)
 		free_pages(q->slots, slots_size(bf->nr_ents));
 	xenbus_teardown_ring(&q->ring);
 	reset_queue(bf, q);
+	return closed;
 }
 
 /*
  * The queues connected take requests (the device was stopped while they
  * were set up): up is stored after everything set up, released, and
- * read under the queue's lock.
+ * read under the queue's lock.  Not if another CPU stopped the device
+ * since this connection began (the block layer gave up on it, or a
+ * queue's backend lied): that stop sticks, and false is returned.
+ * Under requeue_lock, as stop_device(): wholly before or after one.
  */
-static void start_queues(struct blkfront *bf)
+static bool start_queues(struct blkfront *bf)
 {
-	for (unsigned int n = 0; n < bf->nr_queues; n++)
+	unsigned long flags = spin_lock_irqsave(&bf->requeue_lock);
+	bool start = bf->stops == bf->stops_seen;
+
+	for (unsigned int n = 0; start && n < bf->nr_queues; n++)
 		__atomic_store_n(&bf->queues[n].up, true, __ATOMIC_RELEASE);
-	__atomic_store_n(&bf->broken, false, __ATOMIC_RELEASE);
+	if (start)
+		__atomic_store_n(&bf->broken, false, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&bf->requeue_lock, flags);
+	return start;
 }
 
 /*
@@ -808,19 +851,24 @@ static void start_queues(struct blkfront *bf)
 static void blkfront_remove(struct xenbus_device *xdev)
 {
 	struct blkfront *bf = xdev->priv;
+	bool closed = true;
 
 	if (!bf)
 		return;
 	if (bf->blk.ops) {
 		blkdev_unregister(&bf->blk);
-		stop_device(bf);
+		stop_device(bf, false);
 	}
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
 	for (unsigned int n = 0; n < bf->nr_queues; n++)
-		release_queue(bf, &bf->queues[n]);
+		closed &= release_queue(bf, &bf->queues[n]);
 	xdev->priv = NULL;
-	kfree(bf);
+	if (closed)
+		kfree(bf);
+	else
+		pr_err("%s: a CPU may still be in a queue's interrupt handler: the device's memory is kept\n",
+		       xdev->nodename);
 }
 
 static int blkfront_connect(struct blkfront *bf)
@@ -935,7 +983,7 @@ static void report_connected(struct blkfront *bf)
  */
 static void bf_follow_stop(struct xenbus_device *xdev)
 {
-	stop_device(xdev->priv);
+	stop_device(xdev->priv, true);
 }
 
 static void bf_follow_release(struct xenbus_device *xdev)
@@ -949,6 +997,12 @@ static void bf_follow_release(struct xenbus_device *xdev)
 static int bf_follow_connect(struct xenbus_device *xdev)
 {
 	return blkfront_connect(xdev->priv);
+}
+
+/* The CPU that submitted a request kept across a suspend (bf_follow_lost()). */
+static unsigned int requeued_cpu(const struct blk_request *req)
+{
+	return (uintptr_t)req->driver_data;
 }
 
 /*
@@ -970,7 +1024,7 @@ static void resubmit(struct blkfront *bf)
 	flags = spin_lock_irqsave(&bf->requeue_lock);
 	for (unsigned int n = 0; n < BF_RESUBMIT_BATCH && bf->requeue; n++) {
 		struct blk_request *req = bf->requeue;
-		int err = submit_here(bf, req);
+		int err = submit_here(bf, req, requeued_cpu(req));
 
 		if (err == BLK_EBUSY)
 			break;
@@ -1010,8 +1064,11 @@ static void bf_follow_resume(struct xenbus_device *xdev)
 	struct blkfront *bf = xdev->priv;
 
 	set_limits(bf);
-	start_queues(bf);
 	report_connected(bf);
+	if (!start_queues(bf)) {
+		pr_err("%s: shut off while reconnecting: it stays stopped\n", bf->blk.name);
+		return;
+	}
 	resubmit(bf);
 }
 
@@ -1069,6 +1126,11 @@ static struct bf_slot *oldest_in_flight(struct blkfront *bf)
 	return oldest;
 }
 
+/*
+ * Its submitter's CPU, kept in driver_data while it waits: CPU 0 sends
+ * it again, and the submitter (halted, waiting for it) must still be
+ * woken when it completes.
+ */
 static void requeue_append(struct blkfront *bf, struct blk_request *req)
 {
 	req->next = NULL;
@@ -1103,6 +1165,7 @@ static void bf_follow_lost(struct xenbus_device *xdev)
 	bf->requeue_tail = &bf->requeue;
 	while ((s = oldest_in_flight(bf))) {
 		release_data(s);
+		s->req->driver_data = (void *)(uintptr_t)s->cpu;
 		requeue_append(bf, s->req);
 		s->in_use = false;
 		s->req = NULL;
@@ -1118,6 +1181,8 @@ static void bf_follow_lost(struct xenbus_device *xdev)
 		bf->queues[n].up = false;
 	}
 	bf->broken = true;
+	/* The restore stopped the device: not a stop the new connection must keep to. */
+	bf->stops_seen = bf->stops;
 	spin_unlock_irqrestore(&bf->requeue_lock, flags);
 }
 

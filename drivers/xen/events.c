@@ -360,22 +360,66 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
 	return bind_or_close(op.local_port, fn, data);
 }
 
-void evtchn_close(evtchn_port_t port)
+/*
+ * The port each CPU is dispatching, plus one (0: none), published before
+ * it reads the port's handler: a close that clears the handler then
+ * either finds the dispatch here and waits for it, or the dispatch finds
+ * no handler (both sides' accesses sequentially consistent).
+ */
+static u32 dispatching[NR_CPUS];
+
+/*
+ * Until no other CPU runs port's handler, as Linux's synchronize_irq():
+ * its handler is cleared already, so none enters it again.  This CPU's
+ * own dispatch of it (a handler closing its port) is not waited for.
+ * Bounded: a vCPU Xen keeps descheduled in the handler, or one taken
+ * down in it, makes this -ETIMEDOUT at the deadline.
+ */
+static int sync_port(evtchn_port_t port)
+{
+	u64 deadline = ktime_get_ns() + EVTCHN_SYNC_TIMEOUT_NS;
+	unsigned int self = smp_processor_id();
+
+	for (unsigned int c = 0; c < NR_CPUS; c++) {
+		while (c != self && __atomic_load_n(&dispatching[c], __ATOMIC_SEQ_CST) == port + 1) {
+			if (ktime_get_ns() > deadline) {
+				pr_err("xen: port %u: cpu %u still in its handler after %llu ms; the port is left bound, masked\n",
+				       port, c, EVTCHN_SYNC_TIMEOUT_NS / NSEC_PER_MSEC);
+				return -ETIMEDOUT;
+			}
+			cpu_relax();
+		}
+	}
+	return 0;
+}
+
+/*
+ * The handler goes first and is waited for on every CPU, then the port:
+ * Xen may give its number to the next binding at once, which must find
+ * nothing of this one.  A port whose handler never finished stays bound
+ * (masked), so that its number is not given again while it runs.
+ */
+int evtchn_close(evtchn_port_t port)
 {
 	struct evtchn_close op = { .port = port };
+	struct port_handler *h = handler_of(port);
+	int err = 0;
 
 	evtchn_mask(port);
-	HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
-	if (port < MAX_HANDLED) {
-		WRITE_ONCE(handlers[port].fn, NULL);
-		handlers[port].urgent = false;
-		handlers[port].ipi = false;
-		handlers[port].cpu = 0;
+	if (h) {
+		__atomic_store_n(&h->fn, NULL, __ATOMIC_SEQ_CST);
+		err = sync_port(port);
+		h->urgent = false;
+		h->ipi = false;
+		WRITE_ONCE(h->cpu, 0);
 	}
 	if (abi && abi->set_port_cpu)
 		abi->set_port_cpu(port, 0);
 	if (port == urgent_2l)
 		urgent_2l = 0;
+	if (!err)
+		HYPERVISOR_event_channel_op(EVTCHNOP_close, &op);
+	return err;
 }
 
 void evtchn_notify(evtchn_port_t port)
@@ -482,15 +526,10 @@ static void release_throttled(struct timer *t)
 	spin_unlock(&throttle_lock);
 }
 
-void evtchn_dispatch(evtchn_port_t port)
+/* The handler read once, after this CPU said which port it dispatches (sync_port()). */
+static void dispatch_one(evtchn_port_t port, struct port_handler *h)
 {
-	struct port_handler *h = handler_of(port);
-	/*
-	 * The handler and its data read once each: another CPU may close
-	 * the port (fn = NULL) between a check and the call.  A close does
-	 * not yet wait for a handler running on another CPU (docs/xen-frontends.md).
-	 */
-	evtchn_handler_t fn = h ? READ_ONCE(h->fn) : NULL;
+	evtchn_handler_t fn = h ? __atomic_load_n(&h->fn, __ATOMIC_SEQ_CST) : NULL;
 	void *data = h ? READ_ONCE(h->data) : NULL;
 
 	if (!fn) {
@@ -511,6 +550,21 @@ void evtchn_dispatch(evtchn_port_t port)
 	} else if (++h->burst >= EVTCHN_PORT_BURST) {
 		throttle(port, h);
 	}
+}
+
+/*
+ * Until it is done with the port (its handler and the accounting after
+ * it), this CPU is listed as dispatching it: evtchn_close() waits for
+ * that.  The entry it replaces is put back (no nesting is expected).
+ */
+void evtchn_dispatch(evtchn_port_t port)
+{
+	u32 *mine = &dispatching[smp_processor_id()];
+	u32 outer = *mine;
+
+	__atomic_store_n(mine, port + 1, __ATOMIC_SEQ_CST);
+	dispatch_one(port, handler_of(port));
+	__atomic_store_n(mine, outer, __ATOMIC_RELEASE);
 }
 
 /*

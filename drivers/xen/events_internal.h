@@ -16,6 +16,12 @@
 #define EVTCHN_PORT_BURST	IRQ_BUDGET
 /* Such bursts in a row, pending each time it was unmasked: masked for good. */
 #define EVTCHN_FLOOD_BURSTS	64
+/*
+ * How long evtchn_close() waits for another CPU to leave the port's
+ * handler: a handler's work is bounded, so only a vCPU Xen kept from
+ * running (or took down) that long is still in it.
+ */
+#define EVTCHN_SYNC_TIMEOUT_NS	(10 * NSEC_PER_SEC)
 
 struct vcpu_info;
 

@@ -21,7 +21,14 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data);
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
 			    evtchn_handler_t handler, void *data);
 int evtchn_bind_handler(evtchn_port_t port, evtchn_handler_t handler, void *data);
-void evtchn_close(evtchn_port_t port);
+/*
+ * Closes the port; when it returns, no CPU is in the port's handler and
+ * none enters it again (a handler closing its own port is not waited
+ * for), so its data may be freed.  -ETIMEDOUT if another CPU was still
+ * in it at a deadline (EVTCHN_SYNC_TIMEOUT_NS): the data must then be
+ * kept, and the port stays bound, masked.
+ */
+int evtchn_close(evtchn_port_t port);
 void evtchn_notify(evtchn_port_t port);
 void evtchn_mask(evtchn_port_t port);
 void evtchn_unmask(evtchn_port_t port);

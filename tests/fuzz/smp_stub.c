@@ -7,7 +7,7 @@
  */
 #include <pvkit/smp.h>
 
-unsigned int host_cpu;
+__thread unsigned int host_cpu;
 unsigned int nr_cpus_online = 1;
 
 void smp_send_ipi_mask(const struct cpumask *mask)

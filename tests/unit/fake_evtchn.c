@@ -44,7 +44,7 @@ static evtchn_port_t timer_port[FAKE_VCPUS];
 
 /* smp_processor_id() on the host: the vCPU fake_evtchn_upcall_on() plays. */
 struct percpu percpu_area[NR_CPUS];
-unsigned int host_cpu;
+__thread unsigned int host_cpu;
 
 int irq_set_vector(unsigned int vector, irq_handler_t handler, void *data, const char *name)
 {

@@ -138,12 +138,24 @@ void evtchn_unmask(evtchn_port_t port)
 {
 }
 
-void evtchn_close(evtchn_port_t port)
+/*
+ * Once closed, its handler is never run again (fake_raise_port); with
+ * fake_close_err set, the close gives up instead (a CPU stuck in the
+ * handler): the port stays open, its handler may still run.
+ */
+int fake_close_err;
+
+int evtchn_close(evtchn_port_t port)
 {
 	unsigned int i = port - FIRST_PORT;
 
-	if (i < nr_ports)
+	if (fake_close_err)
+		return fake_close_err;
+	if (i < nr_ports) {
 		ports[i].open = false;
+		ports[i].handler = NULL;
+	}
+	return 0;
 }
 
 /* A port stays where it is for a CPU past fake_bind_cpus (Xen has no such vCPU). */
@@ -235,6 +247,8 @@ void fake_xen_reset(void)
 	memset(fake_grants, 0, sizeof(fake_grants));
 	fake_notifies = 0;
 	fake_backend_kick = NULL;
+	fake_xs_read_hook = NULL;
+	fake_close_err = 0;
 	fake_now_ns = 0;
 	memset(ports, 0, sizeof(ports));
 	nr_ports = 0;
@@ -318,12 +332,16 @@ int xs_printf(u32 tx, const char *dir, const char *node, const char *fmt, ...)
 	return 0;
 }
 
+void (*fake_xs_read_hook)(const char *path);
+
 int xs_read_u64(u32 tx, const char *dir, const char *node, u64 *val)
 {
 	char path[160];
 	const char *v;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (fake_xs_read_hook)
+		fake_xs_read_hook(path);
 	v = fake_xs_get(path);
 	if (!v)
 		return -ENOENT;

@@ -67,6 +67,10 @@ int fake_port_cpu(evtchn_port_t port);
 extern unsigned int fake_bind_cpus;
 /* Ports allocated and not closed since the reset (at most 8 are ever allocated). */
 unsigned int fake_ports_open(void);
+/* evtchn_close()'s result when set (-ETIMEDOUT: a CPU stuck in the handler); reset: 0. */
+extern int fake_close_err;
+/* Called with the path of each xs_read_u64() (a backend node read), when set. */
+extern void (*fake_xs_read_hook)(const char *path);
 
 /*
  * Probes a new device/<type>/<id> with the driver the frontend registered

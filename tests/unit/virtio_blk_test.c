@@ -202,14 +202,18 @@ static void smaller_later_queue_bounds_the_depth(struct ktest *t)
 }
 
 /* The CPU the code under test runs on, and how many are up (asm/smp.h). */
-unsigned int host_cpu;
+__thread unsigned int host_cpu;
 unsigned int nr_cpus_online = 1;
 static unsigned int ipis;
+/* Per CPU, for the other suites (blkfront_sync_test.c). */
+unsigned long host_ipis_to[BLK_STAT_CPUS];
 
 /* The wake-up of a CPU whose request another completed. */
 void smp_send_ipi_mask(const struct cpumask *mask)
 {
 	ipis += cpumask_weight(mask);
+	for (unsigned int c = 0; c < BLK_STAT_CPUS; c++)
+		host_ipis_to[c] += cpumask_test(mask, c);
 }
 
 static struct fake_dev percpu_dev, percpu4_dev;

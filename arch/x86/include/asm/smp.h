@@ -52,8 +52,8 @@ extern unsigned int nr_cpus_online;
 extern bool percpu_ready;
 
 #ifdef __HOST_TEST__
-/* A host test plays the CPUs: the one it says the code runs on. */
-extern unsigned int host_cpu;
+/* A host test plays the CPUs: the one it says the code runs on (each thread its own). */
+extern __thread unsigned int host_cpu;
 
 static inline struct percpu *this_cpu(void)
 {
