@@ -584,6 +584,17 @@ int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info
 }
 
 /*
+ * A CPU taken offline (its resume failed): no port may be bound to its
+ * vCPU from now on (evtchn_bind_cpu() refuses it; the port stays on
+ * CPU 0), and its upcall, should one come, finds nothing to do.
+ */
+void xen_events_cpu_exit(unsigned int cpu)
+{
+	if (cpu && cpu < NR_CPUS)
+		WRITE_ONCE(cpu_vcpu[cpu], NULL);
+}
+
+/*
  * A port Xen bound to CPU cpu's vCPU: whose it is before it can be raised
  * (bound masked, unmasked last).  Never throttled: raised by our own CPUs
  * or paced by us.  The port, or -ENOSPC (closed).

@@ -70,6 +70,7 @@ void xen_events_resume(struct shared_info *si, struct vcpu_info *vi,
  * its upcalls look at vi, and FIFO gives it its own queues.  0 or -errno.
  */
 int xen_events_cpu_init(unsigned int cpu, unsigned int vcpu_id, struct vcpu_info *vi);
+void xen_events_cpu_exit(unsigned int cpu);
 /* An IPI port on vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */
 int bind_ipi(unsigned int cpu, unsigned int vcpu_id, evtchn_handler_t handler, void *data);
 /* A per-vCPU VIRQ (VIRQ_TIMER) of vCPU vcpu_id whose events CPU cpu takes; the port, or -errno. */

@@ -135,6 +135,8 @@ static void taken_offline(struct ktest *t, struct vcpu_info *vi, bool down)
 	KT_EXPECT_TRUE(t, strstr(host_last_log, "taken offline") != NULL);
 	xen_timer_resume_others();
 	KT_EXPECT_EQ(t, xen_test_kicks[1], kicks);
+	/* A frontend reconnecting now keeps its queue's port on CPU 0. */
+	KT_EXPECT_NE(t, evtchn_bind_cpu(OLD_IPI, 1), 0);
 	/* A later stop of the CPU closes nothing of the old domain's. */
 	xen_timer_cpu_exit(1);
 	old_numbers_untouched(t);

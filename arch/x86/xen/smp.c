@@ -169,6 +169,7 @@ static void xen_smp_take_offline(unsigned int cpu, const char *step, long err)
 	unsigned int vcpu = xen_cpu_vcpu[cpu];
 
 	xen_smp_stop(cpu, &vcpu);
+	xen_events_cpu_exit(cpu);
 	smp_mark_offline(cpu);
 	pr_err("xen: resume: vcpu %u (cpu %u): %s failed (%s): taken offline, %u CPUs online\n",
 	       vcpu, cpu, step, err ? xen_strerror(err) : "-", nr_cpus_online);
