@@ -736,6 +736,53 @@ int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
 	return map_table(map, phys, p, len, false);
 }
 
+/*
+ * One definition block: mapped whole, header and length checked, the
+ * checksum too when asked, and the signature the one it was found by.
+ */
+static int map_block(acpi_map_fn map, u64 phys, const char *sig, bool sum,
+		     struct sdt *t)
+{
+	if (map_sdt_checked(map, phys, t, sum))
+		return -EINVAL;
+	if (!sdt_is(t, sig)) {
+		pr_warn("%s at %#llx has the wrong signature\n", sig, phys);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int acpi_for_each_definition_block(const struct acpi_info *info,
+				   acpi_map_fn map, unsigned int flags,
+				   acpi_block_fn fn, void *data)
+{
+	bool sum = flags & ACPI_BLOCK_CHECKSUM;
+	unsigned int n = min(info->nr_tables, (unsigned int)ACPI_MAX_TABLES);
+	unsigned int index = 0;
+	int ret = 0, stop;
+	struct sdt t;
+
+	if (!info->dsdt)
+		return -ENOENT;
+	if (map_block(map, info->dsdt, "DSDT", sum, &t))
+		ret = -EINVAL;
+	else if ((stop = fn(t.p, t.len, index, data)))
+		return stop;
+	/* Then the SSDTs in the root's order, each once; index 0 is the DSDT's. */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct acpi_table_ref *ref = &info->tables[i];
+
+		if (strcmp(ref->sig, "SSDT") || ref->phys == info->dsdt)
+			continue;
+		index++;
+		if (map_block(map, ref->phys, "SSDT", sum, &t))
+			ret = -EINVAL;
+		else if ((stop = fn(t.p, t.len, index, data)))
+			return stop;
+	}
+	return ret;
+}
+
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
 				       const char *sig)
 {
