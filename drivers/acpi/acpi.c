@@ -39,7 +39,7 @@ const struct acpi_info *acpi_get(void)
 /* What reading the namespace met: the namespace, and which blocks were read. */
 struct ns_load {
 	struct aml_ns *ns;
-	bool dsdt;
+	u32 dsdt_len;		/* 0: the DSDT was not read */
 	unsigned int ssdts;
 };
 
@@ -52,7 +52,7 @@ static int ns_load_block(const u8 *p, u32 len, unsigned int index, void *data)
 	if (index)
 		l->ssdts++;
 	else
-		l->dsdt = true;
+		l->dsdt_len = len;
 	return 0;
 }
 
@@ -73,12 +73,14 @@ const struct aml_ns *acpi_namespace(void)
 	}
 	acpi_for_each_definition_block(info, acpi_direct_map,
 				       ACPI_BLOCK_CHECKSUM, ns_load_block, &l);
-	if (!l.dsdt) {
+	if (!l.dsdt_len) {
 		kfree(l.ns);
 		return NULL;
 	}
-	pr_info("acpi: namespace: %u devices from the DSDT and %u SSDTs%s\n",
-		l.ns->nr_devices, l.ssdts, l.ns->has_s5 ? ", \\_S5" : "");
+	/* The DSDT's length tells which firmware's it is (docs/platform.md). */
+	pr_info("acpi: namespace: %u devices from the DSDT (%u bytes) and %u SSDTs%s\n",
+		l.ns->nr_devices, l.dsdt_len, l.ssdts,
+		l.ns->has_s5 ? ", \\_S5" : "");
 	aml_ns = l.ns;
 	return aml_ns;
 }

@@ -186,6 +186,23 @@ void arch_irq_mask(unsigned int irq, bool masked)
 	spin_unlock_irqrestore(&ioapic_lock, f);
 }
 
+/* Read from the I/O APIC itself, not the copy kept: what it really does. */
+int arch_irq_masked(unsigned int irq)
+{
+	u16 flags;
+	unsigned int pin;
+	struct ioapic *io = ioapic_for(irq_to_gsi(irq, &flags), &pin);
+	unsigned long f;
+	u32 low;
+
+	if (!io)
+		return -ENODEV;
+	f = spin_lock_irqsave(&ioapic_lock);
+	low = io_read(io, REDTBL(pin));
+	spin_unlock_irqrestore(&ioapic_lock, f);
+	return !!(low & RTE_MASKED);
+}
+
 static void ioapic_add(const struct acpi_ioapic *a)
 {
 	struct ioapic *io = &ioapics[nr_ioapics];
