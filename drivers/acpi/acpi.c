@@ -152,15 +152,7 @@ static bool bytes_in(const u8 *p, u32 len, const char *s, size_t n)
 	return false;
 }
 
-/*
- * Whether some definition block may give a device the _HID hid.  The
- * reader evaluates nothing: a string _HID it finds is a string in the
- * AML, so a block without hid's bytes has no such device, which a scan
- * tells for a few per cent of what reading the namespace costs (q35's
- * 8 KiB DSDT has no virtio-mmio devices to find).  Ids of the EISA form
- * (7 characters: integers in the AML), ids with '?' (what the reader
- * makes of a byte it cannot print) and longer ones are not judged so.
- */
+/* The _HID looked for in each block's bytes. */
 struct hid_scan {
 	const char *hid;
 	size_t n;
@@ -173,6 +165,15 @@ static int hid_block(const u8 *p, u32 len, unsigned int index, void *data)
 	return bytes_in(p, len, h->hid, h->n);
 }
 
+/*
+ * Whether some definition block may give a device the _HID hid.  The
+ * reader evaluates nothing: a string _HID it finds is a string in the
+ * AML, so a block without hid's bytes has no such device, which a scan
+ * tells for a few per cent of what reading the namespace costs (q35's
+ * 8 KiB DSDT has no virtio-mmio devices to find).  Ids of the EISA form
+ * (7 characters: integers in the AML), ids with '?' (what the reader
+ * makes of a byte it cannot print) and longer ones are not judged so.
+ */
 bool acpi_hid_maybe_declared(const char *hid)
 {
 	const struct acpi_info *info = acpi_get();

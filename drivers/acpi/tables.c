@@ -757,27 +757,29 @@ int acpi_for_each_definition_block(const struct acpi_info *info,
 				   acpi_block_fn fn, void *data)
 {
 	bool sum = flags & ACPI_BLOCK_CHECKSUM;
-	unsigned int n = min(info->nr_tables, (unsigned int)ACPI_MAX_TABLES);
+	int n = (int)min(info->nr_tables, (unsigned int)ACPI_MAX_TABLES);
 	unsigned int index = 0;
-	int ret = 0, stop;
-	struct sdt t;
+	int ret = 0;
 
 	if (!info->dsdt)
 		return -ENOENT;
-	if (map_block(map, info->dsdt, "DSDT", sum, &t))
-		ret = -EINVAL;
-	else if ((stop = fn(t.p, t.len, index, data)))
-		return stop;
-	/* Then the SSDTs in the root's order, each once; index 0 is the DSDT's. */
-	for (unsigned int i = 0; i < n; i++) {
-		const struct acpi_table_ref *ref = &info->tables[i];
+	/* i = -1 is the DSDT, then the SSDTs in the root's order, each once. */
+	for (int i = -1; i < n; i++) {
+		u64 phys = i < 0 ? info->dsdt : info->tables[i].phys;
+		unsigned int this = index;
+		struct sdt t;
+		int stop;
 
-		if (strcmp(ref->sig, "SSDT") || ref->phys == info->dsdt)
+		if (i >= 0 && (strcmp(info->tables[i].sig, "SSDT") ||
+			       phys == info->dsdt))
 			continue;
 		index++;
-		if (map_block(map, ref->phys, "SSDT", sum, &t))
+		if (map_block(map, phys, i < 0 ? "DSDT" : "SSDT", sum, &t)) {
 			ret = -EINVAL;
-		else if ((stop = fn(t.p, t.len, index, data)))
+			continue;
+		}
+		stop = fn(t.p, t.len, this, data);
+		if (stop)
 			return stop;
 	}
 	return ret;

@@ -194,6 +194,33 @@ static int ich9_gsi(unsigned int slot, unsigned int pin)
 	return 16 + (int)(pin - 1);
 }
 
+/* Parses the DSDT: whether it gave a _PRT, \_SB_.PCI0's. */
+static bool prt_of_pci0(const unsigned char *p, const unsigned char *end)
+{
+	char buf[100];
+
+	if (parse(p, end) || !ns.has_prt)
+		return false;
+	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
+	return !strcmp(buf, "\\_SB_.PCI0");
+}
+
+/* Every slot from first and every pin routed as wired says, with flags. */
+static void expect_routes(struct ktest *t, unsigned int first,
+			  int (*wired)(unsigned int slot, unsigned int pin),
+			  u16 want)
+{
+	u16 flags;
+
+	for (unsigned int slot = first; slot < 32; slot++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			flags = 0;
+			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
+				     wired(slot, pin));
+			KT_EXPECT_EQ(t, flags, want);
+		}
+}
+
 /*
  * q35's _PRT is a method choosing PRTP (PIC mode) or PRTA (APIC mode) on
  * PICF, both Name()d packages declared before it, whose entries name the
@@ -202,22 +229,12 @@ static int ich9_gsi(unsigned int slot, unsigned int pin)
  */
 static void aml_q35_prt(struct ktest *t)
 {
-	char buf[100];
 	u16 flags;
 
-	KT_ASSERT_EQ(t, parse(q35_dsdt, q35_dsdt_end), 0);
-	KT_ASSERT_TRUE(t, ns.has_prt);
-	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
-	KT_EXPECT_STREQ(t, buf, "\\_SB_.PCI0");
+	KT_ASSERT_TRUE(t, prt_of_pci0(q35_dsdt, q35_dsdt_end));
 	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 2);
 	KT_EXPECT_EQ(t, ns.prt_pkgs[1].nr, 128);
-	for (unsigned int slot = 0; slot < 32; slot++)
-		for (unsigned int pin = 1; pin <= 4; pin++) {
-			flags = 0;
-			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
-				     ich9_gsi(slot, pin));
-			KT_EXPECT_EQ(t, flags, LEVEL_HIGH);
-		}
+	expect_routes(t, 0, ich9_gsi, LEVEL_HIGH);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 0, &flags), -ENODEV);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 5, &flags), -ENODEV);
 	KT_EXPECT_TRUE(t, aml_prt_links_only(&ns));
@@ -244,27 +261,16 @@ static int xen_gsi(unsigned int slot, unsigned int pin)
  */
 static void aml_xen_hvm_prt(struct ktest *t)
 {
-	char buf[100];
 	u16 flags;
 
-	KT_ASSERT_EQ(t, parse(xen_dsdt, xen_dsdt_end), 0);
-	KT_ASSERT_TRUE(t, ns.has_prt);
-	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
-	KT_EXPECT_STREQ(t, buf, "\\_SB_.PCI0");
+	KT_ASSERT_TRUE(t, prt_of_pci0(xen_dsdt, xen_dsdt_end));
 	/* Return (PRTA) in the method: found from \_SB_.PCI0._PRT upward. */
 	KT_EXPECT_TRUE(t, !memcmp(ns.prt_ref.seg[ns.prt_ref.depth - 1], "PRTA", 4));
 	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 2);
 	KT_EXPECT_EQ(t, ns.prt_pkgs[0].nr, 124);
 	KT_EXPECT_EQ(t, ns.prt_pkgs[1].nr, 124);
 	KT_EXPECT_FALSE(t, aml_prt_links_only(&ns));
-	for (unsigned int slot = 1; slot < 32; slot++)
-		for (unsigned int pin = 1; pin <= 4; pin++) {
-			flags = 0;
-			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
-				     xen_gsi(slot, pin));
-			KT_EXPECT_EQ(t, flags, ACPI_INTI_TRIGGER_LEVEL |
-					       ACPI_INTI_POLARITY_LOW);
-		}
+	expect_routes(t, 1, xen_gsi, ACPI_INTI_TRIGGER_LEVEL | ACPI_INTI_POLARITY_LOW);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 0, 1, &flags), -ENODEV);
 	/* PIC mode's links: named, but their _CRS is computed. */
 	KT_ASSERT_NOT_NULL(t, by_name("\\_SB_.PCI0.LNKA"));
