@@ -80,8 +80,7 @@ static bool acpi_routes(void)
 	if (!ns || aml_prt_route(ns, 0, 1, &flags) == -ENOENT)
 		return false;
 	aml_path_str(&ns->prt_dev, path, sizeof(path));
-	pr_info("pci: INTx routed by the _PRT of %s (%s)\n", path,
-		aml_prt_links_only(ns) ? "link devices" : "GSIs named");
+	pr_info("pci: INTx routed by the _PRT of %s\n", path);
 	return true;
 }
 #else
