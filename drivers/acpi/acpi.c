@@ -36,44 +36,53 @@ const struct acpi_info *acpi_get(void)
 	return acpi_ok ? &acpi_info : NULL;
 }
 
-/* One definition block into ns; its own problems are reported by aml.c. */
-static bool ns_load(struct aml_ns *ns, u64 phys)
-{
-	const u8 *p;
-	u32 len;
+/* What reading the namespace met: the namespace, and which blocks were read. */
+struct ns_load {
+	struct aml_ns *ns;
+	u32 dsdt_len;		/* 0: the DSDT was not read */
+	unsigned int ssdts;
+};
 
-	if (acpi_map_table(acpi_direct_map, phys, &p, &len))
-		return false;
-	aml_parse_table(ns, p, len);
-	return true;
+/* One definition block into the namespace; its problems are aml.c's to tell. */
+static int ns_load_block(const u8 *p, u32 len, unsigned int index, void *data)
+{
+	struct ns_load *l = data;
+
+	aml_parse_table(l->ns, p, len);
+	if (index)
+		l->ssdts++;
+	else
+		l->dsdt_len = len;
+	return 0;
 }
 
 const struct aml_ns *acpi_namespace(void)
 {
 	const struct acpi_info *info = acpi_get();
-	unsigned int ssdts = 0;
-	struct aml_ns *ns;
+	struct ns_load l = {};
 
 	if (ns_read)
 		return aml_ns;
 	ns_read = true;
 	if (!info || !info->dsdt)
 		return NULL;
-	ns = kzalloc(sizeof(*ns));
-	if (!ns) {
+	l.ns = kzalloc(sizeof(*l.ns));
+	if (!l.ns) {
 		pr_warn("acpi: no memory for the namespace\n");
 		return NULL;
 	}
-	if (!ns_load(ns, info->dsdt))
+	acpi_for_each_definition_block(info, acpi_direct_map,
+				       ACPI_BLOCK_CHECKSUM, ns_load_block, &l);
+	if (!l.dsdt_len) {
+		kfree(l.ns);
 		return NULL;
-	for (unsigned int i = 0; i < info->nr_tables; i++)
-		if (!strcmp(info->tables[i].sig, "SSDT") &&
-		    ns_load(ns, info->tables[i].phys))
-			ssdts++;
-	pr_info("acpi: namespace: %u devices from the DSDT and %u SSDTs%s\n",
-		ns->nr_devices, ssdts, ns->has_s5 ? ", \\_S5" : "");
-	aml_ns = ns;
-	return ns;
+	}
+	/* The DSDT's length tells which firmware's it is (docs/platform.md). */
+	pr_info("acpi: namespace: %u devices from the DSDT (%u bytes) and %u SSDTs%s\n",
+		l.ns->nr_devices, l.dsdt_len, l.ssdts,
+		l.ns->has_s5 ? ", \\_S5" : "");
+	aml_ns = l.ns;
+	return aml_ns;
 }
 
 bool acpi_namespace_read(void)
@@ -81,39 +90,47 @@ bool acpi_namespace_read(void)
 	return ns_read;
 }
 
-/* aml_scan_s5() over one definition block: its error, or 0 with *typ set. */
-static __attribute__((__cold__)) int scan_s5(u64 phys, u8 typ[2])
-{
-	const u8 *p;
-	u32 len;
+/* What the \_S5 scan found over the blocks so far. */
+struct s5_scan {
+	u8 typ[2];
+	bool found;
+	bool bad;		/* some block's \_S5 malformed */
+};
 
-	if (acpi_map_table(acpi_direct_map, phys, &p, &len))
-		return -EINVAL;
-	return aml_scan_s5(p, len, &typ[0], &typ[1]);
+/* aml_scan_s5() over one block: the last \_S5 found wins, as in the namespace. */
+static __attribute__((__cold__)) int s5_block(const u8 *p, u32 len,
+					      unsigned int index, void *data)
+{
+	struct s5_scan *s = data;
+	u8 a, b;
+	int err = aml_scan_s5(p, len, &a, &b);
+
+	if (!err) {
+		s->typ[0] = a;
+		s->typ[1] = b;
+		s->found = true;
+	} else if (err != -ENOENT) {
+		s->bad = true;
+	}
+	return 0;
 }
 
 __attribute__((__cold__)) int acpi_scan_s5(u8 *typa, u8 *typb)
 {
 	const struct acpi_info *info = acpi_get();
-	int ret = -ENOENT, err;
-	u8 typ[2];
+	struct s5_scan s = {};
+	int err;
 
 	if (!info || !info->dsdt)
 		return -ENOENT;
-	/* The DSDT, then each SSDT: the last found wins, as in the namespace. */
-	for (int i = -1; i < (int)info->nr_tables; i++) {
-		if (i >= 0 && strcmp(info->tables[i].sig, "SSDT"))
-			continue;
-		err = scan_s5(i < 0 ? info->dsdt : info->tables[i].phys, typ);
-		if (!err) {
-			*typa = typ[0];
-			*typb = typ[1];
-			ret = 0;
-		} else if (err != -ENOENT && ret) {
-			ret = err;
-		}
+	err = acpi_for_each_definition_block(info, acpi_direct_map,
+					     ACPI_BLOCK_CHECKSUM, s5_block, &s);
+	if (s.found) {
+		*typa = s.typ[0];
+		*typb = s.typ[1];
+		return 0;
 	}
-	return ret;
+	return s.bad || err == -EINVAL ? -EINVAL : -ENOENT;
 }
 
 /*
@@ -135,6 +152,19 @@ static bool bytes_in(const u8 *p, u32 len, const char *s, size_t n)
 	return false;
 }
 
+/* The _HID looked for in each block's bytes. */
+struct hid_scan {
+	const char *hid;
+	size_t n;
+};
+
+static int hid_block(const u8 *p, u32 len, unsigned int index, void *data)
+{
+	const struct hid_scan *h = data;
+
+	return bytes_in(p, len, h->hid, h->n);
+}
+
 /*
  * Whether some definition block may give a device the _HID hid.  The
  * reader evaluates nothing: a string _HID it finds is a string in the
@@ -147,24 +177,15 @@ static bool bytes_in(const u8 *p, u32 len, const char *s, size_t n)
 bool acpi_hid_maybe_declared(const char *hid)
 {
 	const struct acpi_info *info = acpi_get();
-	size_t n = strlen(hid);
-	const u8 *p;
-	u32 len;
+	struct hid_scan h = { .hid = hid, .n = strlen(hid) };
 
 	if (!info || !info->dsdt)
 		return false;
-	if (n == 7 || !n || n > 255 || strchr(hid, '?'))
+	if (h.n == 7 || !h.n || h.n > 255 || strchr(hid, '?'))
 		return true;
-	if (!acpi_map_table_bytes(acpi_direct_map, info->dsdt, &p, &len) &&
-	    bytes_in(p, len, hid, n))
-		return true;
-	for (unsigned int i = 0; i < info->nr_tables; i++) {
-		if (!strcmp(info->tables[i].sig, "SSDT") &&
-		    !acpi_map_table_bytes(acpi_direct_map, info->tables[i].phys, &p, &len) &&
-		    bytes_in(p, len, hid, n))
-			return true;
-	}
-	return false;
+	/* The bytes as mapped, unchecksummed: what is found is read checked. */
+	return acpi_for_each_definition_block(info, acpi_direct_map, 0,
+					      hid_block, &h) > 0;
 }
 
 const struct aml_device *acpi_find_hid(const char *hid, const struct aml_device *from)

@@ -736,6 +736,55 @@ int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len)
 	return map_table(map, phys, p, len, false);
 }
 
+/*
+ * One definition block: mapped whole, header and length checked, the
+ * checksum too when asked, and the signature the one it was found by.
+ */
+static int map_block(acpi_map_fn map, u64 phys, const char *sig, bool sum,
+		     struct sdt *t)
+{
+	if (map_sdt_checked(map, phys, t, sum))
+		return -EINVAL;
+	if (!sdt_is(t, sig)) {
+		pr_warn("%s at %#llx has the wrong signature\n", sig, phys);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int acpi_for_each_definition_block(const struct acpi_info *info,
+				   acpi_map_fn map, unsigned int flags,
+				   acpi_block_fn fn, void *data)
+{
+	bool sum = flags & ACPI_BLOCK_CHECKSUM;
+	int n = (int)min(info->nr_tables, (unsigned int)ACPI_MAX_TABLES);
+	unsigned int index = 0;
+	int ret = 0;
+
+	if (!info->dsdt)
+		return -ENOENT;
+	/* i = -1 is the DSDT, then the SSDTs in the root's order, each once. */
+	for (int i = -1; i < n; i++) {
+		u64 phys = i < 0 ? info->dsdt : info->tables[i].phys;
+		unsigned int this = index;
+		struct sdt t;
+		int stop;
+
+		if (i >= 0 && (strcmp(info->tables[i].sig, "SSDT") ||
+			       phys == info->dsdt))
+			continue;
+		index++;
+		if (map_block(map, phys, i < 0 ? "DSDT" : "SSDT", sum, &t)) {
+			ret = -EINVAL;
+			continue;
+		}
+		stop = fn(t.p, t.len, this, data);
+		if (stop)
+			return stop;
+	}
+	return ret;
+}
+
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
 				       const char *sig)
 {

@@ -63,19 +63,21 @@ static int acpi_route(const struct pci_dev *d)
 }
 
 /*
- * Whether ACPI gives a _PRT pvkit can read and routes by (q35's), said
- * once.  One that names GSIs directly (Xen HVM's) is read but not used
- * yet: routed so, xen-hvm-domu-e1000's receive stopped after 31 frames
- * once (level-triggered GSI 16+ in place of the line register's ISA IRQ),
- * not understood; the line registers serve there.
+ * Whether ACPI gives a _PRT pvkit can read and routes by, said once:
+ * q35's, through its link devices GSIA-GSIH, and Xen HVM's, GSIs 16-47
+ * named directly (hvmloader's PRTA, Xen's own wiring of slot and pin).
+ * The line registers cannot name a GSI above 15, and hvmloader writes
+ * them only for what it finds on bus 0 at boot; on Xen the ISA IRQ they
+ * name (the PCI link's) is asserted beside the GSI, and stays masked.
  */
 static bool acpi_routes(void)
 {
 	const struct aml_ns *ns = acpi_namespace();
 	char path[5 * AML_MAX_DEPTH + 2];
+	u16 flags;
 
-	/* False too where no _PRT's package was found (aml_prt_route: -ENOENT). */
-	if (!ns || !aml_prt_links_only(ns))
+	/* -ENOENT: no _PRT package was found (or none could be read). */
+	if (!ns || aml_prt_route(ns, 0, 1, &flags) == -ENOENT)
 		return false;
 	aml_path_str(&ns->prt_dev, path, sizeof(path));
 	pr_info("pci: INTx routed by the _PRT of %s\n", path);
@@ -222,7 +224,8 @@ const struct pci_bar *pci_bar(struct pci_dev *d, int i)
 }
 
 /*
- * The root bus's _PRT where ACPI has one pvkit can read (q35's); else
+ * The root bus's _PRT where ACPI has one pvkit can read (q35's, Xen
+ * HVM's); else
  * QEMU's q35 wiring where its MCH is at 00:00.0 (booted without ACPI);
  * else the line registers the firmware wrote (pc's _PRT is built by a
  * loop, which the AML reader does not run).  Decided at the first INTx

@@ -165,6 +165,22 @@ int acpi_map_table(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
  */
 int acpi_map_table_bytes(acpi_map_fn map, u64 phys, const u8 **p, u32 *len);
 
+/*
+ * The definition blocks: the DSDT (index 0), then each SSDT the root
+ * table listed, in its order (index 1, 2, ...), each handed to fn mapped
+ * whole with its header, length and signature checked, and its checksum
+ * with ACPI_BLOCK_CHECKSUM.  At most 1 + ACPI_MAX_TABLES blocks, nothing
+ * allocated: usable from an interrupt.  A non-zero return of fn ends the
+ * walk and is returned; else 0, -ENOENT without a DSDT, or -EINVAL when
+ * some block was unusable (warned about, skipped; the rest still walked).
+ */
+#define ACPI_BLOCK_CHECKSUM	(1U << 0)
+typedef int (*acpi_block_fn)(const u8 *p, u32 len, unsigned int index,
+			     void *data);
+int acpi_for_each_definition_block(const struct acpi_info *info,
+				   acpi_map_fn map, unsigned int flags,
+				   acpi_block_fn fn, void *data);
+
 /* The first table with signature sig ("APIC", "FACP", ...), or NULL. */
 const struct acpi_table_ref *acpi_find(const struct acpi_info *info,
 				       const char *sig);

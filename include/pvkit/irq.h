@@ -72,6 +72,8 @@ int arch_irq_set_type(unsigned int irq, u16 flags);
 /* The architecture's side: route a line to a vector, (un)mask it. */
 int arch_irq_route(unsigned int irq, unsigned int vector);
 void arch_irq_mask(unsigned int irq, bool masked);
+/* Whether the line is masked at its I/O APIC now: 1, 0, or -ENODEV. */
+int arch_irq_masked(unsigned int irq);
 /* Interrupt controllers, the hypervisor backend, then interrupts on. */
 void arch_irq_init(void);
 

@@ -25,6 +25,9 @@
  * exactly len bytes: AddressSanitizer then catches a read past the length
  * the parser asked for, not merely one past the end of the whole image.
  *
+ * The definition blocks the tables name (the FADT's DSDT, the SSDTs) are
+ * walked too, with and without their checksums checked.
+ *
  * Every input is parsed twice: as it is, and with the checksums of the
  * RSDP, the root tables and the tables they list recomputed.  Mutations
  * almost always break a checksum, and without the second pass the fuzzer
@@ -139,6 +142,33 @@ static void fix_checksums(u8 *img, size_t size)
 	}
 }
 
+/* Every byte of a block handed over is read: ASan checks its length. */
+static int walk_block(const u8 *p, u32 len, unsigned int index, void *data)
+{
+	unsigned int *calls = data;
+	u8 sum = 0;
+
+	if (len < 36 || len > ACPI_MAX_TABLE_LEN || index > ACPI_MAX_TABLES ||
+	    ++*calls > 1 + ACPI_MAX_TABLES)
+		abort();
+	for (u32 i = 0; i < len; i++)
+		sum += p[i];
+	return sum == 0x5a;	/* now and then, a walk ended early */
+}
+
+static void walk_blocks(const struct acpi_info *info)
+{
+	unsigned int calls = 0;
+	int ret = acpi_for_each_definition_block(info, fuzz_map, 0, walk_block,
+						 &calls);
+
+	if (ret != 0 && ret != 1 && ret != -EINVAL && ret != -ENOENT)
+		abort();
+	calls = 0;
+	acpi_for_each_definition_block(info, fuzz_map, ACPI_BLOCK_CHECKSUM,
+				       walk_block, &calls);
+}
+
 static void parse_image(const u8 *img, size_t size)
 {
 	struct acpi_info info;
@@ -157,6 +187,7 @@ static void parse_image(const u8 *img, size_t size)
 		acpi_find(&info, "APIC");
 		for (unsigned int irq = 0; irq < 16; irq++)
 			acpi_isa_irq_to_gsi(&info, (u8)irq, &flags);
+		walk_blocks(&info);
 	}
 	unmap_all();
 }

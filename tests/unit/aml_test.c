@@ -24,10 +24,11 @@
 INCBIN(pc_dsdt, "pc/DSDT.dat");
 INCBIN(q35_dsdt, "q35/DSDT.dat");
 INCBIN(mvm_dsdt, "microvm/DSDT.dat");
+INCBIN(xen_dsdt, "xen-hvm/DSDT.dat");
 INCBIN(pc_facp, "pc/FACP.dat");
 INCBIN(q35_facp, "q35/FACP.dat");
 INCBIN(mvm_facp, "microvm/FACP.dat");
-BLOB(pc_dsdt); BLOB(q35_dsdt); BLOB(mvm_dsdt);
+BLOB(pc_dsdt); BLOB(q35_dsdt); BLOB(mvm_dsdt); BLOB(xen_dsdt);
 BLOB(pc_facp); BLOB(q35_facp); BLOB(mvm_facp);
 
 static struct aml_ns ns;
@@ -193,6 +194,33 @@ static int ich9_gsi(unsigned int slot, unsigned int pin)
 	return 16 + (int)(pin - 1);
 }
 
+/* Parses the DSDT: whether it gave a _PRT, \_SB_.PCI0's. */
+static bool prt_of_pci0(const unsigned char *p, const unsigned char *end)
+{
+	char buf[100];
+
+	if (parse(p, end) || !ns.has_prt)
+		return false;
+	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
+	return !strcmp(buf, "\\_SB_.PCI0");
+}
+
+/* Every slot from first and every pin routed as wired says, with flags. */
+static void expect_routes(struct ktest *t, unsigned int first,
+			  int (*wired)(unsigned int slot, unsigned int pin),
+			  u16 want)
+{
+	u16 flags;
+
+	for (unsigned int slot = first; slot < 32; slot++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			flags = 0;
+			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
+				     wired(slot, pin));
+			KT_EXPECT_EQ(t, flags, want);
+		}
+}
+
 /*
  * q35's _PRT is a method choosing PRTP (PIC mode) or PRTA (APIC mode) on
  * PICF, both Name()d packages declared before it, whose entries name the
@@ -201,25 +229,57 @@ static int ich9_gsi(unsigned int slot, unsigned int pin)
  */
 static void aml_q35_prt(struct ktest *t)
 {
-	char buf[100];
 	u16 flags;
 
-	KT_ASSERT_EQ(t, parse(q35_dsdt, q35_dsdt_end), 0);
-	KT_ASSERT_TRUE(t, ns.has_prt);
-	aml_path_str(&ns.prt_dev, buf, sizeof(buf));
-	KT_EXPECT_STREQ(t, buf, "\\_SB_.PCI0");
+	KT_ASSERT_TRUE(t, prt_of_pci0(q35_dsdt, q35_dsdt_end));
 	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 2);
 	KT_EXPECT_EQ(t, ns.prt_pkgs[1].nr, 128);
-	for (unsigned int slot = 0; slot < 32; slot++)
-		for (unsigned int pin = 1; pin <= 4; pin++) {
-			flags = 0;
-			KT_EXPECT_EQ(t, aml_prt_route(&ns, (u8)slot, (u8)pin, &flags),
-				     ich9_gsi(slot, pin));
-			KT_EXPECT_EQ(t, flags, LEVEL_HIGH);
-		}
+	expect_routes(t, 0, ich9_gsi, LEVEL_HIGH);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 0, &flags), -ENODEV);
 	KT_EXPECT_EQ(t, aml_prt_route(&ns, 3, 5, &flags), -ENODEV);
 	KT_EXPECT_TRUE(t, aml_prt_links_only(&ns));
+}
+
+/*
+ * Xen's wiring of PCI INTx (xen/include/asm-x86/hvm/irq.h,
+ * hvm_pci_intx_gsi()): slot and pin to GSI 16-47, which the hypervisor
+ * asserts whatever the guest's _PRT says.
+ */
+static int xen_gsi(unsigned int slot, unsigned int pin)
+{
+	return (int)((((slot << 2) + (slot >> 3) + pin - 1) & 31) + 16);
+}
+
+/*
+ * hvmloader's DSDT for qemu-xen (Xen 4.17: tools/libacpi's
+ * dsdt_anycpu_qemu_xen, tests/unit/fixtures/acpi/README.md): _PRT is
+ * If (PICD) { Return (PRTA) } Return (PRTP), both packages declared
+ * after it; PRTA names GSIs directly for slots 1-31, PRTP the link
+ * devices LNKA-LNKD, whose _CRS is a method (the link's PIRQ register).
+ * APIC mode is read: every slot and pin as Xen asserts it, level and
+ * active low; slot 0 (the host bridge) has no entry.
+ */
+static void aml_xen_hvm_prt(struct ktest *t)
+{
+	u16 flags;
+
+	KT_ASSERT_TRUE(t, prt_of_pci0(xen_dsdt, xen_dsdt_end));
+	/* Return (PRTA) in the method: found from \_SB_.PCI0._PRT upward. */
+	KT_EXPECT_TRUE(t, !memcmp(ns.prt_ref.seg[ns.prt_ref.depth - 1], "PRTA", 4));
+	KT_EXPECT_EQ(t, ns.nr_prt_pkgs, 2);
+	KT_EXPECT_EQ(t, ns.prt_pkgs[0].nr, 124);
+	KT_EXPECT_EQ(t, ns.prt_pkgs[1].nr, 124);
+	KT_EXPECT_FALSE(t, aml_prt_links_only(&ns));
+	expect_routes(t, 1, xen_gsi, ACPI_INTI_TRIGGER_LEVEL | ACPI_INTI_POLARITY_LOW);
+	KT_EXPECT_EQ(t, aml_prt_route(&ns, 0, 1, &flags), -ENODEV);
+	/* PIC mode's links: named, but their _CRS is computed. */
+	KT_ASSERT_NOT_NULL(t, by_name("\\_SB_.PCI0.LNKA"));
+	KT_EXPECT_FALSE(t, by_name("\\_SB_.PCI0.LNKA")->has_crs);
+	KT_EXPECT_STREQ(t, by_name("\\_SB_.PCI0.LNKA")->hid, "PNP0C0F");
+	KT_EXPECT_TRUE(t, ns.has_s5);
+	KT_EXPECT_EQ(t, ns.s5_typa, 0);
+	/* As many devices as the guest's log says with the two SSDTs. */
+	KT_EXPECT_EQ(t, ns.nr_devices, 54);
 }
 
 /*
@@ -710,6 +770,7 @@ static const struct ktest_case aml_cases[] = {
 	KTEST_CASE(aml_pc_devices),
 	KTEST_CASE(aml_q35_devices),
 	KTEST_CASE(aml_q35_prt),
+	KTEST_CASE(aml_xen_hvm_prt),
 	KTEST_CASE(aml_pc_prt_unread),
 	KTEST_CASE(aml_q35_prt_bad_entry),
 	KTEST_CASE(aml_every_truncation),

@@ -170,11 +170,18 @@ int arch_irq_route(unsigned int irq, unsigned int vector)
 	return 0;
 }
 
-void arch_irq_mask(unsigned int irq, bool masked)
+/* The I/O APIC and pin of an ISA IRQ or GSI, as request_irq() numbers them. */
+static struct ioapic *irq_pin(unsigned int irq, unsigned int *pin)
 {
 	u16 flags;
+
+	return ioapic_for(irq_to_gsi(irq, &flags), pin);
+}
+
+void arch_irq_mask(unsigned int irq, bool masked)
+{
 	unsigned int pin;
-	struct ioapic *io = ioapic_for(irq_to_gsi(irq, &flags), &pin);
+	struct ioapic *io = irq_pin(irq, &pin);
 	unsigned long f;
 	u32 low;
 
@@ -184,6 +191,22 @@ void arch_irq_mask(unsigned int irq, bool masked)
 	low = read_low(io, pin);
 	write_low(io, pin, masked ? low | RTE_MASKED : low & ~RTE_MASKED);
 	spin_unlock_irqrestore(&ioapic_lock, f);
+}
+
+/* Read from the I/O APIC itself, not the copy kept: what it really does. */
+int arch_irq_masked(unsigned int irq)
+{
+	unsigned int pin;
+	struct ioapic *io = irq_pin(irq, &pin);
+	unsigned long f;
+	u32 rte;
+
+	if (!io)
+		return -ENODEV;
+	f = spin_lock_irqsave(&ioapic_lock);
+	rte = io_read(io, REDTBL(pin));
+	spin_unlock_irqrestore(&ioapic_lock, f);
+	return !!(rte & RTE_MASKED);
 }
 
 static void ioapic_add(const struct acpi_ioapic *a)

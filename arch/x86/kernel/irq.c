@@ -51,6 +51,11 @@ int arch_irq_route(unsigned int irq, unsigned int vector)
 void arch_irq_mask(unsigned int irq, bool masked)
 {
 }
+
+int arch_irq_masked(unsigned int irq)
+{
+	return -ENODEV;
+}
 #endif
 
 static void default_intr_init(void)

@@ -939,6 +939,142 @@ static void acpi_length_changes_while_mapping(struct ktest *t)
 	KT_EXPECT_EQ(t, info.nr_dropped, 1);
 }
 
+/*
+ * The walk over the definition blocks: host only, where the same code
+ * runs over the same builders; in the guest, the namespace, \_S5 and
+ * _HID lookups walk the machine's own blocks (and the image keeps its
+ * size budget).
+ */
+#ifdef __HOST_TEST__
+/* Definition blocks: what acpi_for_each_definition_block() handed over. */
+struct blocks_seen {
+	unsigned int n;
+	u64 phys[8];
+	unsigned int index[8];
+	unsigned int stop_at;		/* return 7 at this call (1-based), 0: never */
+};
+
+static int note_block(const u8 *p, u32 len, unsigned int index, void *data)
+{
+	struct blocks_seen *s = data;
+
+	if (s->n < ARRAY_SIZE(s->phys)) {
+		s->phys[s->n] = IMAGE_BASE + (u64)(p - image);
+		s->index[s->n] = index;
+	}
+	/* The whole block is handed over, its header's length the one given. */
+	if (len != ((u32)p[4] | (u32)p[5] << 8 | (u32)p[6] << 16 | (u32)p[7] << 24))
+		return -1;
+	return ++s->n == s->stop_at ? 7 : 0;
+}
+
+static u64 make_block(const char *sig, unsigned int body)
+{
+	struct tb b;
+
+	tb_begin(&b, sig, 2);
+	memset(tb_put(&b, body), 0xa3, body);
+	return tb_end(&b);
+}
+
+/* A FADT naming dsdt, the tables listed after it in an XSDT; the RSDP. */
+static u64 make_blocks_machine(u64 dsdt, const u64 *tables, unsigned int n)
+{
+	u64 t[8];
+	u8 *fadt;
+
+	t[0] = make_fadt(3, 244, 0xb008, 1, 0x608, 1 << 8);
+	fadt = at(t[0]);
+	put_le32(fadt + 40, (u32)dsdt);
+	fix_checksum(fadt, 244, 9);
+	for (unsigned int i = 0; i < n; i++)
+		t[i + 1] = tables[i];
+	return make_rsdp(2, 0, make_root("XSDT", t, n + 1));
+}
+
+static void acpi_definition_blocks_in_order(struct ktest *t)
+{
+	struct blocks_seen seen = {};
+	u64 dsdt, tables[4], rsdp;
+
+	image_reset();
+	dsdt = make_block("DSDT", 40);
+	tables[0] = make_block("SSDT", 8);
+	tables[1] = make_hpet(0, 0xfed00000);
+	tables[2] = make_block("SSDT", 16);
+	tables[3] = make_pc_madt();
+	rsdp = make_blocks_machine(dsdt, tables, 4);
+	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
+	KT_EXPECT_EQ(t, info.dsdt, dsdt);
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map,
+			ACPI_BLOCK_CHECKSUM, note_block, &seen), 0);
+	KT_ASSERT_EQ(t, seen.n, 3);
+	KT_EXPECT_EQ(t, seen.phys[0], dsdt);
+	KT_EXPECT_EQ(t, seen.phys[1], tables[0]);
+	KT_EXPECT_EQ(t, seen.phys[2], tables[2]);
+	for (unsigned int i = 0; i < 3; i++)
+		KT_EXPECT_EQ(t, seen.index[i], i);
+
+	/* A non-zero return ends the walk and is what the walk returns. */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map,
+			ACPI_BLOCK_CHECKSUM, note_block, &seen), 7);
+	KT_EXPECT_EQ(t, seen.n, 2);
+
+	/* No DSDT: nothing handed over. */
+	info.dsdt = 0;
+	memset(&seen, 0, sizeof(seen));
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map, 0,
+			note_block, &seen), -ENOENT);
+	KT_EXPECT_EQ(t, seen.n, 0);
+}
+
+/*
+ * Blocks gone bad after the root was read: a checksum that no longer
+ * holds skips the block when checksums are asked for (the bytes are still
+ * handed over when they are not), a DSDT pointer to a table of another
+ * signature or past memory is skipped, and the rest is still walked.
+ */
+static void acpi_definition_blocks_bad(struct ktest *t)
+{
+	struct blocks_seen seen = {};
+	u64 dsdt, tables[3], rsdp;
+
+	image_reset();
+	dsdt = make_block("DSDT", 40);
+	tables[0] = make_block("SSDT", 8);
+	tables[1] = make_block("SSDT", 16);
+	tables[2] = make_block("SSDT", 24);
+	rsdp = make_blocks_machine(dsdt, tables, 3);
+	KT_ASSERT_EQ(t, acpi_parse(rsdp, image_map, &info), 0);
+	at(tables[1])[40]++;
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map,
+			ACPI_BLOCK_CHECKSUM, note_block, &seen), -EINVAL);
+	KT_ASSERT_EQ(t, seen.n, 3);
+	KT_EXPECT_EQ(t, seen.phys[1], tables[0]);
+	KT_EXPECT_EQ(t, seen.phys[2], tables[2]);
+	KT_EXPECT_EQ(t, seen.index[2], 3);
+	memset(&seen, 0, sizeof(seen));
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map, 0,
+			note_block, &seen), 0);
+	KT_EXPECT_EQ(t, seen.n, 4);
+
+	/* The FADT points at an SSDT, then at nothing mappable. */
+	info.dsdt = tables[0];
+	memset(&seen, 0, sizeof(seen));
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map, 0,
+			note_block, &seen), -EINVAL);
+	KT_EXPECT_EQ(t, seen.n, 2);		/* tables[0] once, as an SSDT */
+	KT_EXPECT_EQ(t, seen.phys[0], tables[1]);
+	info.dsdt = 0xfffff000ULL;
+	memset(&seen, 0, sizeof(seen));
+	KT_EXPECT_EQ(t, acpi_for_each_definition_block(&info, image_map, 0,
+			note_block, &seen), -EINVAL);
+	KT_EXPECT_EQ(t, seen.n, 3);
+}
+#endif
+
 static const struct ktest_case acpi_cases[] = {
 	KTEST_CASE(acpi_rsdp_v1_rsdt),
 	KTEST_CASE(acpi_rsdp_v2_xsdt),
@@ -962,6 +1098,10 @@ static const struct ktest_case acpi_cases[] = {
 	KTEST_CASE(acpi_too_many_tables),
 	KTEST_CASE(acpi_root_entry_limit),
 	KTEST_CASE(acpi_length_changes_while_mapping),
+#ifdef __HOST_TEST__
+	KTEST_CASE(acpi_definition_blocks_in_order),
+	KTEST_CASE(acpi_definition_blocks_bad),
+#endif
 	{}
 };
 KTEST_SUITE(acpi_tables, acpi_cases);

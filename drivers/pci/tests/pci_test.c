@@ -56,13 +56,6 @@
 
 #define REGS_LEN		0x1000
 
-static bool is_q35(void)
-{
-	struct pci_dev *host = pci_get_slot(0, 0, 0, 0);
-
-	return host && host->device == PCI_DEVICE_ID_Q35_MCH;
-}
-
 static const char *pci_skip(void)
 {
 	return pci_first() ? NULL : "no PCI devices found";
@@ -429,12 +422,25 @@ static bool line_maybe_held(unsigned int line)
 	return false;
 }
 
+/*
+ * The lines a PCI interrupt could arrive on: GSI 16-23 where INTx is
+ * routed to GSIs (q35, and the first of Xen HVM's), else pc's ISA lines.
+ */
+static const u8 *sniff_lines(int ours, unsigned int *n)
+{
+	if (ours >= 16) {
+		*n = ARRAY_SIZE(q35_lines);
+		return q35_lines;
+	}
+	*n = ARRAY_SIZE(pc_lines);
+	return pc_lines;
+}
+
 /* Listens on every line a PCI interrupt could arrive on but ours. */
 static unsigned int sniff_start(int ours, bool *taken)
 {
-	const u8 *lines = is_q35() ? q35_lines : pc_lines;
-	unsigned int n = is_q35() ? ARRAY_SIZE(q35_lines) : ARRAY_SIZE(pc_lines);
-	unsigned int got = 0;
+	unsigned int n, got = 0;
+	const u8 *lines = sniff_lines(ours, &n);
 
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int line = lines[i];
@@ -448,10 +454,10 @@ static unsigned int sniff_start(int ours, bool *taken)
 	return got;
 }
 
-static void sniff_stop(struct ktest *t, const bool *taken)
+static void sniff_stop(struct ktest *t, int ours, const bool *taken)
 {
-	const u8 *lines = is_q35() ? q35_lines : pc_lines;
-	unsigned int n = is_q35() ? ARRAY_SIZE(q35_lines) : ARRAY_SIZE(pc_lines);
+	unsigned int n;
+	const u8 *lines = sniff_lines(ours, &n);
 
 	for (unsigned int i = 0; i < n; i++) {
 		if (!taken[i])
@@ -462,6 +468,25 @@ static void sniff_stop(struct ktest *t, const bool *taken)
 				       "the interrupt came on line %u", lines[i]);
 		}
 	}
+}
+
+/*
+ * Routed to a GSI, a function may still have an ISA IRQ in its line
+ * register (the firmware's, for the PIC): Xen HVM asserts that one too,
+ * through the PCI link hvmloader set, so it must stay masked at the
+ * I/O APIC while nobody asks for it, or every INTx would come twice.
+ */
+static void isa_line_stays_masked(struct ktest *t, struct pci_dev *d)
+{
+	u8 line = pci_read8(d, PCI_INTERRUPT_LINE);
+	int masked;
+
+	if (d->intx_irq < 16 || line < 1 || line > 15 || irq_vector(line) >= 0)
+		return;
+	masked = arch_irq_masked(line);
+	DIAG(PCI_DEV_FMT " line register IRQ %u, unused: %s at the I/O APIC",
+	     PCI_DEV_ARGS(d), line, masked > 0 ? "masked" : "NOT masked");
+	KT_EXPECT_EQ(t, masked, 1);
 }
 
 static bool intx_one(struct ktest *t, struct pci_dev *d,
@@ -498,7 +523,8 @@ static bool intx_one(struct ktest *t, struct pci_dev *d,
 	     trig->name, PCI_DEV_ARGS(d), 'A' + d->intx_pin - 1, d->intx_irq,
 	     p.count, p.not_ours);
 	trig->stop(p.regs);
-	sniff_stop(t, taken);
+	sniff_stop(t, d->intx_irq, taken);
+	isa_line_stays_masked(t, d);
 	pci_free_intx(d);
 	iounmap((void *)p.regs, REGS_LEN);
 	KT_EXPECT_TRUE(t, ok);
