@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sanitizer/lsan_interface.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
@@ -740,6 +741,38 @@ static void quiesced_queues_are_down_for_a_late_handler(struct ktest *t)
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
+extern char host_log[8192];
+
+/*
+ * Removal while a CPU may still be in a queue's handler (its port's
+ * close gave up waiting): the device's memory is kept, and said so; the
+ * grants still end.  The handler then runs on CPU 1 and finds the queue
+ * down: no frame handed up, nothing of freed memory touched.
+ */
+static void removal_keeps_the_device_while_a_handler_may_run(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(2, "2");
+	int port1;
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_ASSERT_EQ(t, net->nr_queues, 2);
+	port1 = queue_key(1, "event-channel");
+	KT_ASSERT_GE(t, port1, 0);
+	rx_frames = 0;
+	net->rx = capture_rx;
+	__lsan_ignore_object(dev->priv);
+	host_log[0] = '\0';
+	fake_close_err = -ETIMEDOUT;
+	fake_remove(dev);
+	KT_EXPECT_NOT_NULL(t, strstr(host_log, "the device's memory is kept"));
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+	host_cpu = 1;
+	fake_raise_port(port1);
+	host_cpu = 0;
+	KT_EXPECT_EQ(t, rx_frames, 0);
+	fake_close_err = 0;
+}
+
 /* ---- app=netecho over a device its backend shut off ---- */
 
 static bool xenbus_armed;
@@ -898,6 +931,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
 	KTEST_CASE(quiesced_queues_are_down_for_a_late_handler),
+	KTEST_CASE(removal_keeps_the_device_while_a_handler_may_run),
 	KTEST_CASE(netecho_serves_xenbus_after_the_device_failed),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}

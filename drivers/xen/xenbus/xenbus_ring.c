@@ -94,11 +94,14 @@ int xenbus_alloc_evtchn(struct xenbus_device *dev, evtchn_handler_t handler, voi
 	return -EIO;
 }
 
-void xenbus_free_evtchn(int *port)
+int xenbus_free_evtchn(int *port)
 {
+	int err = 0;
+
 	if (*port >= 0)
-		evtchn_close(*port);
+		err = evtchn_close(*port);
 	*port = -1;
+	return err;
 }
 
 int xenbus_publish_ring(u32 tx, const char *dir, const char *node,
