@@ -291,6 +291,29 @@ static void two_cpus_take_two_queues(struct ktest *t)
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
+/*
+ * Three CPUs, CPU 1 taken offline (a Xen vCPU a resume could not bring
+ * back): two online, 0 and 2, so two queues, and queue 1's events stay
+ * on CPU 0 rather than go to the offline CPU 1.
+ */
+static void offline_cpu_takes_no_queue(struct ktest *t)
+{
+	struct xenbus_device *dev;
+	int port1;
+
+	percpu_area[1].online = false;
+	dev = probe_with_queues(2, "4");
+	percpu_area[1].online = true;
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_EXPECT_EQ(t, net->nr_queues, 2);
+	port1 = queue_key(1, "event-channel");
+	KT_ASSERT_GE(t, port1, 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(port1), 0);
+	KT_EXPECT_EQ(t, net->queue_stats[1].cpu, 0);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
 /* The backend leaves (network-detach) and comes back offering max queues, two CPUs online. */
 static void reattach_offering(struct xenbus_device *dev, const char *max)
 {
@@ -923,6 +946,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(two_cpus_take_two_queues),
+	KTEST_CASE(offline_cpu_takes_no_queue),
 	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
 	KTEST_CASE(split_channels_when_offered),
 	KTEST_CASE(split_keys_of_an_older_connection_go),
