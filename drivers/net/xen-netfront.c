@@ -294,11 +294,15 @@ static bool nf_receive(struct nf_queue *q, unsigned int budget, bool wait)
 	return more;
 }
 
-/* One interrupt's worth: the rest, if any, from the timer a little later.  Interrupts off. */
+/*
+ * One interrupt's worth: the rest, if any, from the timer a little later.
+ * Interrupts off.  No rings while the backend is away: the queue is down
+ * then (stopped before otherend_gone is set), checked under its locks.
+ * The xenbus device is not looked at: a handler may still run after
+ * netfront_remove() kept our memory and xenbus freed the device.
+ */
 static void nf_process(struct nf_queue *q, bool wait)
 {
-	if (q->nf->xdev->otherend_gone)
-		return;		/* no rings until the backend is back */
 	if (wait)
 		spin_lock(&q->tx_lock);
 	if (wait || spin_trylock(&q->tx_lock)) {
@@ -351,8 +355,7 @@ static void nf_tx_interrupt(evtchn_port_t port, void *data)
 	struct nf_queue *q = data;
 
 	nf_count_interrupt(q, &q->stats->tx_interrupts);
-	if (q->nf->xdev->otherend_gone)
-		return;
+	/* Down while the backend is away (see nf_process()). */
 	spin_lock(&q->tx_lock);
 	nf_reclaim_tx(q);
 	spin_unlock(&q->tx_lock);
@@ -672,21 +675,32 @@ static void nf_reset_queue(struct netfront *nf, struct nf_queue *q)
 		q->rx_bufs[i].gref = -1;
 }
 
-static void nf_release_queue(struct nf_queue *q)
+/*
+ * False if a channel's close gave up waiting for a CPU to leave its
+ * handler: the handler finds the queue down (nf_stop_queues()) and
+ * touches no ring or buffer, but it still uses the queue itself.
+ */
+static bool nf_release_queue(struct nf_queue *q)
 {
-	xenbus_free_evtchn(&q->port);
-	xenbus_free_evtchn(&q->rx_port);
+	bool closed = !xenbus_free_evtchn(&q->port);
+
+	closed &= !xenbus_free_evtchn(&q->rx_port);
 	nf_release_bufs(q->tx_bufs, NF_NR_TX);
 	nf_release_bufs(q->rx_bufs, NF_NR_RX);
 	xenbus_teardown_ring(&q->tx);
 	xenbus_teardown_ring(&q->rx);
 	nf_reset_queue(q->nf, q);
+	return closed;
 }
 
-static void nf_release(struct netfront *nf)
+/* False if a CPU may still be in a queue's handler (see nf_release_queue()). */
+static bool nf_release(struct netfront *nf)
 {
+	bool closed = true;
+
 	for (unsigned int n = 0; n < NF_MAX_QUEUES; n++)
-		nf_release_queue(&nf->queues[n]);
+		closed &= nf_release_queue(&nf->queues[n]);
+	return closed;
 }
 
 /*
@@ -747,6 +761,7 @@ static void nf_start_queues(struct netfront *nf)
 static void netfront_remove(struct xenbus_device *xdev)
 {
 	struct netfront *nf = xdev->priv;
+	bool closed;
 
 	if (!nf)
 		return;
@@ -756,9 +771,13 @@ static void netfront_remove(struct xenbus_device *xdev)
 	nf_stop_queues(nf);
 	if (xdev->state != XenbusStateInitialising)
 		xenbus_close(xdev);
-	nf_release(nf);
+	closed = nf_release(nf);
 	xdev->priv = NULL;
-	kfree(nf);
+	if (closed)
+		kfree(nf);
+	else
+		pr_err("%s: a CPU may still be in a queue's interrupt handler: the device's memory is kept\n",
+		       xdev->nodename);
 }
 
 static int netfront_connect(struct netfront *nf)

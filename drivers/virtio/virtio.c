@@ -156,8 +156,11 @@ int virtio_bind_queue(struct virtqueue *const *vqs, unsigned int n, unsigned int
 	struct virtio_device *vdev = vqs[0]->vdev;
 	int err = 0;
 
-	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
-	if (!index || index >= nr_cpus_online)
+	/*
+	 * CPUs come online in order: 0 .. nr_cpus_online - 1, but a Xen vCPU
+	 * taken offline at a resume (smp_mark_offline()) leaves a gap.
+	 */
+	if (!index || index >= nr_cpus_online || !cpu_online(index))
 		return vdev->polling ? -1 : 0;
 	for (unsigned int i = 0; i < n && !err; i++)
 		err = virtio_set_vq_affinity(vqs[i], index);

@@ -64,8 +64,12 @@ void xenbus_teardown_ring(struct xen_front_ring *r);
 /* An unbound port for the backend to connect to: 0 and *port, or -EIO (*port = -1). */
 int xenbus_alloc_evtchn(struct xenbus_device *dev, evtchn_handler_t handler, void *data,
 			int *port);
-/* Closes *port, if open, and sets it to -1. */
-void xenbus_free_evtchn(int *port);
+/*
+ * Closes *port, if open, and sets it to -1.  0, or evtchn_close()'s
+ * error (-ETIMEDOUT: a CPU may still be in its handler, so what the
+ * handler uses must be kept).
+ */
+int xenbus_free_evtchn(int *port);
 /*
  * The ring's grant references under dir, in transaction tx: node for one
  * page ("ring-ref", "tx-ring-ref"), node0..nodeN-1 for several.

@@ -9,6 +9,8 @@
 
 __thread unsigned int host_cpu;
 unsigned int nr_cpus_online = 1;
+/* cpu_online()'s (virtio_bind_queue(), xenbus_bind_queue()): every CPU. */
+struct percpu percpu_area[NR_CPUS] = { [0 ... NR_CPUS - 1] = { .online = true } };
 
 void smp_send_ipi_mask(const struct cpumask *mask)
 {

@@ -13,6 +13,7 @@
 #include <pvkit/init.h>
 #include <pvkit/kernel.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <xen/domain.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -195,6 +196,15 @@ void fake_raise_port(evtchn_port_t port)
 
 	if (i < nr_ports && ports[i].handler)
 		ports[i].handler(port, ports[i].data);
+}
+
+void fake_raise_port_on(unsigned int cpu, evtchn_port_t port)
+{
+	unsigned int was = host_cpu;
+
+	host_cpu = cpu;
+	fake_raise_port(port);
+	host_cpu = was;
 }
 
 void fake_raise_event(void)

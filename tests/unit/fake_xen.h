@@ -60,6 +60,8 @@ unsigned int fake_grants_in_use(void);
  * every port bound since the reset.
  */
 void fake_raise_port(evtchn_port_t port);
+/* The same, run on CPU cpu (host_cpu), as a handler still going there would. */
+void fake_raise_port_on(unsigned int cpu, evtchn_port_t port);
 void fake_raise_event(void);
 /* The CPU evtchn_bind_cpu() bound an open port to (0 unless bound), or -1. */
 int fake_port_cpu(evtchn_port_t port);

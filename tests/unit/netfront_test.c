@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sanitizer/lsan_interface.h>
 #include <pvkit/app.h>
 #include <pvkit/cmdline.h>
 #include <pvkit/errno.h>
@@ -286,6 +287,29 @@ static void two_cpus_take_two_queues(struct ktest *t)
 	KT_EXPECT_EQ(t, net->queue_stats[1].rx_frames, 1);
 	KT_EXPECT_EQ(t, net->queue_stats[0].rx_frames, 0);
 	KT_EXPECT_FALSE(t, net->broken);
+	fake_remove(dev);
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+}
+
+/*
+ * Three CPUs, CPU 1 taken offline (a Xen vCPU a resume could not bring
+ * back): two online, 0 and 2, so two queues, and queue 1's events stay
+ * on CPU 0 rather than go to the offline CPU 1.
+ */
+static void offline_cpu_takes_no_queue(struct ktest *t)
+{
+	struct xenbus_device *dev;
+	int port1;
+
+	percpu_area[1].online = false;
+	dev = probe_with_queues(2, "4");
+	percpu_area[1].online = true;
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_EXPECT_EQ(t, net->nr_queues, 2);
+	port1 = queue_key(1, "event-channel");
+	KT_ASSERT_GE(t, port1, 0);
+	KT_EXPECT_EQ(t, fake_port_cpu(port1), 0);
+	KT_EXPECT_EQ(t, net->queue_stats[1].cpu, 0);
 	fake_remove(dev);
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
@@ -740,6 +764,36 @@ static void quiesced_queues_are_down_for_a_late_handler(struct ktest *t)
 	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
 }
 
+extern char host_log[8192];
+
+/*
+ * Removal while a CPU may still be in a queue's handler (its port's
+ * close gave up waiting): the device's memory is kept, and said so; the
+ * grants still end.  The handler then runs on CPU 1 and finds the queue
+ * down: no frame handed up, nothing of freed memory touched.
+ */
+static void removal_keeps_the_device_while_a_handler_may_run(struct ktest *t)
+{
+	struct xenbus_device *dev = probe_with_queues(2, "2");
+	int port1;
+
+	KT_ASSERT_NOT_NULL(t, dev);
+	KT_ASSERT_EQ(t, net->nr_queues, 2);
+	port1 = queue_key(1, "event-channel");
+	KT_ASSERT_GE(t, port1, 0);
+	rx_frames = 0;
+	net->rx = capture_rx;
+	__lsan_ignore_object(dev->priv);
+	host_log[0] = '\0';
+	fake_close_err = -ETIMEDOUT;
+	fake_remove(dev);
+	KT_EXPECT_NOT_NULL(t, strstr(host_log, "the device's memory is kept"));
+	fake_close_err = 0;
+	KT_EXPECT_EQ(t, fake_grants_in_use(), 0);
+	fake_raise_port_on(1, port1);
+	KT_EXPECT_EQ(t, rx_frames, 0);
+}
+
 /* ---- app=netecho over a device its backend shut off ---- */
 
 static bool xenbus_armed;
@@ -890,6 +944,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(transmit_and_complete),
 	KTEST_CASE(tx_response_for_idle_buffer_breaks),
 	KTEST_CASE(two_cpus_take_two_queues),
+	KTEST_CASE(offline_cpu_takes_no_queue),
 	KTEST_CASE(fewer_queues_on_reconnect_leave_no_stale_keys),
 	KTEST_CASE(split_channels_when_offered),
 	KTEST_CASE(split_keys_of_an_older_connection_go),
@@ -898,6 +953,7 @@ static struct ktest_case netfront_cases[] = {
 	KTEST_CASE(backend_leaves_holding_a_page),
 	KTEST_CASE(endless_backend_is_served_one_budget_at_a_time),
 	KTEST_CASE(quiesced_queues_are_down_for_a_late_handler),
+	KTEST_CASE(removal_keeps_the_device_while_a_handler_may_run),
 	KTEST_CASE(netecho_serves_xenbus_after_the_device_failed),
 	KTEST_CASE(rx_page_written_by_the_backend_changes_nothing),
 	{}

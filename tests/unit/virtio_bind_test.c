@@ -111,6 +111,29 @@ static void no_cpu_for_the_queue_stays_on_cpu0(struct ktest *t)
 }
 
 /*
+ * Four CPUs, then CPU 2 taken offline (a Xen vCPU a resume could not
+ * bring back): three online, 0, 1 and 3.  Queue 2 is not sent to CPU 2,
+ * nor queue 3 past the count; queue 1 still goes to CPU 1.
+ */
+static void offline_cpu_takes_no_queue(struct ktest *t)
+{
+	struct virtqueue *vq[NQ] = { &bvq[0], &bvq[1], &bvq[2], &bvq[3] };
+
+	bind_init(&rec_ops, false, 3);
+	percpu_area[2].online = false;
+	KT_EXPECT_EQ(t, virtio_bind_queue(&vq[1], 1, 1), 1);
+	KT_EXPECT_EQ(t, virtio_bind_queue(&vq[2], 1, 2), 0);
+	KT_EXPECT_EQ(t, virtio_bind_queue(&vq[3], 1, 3), 0);
+	percpu_area[2].online = true;
+	nr_cpus_online = 1;
+	KT_EXPECT_EQ(t, tr.calls, 1U);
+	KT_EXPECT_EQ(t, tr.cpu[1], 1);
+	KT_EXPECT_EQ(t, tr.cpu[2], -1);
+	KT_EXPECT_EQ(t, tr.cpu[3], -1);
+	KT_EXPECT_EQ(t, host_log[0], '\0');
+}
+
+/*
  * The pair's receive queue refused (one vector all queues share): its
  * transmit queue is not asked, CPU 0 takes both, and it is said.
  */
@@ -153,6 +176,7 @@ static struct ktest_case virtio_bind_cases[] = {
 	KTEST_CASE(queue_goes_to_its_cpu),
 	KTEST_CASE(pair_goes_to_its_cpu),
 	KTEST_CASE(no_cpu_for_the_queue_stays_on_cpu0),
+	KTEST_CASE(offline_cpu_takes_no_queue),
 	KTEST_CASE(refusal_leaves_cpu0_and_is_said),
 	KTEST_CASE(transport_without_affinity_leaves_cpu0),
 	KTEST_CASE(polled_device_has_no_cpu),

@@ -204,6 +204,11 @@ static void smaller_later_queue_bounds_the_depth(struct ktest *t)
 /* The CPU the code under test runs on, and how many are up (asm/smp.h). */
 __thread unsigned int host_cpu;
 unsigned int nr_cpus_online = 1;
+/*
+ * Every CPU online: nr_cpus_online alone says how many are up, as before;
+ * a case takes one offline (as smp_mark_offline() does) and back.
+ */
+struct percpu percpu_area[NR_CPUS] = { [0 ... NR_CPUS - 1] = { .online = true } };
 static unsigned int ipis;
 /* Per CPU, for the other suites (blkfront_sync_test.c). */
 unsigned long host_ipis_to[BLK_STAT_CPUS];

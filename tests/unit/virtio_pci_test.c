@@ -18,6 +18,7 @@
 #include <pvkit/ktest.h>
 #include <pvkit/string.h>
 #include <asm/page.h>
+#include <asm/smp.h>
 #include <pvkit/virtio.h>
 #include "fake_virtio_pci.h"
 
@@ -27,6 +28,8 @@ extern char host_last_log[256];
 extern char host_log[8192];
 /* virtio_bind_queue()'s (virtio.c), which these cases do not call. */
 unsigned int nr_cpus_online = 1;
+/* And cpu_online()'s: every CPU (see virtio_blk_test.c). */
+struct percpu percpu_area[NR_CPUS] = { [0 ... NR_CPUS - 1] = { .online = true } };
 
 /*
  * What the next probe sets up: the first want_queues queues (0: as many

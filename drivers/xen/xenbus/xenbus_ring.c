@@ -94,11 +94,14 @@ int xenbus_alloc_evtchn(struct xenbus_device *dev, evtchn_handler_t handler, voi
 	return -EIO;
 }
 
-void xenbus_free_evtchn(int *port)
+int xenbus_free_evtchn(int *port)
 {
+	int err = 0;
+
 	if (*port >= 0)
-		evtchn_close(*port);
+		err = evtchn_close(*port);
 	*port = -1;
+	return err;
 }
 
 int xenbus_publish_ring(u32 tx, const char *dir, const char *node,
@@ -183,8 +186,11 @@ unsigned int xenbus_bind_queue(struct xenbus_device *dev, evtchn_port_t port,
 {
 	int err;
 
-	/* CPUs come online in order: 0 .. nr_cpus_online - 1. */
-	if (!index || index >= nr_cpus_online)
+	/*
+	 * CPUs come online in order: 0 .. nr_cpus_online - 1, but a Xen vCPU
+	 * taken offline at a resume (smp_mark_offline()) leaves a gap.
+	 */
+	if (!index || index >= nr_cpus_online || !cpu_online(index))
 		return 0;
 	err = evtchn_bind_cpu(port, index);
 	if (!err)
