@@ -31,9 +31,14 @@ static struct console debugcon_console = {
 	.write = debugcon_write,
 };
 
+bool debugcon_present(void)
+{
+	return inb(DEBUGCON_PORT) == DEBUGCON_READBACK;
+}
+
 bool debugcon_early_init(void)
 {
-	if (inb(DEBUGCON_PORT) != DEBUGCON_READBACK)
+	if (!debugcon_present())
 		return false;
 	register_console(&debugcon_console);
 	return true;

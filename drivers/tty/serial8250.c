@@ -79,7 +79,7 @@ static struct console serial_console = {
 };
 
 /* The scratch register keeps what is written if a UART is there. */
-static bool serial_present(void)
+bool serial8250_present(void)
 {
 	outb(0x5a, base + UART_SCR);
 	return inb(base + UART_SCR) == 0x5a;
@@ -87,7 +87,7 @@ static bool serial_present(void)
 
 void serial8250_early_init(void)
 {
-	if (!serial_present())
+	if (!serial8250_present())
 		return;
 	register_console(&serial_console);
 }

@@ -35,8 +35,12 @@ void console_log_names(void);
 void early_console_init(void);
 
 void serial8250_early_init(void);
+/* Whether a UART answers at COM1 (its scratch register); uses no .bss. */
+bool serial8250_present(void);
 /* Registers the debug console if the port answers; true if it did. */
 bool debugcon_early_init(void);
+/* Whether QEMU's debug console answers (its read-back); uses no .bss. */
+bool debugcon_present(void);
 void xen_early_console_init(void);
 
 #endif

@@ -36,7 +36,6 @@ static const struct x86_boot_entry *boot_entry_find(u32 id)
 
 #define DEBUGCON_PORT		0xe9	/* drivers/tty/debugcon.c */
 #define COM1			0x3f8	/* drivers/tty/serial8250.c */
-#define UART_SCR		7
 #define DEBUG_EXIT_PORT		0xf4	/* arch/x86/kernel/reboot.c */
 
 /*
@@ -48,12 +47,11 @@ static const struct x86_boot_entry *boot_entry_find(u32 id)
 static u16 boot_stop_port(void)
 {
 #ifdef CONFIG_DEBUGCON
-	if (inb(DEBUGCON_PORT) == DEBUGCON_PORT)
+	if (debugcon_present())
 		return DEBUGCON_PORT;
 #endif
 #ifdef CONFIG_SERIAL_8250
-	outb(0x5a, COM1 + UART_SCR);
-	if (inb(COM1 + UART_SCR) == 0x5a)
+	if (serial8250_present())
 		return COM1;
 #endif
 	return 0;
