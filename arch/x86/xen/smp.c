@@ -227,7 +227,7 @@ void xen_smp_cpu_dead(unsigned int cpu)
 	if (xen_shared_info && vcpu < XEN_LEGACY_MAX_VCPUS)
 		WRITE_ONCE(xen_shared_info->vcpu_info[vcpu].evtchn_upcall_mask, 1);
 	for (;;) {
-		if (HYPERVISOR_vcpu_op(VCPUOP_down, xen_cpu_vcpu[cpu], NULL))
+		if (HYPERVISOR_vcpu_op(VCPUOP_down, vcpu, NULL))
 			HYPERVISOR_sched_op(SCHEDOP_poll, &poll);
 	}
 }
