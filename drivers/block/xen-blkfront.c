@@ -810,10 +810,8 @@ static void reset_queue(struct blkfront *bf, struct bf_queue *q)
  */
 static bool release_queue(struct blkfront *bf, struct bf_queue *q)
 {
-	int port = q->port;
-	bool closed = port < 0 || !evtchn_close(port);
+	bool closed = !xenbus_free_evtchn(&q->port);
 
-	WRITE_ONCE(q->port, -1);
 	drop_indirect_queue(bf, q);
 	if (q->slots)
 		free_pages(q->slots, slots_size(bf->nr_ents));

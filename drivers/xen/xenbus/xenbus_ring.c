@@ -100,7 +100,7 @@ int xenbus_free_evtchn(int *port)
 
 	if (*port >= 0)
 		err = evtchn_close(*port);
-	*port = -1;
+	WRITE_ONCE(*port, -1);	/* another CPU's handler may read it */
 	return err;
 }
 
